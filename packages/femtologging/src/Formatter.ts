@@ -1,0 +1,138 @@
+/**
+ * A formatter turns a record into the text a handler writes (without the trailing newline).
+ *
+ * The default renders `"{logger} [{LEVEL}] {message}"`, e.g. `demo.app [INFO] hello`, then
+ * structured fields as ` key=value` pairs and an error's stack and cause chain on the lines
+ * after it. Any `(record) => string` is a formatter.
+ *
+ * @since 0.1.0
+ */
+import type { ErrorInfo, LogRecord } from "./LogRecord.ts"
+
+/**
+ * A formatter.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type Formatter = (record: LogRecord) => string
+
+/**
+ * The seed's line, `"{logger} [{LEVEL}] {message}"`, without fields or error text. This is
+ * what `logger.log()` returns.
+ *
+ * **Example** (The seed's format)
+ *
+ * ```ts
+ * import { Formatter } from "femtologging"
+ * Formatter.line("demo.app", "INFO", "hello") // => "demo.app [INFO] hello"
+ * ```
+ *
+ * @category formatting
+ * @since 0.1.0
+ */
+export const line = (logger: string, level: string, message: string): string => `${logger} [${level}] ${message}`
+
+const renderValue = (value: unknown): string => {
+  if (typeof value === "string") return /[\s="]/.test(value) || value === "" ? JSON.stringify(value) : value
+  if (value instanceof Error) return JSON.stringify(value.message)
+  if (typeof value === "bigint") return value.toString()
+  if (value === undefined) return "undefined"
+  try {
+    return JSON.stringify(value) ?? String(value)
+  } catch {
+    return String(value)
+  }
+}
+
+/**
+ * Renders fields as logfmt-style ` key=value` pairs (empty when there are none).
+ *
+ * @category formatting
+ * @since 0.1.0
+ */
+export const renderFields = (fields: LogRecord["fields"]): string => {
+  if (fields === undefined) return ""
+  let out = ""
+  for (const key in fields) out += ` ${key}=${renderValue(fields[key])}`
+  return out
+}
+
+/**
+ * Renders an error with its stack, then each cause as `Caused by: <stack>`.
+ *
+ * @category formatting
+ * @since 0.1.0
+ */
+export const renderError = (error: ErrorInfo): string => {
+  let out = error.stack ?? `${error.name}: ${error.message}`
+  for (const cause of error.causes) out += `\nCaused by: ${cause.stack ?? `${cause.name}: ${cause.message}`}`
+  return out
+}
+
+/**
+ * The default formatter: the seed's line, then fields, then the error on the following lines.
+ *
+ * **Example** (Fields)
+ *
+ * ```ts
+ * import { Formatter, LogRecord } from "femtologging"
+ * Formatter.defaultFormatter(LogRecord.make({ logger: "root", level: "WARN", message: "x", fields: { n: 1 } }))
+ * // => "root [WARN] x n=1"
+ * ```
+ *
+ * @category formatting
+ * @since 0.1.0
+ */
+export const defaultFormatter: Formatter = (record) => {
+  const head = line(record.logger, record.level, record.message)
+  const withFields = record.fields === undefined ? head : head + renderFields(record.fields)
+  return record.error === undefined ? withFields : `${withFields}\n${renderError(record.error)}`
+}
+
+/**
+ * One JSON object per record with a stable key order: `time` (ISO), `level`, `logger`,
+ * `message`, then the fields, then `error` when present.
+ *
+ * @category formatting
+ * @since 0.1.0
+ */
+export const json: Formatter = (record) =>
+  JSON.stringify({
+    time: new Date(record.timestampNs / 1e6).toISOString(),
+    level: record.level,
+    logger: record.logger,
+    message: record.message,
+    ...record.fields,
+    ...(record.error === undefined ? undefined : { error: record.error })
+  })
+
+/**
+ * Raised for a formatter that is neither `"default"` nor a function.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class InvalidFormatterError extends Error {
+  override readonly name = "InvalidFormatterError"
+}
+
+/**
+ * Resolves what builders accept as a formatter: `"default"` or a function. Other identifiers
+ * come with configuration (`formatters` sections).
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const resolve = (formatter: Formatter | "default" | { readonly format: Formatter }): Formatter => {
+  if (formatter === "default") return defaultFormatter
+  if (typeof formatter === "function") return formatter
+  if (typeof formatter === "object" && formatter !== null && typeof formatter.format === "function") {
+    return (record) => formatter.format(record)
+  }
+  throw new InvalidFormatterError(
+    typeof formatter === "string"
+      ? `unknown formatter id: ${formatter}`
+      : "invalid formatter: expected a string identifier or callable"
+  )
+}

@@ -1,0 +1,152 @@
+/**
+ * Severity levels, ordered TRACE < DEBUG < INFO < WARN < ERROR < CRITICAL.
+ *
+ * A level is its canonical upper-case name (`"WARN"`, never `"WARNING"`). Parsing is
+ * case-insensitive and accepts `WARNING` as an alias of `WARN`; anything else fails with
+ * {@link InvalidLevelError}. Levels map to and from Effect's `LogLevel`.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import type * as LogLevel from "effect/LogLevel"
+import * as Schema from "effect/Schema"
+
+/**
+ * The six levels in ascending order of severity.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const levels = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "CRITICAL"] as const
+
+/**
+ * A canonical level name.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type Level = typeof levels[number]
+
+/**
+ * Anything {@link parse} accepts: a level, `"WARNING"`, or any casing of either.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type LevelInput = Level | "WARNING" | Lowercase<Level | "WARNING"> | (string & {})
+
+/**
+ * Raised when a string names no level. Its message is `invalid log level: <name>`.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class InvalidLevelError extends Schema.TaggedError<InvalidLevelError>()("InvalidLevelError", {
+  level: Schema.String
+}) {
+  override get message(): string {
+    return `invalid log level: ${this.level}`
+  }
+}
+
+const ordinals: Record<Level, number> = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4, CRITICAL: 5 }
+
+const lookup: Record<string, Level> = {
+  TRACE: "TRACE",
+  DEBUG: "DEBUG",
+  INFO: "INFO",
+  WARN: "WARN",
+  WARNING: "WARN",
+  ERROR: "ERROR",
+  CRITICAL: "CRITICAL"
+}
+
+/**
+ * The position of a level, 0 for TRACE to 5 for CRITICAL (femtologging's `levelno`).
+ *
+ * **Example** (Ordering)
+ *
+ * ```ts
+ * import { Level } from "femtologging"
+ * Level.ordinal("WARN") // => 3
+ * ```
+ *
+ * @category getters
+ * @since 0.1.0
+ */
+export const ordinal = (level: Level): number => ordinals[level]
+
+/**
+ * Whether a string is a canonical level name.
+ *
+ * @category guards
+ * @since 0.1.0
+ */
+export const isLevel = (u: unknown): u is Level => typeof u === "string" && Object.hasOwn(ordinals, u)
+
+/**
+ * Parses a level name, case-insensitively, throwing {@link InvalidLevelError} when it names none.
+ *
+ * **Example** (Aliases and case)
+ *
+ * ```ts
+ * import { Level } from "femtologging"
+ * Level.parseUnsafe("warning") // => "WARN"
+ * ```
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const parseUnsafe = (name: string): Level => {
+  if (typeof name === "string") {
+    const upper = name.toUpperCase()
+    if (Object.hasOwn(lookup, upper)) return lookup[upper]!
+  }
+  throw new InvalidLevelError({ level: String(name) })
+}
+
+/**
+ * Parses a level name as an Effect that fails with {@link InvalidLevelError}.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const parse = (name: string): Effect.Effect<Level, InvalidLevelError> =>
+  Effect.try({ try: () => parseUnsafe(name), catch: (e) => e as InvalidLevelError })
+
+/**
+ * Effect's `LogLevel` for each of our levels. CRITICAL maps to `Fatal`, WARN to `Warn`.
+ *
+ * @category conversions
+ * @since 0.1.0
+ */
+export const toEffectLogLevel = (level: Level): LogLevel.LogLevel => toEffect[level]
+
+const toEffect: Record<Level, LogLevel.LogLevel> = {
+  TRACE: "Trace",
+  DEBUG: "Debug",
+  INFO: "Info",
+  WARN: "Warn",
+  ERROR: "Error",
+  CRITICAL: "Fatal"
+}
+
+/**
+ * Our level for an Effect `LogLevel`. `All` maps to TRACE and `None` to CRITICAL, the nearest
+ * levels that keep "log everything" and "log almost nothing" meaning what they say.
+ *
+ * @category conversions
+ * @since 0.1.0
+ */
+export const fromEffectLogLevel = (level: LogLevel.LogLevel): Level => fromEffect[level]
+
+const fromEffect: Record<LogLevel.LogLevel, Level> = {
+  All: "TRACE",
+  Trace: "TRACE",
+  Debug: "DEBUG",
+  Info: "INFO",
+  Warn: "WARN",
+  Error: "ERROR",
+  Fatal: "CRITICAL",
+  None: "CRITICAL"
+}

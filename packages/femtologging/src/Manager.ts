@@ -1,0 +1,172 @@
+/**
+ * The manager owns the loggers of one logging system: one logger per dotted name, with parents
+ * following the dots up to `root`. It is an Effect service; releasing its scope drains every
+ * logger queue into the handlers.
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import type { Lane } from "./internal/lane.ts"
+import { currentSpawner, type Spawner } from "./internal/runtime.ts"
+import { Logger, type LoggerHost } from "./Logger.ts"
+import { positiveInt } from "./HandlerConfigError.ts"
+
+/**
+ * Raised for a logger name that is empty, starts or ends with `.`, or contains `..`.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class InvalidLoggerNameError extends Schema.TaggedError<InvalidLoggerNameError>()("InvalidLoggerNameError", {
+  name: Schema.String
+}) {
+  override get message(): string {
+    return "logger name cannot be empty, start or end with '.', or contain consecutive dots"
+  }
+}
+
+/**
+ * Checks a logger name, throwing {@link InvalidLoggerNameError}.
+ *
+ * @category validation
+ * @since 0.1.0
+ */
+export const validateName = (name: string): string => {
+  if (typeof name !== "string" || name === "" || name.startsWith(".") || name.endsWith(".") || name.includes("..")) {
+    throw new InvalidLoggerNameError({ name: String(name) })
+  }
+  return name
+}
+
+/**
+ * Options of a manager.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface ManagerOptions {
+  /** Capacity of each logger's queue, default 1024. */
+  readonly loggerCapacity?: number | undefined
+}
+
+/**
+ * The loggers of one logging system.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export class LoggerManager implements LoggerHost {
+  version = 0
+  readonly defaultCapacity: number
+  private loggers = new Map<string, Logger>()
+  private rootLogger: Logger
+
+  /** @internal */
+  constructor(readonly spawn: Spawner, options: ManagerOptions = {}) {
+    this.defaultCapacity = positiveInt("capacity", options.loggerCapacity ?? 1024)
+    this.rootLogger = new Logger("root", undefined, this)
+  }
+
+  /** @internal */
+  bump = (): void => {
+    this.version++
+  }
+
+  /** The root logger. */
+  get root(): Logger {
+    return this.rootLogger
+  }
+
+  /**
+   * The logger for a dotted name (root when omitted or `"root"`), created with its parents on
+   * first use. Throws {@link InvalidLoggerNameError} for a bad name.
+   */
+  getLogger(name?: string): Logger {
+    if (name === undefined || name === "root") return this.rootLogger
+    const existing = this.loggers.get(name)
+    if (existing !== undefined) return existing
+    validateName(name)
+    const dot = name.lastIndexOf(".")
+    const parent = dot < 0 ? this.rootLogger : this.getLogger(name.slice(0, dot))
+    const logger = new Logger(name, parent, this)
+    this.loggers.set(name, logger)
+    this.bump()
+    return logger
+  }
+
+  /** Names of the loggers created so far (root excluded). */
+  loggerNames(): Array<string> {
+    return [...this.loggers.keys()]
+  }
+
+  /** @internal */
+  *feederLanes(): Iterable<Lane<any>> {
+    const root = this.rootLogger.laneIfStarted
+    if (root !== undefined) yield root
+    for (const logger of this.loggers.values()) {
+      const lane = logger.laneIfStarted
+      if (lane !== undefined) yield lane
+    }
+  }
+
+  /** Delivers every record waiting in a logger queue to its handlers, synchronously. */
+  drainSync(): void {
+    for (const lane of this.feederLanes()) if (lane.canDrainSync) lane.drain(false)
+  }
+
+  /**
+   * Clears every logger (for tests): queued records are delivered first, then the registry and
+   * root are replaced. Loggers obtained before keep working but no longer receive handlers'
+   * configuration; their records are dropped and counted.
+   */
+  reset(): void {
+    for (const lane of this.feederLanes()) lane.closeUnsafe()
+    this.loggers = new Map()
+    this.rootLogger = new Logger("root", undefined, this)
+    this.bump()
+  }
+}
+
+/**
+ * The manager service.
+ *
+ * @category services
+ * @since 0.1.0
+ */
+export class Manager extends Context.Service<Manager, LoggerManager>()("femtologging/Manager") {}
+
+/**
+ * Creates a manager in the current scope; closing the scope delivers every queued record to its
+ * handlers.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const make = (options?: ManagerOptions): Effect.Effect<LoggerManager, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const manager = new LoggerManager(yield* currentSpawner, options)
+    yield* Effect.addFinalizer(() => Effect.sync(() => manager.reset()))
+    return manager
+  })
+
+/**
+ * A layer providing a fresh {@link Manager}.
+ *
+ * @category layers
+ * @since 0.1.0
+ */
+export const layer = (options?: ManagerOptions): Layer.Layer<Manager> => Layer.effect(Manager, make(options))
+
+/**
+ * The logger for a name, from the {@link Manager} in context.
+ *
+ * @category accessors
+ * @since 0.1.0
+ */
+export const getLogger = (name?: string): Effect.Effect<Logger, InvalidLoggerNameError, Manager> =>
+  Effect.flatMap(Effect.service(Manager), (manager) =>
+    Effect.try({ try: () => manager.getLogger(name), catch: (e) => e as InvalidLoggerNameError }))

@@ -1,0 +1,164 @@
+/**
+ * What a full queue does with one more record: drop it, block the producer, or block for at
+ * most N milliseconds and then give up.
+ *
+ * **Details**
+ *
+ * For Effect callers the policies are Effect queue strategies: drop is `Queue.dropping` (the
+ * offer returns at once and the drop is counted), block is `Queue.bounded` (the offering fiber
+ * suspends until there is room) and `timeout:N` is that offer under `Effect.timeout`.
+ *
+ * A synchronous caller (the facade) cannot wait for a fiber on its own thread to make room, so
+ * for it block and timeout are "caller runs": when the queue is full, the caller drains the
+ * queue itself through the handler's synchronous write path, then offers again. Records keep
+ * their order because a drain takes records and writes them with no point in between where
+ * other code could run. See `internal/lane.ts`.
+ *
+ * @since 0.1.0
+ */
+import { HandlerConfigError } from "./HandlerConfigError.ts"
+
+/**
+ * Drop the record and count it.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Drop {
+  readonly _tag: "Drop"
+}
+
+/**
+ * Hold the producer until there is room.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Block {
+  readonly _tag: "Block"
+}
+
+/**
+ * Hold the producer for at most `ms` milliseconds, then fail with a timeout.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Timeout {
+  readonly _tag: "Timeout"
+  readonly ms: number
+}
+
+/**
+ * An overflow policy.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type OverflowPolicy = Drop | Block | Timeout
+
+const dropValue: Drop = { _tag: "Drop" }
+const blockValue: Block = { _tag: "Block" }
+
+/**
+ * The drop policy (the default).
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const drop = (): OverflowPolicy => dropValue
+
+/**
+ * The block policy.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const block = (): OverflowPolicy => blockValue
+
+/**
+ * The timeout policy; `ms` must be a positive integer (`timeout must be greater than zero`).
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const timeout = (ms: number): OverflowPolicy => {
+  if (typeof ms !== "number" || !Number.isInteger(ms) || ms < 0) {
+    throw new HandlerConfigError({ field: "timeout", detail: "timeout must be a positive integer (N in 'timeout:N')" })
+  }
+  if (ms === 0) throw new HandlerConfigError({ field: "timeout", detail: "timeout must be greater than zero" })
+  return { _tag: "Timeout", ms }
+}
+
+const invalid = (input: string) =>
+  new HandlerConfigError({
+    field: "policy",
+    detail: `invalid overflow policy: '${input}'. Valid options are: drop, block, timeout:N`
+  })
+
+/**
+ * Parses `"drop"`, `"block"` or `"timeout:N"`, trimmed and case-insensitive.
+ *
+ * **Example** (Parsing)
+ *
+ * ```ts
+ * import { OverflowPolicy } from "femtologging"
+ * OverflowPolicy.parse(" Drop ") // => { _tag: "Drop" }
+ * OverflowPolicy.format(OverflowPolicy.parse("TIMEOUT:250")) // => "timeout:250"
+ * ```
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const parse = (input: string | OverflowPolicy): OverflowPolicy => {
+  if (typeof input !== "string") {
+    if (isOverflowPolicy(input)) return input
+    throw invalid(String(input))
+  }
+  const text = input.trim().toLowerCase()
+  if (text === "drop") return dropValue
+  if (text === "block") return blockValue
+  if (text === "timeout") {
+    throw new HandlerConfigError({ field: "policy", detail: "timeout requires a positive integer N, use 'timeout:N'" })
+  }
+  if (text.startsWith("timeout:")) {
+    const n = text.slice("timeout:".length).trim()
+    if (!/^\d+$/.test(n)) return timeout(-1)
+    return timeout(Number(n))
+  }
+  throw invalid(input)
+}
+
+/**
+ * Whether a value is an overflow policy.
+ *
+ * @category guards
+ * @since 0.1.0
+ */
+export const isOverflowPolicy = (u: unknown): u is OverflowPolicy =>
+  typeof u === "object" && u !== null &&
+  ((u as OverflowPolicy)._tag === "Drop" || (u as OverflowPolicy)._tag === "Block" ||
+    ((u as OverflowPolicy)._tag === "Timeout" && typeof (u as Timeout).ms === "number"))
+
+/**
+ * The policy's string form: `drop`, `block` or `timeout:N`.
+ *
+ * @category formatting
+ * @since 0.1.0
+ */
+export const format = (policy: OverflowPolicy): string =>
+  policy._tag === "Timeout" ? `timeout:${policy.ms}` : policy._tag.toLowerCase()
+
+/**
+ * The policy that holds a producer longest: block over any timeout, the longer timeout over the
+ * shorter, and either over drop. A logger queue feeding several handlers uses the strongest of
+ * their policies, so a record bound for a blocking handler is never dropped before it.
+ *
+ * @category combinators
+ * @since 0.1.0
+ */
+export const strongest = (a: OverflowPolicy, b: OverflowPolicy): OverflowPolicy => {
+  if (a._tag === "Block" || b._tag === "Drop") return a
+  if (b._tag === "Block" || a._tag === "Drop") return b
+  return a.ms >= b.ms ? a : b
+}

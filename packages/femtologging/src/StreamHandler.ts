@@ -1,0 +1,161 @@
+/**
+ * The stream handler writes formatted records to stdout or stderr (the default) from its own
+ * bounded queue and worker fiber. Writes are synchronous `write(2)` calls, one per batch, so what
+ * was accepted is on the stream when `flush()` resolves and at process exit.
+ *
+ * @since 0.1.0
+ */
+import type * as Effect from "effect/Effect"
+import * as Scope from "effect/Scope"
+import * as Formatter from "./Formatter.ts"
+import { Handler, make as makeHandler } from "./Handler.ts"
+import { positiveInt } from "./HandlerConfigError.ts"
+import { facadeSpawner, type Spawner } from "./internal/runtime.ts"
+import * as OverflowPolicy from "./OverflowPolicy.ts"
+import * as Sink from "./Sink.ts"
+
+/**
+ * Which standard stream to write to.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type StreamTarget = "stdout" | "stderr"
+
+/**
+ * Options of a stream handler.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface StreamHandlerOptions {
+  readonly target?: StreamTarget | undefined
+  /** Queue capacity, default 1024. */
+  readonly capacity?: number | undefined
+  /** How long `flush()` and `close()` wait, default 1000 ms. */
+  readonly flushTimeoutMs?: number | undefined
+  readonly formatter?: Formatter.Formatter | undefined
+  /** Default drop, as in the seed; block and timeout hold the producer like file handlers do. */
+  readonly policy?: OverflowPolicy.OverflowPolicy | string | undefined
+}
+
+const sinkOptions = (options: StreamHandlerOptions) => {
+  const target = options.target ?? "stderr"
+  const formatter = options.formatter ?? Formatter.defaultFormatter
+  return {
+    label: `FemtoStreamHandler(${target})`,
+    sink: Sink.fd(target === "stdout" ? 1 : 2, formatter),
+    capacity: options.capacity,
+    flushTimeoutMs: options.flushTimeoutMs,
+    formatter,
+    policy: options.policy === undefined ? undefined : OverflowPolicy.parse(options.policy)
+  }
+}
+
+/**
+ * A handler writing to stdout or stderr.
+ *
+ * **Example** (The seed's quick start)
+ *
+ * ```ts
+ * import { FemtoStreamHandler, getLogger } from "femtologging"
+ * const logger = getLogger("demo.app")
+ * logger.addHandler(FemtoStreamHandler.stderr())
+ * logger.log("INFO", "hello from femtologging") // => "demo.app [INFO] hello from femtologging"
+ * ```
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export class FemtoStreamHandler extends Handler {
+  /** Which stream this handler writes to. */
+  readonly target: StreamTarget
+
+  constructor(options: StreamHandlerOptions = {}, spawn: Spawner = facadeSpawner()) {
+    super(sinkOptions(options), spawn)
+    this.target = options.target ?? "stderr"
+  }
+
+  /** A handler writing to stderr. */
+  static stderr(options: Omit<StreamHandlerOptions, "target"> = {}): FemtoStreamHandler {
+    return new FemtoStreamHandler({ ...options, target: "stderr" })
+  }
+
+  /** A handler writing to stdout. */
+  static stdout(options: Omit<StreamHandlerOptions, "target"> = {}): FemtoStreamHandler {
+    return new FemtoStreamHandler({ ...options, target: "stdout" })
+  }
+}
+
+/**
+ * Creates a stream handler in the current scope (Effect face); closing the scope writes out what
+ * was queued.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const make = (options: StreamHandlerOptions = {}): Effect.Effect<Handler, never, Scope.Scope> =>
+  makeHandler(sinkOptions(options))
+
+/**
+ * Fluent construction of a stream handler, as in the seed: `StreamHandlerBuilder.stdout()
+ * .withCapacity(n).withFlushTimeoutMs(ms).withFormatter(f).build()`.
+ *
+ * @category builders
+ * @since 0.1.0
+ */
+export class StreamHandlerBuilder {
+  private constructor(private readonly options: StreamHandlerOptions) {}
+
+  /** A builder for stderr (the default). */
+  static stderr(): StreamHandlerBuilder {
+    return new StreamHandlerBuilder({ target: "stderr" })
+  }
+
+  /** A builder for stdout. */
+  static stdout(): StreamHandlerBuilder {
+    return new StreamHandlerBuilder({ target: "stdout" })
+  }
+
+  /** Queue capacity; must be greater than zero. */
+  withCapacity(capacity: number): StreamHandlerBuilder {
+    return new StreamHandlerBuilder({ ...this.options, capacity: positiveInt("capacity", capacity) })
+  }
+
+  /** How long `flush()`/`close()` wait; must be greater than zero. */
+  withFlushTimeoutMs(ms: number): StreamHandlerBuilder {
+    return new StreamHandlerBuilder({ ...this.options, flushTimeoutMs: positiveInt("flush_timeout_ms", ms) })
+  }
+
+  /** The formatter: `"default"` or a `(record) => string`. */
+  withFormatter(formatter: Formatter.Formatter | "default"): StreamHandlerBuilder {
+    return new StreamHandlerBuilder({ ...this.options, formatter: Formatter.resolve(formatter) })
+  }
+
+  /** The overflow policy (beyond the seed, which is drop-only). */
+  withOverflowPolicy(policy: OverflowPolicy.OverflowPolicy | string): StreamHandlerBuilder {
+    return new StreamHandlerBuilder({ ...this.options, policy: OverflowPolicy.parse(policy) })
+  }
+
+  /** The options as plain data, with the seed's keys. */
+  asDict(): Record<string, unknown> {
+    const o = this.options
+    return {
+      target: o.target ?? "stderr",
+      ...(o.capacity === undefined ? {} : { capacity: o.capacity }),
+      ...(o.flushTimeoutMs === undefined ? {} : { flush_timeout_ms: o.flushTimeoutMs }),
+      ...(o.formatter === undefined ? {} : { formatter: o.formatter === Formatter.defaultFormatter ? "default" : { kind: "instance" } }),
+      ...(o.policy === undefined ? {} : { overflow_policy: OverflowPolicy.format(OverflowPolicy.parse(o.policy)) })
+    }
+  }
+
+  /** Builds the handler (facade). */
+  build(): FemtoStreamHandler {
+    return new FemtoStreamHandler(this.options)
+  }
+
+  /** Builds the handler in the current scope (Effect face). */
+  make(): Effect.Effect<Handler, never, Scope.Scope> {
+    return make(this.options)
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * femtologging: asynchronous logging for Node.js on Effect.
+ *
+ * Concepts are namespaces (`Level`, `LogRecord`, `Formatter`, `OverflowPolicy`, `Sink`,
+ * `Handler`, `StreamHandler`, `Logger`, `Manager`, `Testing`); the facade's names are also
+ * exported flat, as in the seed: `getLogger`, `FemtoStreamHandler`, `StreamHandlerBuilder`...
+ *
+ * @since 0.1.0
+ */
+export * as Facade from "./Facade.ts"
+export * as Formatter from "./Formatter.ts"
+export * as Handler from "./Handler.ts"
+export * as Level from "./Level.ts"
+export * as Logger from "./Logger.ts"
+export * as LogRecord from "./LogRecord.ts"
+export * as Manager from "./Manager.ts"
+export * as OverflowPolicy from "./OverflowPolicy.ts"
+export * as Sink from "./Sink.ts"
+export * as StreamHandler from "./StreamHandler.ts"
+export * as Testing from "./Testing.ts"
+
+export { drainAll, getLogger, getManager, installSignalHandlers, resetManager, uninstallSignalHandlers } from "./Facade.ts"
+export { HandlerClosedError, HandlerError, InvalidHandlerError, OfferTimeoutError, QueueFullError, WouldBlockError } from "./Handler.ts"
+export { HandlerConfigError } from "./HandlerConfigError.ts"
+export { InvalidLevelError } from "./Level.ts"
+export { InvalidLoggerNameError } from "./Manager.ts"
+export { FemtoStreamHandler, StreamHandlerBuilder } from "./StreamHandler.ts"
+export { CaptureHandler } from "./Testing.ts"
+
+/**
+ * `getLogger` under the seed's snake_case name.
+ *
+ * @since 0.1.0
+ */
+export { getLogger as get_logger, resetManager as reset_manager } from "./Facade.ts"

@@ -1,0 +1,275 @@
+/**
+ * A lane is one bounded queue with the fiber that drains it: every logger and every handler
+ * owns one. Data flows caller -> logger lane -> handler lane -> sink.
+ *
+ * **How a lane is drained**
+ *
+ * The consumer fiber waits with `Queue.peek` (which removes nothing) and then runs
+ * {@link Lane.drain}: take every queued record and process the batch, synchronously, with no
+ * point in between where other code can run. A synchronous caller (the facade) that finds the
+ * queue full under block or timeout runs that same drain itself ("caller runs"), so records never
+ * overtake each other, whoever drains.
+ *
+ * A lane whose processing is asynchronous (an async sink, or a logger waiting for room in a
+ * handler that is busy with such a sink) hands the rest of the batch back as an Effect; the lane
+ * stays busy until it completes, and no synchronous caller may drain it meanwhile.
+ *
+ * @internal
+ */
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Queue from "effect/Queue"
+import * as Scope from "effect/Scope"
+import type { OverflowPolicy } from "../OverflowPolicy.ts"
+import { Warner, writeStderr } from "./warner.ts"
+
+/** What an offer came to. @internal */
+export type OfferResult = "ok" | "full" | "closed" | "timeout" | "would-block"
+
+/** @internal */
+export interface LaneOptions<A> {
+  /** Used in drop warnings, e.g. `logger 'app'` or `FemtoFileHandler(/var/log/app.log)`. */
+  readonly label: string
+  readonly capacity: number
+  /** `dropping` for drop-policy handlers; `suspend` (Queue.bounded) otherwise. */
+  readonly strategy: "suspend" | "dropping"
+  /** Whether `process(batch, false)` always completes synchronously. */
+  readonly syncCapable: boolean
+  /** Processes a batch; may return an Effect only when `canSuspend`. Must not throw. */
+  readonly process: (batch: Array<A>, canSuspend: boolean) => Effect.Effect<void> | undefined
+  /** `"logger"` lanes drain before `"handler"` lanes at exit. */
+  readonly kind: "logger" | "handler"
+  readonly warner?: Warner | undefined
+}
+
+interface Waiter {
+  readonly target: number
+  readonly resume: (ok: boolean) => void
+}
+
+/** @internal */
+export class Lane<A> {
+  dropped = 0
+  /** Records taken from the queue and fully processed. */
+  processed = 0
+  private inFlight = 0
+  private busy = false
+  closed = false
+  private waiters: Array<Waiter> = []
+  private consumer: Promise<void> | undefined
+  readonly warner: Warner
+
+  constructor(readonly queue: Queue.Queue<A, Cause.Done>, readonly options: LaneOptions<A>) {
+    this.warner = options.warner ?? new Warner(options.label)
+  }
+
+  /** Counts one dropped record and warns (rate-limited). */
+  countDrop(): void {
+    this.dropped++
+    this.warner.drop()
+  }
+
+  /** Whether a synchronous caller may drain this lane right now. */
+  get canDrainSync(): boolean {
+    return this.options.syncCapable && !this.busy
+  }
+
+  /** Number of records waiting in the queue. */
+  get size(): number {
+    return Queue.sizeUnsafe(this.queue)
+  }
+
+  /**
+   * Takes every queued record and processes it. Returns `false` when the lane is already being
+   * drained (re-entry from inside processing, or an asynchronous batch in flight), `undefined`
+   * when everything was processed, or an Effect that finishes the current batch (only when
+   * `canSuspend`).
+   */
+  drain(canSuspend: boolean): Effect.Effect<void> | undefined | false {
+    if (this.busy) return false
+    this.busy = true
+    let continuation: Effect.Effect<void> | undefined
+    try {
+      for (;;) {
+        const batch = this.takeBatch()
+        if (batch.length === 0) break
+        let rest: Effect.Effect<void> | undefined
+        try {
+          rest = this.options.process(batch, canSuspend)
+        } catch (error) {
+          writeStderr(`femtologging: ${this.options.label} failed to process records: ${String(error)}\n`)
+        }
+        if (rest !== undefined) {
+          this.inFlight = batch.length
+          continuation = Effect.ensuring(
+            rest,
+            Effect.sync(() => {
+              this.inFlight = 0
+              this.busy = false
+              this.completed(batch.length)
+            })
+          )
+          return continuation
+        }
+        this.completed(batch.length)
+      }
+    } finally {
+      if (continuation === undefined) this.busy = false
+    }
+    return undefined
+  }
+
+  private takeBatch(): Array<A> {
+    const batch: Array<A> = []
+    for (;;) {
+      const exit = Queue.takeUnsafe(this.queue)
+      if (exit === undefined || exit._tag === "Failure") return batch
+      batch.push(exit.value)
+    }
+  }
+
+  private completed(n: number): void {
+    this.processed += n
+    if (this.waiters.length === 0) return
+    const ready = this.waiters.filter((w) => w.target <= this.processed)
+    if (ready.length === 0) return
+    this.waiters = this.waiters.filter((w) => w.target > this.processed)
+    for (const w of ready) w.resume(true)
+  }
+
+  /**
+   * Offers from synchronous code. Under block and timeout a full queue is drained by the caller
+   * (when the lane is synchronous and not already being drained) and the offer retried.
+   */
+  offerSync(record: A, policy: OverflowPolicy): OfferResult {
+    if (Queue.offerUnsafe(this.queue, record)) return "ok"
+    if (this.closed) return "closed"
+    if (policy._tag === "Drop") return "full"
+    const deadline = policy._tag === "Timeout" ? Date.now() + policy.ms : Number.POSITIVE_INFINITY
+    for (;;) {
+      if (!this.canDrainSync) return "would-block"
+      this.drain(false)
+      if (Queue.offerUnsafe(this.queue, record)) return "ok"
+      if (this.closed) return "closed"
+      if (Date.now() >= deadline) return "timeout"
+    }
+  }
+
+  /** Offers from a fiber: drop returns at once, block suspends, timeout suspends at most N ms. */
+  offer(record: A, policy: OverflowPolicy): Effect.Effect<OfferResult> {
+    switch (policy._tag) {
+      case "Drop":
+        return Effect.sync(() => Queue.offerUnsafe(this.queue, record) ? "ok" : this.closed ? "closed" : "full")
+      case "Block":
+        return Effect.map(Queue.offer(this.queue, record), (ok) => ok ? "ok" : "closed")
+      case "Timeout":
+        return Queue.offer(this.queue, record).pipe(
+          Effect.timeoutOption(policy.ms),
+          Effect.map((o) => o._tag === "None" ? "timeout" : o.value ? "ok" : "closed")
+        )
+    }
+  }
+
+  /** The count `processed` must reach for everything queued now to be done. */
+  flushTarget(): number {
+    return this.processed + this.inFlight + this.size
+  }
+
+  /** Waits until `processed` reaches `target`; `false` after `timeoutMs` or when the lane stops. */
+  awaitProcessed(target: number, timeoutMs: number): Effect.Effect<boolean> {
+    if (this.processed >= target) return Effect.succeed(true)
+    return Effect.callback<boolean>((resume) => {
+      const waiter: Waiter = { target, resume: (ok) => resume(Effect.succeed(ok)) }
+      this.waiters.push(waiter)
+      return Effect.sync(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter)
+      })
+    }).pipe(Effect.timeoutOption(timeoutMs), Effect.map((o) => o._tag === "Some" && o.value))
+  }
+
+  /** Stops accepting records and drains synchronously what it can. Idempotent. */
+  closeUnsafe(): void {
+    if (!this.closed) {
+      this.closed = true
+      Queue.endUnsafe(this.queue)
+      live.delete(this as Lane<unknown>)
+    }
+    if (this.canDrainSync) this.drain(false)
+    this.warner.flush()
+  }
+
+  /** Stops accepting records and waits (at most `timeoutMs`) until every queued one is processed. */
+  close(timeoutMs: number): Effect.Effect<boolean> {
+    return Effect.suspend(() => {
+      this.closeUnsafe()
+      const consumer = this.consumer
+      if (consumer === undefined) return Effect.succeed(this.size === 0)
+      return Effect.promise(() => consumer).pipe(
+        Effect.timeoutOption(timeoutMs),
+        Effect.map((o) => {
+          for (const w of this.waiters) w.resume(false)
+          this.waiters = []
+          return o._tag === "Some"
+        })
+      )
+    })
+  }
+
+  /** @internal */
+  start(consumer: Promise<void>): void {
+    this.consumer = consumer
+  }
+}
+
+const live = new Set<Lane<unknown>>()
+let exitHookInstalled = false
+
+/**
+ * Drains every open lane synchronously: logger lanes first, so their records reach the handler
+ * lanes, then handler lanes. Used at process exit and on termination signals.
+ *
+ * @internal
+ */
+export const drainAllSync = (): void => {
+  for (const kind of ["logger", "handler"] as const) {
+    for (const lane of live) {
+      if (lane.options.kind === kind && lane.canDrainSync) lane.drain(false)
+    }
+  }
+  for (const lane of live) lane.warner.flush()
+}
+
+const installExitHook = (): void => {
+  if (exitHookInstalled) return
+  exitHookInstalled = true
+  process.on("exit", drainAllSync)
+}
+
+/**
+ * Creates a lane in the current scope: the queue, its consumer fiber, and a finalizer that closes
+ * the lane and lets the consumer finish what was queued.
+ *
+ * @internal
+ */
+export const make = <A>(options: LaneOptions<A>): Effect.Effect<Lane<A>, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const queue = yield* Queue.make<A, Cause.Done>({ capacity: options.capacity, strategy: options.strategy })
+    const lane = new Lane(queue, options)
+    const consume: Effect.Effect<void> = Effect.gen(function*() {
+      for (;;) {
+        const exit = yield* Effect.exit(Queue.peek(queue))
+        if (Exit.isFailure(exit)) return
+        const rest = lane.drain(true)
+        if (rest === false) yield* Effect.yieldNow
+        else if (rest !== undefined) yield* rest
+      }
+    })
+    let done!: () => void
+    lane.start(new Promise<void>((resolve) => (done = resolve)))
+    yield* Effect.forkDetach(Effect.ensuring(consume, Effect.sync(() => done())))
+    live.add(lane as Lane<unknown>)
+    installExitHook()
+    yield* Effect.addFinalizer(() => Effect.asVoid(lane.close(5_000)))
+    return lane
+  })
