@@ -197,7 +197,8 @@ export class Handler implements Target {
         strategy: this.policy._tag === "Drop" ? "dropping" : "suspend",
         syncCapable: options.sink.sync,
         kind: "handler",
-        process: (batch) => this.process(batch)
+        process: (batch) => this.process(batch),
+        onExit: () => this.sink.flush()
       })
       yield* Effect.addFinalizer(() => this.closeEffect())
       return lane

@@ -8,6 +8,7 @@
  * @since 0.1.0
  */
 export * as Facade from "./Facade.ts"
+export * as FileHandler from "./FileHandler.ts"
 export * as Formatter from "./Formatter.ts"
 export * as Handler from "./Handler.ts"
 export * as Level from "./Level.ts"
@@ -15,16 +16,26 @@ export * as Logger from "./Logger.ts"
 export * as LogRecord from "./LogRecord.ts"
 export * as Manager from "./Manager.ts"
 export * as OverflowPolicy from "./OverflowPolicy.ts"
+export * as RotatingFileHandler from "./RotatingFileHandler.ts"
 export * as Sink from "./Sink.ts"
 export * as StreamHandler from "./StreamHandler.ts"
 export * as Testing from "./Testing.ts"
+export * as TimedRotatingFileHandler from "./TimedRotatingFileHandler.ts"
 
 export { drainAll, getLogger, getManager, installSignalHandlers, resetManager, uninstallSignalHandlers } from "./Facade.ts"
 export { HandlerClosedError, HandlerError, InvalidHandlerError, OfferTimeoutError, QueueFullError, WouldBlockError } from "./Handler.ts"
 export { HandlerConfigError } from "./HandlerConfigError.ts"
 export { InvalidLevelError } from "./Level.ts"
 export { InvalidLoggerNameError } from "./Manager.ts"
+export { FemtoFileHandler, FileHandlerBuilder, HandlerIOError } from "./FileHandler.ts"
+export {
+  FemtoRotatingFileHandler,
+  HandlerOptions,
+  ROTATION_VALIDATION_MSG,
+  RotatingFileHandlerBuilder
+} from "./RotatingFileHandler.ts"
 export { FemtoStreamHandler, StreamHandlerBuilder } from "./StreamHandler.ts"
+export { FemtoTimedRotatingFileHandler, TimedRotatingFileHandlerBuilder } from "./TimedRotatingFileHandler.ts"
 export { CaptureHandler } from "./Testing.ts"
 
 /**

@@ -41,6 +41,8 @@ export interface LaneOptions<A> {
   /** `"logger"` lanes drain before `"handler"` lanes at exit. */
   readonly kind: "logger" | "handler"
   readonly warner?: Warner | undefined
+  /** Runs at exit and on signals after the lane was drained (a file sink writes its buffer). */
+  readonly onExit?: (() => void) | undefined
 }
 
 interface Waiter {
@@ -237,7 +239,14 @@ export const drainAllSync = (): void => {
       if (lane.options.kind === kind && lane.canDrainSync) lane.drain(false)
     }
   }
-  for (const lane of live) lane.warner.flush()
+  for (const lane of live) {
+    try {
+      lane.options.onExit?.()
+    } catch (error) {
+      writeStderr(`femtologging: ${lane.options.label} failed to flush at exit: ${String(error)}\n`)
+    }
+    lane.warner.flush()
+  }
 }
 
 const installExitHook = (): void => {

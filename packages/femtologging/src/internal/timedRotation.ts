@@ -82,10 +82,10 @@ const parseAtTime = (input: string | { hour: number; minute?: number; second?: n
  * `invalid at_time: '<value>'`.
  */
 export const makeSchedule = (options: {
-  when?: string
-  interval?: number
-  utc?: boolean
-  atTime?: string | { hour: number; minute?: number; second?: number } | undefined
+  readonly when?: string | undefined
+  readonly interval?: number | undefined
+  readonly utc?: boolean | undefined
+  readonly atTime?: string | { readonly hour: number; readonly minute?: number; readonly second?: number } | undefined
 }): TimedSchedule => {
   const when = parseWhen(options.when ?? "H")
   const interval = options.interval ?? 1

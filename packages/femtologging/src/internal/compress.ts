@@ -1,0 +1,61 @@
+/**
+ * Gzip of rotated files, off the write path: the rotation only renames; the file is then
+ * compressed by a stream in the background and swapped for `<backup>.gz` in one synchronous step.
+ * If later rotations shifted the backup meanwhile (`.1` became `.2`), the swap finds it again by
+ * inode; if it was pruned, the compressed copy is discarded.
+ *
+ * @internal
+ */
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { pipeline } from "node:stream/promises"
+import * as zlib from "node:zlib"
+
+/** Which of `candidates` is the file with inode `ino`, if any. */
+const locate = (ino: number, candidates: ReadonlyArray<string>): string | undefined => {
+  for (const file of candidates) {
+    try {
+      if (fs.statSync(file).ino === ino) return file
+    } catch {
+      // not there
+    }
+  }
+  return undefined
+}
+
+/**
+ * Compresses `file` (which rotation may rename to any of `candidates()` meanwhile) into
+ * `<where it is now>.gz`. Resolves when done; failures go to `report`.
+ *
+ * @internal
+ */
+export const compressInBackground = (
+  file: string,
+  candidates: () => ReadonlyArray<string>,
+  report: (message: string) => void
+): Promise<void> => {
+  let fd: number
+  try {
+    fd = fs.openSync(file, "r")
+  } catch (error) {
+    report(`could not compress ${file}: ${String(error)}`)
+    return Promise.resolve()
+  }
+  const ino = fs.fstatSync(fd).ino
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${ino}.gz.tmp`)
+  return pipeline(fs.createReadStream("", { fd }), zlib.createGzip(), fs.createWriteStream(tmp)).then(
+    () => {
+      const now = locate(ino, candidates())
+      if (now === undefined) {
+        fs.rmSync(tmp, { force: true })
+        return
+      }
+      fs.renameSync(tmp, `${now}.gz`)
+      fs.rmSync(now, { force: true })
+    },
+    (error) => {
+      fs.rmSync(tmp, { force: true })
+      report(`could not compress ${file}: ${String(error)}`)
+    }
+  )
+}
