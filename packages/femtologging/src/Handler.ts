@@ -97,6 +97,8 @@ export class HandlerError extends Schema.TaggedError<HandlerError>()("HandlerErr
   }
 }
 
+const holdSync = OverflowPolicy.block()
+
 const reasonFor = (result: Exclude<OfferResult, "ok">, policy: OverflowPolicy.OverflowPolicy): HandlerErrorReason => {
   switch (result) {
     case "full":
@@ -248,9 +250,15 @@ export class Handler implements Target {
     writeStderr(`femtologging: ${this.label} failed to write ${n} record${n === 1 ? "" : "s"}: ${String(error)}\n`)
   }
 
-  /** @internal */
+  /**
+   * Delivers a record from a logger's queue. From the logger's fiber (`canSuspend`) the handler's
+   * policy applies as such. A synchronous drain (caller runs, flush, close, exit) is already doing
+   * the work, so it drains a full synchronous handler queue instead of dropping from it.
+   *
+   * @internal
+   */
   deliver(record: LogRecord.LogRecord, canSuspend: boolean): Effect.Effect<void> | undefined {
-    const result = this.lane.offerSync(record, this.policy)
+    const result = this.lane.offerSync(record, canSuspend ? this.policy : holdSync)
     if (result === "ok") return undefined
     if (result === "would-block" && canSuspend) {
       return Effect.map(this.lane.offer(record, this.policy), (r) => {

@@ -14,6 +14,19 @@
  * their order because a drain takes records and writes them with no point in between where
  * other code could run. See `internal/lane.ts`.
  *
+ * **Gotchas**
+ *
+ * - A logger's queue honours the strongest policy of the handlers its records reach, so a record
+ *   bound for a blocking handler is never dropped in front of it.
+ * - A synchronous drain (caller runs, `flush()`, `close()`, process exit) that meets a full
+ *   handler queue drains that queue too instead of dropping from it: it is already doing the
+ *   work, and on one thread nothing else could. Drops under the drop policy therefore happen
+ *   when the producer is not held back: a burst into a logger whose handlers all drop, or a
+ *   handler slower than its logger's worker.
+ * - Block and timeout cannot hold a synchronous caller in front of an asynchronous sink that is
+ *   busy (nothing on the caller's thread can make room); such a record is dropped and counted
+ *   (`WouldBlockError` from a direct `handle`). Effect callers are held as usual.
+ *
  * @since 0.1.0
  */
 import { HandlerConfigError } from "./HandlerConfigError.ts"

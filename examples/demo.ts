@@ -1,0 +1,72 @@
+/**
+ * `npm run demo`: a small app that logs through every handler femtologging has, with the
+ * embedded defaults, and ends by itself. Files go to a fresh folder under the OS temp dir.
+ */
+import * as Effect from "effect/Effect"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import {
+  CaptureHandler,
+  FemtoFileHandler,
+  FemtoRotatingFileHandler,
+  FemtoStreamHandler,
+  FemtoTimedRotatingFileHandler,
+  getLogger,
+  Handler,
+  HandlerOptions,
+  Logger,
+  Manager,
+  StreamHandler
+} from "femtologging"
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "femtologging-demo-"))
+
+// 1. The seed's quick start: a stream handler on stderr.
+const app = getLogger("demo.app")
+app.addHandler(FemtoStreamHandler.stderr())
+app.log("INFO", "hello from femtologging")
+
+// 2. Levels, structured fields, lazy messages and errors, propagating to root.
+const root = getLogger()
+const stdout = FemtoStreamHandler.stdout()
+root.addHandler(stdout)
+const db = getLogger("demo.app.db")
+db.setLevel("DEBUG")
+db.debug("connected", { host: "localhost", pool: 4 })
+db.trace(() => "never built: TRACE is below DEBUG")
+db.exception("query failed", new Error("timeout", { cause: new Error("socket closed") }))
+
+// 3. Files: plain (block policy: nothing may drop), size-rotating with gzip, and timed.
+const file = new FemtoFileHandler(path.join(dir, "app.log"), { policy: "block", flushInterval: 100 })
+const rotating = new FemtoRotatingFileHandler(
+  path.join(dir, "rotating.log"),
+  new HandlerOptions({ rotation: [4096, 3], compress: true })
+)
+const timed = new FemtoTimedRotatingFileHandler(path.join(dir, "timed.log"), { when: "S", backupCount: 5 })
+const capture = new CaptureHandler()
+const jobs = getLogger("demo.jobs")
+jobs.setPropagate(false)
+for (const h of [file, rotating, timed, capture]) jobs.addHandler(h)
+for (let i = 0; i < 10_000; i++) jobs.info(`job ${i} done`, { job: i, ms: i % 97 })
+await new Promise((resolve) => setTimeout(resolve, 1100)) // let the timed handler's second pass
+jobs.warning("one more, after the timed handler's boundary")
+
+// 4. The Effect face: a manager and a handler as scoped resources, closed with the scope.
+await Effect.runPromise(
+  Effect.gen(function*() {
+    const handler = yield* StreamHandler.make({ target: "stderr" })
+    const logger = yield* Manager.getLogger("demo.effect")
+    logger.addHandler(handler)
+    yield* Logger.info(logger, "logged from a fiber", { fiber: "main" })
+    yield* Handler.flush(handler)
+  }).pipe(Effect.provide(Manager.layer()), Effect.scoped)
+)
+
+for (const h of [file, rotating, timed, capture, stdout]) await h.close()
+const count = (f: string) => fs.readFileSync(path.join(dir, f), "utf8").split("\n").length - 1
+console.log(`\nfiles in ${dir}:`)
+for (const f of fs.readdirSync(dir).sort()) {
+  console.log(`  ${f.padEnd(34)} ${f.endsWith(".gz") ? "(gzip)" : `${count(f)} lines`}`)
+}
+console.log(`captured ${capture.records.length} records; dropped: app.log ${file.getDropped()}, logger ${jobs.getDropped()}`)

@@ -1,0 +1,471 @@
+import { afterEach, assert, beforeEach, describe, it } from "@effect/vitest"
+import { drainAll, getLogger, resetManager } from "../src/Facade.ts"
+import { InvalidHandlerError } from "../src/Handler.ts"
+import { HandlerConfigError } from "../src/HandlerConfigError.ts"
+import { InvalidLevelError } from "../src/Level.ts"
+import type { Level } from "../src/Level.ts"
+import type { LogRecord } from "../src/LogRecord.ts"
+import { CaptureHandler } from "../src/Testing.ts"
+import { runFixture } from "./utils/child.ts"
+import { thrown, throwsExactly } from "./utils/errors.ts"
+
+const handlers: Array<CaptureHandler> = []
+const capture = (options: ConstructorParameters<typeof CaptureHandler>[0] = {}): CaptureHandler => {
+  const handler = new CaptureHandler(options)
+  handlers.push(handler)
+  return handler
+}
+
+beforeEach(() => resetManager())
+afterEach(async () => {
+  await Promise.all(handlers.splice(0).map((h) => h.close()))
+})
+
+class Collector {
+  readonly records: Array<[string, string, string]> = []
+  handle(logger: string, level: string, message: string): void {
+    this.records.push([logger, level, message])
+  }
+}
+
+describe("Logger levels", () => {
+  it("root defaults to INFO and children inherit it", () => {
+    assert.strictEqual(getLogger().level, "INFO")
+    assert.strictEqual(getLogger().ownLevelValue, "INFO")
+    const child = getLogger("lv.child")
+    assert.strictEqual(child.level, "INFO")
+    assert.strictEqual(child.ownLevelValue, undefined)
+  })
+
+  it("inherits the nearest ancestor's level, even one set after the child was created", () => {
+    const child = getLogger("lv.a.b")
+    assert.strictEqual(child.level, "INFO")
+    getLogger("lv").setLevel("ERROR")
+    assert.strictEqual(child.level, "ERROR")
+    getLogger("lv.a").setLevel("debug")
+    assert.strictEqual(child.level, "DEBUG")
+    getLogger().setLevel("CRITICAL")
+    assert.strictEqual(child.level, "DEBUG")
+    getLogger("lv.a").clearLevel()
+    assert.strictEqual(child.level, "ERROR")
+    child.setLevel("WARNING")
+    assert.strictEqual(child.level, "WARN")
+    assert.strictEqual(child.ownLevelValue, "WARN")
+  })
+
+  it("applies the inherited level to log()", () => {
+    const child = getLogger("lv2.c")
+    assert.strictEqual(child.debug("d"), undefined)
+    getLogger("lv2").setLevel("DEBUG")
+    assert.strictEqual(child.debug("d"), "lv2.c [DEBUG] d")
+  })
+
+  it("setLevel throws InvalidLevelError for an unknown level and keeps the old one", () => {
+    const logger = getLogger("lv.bad")
+    logger.setLevel("ERROR")
+    throwsExactly(() => logger.setLevel("loud"), InvalidLevelError, "invalid log level: loud")
+    assert.strictEqual(logger.level, "ERROR")
+  })
+
+  it("isEnabledFor compares with the effective level", () => {
+    const logger = getLogger("lv.enabled")
+    assert.isFalse(logger.isEnabledFor("DEBUG"))
+    assert.isTrue(logger.isEnabledFor("info"))
+    assert.isTrue(logger.isEnabledFor("WARNING"))
+    logger.setLevel("ERROR")
+    assert.isFalse(logger.isEnabledFor("WARN"))
+    assert.isTrue(logger.isEnabledFor("ERROR"))
+    assert.isTrue(logger.isEnabledFor("CRITICAL"))
+    logger.setLevel("TRACE")
+    assert.isTrue(logger.isEnabledFor("TRACE"))
+    throwsExactly(() => logger.isEnabledFor("nope"), InvalidLevelError, "invalid log level: nope")
+  })
+})
+
+describe("Logger.log and the level methods", () => {
+  it("log returns the formatted line, or undefined when filtered", () => {
+    const logger = getLogger("demo.app")
+    assert.strictEqual(logger.log("INFO", "hello from femtologging"), "demo.app [INFO] hello from femtologging")
+    assert.strictEqual(logger.log("info", "lower"), "demo.app [INFO] lower")
+    assert.strictEqual(logger.log("Warning", "w"), "demo.app [WARN] w")
+    assert.strictEqual(logger.log("DEBUG", "hidden"), undefined)
+    assert.strictEqual(logger.log("trace", "hidden"), undefined)
+    assert.strictEqual(getLogger().log("WARN", "x"), "root [WARN] x")
+  })
+
+  it("log throws InvalidLevelError for an unknown level", () => {
+    throwsExactly(() => getLogger("demo.app").log("LOUD", "x"), InvalidLevelError, "invalid log level: LOUD")
+  })
+
+  it("each level method returns what log returns", () => {
+    const logger = getLogger("m")
+    logger.setLevel("TRACE")
+    assert.strictEqual(logger.trace("a"), "m [TRACE] a")
+    assert.strictEqual(logger.debug("b"), "m [DEBUG] b")
+    assert.strictEqual(logger.info("c"), "m [INFO] c")
+    assert.strictEqual(logger.warn("d"), "m [WARN] d")
+    assert.strictEqual(logger.warning("e"), "m [WARN] e")
+    assert.strictEqual(logger.error("f"), "m [ERROR] f")
+    assert.strictEqual(logger.critical("g"), "m [CRITICAL] g")
+    assert.strictEqual(logger.exception("h"), "m [ERROR] h")
+    logger.setLevel("CRITICAL")
+    assert.strictEqual(logger.trace("a"), undefined)
+    assert.strictEqual(logger.debug("b"), undefined)
+    assert.strictEqual(logger.info("c"), undefined)
+    assert.strictEqual(logger.warn("d"), undefined)
+    assert.strictEqual(logger.warning("e"), undefined)
+    assert.strictEqual(logger.error("f"), undefined)
+    assert.strictEqual(logger.exception("h"), undefined)
+    assert.strictEqual(logger.critical("g"), "m [CRITICAL] g")
+  })
+
+  it("the level methods log at their level", async () => {
+    const logger = getLogger("m2")
+    logger.setLevel("TRACE")
+    const h = capture()
+    logger.addHandler(h)
+    logger.trace("1")
+    logger.debug("2")
+    logger.info("3")
+    logger.warn("4")
+    logger.warning("5")
+    logger.error("6")
+    logger.critical("7")
+    logger.exception("8")
+    assert.isTrue(await h.flush())
+    assert.deepStrictEqual(
+      h.records.map((r) => [r.level, r.message]),
+      [["TRACE", "1"], ["DEBUG", "2"], ["INFO", "3"], ["WARN", "4"], ["WARN", "5"], ["ERROR", "6"], ["CRITICAL", "7"], [
+        "ERROR",
+        "8"
+      ]]
+    )
+  })
+
+  it("evaluates a lazy message only when the level is enabled", async () => {
+    const logger = getLogger("lazy")
+    logger.setLevel("WARN")
+    const h = capture()
+    logger.addHandler(h)
+    let calls = 0
+    const message = () => {
+      calls++
+      return `computed ${calls}`
+    }
+    assert.strictEqual(logger.debug(message), undefined)
+    assert.strictEqual(logger.info(message), undefined)
+    assert.strictEqual(logger.log("TRACE", message), undefined)
+    assert.strictEqual(calls, 0)
+    assert.strictEqual(logger.warn(message), "lazy [WARN] computed 1")
+    assert.strictEqual(calls, 1)
+    assert.strictEqual(logger.log("ERROR", message), "lazy [ERROR] computed 2")
+    assert.strictEqual(calls, 2)
+    assert.isTrue(await h.flush())
+    assert.deepStrictEqual(h.messages, ["computed 1", "computed 2"])
+    assert.strictEqual(calls, 2)
+  })
+
+  it("passes structured fields to the record", async () => {
+    const logger = getLogger("fields")
+    const h = capture()
+    logger.addHandler(h)
+    logger.info("login", { user: "bob", attempt: 2, tags: ["a"] })
+    logger.info("plain")
+    assert.isTrue(await h.flush())
+    assert.deepStrictEqual(h.records[0]!.fields, { user: "bob", attempt: 2, tags: ["a"] })
+    assert.strictEqual(h.records[0]!.error, undefined)
+    assert.strictEqual(h.records[1]!.fields, undefined)
+    assert.deepStrictEqual(h.lines, ["fields [INFO] login user=bob attempt=2 tags=[\"a\"]", "fields [INFO] plain"])
+  })
+
+  it("turns an Error message, an Error extra, or fields' error/err into the record's error", async () => {
+    const logger = getLogger("errs")
+    const h = capture()
+    logger.addHandler(h)
+    const e1 = new Error("boom")
+    const e2 = new TypeError("bad type")
+    const e3 = new RangeError("out of range", { cause: e1 })
+    const e4 = new Error("via err")
+    assert.strictEqual(logger.error(e1), "errs [ERROR] boom")
+    assert.strictEqual(logger.warn("with extra", e2), "errs [WARN] with extra")
+    assert.strictEqual(logger.exception("failed", { error: e3, requestId: "r-1" }), "errs [ERROR] failed")
+    assert.strictEqual(logger.error("also", { err: e4 }), "errs [ERROR] also")
+    assert.isTrue(await h.flush())
+    const [r1, r2, r3, r4] = h.records as [LogRecord, LogRecord, LogRecord, LogRecord]
+    assert.strictEqual(r1.message, "boom")
+    assert.deepStrictEqual(r1.error, { name: "Error", message: "boom", stack: e1.stack, causes: [] })
+    assert.strictEqual(r1.fields, undefined)
+    assert.strictEqual(r2.message, "with extra")
+    assert.strictEqual(r2.error?.name, "TypeError")
+    assert.strictEqual(r2.error?.message, "bad type")
+    assert.strictEqual(r3.message, "failed")
+    assert.strictEqual(r3.error?.name, "RangeError")
+    assert.deepStrictEqual(r3.error?.causes, [{ name: "Error", message: "boom", stack: e1.stack }])
+    assert.deepStrictEqual(r3.fields, { requestId: "r-1" })
+    assert.strictEqual(r4.error?.message, "via err")
+    assert.strictEqual(r4.fields, undefined)
+  })
+})
+
+describe("Logger handlers", () => {
+  it("addHandler rejects values without a callable handle with InvalidHandlerError", () => {
+    const logger = getLogger("h.bad")
+    for (const value of [42, "handler", null, undefined, {}, { emit() {} }]) {
+      const error = throwsExactly(
+        () => logger.addHandler(value),
+        InvalidHandlerError,
+        "handler must implement a callable 'handle' method"
+      )
+      assert.strictEqual(error._tag, "InvalidHandlerError")
+    }
+    const error = thrown(() => logger.addHandler({ handle: 5 }))
+    assert.instanceOf(error, InvalidHandlerError)
+    assert.deepStrictEqual(logger.handlers, [])
+  })
+
+  it("removeHandler returns whether the handler was attached", () => {
+    const logger = getLogger("h.remove")
+    const a = new Collector()
+    const b = new Collector()
+    logger.addHandler(a)
+    logger.addHandler(b)
+    assert.deepStrictEqual(logger.handlers, [a, b])
+    assert.isTrue(logger.removeHandler(a))
+    assert.isFalse(logger.removeHandler(a))
+    assert.isFalse(logger.removeHandler(new Collector()))
+    assert.deepStrictEqual(logger.handlers, [b])
+  })
+
+  it("clearHandlers detaches every handler", () => {
+    const logger = getLogger("h.clear")
+    const a = new Collector()
+    logger.addHandler(a)
+    logger.addHandler(capture())
+    logger.clearHandlers()
+    assert.deepStrictEqual(logger.handlers, [])
+    logger.info("nobody listens")
+    drainAll()
+    assert.deepStrictEqual(a.records, [])
+  })
+
+  it("a plain object handler receives (logger, level, message) tuples in order, from the worker", async () => {
+    const logger = getLogger("h.plain")
+    const collector = new Collector()
+    logger.addHandler(collector)
+    logger.info("one")
+    logger.warning("two")
+    logger.error("three")
+    logger.debug("filtered")
+    // logging only enqueues: the handler runs later, in the logger's worker
+    assert.deepStrictEqual(collector.records, [])
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    assert.deepStrictEqual(collector.records, [
+      ["h.plain", "INFO", "one"],
+      ["h.plain", "WARN", "two"],
+      ["h.plain", "ERROR", "three"]
+    ])
+  })
+
+  it("prefers handleRecord(record) over handle when both exist", () => {
+    const logger = getLogger("h.record")
+    const records: Array<LogRecord> = []
+    let handleCalls = 0
+    logger.addHandler({
+      handle: () => {
+        handleCalls++
+      },
+      handleRecord: (record: LogRecord) => {
+        records.push(record)
+      }
+    })
+    logger.warn("structured", { k: "v" })
+    drainAll()
+    assert.strictEqual(handleCalls, 0)
+    assert.strictEqual(records.length, 1)
+    assert.strictEqual(records[0]!.logger, "h.record")
+    assert.strictEqual(records[0]!.level, "WARN")
+    assert.strictEqual(records[0]!.message, "structured")
+    assert.deepStrictEqual(records[0]!.fields, { k: "v" })
+  })
+
+  it("a throwing user handler is counted and does not stop later records", async () => {
+    const result = await runFixture("throwing-handler.mjs")
+    assert.strictEqual(result.code, 0, result.stderr)
+    const out = JSON.parse(result.stdout) as {
+      flushed: boolean
+      seen: Array<[string, Level, string]>
+      captured: Array<string>
+      handlerErrors: number
+      dropped: number
+    }
+    assert.isTrue(out.flushed)
+    assert.deepStrictEqual(out.seen, [
+      ["app.throwing", "INFO", "good 1"],
+      ["app.throwing", "INFO", "good 2"],
+      ["app.throwing", "INFO", "good 3"]
+    ])
+    assert.deepStrictEqual(out.captured, ["good 1", "bad 1", "good 2", "bad 2", "good 3"])
+    assert.strictEqual(out.handlerErrors, 2)
+    assert.strictEqual(out.dropped, 0)
+    assert.include(result.stderr, "Error: kaboom on bad 1")
+    assert.include(result.stderr, "Error: kaboom on bad 2")
+    assert.include(result.stderr, "Thrower")
+  })
+})
+
+describe("Logger queue", () => {
+  it("drops exactly the records beyond its capacity in a synchronous burst", async () => {
+    const logger = getLogger("burst")
+    logger.setCapacity(8)
+    const h = capture()
+    logger.addHandler(h)
+    for (let i = 0; i < 8 + 5; i++) logger.info(`m${i}`)
+    assert.strictEqual(logger.getDropped(), 5)
+    assert.isTrue(await h.flush())
+    assert.deepStrictEqual(h.messages, ["m0", "m1", "m2", "m3", "m4", "m5", "m6", "m7"])
+    assert.strictEqual(h.getDropped(), 0)
+    assert.strictEqual(logger.getDropped(), 5)
+  })
+
+  it("counts drops exactly at a larger scale", async () => {
+    const logger = getLogger("burst.large")
+    logger.setCapacity(1000)
+    const h = capture({ capacity: 1000 })
+    logger.addHandler(h)
+    for (let i = 0; i < 1000 + 337; i++) logger.info(`r${i}`)
+    assert.strictEqual(logger.getDropped(), 337)
+    assert.isTrue(await h.flush())
+    assert.strictEqual(h.records.length, 1000)
+    assert.strictEqual(h.records[999]!.message, "r999")
+    assert.strictEqual(h.getDropped(), 0)
+  })
+
+  it("setCapacity validates and only applies before the first record", () => {
+    const logger = getLogger("cap")
+    throwsExactly(() => logger.setCapacity(0), HandlerConfigError, "capacity must be greater than zero")
+    logger.addHandler(new Collector())
+    logger.info("first")
+    throwsExactly(
+      () => logger.setCapacity(10),
+      HandlerConfigError,
+      "capacity can only be set before the logger's first record"
+    )
+    drainAll()
+  })
+
+  it("a record keeps the handler list it was logged with", async () => {
+    const logger = getLogger("snap")
+    const removed = capture()
+    const kept = capture()
+    logger.addHandler(removed)
+    logger.addHandler(kept)
+    logger.info("r1")
+    assert.isTrue(logger.removeHandler(removed))
+    logger.info("r2")
+    assert.isTrue(await removed.flush())
+    assert.isTrue(await kept.flush())
+    assert.deepStrictEqual(removed.messages, ["r1"])
+    assert.deepStrictEqual(kept.messages, ["r1", "r2"])
+  })
+
+  it("a removed handler still gets earlier records when closed", async () => {
+    const logger = getLogger("snap.close")
+    const removed = capture()
+    logger.addHandler(removed)
+    logger.info("r1")
+    assert.isTrue(logger.removeHandler(removed))
+    logger.info("r2")
+    await removed.close()
+    assert.deepStrictEqual(removed.messages, ["r1"])
+  })
+})
+
+describe("Propagation", () => {
+  it("a child's record reaches root's handler", async () => {
+    const rootHandler = capture()
+    getLogger().addHandler(rootHandler)
+    getLogger("prop.child").info("hi")
+    assert.isTrue(await rootHandler.flush())
+    assert.strictEqual(rootHandler.records.length, 1)
+    assert.strictEqual(rootHandler.records[0]!.logger, "prop.child")
+    assert.deepStrictEqual(rootHandler.lines, ["prop.child [INFO] hi"])
+  })
+
+  it("setPropagate(false) on the child stops it", async () => {
+    const rootHandler = capture()
+    const childHandler = capture()
+    getLogger().addHandler(rootHandler)
+    const child = getLogger("prop.off")
+    child.addHandler(childHandler)
+    assert.isTrue(child.propagate)
+    child.setPropagate(false)
+    assert.isFalse(child.propagate)
+    child.info("stays")
+    assert.isTrue(await rootHandler.flush())
+    assert.isTrue(await childHandler.flush())
+    assert.deepStrictEqual(rootHandler.messages, [])
+    assert.deepStrictEqual(childHandler.messages, ["stays"])
+    child.setPropagate(true)
+    child.info("goes up")
+    assert.isTrue(await rootHandler.flush())
+    assert.deepStrictEqual(rootHandler.messages, ["goes up"])
+  })
+
+  it("stops at the first ancestor whose propagate is false, after its handlers", async () => {
+    const rootHandler = capture()
+    const midHandler = capture()
+    getLogger().addHandler(rootHandler)
+    const mid = getLogger("prop.mid")
+    mid.addHandler(midHandler)
+    mid.setPropagate(false)
+    getLogger("prop.mid.leaf").info("leaf")
+    assert.isTrue(await midHandler.flush())
+    assert.isTrue(await rootHandler.flush())
+    assert.deepStrictEqual(midHandler.messages, ["leaf"])
+    assert.deepStrictEqual(rootHandler.messages, [])
+  })
+
+  it("handlers on child and root each get exactly one copy", async () => {
+    const rootHandler = capture()
+    const childHandler = capture()
+    getLogger().addHandler(rootHandler)
+    getLogger("prop.both").addHandler(childHandler)
+    getLogger("prop.both").warn("once")
+    assert.isTrue(await childHandler.flush())
+    assert.isTrue(await rootHandler.flush())
+    assert.deepStrictEqual(childHandler.messages, ["once"])
+    assert.deepStrictEqual(rootHandler.messages, ["once"])
+  })
+
+  it("the same handler on child and root gets the record twice", async () => {
+    const shared = capture()
+    getLogger().addHandler(shared)
+    getLogger("prop.same").addHandler(shared)
+    getLogger("prop.same").info("twice")
+    assert.isTrue(await shared.flush())
+    assert.deepStrictEqual(shared.messages, ["twice", "twice"])
+  })
+
+  it("does not check ancestors' levels", async () => {
+    const rootHandler = capture()
+    getLogger().addHandler(rootHandler)
+    getLogger().setLevel("ERROR")
+    const child = getLogger("prop.level")
+    child.setLevel("DEBUG")
+    assert.strictEqual(child.debug("debug detail"), "prop.level [DEBUG] debug detail")
+    assert.strictEqual(getLogger().warn("root filtered"), undefined)
+    assert.isTrue(await rootHandler.flush())
+    assert.deepStrictEqual(rootHandler.messages, ["debug detail"])
+    assert.strictEqual(rootHandler.records[0]!.level, "DEBUG")
+  })
+
+  it("a handler added to root after the child logged once still gets later records", async () => {
+    const child = getLogger("prop.late")
+    child.info("before any handler")
+    const rootHandler = capture()
+    getLogger().addHandler(rootHandler)
+    child.info("after")
+    assert.isTrue(await rootHandler.flush())
+    assert.deepStrictEqual(rootHandler.messages, ["after"])
+  })
+})

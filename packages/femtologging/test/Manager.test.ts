@@ -1,0 +1,121 @@
+import { assert, beforeEach, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Cause from "effect/Cause"
+import * as Exit from "effect/Exit"
+import { getLogger, getManager, resetManager } from "../src/Facade.ts"
+import { HandlerConfigError } from "../src/HandlerConfigError.ts"
+import { get_logger, InvalidLoggerNameError, reset_manager } from "../src/index.ts"
+import * as Manager from "../src/Manager.ts"
+import { Logger } from "../src/Logger.ts"
+import { throwsExactly } from "./utils/errors.ts"
+
+const nameMessage = "logger name cannot be empty, start or end with '.', or contain consecutive dots"
+
+const ancestry = (name: string): Array<string> => {
+  const names: Array<string> = []
+  for (let l: Logger | undefined = getLogger(name); l !== undefined; l = l.parent) names.push(l.name)
+  return names
+}
+
+describe("Manager (facade)", () => {
+  beforeEach(() => resetManager())
+
+  it("returns one logger per name", () => {
+    const a = getLogger("svc.api")
+    assert.instanceOf(a, Logger)
+    assert.strictEqual(getLogger("svc.api"), a)
+    assert.strictEqual(a.name, "svc.api")
+    assert.notStrictEqual(getLogger("svc.db"), a)
+    assert.strictEqual(get_logger("svc.api"), a)
+  })
+
+  it("returns root for no name and for \"root\"", () => {
+    const root = getLogger()
+    assert.strictEqual(root.name, "root")
+    assert.strictEqual(root.parent, undefined)
+    assert.strictEqual(getLogger("root"), root)
+    assert.strictEqual(getLogger(undefined), root)
+    assert.strictEqual(getManager().root, root)
+  })
+
+  it("derives parents from dots: a.b.c -> a.b -> a -> root", () => {
+    assert.deepStrictEqual(ancestry("a.b.c"), ["a.b.c", "a.b", "a", "root"])
+    assert.strictEqual(getLogger("a.b.c").parent, getLogger("a.b"))
+    assert.strictEqual(getLogger("a.b").parent, getLogger("a"))
+    assert.strictEqual(getLogger("a").parent, getLogger())
+    assert.deepStrictEqual(getManager().loggerNames().sort(), ["a", "a.b", "a.b.c"])
+  })
+
+  it("links a parent created after its child", () => {
+    const child = getLogger("x.y")
+    assert.strictEqual(child.parent, getLogger("x"))
+    assert.strictEqual(getLogger("x").parent, getLogger())
+  })
+
+  it("rejects invalid names with InvalidLoggerNameError and the exact message", () => {
+    for (const name of ["", ".bad", "bad.", "a..b", ".", ".."]) {
+      const error = throwsExactly(() => getLogger(name), InvalidLoggerNameError, nameMessage)
+      assert.strictEqual(error._tag, "InvalidLoggerNameError")
+      assert.strictEqual(error.name, name)
+    }
+    assert.deepStrictEqual(getManager().loggerNames(), [])
+  })
+
+  it("reset clears every logger and root", () => {
+    const before = getLogger("keep.me")
+    const rootBefore = getLogger()
+    rootBefore.setLevel("ERROR")
+    resetManager()
+    assert.deepStrictEqual(getManager().loggerNames(), [])
+    const after = getLogger("keep.me")
+    assert.notStrictEqual(after, before)
+    assert.notStrictEqual(getLogger(), rootBefore)
+    assert.strictEqual(getLogger().level, "INFO")
+    reset_manager()
+    assert.notStrictEqual(getLogger("keep.me"), after)
+  })
+})
+
+describe("Manager (Effect)", () => {
+  it.effect("getLogger returns singletons with parents from the Manager in context", () =>
+    Effect.gen(function*() {
+      const c = yield* Manager.getLogger("a.b.c")
+      assert.strictEqual(yield* Manager.getLogger("a.b.c"), c)
+      assert.strictEqual(c.parent?.name, "a.b")
+      assert.strictEqual(c.parent?.parent?.name, "a")
+      assert.strictEqual(c.parent?.parent?.parent?.name, "root")
+      const root = yield* Manager.getLogger()
+      assert.strictEqual(yield* Manager.getLogger("root"), root)
+      assert.strictEqual(c.parent?.parent?.parent, root)
+      const manager = yield* Manager.Manager
+      assert.strictEqual(manager.root, root)
+    }).pipe(Effect.provide(Manager.layer())))
+
+  it.effect("getLogger fails with InvalidLoggerNameError", () =>
+    Effect.gen(function*() {
+      for (const name of ["", ".bad", "bad.", "a..b"]) {
+        const error = yield* Effect.flip(Manager.getLogger(name))
+        assert.instanceOf(error, InvalidLoggerNameError)
+        assert.strictEqual(error.message, nameMessage)
+      }
+    }).pipe(Effect.provide(Manager.layer())))
+
+  it.effect("each layer builds a manager of its own, separate from the facade's", () =>
+    Effect.gen(function*() {
+      const first = yield* Effect.provide(Manager.getLogger("same"), Manager.layer())
+      const second = yield* Effect.provide(Manager.getLogger("same"), Manager.layer())
+      assert.notStrictEqual(first, second)
+      assert.notStrictEqual(first, getLogger("same"))
+    }))
+
+  it.effect("rejects a logger capacity that is not positive", () =>
+    Effect.gen(function*() {
+      const exit = yield* Effect.exit(Manager.make({ loggerCapacity: 0 }))
+      assert.isTrue(Exit.isFailure(exit))
+      if (Exit.isFailure(exit)) {
+        const error = Cause.squash(exit.cause)
+        assert.instanceOf(error, HandlerConfigError)
+        assert.strictEqual((error as HandlerConfigError).message, "capacity must be greater than zero")
+      }
+    }))
+})
