@@ -13,35 +13,22 @@
  *
  * @since 0.1.0
  */
-import { drainAllSync } from "./internal/lane.ts"
 import { facadeSpawner } from "./internal/runtime.ts"
+import * as shutdown from "./internal/shutdown.ts"
 import type { Logger } from "./Logger.ts"
 import { LoggerManager, type ManagerOptions } from "./Manager.ts"
 
 let manager: LoggerManager | undefined
-const signals = ["SIGTERM", "SIGINT", "SIGHUP"] as const
-let signalsInstalled = false
-
-const onSignal = (signal: NodeJS.Signals): void => {
-  drainAllSync()
-  if (process.listenerCount(signal) === 1) {
-    uninstallSignalHandlers()
-    process.kill(process.pid, signal)
-  }
-}
 
 /**
- * Installs the facade's SIGTERM/SIGINT/SIGHUP listeners (done by the first `getLogger`). They
- * write out every queued record, then re-raise the signal when no other listener handles it.
+ * Installs the facade's SIGTERM/SIGINT/SIGHUP listeners (done by the first facade logger or
+ * handler). They write out every queued record, then re-raise the signal when no other listener
+ * handles it.
  *
  * @category lifecycle
  * @since 0.1.0
  */
-export const installSignalHandlers = (): void => {
-  if (signalsInstalled) return
-  signalsInstalled = true
-  for (const signal of signals) process.on(signal, onSignal)
-}
+export const installSignalHandlers: () => void = shutdown.installSignalHandlers
 
 /**
  * Removes the listeners installed by {@link installSignalHandlers}.
@@ -49,11 +36,7 @@ export const installSignalHandlers = (): void => {
  * @category lifecycle
  * @since 0.1.0
  */
-export const uninstallSignalHandlers = (): void => {
-  if (!signalsInstalled) return
-  signalsInstalled = false
-  for (const signal of signals) process.off(signal, onSignal)
-}
+export const uninstallSignalHandlers: () => void = shutdown.uninstallSignalHandlers
 
 /**
  * The facade's manager, created on first use.
@@ -64,7 +47,6 @@ export const uninstallSignalHandlers = (): void => {
 export const getManager = (options?: ManagerOptions): LoggerManager => {
   if (manager === undefined) {
     manager = new LoggerManager(facadeSpawner(), options)
-    installSignalHandlers()
   }
   return manager
 }
@@ -104,4 +86,4 @@ export const resetManager = (): void => {
  * @category lifecycle
  * @since 0.1.0
  */
-export const drainAll = (): void => drainAllSync()
+export const drainAll = (): void => shutdown.drainAllSync()

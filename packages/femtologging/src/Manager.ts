@@ -13,7 +13,8 @@ import type * as Scope from "effect/Scope"
 import type { Lane } from "./internal/lane.ts"
 import { currentSpawner, type Spawner } from "./internal/runtime.ts"
 import { Logger, type LoggerHost } from "./Logger.ts"
-import { positiveInt } from "./HandlerConfigError.ts"
+import { type HandlerConfigError, positiveInt } from "./HandlerConfigError.ts"
+import type * as Level from "./Level.ts"
 
 /**
  * Raised for a logger name that is empty, starts or ends with `.`, or contains `..`.
@@ -170,3 +171,59 @@ export const layer = (options?: ManagerOptions): Layer.Layer<Manager> => Layer.e
 export const getLogger = (name?: string): Effect.Effect<Logger, InvalidLoggerNameError, Manager> =>
   Effect.flatMap(Effect.service(Manager), (manager) =>
     Effect.try({ try: () => manager.getLogger(name), catch: (e) => e as InvalidLoggerNameError }))
+
+/**
+ * How {@link layerLogger} configures a logger.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface LoggerLayerOptions<E = never> {
+  readonly level?: Level.LevelInput | undefined
+  readonly propagate?: boolean | undefined
+  /** Capacity of the logger's queue. */
+  readonly capacity?: number | undefined
+  /** Handlers created in the layer's scope and attached to the logger. */
+  readonly handlers?: ReadonlyArray<Effect.Effect<unknown, E, Scope.Scope>> | undefined
+}
+
+/**
+ * A layer that configures one logger of the {@link Manager} in context: its level, propagation,
+ * and handlers created in the layer's scope. Releasing the layer detaches the handlers and then
+ * closes them, after everything queued for them was written.
+ *
+ * **Example** (A logger with two handlers)
+ *
+ * ```ts
+ * import { Layer } from "effect"
+ * import { FileHandler, Manager, StreamHandler } from "femtologging"
+ *
+ * const Logging = Manager.layerLogger("app", {
+ *   level: "DEBUG",
+ *   handlers: [StreamHandler.make(), FileHandler.make("/tmp/app.log", { policy: "block" })]
+ * }).pipe(Layer.provideMerge(Manager.layer()))
+ * ```
+ *
+ * @category layers
+ * @since 0.1.0
+ */
+export const layerLogger = <E = never>(
+  name: string | undefined,
+  options: LoggerLayerOptions<E> = {}
+): Layer.Layer<never, E | InvalidLoggerNameError | Level.InvalidLevelError | HandlerConfigError, Manager> =>
+  Layer.effectDiscard(Effect.gen(function*() {
+    const logger = yield* getLogger(name)
+    yield* Effect.try({
+      try: () => {
+        if (options.level !== undefined) logger.setLevel(options.level)
+        if (options.propagate !== undefined) logger.setPropagate(options.propagate)
+        if (options.capacity !== undefined) logger.setCapacity(options.capacity)
+      },
+      catch: (error) => error as Level.InvalidLevelError | HandlerConfigError
+    })
+    for (const make of options.handlers ?? []) {
+      const handler = yield* make
+      logger.addHandler(handler)
+      yield* Effect.addFinalizer(() => Effect.sync(() => logger.removeHandler(handler)))
+    }
+  }))

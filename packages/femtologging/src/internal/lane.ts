@@ -22,6 +22,7 @@ import * as Exit from "effect/Exit"
 import * as Queue from "effect/Queue"
 import * as Scope from "effect/Scope"
 import type { OverflowPolicy } from "../OverflowPolicy.ts"
+import { live, watchExit } from "./shutdown.ts"
 import { Warner, writeStderr } from "./warner.ts"
 
 /** What an offer came to. @internal */
@@ -224,37 +225,6 @@ export class Lane<A> {
   }
 }
 
-const live = new Set<Lane<unknown>>()
-let exitHookInstalled = false
-
-/**
- * Drains every open lane synchronously: logger lanes first, so their records reach the handler
- * lanes, then handler lanes. Used at process exit and on termination signals.
- *
- * @internal
- */
-export const drainAllSync = (): void => {
-  for (const kind of ["logger", "handler"] as const) {
-    for (const lane of live) {
-      if (lane.options.kind === kind && lane.canDrainSync) lane.drain(false)
-    }
-  }
-  for (const lane of live) {
-    try {
-      lane.options.onExit?.()
-    } catch (error) {
-      writeStderr(`femtologging: ${lane.options.label} failed to flush at exit: ${String(error)}\n`)
-    }
-    lane.warner.flush()
-  }
-}
-
-const installExitHook = (): void => {
-  if (exitHookInstalled) return
-  exitHookInstalled = true
-  process.on("exit", drainAllSync)
-}
-
 /**
  * Creates a lane in the current scope: the queue, its consumer fiber, and a finalizer that closes
  * the lane and lets the consumer finish what was queued.
@@ -278,7 +248,7 @@ export const make = <A>(options: LaneOptions<A>): Effect.Effect<Lane<A>, never, 
     lane.start(new Promise<void>((resolve) => (done = resolve)))
     yield* Effect.forkDetach(Effect.ensuring(consume, Effect.sync(() => done())))
     live.add(lane as Lane<unknown>)
-    installExitHook()
+    watchExit()
     yield* Effect.addFinalizer(() => Effect.asVoid(lane.close(5_000)))
     return lane
   })

@@ -13,6 +13,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
+import { installSignalHandlers } from "./shutdown.ts"
 
 /** Runs a scoped constructor in a fixed scope and returns its value. @internal */
 export type Spawner = <A>(effect: Effect.Effect<A, never, Scope.Scope>) => A
@@ -48,7 +49,8 @@ let facadeScopeValue: Scope.Closeable | undefined
 
 /**
  * The spawner of the facade: one process-wide scope that lives as long as the process, so
- * handlers and loggers created without Effect stay alive until closed or until exit.
+ * handlers and loggers created without Effect stay alive until closed or until exit. Its first
+ * use installs the facade's signal listeners.
  *
  * @internal
  */
@@ -56,6 +58,7 @@ export const facadeSpawner = (): Spawner => {
   if (facade === undefined) {
     facadeScopeValue = Scope.makeUnsafe()
     facade = spawner(Context.empty(), facadeScopeValue)
+    installSignalHandlers()
   }
   return facade
 }

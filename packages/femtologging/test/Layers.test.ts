@@ -1,0 +1,64 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Scope from "effect/Scope"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import * as FileHandler from "../src/FileHandler.ts"
+import * as Handler from "../src/Handler.ts"
+import * as Logger from "../src/Logger.ts"
+import * as Manager from "../src/Manager.ts"
+import * as Testing from "../src/Testing.ts"
+
+describe("Manager.layerLogger", () => {
+  it.effect("attaches handlers made in its scope and closes them, written out, on release", () =>
+    Effect.gen(function*() {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "femto-layer-"))
+      const file = path.join(dir, "app.log")
+      const scope = yield* Scope.make()
+      const layer = Manager.layerLogger("app", {
+        level: "DEBUG",
+        handlers: [FileHandler.make(file, { flushInterval: 1000 })]
+      }).pipe(Layer.provideMerge(Manager.layer()))
+      const context = yield* Layer.buildWithScope(layer, scope)
+      const manager = yield* Effect.provide(Effect.service(Manager.Manager), context)
+      const logger = manager.getLogger("app")
+      assert.strictEqual(logger.level, "DEBUG")
+      assert.strictEqual(logger.handlers.length, 1)
+      for (let i = 0; i < 5; i++) yield* Logger.debug(logger, `line ${i}`)
+      assert.strictEqual(fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "", "")
+      yield* Scope.close(scope, Exit.void)
+      assert.deepStrictEqual(
+        fs.readFileSync(file, "utf8").trimEnd().split("\n"),
+        [0, 1, 2, 3, 4].map((i) => `app [DEBUG] line ${i}`)
+      )
+      assert.strictEqual(logger.handlers.length, 0)
+      fs.rmSync(dir, { recursive: true, force: true })
+    }))
+
+  it.effect("fails with the logger name error for a bad name", () =>
+    Effect.gen(function*() {
+      const exit = yield* Effect.exit(Layer.build(Manager.layerLogger("a..b").pipe(Layer.provide(Manager.layer()))))
+      assert.isTrue(Exit.isFailure(exit))
+      const error = Exit.isFailure(exit) ? exit.cause.reasons[0] : undefined
+      assert.strictEqual(error?._tag, "Fail")
+      assert.match(String(error?._tag === "Fail" ? error.error.message : ""), /consecutive dots/)
+    }))
+})
+
+describe("Testing.layerCapture (the README example)", () => {
+  it.effect("captures records logged through the Effect face", () =>
+    Effect.gen(function*() {
+      const logger = yield* Manager.getLogger("shop")
+      yield* Logger.info(logger, "order placed", { id: 7 })
+      const captured = yield* Testing.Captured
+      assert.isTrue(yield* Handler.flush(captured))
+      const record = captured.expectLogged({ level: "INFO", message: "order placed", fields: { id: 7 } })
+      assert.strictEqual(record.logger, "shop")
+      assert.isNumber(record.fiberId)
+      captured.assertNoDrops()
+      assert.throws(() => captured.expectLogged({ message: "never logged" }), /expected a record matching/)
+    }).pipe(Effect.provide(Testing.layerCapture())))
+})
