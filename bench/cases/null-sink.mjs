@@ -1,0 +1,82 @@
+// Caller cost into a sink that does nothing.
+//
+//   node bench/cases/null-sink.mjs --impl femto|pino-devnull|pino-object --mode chunked|burst
+//                                  [--records N] [--chunk 512]
+//
+// chunked: `chunk` calls, then `await setImmediate` so femtologging's worker fibers (and pino's
+//   async machinery, if any) get to run. Caller time is summed over the chunks only (the
+//   messages of a chunk are built before its clock starts); records/s is over the whole run,
+//   drains included.
+// burst: one plain loop, nothing yields. femtologging's worker never runs during the loop, so
+//   once the logger's queue (1024) is full every further call is dropped (and counted). The
+//   message is built inside the timed loop here.
+import { message, now, parseArgs, peakRssMiB, report, tick } from "../lib/common.mjs"
+
+const args = parseArgs(process.argv.slice(2))
+const impl = args.impl ?? "femto"
+const mode = args.mode ?? "chunked"
+const records = Number(args.records ?? 1_000_000)
+const chunk = Number(args.chunk ?? 512)
+
+let log
+let dropped = () => 0
+let finish = async () => {}
+
+if (impl === "femto") {
+  const { getLogger, Handler } = await import("femtologging")
+  const logger = getLogger("bench")
+  const handler = new Handler.Handler({
+    label: "null",
+    sink: { sync: true, write() {}, flush() {}, close() {} }
+  })
+  logger.addHandler(handler)
+  log = (m) => logger.info(m)
+  dropped = () => logger.getDropped() + handler.getDropped()
+  finish = async () => {
+    await handler.flush()
+  }
+} else {
+  const { default: pino } = await import("pino")
+  let dest
+  if (impl === "pino-devnull") dest = pino.destination({ dest: "/dev/null", sync: true })
+  else if (impl === "pino-object") dest = { write() {} }
+  else throw new Error(`unknown impl ${impl}`)
+  const logger = pino({ level: "info" }, dest)
+  log = (m) => logger.info(m)
+}
+
+let callerNs = 0n
+const start = now()
+if (mode === "chunked") {
+  const batch = new Array(chunk)
+  for (let base = 0; base < records; base += chunk) {
+    const n = Math.min(chunk, records - base)
+    for (let j = 0; j < n; j++) batch[j] = message(base + j)
+    const t0 = now()
+    for (let j = 0; j < n; j++) log(batch[j])
+    callerNs += now() - t0
+    await tick()
+  }
+} else if (mode === "burst") {
+  const t0 = now()
+  for (let i = 0; i < records; i++) log(message(i))
+  callerNs = now() - t0
+} else throw new Error(`unknown mode ${mode}`)
+const loopEnd = now()
+await finish()
+const end = now()
+
+const rss = peakRssMiB()
+report({
+  impl,
+  mode,
+  records,
+  chunk: mode === "chunked" ? chunk : null,
+  callerNsPerRecord: Number(callerNs) / records,
+  wallMs: Number(end - start) / 1e6,
+  loopMs: Number(loopEnd - start) / 1e6,
+  recordsPerSec: records / (Number(end - start) / 1e9),
+  dropped: dropped(),
+  peakRssMiB: rss
+})
+process.exit(0)
