@@ -239,6 +239,9 @@ export class RotatingFileHandlerBuilder extends FileBuilderBase<RotatingFileHand
 
   /** Builds the handler in the current scope (Effect face). */
   make(): Effect.Effect<FemtoRotatingFileHandler, HandlerConfigError | HandlerIOError, Scope.Scope> {
-    return Effect.suspend(() => make(this.path, this.checked()))
+    return Effect.flatMap(
+      Effect.try({ try: () => this.checked(), catch: (error) => error as HandlerConfigError }),
+      (options) => make(this.path, options)
+    )
   }
 }

@@ -64,19 +64,22 @@ const backupSuffixes = ["", ".gz"] as const
 export const rotateFiles = (path: string, backupCount: number): void => {
   if (backupCount <= 0) return
   const dir = Path.dirname(path)
-  const pattern = new RegExp(`^${escapeRegExp(Path.basename(path))}\\.(\\d+)(?:\\.gz)?$`)
+  const pattern = new RegExp(`^${escapeRegExp(Path.basename(path))}\\.(\\d+)(\\.gz)?$`)
+  // One directory scan: prune beyond the count, and learn which backups exist, so a rotation
+  // costs system calls per existing backup, not per possible index.
+  const present = new Set<string>()
   for (const name of Fs.readdirSync(dir)) {
     const match = pattern.exec(name)
-    if (match !== null && Number(match[1]) > backupCount) {
-      removeIfExists(Path.join(dir, name))
-    }
+    if (match === null) continue
+    if (Number(match[1]) > backupCount) removeIfExists(Path.join(dir, name))
+    else present.add(`${Number(match[1])}${match[2] ?? ""}`)
   }
   for (const suffix of backupSuffixes) {
-    removeIfExists(backupName(path, backupCount) + suffix)
+    if (present.has(`${backupCount}${suffix}`)) removeIfExists(backupName(path, backupCount) + suffix)
   }
   for (let i = backupCount - 1; i >= 1; i--) {
     for (const suffix of backupSuffixes) {
-      renameIfExists(backupName(path, i) + suffix, backupName(path, i + 1) + suffix)
+      if (present.has(`${i}${suffix}`)) renameIfExists(backupName(path, i) + suffix, backupName(path, i + 1) + suffix)
     }
   }
   renameIfExists(path, backupName(path, 1))

@@ -1,0 +1,478 @@
+import { afterAll, afterEach, assert, describe, it } from "@effect/vitest"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as TestClock from "effect/testing/TestClock"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { getLogger } from "../src/Facade.ts"
+import * as FileHandler from "../src/FileHandler.ts"
+import { FemtoFileHandler, FileHandlerBuilder, HandlerIOError } from "../src/FileHandler.ts"
+import type { Formatter } from "../src/Formatter.ts"
+import * as Handler from "../src/Handler.ts"
+import { HandlerClosedError, HandlerError, OfferTimeoutError, QueueFullError } from "../src/Handler.ts"
+import { HandlerConfigError } from "../src/HandlerConfigError.ts"
+import * as LogRecord from "../src/LogRecord.ts"
+import * as OverflowPolicy from "../src/OverflowPolicy.ts"
+import type { Sink } from "../src/Sink.ts"
+import {
+  firstMismatch,
+  readLines,
+  readText,
+  removeTempDirs,
+  tempDir,
+  thrown,
+  tick,
+  waitUntil
+} from "./utils/files.ts"
+
+const rec = (message: string) => LogRecord.make({ logger: "app", level: "INFO", message })
+
+const handlers: Array<Handler.Handler> = []
+const track = <H extends Handler.Handler>(handler: H): H => {
+  handlers.push(handler)
+  return handler
+}
+afterEach(async () => {
+  await Promise.all(handlers.splice(0).map((h) => h.close()))
+})
+afterAll(() => removeTempDirs())
+
+const logFile = (name = "app.log") => path.join(tempDir(), name)
+
+const configError = (f: () => unknown, message: string, field?: string): HandlerConfigError => {
+  const error = thrown(f)
+  assert.instanceOf(error, HandlerConfigError)
+  assert.strictEqual((error as HandlerConfigError).message, message)
+  if (field !== undefined) assert.strictEqual((error as HandlerConfigError).field, field)
+  return error as HandlerConfigError
+}
+
+/** Every line matches `pattern` (no torn line) and its number grows strictly (no duplicate, in order). */
+const assertIncreasing = (lines: ReadonlyArray<string>, pattern: RegExp): void => {
+  let previous = -1
+  for (const line of lines) {
+    const match = pattern.exec(line)
+    assert.isNotNull(match, `torn line: ${JSON.stringify(line)}`)
+    const n = Number(match![1])
+    assert.isAbove(n, previous, "lines out of order or duplicated")
+    previous = n
+  }
+}
+
+const numbered = (prefix: string, n: number): Array<string> => Array.from({ length: n }, (_, i) => `${prefix}${i}`)
+
+describe("FemtoFileHandler: writing", () => {
+  it("appends to an existing file, keeping its content; each record is its formatted line + \\n", async () => {
+    const file = logFile()
+    fs.writeFileSync(file, "existing line\n")
+    const h = track(new FemtoFileHandler(file))
+    h.handle("app", "INFO", "one")
+    h.handleRecord(LogRecord.make({ logger: "db", level: "WARN", message: "two", fields: { n: 1 } }))
+    await h.close()
+    assert.strictEqual(readText(file), "existing line\napp [INFO] one\ndb [WARN] two n=1\n")
+  })
+
+  it("creates missing parent folders", async () => {
+    const dir = tempDir()
+    const file = path.join(dir, "a", "b", "c", "app.log")
+    const h = track(new FemtoFileHandler(file))
+    assert.strictEqual(h.path, file)
+    assert.isTrue(fs.existsSync(file))
+    h.handle("app", "INFO", "deep")
+    assert.isTrue(await h.flush())
+    assert.strictEqual(readText(file), "app [INFO] deep\n")
+  })
+
+  it("writes records from a logger in order", async () => {
+    const file = logFile()
+    const h = track(new FemtoFileHandler(file))
+    const logger = getLogger("file.order")
+    logger.addHandler(h)
+    for (let i = 0; i < 500; i++) logger.info(`record ${i}`)
+    assert.isTrue(await h.flush())
+    assert.strictEqual(firstMismatch(readLines(file), numbered("file.order [INFO] record ", 500)), undefined)
+  })
+})
+
+describe("FemtoFileHandler: flush interval (records, not time)", () => {
+  it("flushInterval 1: every record is on disk after one turn of the event loop", async () => {
+    const file = logFile()
+    const h = track(new FemtoFileHandler(file, { flushInterval: 1 }))
+    for (let i = 0; i < 5; i++) h.handle("app", "INFO", `m${i}`)
+    await tick()
+    assert.deepStrictEqual(readLines(file), numbered("app [INFO] m", 5))
+  })
+
+  it("flushInterval 10000: nothing is on disk before close (5 records), everything after", async () => {
+    const file = logFile()
+    const h = track(new FemtoFileHandler(file, { flushInterval: 10_000 }))
+    for (let i = 0; i < 5; i++) h.handle("app", "INFO", `m${i}`)
+    for (let i = 0; i < 5; i++) await tick()
+    assert.strictEqual(readText(file), "")
+    await h.close()
+    assert.deepStrictEqual(readLines(file), numbered("app [INFO] m", 5))
+  })
+
+  it("flushInterval 2: after 3 records and one yield, 2 lines are on disk; flush() writes the third", async () => {
+    const file = logFile()
+    const h = track(new FemtoFileHandler(file, { flushInterval: 2 }))
+    for (let i = 0; i < 3; i++) h.handle("app", "INFO", `m${i}`)
+    await tick()
+    assert.deepStrictEqual(readLines(file), numbered("app [INFO] m", 2))
+    assert.isTrue(await h.flush())
+    assert.deepStrictEqual(readLines(file), numbered("app [INFO] m", 3))
+  })
+
+  it("flushInterval 2: the count runs across batches", async () => {
+    const file = logFile()
+    const h = track(new FemtoFileHandler(file, { flushInterval: 2 }))
+    h.handle("app", "INFO", "m0")
+    await tick()
+    assert.deepStrictEqual(readLines(file), [])
+    h.handle("app", "INFO", "m1")
+    await tick()
+    assert.deepStrictEqual(readLines(file), ["app [INFO] m0", "app [INFO] m1"])
+  })
+
+  it("flushInterval 2: an explicit flush() restarts the count", async () => {
+    const file = logFile()
+    const h = track(new FemtoFileHandler(file, { flushInterval: 2 }))
+    h.handle("app", "INFO", "m0")
+    assert.isTrue(await h.flush())
+    assert.deepStrictEqual(readLines(file), ["app [INFO] m0"])
+    h.handle("app", "INFO", "m1")
+    await tick()
+    assert.deepStrictEqual(readLines(file), ["app [INFO] m0"])
+    h.handle("app", "INFO", "m2")
+    await tick()
+    assert.deepStrictEqual(readLines(file), numbered("app [INFO] m", 3))
+  })
+
+  it("flushAfterMs writes buffered records without flush()", async () => {
+    const file = logFile()
+    const h = track(new FemtoFileHandler(file, { flushInterval: 10_000, flushAfterMs: 20 }))
+    for (let i = 0; i < 3; i++) h.handle("app", "INFO", `m${i}`)
+    await tick()
+    assert.strictEqual(readText(file), "")
+    assert.isTrue(await waitUntil(() => readLines(file).length === 3, 2_000))
+    assert.deepStrictEqual(readLines(file), numbered("app [INFO] m", 3))
+  })
+})
+
+describe("FemtoFileHandler: reopen", () => {
+  it("after an external rename (logrotate), queued records go to the old file, later ones to a new one", async () => {
+    const file = logFile()
+    const rotated = `${file}.1`
+    const h = track(new FemtoFileHandler(file))
+    h.handle("app", "INFO", "a")
+    assert.isTrue(await h.flush())
+    fs.renameSync(file, rotated)
+    h.handle("app", "INFO", "b")
+    h.reopen()
+    assert.isTrue(fs.existsSync(file))
+    h.handle("app", "INFO", "c")
+    await h.close()
+    assert.strictEqual(readText(rotated), "app [INFO] a\napp [INFO] b\n")
+    assert.strictEqual(readText(file), "app [INFO] c\n")
+  })
+})
+
+describe("FemtoFileHandler: open failures", () => {
+  it("a path that is a directory fails with HandlerIOError whose message starts with the path", () => {
+    const dir = tempDir()
+    const error = thrown(() => new FemtoFileHandler(dir))
+    assert.instanceOf(error, HandlerIOError)
+    assert.strictEqual((error as HandlerIOError)._tag, "HandlerIOError")
+    assert.strictEqual((error as HandlerIOError).path, dir)
+    assert.isTrue((error as HandlerIOError).message.startsWith(`${dir}: `), (error as HandlerIOError).message)
+  })
+
+  it("a parent that is a file fails with HandlerIOError whose message starts with the path", () => {
+    const parent = path.join(tempDir(), "not-a-dir")
+    fs.writeFileSync(parent, "")
+    const file = path.join(parent, "app.log")
+    const error = thrown(() => new FemtoFileHandler(file))
+    assert.instanceOf(error, HandlerIOError)
+    assert.isTrue((error as HandlerIOError).message.startsWith(`${file}: `), (error as HandlerIOError).message)
+  })
+
+  it.effect("FileHandler.make fails with HandlerIOError", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const error = yield* Effect.flip(FileHandler.make(dir))
+      assert.instanceOf(error, HandlerIOError)
+      assert.isTrue(error.message.startsWith(`${dir}: `), error.message)
+    }))
+})
+
+describe("FemtoFileHandler: validation", () => {
+  it("refuses bad options with exact messages", () => {
+    const file = logFile()
+    configError(() => new FemtoFileHandler(file, { capacity: 0 }), "capacity must be greater than zero", "capacity")
+    configError(
+      () => new FemtoFileHandler(file, { policy: "x" }),
+      "invalid overflow policy: 'x'. Valid options are: drop, block, timeout:N"
+    )
+    configError(() => new FemtoFileHandler(file, { policy: "timeout:0" }), "timeout must be greater than zero")
+    configError(
+      () => new FemtoFileHandler(file, { flushInterval: 0 }),
+      "flush_interval must be greater than zero",
+      "flush_interval"
+    )
+    configError(() => OverflowPolicy.timeout(0), "timeout must be greater than zero")
+  })
+
+  it("accepts policy strings trimmed and case-insensitive", () => {
+    const file = logFile()
+    assert.deepStrictEqual(track(new FemtoFileHandler(file, { policy: " Drop " })).policy, { _tag: "Drop" })
+    assert.deepStrictEqual(track(new FemtoFileHandler(file, { policy: "timeout:250" })).policy, {
+      _tag: "Timeout",
+      ms: 250
+    })
+    assert.deepStrictEqual(track(new FemtoFileHandler(file, { policy: "BLOCK" })).policy, { _tag: "Block" })
+    assert.deepStrictEqual(track(new FemtoFileHandler(file)).policy, { _tag: "Drop" })
+  })
+})
+
+describe("FileHandlerBuilder", () => {
+  const upper: Formatter = (r) => `${r.logger.toUpperCase()}|${r.level}|${r.message}`
+
+  it("asDict reports the options with upstream's keys", () => {
+    const file = logFile()
+    assert.deepStrictEqual(new FileHandlerBuilder(file).asDict(), { path: file, overflow_policy: "drop" })
+    assert.deepStrictEqual(
+      new FileHandlerBuilder(file)
+        .withCapacity(8)
+        .withFlushAfterRecords(3)
+        .withOverflowPolicy(OverflowPolicy.timeout(250))
+        .withFormatter(upper)
+        .asDict(),
+      {
+        path: file,
+        capacity: 8,
+        flush_after_records: 3,
+        formatter: { kind: "instance" },
+        overflow_policy: "timeout",
+        timeout_ms: 250
+      }
+    )
+    assert.deepStrictEqual(
+      new FileHandlerBuilder(file).withOverflowPolicy(OverflowPolicy.block()).withFormatter("default").asDict(),
+      { path: file, formatter: "default", overflow_policy: "block" }
+    )
+    assert.deepStrictEqual(new FileHandlerBuilder(file).withOverflowPolicy(OverflowPolicy.drop()).asDict(), {
+      path: file,
+      overflow_policy: "drop"
+    })
+  })
+
+  it("build() makes a handler with those options", async () => {
+    const file = logFile()
+    const h = track(
+      new FileHandlerBuilder(file)
+        .withCapacity(8)
+        .withFlushAfterRecords(3)
+        .withOverflowPolicy(OverflowPolicy.timeout(250))
+        .withFormatter(upper)
+        .build()
+    )
+    assert.instanceOf(h, FemtoFileHandler)
+    assert.strictEqual(h.path, file)
+    assert.deepStrictEqual(h.policy, { _tag: "Timeout", ms: 250 })
+    h.handle("app", "INFO", "m0")
+    h.handle("app", "INFO", "m1")
+    await tick()
+    assert.strictEqual(readText(file), "")
+    h.handle("app", "INFO", "m2")
+    await tick()
+    assert.strictEqual(readText(file), "APP|INFO|m0\nAPP|INFO|m1\nAPP|INFO|m2\n")
+  })
+
+  it("refuses bad values with exact messages", () => {
+    const file = logFile()
+    configError(
+      () => new FileHandlerBuilder(file).withFlushAfterRecords(0),
+      "flush_after_records must be greater than zero",
+      "flush_after_records"
+    )
+    configError(() => new FileHandlerBuilder(file).withCapacity(0).build(), "capacity must be greater than zero")
+    configError(
+      () => new FileHandlerBuilder(file).withOverflowPolicy("x"),
+      "invalid overflow policy: 'x'. Valid options are: drop, block, timeout:N"
+    )
+    configError(
+      () => new FileHandlerBuilder(file).withOverflowPolicy(OverflowPolicy.timeout(0)),
+      "timeout must be greater than zero"
+    )
+  })
+
+  it.effect("make() builds the handler in the current scope", () =>
+    Effect.gen(function*() {
+      const file = logFile()
+      const h = yield* new FileHandlerBuilder(file).withOverflowPolicy(OverflowPolicy.block()).make()
+      assert.instanceOf(h, FemtoFileHandler)
+      yield* Handler.handle(h, rec("scoped"))
+      assert.isTrue(yield* Handler.flush(h))
+      assert.strictEqual(readText(file), "app [INFO] scoped\n")
+    }))
+})
+
+describe("FemtoFileHandler: overflow policies from the Effect face (capacity 1)", () => {
+  it.effect("drop: the second offer fails with `queue full` and is counted; the first is written", () =>
+    Effect.gen(function*() {
+      const file = logFile()
+      const h = yield* FileHandler.make(file, { capacity: 1, policy: "drop" })
+      yield* Handler.handle(h, rec("r1"))
+      const error = yield* Effect.flip(Handler.handle(h, rec("r2")))
+      assert.instanceOf(error, HandlerError)
+      assert.instanceOf(error.reason, QueueFullError)
+      assert.strictEqual(error.message, "queue full")
+      assert.strictEqual(h.getDropped(), 1)
+      assert.isTrue(yield* Handler.flush(h))
+      assert.strictEqual(readText(file), "app [INFO] r1\n")
+    }))
+
+  it.effect("block: the offering fibers suspend until the worker makes room; all are written in order", () =>
+    Effect.gen(function*() {
+      const file = logFile()
+      const h = yield* FileHandler.make(file, { capacity: 1, policy: "block" })
+      yield* Handler.handle(h, rec("r1"))
+      const f2 = yield* Effect.forkChild(Handler.handle(h, rec("r2")), { startImmediately: true })
+      const f3 = yield* Effect.forkChild(Handler.handle(h, rec("r3")), { startImmediately: true })
+      assert.strictEqual(f2.pollUnsafe(), undefined)
+      assert.strictEqual(f3.pollUnsafe(), undefined)
+      assert.strictEqual(readText(file), "")
+      yield* Fiber.join(f2)
+      yield* Fiber.join(f3)
+      assert.isTrue(yield* Handler.flush(h))
+      assert.strictEqual(readText(file), "app [INFO] r1\napp [INFO] r2\napp [INFO] r3\n")
+      assert.strictEqual(h.getDropped(), 0)
+    }))
+
+  it.effect("timeout: an offer that gets room before N ms succeeds", () =>
+    Effect.gen(function*() {
+      const file = logFile()
+      const h = yield* FileHandler.make(file, { capacity: 1, policy: "timeout:50" })
+      yield* Handler.handle(h, rec("r1"))
+      const f2 = yield* Effect.forkChild(Handler.handle(h, rec("r2")), { startImmediately: true })
+      assert.strictEqual(f2.pollUnsafe(), undefined)
+      yield* Fiber.join(f2)
+      assert.isTrue(yield* Handler.flush(h))
+      assert.strictEqual(readText(file), "app [INFO] r1\napp [INFO] r2\n")
+      assert.strictEqual(h.getDropped(), 0)
+    }))
+
+  it.effect("timeout: worker held, the third offer fails `timed out after 50 ms`; queued ones written on release", () =>
+    Effect.gen(function*() {
+      const file = logFile()
+      const gate = yield* Deferred.make<void>()
+      const started = yield* Deferred.make<void>()
+      const sink: Sink = {
+        sync: false,
+        write: (batch) =>
+          Effect.gen(function*() {
+            yield* Deferred.succeed(started, undefined)
+            yield* Deferred.await(gate)
+            fs.appendFileSync(file, batch.map((r) => `${r.message}\n`).join(""))
+          }),
+        flush() {},
+        close() {}
+      }
+      const h = yield* Handler.make({ label: "held", sink, capacity: 1, policy: OverflowPolicy.timeout(50) })
+      yield* Handler.handle(h, rec("r1"))
+      yield* Deferred.await(started)
+      yield* Handler.handle(h, rec("r2"))
+      const f3 = yield* Effect.forkChild(Effect.flip(Handler.handle(h, rec("r3"))), { startImmediately: true })
+      yield* TestClock.adjust(49)
+      assert.strictEqual(f3.pollUnsafe(), undefined)
+      yield* TestClock.adjust(1)
+      const error = yield* Fiber.join(f3)
+      assert.instanceOf(error, HandlerError)
+      assert.instanceOf(error.reason, OfferTimeoutError)
+      assert.strictEqual(error.message, "timed out after 50 ms")
+      assert.strictEqual(h.getDropped(), 1)
+      assert.strictEqual(readText(file), undefined)
+      yield* Deferred.succeed(gate, undefined)
+      assert.isTrue(yield* Handler.flush(h))
+      assert.strictEqual(readText(file), "r1\nr2\n")
+    }))
+})
+
+describe("FemtoFileHandler: the facade under load", () => {
+  const loadTest = (policy: string) => async () => {
+    const file = logFile()
+    const name = `file.load.${policy.replace(":", "-")}`
+    const logger = getLogger(name)
+    logger.setCapacity(8)
+    const h = track(new FemtoFileHandler(file, { capacity: 8, policy }))
+    logger.addHandler(h)
+    for (let i = 0; i < 100_000; i++) logger.info(`record ${i}`)
+    await h.close()
+    assert.strictEqual(logger.getDropped(), 0)
+    assert.strictEqual(h.getDropped(), 0)
+    assert.strictEqual(firstMismatch(readLines(file), numbered(`${name} [INFO] record `, 100_000)), undefined)
+  }
+
+  it("block, capacity 8: 100,000 records from a plain loop, zero drops, all in order", loadTest("block"))
+
+  it("timeout:1000, capacity 8: 100,000 records from a plain loop, zero drops, all in order", loadTest("timeout:1000"))
+
+  it("drop: lines + logger drops + handler drops === 10,000, no torn or duplicated lines", async () => {
+    const file = logFile()
+    const logger = getLogger("file.drops")
+    logger.setCapacity(16)
+    const h = track(new FemtoFileHandler(file, { capacity: 4 }))
+    logger.addHandler(h)
+    for (let i = 0; i < 10_000; i++) {
+      logger.info(`record ${i}`)
+      if (i % 100 === 99) await tick()
+    }
+    await h.close()
+    const lines = readLines(file)
+    assert.strictEqual(lines.length + logger.getDropped() + h.getDropped(), 10_000)
+    assert.isAbove(lines.length, 0)
+    assert.isAbove(logger.getDropped(), 0)
+    assert.isAbove(h.getDropped(), 0)
+    assertIncreasing(lines, /^file\.drops \[INFO\] record (\d+)$/)
+  })
+
+  it("block is end to end: a logger with a block and a drop handler never drops; block gets all", async () => {
+    const blockFile = logFile("block.log")
+    const dropFile = logFile("drop.log")
+    const logger = getLogger("file.mixed")
+    logger.setCapacity(4)
+    const dropping = track(new FemtoFileHandler(dropFile, { capacity: 2 }))
+    const blocking = track(new FemtoFileHandler(blockFile, { capacity: 4, policy: "block" }))
+    logger.addHandler(dropping)
+    logger.addHandler(blocking)
+    for (let i = 0; i < 10_000; i++) logger.info(`record ${i}`)
+    await blocking.close()
+    await dropping.close()
+    assert.strictEqual(logger.getDropped(), 0)
+    assert.strictEqual(blocking.getDropped(), 0)
+    assert.strictEqual(firstMismatch(readLines(blockFile), numbered("file.mixed [INFO] record ", 10_000)), undefined)
+    const dropLines = readLines(dropFile)
+    assert.strictEqual(dropLines.length + dropping.getDropped(), 10_000)
+    assertIncreasing(dropLines, /^file\.mixed \[INFO\] record (\d+)$/)
+  })
+})
+
+describe("FemtoFileHandler: closed", () => {
+  it("handle() when closed throws HandlerError `handler is closed`; flush() is false; close idempotent", async () => {
+    const file = logFile()
+    const h = new FemtoFileHandler(file)
+    h.handle("x", "INFO", "before")
+    await h.close()
+    assert.isTrue(h.closed)
+    const error = thrown(() => h.handle("x", "INFO", "m"))
+    assert.instanceOf(error, HandlerError)
+    assert.instanceOf((error as HandlerError).reason, HandlerClosedError)
+    assert.strictEqual((error as HandlerError).message, "handler is closed")
+    assert.strictEqual(h.getDropped(), 1)
+    assert.isFalse(await h.flush())
+    await h.close()
+    await Promise.all([h.close(), h.close()])
+    assert.strictEqual(readText(file), "x [INFO] before\n")
+  })
+})

@@ -1,0 +1,316 @@
+import { afterAll, afterEach, assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import * as zlib from "node:zlib"
+import type * as Handler from "../src/Handler.ts"
+import { HandlerConfigError } from "../src/HandlerConfigError.ts"
+import * as OverflowPolicy from "../src/OverflowPolicy.ts"
+import * as RotatingFileHandler from "../src/RotatingFileHandler.ts"
+import {
+  FemtoRotatingFileHandler,
+  HandlerOptions,
+  ROTATION_VALIDATION_MSG,
+  RotatingFileHandlerBuilder
+} from "../src/RotatingFileHandler.ts"
+import { firstMismatch, listDir, readLines, readText, removeTempDirs, tempDir, thrown, tick } from "./utils/files.ts"
+
+const handlers: Array<Handler.Handler> = []
+const track = <H extends Handler.Handler>(handler: H): H => {
+  handlers.push(handler)
+  return handler
+}
+afterEach(async () => {
+  await Promise.all(handlers.splice(0).map((h) => h.close()))
+})
+afterAll(() => removeTempDirs())
+
+const configError = (f: () => unknown, message: string, field?: string): HandlerConfigError => {
+  const error = thrown(f)
+  assert.instanceOf(error, HandlerConfigError)
+  assert.strictEqual((error as HandlerConfigError).message, message)
+  if (field !== undefined) assert.strictEqual((error as HandlerConfigError).field, field)
+  return error as HandlerConfigError
+}
+
+/** Every file in `dir` with its content. */
+const snapshot = (dir: string): Record<string, string> =>
+  Object.fromEntries(listDir(dir).map((name) => [name, readText(path.join(dir, name))!]))
+
+/**
+ * How the records reach the writer: each flushed on its own, all in one batch written at close,
+ * or each in its own batch but left buffered (flushInterval 1000) so the rule must count buffered
+ * bytes. All three must rotate the same way.
+ */
+const modes = ["flush-each", "close-only", "buffered"] as const
+type Mode = typeof modes[number]
+
+const scenario = async (
+  maxBytes: number,
+  backupCount: number,
+  messages: ReadonlyArray<string>,
+  mode: Mode
+): Promise<Record<string, string>> => {
+  const dir = tempDir()
+  const h = track(
+    new FemtoRotatingFileHandler(path.join(dir, "rotating.log"), {
+      rotation: [maxBytes, backupCount],
+      ...(mode === "buffered" ? { flushInterval: 1000 } : {})
+    })
+  )
+  for (const message of messages) {
+    h.handle("rotate", "INFO", message)
+    if (mode === "flush-each") assert.isTrue(await h.flush())
+    if (mode === "buffered") await tick()
+  }
+  await h.close()
+  return snapshot(dir)
+}
+
+/** Runs the scenario in every mode and checks each gives `expected`. */
+const expectFiles = async (
+  maxBytes: number,
+  backupCount: number,
+  messages: ReadonlyArray<string>,
+  expected: Record<string, string>
+): Promise<void> => {
+  for (const mode of modes) {
+    assert.deepStrictEqual(await scenario(maxBytes, backupCount, messages, mode), expected, `mode ${mode}`)
+  }
+}
+
+describe("FemtoRotatingFileHandler: configuration", () => {
+  it("rotation is on when both values are > 0, off with [0, 0] and by default", () => {
+    const dir = tempDir()
+    const on = track(new FemtoRotatingFileHandler(path.join(dir, "on.log"), new HandlerOptions({ rotation: [30, 1] })))
+    assert.strictEqual(on.maxBytes, 30)
+    assert.strictEqual(on.backupCount, 1)
+    const off = track(new FemtoRotatingFileHandler(path.join(dir, "off.log"), { rotation: [0, 0] }))
+    assert.strictEqual(off.maxBytes, 0)
+    assert.strictEqual(off.backupCount, 0)
+    const plain = track(new FemtoRotatingFileHandler(path.join(dir, "plain.log")))
+    assert.strictEqual(plain.maxBytes, 0)
+    assert.strictEqual(plain.backupCount, 0)
+    assert.deepStrictEqual(new HandlerOptions().rotation, [0, 0])
+    assert.deepStrictEqual(new HandlerOptions({ rotation: [1 << 20, 5] }).rotation, [1048576, 5])
+  })
+
+  it("one value without the other is refused with ROTATION_VALIDATION_MSG", () => {
+    const file = path.join(tempDir(), "app.log")
+    assert.strictEqual(
+      ROTATION_VALIDATION_MSG,
+      "both max_bytes and backup_count must be > 0 to enable rotation; set both to 0 to disable"
+    )
+    configError(() => new HandlerOptions({ rotation: [100, 0] }), ROTATION_VALIDATION_MSG, "backup_count")
+    configError(() => new HandlerOptions({ rotation: [0, 3] }), ROTATION_VALIDATION_MSG, "max_bytes")
+    configError(() => new FemtoRotatingFileHandler(file, { rotation: [100, 0] }), ROTATION_VALIDATION_MSG)
+    configError(() => new FemtoRotatingFileHandler(file, { rotation: [0, 3] }), ROTATION_VALIDATION_MSG)
+    configError(() => new HandlerOptions({ capacity: 0 }), "capacity must be greater than zero", "capacity")
+  })
+
+  it("[0, 0] never rotates", async () => {
+    const dir = tempDir()
+    const h = track(new FemtoRotatingFileHandler(path.join(dir, "rotating.log"), { rotation: [0, 0] }))
+    for (let i = 0; i < 100; i++) h.handle("rotate", "INFO", `message ${i}`)
+    await h.close()
+    assert.deepStrictEqual(listDir(dir), ["rotating.log"])
+    assert.strictEqual(readLines(path.join(dir, "rotating.log")).length, 100)
+  })
+
+  it("the builder checks the pair at build() with upstream's messages", () => {
+    const file = path.join(tempDir(), "app.log")
+    configError(
+      () => new RotatingFileHandlerBuilder(file).withMaxBytes(100).build(),
+      "backup_count must be provided when max_bytes is set",
+      "backup_count"
+    )
+    configError(
+      () => new RotatingFileHandlerBuilder(file).withBackupCount(2).build(),
+      "max_bytes must be provided when backup_count is set",
+      "max_bytes"
+    )
+    configError(() => new RotatingFileHandlerBuilder(file).withMaxBytes(0), "max_bytes must be greater than zero")
+    configError(() => new RotatingFileHandlerBuilder(file).withBackupCount(0), "backup_count must be greater than zero")
+    configError(
+      () => new RotatingFileHandlerBuilder(file).withCapacity(0).build(),
+      "capacity must be greater than zero"
+    )
+    const h = track(new RotatingFileHandlerBuilder(file).withMaxBytes(100).withBackupCount(2).build())
+    assert.instanceOf(h, FemtoRotatingFileHandler)
+    assert.strictEqual(h.maxBytes, 100)
+    assert.strictEqual(h.backupCount, 2)
+  })
+
+  it.effect("the builder's make() fails with the same HandlerConfigError", () =>
+    Effect.gen(function*() {
+      const file = path.join(tempDir(), "app.log")
+      const error = yield* Effect.flip(new RotatingFileHandlerBuilder(file).withMaxBytes(100).make())
+      assert.instanceOf(error, HandlerConfigError)
+      assert.strictEqual(error.message, "backup_count must be provided when max_bytes is set")
+      const h = yield* RotatingFileHandler.make(file, { rotation: [100, 2] })
+      assert.strictEqual(h.maxBytes, 100)
+    }))
+
+  it("asDict has max_bytes and backup_count (0 when unset)", () => {
+    const file = path.join(tempDir(), "app.log")
+    assert.deepStrictEqual(new RotatingFileHandlerBuilder(file).asDict(), {
+      path: file,
+      overflow_policy: "drop",
+      max_bytes: 0,
+      backup_count: 0
+    })
+    assert.deepStrictEqual(
+      new RotatingFileHandlerBuilder(file)
+        .withCapacity(32)
+        .withFlushAfterRecords(4)
+        .withOverflowPolicy(OverflowPolicy.block())
+        .withMaxBytes(1024)
+        .withBackupCount(3)
+        .asDict(),
+      {
+        path: file,
+        capacity: 32,
+        flush_after_records: 4,
+        overflow_policy: "block",
+        max_bytes: 1024,
+        backup_count: 3
+      }
+    )
+  })
+})
+
+describe("FemtoRotatingFileHandler: when to rotate (UTF-8 bytes, buffered bytes counted)", () => {
+  // "rotate [INFO] first message\n" is 28 bytes; "rotate [INFO] second message\n" is 29.
+  it("max 30 / backup 1: live holds the second record, .1 the first", async () => {
+    await expectFiles(30, 1, ["first message", "second message"], {
+      "rotating.log": "rotate [INFO] second message\n",
+      "rotating.log.1": "rotate [INFO] first message\n"
+    })
+  })
+
+  it("max 48 / backup 2, four records: live=fourth, .1=third, .2=second", async () => {
+    await expectFiles(48, 2, ["first message", "second message", "third message", "fourth message"], {
+      "rotating.log": "rotate [INFO] fourth message\n",
+      "rotating.log.1": "rotate [INFO] third message\n",
+      "rotating.log.2": "rotate [INFO] second message\n"
+    })
+  })
+
+  it("an exact fit does not rotate; one byte over rotates", async () => {
+    await expectFiles(28, 1, ["first message"], { "rotating.log": "rotate [INFO] first message\n" })
+    await expectFiles(57, 1, ["first message", "second message"], {
+      "rotating.log": "rotate [INFO] first message\nrotate [INFO] second message\n"
+    })
+    await expectFiles(56, 1, ["first message", "second message"], {
+      "rotating.log": "rotate [INFO] second message\n",
+      "rotating.log.1": "rotate [INFO] first message\n"
+    })
+  })
+
+  it("multibyte UTF-8 is counted in bytes (max 34, two emoji records)", async () => {
+    await expectFiles(34, 1, ["emoji 😀", "emoji 😁"], {
+      "rotating.log": "rotate [INFO] emoji 😁\n",
+      "rotating.log.1": "rotate [INFO] emoji 😀\n"
+    })
+    // Each line is 25 bytes but 23 UTF-16 units: 50 bytes fit in 50, not in 48.
+    await expectFiles(50, 1, ["emoji 😀", "emoji 😁"], {
+      "rotating.log": "rotate [INFO] emoji 😀\nrotate [INFO] emoji 😁\n"
+    })
+    await expectFiles(48, 1, ["emoji 😀", "emoji 😁"], {
+      "rotating.log": "rotate [INFO] emoji 😁\n",
+      "rotating.log.1": "rotate [INFO] emoji 😀\n"
+    })
+  })
+
+  it("a single record larger than max_bytes on an empty file still rotates first (empty .1)", async () => {
+    await expectFiles(10, 1, ["overlong message"], {
+      "rotating.log": "rotate [INFO] overlong message\n",
+      "rotating.log.1": ""
+    })
+  })
+
+  it("counts what the file already holds when it is opened", async () => {
+    const dir = tempDir()
+    const file = path.join(dir, "rotating.log")
+    fs.writeFileSync(file, "x".repeat(20) + "\n")
+    const h = track(new FemtoRotatingFileHandler(file, { rotation: [40, 1] }))
+    h.handle("rotate", "INFO", "first message")
+    await h.close()
+    assert.deepStrictEqual(snapshot(dir), {
+      "rotating.log": "rotate [INFO] first message\n",
+      "rotating.log.1": "x".repeat(20) + "\n"
+    })
+  })
+})
+
+describe("FemtoRotatingFileHandler: backups", () => {
+  const line = (i: number) => `line-${String(i).padStart(2, "0")}`
+  const message = (h: FemtoRotatingFileHandler, i: number) => h.handle("r", "INFO", line(i))
+  // "r [INFO] line-01\n" is 17 bytes: with max 17 every record gets a file of its own.
+
+  it("lowering backupCount prunes the backups beyond it at the next rotation", async () => {
+    const dir = tempDir()
+    const file = path.join(dir, "rotating.log")
+    const first = track(new FemtoRotatingFileHandler(file, { rotation: [17, 5] }))
+    for (let i = 1; i <= 5; i++) message(first, i)
+    await first.close()
+    assert.deepStrictEqual(listDir(dir), [
+      "rotating.log",
+      "rotating.log.1",
+      "rotating.log.2",
+      "rotating.log.3",
+      "rotating.log.4"
+    ])
+    const second = track(new FemtoRotatingFileHandler(file, { rotation: [17, 2] }))
+    message(second, 6)
+    await second.close()
+    assert.deepStrictEqual(snapshot(dir), {
+      "rotating.log": "r [INFO] line-06\n",
+      "rotating.log.1": "r [INFO] line-05\n",
+      "rotating.log.2": "r [INFO] line-04\n"
+    })
+  })
+
+  it("no record is lost or duplicated across many rotations (1,000 records, max 200 bytes)", async () => {
+    const dir = tempDir()
+    const file = path.join(dir, "rotating.log")
+    const h = track(new FemtoRotatingFileHandler(file, { rotation: [200, 1000] }))
+    const expected: Array<string> = []
+    for (let i = 0; i < 1000; i++) {
+      h.handle("rotate", "INFO", `record ${i}`)
+      expected.push(`rotate [INFO] record ${i}`)
+      if (i % 50 === 49) await tick()
+    }
+    await h.close()
+    const names = listDir(dir)
+    const backups = names.filter((n) => n !== "rotating.log").map((n) => Number(n.slice("rotating.log.".length)))
+    backups.sort((a, b) => b - a)
+    assert.isAbove(backups.length, 100)
+    assert.deepStrictEqual(backups, Array.from({ length: backups.length }, (_, i) => backups.length - i))
+    const all: Array<string> = []
+    for (const n of backups) {
+      const text = readText(`${file}.${n}`)!
+      assert.isAtMost(Buffer.byteLength(text), 200, `${file}.${n}`)
+      all.push(...readLines(`${file}.${n}`))
+    }
+    assert.isAtMost(Buffer.byteLength(readText(file)!), 200)
+    all.push(...readLines(file))
+    assert.strictEqual(firstMismatch(all, expected), undefined)
+  })
+
+  it("compress: true gzips each backup to .N.gz (checked after close)", async () => {
+    const dir = tempDir()
+    const file = path.join(dir, "rotating.log")
+    const h = track(new FemtoRotatingFileHandler(file, { rotation: [28, 2], compress: true }))
+    h.handle("rotate", "INFO", "first message")
+    assert.isTrue(await h.flush())
+    h.handle("rotate", "INFO", "second message")
+    h.handle("rotate", "INFO", "third message")
+    await h.close()
+    assert.deepStrictEqual(listDir(dir), ["rotating.log", "rotating.log.1.gz", "rotating.log.2.gz"])
+    assert.strictEqual(readText(file), "rotate [INFO] third message\n")
+    const gunzip = (name: string) => zlib.gunzipSync(fs.readFileSync(path.join(dir, name))).toString("utf8")
+    assert.strictEqual(gunzip("rotating.log.1.gz"), "rotate [INFO] second message\n")
+    assert.strictEqual(gunzip("rotating.log.2.gz"), "rotate [INFO] first message\n")
+  })
+})

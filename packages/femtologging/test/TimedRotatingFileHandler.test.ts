@@ -1,0 +1,230 @@
+import { afterAll, assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as TestClock from "effect/testing/TestClock"
+import * as path from "node:path"
+import * as Handler from "../src/Handler.ts"
+import { HandlerConfigError } from "../src/HandlerConfigError.ts"
+import * as LogRecord from "../src/LogRecord.ts"
+import * as TimedRotatingFileHandler from "../src/TimedRotatingFileHandler.ts"
+import { FemtoTimedRotatingFileHandler, TimedRotatingFileHandlerBuilder } from "../src/TimedRotatingFileHandler.ts"
+import { listDir, readText, removeTempDirs, tempDir, thrown } from "./utils/files.ts"
+
+afterAll(() => removeTempDirs())
+
+const rec = (message: string) => LogRecord.make({ logger: "timed", level: "INFO", message })
+
+const configError = (f: () => unknown, message: string, field?: string): void => {
+  const error = thrown(f)
+  assert.instanceOf(error, HandlerConfigError)
+  assert.strictEqual((error as HandlerConfigError).message, message)
+  if (field !== undefined) assert.strictEqual((error as HandlerConfigError).field, field)
+}
+
+/** Logs one record and waits until it is written (so it is checked against the current time). */
+const logNow = (h: Handler.Handler, message: string) =>
+  Effect.gen(function*() {
+    yield* Handler.handle(h, rec(message))
+    assert.isTrue(yield* Handler.flush(h))
+  })
+
+describe("FemtoTimedRotatingFileHandler: rotation under TestClock", () => {
+  it.effect("when S: after one second the first record moves to <path>.1970-01-01_00-00-00", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const file = path.join(dir, "timed.log")
+      const h = yield* TimedRotatingFileHandler.make(file, { when: "S", interval: 1, utc: true, backupCount: 2 })
+      assert.strictEqual(h.rolloverAt, 1000)
+      yield* logNow(h, "first")
+      assert.deepStrictEqual(listDir(dir), ["timed.log"])
+      yield* TestClock.adjust("1 second")
+      yield* logNow(h, "second")
+      assert.deepStrictEqual(listDir(dir), ["timed.log", "timed.log.1970-01-01_00-00-00"])
+      assert.strictEqual(readText(`${file}.1970-01-01_00-00-00`), "timed [INFO] first\n")
+      assert.strictEqual(readText(file), "timed [INFO] second\n")
+      assert.strictEqual(h.rolloverAt, 2000)
+    }))
+
+  it.effect("no rotation before the boundary", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const file = path.join(dir, "timed.log")
+      const h = yield* TimedRotatingFileHandler.make(file, { when: "S", utc: true })
+      yield* logNow(h, "first")
+      yield* TestClock.adjust(999)
+      yield* logNow(h, "second")
+      assert.deepStrictEqual(listDir(dir), ["timed.log"])
+      assert.strictEqual(readText(file), "timed [INFO] first\ntimed [INFO] second\n")
+    }))
+
+  it.effect("several rotations with backupCount 2 keep the 2 newest backups", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const file = path.join(dir, "timed.log")
+      const h = yield* TimedRotatingFileHandler.make(file, { when: "S", interval: 1, utc: true, backupCount: 2 })
+      yield* logNow(h, "r0")
+      for (let i = 1; i <= 4; i++) {
+        yield* TestClock.adjust("1 second")
+        yield* logNow(h, `r${i}`)
+      }
+      assert.deepStrictEqual(listDir(dir), [
+        "timed.log",
+        "timed.log.1970-01-01_00-00-02",
+        "timed.log.1970-01-01_00-00-03"
+      ])
+      assert.strictEqual(readText(`${file}.1970-01-01_00-00-02`), "timed [INFO] r2\n")
+      assert.strictEqual(readText(`${file}.1970-01-01_00-00-03`), "timed [INFO] r3\n")
+      assert.strictEqual(readText(file), "timed [INFO] r4\n")
+    }))
+
+  it.effect("backupCount 0 keeps every backup", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const file = path.join(dir, "timed.log")
+      const h = yield* TimedRotatingFileHandler.make(file, { when: "S", utc: true })
+      yield* logNow(h, "r0")
+      for (let i = 1; i <= 3; i++) {
+        yield* TestClock.adjust("1 second")
+        yield* logNow(h, `r${i}`)
+      }
+      assert.deepStrictEqual(listDir(dir), [
+        "timed.log",
+        "timed.log.1970-01-01_00-00-00",
+        "timed.log.1970-01-01_00-00-01",
+        "timed.log.1970-01-01_00-00-02"
+      ])
+    }))
+
+  it.effect("interval 2 with when S rotates every two seconds", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const file = path.join(dir, "timed.log")
+      const h = yield* TimedRotatingFileHandler.make(file, { when: "S", interval: 2, utc: true })
+      yield* logNow(h, "a")
+      yield* TestClock.adjust("1 second")
+      yield* logNow(h, "b")
+      assert.deepStrictEqual(listDir(dir), ["timed.log"])
+      yield* TestClock.adjust("1 second")
+      yield* logNow(h, "c")
+      assert.deepStrictEqual(listDir(dir), ["timed.log", "timed.log.1970-01-01_00-00-00"])
+      assert.strictEqual(readText(`${file}.1970-01-01_00-00-00`), "timed [INFO] a\ntimed [INFO] b\n")
+      assert.strictEqual(readText(file), "timed [INFO] c\n")
+    }))
+
+  for (
+    const [when, step, suffix] of [
+      ["M", "1 minute", "1970-01-01_00-00"],
+      ["H", "1 hour", "1970-01-01_00"],
+      ["D", "1 day", "1970-01-01"],
+      ["MIDNIGHT", "1 day", "1970-01-01"]
+    ] as const
+  ) {
+    it.effect(`when ${when}: the backup is named <path>.${suffix}`, () =>
+      Effect.gen(function*() {
+        const dir = tempDir()
+        const file = path.join(dir, "timed.log")
+        const h = yield* TimedRotatingFileHandler.make(file, { when, utc: true })
+        yield* logNow(h, "first")
+        yield* TestClock.adjust(step)
+        yield* logNow(h, "second")
+        assert.deepStrictEqual(listDir(dir), ["timed.log", `timed.log.${suffix}`])
+        assert.strictEqual(readText(`${file}.${suffix}`), "timed [INFO] first\n")
+        assert.strictEqual(readText(file), "timed [INFO] second\n")
+      }))
+  }
+})
+
+describe("FemtoTimedRotatingFileHandler: validation", () => {
+  it("refuses bad schedules with upstream's messages and the field name", () => {
+    const file = path.join(tempDir(), "timed.log")
+    configError(
+      () => new FemtoTimedRotatingFileHandler(file, { when: "fortnight" }),
+      "when must be one of: S, M, H, D, MIDNIGHT, or W0-W6",
+      "when"
+    )
+    configError(
+      () => new FemtoTimedRotatingFileHandler(file, { interval: 0 }),
+      "interval must be greater than zero",
+      "interval"
+    )
+    configError(
+      () => new FemtoTimedRotatingFileHandler(file, { when: "H", atTime: "12:00" }),
+      "at_time is only supported for daily, midnight, and weekday rotation (got H)",
+      "at_time"
+    )
+    configError(
+      () => new FemtoTimedRotatingFileHandler(file, { when: "W0", interval: 2 }),
+      "weekday rotation only supports interval = 1"
+    )
+    configError(
+      () => new TimedRotatingFileHandlerBuilder(file).withWhen("fortnight"),
+      "when must be one of: S, M, H, D, MIDNIGHT, or W0-W6",
+      "when"
+    )
+    configError(
+      () => new TimedRotatingFileHandlerBuilder(file).withInterval(0),
+      "interval must be greater than zero",
+      "interval"
+    )
+    configError(
+      () => new TimedRotatingFileHandlerBuilder(file).withWhen("H").withAtTime("12:00"),
+      "at_time is only supported for daily, midnight, and weekday rotation (got H)",
+      "at_time"
+    )
+  })
+
+  it("defaults: H, interval 1, backupCount 0, local time, no at_time", () => {
+    const file = path.join(tempDir(), "timed.log")
+    const h = new FemtoTimedRotatingFileHandler(file)
+    assert.deepStrictEqual(h.schedule, { when: "H", interval: 1, utc: false, atTime: undefined })
+    assert.strictEqual(h.backupCount, 0)
+    return h.close()
+  })
+})
+
+describe("TimedRotatingFileHandlerBuilder", () => {
+  it("asDict has when, interval, backup_count, utc and at_time", () => {
+    const file = path.join(tempDir(), "timed.log")
+    assert.deepStrictEqual(new TimedRotatingFileHandlerBuilder(file).asDict(), {
+      path: file,
+      overflow_policy: "drop",
+      when: "H",
+      interval: 1,
+      backup_count: 0,
+      utc: false
+    })
+    assert.deepStrictEqual(
+      new TimedRotatingFileHandlerBuilder(file)
+        .withCapacity(16)
+        .withFlushAfterRecords(4)
+        .withWhen("midnight")
+        .withInterval(2)
+        .withBackupCount(7)
+        .withUtc()
+        .withAtTime("03:30")
+        .asDict(),
+      {
+        path: file,
+        capacity: 16,
+        flush_after_records: 4,
+        overflow_policy: "drop",
+        when: "MIDNIGHT",
+        interval: 2,
+        backup_count: 7,
+        utc: true,
+        at_time: "03:30:00"
+      }
+    )
+  })
+
+  it.effect("make() builds a handler on the scope's clock", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const file = path.join(dir, "timed.log")
+      const h = yield* new TimedRotatingFileHandlerBuilder(file).withWhen("S").withUtc().withBackupCount(1).make()
+      assert.instanceOf(h, FemtoTimedRotatingFileHandler)
+      yield* logNow(h, "first")
+      yield* TestClock.adjust("1 second")
+      yield* logNow(h, "second")
+      assert.deepStrictEqual(listDir(dir), ["timed.log", "timed.log.1970-01-01_00-00-00"])
+    }))
+})

@@ -1,0 +1,138 @@
+/**
+ * Helpers for the file handler tests: temporary directories, reading log files back, and a
+ * runner for the child-process fixtures (`test/fixtures/file-*.mjs`).
+ */
+import { spawn } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+
+/** Temporary directories created by {@link tempDir}, removed by {@link removeTempDirs}. */
+const created: Array<string> = []
+
+/** A fresh temporary directory (`<tmp>/femto-XXXXXX`). */
+export const tempDir = (): string => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "femto-"))
+  created.push(dir)
+  return dir
+}
+
+/** Removes every directory {@link tempDir} created so far. */
+export const removeTempDirs = (): void => {
+  for (const dir of created.splice(0)) fs.rmSync(dir, { recursive: true, force: true })
+}
+
+/** The file's text, or `undefined` when it does not exist. */
+export const readText = (file: string): string | undefined => {
+  try {
+    return fs.readFileSync(file, "utf8")
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined
+    throw error
+  }
+}
+
+/** Splits text into lines, without the empty string after the final newline. */
+export const splitLines = (text: string): Array<string> => {
+  if (text === "") return []
+  const parts = text.split("\n")
+  if (parts[parts.length - 1] === "") parts.pop()
+  return parts
+}
+
+/** The file's lines (`[]` when it does not exist). */
+export const readLines = (file: string): Array<string> => splitLines(readText(file) ?? "")
+
+/** The names in `dir`, sorted. */
+export const listDir = (dir: string): Array<string> => fs.readdirSync(dir).sort()
+
+/** Resolves after one turn of the event loop (a `setImmediate`). */
+export const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+
+/** Polls `check` every few milliseconds until it returns true or `timeoutMs` passes. */
+export const waitUntil = async (check: () => boolean, timeoutMs = 2_000): Promise<boolean> => {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    if (check()) return true
+    if (Date.now() >= deadline) return false
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}
+
+/** The package directory (`packages/femtologging`). */
+const packageDir = fileURLToPath(new URL("../../", import.meta.url))
+
+/** The fixture scripts' directory. */
+const fixturesDir = fileURLToPath(new URL("../fixtures/", import.meta.url))
+
+/** How a fixture process ended, and what it wrote. */
+export interface FixtureResult {
+  readonly code: number | null
+  readonly signal: NodeJS.Signals | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/**
+ * Runs `test/fixtures/<name>` with the current Node binary and `args`. The fixtures import
+ * `femtologging`, i.e. the built package: run `npx tsc -b` first.
+ */
+export const runFileFixture = (
+  name: string,
+  args: ReadonlyArray<string>,
+  timeoutMs = 15_000
+): Promise<FixtureResult> => {
+  if (!fs.existsSync(path.join(packageDir, "dist", "index.js"))) {
+    return Promise.reject(new Error("femtologging is not built: run `npx tsc -b` before these tests"))
+  }
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(fixturesDir, name), ...args], {
+      cwd: packageDir,
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    const out: Array<Buffer> = []
+    const err: Array<Buffer> = []
+    child.stdout.on("data", (chunk: Buffer) => out.push(chunk))
+    child.stderr.on("data", (chunk: Buffer) => err.push(chunk))
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL")
+      reject(new Error(`fixture ${name} timed out\nstderr: ${Buffer.concat(err).toString("utf8")}`))
+    }, timeoutMs)
+    child.on("error", (error) => {
+      clearTimeout(timer)
+      reject(error)
+    })
+    child.on("close", (code, signal) => {
+      clearTimeout(timer)
+      resolve({
+        code,
+        signal,
+        stdout: Buffer.concat(out).toString("utf8"),
+        stderr: Buffer.concat(err).toString("utf8")
+      })
+    })
+  })
+}
+
+/** Runs `f` and returns what it threw; throws when it returned normally. */
+export const thrown = (f: () => unknown): unknown => {
+  try {
+    f()
+  } catch (error) {
+    return error
+  }
+  throw new Error("expected the call to throw")
+}
+
+/** `undefined` when `lines` are exactly `expected`, else the first difference (cheap for long lists). */
+export const firstMismatch = (lines: ReadonlyArray<string>, expected: ReadonlyArray<string>): string | undefined => {
+  const n = Math.max(lines.length, expected.length)
+  for (let i = 0; i < n; i++) {
+    if (lines[i] !== expected[i]) {
+      return `line ${i}: got ${JSON.stringify(lines[i])}, expected ${JSON.stringify(expected[i])} ` +
+        `(${lines.length} lines, ${expected.length} expected)`
+    }
+  }
+  return undefined
+}
