@@ -117,19 +117,25 @@ export const openWriter = (
 /**
  * The sink over a file writer. @internal
  */
-export const writerSink = (writer: FileWriter): Sink => ({
+export const writerSink = (writer: FileWriter, settle?: () => Promise<void>): Sink => ({
   sync: true,
   write: (batch) => writer.write(batch),
   flush: () => writer.flush(),
-  close: () => writer.close()
+  close: () => writer.close(),
+  settle
 })
 
 /**
  * The handler options for a file handler class. @internal
  */
-export const fileHandlerOptions = (label: string, writer: FileWriter, options: ResolvedFileOptions) => ({
+export const fileHandlerOptions = (
+  label: string,
+  writer: FileWriter,
+  options: ResolvedFileOptions,
+  settle?: () => Promise<void>
+) => ({
   label,
-  sink: writerSink(writer),
+  sink: writerSink(writer, settle),
   capacity: options.capacity,
   policy: options.policy,
   formatter: options.formatter,

@@ -318,6 +318,8 @@ export class Handler implements Target {
       } catch (error) {
         writeStderr(`femtologging: ${this.label} failed to close: ${String(error)}\n`)
       }
+      const settle = this.sink.settle
+      if (settle !== undefined) yield* Effect.promise(settle)
       done()
     })
   }

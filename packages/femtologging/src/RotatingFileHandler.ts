@@ -24,7 +24,7 @@ import {
 import type { Formatter } from "./Formatter.ts"
 import { Handler } from "./Handler.ts"
 import { HandlerConfigError } from "./HandlerConfigError.ts"
-import { compressInBackground } from "./internal/compress.ts"
+import { Compressor } from "./internal/compress.ts"
 import type { FileWriter, Rotation } from "./internal/fileWriter.ts"
 import { backupName, rotateFiles, shouldRotate } from "./internal/rotation.ts"
 import { facadeSpawner, type Spawner } from "./internal/runtime.ts"
@@ -112,15 +112,14 @@ export class FemtoRotatingFileHandler extends Handler {
   readonly backupCount: number
   /** @internal */
   readonly writer: FileWriter
-  private readonly compressions: Set<Promise<void>>
+  private readonly compressor: Compressor
 
   /** Opens (appends to) `path`. Throws `HandlerConfigError` or `HandlerIOError`. */
   constructor(path: string, options: RotatingFileHandlerOptions = {}, spawn: Spawner = facadeSpawner()) {
     const resolved = resolveFileOptions(options)
     const [maxBytes, backupCount] = checkRotation(options.rotation ?? [0, 0])
     const label = `FemtoRotatingFileHandler(${path})`
-    const compressions = new Set<Promise<void>>()
-    const report = (message: string) => writeStderr(`femtologging: ${label}: ${message}\n`)
+    const compressor = new Compressor((message) => writeStderr(`femtologging: ${label}: ${message}\n`))
     const rotation: Rotation | undefined = maxBytes === 0 ? undefined : {
       countsBytes: true,
       due: (writer, bytes) => shouldRotate(writer.size, writer.pendingBytes, bytes, maxBytes),
@@ -128,32 +127,22 @@ export class FemtoRotatingFileHandler extends Handler {
         rotateFiles(writer.path, backupCount)
         if (options.compress === true) {
           const candidates = () => Array.from({ length: backupCount }, (_, i) => backupName(writer.path, i + 1))
-          const job = compressInBackground(backupName(writer.path, 1), candidates, report)
-          compressions.add(job)
-          void job.finally(() => compressions.delete(job))
+          compressor.start(backupName(writer.path, 1), candidates)
         }
       }
     }
     const writer = openWriter(path, resolved, label, rotation)
-    super(fileHandlerOptions(label, writer, resolved), spawn)
+    super(fileHandlerOptions(label, writer, resolved, () => compressor.settle()), spawn)
     this.path = path
     this.maxBytes = maxBytes
     this.backupCount = backupCount
     this.writer = writer
-    this.compressions = compressions
+    this.compressor = compressor
   }
 
-  /** @internal */
-  override closeEffect(): Effect.Effect<void> {
-    return Effect.andThen(
-      super.closeEffect(),
-      Effect.promise(() => Promise.all(this.compressions))
-    )
-  }
-
-  /** Waits for the background compressions started so far. */
+  /** Waits for the background compressions started so far (`close()` waits for them too). */
   compressed(): Promise<void> {
-    return Promise.all(this.compressions).then(() => undefined)
+    return this.compressor.settle()
   }
 }
 

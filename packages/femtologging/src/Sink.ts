@@ -28,6 +28,8 @@ export interface Sink {
   readonly flush: () => void
   /** Releases the sink (after a final flush). May throw. */
   readonly close: () => void
+  /** Resolves when background work the sink started (such as compressing a backup) is done. */
+  readonly settle?: (() => Promise<void>) | undefined
 }
 
 const sleepBuffer = new Int32Array(new SharedArrayBuffer(4))

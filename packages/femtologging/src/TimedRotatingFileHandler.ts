@@ -27,7 +27,7 @@ import {
 } from "./FileHandler.ts"
 import { Handler } from "./Handler.ts"
 import { HandlerConfigError } from "./HandlerConfigError.ts"
-import { compressInBackground } from "./internal/compress.ts"
+import { Compressor } from "./internal/compress.ts"
 import type { FileWriter, Rotation } from "./internal/fileWriter.ts"
 import { facadeSpawner, type Spawner } from "./internal/runtime.ts"
 import {
@@ -98,7 +98,7 @@ export class FemtoTimedRotatingFileHandler extends Handler {
   readonly backupCount: number
   /** @internal */
   readonly writer: FileWriter
-  private readonly state: { rolloverAt: number; readonly compressions: Set<Promise<void>> }
+  private readonly state: { rolloverAt: number }
 
   /** Opens (appends to) `path`. Throws `HandlerConfigError` or `HandlerIOError`. */
   constructor(path: string, options: TimedRotatingFileHandlerOptions = {}, spawn: Spawner = facadeSpawner()) {
@@ -107,7 +107,7 @@ export class FemtoTimedRotatingFileHandler extends Handler {
     const backupCount = checkBackupCount(options.backupCount)
     const clock = spawn(Effect.service(Clock.Clock))
     const label = `FemtoTimedRotatingFileHandler(${path})`
-    const report = (message: string) => writeStderr(`femtologging: ${label}: ${message}\n`)
+    const compressor = new Compressor((message) => writeStderr(`femtologging: ${label}: ${message}\n`))
     const now = clock.currentTimeMillisUnsafe()
     let seed = now
     try {
@@ -116,7 +116,7 @@ export class FemtoTimedRotatingFileHandler extends Handler {
     } catch {
       // a new file: count from now
     }
-    const state = { rolloverAt: nextRollover(plan, seed), compressions: new Set<Promise<void>>() }
+    const state = { rolloverAt: nextRollover(plan, seed) }
     const rotation: Rotation = {
       countsBytes: false,
       due: () => clock.currentTimeMillisUnsafe() >= state.rolloverAt,
@@ -130,15 +130,11 @@ export class FemtoTimedRotatingFileHandler extends Handler {
         let next = nextRollover(plan, current)
         while (next <= current) next = nextRollover(plan, next)
         state.rolloverAt = next
-        if (options.compress === true) {
-          const job = compressInBackground(target, () => [target], report)
-          state.compressions.add(job)
-          void job.finally(() => state.compressions.delete(job))
-        }
+        if (options.compress === true) compressor.start(target, () => [target])
       }
     }
     const writer = openWriter(path, resolved, label, rotation)
-    super(fileHandlerOptions(label, writer, resolved), spawn)
+    super(fileHandlerOptions(label, writer, resolved, () => compressor.settle()), spawn)
     this.path = path
     this.schedule = plan
     this.backupCount = backupCount
@@ -149,11 +145,6 @@ export class FemtoTimedRotatingFileHandler extends Handler {
   /** When the next rotation is due, in epoch milliseconds of the handler's clock. */
   get rolloverAt(): number {
     return this.state.rolloverAt
-  }
-
-  /** @internal */
-  override closeEffect(): Effect.Effect<void> {
-    return Effect.andThen(super.closeEffect(), Effect.promise(() => Promise.all(this.state.compressions)))
   }
 }
 

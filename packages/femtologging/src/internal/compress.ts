@@ -59,3 +59,25 @@ export const compressInBackground = (
     }
   )
 }
+
+/**
+ * Background compressions of one handler: starts them and lets `close()` wait for them.
+ *
+ * @internal
+ */
+export class Compressor {
+  private readonly jobs = new Set<Promise<void>>()
+  constructor(private readonly report: (message: string) => void) {}
+
+  /** Compresses `file`, found again among `candidates()` if rotation moved it meanwhile. */
+  start(file: string, candidates: () => ReadonlyArray<string>): void {
+    const job = compressInBackground(file, candidates, this.report)
+    this.jobs.add(job)
+    void job.finally(() => this.jobs.delete(job))
+  }
+
+  /** Resolves when every compression started so far is done. */
+  settle(): Promise<void> {
+    return Promise.all(this.jobs).then(() => undefined)
+  }
+}
