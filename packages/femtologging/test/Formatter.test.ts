@@ -41,7 +41,7 @@ describe("Formatter.defaultFormatter", () => {
   it("renders values JSON cannot, without throwing", () => {
     const cyclic: Record<string, unknown> = {}
     cyclic.self = cyclic
-    assert.strictEqual(Formatter.renderFields({ cyclic }), " cyclic=[object Object]")
+    assert.match(Formatter.renderFields({ cyclic, n: 1 }), /^ cyclic=.+ n=1$/)
   })
 
   it("renders an error's stack and each cause after `Caused by:`", () => {

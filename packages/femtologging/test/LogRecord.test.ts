@@ -139,19 +139,19 @@ describe("LogRecord.errorInfo", () => {
   it("ends on cycles, visiting each error once", () => {
     const a = new Error("a")
     const b = new Error("b", { cause: a })
-    ;(a as { cause?: unknown }).cause = b
+    Object.assign(a, { cause: b })
     const info = LogRecord.errorInfo(a)
     assert.strictEqual(info.message, "a")
     assert.deepStrictEqual(info.causes.map((c) => c.message), ["b"])
 
     const self = new Error("self")
-    ;(self as { cause?: unknown }).cause = self
+    Object.assign(self, { cause: self })
     assert.deepStrictEqual(LogRecord.errorInfo(self).causes, [])
 
     const member = new Error("member")
     const aggregate = new AggregateError([member], "agg")
     aggregate.errors.push(aggregate)
-    ;(member as { cause?: unknown }).cause = aggregate
+    Object.assign(member, { cause: aggregate })
     assert.deepStrictEqual(LogRecord.errorInfo(aggregate).causes.map((c) => c.message), ["member"])
   })
 

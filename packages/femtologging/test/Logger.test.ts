@@ -8,6 +8,7 @@ import type { LogRecord } from "../src/LogRecord.ts"
 import { CaptureHandler } from "../src/Testing.ts"
 import { runFixture } from "./utils/child.ts"
 import { thrown, throwsExactly } from "./utils/errors.ts"
+import { waitFor } from "./utils/wait.ts"
 
 const handlers: Array<CaptureHandler> = []
 const capture = (options: ConstructorParameters<typeof CaptureHandler>[0] = {}): CaptureHandler => {
@@ -258,7 +259,7 @@ describe("Logger handlers", () => {
     logger.debug("filtered")
     // logging only enqueues: the handler runs later, in the logger's worker
     assert.deepStrictEqual(collector.records, [])
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    await waitFor(() => collector.records.length >= 3)
     assert.deepStrictEqual(collector.records, [
       ["h.plain", "INFO", "one"],
       ["h.plain", "WARN", "two"],
@@ -366,6 +367,17 @@ describe("Logger queue", () => {
     assert.isTrue(await kept.flush())
     assert.deepStrictEqual(removed.messages, ["r1"])
     assert.deepStrictEqual(kept.messages, ["r1", "r2"])
+  })
+
+  it("a removed plain-object handler still gets the records logged before the removal", () => {
+    const logger = getLogger("snap.plain")
+    const collector = new Collector()
+    logger.addHandler(collector)
+    logger.info("r1")
+    assert.isTrue(logger.removeHandler(collector))
+    logger.info("r2")
+    drainAll()
+    assert.deepStrictEqual(collector.records, [["snap.plain", "INFO", "r1"]])
   })
 
   it("a removed handler still gets earlier records when closed", async () => {

@@ -6,14 +6,15 @@ import { getLogger, getManager, resetManager } from "../src/Facade.ts"
 import { HandlerConfigError } from "../src/HandlerConfigError.ts"
 import { get_logger, InvalidLoggerNameError, reset_manager } from "../src/index.ts"
 import * as Manager from "../src/Manager.ts"
-import { Logger } from "../src/Logger.ts"
+import * as Logger from "../src/Logger.ts"
+import { CaptureHandler } from "../src/Testing.ts"
 import { throwsExactly } from "./utils/errors.ts"
 
 const nameMessage = "logger name cannot be empty, start or end with '.', or contain consecutive dots"
 
 const ancestry = (name: string): Array<string> => {
   const names: Array<string> = []
-  for (let l: Logger | undefined = getLogger(name); l !== undefined; l = l.parent) names.push(l.name)
+  for (let l: Logger.Logger | undefined = getLogger(name); l !== undefined; l = l.parent) names.push(l.name)
   return names
 }
 
@@ -22,7 +23,7 @@ describe("Manager (facade)", () => {
 
   it("returns one logger per name", () => {
     const a = getLogger("svc.api")
-    assert.instanceOf(a, Logger)
+    assert.instanceOf(a, Logger.Logger)
     assert.strictEqual(getLogger("svc.api"), a)
     assert.strictEqual(a.name, "svc.api")
     assert.notStrictEqual(getLogger("svc.db"), a)
@@ -59,6 +60,23 @@ describe("Manager (facade)", () => {
       assert.strictEqual(error.name, name)
     }
     assert.deepStrictEqual(getManager().loggerNames(), [])
+  })
+
+  it("reset delivers queued records first; loggers obtained before drop and count later records", async () => {
+    const handler = new CaptureHandler()
+    const old = getLogger("before.reset")
+    old.addHandler(handler)
+    old.info("queued")
+    resetManager()
+    // the old logger is no longer the manager's, so this flush cannot reach its queue: only what
+    // reset delivered to the handler is there
+    assert.isTrue(await handler.flush())
+    assert.deepStrictEqual(handler.messages, ["queued"])
+    old.info("after reset")
+    assert.strictEqual(old.getDropped(), 1)
+    assert.isTrue(await handler.flush())
+    assert.deepStrictEqual(handler.messages, ["queued"])
+    await handler.close()
   })
 
   it("reset clears every logger and root", () => {
@@ -106,6 +124,19 @@ describe("Manager (Effect)", () => {
       const second = yield* Effect.provide(Manager.getLogger("same"), Manager.layer())
       assert.notStrictEqual(first, second)
       assert.notStrictEqual(first, getLogger("same"))
+    }))
+
+  it.effect("closing the manager's scope delivers every queued record to its handlers", () =>
+    Effect.gen(function*() {
+      const handler = new CaptureHandler()
+      yield* Effect.scoped(Effect.gen(function*() {
+        const logger = yield* Manager.getLogger("scoped.app")
+        logger.addHandler(handler)
+        for (let i = 0; i < 3; i++) yield* Logger.info(logger, `m${i}`)
+      }).pipe(Effect.provide(Manager.layer())))
+      assert.isTrue(yield* Effect.promise(() => handler.flush()))
+      assert.deepStrictEqual(handler.messages, ["m0", "m1", "m2"])
+      yield* Effect.promise(() => handler.close())
     }))
 
   it.effect("rejects a logger capacity that is not positive", () =>

@@ -1,0 +1,71 @@
+import { assert, describe, it } from "@effect/vitest"
+import { lines, runFixture } from "./utils/child.ts"
+
+const N = 20_000
+const recordLine = /^flood \[INFO\] record (\d+)$/
+const dropLine = /^femtologging: (.+) dropped (\d+) records?; queue full or closed$/
+
+const expectAllInOrder = (stderr: string): void => {
+  const out = lines(stderr)
+  assert.strictEqual(out.length, N)
+  for (let i = 0; i < N; i++) {
+    if (out[i] !== `flood [INFO] record ${i}`) {
+      assert.fail(`line ${i}: expected "flood [INFO] record ${i}", got ${JSON.stringify(out[i])}`)
+    }
+  }
+}
+
+describe("Nothing lost at exit", () => {
+  it("block policy: a script that ends without close writes all 20,000 records in order", async () => {
+    const result = await runFixture("flood.mjs", { args: [String(N), "block", "normal"] })
+    assert.strictEqual(result.code, 0)
+    assert.strictEqual(result.stdout, "")
+    expectAllInOrder(result.stderr)
+  })
+
+  it("block policy: process.exit(3) right after the loop keeps every record and the exit code", async () => {
+    const result = await runFixture("flood.mjs", { args: [String(N), "block", "exit3"] })
+    assert.strictEqual(result.code, 3)
+    expectAllInOrder(result.stderr)
+  })
+
+  it("block policy: SIGTERM writes every record and the process still ends by the signal", async () => {
+    const result = await runFixture("flood.mjs", { args: [String(N), "block", "sigterm"] })
+    assert.strictEqual(result.signal, "SIGTERM")
+    expectAllInOrder(result.stderr)
+  })
+
+  it("drop policy: written lines plus reported drops add up exactly to the records emitted", async () => {
+    const result = await runFixture("flood.mjs", { args: [String(N), "drop", "normal"] })
+    assert.strictEqual(result.code, 0)
+    let written = 0
+    let dropped = 0
+    let last = -1
+    for (const line of lines(result.stderr)) {
+      const record = recordLine.exec(line)
+      if (record !== null) {
+        const index = Number(record[1])
+        assert.isAbove(index, last, "records stay in order")
+        last = index
+        written++
+        continue
+      }
+      const drop = dropLine.exec(line)
+      if (drop === null) assert.fail(`unexpected stderr line: ${JSON.stringify(line)}`)
+      dropped += Number(drop[2])
+    }
+    assert.isAbove(dropped, 0, "a synchronous burst of 20,000 overflows the 1,024-record queues")
+    assert.isAbove(written, 0)
+    assert.strictEqual(written + dropped, N)
+  })
+
+  it("drop policy with process.exit(3): the count still adds up", async () => {
+    const result = await runFixture("flood.mjs", { args: [String(N), "drop", "exit3"] })
+    assert.strictEqual(result.code, 3)
+    const out = lines(result.stderr)
+    const written = out.filter((l) => recordLine.test(l)).length
+    const dropped = out.map((l) => dropLine.exec(l)).filter((m) => m !== null).reduce((n, m) => n + Number(m[2]), 0)
+    assert.strictEqual(written + out.filter((l) => dropLine.test(l)).length, out.length)
+    assert.strictEqual(written + dropped, N)
+  })
+})

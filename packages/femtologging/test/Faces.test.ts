@@ -1,0 +1,157 @@
+/**
+ * The facade and the Effect face call one core: the same scenario, run through each face, must
+ * give the same observable result.
+ */
+import { assert, beforeEach, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
+import { getLogger, resetManager } from "../src/Facade.ts"
+import * as Handler from "../src/Handler.ts"
+import { HandlerError, QueueFullError } from "../src/Handler.ts"
+import * as Logger from "../src/Logger.ts"
+import * as LogRecord from "../src/LogRecord.ts"
+import * as Manager from "../src/Manager.ts"
+import * as Testing from "../src/Testing.ts"
+import { CaptureHandler } from "../src/Testing.ts"
+import { throwsExactly } from "./utils/errors.ts"
+
+beforeEach(() => resetManager())
+
+interface Outcome {
+  readonly loggerDropped: number
+  readonly removed: Array<string>
+  readonly kept: Array<string>
+}
+
+// log r1 to both handlers, remove one, log r2; then a burst of 4 + 3 into a logger of capacity 4
+const expected: Outcome = {
+  loggerDropped: 3,
+  removed: ["r1"],
+  kept: ["r1", "r2", "b0", "b1", "b2", "b3"]
+}
+
+const viaFacade = async (): Promise<Outcome> => {
+  const removed = new CaptureHandler()
+  const kept = new CaptureHandler()
+  const snap = getLogger("faces.snap")
+  snap.addHandler(removed)
+  snap.addHandler(kept)
+  snap.info("r1")
+  snap.removeHandler(removed)
+  snap.info("r2")
+  const burst = getLogger("faces.burst")
+  burst.setCapacity(4)
+  burst.addHandler(kept)
+  for (let i = 0; i < 7; i++) burst.info(`b${i}`)
+  await removed.flush()
+  await kept.flush()
+  const outcome = { loggerDropped: burst.getDropped(), removed: removed.messages, kept: kept.messages }
+  await Promise.all([removed.close(), kept.close()])
+  return outcome
+}
+
+const viaEffect: Effect.Effect<Outcome, never, Manager.Manager | Scope.Scope> = Effect.gen(
+  function*() {
+    const removed = yield* Testing.capture()
+    const kept = yield* Testing.capture()
+    const snap = yield* Effect.orDie(Manager.getLogger("faces.snap"))
+    snap.addHandler(removed)
+    snap.addHandler(kept)
+    yield* Logger.info(snap, "r1")
+    snap.removeHandler(removed)
+    yield* Logger.info(snap, "r2")
+    const burst = yield* Effect.orDie(Manager.getLogger("faces.burst"))
+    burst.setCapacity(4)
+    burst.addHandler(kept)
+    for (let i = 0; i < 7; i++) yield* Logger.info(burst, `b${i}`)
+    const loggerDropped = burst.getDropped()
+    yield* Handler.flush(removed)
+    yield* Handler.flush(kept)
+    return { loggerDropped, removed: removed.messages, kept: kept.messages }
+  }
+)
+
+describe("One core behind both faces", () => {
+  it("facade: handler-list snapshot and exact drop count", async () => {
+    assert.deepStrictEqual(await viaFacade(), expected)
+  })
+
+  it.effect("Effect: handler-list snapshot and exact drop count", () =>
+    Effect.gen(function*() {
+      assert.deepStrictEqual(yield* viaEffect, expected)
+    }).pipe(Effect.provide(Manager.layer())))
+
+  it.effect("one handler fed from both faces shares its queue and its drop count", () =>
+    Effect.gen(function*() {
+      const handler = new CaptureHandler({ capacity: 2 })
+      const rec = (message: string) => LogRecord.make({ logger: "both", level: "INFO", message })
+      handler.handle("both", "INFO", "facade 1")
+      yield* Handler.handle(handler, rec("effect 2"))
+      const error = yield* Effect.flip(Handler.handle(handler, rec("effect 3")))
+      assert.instanceOf(error.reason, QueueFullError)
+      throwsExactly(() => handler.handle("both", "INFO", "facade 4"), HandlerError, "queue full")
+      assert.strictEqual(handler.getDropped(), 2)
+      assert.isTrue(yield* Handler.flush(handler))
+      assert.deepStrictEqual(handler.messages, ["facade 1", "effect 2"])
+      assert.isTrue(yield* Effect.promise(() => handler.flush()))
+      yield* Handler.close(handler)
+      assert.isFalse(yield* Effect.promise(() => handler.flush()))
+      assert.isTrue(handler.closed)
+    }))
+
+  it.effect("a facade logger accepts Effect logging, and an Effect manager's logger accepts method calls", () =>
+    Effect.gen(function*() {
+      const handler = new CaptureHandler()
+      const facadeLogger = getLogger("faces.mixed")
+      facadeLogger.addHandler(handler)
+      assert.strictEqual(yield* Logger.warn(facadeLogger, "from a fiber"), "faces.mixed [WARN] from a fiber")
+      assert.strictEqual(facadeLogger.warn("from a method"), "faces.mixed [WARN] from a method")
+      const effectLogger = yield* Manager.getLogger("faces.mixed")
+      assert.notStrictEqual(effectLogger, facadeLogger)
+      effectLogger.addHandler(handler)
+      assert.strictEqual(effectLogger.error("method on an Effect logger"), "faces.mixed [ERROR] method on an Effect logger")
+      assert.isTrue(yield* Handler.flush(handler))
+      assert.deepStrictEqual(handler.messages, ["from a fiber", "from a method", "method on an Effect logger"])
+      assert.isNumber(handler.records[0]!.fiberId)
+      assert.strictEqual(handler.records[1]!.fiberId, undefined)
+      yield* Handler.close(handler)
+    }).pipe(Effect.provide(Manager.layer())))
+
+  it.effect("Logger.log fails with InvalidLevelError where logger.log throws it", () =>
+    Effect.gen(function*() {
+      const logger = yield* Manager.getLogger("faces.level")
+      const error = yield* Effect.flip(Logger.log(logger, "LOUD", "x"))
+      assert.strictEqual(error.message, "invalid log level: LOUD")
+      assert.strictEqual(yield* Logger.log(logger, "warning", "w"), "faces.level [WARN] w")
+      assert.strictEqual(yield* Logger.log(logger, "debug", "d"), undefined)
+      assert.strictEqual(logger.log("warning", "w"), "faces.level [WARN] w")
+    }).pipe(Effect.provide(Manager.layer())))
+
+  it.effect("the Effect functions return what the methods return, level by level", () =>
+    Effect.gen(function*() {
+      const logger = yield* Manager.getLogger("faces.fns")
+      logger.setLevel("TRACE")
+      const fns = [Logger.trace, Logger.debug, Logger.info, Logger.warn, Logger.error, Logger.critical, Logger.exception]
+      const results: Array<string | undefined> = []
+      for (const fn of fns) results.push(yield* fn(logger, "m"))
+      assert.deepStrictEqual(results, [
+        "faces.fns [TRACE] m",
+        "faces.fns [DEBUG] m",
+        "faces.fns [INFO] m",
+        "faces.fns [WARN] m",
+        "faces.fns [ERROR] m",
+        "faces.fns [CRITICAL] m",
+        "faces.fns [ERROR] m"
+      ])
+      logger.setLevel("ERROR")
+      let calls = 0
+      const lazy = () => {
+        calls++
+        return "lazy"
+      }
+      assert.strictEqual(yield* Logger.info(logger, lazy), undefined)
+      assert.strictEqual(calls, 0)
+      assert.strictEqual(yield* Logger.error(logger, lazy), "faces.fns [ERROR] lazy")
+      assert.strictEqual(calls, 1)
+    }).pipe(Effect.provide(Manager.layer())))
+})

@@ -1,0 +1,428 @@
+import { afterEach, assert, beforeEach, describe, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Latch from "effect/Latch"
+import * as TestClock from "effect/testing/TestClock"
+import { getLogger, resetManager } from "../src/Facade.ts"
+import * as Handler from "../src/Handler.ts"
+import { HandlerClosedError, HandlerError, OfferTimeoutError, QueueFullError, WouldBlockError } from "../src/Handler.ts"
+import { HandlerConfigError } from "../src/HandlerConfigError.ts"
+import * as Logger from "../src/Logger.ts"
+import * as LogRecord from "../src/LogRecord.ts"
+import * as Manager from "../src/Manager.ts"
+import * as OverflowPolicy from "../src/OverflowPolicy.ts"
+import type { Sink } from "../src/Sink.ts"
+import { CaptureHandler } from "../src/Testing.ts"
+import { throwsExactly } from "./utils/errors.ts"
+import { heldSink } from "./utils/heldSink.ts"
+import { waitFor } from "./utils/wait.ts"
+
+const rec = (message: string) => LogRecord.make({ logger: "held", level: "INFO", message })
+
+const handlers: Array<Handler.Handler> = []
+const track = <H extends Handler.Handler>(handler: H): H => {
+  handlers.push(handler)
+  return handler
+}
+
+beforeEach(() => resetManager())
+afterEach(async () => {
+  await Promise.all(handlers.splice(0).map((h) => h.close()))
+})
+
+const yieldMany = (n: number) => Effect.repeat(Effect.yieldNow, { times: n })
+
+describe("Handler (facade): flush and close", () => {
+  it("flush resolves true once every record logged before it is in the capture", async () => {
+    const h = track(new CaptureHandler())
+    const logger = getLogger("flush.order")
+    logger.addHandler(h)
+    for (let i = 0; i < 50; i++) logger.info(`via logger ${i}`)
+    for (let i = 0; i < 50; i++) h.handle("direct", "WARN", `direct ${i}`)
+    let seenAtResolve = -1
+    const ok = await h.flush().then((result) => {
+      seenAtResolve = h.records.length
+      return result
+    })
+    assert.isTrue(ok)
+    assert.strictEqual(seenAtResolve, 100)
+    assert.strictEqual(h.messages.filter((m) => m.startsWith("via logger")).length, 50)
+    assert.deepStrictEqual(
+      h.messages.filter((m) => m.startsWith("direct")),
+      Array.from({ length: 50 }, (_, i) => `direct ${i}`)
+    )
+    assert.deepStrictEqual(
+      h.messages.filter((m) => m.startsWith("via logger")),
+      Array.from({ length: 50 }, (_, i) => `via logger ${i}`)
+    )
+  })
+
+  it("flush with nothing queued resolves true", async () => {
+    const h = track(new CaptureHandler())
+    assert.isTrue(await h.flush())
+  })
+
+  it("close writes the records queued before it, and is idempotent", async () => {
+    const h = new CaptureHandler()
+    const logger = getLogger("close.me")
+    logger.addHandler(h)
+    for (let i = 0; i < 10; i++) logger.info(`m${i}`)
+    h.handle("direct", "ERROR", "last")
+    assert.isFalse(h.closed)
+    await Promise.all([h.close(), h.close()])
+    await h.close()
+    assert.isTrue(h.closed)
+    assert.strictEqual(h.records.length, 11)
+    assert.deepStrictEqual(h.messages.filter((m) => m !== "last"), Array.from({ length: 10 }, (_, i) => `m${i}`))
+    assert.include(h.messages, "last")
+  })
+
+  it("flush after close resolves false", async () => {
+    const h = new CaptureHandler()
+    await h.close()
+    assert.isFalse(await h.flush())
+  })
+
+  it("handle after close throws HandlerError `handler is closed` and counts the drop", async () => {
+    const h = new CaptureHandler()
+    await h.close()
+    const error = throwsExactly(() => h.handle("x", "INFO", "late"), HandlerError, "handler is closed")
+    assert.strictEqual(error._tag, "HandlerError")
+    assert.instanceOf(error.reason, HandlerClosedError)
+    assert.strictEqual(error.handler, "CaptureHandler")
+    throwsExactly(() => h.handleRecord(rec("late too")), HandlerError, "handler is closed")
+    assert.strictEqual(h.getDropped(), 2)
+    assert.deepStrictEqual(h.records, [])
+  })
+
+  it("records a logger delivers to a closed handler are counted as the handler's drops", async () => {
+    const h = new CaptureHandler()
+    const logger = getLogger("closed.target")
+    logger.addHandler(h)
+    await h.close()
+    logger.info("after close")
+    logger.info("again")
+    const other = track(new CaptureHandler())
+    logger.addHandler(other)
+    logger.info("third")
+    assert.isTrue(await other.flush())
+    assert.strictEqual(h.getDropped(), 3)
+    assert.strictEqual(logger.getDropped(), 0)
+    assert.deepStrictEqual(h.records, [])
+  })
+
+  it("direct handle on a full drop-policy handler throws `queue full`", async () => {
+    const h = track(new CaptureHandler({ capacity: 2 }))
+    h.handle("x", "INFO", "1")
+    h.handle("x", "INFO", "2")
+    const error = throwsExactly(() => h.handle("x", "INFO", "3"), HandlerError, "queue full")
+    assert.instanceOf(error.reason, QueueFullError)
+    assert.strictEqual(h.getDropped(), 1)
+    assert.isTrue(await h.flush())
+    assert.deepStrictEqual(h.messages, ["1", "2"])
+  })
+
+  it("a full block-policy handler with a synchronous sink makes the caller write (nothing dropped, order kept)", async () => {
+    const h = track(new CaptureHandler({ capacity: 2, policy: "block" }))
+    for (let i = 0; i < 10; i++) h.handle("x", "INFO", `${i}`)
+    assert.strictEqual(h.getDropped(), 0)
+    assert.isTrue(await h.flush())
+    assert.deepStrictEqual(h.messages, ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"])
+  })
+
+  it("a logger in front of a block-policy handler drops nothing in a synchronous burst", async () => {
+    const h = track(new CaptureHandler({ capacity: 4, policy: "block" }))
+    const logger = getLogger("block.burst")
+    logger.setCapacity(4)
+    logger.addHandler(h)
+    for (let i = 0; i < 100; i++) logger.info(`${i}`)
+    assert.strictEqual(logger.getDropped(), 0)
+    assert.isTrue(await h.flush())
+    assert.strictEqual(h.getDropped(), 0)
+    assert.deepStrictEqual(h.messages, Array.from({ length: 100 }, (_, i) => `${i}`))
+  })
+
+  it("a synchronous caller meeting a busy asynchronous sink under block gets WouldBlockError", async () => {
+    let started = false
+    const gate = Latch.makeUnsafe(false)
+    const written: Array<string> = []
+    const sink: Sink = {
+      sync: false,
+      write: (batch) =>
+        Effect.gen(function*() {
+          started = true
+          yield* gate.await
+          for (const r of batch) written.push(r.message)
+        }),
+      flush: () => {},
+      close: () => {}
+    }
+    const h = track(new Handler.Handler({ label: "async", sink, capacity: 1, policy: OverflowPolicy.block() }))
+    try {
+      h.handle("x", "INFO", "r1")
+      await waitFor(() => started)
+      h.handle("x", "INFO", "r2")
+      const error = throwsExactly(
+        () => h.handle("x", "INFO", "r3"),
+        HandlerError,
+        "queue full and the sink is asynchronous: a synchronous caller cannot wait for it"
+      )
+      assert.instanceOf(error.reason, WouldBlockError)
+      assert.strictEqual(h.getDropped(), 1)
+    } finally {
+      gate.openUnsafe()
+    }
+    assert.isTrue(await h.flush())
+    assert.deepStrictEqual(written, ["r1", "r2"])
+  })
+
+  it("validates its options", () => {
+    throwsExactly(() => new CaptureHandler({ capacity: 0 }), HandlerConfigError, "capacity must be greater than zero")
+    throwsExactly(
+      () => new CaptureHandler({ capacity: 1.5 }),
+      HandlerConfigError,
+      "capacity must be a positive integer (got 1.5)"
+    )
+    throwsExactly(
+      () => new CaptureHandler({ policy: "sometimes" }),
+      HandlerConfigError,
+      "invalid overflow policy: 'sometimes'. Valid options are: drop, block, timeout:N"
+    )
+    const sink: Sink = { sync: true, write: () => {}, flush: () => {}, close: () => {} }
+    throwsExactly(
+      () => new Handler.Handler({ label: "x", sink, flushTimeoutMs: 0 }),
+      HandlerConfigError,
+      "flush_timeout_ms must be greater than zero"
+    )
+  })
+
+  it("a sink that throws counts an error and drops the batch", async () => {
+    let calls = 0
+    const sink: Sink = {
+      sync: true,
+      write: () => {
+        calls++
+        throw new Error("disk on fire")
+      },
+      flush: () => {},
+      close: () => {}
+    }
+    const h = track(new Handler.Handler({ label: "Broken", sink }))
+    h.handle("x", "INFO", "a")
+    h.handle("x", "INFO", "b")
+    assert.isTrue(await h.flush())
+    assert.strictEqual(calls, 1)
+    assert.strictEqual(h.getErrors(), 1)
+    assert.strictEqual(h.getDropped(), 2)
+  })
+
+  it("isHandler recognises queued handlers only", () => {
+    const h = track(new CaptureHandler())
+    assert.isTrue(Handler.isHandler(h))
+    assert.isFalse(Handler.isHandler({ handle() {} }))
+  })
+})
+
+describe("Handler (Effect): a sink held on purpose", () => {
+  it.effect("drop: the third record fails with QueueFullError and is counted", () =>
+    Effect.gen(function*() {
+      const held = yield* heldSink
+      const h = yield* Handler.make({ label: "held", sink: held.sink, capacity: 1, policy: OverflowPolicy.drop() })
+      yield* Effect.addFinalizer(() => held.gate.open) // never leave the worker held at the end
+      yield* Handler.handle(h, rec("r1"))
+      yield* Deferred.await(held.started) // the worker took r1 and is held in the sink
+      yield* Handler.handle(h, rec("r2")) // queued
+      const error = yield* Effect.flip(Handler.handle(h, rec("r3")))
+      assert.instanceOf(error, HandlerError)
+      assert.instanceOf(error.reason, QueueFullError)
+      assert.strictEqual(error.reason._tag, "QueueFullError")
+      assert.strictEqual(error.message, "queue full")
+      assert.strictEqual(error.handler, "held")
+      assert.strictEqual(h.getDropped(), 1)
+      assert.deepStrictEqual(held.written, [])
+      yield* held.gate.open
+      assert.isTrue(yield* Handler.flush(h))
+      assert.deepStrictEqual(held.written, ["r1", "r2"])
+      assert.strictEqual(h.getDropped(), 1)
+    }))
+
+  it.effect("block: the offering fiber stays suspended until the sink is released, then all are written in order", () =>
+    Effect.gen(function*() {
+      const held = yield* heldSink
+      const h = yield* Handler.make({ label: "held", sink: held.sink, capacity: 1, policy: OverflowPolicy.block() })
+      yield* Effect.addFinalizer(() => held.gate.open) // never leave the worker held at the end
+      yield* Handler.handle(h, rec("r1"))
+      yield* Deferred.await(held.started)
+      yield* Handler.handle(h, rec("r2"))
+      const offering = yield* Effect.forkChild(Handler.handle(h, rec("r3")), { startImmediately: true })
+      yield* yieldMany(20)
+      assert.strictEqual(offering.pollUnsafe(), undefined)
+      assert.deepStrictEqual(held.written, [])
+      yield* held.gate.open
+      yield* Fiber.join(offering)
+      assert.isTrue(yield* Handler.flush(h))
+      assert.deepStrictEqual(held.written, ["r1", "r2", "r3"])
+      assert.strictEqual(h.getDropped(), 0)
+    }))
+
+  it.effect("timeout:N: the offer fails with `timed out after N ms` once the clock passes N", () =>
+    Effect.gen(function*() {
+      const held = yield* heldSink
+      const h = yield* Handler.make({
+        label: "held",
+        sink: held.sink,
+        capacity: 1,
+        policy: OverflowPolicy.parse("timeout:250")
+      })
+      yield* Effect.addFinalizer(() => held.gate.open)
+      yield* Handler.handle(h, rec("r1"))
+      yield* Deferred.await(held.started)
+      yield* Handler.handle(h, rec("r2"))
+      const offering = yield* Effect.forkChild(Effect.flip(Handler.handle(h, rec("r3"))), { startImmediately: true })
+      yield* TestClock.adjust(249)
+      assert.strictEqual(offering.pollUnsafe(), undefined)
+      yield* TestClock.adjust(1)
+      const error = yield* Fiber.join(offering)
+      assert.instanceOf(error, HandlerError)
+      assert.instanceOf(error.reason, OfferTimeoutError)
+      assert.strictEqual(error.message, "timed out after 250 ms")
+      assert.strictEqual((error.reason as OfferTimeoutError).ms, 250)
+      assert.strictEqual(h.getDropped(), 1)
+      yield* held.gate.open
+      assert.isTrue(yield* Handler.flush(h))
+      assert.deepStrictEqual(held.written, ["r1", "r2"])
+    }))
+
+  it.effect("timeout:N: an offer that gets room in time succeeds", () =>
+    Effect.gen(function*() {
+      const held = yield* heldSink
+      const h = yield* Handler.make({ label: "held", sink: held.sink, capacity: 1, policy: OverflowPolicy.timeout(250) })
+      yield* Effect.addFinalizer(() => held.gate.open) // never leave the worker held at the end
+      yield* Handler.handle(h, rec("r1"))
+      yield* Deferred.await(held.started)
+      yield* Handler.handle(h, rec("r2"))
+      const offering = yield* Effect.forkChild(Handler.handle(h, rec("r3")), { startImmediately: true })
+      yield* TestClock.adjust(100)
+      assert.strictEqual(offering.pollUnsafe(), undefined)
+      yield* held.gate.open
+      yield* Fiber.join(offering)
+      assert.isTrue(yield* Handler.flush(h))
+      assert.deepStrictEqual(held.written, ["r1", "r2", "r3"])
+      assert.strictEqual(h.getDropped(), 0)
+    }))
+
+  it.effect("handle after close fails with HandlerClosedError", () =>
+    Effect.gen(function*() {
+      const held = yield* heldSink
+      yield* held.gate.open
+      const h = yield* Handler.make({ label: "held", sink: held.sink })
+      yield* Effect.addFinalizer(() => held.gate.open) // never leave the worker held at the end
+      yield* Handler.handle(h, rec("before"))
+      yield* Handler.close(h)
+      yield* Handler.close(h)
+      assert.deepStrictEqual(held.written, ["before"])
+      const error = yield* Effect.flip(Handler.handle(h, rec("after")))
+      assert.instanceOf(error.reason, HandlerClosedError)
+      assert.strictEqual(error.message, "handler is closed")
+      assert.isFalse(yield* Handler.flush(h))
+      assert.strictEqual(h.getDropped(), 1)
+    }))
+
+  it.effect("Logger effect functions with a block handler: the logger worker waits, nothing is dropped", () =>
+    Effect.gen(function*() {
+      const held = yield* heldSink
+      const h = yield* Handler.make({ label: "held", sink: held.sink, capacity: 1, policy: OverflowPolicy.block() })
+      yield* Effect.addFinalizer(() => held.gate.open) // never leave the worker held at the end
+      const logger = yield* Manager.getLogger("eff.block")
+      logger.addHandler(h)
+      for (let i = 0; i < 6; i++) {
+        assert.strictEqual(yield* Logger.info(logger, `m${i}`), `eff.block [INFO] m${i}`)
+      }
+      yield* Deferred.await(held.started)
+      yield* yieldMany(20)
+      assert.deepStrictEqual(held.written, [])
+      assert.strictEqual(logger.getDropped(), 0)
+      assert.strictEqual(h.getDropped(), 0)
+      yield* held.gate.open
+      assert.isTrue(yield* Handler.flush(h))
+      assert.deepStrictEqual(held.written, ["m0", "m1", "m2", "m3", "m4", "m5"])
+      assert.strictEqual(logger.getDropped(), 0)
+      assert.strictEqual(h.getDropped(), 0)
+    }).pipe(Effect.provide(Manager.layer())))
+
+  it.effect("Logger effect functions with a timeout:N handler: the logger worker waits N ms, then drops and counts", () =>
+    Effect.gen(function*() {
+      const held = yield* heldSink
+      const h = yield* Handler.make({ label: "held", sink: held.sink, capacity: 1, policy: OverflowPolicy.timeout(100) })
+      yield* Effect.addFinalizer(() => held.gate.open)
+      const logger = yield* Manager.getLogger("eff.timeout")
+      logger.addHandler(h)
+      yield* Logger.info(logger, "m0")
+      yield* Deferred.await(held.started) // m0 is in the sink
+      yield* Logger.info(logger, "m1") // queued in the handler
+      yield* Logger.info(logger, "m2") // the logger worker waits for room
+      yield* yieldMany(20)
+      assert.strictEqual(h.getDropped(), 0)
+      yield* TestClock.adjust(99)
+      assert.strictEqual(h.getDropped(), 0)
+      yield* TestClock.adjust(1)
+      yield* yieldMany(20)
+      assert.strictEqual(h.getDropped(), 1)
+      yield* held.gate.open
+      assert.isTrue(yield* Handler.flush(h))
+      assert.deepStrictEqual(held.written, ["m0", "m1"])
+      assert.strictEqual(logger.getDropped(), 0)
+    }).pipe(Effect.provide(Manager.layer())))
+
+  it.effect("close waits for the held sink and writes everything queued before it", () =>
+    Effect.gen(function*() {
+      const held = yield* heldSink
+      const h = yield* Handler.make({ label: "held", sink: held.sink, capacity: 4 })
+      yield* Effect.addFinalizer(() => held.gate.open)
+      yield* Handler.handle(h, rec("r1"))
+      yield* Deferred.await(held.started)
+      yield* Handler.handle(h, rec("r2"))
+      yield* Handler.handle(h, rec("r3"))
+      const closing = yield* Effect.forkChild(Effect.all([Handler.close(h), Handler.close(h)]), { startImmediately: true })
+      yield* yieldMany(20)
+      assert.strictEqual(closing.pollUnsafe(), undefined)
+      assert.isTrue(h.closed)
+      const late = yield* Effect.flip(Handler.handle(h, rec("late")))
+      assert.strictEqual(late.message, "handler is closed")
+      yield* held.gate.open
+      yield* Fiber.join(closing)
+      assert.deepStrictEqual(held.written, ["r1", "r2", "r3"])
+    }))
+
+  it.effect("flush resolves false when the sink does not finish within flushTimeoutMs", () =>
+    Effect.gen(function*() {
+      const held = yield* heldSink
+      const h = yield* Handler.make({ label: "held", sink: held.sink, flushTimeoutMs: 300 })
+      yield* Effect.addFinalizer(() => held.gate.open)
+      yield* Handler.handle(h, rec("r1"))
+      yield* Deferred.await(held.started)
+      const flushing = yield* Effect.forkChild(Handler.flush(h), { startImmediately: true })
+      yield* TestClock.adjust(299)
+      assert.strictEqual(flushing.pollUnsafe(), undefined)
+      yield* TestClock.adjust(1)
+      assert.isFalse(yield* Fiber.join(flushing))
+      yield* held.gate.open
+      assert.isTrue(yield* Handler.flush(h))
+      assert.deepStrictEqual(held.written, ["r1"])
+    }))
+
+  it.effect("Handler.make dies with HandlerConfigError for invalid options", () =>
+    Effect.gen(function*() {
+      const held = yield* heldSink
+      const exit = yield* Effect.exit(Handler.make({ label: "bad", sink: held.sink, capacity: 0 }))
+      assert.isTrue(Exit.isFailure(exit))
+      if (Exit.isFailure(exit)) {
+        const error = Cause.squash(exit.cause)
+        assert.instanceOf(error, HandlerConfigError)
+        assert.strictEqual((error as HandlerConfigError).message, "capacity must be greater than zero")
+      }
+    }))
+})
