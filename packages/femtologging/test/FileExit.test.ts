@@ -1,6 +1,7 @@
 import { afterAll, assert, describe, it } from "@effect/vitest"
 import * as path from "node:path"
-import { firstMismatch, readLines, removeTempDirs, runFileFixture, tempDir } from "./utils/files.ts"
+import { runFixture } from "./utils/child.ts"
+import { firstMismatch, readLines, removeTempDirs, tempDir } from "./utils/files.ts"
 
 afterAll(() => removeTempDirs())
 
@@ -9,7 +10,7 @@ const expected = Array.from({ length: 20_000 }, (_, i) => `exit [INFO] record ${
 /** Runs the fixture; checks records were still pending after the loop and all of them reached the file. */
 const runExit = async (mode: string) => {
   const file = path.join(tempDir(), "exit.log")
-  const result = await runFileFixture("file-exit.mjs", [file, mode])
+  const result = await runFixture("file-exit.mjs", { args: [file, mode] })
   const match = /^on disk after the loop: (\d+)$/m.exec(result.stdout)
   assert.isNotNull(match, `stdout: ${result.stdout}\nstderr: ${result.stderr}`)
   assert.isBelow(Number(match![1]), 20_000, "the fixture must end with records still queued or buffered")

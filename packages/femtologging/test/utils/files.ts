@@ -2,11 +2,9 @@
  * Helpers for the file handler tests: temporary directories, reading log files back, and a
  * runner for the child-process fixtures (`test/fixtures/file-*.mjs`).
  */
-import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { fileURLToPath } from "node:url"
 
 /** Temporary directories created by {@link tempDir}, removed by {@link removeTempDirs}. */
 const created: Array<string> = []
@@ -61,60 +59,6 @@ export const waitUntil = async (check: () => boolean, timeoutMs = 2_000): Promis
 }
 
 /** The package directory (`packages/femtologging`). */
-const packageDir = fileURLToPath(new URL("../../", import.meta.url))
-
-/** The fixture scripts' directory. */
-const fixturesDir = fileURLToPath(new URL("../fixtures/", import.meta.url))
-
-/** How a fixture process ended, and what it wrote. */
-export interface FixtureResult {
-  readonly code: number | null
-  readonly signal: NodeJS.Signals | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
-/**
- * Runs `test/fixtures/<name>` with the current Node binary and `args`. The fixtures import
- * `femtologging`, i.e. the built package: run `npx tsc -b` first.
- */
-export const runFileFixture = (
-  name: string,
-  args: ReadonlyArray<string>,
-  timeoutMs = 15_000
-): Promise<FixtureResult> => {
-  if (!fs.existsSync(path.join(packageDir, "dist", "index.js"))) {
-    return Promise.reject(new Error("femtologging is not built: run `npx tsc -b` before these tests"))
-  }
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(fixturesDir, name), ...args], {
-      cwd: packageDir,
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    const out: Array<Buffer> = []
-    const err: Array<Buffer> = []
-    child.stdout.on("data", (chunk: Buffer) => out.push(chunk))
-    child.stderr.on("data", (chunk: Buffer) => err.push(chunk))
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL")
-      reject(new Error(`fixture ${name} timed out\nstderr: ${Buffer.concat(err).toString("utf8")}`))
-    }, timeoutMs)
-    child.on("error", (error) => {
-      clearTimeout(timer)
-      reject(error)
-    })
-    child.on("close", (code, signal) => {
-      clearTimeout(timer)
-      resolve({
-        code,
-        signal,
-        stdout: Buffer.concat(out).toString("utf8"),
-        stderr: Buffer.concat(err).toString("utf8")
-      })
-    })
-  })
-}
-
 /** Runs `f` and returns what it threw; throws when it returned normally. */
 export const thrown = (f: () => unknown): unknown => {
   try {
