@@ -10,32 +10,18 @@
  *
  * @since 0.1.0
  */
-import * as Effect from "effect/Effect"
-import * as Schema from "effect/Schema"
+import type * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import * as Formatter from "./Formatter.ts"
-import { Handler } from "./Handler.ts"
+import { Handler, HandlerIOError, makeIn } from "./Handler.ts"
 import { HandlerConfigError, positiveInt } from "./HandlerConfigError.ts"
+
+export { HandlerIOError } from "./Handler.ts"
 import { FileWriter, type Rotation } from "./internal/fileWriter.ts"
-import { currentSpawner, facadeSpawner, type Spawner } from "./internal/runtime.ts"
+import { facadeSpawner, type Spawner } from "./internal/runtime.ts"
 import { writeStderr } from "./internal/warner.ts"
 import * as OverflowPolicy from "./OverflowPolicy.ts"
 import type { Sink } from "./Sink.ts"
-
-/**
- * A file could not be opened or written. Its message is `<path>: <reason>`.
- *
- * @category errors
- * @since 0.1.0
- */
-export class HandlerIOError extends Schema.TaggedError<HandlerIOError>()("HandlerIOError", {
-  path: Schema.String,
-  reason: Schema.String
-}) {
-  override get message(): string {
-    return `${this.path}: ${this.reason}`
-  }
-}
 
 /**
  * Options of a file handler.
@@ -183,23 +169,6 @@ export class FemtoFileHandler extends Handler {
     this.writer.reopen()
   }
 }
-
-/**
- * Runs a handler constructor in the current scope, failing with its configuration or IO error.
- *
- * @internal
- */
-export const makeIn = <H>(
-  construct: (spawn: Spawner) => H
-): Effect.Effect<H, HandlerConfigError | HandlerIOError, Scope.Scope> =>
-  Effect.flatMap(currentSpawner, (spawn) =>
-    Effect.try({
-      try: () => construct(spawn),
-      catch: (error) => {
-        if (error instanceof HandlerConfigError || error instanceof HandlerIOError) return error
-        throw error
-      }
-    }))
 
 /**
  * Creates a file handler in the current scope (Effect face); closing the scope writes out what

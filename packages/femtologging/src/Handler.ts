@@ -13,7 +13,7 @@ import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import { type Formatter } from "./Formatter.ts"
-import { positiveInt } from "./HandlerConfigError.ts"
+import { HandlerConfigError, positiveInt } from "./HandlerConfigError.ts"
 import * as internalLane from "./internal/lane.ts"
 import { type Lane, type OfferResult } from "./internal/lane.ts"
 import { currentSpawner, facadeSpawner, type Spawner } from "./internal/runtime.ts"
@@ -71,6 +71,21 @@ export class OfferTimeoutError extends Schema.TaggedError<OfferTimeoutError>()("
 export class WouldBlockError extends Schema.TaggedError<WouldBlockError>()("WouldBlockError", {}) {
   override get message(): string {
     return "queue full and the sink is asynchronous: a synchronous caller cannot wait for it"
+  }
+}
+
+/**
+ * A file could not be opened or written. Its message is `<path>: <reason>`.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class HandlerIOError extends Schema.TaggedError<HandlerIOError>()("HandlerIOError", {
+  path: Schema.String,
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `${this.path}: ${this.reason}`
   }
 }
 
@@ -362,13 +377,32 @@ export const isHandler = (u: unknown): u is Handler => u instanceof Handler
 
 /**
  * Creates a queued handler over a sink in the current scope; closing the scope drains and closes
- * it. Dies with a `HandlerConfigError` when the options are invalid.
+ * it. Fails with a `HandlerConfigError` when the options are invalid.
  *
  * @category constructors
  * @since 0.1.0
  */
-export const make = (options: MakeOptions): Effect.Effect<Handler, never, Scope.Scope> =>
-  Effect.map(currentSpawner, (spawn) => new Handler(options, spawn))
+export const make = (options: MakeOptions): Effect.Effect<Handler, HandlerConfigError, Scope.Scope> =>
+  makeIn<Handler, HandlerConfigError>((spawn) => new Handler(options, spawn))
+
+/**
+ * Runs a handler's constructor in the current scope (the Effect face of every handler class),
+ * failing with its `HandlerConfigError` or `HandlerIOError` instead of throwing.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const makeIn = <H, E extends HandlerConfigError | HandlerIOError = HandlerConfigError | HandlerIOError>(
+  construct: (spawn: Spawner) => H
+): Effect.Effect<H, E, Scope.Scope> =>
+  Effect.flatMap(currentSpawner, (spawn) =>
+    Effect.try({
+      try: () => construct(spawn),
+      catch: (error) => {
+        if (error instanceof HandlerConfigError || error instanceof HandlerIOError) return error as E
+        throw error
+      }
+    }))
 
 /**
  * Offers a record: under drop a full queue fails at once, under block the fiber waits for room,

@@ -17,12 +17,11 @@ import {
   fileHandlerOptions,
   type FileHandlerOptions,
   type HandlerIOError,
-  makeIn,
   openWriter,
   resolveFileOptions
 } from "./FileHandler.ts"
 import type { Formatter } from "./Formatter.ts"
-import { Handler } from "./Handler.ts"
+import { Handler, makeIn } from "./Handler.ts"
 import { HandlerConfigError } from "./HandlerConfigError.ts"
 import { Compressor } from "./internal/compress.ts"
 import type { FileWriter, Rotation } from "./internal/fileWriter.ts"

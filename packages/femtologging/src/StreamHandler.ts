@@ -8,8 +8,8 @@
 import type * as Effect from "effect/Effect"
 import * as Scope from "effect/Scope"
 import * as Formatter from "./Formatter.ts"
-import { Handler, make as makeHandler } from "./Handler.ts"
-import { positiveInt } from "./HandlerConfigError.ts"
+import { Handler, makeIn } from "./Handler.ts"
+import { type HandlerConfigError, positiveInt } from "./HandlerConfigError.ts"
 import { facadeSpawner, type Spawner } from "./internal/runtime.ts"
 import * as OverflowPolicy from "./OverflowPolicy.ts"
 import * as Sink from "./Sink.ts"
@@ -94,8 +94,10 @@ export class FemtoStreamHandler extends Handler {
  * @category constructors
  * @since 0.1.0
  */
-export const make = (options: StreamHandlerOptions = {}): Effect.Effect<Handler, never, Scope.Scope> =>
-  makeHandler(sinkOptions(options))
+export const make = (
+  options: StreamHandlerOptions = {}
+): Effect.Effect<FemtoStreamHandler, HandlerConfigError, Scope.Scope> =>
+  makeIn<FemtoStreamHandler, HandlerConfigError>((spawn) => new FemtoStreamHandler(options, spawn))
 
 /**
  * Fluent construction of a stream handler, as in the seed: `StreamHandlerBuilder.stdout()
@@ -155,7 +157,7 @@ export class StreamHandlerBuilder {
   }
 
   /** Builds the handler in the current scope (Effect face). */
-  make(): Effect.Effect<Handler, never, Scope.Scope> {
+  make(): Effect.Effect<FemtoStreamHandler, HandlerConfigError, Scope.Scope> {
     return make(this.options)
   }
 }

@@ -21,11 +21,10 @@ import {
   fileHandlerOptions,
   type FileHandlerOptions,
   type HandlerIOError,
-  makeIn,
   openWriter,
   resolveFileOptions
 } from "./FileHandler.ts"
-import { Handler } from "./Handler.ts"
+import { Handler, makeIn } from "./Handler.ts"
 import { HandlerConfigError } from "./HandlerConfigError.ts"
 import { Compressor } from "./internal/compress.ts"
 import type { FileWriter, Rotation } from "./internal/fileWriter.ts"
@@ -73,7 +72,7 @@ const schedule = (options: TimedRotatingFileHandlerOptions): TimedSchedule => {
     return makeSchedule({ when: options.when, interval: options.interval, utc: options.utc, atTime: options.atTime })
   } catch (error) {
     const detail = (error as Error).message
-    const field = detail.startsWith("interval") ? "interval" : detail.includes("at_time") ? "at_time" : "when"
+    const field = detail.includes("interval") ? "interval" : detail.includes("at_time") ? "at_time" : "when"
     throw new HandlerConfigError({ field, detail })
   }
 }
