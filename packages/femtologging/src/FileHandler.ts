@@ -89,7 +89,7 @@ export const openWriter = (
   try {
     return new FileWriter({
       path,
-      formatter: options.formatter,
+      formatter: Formatter.guard(options.formatter, label),
       flushInterval: options.flushInterval,
       flushAfterMs: options.flushAfterMs,
       rotation,

@@ -7,6 +7,7 @@
  *
  * @since 0.1.0
  */
+import { Warner } from "./internal/warner.ts"
 import type { ErrorInfo, LogRecord } from "./LogRecord.ts"
 
 /**
@@ -135,4 +136,29 @@ export const resolve = (formatter: Formatter | "default" | { readonly format: Fo
       ? `unknown formatter id: ${formatter}`
       : "invalid formatter: expected a string identifier or callable"
   )
+}
+
+/**
+ * Wraps a formatter for a handler so that one that throws cannot lose a record: the record is
+ * written as the seed's line with the error appended (`… [formatter failed: <error>]`), and the
+ * failure is reported on stderr (at most once per 5 s, with the count). The default formatter is
+ * returned as it is.
+ *
+ * @category combinators
+ * @since 0.1.0
+ */
+export const guard = (formatter: Formatter, label: string): Formatter => {
+  if (formatter === defaultFormatter) return formatter
+  let last: unknown
+  const warner = new Warner(label, 5_000, Date.now, undefined, (n) =>
+    `femtologging: ${label}: the formatter threw ${n} time${n === 1 ? "" : "s"}; last: ${String(last)}`)
+  return (record) => {
+    try {
+      return formatter(record)
+    } catch (error) {
+      last = error
+      warner.drop()
+      return `${line(record.logger, record.level, record.message)} [formatter failed: ${String(error)}]`
+    }
+  }
 }

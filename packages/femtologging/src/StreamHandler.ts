@@ -42,9 +42,10 @@ export interface StreamHandlerOptions {
 const sinkOptions = (options: StreamHandlerOptions) => {
   const target = options.target ?? "stderr"
   const formatter = options.formatter ?? Formatter.defaultFormatter
+  const label = `FemtoStreamHandler(${target})`
   return {
-    label: `FemtoStreamHandler(${target})`,
-    sink: Sink.fd(target === "stdout" ? 1 : 2, formatter),
+    label,
+    sink: Sink.fd(target === "stdout" ? 1 : 2, Formatter.guard(formatter, label)),
     capacity: options.capacity,
     flushTimeoutMs: options.flushTimeoutMs,
     formatter,

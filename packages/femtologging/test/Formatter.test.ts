@@ -1,4 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { FemtoFileHandler } from "../src/FileHandler.ts"
 import * as Formatter from "../src/Formatter.ts"
 import * as LogRecord from "../src/LogRecord.ts"
 import { throwsExactly } from "./utils/errors.ts"
@@ -139,5 +143,42 @@ describe("Formatter.resolve", () => {
         "invalid formatter: expected a string identifier or callable"
       )
     }
+  })
+})
+
+describe("Formatter.guard", () => {
+  it("keeps a record whose formatter throws, as the seed's line with the error", () => {
+    const guarded = Formatter.guard((record) => {
+      if (record.message === "bad") throw new Error("no JSON for you")
+      return `ok:${record.message}`
+    }, "test handler")
+    assert.strictEqual(guarded(LogRecord.make({ logger: "a", level: "INFO", message: "fine" })), "ok:fine")
+    assert.strictEqual(
+      guarded(LogRecord.make({ logger: "a", level: "WARN", message: "bad" })),
+      "a [WARN] bad [formatter failed: Error: no JSON for you]"
+    )
+  })
+
+  it("returns the default formatter untouched", () => {
+    assert.strictEqual(Formatter.guard(Formatter.defaultFormatter, "x"), Formatter.defaultFormatter)
+  })
+
+  it("through a file handler: every record is written, none counted as dropped", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "femto-guard-"))
+    const file = path.join(dir, "app.log")
+    const handler = new FemtoFileHandler(file, {
+      formatter: (record) => {
+        if (record.message.endsWith("3")) throw new Error("boom")
+        return record.message
+      }
+    })
+    for (let i = 0; i < 10; i++) handler.handle("g", "INFO", `m${i}`)
+    await handler.close()
+    const lines = fs.readFileSync(file, "utf8").trimEnd().split("\n")
+    assert.strictEqual(lines.length, 10)
+    assert.strictEqual(lines[2], "m2")
+    assert.strictEqual(lines[3], "g [INFO] m3 [formatter failed: Error: boom]")
+    assert.strictEqual(handler.getDropped(), 0)
+    fs.rmSync(dir, { recursive: true, force: true })
   })
 })

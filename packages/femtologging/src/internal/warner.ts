@@ -2,8 +2,8 @@
 import { writeSync } from "node:fs"
 
 /**
- * Rate-limited drop warnings: at most one line per `intervalMs` per queue, carrying the number
- * of drops since the previous line. Drops inside the quiet interval are kept, not discarded, and
+ * Rate-limited warnings (drops, by default): at most one line per `intervalMs` per queue,
+ * carrying the number of events since the previous line. Drops inside the quiet interval are kept, not discarded, and
  * reported by the next line (or by `flush()` when the queue closes).
  *
  * @internal
@@ -15,17 +15,19 @@ export class Warner {
     readonly label: string,
     readonly intervalMs = 5_000,
     readonly now: () => number = Date.now,
-    readonly write: (line: string) => void = writeStderr
+    readonly write: (line: string) => void = writeStderr,
+    readonly describe: (n: number) => string = (n) =>
+      `femtologging: ${label} dropped ${n} record${n === 1 ? "" : "s"}; queue full or closed`
   ) {}
 
-  /** Counts one drop and warns when the interval has passed since the last warning. */
+  /** Counts one event and warns when the interval has passed since the last warning. */
   drop(): void {
     this.pending++
     const now = this.now()
     if (now - this.last >= this.intervalMs) this.emit(now)
   }
 
-  /** Reports pending drops now, whatever the interval (used on close and at exit). */
+  /** Reports pending events now, whatever the interval (used on close and at exit). */
   flush(): void {
     if (this.pending > 0) this.emit(this.now())
   }
@@ -34,7 +36,7 @@ export class Warner {
     const n = this.pending
     this.pending = 0
     this.last = now
-    this.write(`femtologging: ${this.label} dropped ${n} record${n === 1 ? "" : "s"}; queue full or closed\n`)
+    this.write(`${this.describe(n)}\n`)
   }
 }
 
