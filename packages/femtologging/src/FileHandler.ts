@@ -19,7 +19,7 @@ import { HandlerConfigError, positiveInt } from "./HandlerConfigError.ts"
 export { HandlerIOError } from "./Handler.ts"
 import { FileWriter, type Rotation } from "./internal/fileWriter.ts"
 import { facadeSpawner, type Spawner } from "./internal/runtime.ts"
-import { writeStderr } from "./internal/warner.ts"
+import { limitedReporter } from "./internal/warner.ts"
 import * as OverflowPolicy from "./OverflowPolicy.ts"
 import type { Sink } from "./Sink.ts"
 
@@ -86,6 +86,7 @@ export const openWriter = (
   rotation?: Rotation
 ): FileWriter => {
   if (typeof path !== "string" || path === "") throw new HandlerConfigError({ field: "path", detail: "path must not be empty" })
+  const report = limitedReporter()
   try {
     return new FileWriter({
       path,
@@ -93,7 +94,7 @@ export const openWriter = (
       flushInterval: options.flushInterval,
       flushAfterMs: options.flushAfterMs,
       rotation,
-      report: (message) => writeStderr(`femtologging: ${label}: ${message}\n`)
+      report: (message) => report(`femtologging: ${label}: ${message}`)
     })
   } catch (error) {
     throw new HandlerIOError({ path, reason: (error as Error).message ?? String(error) })
@@ -108,6 +109,9 @@ export const writerSink = (writer: FileWriter, settle?: () => Promise<void>): Si
   write: (batch) => writer.write(batch),
   flush: () => writer.flush(),
   close: () => writer.close(),
+  onLost: (lost) => {
+    writer.onLost = lost
+  },
   settle
 })
 
@@ -162,11 +166,16 @@ export class FemtoFileHandler extends Handler {
 
   /**
    * Writes out what is queued and opens the path again: call it after an external tool (such as
-   * logrotate) moved the file, e.g. from a SIGHUP listener.
+   * logrotate) moved the file, e.g. from a SIGHUP listener. Throws `HandlerIOError` when the path
+   * cannot be opened; the handler then keeps writing to the file it had.
    */
   reopen(): void {
     if (this.lane.canDrainSync) this.lane.drain(false)
-    this.writer.reopen()
+    try {
+      this.writer.reopen()
+    } catch (error) {
+      throw new HandlerIOError({ path: this.path, reason: (error as Error).message ?? String(error) })
+    }
   }
 }
 

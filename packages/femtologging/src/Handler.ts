@@ -17,7 +17,7 @@ import { HandlerConfigError, positiveInt } from "./HandlerConfigError.ts"
 import * as internalLane from "./internal/lane.ts"
 import { type Lane, type OfferResult } from "./internal/lane.ts"
 import { currentSpawner, facadeSpawner, type Spawner } from "./internal/runtime.ts"
-import { writeStderr } from "./internal/warner.ts"
+import { Warner, writeStderr } from "./internal/warner.ts"
 import type { Level } from "./Level.ts"
 import * as LogRecord from "./LogRecord.ts"
 import * as OverflowPolicy from "./OverflowPolicy.ts"
@@ -190,6 +190,9 @@ export class Handler implements Target {
   readonly formatter: Formatter | undefined
   private readonly feeders = new Set<Feeder>()
   private writeErrors = 0
+  private lastWriteError: unknown
+  private readonly writeWarner: Warner
+  private sinkClosed = false
   private closing: Promise<void> | undefined
 
   readonly lane: Lane<LogRecord.LogRecord>
@@ -207,6 +210,11 @@ export class Handler implements Target {
     this.policy = options.policy ?? OverflowPolicy.drop()
     this.flushTimeoutMs = options.flushTimeoutMs ?? 1000
     this.formatter = options.formatter
+    this.writeWarner = new Warner(options.label, 5_000, Date.now, undefined, (n) =>
+      `femtologging: ${options.label} failed to write ${n} record${n === 1 ? "" : "s"}; last error: ${
+        String(this.lastWriteError)
+      }`)
+    options.sink.onLost?.((records, error) => this.recordLost(records, error))
     this.lane = spawn(Effect.gen({ self: this }, function*() {
       const lane = yield* internalLane.make<LogRecord.LogRecord>({
         label: options.label,
@@ -246,23 +254,41 @@ export class Handler implements Target {
     this.feeders.add(feeder)
   }
 
+  /** Drops counted by the logger queues in front of this handler, by logger. */
+  upstreamDrops(): Array<{ readonly label: string; readonly dropped: number }> {
+    const out: Array<{ label: string; dropped: number }> = []
+    for (const feeder of this.feeders) {
+      for (const lane of feeder.feederLanes()) {
+        if (lane.dropped > 0) out.push({ label: lane.options.label, dropped: lane.dropped })
+      }
+    }
+    return out
+  }
+
   /** @internal */
   process(batch: Array<LogRecord.LogRecord>): Effect.Effect<void> | undefined {
     let result: void | Effect.Effect<void, unknown>
     try {
       result = this.sink.write(batch)
     } catch (error) {
-      this.failed(batch.length, error)
+      this.recordLost(batch.length, error)
       return undefined
     }
     if (result === undefined) return undefined
-    return Effect.catchCause(result, (cause) => Effect.sync(() => this.failed(batch.length, cause)))
+    return Effect.catchCause(result, (cause) => Effect.sync(() => this.recordLost(batch.length, cause)))
   }
 
-  private failed(n: number, error: unknown): void {
+  /**
+   * Counts records the sink failed to write as dropped (so that lines written plus drops always
+   * equals records accepted) and reports the failure on stderr, rate-limited.
+   *
+   * @internal
+   */
+  recordLost(records: number, error: unknown): void {
     this.writeErrors++
-    for (let i = 0; i < n; i++) this.lane.countDrop()
-    writeStderr(`femtologging: ${this.label} failed to write ${n} record${n === 1 ? "" : "s"}: ${String(error)}\n`)
+    this.lastWriteError = error
+    this.lane.countLost(records)
+    this.writeWarner.add(records)
   }
 
   /**
@@ -310,29 +336,44 @@ export class Handler implements Target {
       const done = yield* this.lane.awaitProcessed(target, this.flushTimeoutMs)
       if (!ok || !done || this.lane.closed) return false
       try {
-        this.sink.flush()
-        return true
+        return this.sink.flush() !== false
       } catch (error) {
-        writeStderr(`femtologging: ${this.label} failed to flush: ${String(error)}\n`)
+        this.recordLost(0, error)
         return false
       }
     })
   }
 
-  /** @internal */
+  /** Flushes and closes the sink once. */
+  private finishSink(): void {
+    if (this.sinkClosed) return
+    this.sinkClosed = true
+    try {
+      this.sink.flush()
+      this.sink.close()
+    } catch (error) {
+      this.recordLost(0, error)
+    }
+    this.writeWarner.flush()
+  }
+
+  /**
+   * Closes the handler. With a synchronous sink everything (draining the loggers in front, the
+   * queue, the sink's buffer) happens before the first await, so `close()` not awaited and
+   * followed by `process.exit()` still writes everything.
+   *
+   * @internal
+   */
   closeEffect(): Effect.Effect<void> {
     return Effect.gen({ self: this }, function*() {
       if (this.closing !== undefined) return yield* Effect.promise(() => this.closing!)
       let done!: () => void
       this.closing = new Promise((resolve) => (done = resolve))
       yield* drainFeeders(this.feeders, this.flushTimeoutMs)
+      this.lane.closeUnsafe()
+      if (this.lane.size === 0 && this.lane.canDrainSync) this.finishSink()
       yield* this.lane.close(this.flushTimeoutMs)
-      try {
-        this.sink.flush()
-        this.sink.close()
-      } catch (error) {
-        writeStderr(`femtologging: ${this.label} failed to close: ${String(error)}\n`)
-      }
+      this.finishSink()
       const settle = this.sink.settle
       if (settle !== undefined) yield* Effect.promise(settle)
       done()
@@ -472,13 +513,19 @@ class ObjectTarget implements Target {
   attach(): void {}
   deliver(record: LogRecord.LogRecord): undefined {
     try {
-      this.call(record)
+      const result = this.call(record)
+      if (typeof (result as PromiseLike<unknown> | undefined)?.then === "function") {
+        ;(result as PromiseLike<unknown>).then(undefined, (error: unknown) => this.failed(error))
+      }
     } catch (error) {
-      this.errors++
-      const text = error instanceof Error ? error.stack ?? error.message : String(error)
-      writeStderr(`femtologging: handler ${this.label} threw while handling a record: ${text}\n`)
+      this.failed(error)
     }
     return undefined
+  }
+  private failed(error: unknown): void {
+    this.errors++
+    const text = error instanceof Error ? error.stack ?? error.message : String(error)
+    writeStderr(`femtologging: handler ${this.label} threw while handling a record: ${text}\n`)
   }
 }
 

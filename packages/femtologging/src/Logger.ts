@@ -278,7 +278,14 @@ export class Logger {
     let text: string
     let error: unknown
     let fields: LogRecord.Fields | undefined
-    if (typeof message === "function") message = message()
+    if (typeof message === "function") {
+      try {
+        message = message()
+      } catch (thrown) {
+        message = `[message function threw: ${String(thrown)}]`
+        error = thrown
+      }
+    }
     if (typeof message === "string") text = message
     else if (message instanceof Error) {
       text = message.message

@@ -27,7 +27,7 @@ import { Compressor } from "./internal/compress.ts"
 import type { FileWriter, Rotation } from "./internal/fileWriter.ts"
 import { backupName, rotateFiles, shouldRotate } from "./internal/rotation.ts"
 import { facadeSpawner, type Spawner } from "./internal/runtime.ts"
-import { writeStderr } from "./internal/warner.ts"
+import { limitedReporter } from "./internal/warner.ts"
 import type { OverflowPolicy } from "./OverflowPolicy.ts"
 
 /**
@@ -118,7 +118,8 @@ export class FemtoRotatingFileHandler extends Handler {
     const resolved = resolveFileOptions(options)
     const [maxBytes, backupCount] = checkRotation(options.rotation ?? [0, 0])
     const label = `FemtoRotatingFileHandler(${path})`
-    const compressor = new Compressor((message) => writeStderr(`femtologging: ${label}: ${message}\n`))
+    const limited = limitedReporter()
+    const compressor = new Compressor((message) => limited(`femtologging: ${label}: ${message}`))
     const rotation: Rotation | undefined = maxBytes === 0 ? undefined : {
       countsBytes: true,
       due: (writer, bytes) => shouldRotate(writer.size, writer.pendingBytes, bytes, maxBytes),

@@ -24,10 +24,15 @@ export interface Sink {
   readonly sync: boolean
   /** Writes a batch; synchronous sinks return nothing, asynchronous ones an Effect. May throw. */
   readonly write: (batch: ReadonlyArray<LogRecord>) => void | Effect.Effect<void, unknown>
-  /** Pushes buffered bytes to the OS. May throw. */
-  readonly flush: () => void
+  /** Pushes buffered bytes to the OS; `false` (or a throw) when a write failed since the last flush. */
+  readonly flush: () => boolean | void
   /** Releases the sink (after a final flush). May throw. */
   readonly close: () => void
+  /**
+   * Called once by the handler with a callback for records the sink loses outside `write` (a
+   * buffered write that fails later); the handler counts them as dropped.
+   */
+  readonly onLost?: ((lost: (records: number, error: unknown) => void) => void) | undefined
   /** Resolves when background work the sink started (such as compressing a backup) is done. */
   readonly settle?: (() => Promise<void>) | undefined
 }

@@ -112,10 +112,15 @@ export class CaptureHandler extends Handler {
     if (found !== undefined) throw new Error(`expected no record matching ${describe(match)}; got: ${found.message}`)
   }
 
-  /** Throws if this handler dropped any record. */
+  /** Throws if this handler, or a logger queue in front of it, dropped any record. */
   assertNoDrops(): void {
+    const plural = (n: number) => `${n} record${n === 1 ? "" : "s"}`
     const n = this.getDropped()
-    if (n > 0) throw new Error(`CaptureHandler dropped ${n} record${n === 1 ? "" : "s"}`)
+    if (n > 0) throw new Error(`CaptureHandler dropped ${plural(n)}`)
+    const upstream = this.upstreamDrops()
+    if (upstream.length > 0) {
+      throw new Error(upstream.map((u) => `${u.label} dropped ${plural(u.dropped)}`).join("; "))
+    }
   }
 }
 

@@ -36,7 +36,7 @@ import {
   rolledFileName,
   type TimedSchedule
 } from "./internal/timedRotation.ts"
-import { writeStderr } from "./internal/warner.ts"
+import { limitedReporter } from "./internal/warner.ts"
 
 /**
  * A time of day: `"HH:MM"`, `"HH:MM:SS"` or its parts.
@@ -106,7 +106,9 @@ export class FemtoTimedRotatingFileHandler extends Handler {
     const backupCount = checkBackupCount(options.backupCount)
     const clock = spawn(Effect.service(Clock.Clock))
     const label = `FemtoTimedRotatingFileHandler(${path})`
-    const compressor = new Compressor((message) => writeStderr(`femtologging: ${label}: ${message}\n`))
+    const limited = limitedReporter()
+    const report = (message: string) => limited(`femtologging: ${label}: ${message}`)
+    const compressor = new Compressor(report)
     const now = clock.currentTimeMillisUnsafe()
     let seed = now
     try {
@@ -120,16 +122,24 @@ export class FemtoTimedRotatingFileHandler extends Handler {
       countsBytes: false,
       due: () => clock.currentTimeMillisUnsafe() >= state.rolloverAt,
       rotate: (writer) => {
+        // The next boundary is set first: whatever fails below, the file is not rotated again
+        // (and its fresh backup overwritten) at the next record.
         const target = rolledFileName(writer.path, plan, state.rolloverAt)
-        fs.rmSync(target, { force: true })
-        fs.renameSync(writer.path, target)
-        const dir = nodePath.dirname(writer.path)
-        for (const old of filesToDelete(writer.path, fs.readdirSync(dir), plan, backupCount)) fs.rmSync(old, { force: true })
         const current = clock.currentTimeMillisUnsafe()
         let next = nextRollover(plan, current)
         while (next <= current) next = nextRollover(plan, next)
         state.rolloverAt = next
+        fs.rmSync(target, { force: true })
+        fs.renameSync(writer.path, target)
         if (options.compress === true) compressor.start(target, () => [target])
+        const dir = nodePath.dirname(writer.path)
+        for (const old of filesToDelete(writer.path, fs.readdirSync(dir), plan, backupCount)) {
+          try {
+            fs.rmSync(old, { force: true })
+          } catch (error) {
+            report(`could not delete old backup ${old}: ${String(error)}`)
+          }
+        }
       }
     }
     const writer = openWriter(path, resolved, label, rotation)

@@ -23,9 +23,13 @@ const locate = (ino: number, candidates: ReadonlyArray<string>): string | undefi
   return undefined
 }
 
+let sequence = 0
+
 /**
  * Compresses `file` (which rotation may rename to any of `candidates()` meanwhile) into
- * `<where it is now>.gz`. Resolves when done; failures go to `report`.
+ * `<where it is now>.gz`. The file stays open until the swap, so its inode cannot be reused by
+ * another file meanwhile; if it was deleted (pruned), the compressed copy is discarded. Never
+ * rejects: failures go to `report`.
  *
  * @internal
  */
@@ -41,23 +45,21 @@ export const compressInBackground = (
     report(`could not compress ${file}: ${String(error)}`)
     return Promise.resolve()
   }
-  const ino = fs.fstatSync(fd).ino
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${ino}.gz.tmp`)
-  return pipeline(fs.createReadStream("", { fd }), zlib.createGzip(), fs.createWriteStream(tmp)).then(
-    () => {
-      const now = locate(ino, candidates())
-      if (now === undefined) {
-        fs.rmSync(tmp, { force: true })
-        return
-      }
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${++sequence}.gz.tmp`)
+  const source = fs.createReadStream("", { fd, autoClose: false })
+  return pipeline(source, zlib.createGzip(), fs.createWriteStream(tmp))
+    .then(() => {
+      const stat = fs.fstatSync(fd)
+      const now = stat.nlink === 0 ? undefined : locate(stat.ino, candidates())
+      if (now === undefined) return fs.rmSync(tmp, { force: true })
       fs.renameSync(tmp, `${now}.gz`)
       fs.rmSync(now, { force: true })
-    },
-    (error) => {
+    })
+    .catch((error) => {
       fs.rmSync(tmp, { force: true })
       report(`could not compress ${file}: ${String(error)}`)
-    }
-  )
+    })
+    .finally(() => fs.closeSync(fd))
 }
 
 /**

@@ -46,45 +46,77 @@ export class FileWriter {
   /** Bytes in the live file (tracked only when the rotation counts bytes). */
   size: number
   pendingBytes = 0
+  /** Told how many records a failed write lost (the handler counts them as dropped). */
+  onLost: (records: number, error: unknown) => void = () => {}
   private pending = ""
+  private pendingRecords = 0
   private since = 0
   private timer: ReturnType<typeof setTimeout> | undefined
   private closed = false
+  private failedSinceFlush = false
 
   constructor(readonly options: FileWriterOptions) {
-    fs.mkdirSync(path.dirname(options.path), { recursive: true })
-    this.fd = fs.openSync(options.path, "a")
-    this.size = fs.fstatSync(this.fd).size
+    const fd = this.open()
+    if (typeof fd !== "number") throw fd
+    this.fd = fd
+    this.size = fs.fstatSync(fd).size
   }
 
   get path(): string {
     return this.options.path
   }
 
+  /** Opens the path for appending (creating missing folders); the error when it cannot. */
+  private open(): number | Error {
+    try {
+      fs.mkdirSync(path.dirname(this.options.path), { recursive: true })
+      return fs.openSync(this.options.path, "a")
+    } catch (error) {
+      return error as Error
+    }
+  }
+
+  /** Switches to a freshly opened descriptor, closing the old one only once the new one is open. */
+  private switchTo(fd: number): void {
+    const old = this.fd
+    this.fd = fd
+    this.size = fs.fstatSync(fd).size
+    try {
+      fs.closeSync(old)
+    } catch {
+      // already gone
+    }
+  }
+
   /** Appends a batch, writing out what is due. */
   write(batch: ReadonlyArray<LogRecord>): void {
     const { formatter, flushInterval, rotation } = this.options
-    let due = -1
+    let dueChars = 0
+    let dueRecords = 0
     for (let i = 0; i < batch.length; i++) {
       const line = formatter(batch[i]!)
       if (rotation !== undefined) {
         const bytes = rotation.countsBytes ? Buffer.byteLength(line) : 0
         if (rotation.due(this, bytes)) {
-          this.writeOut(this.pending.length)
-          due = -1
-          this.since = 0
+          this.writeOut(this.pending.length, this.pendingRecords)
+          dueChars = dueRecords = this.since = 0
           this.rotateNow()
         }
         this.pendingBytes += bytes + 1
       }
       this.pending += line + "\n"
+      this.pendingRecords++
       if (++this.since >= flushInterval) {
-        due = this.pending.length
+        dueChars = this.pending.length
+        dueRecords = this.pendingRecords
         this.since = 0
       }
     }
-    if (this.pending.length > maxPendingChars) due = this.pending.length
-    if (due > 0) this.writeOut(due)
+    if (this.pending.length > maxPendingChars) {
+      dueChars = this.pending.length
+      dueRecords = this.pendingRecords
+    }
+    this.writeOut(dueChars, dueRecords)
     if (this.pending.length > 0 && this.options.flushAfterMs !== undefined && this.timer === undefined) {
       this.timer = setTimeout(() => {
         this.timer = undefined
@@ -94,60 +126,71 @@ export class FileWriter {
     }
   }
 
-  /** Writes the first `chars` characters of the pending text. */
-  private writeOut(chars: number): void {
+  /**
+   * Writes the first `chars` characters of the pending text, which hold `records` whole records.
+   * A failed write loses those records: they are reported through `onLost`, never thrown.
+   */
+  private writeOut(chars: number, records: number): void {
     if (chars <= 0) return
-    const text = chars === this.pending.length ? this.pending : this.pending.slice(0, chars)
-    this.pending = chars === this.pending.length ? "" : this.pending.slice(chars)
-    writeAllSync(this.fd, text)
-    if (this.options.rotation?.countsBytes) {
-      const written = this.pending.length === 0 ? this.pendingBytes : Buffer.byteLength(text)
-      this.size += written
-      this.pendingBytes -= written
+    const all = chars === this.pending.length
+    const text = all ? this.pending : this.pending.slice(0, chars)
+    const counts = this.options.rotation?.countsBytes === true
+    const bytes = counts ? (all ? this.pendingBytes : Buffer.byteLength(text)) : 0
+    this.pending = all ? "" : this.pending.slice(chars)
+    this.pendingRecords -= records
+    this.pendingBytes -= bytes
+    try {
+      writeAllSync(this.fd, text)
+      this.size += bytes
+    } catch (error) {
+      this.failedSinceFlush = true
+      this.onLost(records, error)
     }
   }
 
   private rotateNow(): void {
-    fs.closeSync(this.fd)
     let reason: unknown
     try {
       this.options.rotation!.rotate(this)
     } catch (error) {
       reason = error
     }
-    try {
-      this.fd = fs.openSync(this.options.path, reason === undefined ? "w" : "a")
-    } catch (error) {
-      reason ??= error
-      this.fd = fs.openSync(this.options.path, "a")
-    }
-    this.size = fs.fstatSync(this.fd).size
+    const fresh = this.open()
+    if (typeof fresh === "number") this.switchTo(fresh)
+    else reason ??= fresh
     if (reason !== undefined) {
-      this.options.report(`rotation of ${this.options.path} failed, appending to the live file: ${String(reason)}`)
+      const outcome = typeof fresh === "number" ? "appending to the live file" : "still writing to the previous file"
+      this.options.report(`rotation of ${this.options.path} failed (${String(reason)}); ${outcome}`)
     }
   }
 
-  /** Writes everything pending. */
-  flush(): void {
+  /** Writes everything pending; `false` when a write failed since the last flush. */
+  flush(): boolean {
     this.since = 0
-    this.writeOut(this.pending.length)
+    this.writeOut(this.pending.length, this.pendingRecords)
+    const ok = !this.failedSinceFlush
+    this.failedSinceFlush = false
+    return ok
   }
 
-  /** Writes everything pending and opens the path again (after an external logrotate). */
+  /**
+   * Writes everything pending and opens the path again (after an external logrotate). When the
+   * path cannot be opened, keeps writing where it was and throws the error.
+   */
   reopen(): void {
     this.flush()
-    fs.closeSync(this.fd)
-    fs.mkdirSync(path.dirname(this.options.path), { recursive: true })
-    this.fd = fs.openSync(this.options.path, "a")
-    this.size = fs.fstatSync(this.fd).size
+    const fresh = this.open()
+    if (typeof fresh !== "number") throw fresh
+    this.switchTo(fresh)
   }
 
   /** Writes everything pending and closes the file. Idempotent. */
-  close(): void {
-    if (this.closed) return
-    this.flush()
+  close(): boolean {
+    if (this.closed) return true
+    const ok = this.flush()
     this.closed = true
     if (this.timer !== undefined) clearTimeout(this.timer)
     fs.closeSync(this.fd)
+    return ok
   }
 }

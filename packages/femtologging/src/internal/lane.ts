@@ -22,7 +22,7 @@ import * as Exit from "effect/Exit"
 import * as Queue from "effect/Queue"
 import * as Scope from "effect/Scope"
 import type { OverflowPolicy } from "../OverflowPolicy.ts"
-import { live, watchExit } from "./shutdown.ts"
+import { drainAllSync, exitState, live, watchExit } from "./shutdown.ts"
 import { Warner, writeStderr } from "./warner.ts"
 
 /** What an offer came to. @internal */
@@ -58,6 +58,12 @@ export class Lane<A> {
   processed = 0
   private inFlight = 0
   private busy = false
+  /**
+   * Records offered while this lane is being drained (a handler logging from inside the drain)
+   * that found the queue full under block or timeout. Bounded by the capacity; processed by the
+   * drain already running, after the queue, so nothing is reordered or dropped.
+   */
+  private spill: Array<A> = []
   closed = false
   private waiters: Array<Waiter> = []
   private consumer: Promise<void> | undefined
@@ -73,14 +79,19 @@ export class Lane<A> {
     this.warner.drop()
   }
 
+  /** Counts records lost after they left the queue (a failed write), without a drop warning. */
+  countLost(n: number): void {
+    this.dropped += n
+  }
+
   /** Whether a synchronous caller may drain this lane right now. */
   get canDrainSync(): boolean {
     return this.options.syncCapable && !this.busy
   }
 
-  /** Number of records waiting in the queue. */
+  /** Number of records waiting (in the queue and spilled). */
   get size(): number {
-    return Queue.sizeUnsafe(this.queue)
+    return Queue.sizeUnsafe(this.queue) + this.spill.length
   }
 
   /**
@@ -95,8 +106,12 @@ export class Lane<A> {
     let continuation: Effect.Effect<void> | undefined
     try {
       for (;;) {
-        const batch = this.takeBatch()
-        if (batch.length === 0) break
+        let batch = this.takeBatch()
+        if (batch.length === 0) {
+          if (this.spill.length === 0) break
+          batch = this.spill
+          this.spill = []
+        }
         let rest: Effect.Effect<void> | undefined
         try {
           rest = this.options.process(batch, canSuspend)
@@ -146,12 +161,22 @@ export class Lane<A> {
    * (when the lane is synchronous and not already being drained) and the offer retried.
    */
   offerSync(record: A, policy: OverflowPolicy): OfferResult {
-    if (Queue.offerUnsafe(this.queue, record)) return "ok"
+    const result = this.offerSyncOnce(record, policy)
+    if (result === "ok" && exitState.exited) drainAllSync()
+    return result
+  }
+
+  private offerSyncOnce(record: A, policy: OverflowPolicy): OfferResult {
+    if (this.spill.length === 0 && Queue.offerUnsafe(this.queue, record)) return "ok"
     if (this.closed) return "closed"
-    if (policy._tag === "Drop") return "full"
+    if (policy._tag === "Drop" && this.spill.length === 0) return "full"
     const deadline = policy._tag === "Timeout" ? Date.now() + policy.ms : Number.POSITIVE_INFINITY
     for (;;) {
-      if (!this.canDrainSync) return "would-block"
+      if (!this.canDrainSync) {
+        if (!this.busy || !this.options.syncCapable || this.spill.length >= this.options.capacity) return "would-block"
+        this.spill.push(record)
+        return "ok"
+      }
       this.drain(false)
       if (Queue.offerUnsafe(this.queue, record)) return "ok"
       if (this.closed) return "closed"
@@ -237,8 +262,10 @@ export const make = <A>(options: LaneOptions<A>): Effect.Effect<Lane<A>, never, 
     const lane = new Lane(queue, options)
     const consume: Effect.Effect<void> = Effect.gen(function*() {
       for (;;) {
-        const exit = yield* Effect.exit(Queue.peek(queue))
-        if (Exit.isFailure(exit)) return
+        if (lane.size === 0) {
+          const exit = yield* Effect.exit(Queue.peek(queue))
+          if (Exit.isFailure(exit)) return
+        }
         const rest = lane.drain(true)
         if (rest === false) yield* Effect.yieldNow
         else if (rest !== undefined) yield* rest

@@ -9,31 +9,55 @@
  * @internal
  */
 import type { Lane } from "./lane.ts"
-import { writeStderr } from "./warner.ts"
+import { flushAllWarnings, writeStderr } from "./warner.ts"
 
 /** Every open lane. @internal */
 export const live = new Set<Lane<unknown>>()
 
+/** Whether the process is exiting: records accepted from now on are written at once. @internal */
+export const exitState = { exited: false }
+
+let draining = false
+
 /**
- * Drains every open lane synchronously: logger lanes first, then handler lanes, then each lane's
- * exit step (a file sink writes its buffer) and pending drop warnings.
+ * Drains every open lane synchronously: logger lanes first, then handler lanes, repeated while
+ * records keep arriving (a handler that logs), then each lane's exit step (a file sink writes its
+ * buffer) and pending warnings.
  *
  * @internal
  */
 export const drainAllSync = (): void => {
-  for (const kind of ["logger", "handler"] as const) {
+  if (draining) return
+  draining = true
+  try {
+    for (let round = 0; round < 16; round++) {
+      let found = false
+      for (const kind of ["logger", "handler"] as const) {
+        for (const lane of live) {
+          if (lane.options.kind === kind && lane.size > 0 && lane.canDrainSync) {
+            found = true
+            lane.drain(false)
+          }
+        }
+      }
+      if (!found) break
+    }
     for (const lane of live) {
-      if (lane.options.kind === kind && lane.canDrainSync) lane.drain(false)
+      try {
+        lane.options.onExit?.()
+      } catch (error) {
+        writeStderr(`femtologging: ${lane.options.label} failed to flush at exit: ${String(error)}\n`)
+      }
     }
+    flushAllWarnings()
+  } finally {
+    draining = false
   }
-  for (const lane of live) {
-    try {
-      lane.options.onExit?.()
-    } catch (error) {
-      writeStderr(`femtologging: ${lane.options.label} failed to flush at exit: ${String(error)}\n`)
-    }
-    lane.warner.flush()
-  }
+}
+
+const onExit = (): void => {
+  exitState.exited = true
+  drainAllSync()
 }
 
 let exitWatched = false
@@ -42,25 +66,37 @@ let exitWatched = false
 export const watchExit = (): void => {
   if (exitWatched) return
   exitWatched = true
-  process.on("exit", drainAllSync)
+  process.on("exit", onExit)
 }
 
 const signals = ["SIGTERM", "SIGINT", "SIGHUP"] as const
 let signalsInstalled = false
 
+/**
+ * Drains, then lets the signal do what it would have done without us. The listener runs first
+ * (it is prepended), so it sees every listener before a `once` wrapper removes itself. Alone, it
+ * removes itself and re-raises the signal: the process ends by that signal. Not alone, someone else
+ * handles the signal; the listener steps aside for the rest of this emit, so that a library which
+ * re-raises only when it is the last listener (signal-exit) still can, and comes back afterwards.
+ */
 const onSignal = (signal: NodeJS.Signals): void => {
   drainAllSync()
-  if (process.listenerCount(signal) === 1) {
-    uninstallSignalHandlers()
+  const alone = process.listenerCount(signal) === 1
+  process.off(signal, onSignal)
+  if (alone) {
     process.kill(process.pid, signal)
+    return
   }
+  setImmediate(() => {
+    if (signalsInstalled && !process.listeners(signal).includes(onSignal)) process.prependListener(signal, onSignal)
+  }).unref()
 }
 
-/** Installs the SIGTERM/SIGINT/SIGHUP listeners once. @internal */
+/** Installs the SIGTERM/SIGINT/SIGHUP listeners once, ahead of any existing ones. @internal */
 export const installSignalHandlers = (): void => {
   if (signalsInstalled) return
   signalsInstalled = true
-  for (const signal of signals) process.on(signal, onSignal)
+  for (const signal of signals) process.prependListener(signal, onSignal)
 }
 
 /** Removes the listeners installed by {@link installSignalHandlers}. @internal */

@@ -1,16 +1,29 @@
 /** @internal */
 import { writeSync } from "node:fs"
 
+/** Warners holding events not yet reported, flushed at exit. */
+const withPending = new Set<Warner>()
+
+/**
+ * Reports every warning held back by a rate limit (at exit).
+ *
+ * @internal
+ */
+export const flushAllWarnings = (): void => {
+  for (const warner of withPending) warner.flush()
+}
+
 /**
  * Rate-limited warnings (drops, by default): at most one line per `intervalMs` per queue,
- * carrying the number of events since the previous line. Drops inside the quiet interval are kept, not discarded, and
- * reported by the next line (or by `flush()` when the queue closes).
+ * carrying the number of events since the previous line. Events inside the quiet interval are
+ * kept, not discarded: they are reported when the interval ends, or at exit.
  *
  * @internal
  */
 export class Warner {
   private pending = 0
   private last = Number.NEGATIVE_INFINITY
+  private timer: ReturnType<typeof setTimeout> | undefined
   constructor(
     readonly label: string,
     readonly intervalMs = 5_000,
@@ -22,9 +35,22 @@ export class Warner {
 
   /** Counts one event and warns when the interval has passed since the last warning. */
   drop(): void {
-    this.pending++
+    this.add(1)
+  }
+
+  /** Counts `n` events and warns when the interval has passed since the last warning. */
+  add(n: number): void {
+    this.pending += n
     const now = this.now()
-    if (now - this.last >= this.intervalMs) this.emit(now)
+    if (now - this.last >= this.intervalMs) return this.emit(now)
+    withPending.add(this)
+    if (this.timer === undefined) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined
+        this.flush()
+      }, this.last + this.intervalMs - now)
+      this.timer.unref()
+    }
   }
 
   /** Reports pending events now, whatever the interval (used on close and at exit). */
@@ -36,6 +62,7 @@ export class Warner {
     const n = this.pending
     this.pending = 0
     this.last = now
+    withPending.delete(this)
     this.write(`${this.describe(n)}\n`)
   }
 }
@@ -46,5 +73,22 @@ export const writeStderr = (line: string): void => {
     writeSync(2, line)
   } catch {
     // stderr is gone; nothing better to do
+  }
+}
+
+/**
+ * A reporter for repeated problems (a rotation that keeps failing, a formatter that keeps
+ * throwing): the first message goes to stderr at once, later ones at most once per interval,
+ * with how many were held back.
+ *
+ * @internal
+ */
+export const limitedReporter = (intervalMs = 5_000): (message: string) => void => {
+  let last = ""
+  const warner = new Warner("", intervalMs, Date.now, writeStderr, (n) =>
+    n === 1 ? last : `${last} (${n} times since the last report)`)
+  return (message) => {
+    last = message
+    warner.drop()
   }
 }
