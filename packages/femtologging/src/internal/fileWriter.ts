@@ -120,7 +120,7 @@ export class FileWriter {
     if (this.pending.length > 0 && this.options.flushAfterMs !== undefined && this.timer === undefined) {
       this.timer = setTimeout(() => {
         this.timer = undefined
-        if (!this.closed) this.flush()
+        if (!this.closed) this.writeAll()
       }, this.options.flushAfterMs)
       this.timer.unref()
     }
@@ -164,10 +164,15 @@ export class FileWriter {
     }
   }
 
-  /** Writes everything pending; `false` when a write failed since the last flush. */
-  flush(): boolean {
+  /** Writes everything pending (a failure stays noted for the next `flush()`). */
+  private writeAll(): void {
     this.since = 0
     this.writeOut(this.pending.length, this.pendingRecords)
+  }
+
+  /** Writes everything pending; `false` when a write failed since the last flush. */
+  flush(): boolean {
+    this.writeAll()
     const ok = !this.failedSinceFlush
     this.failedSinceFlush = false
     return ok

@@ -1,0 +1,218 @@
+/**
+ * Regression tests for defects found in review. Each test fails on the defect it names and
+ * passes once it is fixed. Cases that end, crash or signal a process run in a child
+ * (`test/fixtures/regress-*.mjs`, which import the built package: run `npx tsc -b` first).
+ */
+import { afterAll, assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as TestClock from "effect/testing/TestClock"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import * as zlib from "node:zlib"
+import { getLogger } from "../src/Facade.ts"
+import { FemtoFileHandler } from "../src/FileHandler.ts"
+import * as Handler from "../src/Handler.ts"
+import { Warner } from "../src/internal/warner.ts"
+import * as LogRecord from "../src/LogRecord.ts"
+import { CaptureHandler } from "../src/Testing.ts"
+import * as TimedRotatingFileHandler from "../src/TimedRotatingFileHandler.ts"
+import { type ChildResult, runFixture } from "./utils/child.ts"
+import { listDir, readLines, removeTempDirs, splitLines, tempDir, tick, waitUntil } from "./utils/files.ts"
+
+afterAll(() => removeTempDirs())
+
+const show = (result: ChildResult): string =>
+  `code ${result.code}, signal ${result.signal}\nstdout: ${result.stdout}\nstderr: ${result.stderr.slice(0, 2_000)}`
+
+/** The JSON object a fixture printed on its last stdout line. */
+const report = (result: ChildResult): any => {
+  const last = splitLines(result.stdout).at(-1)
+  assert.isDefined(last, `the fixture printed nothing; ${show(result)}`)
+  return JSON.parse(last!)
+}
+
+describe("Regressions: rotating file handler with compress", () => {
+  it("sustained rotation [2000, 4] with compress: no crash; after close only the live file and .1.gz-.4.gz, each whole lines", async () => {
+    const dir = tempDir()
+    const result = await runFixture("regress-gz.mjs", { args: [dir], timeoutMs: 5_000 })
+    assert.strictEqual(result.code, 0, show(result))
+    assert.deepStrictEqual(listDir(dir), ["a.log", "a.log.1.gz", "a.log.2.gz", "a.log.3.gz", "a.log.4.gz"])
+    for (let n = 1; n <= 4; n++) {
+      const text = zlib.gunzipSync(fs.readFileSync(path.join(dir, `a.log.${n}.gz`))).toString("utf8")
+      assert.isTrue(text.length > 0 && text.endsWith("\n"), `a.log.${n}.gz does not end with a whole line`)
+      for (const line of splitLines(text)) assert.match(line, /^gz \[INFO\] \d{6} x{40}$/, `in a.log.${n}.gz`)
+    }
+  })
+})
+
+describe("Regressions: signals and exit", () => {
+  const expected = Array.from({ length: 50 }, (_, i) => `sig [INFO] record ${i}`)
+
+  for (const order of ["before", "after"] as const) {
+    it(`a signal-exit style SIGTERM listener registered ${order} the first femtologging use: the process ends by SIGTERM, all records written`, async () => {
+      const file = path.join(tempDir(), "sig.log")
+      const result = await runFixture("regress-signal-exit.mjs", { args: [file, order], timeoutMs: 2_500 })
+      assert.strictEqual(result.signal, "SIGTERM", show(result))
+      assert.deepStrictEqual(readLines(file), expected)
+    })
+  }
+
+  it("a user's process.once(\"SIGTERM\") graceful shutdown registered before getLogger runs to process.exit(7)", async () => {
+    const file = path.join(tempDir(), "graceful.log")
+    const result = await runFixture("regress-graceful.mjs", { args: [file], timeoutMs: 2_500 })
+    assert.strictEqual(result.code, 7, show(result))
+    assert.include(readLines(file), "graceful [INFO] graceful done")
+  })
+
+  it("close() not awaited, then process.exit(0): all 10 records are in the file", async () => {
+    const file = path.join(tempDir(), "close.log")
+    const result = await runFixture("regress-close-exit.mjs", { args: [file], timeoutMs: 5_000 })
+    assert.strictEqual(result.code, 0, show(result))
+    assert.deepStrictEqual(readLines(file), Array.from({ length: 10 }, (_, i) => `close [INFO] record ${i}`))
+  })
+
+  for (const [mode, code] of [["normal", 0], ["exit", 2]] as const) {
+    it(`a record logged in a user "exit" listener registered after femtologging's is written (${mode})`, async () => {
+      const file = path.join(tempDir(), "exit.log")
+      const result = await runFixture("regress-exit-listener.mjs", { args: [file, mode], timeoutMs: 5_000 })
+      assert.strictEqual(result.code, code, show(result))
+      assert.deepStrictEqual(readLines(file), ["exitlog [INFO] started", `exitlog [INFO] exiting with ${code}`])
+    })
+  }
+})
+
+describe("Regressions: file handler IO failures", () => {
+  it("a failed reopen() throws HandlerIOError; the handler never writes to nor closes an fd the app opened later", async () => {
+    const dir = tempDir()
+    const result = await runFixture("regress-reopen.mjs", { args: [dir], timeoutMs: 5_000 })
+    assert.strictEqual(result.code, 0, show(result))
+    const outcome = report(result)
+    assert.strictEqual(outcome.thrown, "HandlerIOError")
+    const n = outcome.contents.length
+    assert.deepStrictEqual(outcome.writesAfterClose, Array.from({ length: n }, () => "ok"))
+    assert.deepStrictEqual(outcome.contents, Array.from({ length: n }, (_, i) => `APP ${i}\nmore ${i}\n`))
+  })
+
+  it("/dev/full with flushAfterMs: the timer's failed write does not crash; getDropped() is 1; flush() resolves false", async () => {
+    const result = await runFixture("regress-full-timer.mjs", { timeoutMs: 5_000 })
+    assert.strictEqual(result.code, 0, show(result))
+    assert.deepStrictEqual(report(result), { dropped: 1, flushed: false })
+  })
+
+  it("/dev/full with flushInterval 3: 10 records, then close(): getDropped() is 10", async () => {
+    const handler = new FemtoFileHandler("/dev/full", { flushInterval: 3 })
+    const logger = getLogger("regress.full.close")
+    logger.addHandler(handler)
+    for (let i = 0; i < 10; i++) {
+      logger.info(`r${i}`)
+      await tick()
+    }
+    await handler.close()
+    assert.strictEqual(handler.getDropped(), 10)
+  })
+
+  it("/dev/full with flushInterval 3: flush() after a failed write resolves false; all 10 records counted", async () => {
+    const handler = new FemtoFileHandler("/dev/full", { flushInterval: 3 })
+    const logger = getLogger("regress.full.flush")
+    logger.addHandler(handler)
+    for (let i = 0; i < 10; i++) {
+      logger.info(`r${i}`)
+      await tick()
+    }
+    assert.isFalse(await handler.flush())
+    await handler.close()
+    assert.strictEqual(handler.getDropped(), 10)
+  })
+})
+
+describe("Regressions: timed rotation", () => {
+  const rec = (message: string) => LogRecord.make({ logger: "timed", level: "INFO", message })
+
+  it.effect("a prune step that throws loses no record; the rotation is not repeated over the same backup", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const file = path.join(dir, "t.log")
+      // Looks like the oldest backup, but is a directory: deleting it throws.
+      fs.mkdirSync(`${file}.1960-01-01_00-00-00`)
+      const h = yield* TimedRotatingFileHandler.make(file, { when: "S", utc: true, backupCount: 2 })
+      const expected: Array<string> = []
+      // Three periods of three records: two rotations, so pruning never has a real backup to delete.
+      for (let period = 0; period < 3; period++) {
+        for (let i = 0; i < 3; i++) {
+          const message = `r${period * 3 + i}`
+          expected.push(`timed [INFO] ${message}`)
+          yield* Handler.handle(h, rec(message))
+        }
+        yield* Handler.flush(h)
+        if (period < 2) yield* TestClock.adjust(1000)
+      }
+      yield* Handler.close(h)
+      const names = listDir(dir).filter((name) => fs.statSync(path.join(dir, name)).isFile())
+      const lines = names.flatMap((name) => readLines(path.join(dir, name)))
+      assert.deepStrictEqual([...lines].sort(), [...expected].sort(), `files: ${names.join(", ")}`)
+      assert.includeMembers(names, ["t.log.1970-01-01_00-00-00", "t.log.1970-01-01_00-00-01"])
+    }))
+})
+
+describe("Regressions: user handlers and re-entrant logging", () => {
+  it("an async handle() that rejects: no unhandled rejection, the error is counted, later records are delivered", async () => {
+    const result = await runFixture("regress-async-handler.mjs", { timeoutMs: 5_000 })
+    assert.strictEqual(result.code, 0, show(result))
+    const outcome = report(result)
+    assert.strictEqual(outcome.handlerErrors, 1)
+    assert.deepStrictEqual(outcome.seen, ["one", "bad", "three", "later"])
+    assert.deepStrictEqual(outcome.captured, ["one", "bad", "three", "later"])
+  })
+
+  it("a user handler that logs twice per record on a capacity-1 logger with a block handler: no drops, every record written", async () => {
+    const file = path.join(tempDir(), "re.log")
+    const result = await runFixture("regress-reentry.mjs", { args: [file], timeoutMs: 5_000 })
+    assert.strictEqual(result.code, 0, show(result))
+    assert.deepStrictEqual(report(result), { logger: 0, handler: 0 })
+    const expected = Array.from({ length: 5 }, (_, i) => [
+      `re [INFO] outer ${i}`,
+      `re [INFO] inner-a outer ${i}`,
+      `re [INFO] inner-b outer ${i}`
+    ]).flat()
+    assert.deepStrictEqual(readLines(file).sort(), expected.sort())
+  })
+
+  it("a lazy message function that throws does not throw at the caller; the record carries the error", async () => {
+    const capture = new CaptureHandler()
+    const logger = getLogger("regress.lazy")
+    logger.addHandler(capture)
+    let line: string | undefined
+    assert.doesNotThrow(() => {
+      line = logger.info(() => {
+        throw new Error("lazy")
+      })
+    })
+    assert.isString(line)
+    assert.isTrue(await capture.flush())
+    assert.strictEqual(capture.records.length, 1)
+    assert.strictEqual(capture.records[0]!.error?.message, "lazy")
+  })
+})
+
+describe("Regressions: drop accounting and warnings", () => {
+  it("facade CaptureHandler.assertNoDrops() throws when the logger in front of it dropped records", async () => {
+    const capture = new CaptureHandler()
+    const logger = getLogger("regress.capture")
+    logger.addHandler(capture)
+    for (let i = 0; i < 3_000; i++) logger.info(`r${i}`)
+    await capture.flush()
+    assert.isAbove(logger.getDropped(), 0, "the logger was expected to drop records")
+    assert.throws(() => capture.assertNoDrops())
+  })
+
+  it("Warner: drops held back by the quiet interval are reported when it ends, without another drop", async () => {
+    const written: Array<string> = []
+    const warner = new Warner("logger 'burst'", 30, Date.now, (line) => written.push(line))
+    for (let i = 0; i < 100; i++) warner.drop()
+    assert.strictEqual(written.length, 1)
+    assert.include(written[0], "dropped 1 record;")
+    assert.isTrue(await waitUntil(() => written.length >= 2, 500), "no warning for the rest of the burst")
+    assert.strictEqual(written.length, 2)
+    assert.include(written[1], "dropped 99 records;")
+  })
+})
