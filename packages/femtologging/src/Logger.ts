@@ -89,6 +89,7 @@ export class Logger {
   private propagateFlag = true
   private targets: Array<Target> = []
   private plan: Plan = stale
+  private readonly cursor: Cursor = { batch: undefined, record: 0, target: 0 }
   private laneValue: Lane<Entry> | undefined
   private capacity: number
 
@@ -311,7 +312,13 @@ export class Logger {
       strategy: "suspend",
       syncCapable: true,
       kind: "logger",
-      process: (batch, canSuspend) => dispatch(batch, 0, 0, canSuspend)
+      process: (batch, canSuspend) => dispatch(batch, 0, 0, canSuspend, this.cursor),
+      finishInterrupted: () => {
+        const { batch, record, target } = this.cursor
+        if (batch === undefined) return
+        this.cursor.batch = undefined
+        dispatch(batch, record, target + 1, false, this.cursor)
+      }
     }))
   }
 
@@ -344,6 +351,17 @@ export class Logger {
 }
 
 /**
+ * Where a logger's delivery stands: the batch, the record and the handler being called. If the
+ * process exits from inside a handler (`process.exit()` in user code), the exit drain carries on
+ * from there, so the rest of the batch is not lost.
+ */
+interface Cursor {
+  batch: ReadonlyArray<Entry> | undefined
+  record: number
+  target: number
+}
+
+/**
  * Delivers a batch from a logger's queue to each record's handlers, in order. When a handler
  * must be waited for and the caller is a fiber, returns an Effect that waits and then carries on
  * from the same record and handler.
@@ -352,17 +370,24 @@ const dispatch = (
   batch: ReadonlyArray<Entry>,
   from: number,
   fromTarget: number,
-  canSuspend: boolean
+  canSuspend: boolean,
+  cursor: Cursor
 ): Effect.Effect<void> | undefined => {
+  const outer = cursor.batch
+  cursor.batch = batch
   for (let i = from; i < batch.length; i++) {
     const { record, targets } = batch[i]!
+    cursor.record = i
     for (let j = i === from ? fromTarget : 0; j < targets.length; j++) {
+      cursor.target = j
       const wait = targets[j]!.deliver(record, canSuspend)
       if (wait !== undefined) {
-        return Effect.flatMap(wait, () => dispatch(batch, i, j + 1, true) ?? Effect.void)
+        cursor.batch = outer
+        return Effect.flatMap(wait, () => dispatch(batch, i, j + 1, true, cursor) ?? Effect.void)
       }
     }
   }
+  cursor.batch = outer
   return undefined
 }
 

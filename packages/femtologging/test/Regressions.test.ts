@@ -46,6 +46,16 @@ describe("Regressions: rotating file handler with compress", () => {
 })
 
 describe("Regressions: signals and exit", () => {
+  for (const mode of ["exit", "drain"]) {
+    it(`${mode === "exit" ? "process.exit()" : "drainAll()"} inside a user handler: every record written once`, async () => {
+      const file = path.join(tempDir(), "app.log")
+      const result = await runFixture("regress-exit-in-handler.mjs", { args: [file, mode] })
+      assert.strictEqual(result.code, 0, result.stderr)
+      assert.deepStrictEqual(readLines(file), Array.from({ length: 10 }, (_, i) => `app [INFO] r${i}`))
+    })
+  }
+
+
   const expected = Array.from({ length: 50 }, (_, i) => `sig [INFO] record ${i}`)
 
   for (const order of ["before", "after"] as const) {

@@ -44,6 +44,11 @@ export interface LaneOptions<A> {
   readonly warner?: Warner | undefined
   /** Runs at exit and on signals after the lane was drained (a file sink writes its buffer). */
   readonly onExit?: (() => void) | undefined
+  /**
+   * Runs at exit when the lane is busy because the exit happened inside its own processing
+   * (`process.exit()` in a user handler): finishes the batch that was being processed.
+   */
+  readonly finishInterrupted?: (() => void) | undefined
 }
 
 interface Waiter {

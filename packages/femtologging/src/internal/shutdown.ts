@@ -30,6 +30,13 @@ export const drainAllSync = (): void => {
   if (draining) return
   draining = true
   try {
+    // Only while exiting: the interrupted processing will never resume, so finishing it here
+    // cannot deliver a record twice.
+    if (exitState.exited) {
+      for (const lane of live) {
+        if (!lane.canDrainSync && lane.options.syncCapable) lane.options.finishInterrupted?.()
+      }
+    }
     for (let round = 0; round < 16; round++) {
       let found = false
       for (const kind of ["logger", "handler"] as const) {
