@@ -314,3 +314,46 @@ describe("FemtoRotatingFileHandler: backups", () => {
     assert.strictEqual(gunzip("rotating.log.2.gz"), "rotate [INFO] first message\n")
   })
 })
+
+describe("FemtoRotatingFileHandler: a rotation that cannot happen", () => {
+  it("keeps appending to the live file when the backups cannot be moved, losing nothing", async () => {
+    const dir = tempDir()
+    const file = path.join(dir, "app.log")
+    // A non-empty folder where the backup goes: removing `.1` fails, so the rotation fails.
+    fs.mkdirSync(path.join(dir, "app.log.1"))
+    fs.writeFileSync(path.join(dir, "app.log.1", "keep"), "x")
+    const handler = track(new FemtoRotatingFileHandler(file, { rotation: [40, 1] }))
+    const messages = Array.from({ length: 6 }, (_, i) => `message number ${i}`)
+    for (const m of messages) {
+      handler.handle("a", "INFO", m)
+      assert.isTrue(await handler.flush())
+    }
+    await handler.close()
+    assert.deepStrictEqual(readLines(file), messages.map((m) => `a [INFO] ${m}`))
+    assert.strictEqual(handler.getDropped(), 0)
+    assert.isTrue(fs.statSync(path.join(dir, "app.log.1")).isDirectory())
+  })
+
+  it("keeps writing where it was when the fresh live file cannot be created", async () => {
+    const dir = tempDir()
+    const logs = path.join(dir, "logs")
+    const file = path.join(logs, "app.log")
+    const handler = track(new FemtoRotatingFileHandler(file, { rotation: [40, 2] }))
+    handler.handle("a", "INFO", "first message here")
+    assert.isTrue(await handler.flush())
+    // The folder becomes unusable: the live file is moved away by the rotation, and no fresh
+    // file can be created in a path whose parent is now a regular file.
+    fs.renameSync(logs, path.join(dir, "moved"))
+    fs.writeFileSync(logs, "not a folder")
+    handler.handle("a", "INFO", "second message here")
+    handler.handle("a", "INFO", "third message here")
+    await handler.close()
+    assert.strictEqual(handler.getDropped(), 0)
+    assert.strictEqual(fs.readFileSync(logs, "utf8"), "not a folder")
+    assert.deepStrictEqual(readLines(path.join(dir, "moved", "app.log")), [
+      "a [INFO] first message here",
+      "a [INFO] second message here",
+      "a [INFO] third message here"
+    ])
+  })
+})
