@@ -36,6 +36,7 @@ if (!(runs >= 1) || !(records >= 1) || !(chunk >= 1)) {
 const workloads = {
   "null-sink": { key: "ns", about: "chunks of " + chunk + " calls, setImmediate between chunks; caller ns = time inside info() only" },
   "null-sink-burst": { key: "ns", about: "one plain loop, nothing yields; message built inside the timed loop" },
+  "disabled-level": { key: "ns", about: "as null-sink, but logger.debug() while the level is INFO" },
   "file-e2e": { key: "rate", about: "plain loop, then close; records/s until the file is closed; every line checked" }
 }
 
@@ -63,6 +64,8 @@ const allCases = [
   nullCase("null-sink-burst", "burst", "femto", "femto Handler(null sink), drop", "femto"),
   nullCase("null-sink-burst", "burst", "pino-devnull", "pino destination(/dev/null, sync)", "pino"),
   nullCase("null-sink-burst", "burst", "pino-object", "pino { write() {} }", "pino"),
+  nullCase("disabled-level", "disabled", "femto", "femto debug() at INFO", "femto"),
+  nullCase("disabled-level", "disabled", "pino-object", "pino debug() at info", "pino"),
   fileCase("femto", "femto FemtoFileHandler, block, cap 1024", "femto"),
   fileCase("femto-json", "femto FemtoFileHandler, block, pino-shaped JSON lines", "femto"),
   fileCase("pino-async", "pino destination(sync: false)", "pino"),

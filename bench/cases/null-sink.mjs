@@ -1,12 +1,14 @@
 // Caller cost into a sink that does nothing.
 //
-//   node bench/cases/null-sink.mjs --impl femto|pino-devnull|pino-object --mode chunked|burst
+//   node bench/cases/null-sink.mjs --impl femto|pino-devnull|pino-object --mode chunked|burst|disabled
 //                                  [--records N] [--chunk 512]
 //
 // chunked: `chunk` calls, then `await setImmediate` so femtologging's worker fibers (and pino's
 //   async machinery, if any) get to run. Caller time is summed over the chunks only (the
 //   messages of a chunk are built before its clock starts); records/s is over the whole run,
 //   drains included.
+// disabled: as chunked, but every call is `debug` while the level is INFO (the cost of a
+//   disabled level; nothing is built or queued).
 // burst: one plain loop, nothing yields. femtologging's worker never runs during the loop, so
 //   once the logger's queue (1024) is full every further call is dropped (and counted). The
 //   message is built inside the timed loop here.
@@ -17,6 +19,7 @@ const impl = args.impl ?? "femto"
 const mode = args.mode ?? "chunked"
 const records = Number(args.records ?? 1_000_000)
 const chunk = Number(args.chunk ?? 512)
+const method = mode === "disabled" ? "debug" : "info"
 
 let log
 let dropped = () => 0
@@ -30,7 +33,7 @@ if (impl === "femto") {
     sink: { sync: true, write() {}, flush() {}, close() {} }
   })
   logger.addHandler(handler)
-  log = (m) => logger.info(m)
+  log = (m) => logger[method](m)
   dropped = () => logger.getDropped() + handler.getDropped()
   finish = async () => {
     await handler.flush()
@@ -42,12 +45,12 @@ if (impl === "femto") {
   else if (impl === "pino-object") dest = { write() {} }
   else throw new Error(`unknown impl ${impl}`)
   const logger = pino({ level: "info" }, dest)
-  log = (m) => logger.info(m)
+  log = (m) => logger[method](m)
 }
 
 let callerNs = 0n
 const start = now()
-if (mode === "chunked") {
+if (mode === "chunked" || mode === "disabled") {
   const batch = new Array(chunk)
   for (let base = 0; base < records; base += chunk) {
     const n = Math.min(chunk, records - base)
