@@ -170,7 +170,7 @@ export class FemtoFileHandler extends Handler {
    * cannot be opened; the handler then keeps writing to the file it had.
    */
   reopen(): void {
-    if (this.lane.canDrainSync) this.lane.drain(false)
+    this.lane.drainQueued()
     try {
       this.writer.reopen()
     } catch (error) {

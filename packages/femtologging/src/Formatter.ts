@@ -142,13 +142,12 @@ export const resolve = (formatter: Formatter | "default" | { readonly format: Fo
  * Wraps a formatter for a handler so that one that throws cannot lose a record: the record is
  * written as the seed's line with the error appended (`… [formatter failed: <error>]`), and the
  * failure is reported on stderr (at most once per 5 s, with the count). The default formatter is
- * returned as it is.
+ * guarded too: a field value can make rendering throw (a null-prototype object holding a bigint).
  *
  * @category combinators
  * @since 0.1.0
  */
 export const guard = (formatter: Formatter, label: string): Formatter => {
-  if (formatter === defaultFormatter) return formatter
   let last: unknown
   const warner = new Warner(label, 5_000, Date.now, undefined, (n) =>
     `femtologging: ${label}: the formatter threw ${n} time${n === 1 ? "" : "s"}; last: ${String(last)}`)

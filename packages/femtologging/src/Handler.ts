@@ -152,6 +152,8 @@ export interface Target {
   readonly policy: OverflowPolicy.OverflowPolicy
   /** The object the user attached (for `removeHandler`). */
   readonly original: unknown
+  /** Counts a record the logger was waiting to hand over when the process exited. */
+  readonly abandoned?: (() => void) | undefined
   /** Called when a logger starts feeding this target. */
   readonly attach: (feeder: Feeder) => void
 }
@@ -250,6 +252,11 @@ export class Handler implements Target {
   }
 
   /** @internal */
+  abandoned(): void {
+    this.lane.countDrop()
+  }
+
+  /** @internal */
   attach(feeder: Feeder): void {
     this.feeders.add(feeder)
   }
@@ -332,7 +339,7 @@ export class Handler implements Target {
       if (this.lane.closed) return false
       const ok = yield* drainFeeders(this.feeders, this.flushTimeoutMs)
       const target = this.lane.flushTarget()
-      if (this.lane.canDrainSync) this.lane.drain(false)
+      if (this.lane.canDrainSync) this.lane.drain(false, target)
       const done = yield* this.lane.awaitProcessed(target, this.flushTimeoutMs)
       if (!ok || !done || this.lane.closed) return false
       try {
@@ -400,7 +407,7 @@ const drainFeeders = (feeders: ReadonlySet<Feeder>, timeoutMs: number): Effect.E
     const waits: Array<Effect.Effect<boolean>> = []
     for (const feeder of feeders) {
       for (const lane of feeder.feederLanes()) {
-        if (lane.canDrainSync) lane.drain(false)
+        if (lane.canDrainSync) lane.drainQueued()
         else waits.push(lane.awaitProcessed(lane.flushTarget(), timeoutMs))
       }
     }

@@ -25,6 +25,7 @@ import type { Spawner } from "./internal/runtime.ts"
 import * as Level from "./Level.ts"
 import * as LogRecord from "./LogRecord.ts"
 import * as OverflowPolicy from "./OverflowPolicy.ts"
+import { writeStderr } from "./internal/warner.ts"
 
 /**
  * What a logger needs from its manager. @internal
@@ -89,7 +90,9 @@ export class Logger {
   private propagateFlag = true
   private targets: Array<Target> = []
   private plan: Plan = stale
-  private readonly cursor: Cursor = { batch: undefined, record: 0, target: 0 }
+  private readonly cursor: Cursor = { batch: undefined, record: 0, target: 0, waiting: false }
+  private retiredDrops = 0
+  private retired = false
   private laneValue: Lane<Entry> | undefined
   private capacity: number
 
@@ -190,7 +193,25 @@ export class Logger {
 
   /** Records this logger dropped: its queue was full (or it was closed). Exact. */
   getDropped(): number {
-    return this.laneValue?.dropped ?? 0
+    return (this.laneValue?.dropped ?? 0) + this.retiredDrops
+  }
+
+  /**
+   * Detaches this logger from its manager (on `reset()` or when the manager's scope closes):
+   * what is queued is delivered, later records are dropped and counted.
+   *
+   * @internal
+   */
+  retire(): void {
+    this.retired = true
+    this.laneValue?.closeUnsafe()
+  }
+
+  /** Counts a record refused by a retired logger. */
+  private dropRetired(): void {
+    if (this.laneValue !== undefined) return this.laneValue.countDrop()
+    this.retiredDrops++
+    writeStderr(`femtologging: logger '${this.name}' dropped a record: its manager was reset or closed\n`)
   }
 
   /** Exceptions thrown by user handlers attached to this logger. */
@@ -253,7 +274,8 @@ export class Logger {
     const plan = this.current()
     if (Level.ordinal(level) < plan.threshold) return undefined
     const record = this.build(level, message, extra, fiberId)
-    if (plan.targets.length > 0) {
+    if (this.retired) this.dropRetired()
+    else if (plan.targets.length > 0) {
       const lane = this.lane()
       if (lane.offerSync({ record, targets: plan.targets }, plan.policy) !== "ok") lane.countDrop()
     }
@@ -265,7 +287,7 @@ export class Logger {
     return Effect.withFiber((fiber) => {
       const plan = this.current()
       if (Level.ordinal(level) < plan.threshold) return Effect.succeed(undefined)
-      if (plan.policy._tag === "Drop") return Effect.succeed(this.emit(level, message, extra, fiber.id))
+      if (plan.policy._tag === "Drop" || this.retired) return Effect.succeed(this.emit(level, message, extra, fiber.id))
       const record = this.build(level, message, extra, fiber.id)
       const lane = this.lane()
       return Effect.map(lane.offer({ record, targets: plan.targets }, plan.policy), (result) => {
@@ -314,10 +336,14 @@ export class Logger {
       kind: "logger",
       process: (batch, canSuspend) => dispatch(batch, 0, 0, canSuspend, this.cursor),
       finishInterrupted: () => {
-        const { batch, record, target } = this.cursor
-        if (batch === undefined) return
+        const { batch, record, target, waiting } = this.cursor
+        if (batch === undefined) return false
         this.cursor.batch = undefined
+        // Waiting: that handler never took the record (its offer is abandoned); else the handler
+        // that called process.exit() has it. Either way, carry on with the next handler.
+        if (waiting) batch[record]!.targets[target]!.abandoned?.()
         dispatch(batch, record, target + 1, false, this.cursor)
+        return true
       }
     }))
   }
@@ -351,14 +377,15 @@ export class Logger {
 }
 
 /**
- * Where a logger's delivery stands: the batch, the record and the handler being called. If the
- * process exits from inside a handler (`process.exit()` in user code), the exit drain carries on
- * from there, so the rest of the batch is not lost.
+ * Where a logger's delivery stands: the batch, the record and the handler being called or waited
+ * for. If the process exits inside a handler (`process.exit()` in user code) or while the logger
+ * waits for an asynchronous handler, the exit drain carries on from there.
  */
 interface Cursor {
   batch: ReadonlyArray<Entry> | undefined
   record: number
   target: number
+  waiting: boolean
 }
 
 /**
@@ -373,8 +400,8 @@ const dispatch = (
   canSuspend: boolean,
   cursor: Cursor
 ): Effect.Effect<void> | undefined => {
-  const outer = cursor.batch
   cursor.batch = batch
+  cursor.waiting = false
   for (let i = from; i < batch.length; i++) {
     const { record, targets } = batch[i]!
     cursor.record = i
@@ -382,12 +409,12 @@ const dispatch = (
       cursor.target = j
       const wait = targets[j]!.deliver(record, canSuspend)
       if (wait !== undefined) {
-        cursor.batch = outer
+        cursor.waiting = true
         return Effect.flatMap(wait, () => dispatch(batch, i, j + 1, true, cursor) ?? Effect.void)
       }
     }
   }
-  cursor.batch = outer
+  cursor.batch = undefined
   return undefined
 }
 

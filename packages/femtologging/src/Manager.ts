@@ -116,16 +116,17 @@ export class LoggerManager implements LoggerHost {
 
   /** Delivers every record waiting in a logger queue to its handlers, synchronously. */
   drainSync(): void {
-    for (const lane of this.feederLanes()) if (lane.canDrainSync) lane.drain(false)
+    for (const lane of this.feederLanes()) lane.drainQueued()
   }
 
   /**
    * Clears every logger (for tests): queued records are delivered first, then the registry and
-   * root are replaced. Loggers obtained before keep working but no longer receive handlers'
-   * configuration; their records are dropped and counted.
+   * root are replaced. Loggers obtained before are retired: their later records are dropped and
+   * counted, never thrown at the caller.
    */
   reset(): void {
-    for (const lane of this.feederLanes()) lane.closeUnsafe()
+    this.rootLogger.retire()
+    for (const logger of this.loggers.values()) logger.retire()
     this.loggers = new Map()
     this.rootLogger = new Logger("root", undefined, this)
     this.bump()

@@ -159,8 +159,11 @@ describe("Formatter.guard", () => {
     )
   })
 
-  it("returns the default formatter untouched", () => {
-    assert.strictEqual(Formatter.guard(Formatter.defaultFormatter, "x"), Formatter.defaultFormatter)
+  it("guards the default formatter too: a field that cannot be rendered does not lose the record", () => {
+    const unrenderable = Object.assign(Object.create(null), { n: 1n })
+    const record = LogRecord.make({ logger: "a", level: "INFO", message: "bad", fields: { data: unrenderable } })
+    assert.throws(() => Formatter.defaultFormatter(record))
+    assert.match(Formatter.guard(Formatter.defaultFormatter, "x")(record), /^a \[INFO\] bad \[formatter failed: /)
   })
 
   it("through a file handler: every record is written, none counted as dropped", async () => {

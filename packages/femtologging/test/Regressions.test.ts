@@ -12,6 +12,9 @@ import * as zlib from "node:zlib"
 import { getLogger } from "../src/Facade.ts"
 import { FemtoFileHandler } from "../src/FileHandler.ts"
 import * as Handler from "../src/Handler.ts"
+import * as Logger from "../src/Logger.ts"
+import * as Manager from "../src/Manager.ts"
+import * as OverflowPolicy from "../src/OverflowPolicy.ts"
 import { Warner } from "../src/internal/warner.ts"
 import * as LogRecord from "../src/LogRecord.ts"
 import { CaptureHandler } from "../src/Testing.ts"
@@ -225,4 +228,82 @@ describe("Regressions: drop accounting and warnings", () => {
     assert.strictEqual(written.length, 2)
     assert.include(written[1], "dropped 99 records;")
   })
+})
+
+describe("Regressions (second review): Effect producers, mixed faces, exit while waiting", () => {
+  it.effect("an Effect producer under block: batches stay within capacity, records reach the sink during the run", () =>
+    Effect.gen(function*() {
+      const batches: Array<number> = []
+      const seen: Array<string> = []
+      const h = yield* Handler.make({
+        label: "counting",
+        capacity: 8,
+        policy: OverflowPolicy.block(),
+        sink: {
+          sync: true,
+          write: (batch) => {
+            batches.push(batch.length)
+            for (const r of batch) seen.push(r.message)
+          },
+          flush: () => {},
+          close: () => {}
+        }
+      })
+      const logger = yield* Manager.getLogger("producer")
+      logger.setCapacity(8)
+      logger.addHandler(h)
+      let writtenBeforeLast = -1
+      for (let i = 0; i < 2_000; i++) {
+        if (i === 1_999) writtenBeforeLast = seen.length
+        yield* Logger.info(logger, `r${i}`)
+      }
+      assert.isTrue(yield* Handler.flush(h))
+      assert.isAbove(writtenBeforeLast, 1_900)
+      assert.isAtMost(Math.max(...batches), 8)
+      assert.deepStrictEqual(seen, Array.from({ length: 2_000 }, (_, i) => `r${i}`))
+      assert.strictEqual(logger.getDropped() + h.getDropped(), 0)
+    }).pipe(Effect.provide(Manager.layer())))
+
+  it.effect("one fiber mixing the Effect and plain faces on one logger under block: nothing dropped, order kept", () =>
+    Effect.gen(function*() {
+      const capture = new CaptureHandler({ capacity: 16, policy: "block" })
+      const logger = yield* Manager.getLogger("mixed")
+      logger.setCapacity(16)
+      logger.addHandler(capture)
+      for (let i = 0; i < 2_000; i++) {
+        yield* Logger.info(logger, `e${i}`)
+        logger.info(`s${i}`)
+      }
+      assert.isTrue(yield* Handler.flush(capture))
+      assert.deepStrictEqual(capture.messages, Array.from({ length: 4_000 }, (_, k) => `${k % 2 ? "s" : "e"}${k >> 1}`))
+      assert.strictEqual(logger.getDropped() + capture.getDropped(), 0)
+    }).pipe(Effect.provide(Manager.layer())))
+
+  it("process.exit() while the logger waits on a busy asynchronous handler: the file gets every record, the rest is counted", async () => {
+    const file = path.join(tempDir(), "app.log")
+    const result = await runFixture("regress-exit-async.mjs", { args: [file] })
+    assert.strictEqual(result.code, 0, result.stderr)
+    assert.deepStrictEqual(readLines(file), Array.from({ length: 15 }, (_, i) => `app [INFO] r${i}`))
+    assert.deepStrictEqual(JSON.parse(result.stdout), { slowDropped: 15, loggerDropped: 0 })
+  })
+
+  it("after process.exit() inside a user handler, records logged later (before exit, in an exit listener) are written", async () => {
+    const file = path.join(tempDir(), "app.log")
+    const result = await runFixture("regress-exit-then-log.mjs", { args: [file] })
+    assert.strictEqual(result.code, 0, result.stderr)
+    assert.deepStrictEqual(readLines(file), [
+      ...Array.from({ length: 6 }, (_, i) => `app [INFO] r${i}`),
+      "app [INFO] before-exit",
+      "app [INFO] late"
+    ])
+  })
+
+  it.effect("a logger of a released manager counts its records instead of throwing", () =>
+    Effect.gen(function*() {
+      const logger = yield* Effect.scoped(Manager.getLogger("late").pipe(Effect.provide(Manager.layer())))
+      logger.addHandler({ handle: () => {} })
+      assert.strictEqual(logger.info("after release"), "late [INFO] after release")
+      assert.strictEqual(yield* Logger.info(logger, "again"), "late [INFO] again")
+      assert.strictEqual(logger.getDropped(), 2)
+    }))
 })

@@ -46,9 +46,10 @@ export interface LaneOptions<A> {
   readonly onExit?: (() => void) | undefined
   /**
    * Runs at exit when the lane is busy because the exit happened inside its own processing
-   * (`process.exit()` in a user handler): finishes the batch that was being processed.
+   * (`process.exit()` in a user handler) or while it waited for an asynchronous sink: finishes the
+   * batch that was being processed, synchronously; `true` when it did.
    */
-  readonly finishInterrupted?: (() => void) | undefined
+  readonly finishInterrupted?: (() => boolean) | undefined
 }
 
 interface Waiter {
@@ -69,6 +70,7 @@ export class Lane<A> {
    * drain already running, after the queue, so nothing is reordered or dropped.
    */
   private spill: Array<A> = []
+  private spillWaiters: Array<() => void> = []
   closed = false
   private waiters: Array<Waiter> = []
   private consumer: Promise<void> | undefined
@@ -100,22 +102,34 @@ export class Lane<A> {
   }
 
   /**
-   * Takes every queued record and processes it. Returns `false` when the lane is already being
-   * drained (re-entry from inside processing, or an asynchronous batch in flight), `undefined`
-   * when everything was processed, or an Effect that finishes the current batch (only when
-   * `canSuspend`).
+   * Processes queued records, batch by batch, until `processed` reaches `target` (by default: one
+   * batch) or nothing is left. Returns `false` when the lane is already being drained (re-entry
+   * from inside processing, or an asynchronous batch in flight), `undefined` when done, or an
+   * Effect that finishes the current batch (only when `canSuspend`).
+   *
+   * **Gotchas**
+   *
+   * Taking from an Effect queue resumes a fiber suspended offering to it *inside the take*, and
+   * that fiber may offer again at once. So a batch is capped at what the queue held when the take
+   * began (memory stays bounded), and code of such fibers can run while the lane is busy: a
+   * synchronous offer made then goes to the spill list (see {@link offerSync}).
    */
-  drain(canSuspend: boolean): Effect.Effect<void> | undefined | false {
+  drain(canSuspend: boolean, target?: number): Effect.Effect<void> | undefined | false {
     if (this.busy) return false
     this.busy = true
+    const until = target ?? this.processed + 1
     let continuation: Effect.Effect<void> | undefined
     try {
-      for (;;) {
+      // Spilled records exist only while a drain runs: never stop before they are processed.
+      while (this.processed < until || this.spill.length > 0) {
         let batch = this.takeBatch()
+        let spilled = false
         if (batch.length === 0) {
           if (this.spill.length === 0) break
           batch = this.spill
           this.spill = []
+          this.inFlight = batch.length
+          spilled = true
         }
         let rest: Effect.Effect<void> | undefined
         try {
@@ -124,18 +138,21 @@ export class Lane<A> {
           writeStderr(`femtologging: ${this.options.label} failed to process records: ${String(error)}\n`)
         }
         if (rest !== undefined) {
-          this.inFlight = batch.length
           continuation = Effect.ensuring(
             rest,
             Effect.sync(() => {
+              if (!this.busy) return // finished at exit instead
               this.inFlight = 0
               this.busy = false
               this.completed(batch.length)
+              if (spilled) this.spillDrained()
             })
           )
           return continuation
         }
+        this.inFlight = 0
         this.completed(batch.length)
+        if (spilled) this.spillDrained()
       }
     } finally {
       if (continuation === undefined) this.busy = false
@@ -143,13 +160,66 @@ export class Lane<A> {
     return undefined
   }
 
+  /** Processes everything queued now (flush, close, exit). */
+  drainQueued(): void {
+    if (this.canDrainSync) this.drain(false, this.flushTarget())
+  }
+
+  /**
+   * Takes what the queue holds now, and no more (see the gotcha on {@link drain}). Each record
+   * counts as in flight from the moment it is taken: code resumed inside a take (a fiber calling
+   * `flush()`) must see it in {@link flushTarget}.
+   */
   private takeBatch(): Array<A> {
+    const n = Queue.sizeUnsafe(this.queue)
     const batch: Array<A> = []
-    for (;;) {
+    while (batch.length < n) {
+      this.inFlight++ // before the take: a fiber resumed inside it already sees the record gone
       const exit = Queue.takeUnsafe(this.queue)
-      if (exit === undefined || exit._tag === "Failure") return batch
+      if (exit === undefined || exit._tag === "Failure") {
+        this.inFlight--
+        break
+      }
       batch.push(exit.value)
     }
+    return batch
+  }
+
+  private spillDrained(): void {
+    const waiters = this.spillWaiters
+    this.spillWaiters = []
+    for (const resume of waiters) resume()
+  }
+
+  /** Waits until the spill list is empty (an Effect offer must not overtake a spilled record). */
+  private awaitSpill(): Effect.Effect<void> {
+    return Effect.callback<void>((resume) => {
+      const waiter = () => resume(Effect.void)
+      this.spillWaiters.push(waiter)
+      return Effect.sync(() => {
+        this.spillWaiters = this.spillWaiters.filter((w) => w !== waiter)
+      })
+    })
+  }
+
+  /**
+   * At exit, for a lane left busy (the process exits inside its processing, or while it waits for
+   * an asynchronous sink): finishes or counts the batch in flight and makes the lane drainable.
+   */
+  interruptedAtExit(): void {
+    if (!this.busy) return
+    const n = this.inFlight
+    const finished = this.options.finishInterrupted?.() === true
+    this.inFlight = 0
+    this.busy = false
+    if (finished) this.completed(n)
+    else if (n > 0) this.abandon(n)
+    this.spillDrained()
+  }
+
+  /** Counts `n` records that will never be processed (an asynchronous sink at exit) as dropped. */
+  abandon(n: number): void {
+    for (let i = 0; i < n; i++) this.countDrop()
   }
 
   private completed(n: number): void {
@@ -191,6 +261,9 @@ export class Lane<A> {
 
   /** Offers from a fiber: drop returns at once, block suspends, timeout suspends at most N ms. */
   offer(record: A, policy: OverflowPolicy): Effect.Effect<OfferResult> {
+    if (this.spill.length > 0 && policy._tag !== "Drop") {
+      return Effect.andThen(this.awaitSpill(), Effect.suspend(() => this.offer(record, policy)))
+    }
     switch (policy._tag) {
       case "Drop":
         return Effect.sync(() => Queue.offerUnsafe(this.queue, record) ? "ok" : this.closed ? "closed" : "full")
@@ -228,7 +301,7 @@ export class Lane<A> {
       Queue.endUnsafe(this.queue)
       live.delete(this as Lane<unknown>)
     }
-    if (this.canDrainSync) this.drain(false)
+    this.drainQueued()
     this.warner.flush()
   }
 
@@ -272,8 +345,9 @@ export const make = <A>(options: LaneOptions<A>): Effect.Effect<Lane<A>, never, 
           if (Exit.isFailure(exit)) return
         }
         const rest = lane.drain(true)
-        if (rest === false) yield* Effect.yieldNow
-        else if (rest !== undefined) yield* rest
+        if (rest !== undefined && rest !== false) yield* rest
+        // One batch per turn: let producers, other lanes and IO run between batches.
+        yield* Effect.yieldNow
       }
     })
     let done!: () => void

@@ -30,24 +30,22 @@ export const drainAllSync = (): void => {
   if (draining) return
   draining = true
   try {
-    // Only while exiting: the interrupted processing will never resume, so finishing it here
-    // cannot deliver a record twice.
-    if (exitState.exited) {
-      for (const lane of live) {
-        if (!lane.canDrainSync && lane.options.syncCapable) lane.options.finishInterrupted?.()
-      }
-    }
-    for (let round = 0; round < 16; round++) {
-      let found = false
+    // Only while exiting: processing interrupted by the exit (or waiting for an asynchronous sink)
+    // will never resume, so finishing it here cannot deliver a record twice.
+    if (exitState.exited) for (const lane of live) lane.interruptedAtExit()
+    // Until nothing moves: a handler may log to another logger, whose lane may come earlier.
+    for (let round = 0; round < 10_000; round++) {
+      let moved = false
       for (const kind of ["logger", "handler"] as const) {
         for (const lane of live) {
           if (lane.options.kind === kind && lane.size > 0 && lane.canDrainSync) {
-            found = true
-            lane.drain(false)
+            const before = lane.processed
+            lane.drainQueued()
+            moved ||= lane.processed !== before
           }
         }
       }
-      if (!found) break
+      if (!moved) break
     }
     for (const lane of live) {
       try {
@@ -55,6 +53,8 @@ export const drainAllSync = (): void => {
       } catch (error) {
         writeStderr(`femtologging: ${lane.options.label} failed to flush at exit: ${String(error)}\n`)
       }
+      // An asynchronous sink cannot write once the process is exiting: count what it still holds.
+      if (exitState.exited && !lane.options.syncCapable && lane.size > 0) lane.abandon(lane.size)
     }
     flushAllWarnings()
   } finally {
