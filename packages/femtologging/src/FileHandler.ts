@@ -38,7 +38,7 @@ export interface FileHandlerOptions {
   readonly flushAfterMs?: number | undefined
   /** `"drop"` (default), `"block"`, `"timeout:N"` or an `OverflowPolicy`. */
   readonly policy?: OverflowPolicy.OverflowPolicy | string | undefined
-  readonly formatter?: Formatter.Formatter | "default" | undefined
+  readonly formatter?: Formatter.Formatter | Formatter.FormatterId | undefined
   /** How long `flush()` and `close()` wait, default 1000 ms. */
   readonly flushTimeoutMs?: number | undefined
   /** Only UTF-8 is written; any other value is refused. */
@@ -204,7 +204,7 @@ export const fileDict = (path: string, o: FileHandlerOptions): Record<string, un
     ...(o.capacity === undefined ? {} : { capacity: o.capacity }),
     ...(o.flushInterval === undefined ? {} : { flush_after_records: o.flushInterval }),
     ...(o.flushAfterMs === undefined ? {} : { flush_after_ms: o.flushAfterMs }),
-    ...(o.formatter === undefined ? {} : { formatter: o.formatter === "default" ? "default" : { kind: "instance" } }),
+    ...(o.formatter === undefined ? {} : { formatter: typeof o.formatter === "string" ? o.formatter : { kind: "instance" } }),
     overflow_policy: policy._tag.toLowerCase(),
     ...(policy._tag === "Timeout" ? { timeout_ms: policy.ms } : {})
   }
@@ -242,8 +242,8 @@ export abstract class FileBuilderBase<Self, Options extends FileHandlerOptions> 
     return this.with({ ...this.options, policy: OverflowPolicy.parse(policy) })
   }
 
-  /** The formatter: `"default"` or a `(record) => string`. */
-  withFormatter(formatter: Formatter.Formatter | "default"): Self {
+  /** The formatter: a `(record) => string`, or `"default"` / `"json"`. */
+  withFormatter(formatter: Formatter.Formatter | Formatter.FormatterId): Self {
     Formatter.resolve(formatter)
     return this.with({ ...this.options, formatter })
   }

@@ -7,6 +7,7 @@
  *
  * @since 0.1.0
  */
+import { HandlerConfigError } from "./HandlerConfigError.ts"
 import { Warner } from "./internal/warner.ts"
 import type { ErrorInfo, LogRecord } from "./LogRecord.ts"
 
@@ -93,50 +94,55 @@ export const defaultFormatter: Formatter = (record) => {
 
 /**
  * One JSON object per record with a stable key order: `time` (ISO), `level`, `logger`,
- * `message`, then the fields, then `error` when present.
+ * `message`, then the fields (a field named like one of those keys is left out), then `error`.
  *
  * @category formatting
  * @since 0.1.0
  */
-export const json: Formatter = (record) =>
-  JSON.stringify({
+export const json: Formatter = (record) => {
+  const out: Record<string, unknown> = {
     time: new Date(record.timestampNs / 1e6).toISOString(),
     level: record.level,
     logger: record.logger,
-    message: record.message,
-    ...record.fields,
-    ...(record.error === undefined ? undefined : { error: record.error })
-  })
-
-/**
- * Raised for a formatter that is neither `"default"` nor a function.
- *
- * @category errors
- * @since 0.1.0
- */
-export class InvalidFormatterError extends Error {
-  override readonly name = "InvalidFormatterError"
+    message: record.message
+  }
+  // Fields never overwrite the record's own keys.
+  for (const key in record.fields) if (!(key in out)) out[key] = record.fields[key]
+  if (record.error !== undefined) out.error = record.error
+  return JSON.stringify(out)
 }
 
 /**
- * Resolves what builders accept as a formatter: `"default"` or a function. Other identifiers
- * come with configuration (`formatters` sections).
+ * Resolves what handlers accept as a formatter: a function, an object with a `format` method,
+ * or a name (`"default"`, `"json"`). Anything else fails with `HandlerConfigError` (field
+ * `formatter`). Named formatters from configuration (`formatters` sections) come later.
  *
  * @category constructors
  * @since 0.1.0
  */
-export const resolve = (formatter: Formatter | "default" | { readonly format: Formatter }): Formatter => {
-  if (formatter === "default") return defaultFormatter
+export const resolve = (formatter: Formatter | FormatterId | { readonly format: Formatter }): Formatter => {
   if (typeof formatter === "function") return formatter
+  if (typeof formatter === "string" && Object.hasOwn(named, formatter)) return named[formatter as FormatterId]
   if (typeof formatter === "object" && formatter !== null && typeof formatter.format === "function") {
     return (record) => formatter.format(record)
   }
-  throw new InvalidFormatterError(
-    typeof formatter === "string"
-      ? `unknown formatter id: ${formatter}`
+  throw new HandlerConfigError({
+    field: "formatter",
+    detail: typeof formatter === "string"
+      ? `unknown formatter id: ${formatter} (known: ${Object.keys(named).join(", ")})`
       : "invalid formatter: expected a string identifier or callable"
-  )
+  })
 }
+
+/**
+ * The formatters that can be named by a string: `"default"` and `"json"`.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type FormatterId = "default" | "json"
+
+const named: Record<FormatterId, Formatter> = { default: defaultFormatter, json }
 
 /**
  * Wraps a formatter for a handler so that one that throws cannot lose a record: the record is

@@ -13,7 +13,8 @@ import type * as Scope from "effect/Scope"
 import type { Lane } from "./internal/lane.ts"
 import { currentSpawner, type Spawner } from "./internal/runtime.ts"
 import { Logger, type LoggerHost } from "./Logger.ts"
-import { type HandlerConfigError, positiveInt } from "./HandlerConfigError.ts"
+import type { HandlerConfigError } from "./HandlerConfigError.ts"
+import { positiveInt } from "./HandlerConfigError.ts"
 import type * as Level from "./Level.ts"
 
 /**
@@ -143,17 +144,24 @@ export class Manager extends Context.Service<Manager, LoggerManager>()("femtolog
 
 /**
  * Creates a manager in the current scope; closing the scope delivers every queued record to its
- * handlers.
+ * handlers. Fails with `HandlerConfigError` for a logger capacity that is not a positive integer.
  *
  * @category constructors
  * @since 0.1.0
  */
-export const make = (options?: ManagerOptions): Effect.Effect<LoggerManager, never, Scope.Scope> =>
-  Effect.gen(function*() {
-    const manager = new LoggerManager(yield* currentSpawner, options)
+export function make(): Effect.Effect<LoggerManager, never, Scope.Scope>
+export function make(options: ManagerOptions): Effect.Effect<LoggerManager, HandlerConfigError, Scope.Scope>
+export function make(options?: ManagerOptions): Effect.Effect<LoggerManager, HandlerConfigError, Scope.Scope> {
+  return Effect.gen(function*() {
+    const spawn = yield* currentSpawner
+    const manager = yield* Effect.try({
+      try: () => new LoggerManager(spawn, options),
+      catch: (error) => error as HandlerConfigError
+    })
     yield* Effect.addFinalizer(() => Effect.sync(() => manager.reset()))
     return manager
   })
+}
 
 /**
  * A layer providing a fresh {@link Manager}.
@@ -161,7 +169,11 @@ export const make = (options?: ManagerOptions): Effect.Effect<LoggerManager, nev
  * @category layers
  * @since 0.1.0
  */
-export const layer = (options?: ManagerOptions): Layer.Layer<Manager> => Layer.effect(Manager, make(options))
+export function layer(): Layer.Layer<Manager>
+export function layer(options: ManagerOptions): Layer.Layer<Manager, HandlerConfigError>
+export function layer(options?: ManagerOptions): Layer.Layer<Manager, HandlerConfigError> {
+  return Layer.effect(Manager, options === undefined ? make() : make(options))
+}
 
 /**
  * The logger for a name, from the {@link Manager} in context.

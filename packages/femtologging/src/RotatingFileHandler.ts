@@ -20,7 +20,7 @@ import {
   openWriter,
   resolveFileOptions
 } from "./FileHandler.ts"
-import type { Formatter } from "./Formatter.ts"
+import type { Formatter, FormatterId } from "./Formatter.ts"
 import { Handler, makeIn } from "./Handler.ts"
 import { HandlerConfigError } from "./HandlerConfigError.ts"
 import { Compressor } from "./internal/compress.ts"
@@ -84,8 +84,10 @@ export class HandlerOptions implements RotatingFileHandlerOptions {
   readonly policy: OverflowPolicy | string
   readonly rotation: readonly [number, number]
   readonly compress: boolean
-  readonly formatter: Formatter | "default" | undefined
+  readonly formatter: Formatter | FormatterId | undefined
   readonly flushAfterMs: number | undefined
+  readonly flushTimeoutMs: number | undefined
+  readonly encoding: "utf-8" | "utf8" | undefined
 
   constructor(options: RotatingFileHandlerOptions = {}) {
     const resolved = resolveFileOptions(options)
@@ -95,7 +97,9 @@ export class HandlerOptions implements RotatingFileHandlerOptions {
     this.rotation = checkRotation(options.rotation ?? [0, 0])
     this.compress = options.compress ?? false
     this.formatter = options.formatter
-    this.flushAfterMs = options.flushAfterMs
+    this.flushAfterMs = resolved.flushAfterMs
+    this.flushTimeoutMs = resolved.flushTimeoutMs
+    this.encoding = options.encoding
   }
 }
 

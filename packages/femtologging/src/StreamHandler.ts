@@ -34,14 +34,14 @@ export interface StreamHandlerOptions {
   readonly capacity?: number | undefined
   /** How long `flush()` and `close()` wait, default 1000 ms. */
   readonly flushTimeoutMs?: number | undefined
-  readonly formatter?: Formatter.Formatter | undefined
+  readonly formatter?: Formatter.Formatter | Formatter.FormatterId | undefined
   /** Default drop, as in the seed; block and timeout hold the producer like file handlers do. */
   readonly policy?: OverflowPolicy.OverflowPolicy | string | undefined
 }
 
 const sinkOptions = (options: StreamHandlerOptions) => {
   const target = options.target ?? "stderr"
-  const formatter = options.formatter ?? Formatter.defaultFormatter
+  const formatter = Formatter.resolve(options.formatter ?? "default")
   const label = `FemtoStreamHandler(${target})`
   return {
     label,
@@ -130,9 +130,10 @@ export class StreamHandlerBuilder {
     return new StreamHandlerBuilder({ ...this.options, flushTimeoutMs: positiveInt("flush_timeout_ms", ms) })
   }
 
-  /** The formatter: `"default"` or a `(record) => string`. */
-  withFormatter(formatter: Formatter.Formatter | "default"): StreamHandlerBuilder {
-    return new StreamHandlerBuilder({ ...this.options, formatter: Formatter.resolve(formatter) })
+  /** The formatter: a `(record) => string`, or `"default"` / `"json"`. */
+  withFormatter(formatter: Formatter.Formatter | Formatter.FormatterId): StreamHandlerBuilder {
+    Formatter.resolve(formatter)
+    return new StreamHandlerBuilder({ ...this.options, formatter })
   }
 
   /** The overflow policy (beyond the seed, which is drop-only). */
@@ -147,7 +148,7 @@ export class StreamHandlerBuilder {
       target: o.target ?? "stderr",
       ...(o.capacity === undefined ? {} : { capacity: o.capacity }),
       ...(o.flushTimeoutMs === undefined ? {} : { flush_timeout_ms: o.flushTimeoutMs }),
-      ...(o.formatter === undefined ? {} : { formatter: o.formatter === Formatter.defaultFormatter ? "default" : { kind: "instance" } }),
+      ...(o.formatter === undefined ? {} : { formatter: typeof o.formatter === "string" ? o.formatter : { kind: "instance" } }),
       ...(o.policy === undefined ? {} : { overflow_policy: OverflowPolicy.format(OverflowPolicy.parse(o.policy)) })
     }
   }

@@ -4,6 +4,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { FemtoFileHandler } from "../src/FileHandler.ts"
 import * as Formatter from "../src/Formatter.ts"
+import { HandlerConfigError } from "../src/HandlerConfigError.ts"
 import * as LogRecord from "../src/LogRecord.ts"
 import { throwsExactly } from "./utils/errors.ts"
 
@@ -126,20 +127,32 @@ describe("Formatter.resolve", () => {
     assert.strictEqual(f(record()), "<hello>")
   })
 
-  it("rejects unknown identifiers", () => {
+  it("rejects unknown identifiers with a HandlerConfigError naming the formatter field", () => {
     const error = throwsExactly(
       () => Formatter.resolve("fancy" as "default"),
-      Formatter.InvalidFormatterError,
-      "unknown formatter id: fancy"
+      HandlerConfigError,
+      "unknown formatter id: fancy (known: default, json)"
     )
-    assert.strictEqual(error.name, "InvalidFormatterError")
+    assert.strictEqual(error.field, "formatter")
+  })
+
+  it("resolves the named formatters", () => {
+    assert.strictEqual(Formatter.resolve("default"), Formatter.defaultFormatter)
+    assert.strictEqual(Formatter.resolve("json"), Formatter.json)
+  })
+
+  it("json: fields never overwrite the record's own keys", () => {
+    const line = JSON.parse(Formatter.json(record({ level: "ERROR", fields: { level: "DEBUG", message: "fake", n: 1 } })))
+    assert.strictEqual(line.level, "ERROR")
+    assert.strictEqual(line.message, "hello")
+    assert.strictEqual(line.n, 1)
   })
 
   it("rejects values that are neither identifiers nor callables", () => {
     for (const value of [42, null, {}, { format: "x" }]) {
       throwsExactly(
         () => Formatter.resolve(value as unknown as "default"),
-        Formatter.InvalidFormatterError,
+        HandlerConfigError,
         "invalid formatter: expected a string identifier or callable"
       )
     }

@@ -1,8 +1,6 @@
 import { afterEach, assert, beforeEach, describe, it } from "@effect/vitest"
-import * as Cause from "effect/Cause"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Latch from "effect/Latch"
 import * as TestClock from "effect/testing/TestClock"
@@ -414,15 +412,11 @@ describe("Handler (Effect): a sink held on purpose", () => {
       assert.deepStrictEqual(held.written, ["r1"])
     }))
 
-  it.effect("Handler.make dies with HandlerConfigError for invalid options", () =>
+  it.effect("Handler.make fails with HandlerConfigError for invalid options (a typed failure, not a defect)", () =>
     Effect.gen(function*() {
       const held = yield* heldSink
-      const exit = yield* Effect.exit(Handler.make({ label: "bad", sink: held.sink, capacity: 0 }))
-      assert.isTrue(Exit.isFailure(exit))
-      if (Exit.isFailure(exit)) {
-        const error = Cause.squash(exit.cause)
-        assert.instanceOf(error, HandlerConfigError)
-        assert.strictEqual((error as HandlerConfigError).message, "capacity must be greater than zero")
-      }
+      const error = yield* Effect.flip(Handler.make({ label: "bad", sink: held.sink, capacity: 0 }))
+      assert.instanceOf(error, HandlerConfigError)
+      assert.strictEqual(error.message, "capacity must be greater than zero")
     }))
 })

@@ -1,7 +1,5 @@
 import { assert, beforeEach, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Cause from "effect/Cause"
-import * as Exit from "effect/Exit"
 import { getLogger, getManager, resetManager } from "../src/Facade.ts"
 import { HandlerConfigError } from "../src/HandlerConfigError.ts"
 import { get_logger, InvalidLoggerNameError, reset_manager } from "../src/index.ts"
@@ -139,14 +137,10 @@ describe("Manager (Effect)", () => {
       yield* Effect.promise(() => handler.close())
     }))
 
-  it.effect("rejects a logger capacity that is not positive", () =>
+  it.effect("rejects a logger capacity that is not positive, as a typed failure (not a defect)", () =>
     Effect.gen(function*() {
-      const exit = yield* Effect.exit(Manager.make({ loggerCapacity: 0 }))
-      assert.isTrue(Exit.isFailure(exit))
-      if (Exit.isFailure(exit)) {
-        const error = Cause.squash(exit.cause)
-        assert.instanceOf(error, HandlerConfigError)
-        assert.strictEqual((error as HandlerConfigError).message, "capacity must be greater than zero")
-      }
+      const error = yield* Effect.flip(Manager.make({ loggerCapacity: 0 }))
+      assert.instanceOf(error, HandlerConfigError)
+      assert.strictEqual(error.message, "capacity must be greater than zero")
     }))
 })

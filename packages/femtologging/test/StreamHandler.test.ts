@@ -151,9 +151,9 @@ describe("StreamHandlerBuilder", () => {
 
   it("validates the formatter and the overflow policy", () => {
     throwsExactly(
-      () => StreamHandlerBuilder.stderr().withFormatter("json" as "default"),
-      Formatter.InvalidFormatterError,
-      "unknown formatter id: json"
+      () => StreamHandlerBuilder.stderr().withFormatter("fancy" as "default"),
+      HandlerConfigError,
+      "unknown formatter id: fancy (known: default, json)"
     )
     throwsExactly(
       () => StreamHandlerBuilder.stderr().withOverflowPolicy("sometimes"),
