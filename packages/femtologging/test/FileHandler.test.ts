@@ -20,6 +20,7 @@ import {
   readLines,
   readText,
   removeTempDirs,
+  spyWriteSync,
   tempDir,
   thrown,
   tick,
@@ -102,6 +103,20 @@ describe("FemtoFileHandler: flush interval (records, not time)", () => {
     for (let i = 0; i < 5; i++) h.handle("app", "INFO", `m${i}`)
     await tick()
     assert.deepStrictEqual(readLines(file), numbered("app [INFO] m", 5))
+  })
+
+  it("flushInterval 1: records queued together go out in one write(2), not one per record", async () => {
+    const file = logFile()
+    const h = track(new FemtoFileHandler(file, { flushInterval: 1 }))
+    let writes = 0
+    await spyWriteSync((fd) => {
+      if (fd === h.writer.fd) writes++
+    }, async () => {
+      for (let i = 0; i < 5; i++) h.handle("app", "INFO", `m${i}`)
+      await tick()
+    })
+    assert.deepStrictEqual(readLines(file), numbered("app [INFO] m", 5))
+    assert.strictEqual(writes, 1)
   })
 
   it("flushInterval 10000: nothing is on disk before close (5 records), everything after", async () => {
@@ -363,7 +378,7 @@ describe("FemtoFileHandler: overflow policies from the Effect face (capacity 1)"
       assert.strictEqual(h.getDropped(), 0)
     }))
 
-  it.effect("timeout: worker held, the third offer fails `timed out after 50 ms`; queued ones written on release", () =>
+  it.effect("timeout (same Handler code over a held asynchronous sink: a synchronous file sink cannot be held): the third offer fails `timed out after 50 ms`; queued ones written on release", () =>
     Effect.gen(function*() {
       const file = logFile()
       const gate = yield* Deferred.make<void>()
@@ -408,6 +423,8 @@ describe("FemtoFileHandler: the facade under load", () => {
     const h = track(new FemtoFileHandler(file, { capacity: 8, policy }))
     logger.addHandler(h)
     for (let i = 0; i < 100_000; i++) logger.info(`record ${i}`)
+    // The caller was held back: all but the two queues' contents are on disk already.
+    assert.isAtLeast(readLines(file).length, 100_000 - 16)
     await h.close()
     assert.strictEqual(logger.getDropped(), 0)
     assert.strictEqual(h.getDropped(), 0)

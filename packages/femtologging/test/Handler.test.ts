@@ -127,6 +127,8 @@ describe("Handler (facade): flush and close", () => {
     const h = track(new CaptureHandler({ capacity: 2, policy: "block" }))
     for (let i = 0; i < 10; i++) h.handle("x", "INFO", `${i}`)
     assert.strictEqual(h.getDropped(), 0)
+    // The caller wrote: no more than the capacity is still waiting after the loop.
+    assert.isAtLeast(h.records.length, 8)
     assert.isTrue(await h.flush())
     assert.deepStrictEqual(h.messages, ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"])
   })
@@ -138,6 +140,8 @@ describe("Handler (facade): flush and close", () => {
     logger.addHandler(h)
     for (let i = 0; i < 100; i++) logger.info(`${i}`)
     assert.strictEqual(logger.getDropped(), 0)
+    // Bounded: at most the two queues' capacities are still waiting after the loop.
+    assert.isAtLeast(h.records.length, 100 - 4 - 4)
     assert.isTrue(await h.flush())
     assert.strictEqual(h.getDropped(), 0)
     assert.deepStrictEqual(h.messages, Array.from({ length: 100 }, (_, i) => `${i}`))

@@ -53,6 +53,22 @@ describe("LogRecord.make", () => {
     assert.strictEqual(record.threadName, isMainThread ? "main" : `worker-${threadId}`)
   })
 
+  it("stamps the worker's id and name on a worker thread", async () => {
+    const result = await runModule(`
+      import { Worker } from "node:worker_threads"
+      const source = "Promise.all([import('femtologging'), import('node:worker_threads')]).then(([{ LogRecord }, wt]) => { " +
+        "const r = LogRecord.make({ logger: 'w', level: 'INFO', message: 'm' }); " +
+        "wt.parentPort.postMessage({ threadId: r.threadId, threadName: r.threadName, actual: wt.threadId }) })"
+      const worker = new Worker(source, { eval: true })
+      worker.once("message", (m) => { process.stdout.write(JSON.stringify(m)); worker.terminate() })
+    `)
+    assert.strictEqual(result.stderr, "")
+    const seen = JSON.parse(result.stdout) as { threadId: number; threadName: string; actual: number }
+    assert.isAbove(seen.threadId, 0)
+    assert.strictEqual(seen.threadId, seen.actual)
+    assert.strictEqual(seen.threadName, `worker-${seen.actual}`)
+  })
+
   it("stamps threadId 0 and threadName \"main\" on a process's main thread", async () => {
     const result = await runModule(`
       import { LogRecord } from "femtologging"

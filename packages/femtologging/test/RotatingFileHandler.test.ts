@@ -13,7 +13,7 @@ import {
   ROTATION_VALIDATION_MSG,
   RotatingFileHandlerBuilder
 } from "../src/RotatingFileHandler.ts"
-import { firstMismatch, listDir, readLines, readText, removeTempDirs, tempDir, thrown, tick } from "./utils/files.ts"
+import { firstMismatch, listDir, readLines, readText, removeTempDirs, spyWriteSync, tempDir, thrown, tick } from "./utils/files.ts"
 
 const handlers: Array<Handler.Handler> = []
 const track = <H extends Handler.Handler>(handler: H): H => {
@@ -324,10 +324,18 @@ describe("FemtoRotatingFileHandler: a rotation that cannot happen", () => {
     fs.writeFileSync(path.join(dir, "app.log.1", "keep"), "x")
     const handler = track(new FemtoRotatingFileHandler(file, { rotation: [40, 1] }))
     const messages = Array.from({ length: 6 }, (_, i) => `message number ${i}`)
-    for (const m of messages) {
-      handler.handle("a", "INFO", m)
-      assert.isTrue(await handler.flush())
-    }
+    let stderr = ""
+    await spyWriteSync((fd, data) => {
+      if (fd === 2) stderr += data
+    }, async () => {
+      for (const m of messages) {
+        handler.handle("a", "INFO", m)
+        assert.isTrue(await handler.flush())
+      }
+    })
+    // Reported once (rate-limited), saying why and what it does instead.
+    assert.strictEqual(stderr.split("\n").filter(Boolean).length, 1)
+    assert.match(stderr, /rotation of .*app\.log failed \(.*\); appending to the live file/)
     await handler.close()
     assert.deepStrictEqual(readLines(file), messages.map((m) => `a [INFO] ${m}`))
     assert.strictEqual(handler.getDropped(), 0)

@@ -4,6 +4,7 @@
  */
 import * as fs from "node:fs"
 import * as os from "node:os"
+import { createRequire, syncBuiltinESMExports } from "node:module"
 import * as path from "node:path"
 
 /** Temporary directories created by {@link tempDir}, removed by {@link removeTempDirs}. */
@@ -79,4 +80,27 @@ export const firstMismatch = (lines: ReadonlyArray<string>, expected: ReadonlyAr
     }
   }
   return undefined
+}
+
+/**
+ * Runs `f` while every `fs.writeSync` call (including the named import in the library, through
+ * `syncBuiltinESMExports`) is reported to `onWrite` with its descriptor and data, then restores it.
+ */
+export const spyWriteSync = async <A>(
+  onWrite: (fd: number, data: string) => void,
+  f: () => Promise<A>
+): Promise<A> => {
+  const nodeFs = createRequire(import.meta.url)("node:fs") as typeof fs
+  const original = nodeFs.writeSync
+  nodeFs.writeSync = ((fd: number, data: unknown, ...rest: Array<unknown>) => {
+    onWrite(fd, typeof data === "string" ? data : Buffer.isBuffer(data) ? data.toString("utf8") : String(data))
+    return (original as (...args: Array<unknown>) => number)(fd, data, ...rest)
+  }) as typeof fs.writeSync
+  syncBuiltinESMExports()
+  try {
+    return await f()
+  } finally {
+    nodeFs.writeSync = original
+    syncBuiltinESMExports()
+  }
 }
