@@ -225,7 +225,9 @@ export class Handler implements Target {
         syncCapable: options.sink.sync,
         kind: "handler",
         process: (batch) => this.process(batch),
-        onExit: () => this.sink.flush()
+        onExit: () => {
+          if (this.sink.sync) this.sink.flush()
+        }
       })
       yield* Effect.addFinalizer(() => this.closeEffect())
       return lane
@@ -342,26 +344,37 @@ export class Handler implements Target {
       if (this.lane.canDrainSync) this.lane.drain(false, target)
       const done = yield* this.lane.awaitProcessed(target, this.flushTimeoutMs)
       if (!ok || !done || this.lane.closed) return false
-      try {
-        return this.sink.flush() !== false
-      } catch (error) {
-        this.recordLost(0, error)
-        return false
-      }
+      return yield* this.sinkStep(() => this.sink.flush())
     })
   }
 
-  /** Flushes and closes the sink once. */
-  private finishSink(): void {
-    if (this.sinkClosed) return
-    this.sinkClosed = true
+  /**
+   * Runs a sink step that may be synchronous or return an Effect; a throw or failure is reported
+   * and counted, and gives `failed`.
+   */
+  private sinkStep(step: () => boolean | void | Effect.Effect<boolean> | Effect.Effect<void>): Effect.Effect<boolean> {
+    let result: boolean | void | Effect.Effect<boolean> | Effect.Effect<void>
     try {
-      this.sink.flush()
-      this.sink.close()
+      result = step()
     } catch (error) {
       this.recordLost(0, error)
+      return Effect.succeed(false)
     }
-    this.writeWarner.flush()
+    if (!Effect.isEffect(result)) return Effect.succeed(result !== false)
+    return (result as Effect.Effect<boolean | void>).pipe(
+      Effect.map((a) => a !== false),
+      Effect.catchCause((cause) => Effect.sync(() => (this.recordLost(0, cause), false)))
+    )
+  }
+
+  /** Flushes and closes the sink once; synchronous sinks finish before this returns. */
+  private finishSink(): Effect.Effect<void> {
+    if (this.sinkClosed) return Effect.void
+    this.sinkClosed = true
+    return Effect.andThen(
+      this.sinkStep(() => this.sink.flush()),
+      Effect.andThen(this.sinkStep(() => this.sink.close()), Effect.sync(() => this.writeWarner.flush()))
+    )
   }
 
   /**
@@ -378,9 +391,9 @@ export class Handler implements Target {
       this.closing = new Promise((resolve) => (done = resolve))
       yield* drainFeeders(this.feeders, this.flushTimeoutMs)
       this.lane.closeUnsafe()
-      if (this.lane.size === 0 && this.lane.canDrainSync) this.finishSink()
+      if (this.lane.size === 0 && this.lane.canDrainSync) yield* this.finishSink()
       yield* this.lane.close(this.flushTimeoutMs)
-      this.finishSink()
+      yield* this.finishSink()
       const settle = this.sink.settle
       if (settle !== undefined) yield* Effect.promise(settle)
       done()

@@ -81,6 +81,9 @@ export interface LogRecordInput {
   readonly level: Level
   readonly message: string
   readonly timestampNs?: number | undefined
+  /** Defaults to the current thread; set it to rebuild a record made elsewhere (a receiver). */
+  readonly threadId?: number | undefined
+  readonly threadName?: string | undefined
   readonly fiberId?: number | undefined
   readonly fields?: Fields | undefined
   readonly error?: unknown
@@ -118,8 +121,8 @@ export const make = (input: LogRecordInput): LogRecord => ({
   level: input.level,
   message: input.message,
   timestampNs: input.timestampNs ?? nowNs(),
-  threadId: currentThreadId,
-  threadName,
+  threadId: input.threadId ?? currentThreadId,
+  threadName: input.threadName ?? threadName,
   fiberId: input.fiberId,
   fields: input.fields,
   error: input.error === undefined ? undefined : errorInfo(input.error),

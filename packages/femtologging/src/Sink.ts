@@ -24,10 +24,13 @@ export interface Sink {
   readonly sync: boolean
   /** Writes a batch; synchronous sinks return nothing, asynchronous ones an Effect. May throw. */
   readonly write: (batch: ReadonlyArray<LogRecord>) => void | Effect.Effect<void, unknown>
-  /** Pushes buffered bytes to the OS; `false` (or a throw) when a write failed since the last flush. */
-  readonly flush: () => boolean | void
-  /** Releases the sink (after a final flush). May throw. */
-  readonly close: () => void
+  /**
+   * Pushes buffered bytes to the OS (or the peer); `false` (or a throw) when a write failed since
+   * the last flush. An asynchronous sink returns an Effect.
+   */
+  readonly flush: () => boolean | void | Effect.Effect<boolean>
+  /** Releases the sink (after a final flush). May throw. An asynchronous sink returns an Effect. */
+  readonly close: () => boolean | void | Effect.Effect<void>
   /**
    * Called once by the handler with a callback for records the sink loses outside `write` (a
    * buffered write that fails later); the handler counts them as dropped.

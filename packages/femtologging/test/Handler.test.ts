@@ -424,3 +424,26 @@ describe("Handler (Effect): a sink held on purpose", () => {
       assert.strictEqual(error.message, "capacity must be greater than zero")
     }))
 })
+
+describe("Handler with an asynchronous sink's flush and close", () => {
+  it.effect("awaits the Effects they return and honours their results", () =>
+    Effect.gen(function*() {
+      const events: Array<string> = []
+      let flushOk = true
+      const h = yield* Handler.make({
+        label: "async",
+        sink: {
+          sync: false,
+          write: (batch) => Effect.sync(() => events.push(...batch.map((r) => `write ${r.message}`))),
+          flush: () => Effect.as(Effect.sync(() => events.push("flush")), flushOk),
+          close: () => Effect.sync(() => void events.push("close"))
+        }
+      })
+      yield* Handler.handle(h, rec("a"))
+      assert.isTrue(yield* Handler.flush(h))
+      flushOk = false
+      assert.isFalse(yield* Handler.flush(h))
+      yield* Handler.close(h)
+      assert.deepStrictEqual(events, ["write a", "flush", "flush", "flush", "close"])
+    }))
+})
