@@ -1,4 +1,4 @@
-import { afterAll, afterEach, assert, describe, it } from "@effect/vitest"
+import { afterAll, assert, describe, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
@@ -26,17 +26,11 @@ import {
   tick,
   waitUntil
 } from "./utils/files.ts"
+import { trackHandlers } from "./utils/track.ts"
 
 const rec = (message: string) => LogRecord.make({ logger: "app", level: "INFO", message })
 
-const handlers: Array<Handler.Handler> = []
-const track = <H extends Handler.Handler>(handler: H): H => {
-  handlers.push(handler)
-  return handler
-}
-afterEach(async () => {
-  await Promise.all(handlers.splice(0).map((h) => h.close()))
-})
+const track = trackHandlers()
 afterAll(() => removeTempDirs())
 
 const logFile = (name = "app.log") => path.join(tempDir(), name)

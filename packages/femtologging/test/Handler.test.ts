@@ -1,4 +1,4 @@
-import { afterEach, assert, beforeEach, describe, it } from "@effect/vitest"
+import { assert, beforeEach, describe, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
@@ -17,19 +17,12 @@ import { CaptureHandler } from "../src/Testing.ts"
 import { throwsExactly } from "./utils/errors.ts"
 import { heldSink } from "./utils/heldSink.ts"
 import { waitFor } from "./utils/wait.ts"
+import { trackHandlers } from "./utils/track.ts"
 
 const rec = (message: string) => LogRecord.make({ logger: "held", level: "INFO", message })
 
-const handlers: Array<Handler.Handler> = []
-const track = <H extends Handler.Handler>(handler: H): H => {
-  handlers.push(handler)
-  return handler
-}
-
+const track = trackHandlers()
 beforeEach(() => resetManager())
-afterEach(async () => {
-  await Promise.all(handlers.splice(0).map((h) => h.close()))
-})
 
 const yieldMany = (n: number) => Effect.repeat(Effect.yieldNow, { times: n })
 

@@ -1,9 +1,8 @@
-import { afterAll, afterEach, assert, describe, it } from "@effect/vitest"
+import { afterAll, assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import * as zlib from "node:zlib"
-import type * as Handler from "../src/Handler.ts"
 import { HandlerConfigError } from "../src/HandlerConfigError.ts"
 import * as OverflowPolicy from "../src/OverflowPolicy.ts"
 import * as RotatingFileHandler from "../src/RotatingFileHandler.ts"
@@ -14,15 +13,9 @@ import {
   RotatingFileHandlerBuilder
 } from "../src/RotatingFileHandler.ts"
 import { firstMismatch, listDir, readLines, readText, removeTempDirs, spyWriteSync, tempDir, thrown, tick } from "./utils/files.ts"
+import { trackHandlers } from "./utils/track.ts"
 
-const handlers: Array<Handler.Handler> = []
-const track = <H extends Handler.Handler>(handler: H): H => {
-  handlers.push(handler)
-  return handler
-}
-afterEach(async () => {
-  await Promise.all(handlers.splice(0).map((h) => h.close()))
-})
+const track = trackHandlers()
 afterAll(() => removeTempDirs())
 
 const configError = (f: () => unknown, message: string, field?: string): HandlerConfigError => {
