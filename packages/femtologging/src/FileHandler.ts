@@ -19,7 +19,7 @@ import { HandlerConfigError, positiveInt } from "./HandlerConfigError.ts"
 export { HandlerIOError } from "./Handler.ts"
 import { FileWriter, type Rotation } from "./internal/fileWriter.ts"
 import { facadeSpawner, type Spawner } from "./internal/runtime.ts"
-import { limitedReporter } from "./internal/warner.ts"
+import { labelledReporter } from "./internal/warner.ts"
 import * as OverflowPolicy from "./OverflowPolicy.ts"
 import type { Sink } from "./Sink.ts"
 
@@ -86,7 +86,6 @@ export const openWriter = (
   rotation?: Rotation
 ): FileWriter => {
   if (typeof path !== "string" || path === "") throw new HandlerConfigError({ field: "path", detail: "path must not be empty" })
-  const report = limitedReporter()
   try {
     return new FileWriter({
       path,
@@ -94,7 +93,7 @@ export const openWriter = (
       flushInterval: options.flushInterval,
       flushAfterMs: options.flushAfterMs,
       rotation,
-      report: (message) => report(`femtologging: ${label}: ${message}`)
+      report: labelledReporter(label)
     })
   } catch (error) {
     throw new HandlerIOError({ path, reason: (error as Error).message ?? String(error) })

@@ -27,7 +27,7 @@ import { Compressor } from "./internal/compress.ts"
 import type { FileWriter, Rotation } from "./internal/fileWriter.ts"
 import { backupName, rotateFiles, shouldRotate } from "./internal/rotation.ts"
 import { facadeSpawner, type Spawner } from "./internal/runtime.ts"
-import { limitedReporter } from "./internal/warner.ts"
+import { labelledReporter } from "./internal/warner.ts"
 import type { OverflowPolicy } from "./OverflowPolicy.ts"
 
 /**
@@ -122,8 +122,7 @@ export class FemtoRotatingFileHandler extends Handler {
     const resolved = resolveFileOptions(options)
     const [maxBytes, backupCount] = checkRotation(options.rotation ?? [0, 0])
     const label = `FemtoRotatingFileHandler(${path})`
-    const limited = limitedReporter()
-    const compressor = new Compressor((message) => limited(`femtologging: ${label}: ${message}`))
+    const compressor = new Compressor(labelledReporter(label))
     const rotation: Rotation | undefined = maxBytes === 0 ? undefined : {
       countsBytes: true,
       due: (writer, bytes) => shouldRotate(writer.size, writer.pendingBytes, bytes, maxBytes),

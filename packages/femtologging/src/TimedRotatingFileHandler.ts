@@ -36,7 +36,7 @@ import {
   rolledFileName,
   type TimedSchedule
 } from "./internal/timedRotation.ts"
-import { limitedReporter } from "./internal/warner.ts"
+import { labelledReporter } from "./internal/warner.ts"
 
 /**
  * A time of day: `"HH:MM"`, `"HH:MM:SS"` or its parts.
@@ -106,8 +106,7 @@ export class FemtoTimedRotatingFileHandler extends Handler {
     const backupCount = checkBackupCount(options.backupCount)
     const clock = spawn(Effect.service(Clock.Clock))
     const label = `FemtoTimedRotatingFileHandler(${path})`
-    const limited = limitedReporter()
-    const report = (message: string) => limited(`femtologging: ${label}: ${message}`)
+    const report = labelledReporter(label)
     const compressor = new Compressor(report)
     const now = clock.currentTimeMillisUnsafe()
     let seed = now

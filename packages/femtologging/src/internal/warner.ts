@@ -92,3 +92,13 @@ export const limitedReporter = (intervalMs = 5_000): (message: string) => void =
     warner.drop()
   }
 }
+
+/**
+ * A {@link limitedReporter} whose lines read `femtologging: <label>: <message>`.
+ *
+ * @internal
+ */
+export const labelledReporter = (label: string): (message: string) => void => {
+  const limited = limitedReporter()
+  return (message) => limited(`femtologging: ${label}: ${message}`)
+}
