@@ -154,16 +154,25 @@ const named: Record<FormatterId, Formatter> = { default: defaultFormatter, json 
  * @since 0.1.0
  */
 export const guard = (formatter: Formatter, label: string): Formatter => {
-  let last: unknown
+  let last = ""
   const warner = new Warner(label, 5_000, Date.now, undefined, (n) =>
-    `femtologging: ${label}: the formatter threw ${n} time${n === 1 ? "" : "s"}; last: ${String(last)}`)
+    `femtologging: ${label}: the formatter threw ${n} time${n === 1 ? "" : "s"}; last: ${last}`)
   return (record) => {
     try {
       return formatter(record)
     } catch (error) {
-      last = error
+      last = safeString(error)
       warner.drop()
-      return `${line(record.logger, record.level, record.message)} [formatter failed: ${String(error)}]`
+      return `${line(record.logger, record.level, record.message)} [formatter failed: ${last}]`
     }
+  }
+}
+
+/** `String(u)`, or a tag such as `[object Object]` for a value that cannot be converted. */
+const safeString = (u: unknown): string => {
+  try {
+    return String(u)
+  } catch {
+    return Object.prototype.toString.call(u)
   }
 }

@@ -276,6 +276,11 @@ export class Handler implements Target {
 
   /** @internal */
   process(batch: Array<LogRecord.LogRecord>): Effect.Effect<void> | undefined {
+    if (this.sinkClosed) {
+      // close() gave up waiting (its timeout) and closed the sink: these can no longer be written.
+      this.recordLost(batch.length, new Error("the sink was closed before these records reached it"))
+      return undefined
+    }
     let result: void | Effect.Effect<void, unknown>
     try {
       result = this.sink.write(batch)
@@ -362,7 +367,8 @@ export class Handler implements Target {
     }
     if (!Effect.isEffect(result)) return Effect.succeed(result !== false)
     return (result as Effect.Effect<boolean | void>).pipe(
-      Effect.map((a) => a !== false),
+      Effect.timeoutOption(this.flushTimeoutMs),
+      Effect.map((o) => o._tag === "Some" && o.value !== false),
       Effect.catchCause((cause) => Effect.sync(() => (this.recordLost(0, cause), false)))
     )
   }
@@ -385,7 +391,9 @@ export class Handler implements Target {
    * @internal
    */
   closeEffect(): Effect.Effect<void> {
-    return Effect.gen({ self: this }, function*() {
+    // Uninterruptible (every wait inside is bounded by the flush timeout): a close abandoned
+    // half-way would leave later close() calls waiting for it forever.
+    return Effect.uninterruptible(Effect.gen({ self: this }, function*() {
       if (this.closing !== undefined) return yield* Effect.promise(() => this.closing!)
       let done!: () => void
       this.closing = new Promise((resolve) => (done = resolve))
@@ -395,9 +403,9 @@ export class Handler implements Target {
       yield* this.lane.close(this.flushTimeoutMs)
       yield* this.finishSink()
       const settle = this.sink.settle
-      if (settle !== undefined) yield* Effect.promise(settle)
+      if (settle !== undefined) yield* Effect.timeoutOption(Effect.promise(settle), this.flushTimeoutMs * 10)
       done()
-    })
+    }))
   }
 
   /**

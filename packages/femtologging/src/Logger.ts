@@ -25,7 +25,7 @@ import type { Spawner } from "./internal/runtime.ts"
 import * as Level from "./Level.ts"
 import * as LogRecord from "./LogRecord.ts"
 import * as OverflowPolicy from "./OverflowPolicy.ts"
-import { writeStderr } from "./internal/warner.ts"
+import { Warner } from "./internal/warner.ts"
 
 /**
  * What a logger needs from its manager. @internal
@@ -92,6 +92,7 @@ export class Logger {
   private plan: Plan = stale
   private readonly cursor: Cursor = { batch: undefined, record: 0, target: 0, waiting: false }
   private retiredDrops = 0
+  private retiredWarner: Warner | undefined
   private retired = false
   private laneValue: Lane<Entry> | undefined
   private capacity: number
@@ -211,7 +212,9 @@ export class Logger {
   private dropRetired(): void {
     if (this.laneValue !== undefined) return this.laneValue.countDrop()
     this.retiredDrops++
-    writeStderr(`femtologging: logger '${this.name}' dropped a record: its manager was reset or closed\n`)
+    this.retiredWarner ??= new Warner(`logger '${this.name}'`, 5_000, Date.now, undefined, (n) =>
+      `femtologging: logger '${this.name}' dropped ${n} record${n === 1 ? "" : "s"}: its manager was reset or closed`)
+    this.retiredWarner.drop()
   }
 
   /** Exceptions thrown by user handlers attached to this logger. */

@@ -95,9 +95,25 @@ export class LoggerManager implements LoggerHost {
     const dot = name.lastIndexOf(".")
     const parent = dot < 0 ? this.rootLogger : this.getLogger(name.slice(0, dot))
     const logger = new Logger(name, parent, this)
+    if (this.closed) logger.retire()
     this.loggers.set(name, logger)
     this.bump()
     return logger
+  }
+
+  /** Whether the manager's scope has closed: its loggers count their records as dropped. */
+  closed = false
+
+  /**
+   * Retires every logger for good (the manager's scope closed): queued records are delivered,
+   * later ones, even on loggers created afterwards, are dropped and counted.
+   *
+   * @internal
+   */
+  close(): void {
+    this.closed = true
+    this.rootLogger.retire()
+    for (const logger of this.loggers.values()) logger.retire()
   }
 
   /** Names of the loggers created so far (root excluded). */
@@ -158,7 +174,7 @@ export function make(options?: ManagerOptions): Effect.Effect<LoggerManager, Han
       try: () => new LoggerManager(spawn, options),
       catch: (error) => error as HandlerConfigError
     })
-    yield* Effect.addFinalizer(() => Effect.sync(() => manager.reset()))
+    yield* Effect.addFinalizer(() => Effect.sync(() => manager.close()))
     return manager
   })
 }

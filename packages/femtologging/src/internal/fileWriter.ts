@@ -183,7 +183,7 @@ export class FileWriter {
    * path cannot be opened, keeps writing where it was and throws the error.
    */
   reopen(): void {
-    this.flush()
+    this.writeAll() // a failure stays noted for the next flush()
     const fresh = this.open()
     if (typeof fresh !== "number") throw fresh
     this.switchTo(fresh)

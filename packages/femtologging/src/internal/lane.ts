@@ -71,6 +71,7 @@ export class Lane<A> {
    */
   private spill: Array<A> = []
   private spillWaiters: Array<() => void> = []
+  private closeWaiters: Array<() => void> = []
   closed = false
   private waiters: Array<Waiter> = []
   private consumer: Promise<void> | undefined
@@ -140,12 +141,17 @@ export class Lane<A> {
         if (rest !== undefined) {
           continuation = Effect.ensuring(
             rest,
-            Effect.sync(() => {
-              if (!this.busy) return // finished at exit instead
+            Effect.suspend(() => {
+              if (!this.busy) return Effect.void // finished at exit instead
               this.inFlight = 0
               this.busy = false
               this.completed(batch.length)
               if (spilled) this.spillDrained()
+              // Records spilled while this batch waited are processed now, before anyone else can
+              // find the lane idle with a spill pending.
+              if (this.spill.length === 0) return Effect.void
+              const more = this.drain(true)
+              return more === false || more === undefined ? Effect.void : more
             })
           )
           return continuation
@@ -261,20 +267,33 @@ export class Lane<A> {
 
   /** Offers from a fiber: drop returns at once, block suspends, timeout suspends at most N ms. */
   offer(record: A, policy: OverflowPolicy): Effect.Effect<OfferResult> {
-    if (this.spill.length > 0 && policy._tag !== "Drop") {
-      return Effect.andThen(this.awaitSpill(), Effect.suspend(() => this.offer(record, policy)))
+    if (policy._tag === "Drop") {
+      return Effect.sync(() => Queue.offerUnsafe(this.queue, record) ? "ok" : this.closed ? "closed" : "full")
     }
-    switch (policy._tag) {
-      case "Drop":
-        return Effect.sync(() => Queue.offerUnsafe(this.queue, record) ? "ok" : this.closed ? "closed" : "full")
-      case "Block":
-        return Effect.map(Queue.offer(this.queue, record), (ok) => ok ? "ok" : "closed")
-      case "Timeout":
-        return Queue.offer(this.queue, record).pipe(
-          Effect.timeoutOption(policy.ms),
-          Effect.map((o) => o._tag === "None" ? "timeout" : o.value ? "ok" : "closed")
-        )
-    }
+    // Waits for spilled records first (an Effect offer must not overtake them), then for room;
+    // closing the lane refuses a waiting offer. Under `timeout:N` all of it counts against N.
+    const attempt: Effect.Effect<OfferResult> = Effect.suspend(() => {
+      if (this.closed) return Effect.succeed<OfferResult>("closed")
+      if (this.spill.length > 0) return Effect.andThen(this.awaitSpill(), attempt)
+      if (Queue.offerUnsafe(this.queue, record)) return Effect.succeed<OfferResult>("ok")
+      return Effect.raceFirst(
+        Effect.map(Queue.offer(this.queue, record), (ok): OfferResult => ok ? "ok" : "closed"),
+        Effect.as(this.awaitClosed(), "closed" as OfferResult)
+      )
+    })
+    if (policy._tag === "Block") return attempt
+    return Effect.map(Effect.timeoutOption(attempt, policy.ms), (o) => o._tag === "None" ? "timeout" : o.value)
+  }
+
+  private awaitClosed(): Effect.Effect<void> {
+    return Effect.callback<void>((resume) => {
+      if (this.closed) return resume(Effect.void)
+      const waiter = () => resume(Effect.void)
+      this.closeWaiters.push(waiter)
+      return Effect.sync(() => {
+        this.closeWaiters = this.closeWaiters.filter((w) => w !== waiter)
+      })
+    })
   }
 
   /** The count `processed` must reach for everything queued now to be done. */
@@ -299,10 +318,15 @@ export class Lane<A> {
     if (!this.closed) {
       this.closed = true
       Queue.endUnsafe(this.queue)
-      live.delete(this as Lane<unknown>)
+      const waiters = this.closeWaiters
+      this.closeWaiters = []
+      for (const resume of waiters) resume()
+      this.spillDrained()
     }
     this.drainQueued()
     this.warner.flush()
+    // A lane leaves the exit drain's list only once nothing of it can be pending any more.
+    if (this.size === 0 && !this.busy) live.delete(this as Lane<unknown>)
   }
 
   /** Stops accepting records and waits (at most `timeoutMs`) until every queued one is processed. */
@@ -352,7 +376,13 @@ export const make = <A>(options: LaneOptions<A>): Effect.Effect<Lane<A>, never, 
     })
     let done!: () => void
     lane.start(new Promise<void>((resolve) => (done = resolve)))
-    yield* Effect.forkDetach(Effect.ensuring(consume, Effect.sync(() => done())))
+    yield* Effect.forkDetach(Effect.ensuring(
+      consume,
+      Effect.sync(() => {
+        if (lane.size === 0) live.delete(lane as Lane<unknown>)
+        done()
+      })
+    ))
     live.add(lane as Lane<unknown>)
     watchExit()
     yield* Effect.addFinalizer(() => Effect.asVoid(lane.close(5_000)))
