@@ -152,7 +152,7 @@ export interface Target {
   readonly policy: OverflowPolicy.OverflowPolicy
   /** The object the user attached (for `removeHandler`). */
   readonly original: unknown
-  /** Counts a record the logger was waiting to hand over when the process exited. */
+  /** Counts, once each, the records loggers were waiting to hand over when the process exited. */
   readonly abandoned?: (() => void) | undefined
   /** Called when a logger starts feeding this target. */
   readonly attach: (feeder: Feeder) => void
@@ -195,6 +195,8 @@ export class Handler implements Target {
   private lastWriteError: unknown
   private readonly writeWarner: Warner
   private sinkClosed = false
+  /** Deliveries a logger is waiting to make (block or timeout from a fiber). */
+  private readonly waits = new Set<{ abandoned: boolean }>()
   private closing: Promise<void> | undefined
 
   readonly lane: Lane<LogRecord.LogRecord>
@@ -255,7 +257,11 @@ export class Handler implements Target {
 
   /** @internal */
   abandoned(): void {
-    this.lane.countDrop()
+    for (const wait of this.waits) {
+      if (wait.abandoned) continue
+      wait.abandoned = true
+      this.lane.countDrop()
+    }
   }
 
   /** @internal */
@@ -316,8 +322,14 @@ export class Handler implements Target {
     const result = this.lane.offerSync(record, canSuspend ? this.policy : holdSync)
     if (result === "ok") return undefined
     if (result === "would-block" && canSuspend) {
+      const wait = { abandoned: false }
+      this.waits.add(wait)
       return Effect.map(this.lane.offer(record, this.policy), (r) => {
-        if (r !== "ok") this.lane.countDrop()
+        this.waits.delete(wait)
+        // Abandoned at exit, this record was counted as dropped then: count it once.
+        if (wait.abandoned) {
+          if (r === "ok") this.lane.dropped-- // it made it into the queue after all
+        } else if (r !== "ok") this.lane.countDrop()
       })
     }
     this.lane.countDrop()

@@ -90,7 +90,7 @@ export class Logger {
   private propagateFlag = true
   private targets: Array<Target> = []
   private plan: Plan = stale
-  private readonly cursor: Cursor = { batch: undefined, record: 0, target: 0, waiting: false }
+  private readonly cursor: Cursor = { batch: undefined, record: 0, target: 0, waiting: false, epoch: 0 }
   private retiredDrops = 0
   private retiredWarner: Warner | undefined
   private retired = false
@@ -342,6 +342,7 @@ export class Logger {
         const { batch, record, target, waiting } = this.cursor
         if (batch === undefined) return false
         this.cursor.batch = undefined
+        this.cursor.epoch++
         // Waiting: that handler never took the record (its offer is abandoned); else the handler
         // that called process.exit() has it. Either way, carry on with the next handler.
         if (waiting) batch[record]!.targets[target]!.abandoned?.()
@@ -389,6 +390,8 @@ interface Cursor {
   record: number
   target: number
   waiting: boolean
+  /** Bumped when the exit drain takes a batch over: a continuation of the old one then stops. */
+  epoch: number
 }
 
 /**
@@ -413,7 +416,11 @@ const dispatch = (
       const wait = targets[j]!.deliver(record, canSuspend)
       if (wait !== undefined) {
         cursor.waiting = true
-        return Effect.flatMap(wait, () => dispatch(batch, i, j + 1, true, cursor) ?? Effect.void)
+        const epoch = cursor.epoch
+        return Effect.flatMap(
+          wait,
+          () => cursor.epoch !== epoch ? Effect.void : dispatch(batch, i, j + 1, true, cursor) ?? Effect.void
+        )
       }
     }
   }

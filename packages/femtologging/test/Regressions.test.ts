@@ -11,6 +11,7 @@ import * as path from "node:path"
 import * as zlib from "node:zlib"
 import { getLogger } from "../src/Facade.ts"
 import { FemtoFileHandler } from "../src/FileHandler.ts"
+import * as Formatter from "../src/Formatter.ts"
 import * as Handler from "../src/Handler.ts"
 import * as Logger from "../src/Logger.ts"
 import * as Manager from "../src/Manager.ts"
@@ -279,13 +280,15 @@ describe("Regressions (second review): Effect producers, mixed faces, exit while
       assert.strictEqual(logger.getDropped() + capture.getDropped(), 0)
     }).pipe(Effect.provide(Manager.layer())))
 
-  it("process.exit() while the logger waits on a busy asynchronous handler: the file gets every record, the rest is counted", async () => {
-    const file = path.join(tempDir(), "app.log")
-    const result = await runFixture("regress-exit-async.mjs", { args: [file] })
-    assert.strictEqual(result.code, 0, result.stderr)
-    assert.deepStrictEqual(readLines(file), Array.from({ length: 15 }, (_, i) => `app [INFO] r${i}`))
-    assert.deepStrictEqual(JSON.parse(result.stdout), { slowDropped: 15, loggerDropped: 0 })
-  })
+  for (const mode of ["plain", "reset", "close"]) {
+    it(`process.exit() while the logger waits on a busy asynchronous handler (${mode}): the file gets every record, the rest is counted`, async () => {
+      const file = path.join(tempDir(), "app.log")
+      const result = await runFixture("regress-exit-async.mjs", { args: [file, mode] })
+      assert.strictEqual(result.code, 0, result.stderr)
+      assert.deepStrictEqual(readLines(file), Array.from({ length: 15 }, (_, i) => `app [INFO] r${i}`))
+      assert.deepStrictEqual(JSON.parse(result.stdout), { slowDropped: 15, loggerDropped: 0 })
+    })
+  }
 
   it("after process.exit() inside a user handler, records logged later (before exit, in an exit listener) are written", async () => {
     const file = path.join(tempDir(), "app.log")
@@ -306,4 +309,68 @@ describe("Regressions (second review): Effect producers, mixed faces, exit while
       assert.strictEqual(yield* Logger.info(logger, "again"), "late [INFO] again")
       assert.strictEqual(logger.getDropped(), 2)
     }))
+})
+
+describe("Regressions (fourth review): close, closed managers, guards", () => {
+  it("closing a handler whose sink never returns releases the logger waiting on it; its refusals are counted", async () => {
+    const capture = new CaptureHandler({ capacity: 64 })
+    const stuck = new Handler.Handler({
+      label: "stuck",
+      capacity: 1,
+      policy: OverflowPolicy.block(),
+      flushTimeoutMs: 50,
+      sink: { sync: false, write: () => Effect.never, flush: () => {}, close: () => {} }
+    })
+    const logger = getLogger("regress.stuck")
+    logger.addHandler(capture)
+    logger.addHandler(stuck)
+    for (let i = 0; i < 5; i++) logger.info(`r${i}`)
+    await tick()
+    await stuck.close()
+    logger.info("after")
+    assert.isTrue(await capture.flush())
+    assert.deepStrictEqual(capture.messages, ["r0", "r1", "r2", "r3", "r4", "after"])
+    // r0 is stuck in the sink and r1 in the queue; r2 was waiting, r3, r4 and "after" came later.
+    assert.strictEqual(stuck.getDropped(), 4)
+    await capture.close()
+  })
+
+  it.live("an interrupted close() still completes, so later close() calls resolve", () =>
+    Effect.gen(function*() {
+      const h = yield* Handler.make({
+        label: "slow-close",
+        sink: { sync: false, write: () => Effect.void, flush: () => {}, close: () => Effect.sleep("100 millis") }
+      })
+      yield* Effect.timeoutOption(Handler.close(h), 10)
+      const second = yield* Effect.timeoutOption(Handler.close(h), 2_000)
+      assert.strictEqual(second._tag, "Some")
+    }).pipe(Effect.scoped))
+
+  it("a manager whose scope closed: loggers made afterwards count their records instead of throwing", async () => {
+    const manager = await Effect.runPromise(Effect.scoped(Manager.make()))
+    const logger = manager.getLogger("late")
+    logger.addHandler({ handle: () => {} })
+    assert.strictEqual(logger.info("hello"), "late [INFO] hello")
+    assert.strictEqual(logger.getDropped(), 1)
+  })
+
+  it("Formatter.guard survives a thrown value that cannot be turned into a string", () => {
+    const guarded = Formatter.guard(() => {
+      throw Object.create(null)
+    }, "x")
+    assert.strictEqual(
+      guarded(LogRecord.make({ logger: "a", level: "INFO", message: "m" })),
+      "a [INFO] m [formatter failed: [object Object]]"
+    )
+  })
+
+  it("reopen() does not hide a write failure from the next flush()", async () => {
+    const h = new FemtoFileHandler("/dev/full", { flushInterval: 1 })
+    h.handle("a", "INFO", "lost")
+    await tick()
+    h.reopen()
+    assert.isFalse(await h.flush())
+    assert.strictEqual(h.getDropped(), 1)
+    await h.close()
+  })
 })

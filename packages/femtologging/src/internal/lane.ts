@@ -72,6 +72,8 @@ export class Lane<A> {
   private spill: Array<A> = []
   private spillWaiters: Array<() => void> = []
   private closeWaiters: Array<() => void> = []
+  /** Bumped when the exit drain takes over a batch in flight; its continuation then does nothing. */
+  private generation = 0
   closed = false
   private waiters: Array<Waiter> = []
   private consumer: Promise<void> | undefined
@@ -139,10 +141,11 @@ export class Lane<A> {
           writeStderr(`femtologging: ${this.options.label} failed to process records: ${String(error)}\n`)
         }
         if (rest !== undefined) {
+          const generation = this.generation
           continuation = Effect.ensuring(
             rest,
             Effect.suspend(() => {
-              if (!this.busy) return Effect.void // finished at exit instead
+              if (this.generation !== generation) return Effect.void // taken over at exit
               this.inFlight = 0
               this.busy = false
               this.completed(batch.length)
@@ -214,6 +217,7 @@ export class Lane<A> {
    */
   interruptedAtExit(): void {
     if (!this.busy) return
+    this.generation++
     const n = this.inFlight
     const finished = this.options.finishInterrupted?.() === true
     this.inFlight = 0
