@@ -11,7 +11,6 @@ import { FemtoFileHandler, FileHandlerBuilder, HandlerIOError } from "../src/Fil
 import type { Formatter } from "../src/Formatter.ts"
 import * as Handler from "../src/Handler.ts"
 import { HandlerClosedError, HandlerError, OfferTimeoutError, QueueFullError } from "../src/Handler.ts"
-import { HandlerConfigError } from "../src/HandlerConfigError.ts"
 import * as LogRecord from "../src/LogRecord.ts"
 import * as OverflowPolicy from "../src/OverflowPolicy.ts"
 import type { Sink } from "../src/Sink.ts"
@@ -26,6 +25,7 @@ import {
   tick,
   waitUntil
 } from "./utils/files.ts"
+import { configError } from "./utils/errors.ts"
 import { trackHandlers } from "./utils/track.ts"
 
 const rec = (message: string) => LogRecord.make({ logger: "app", level: "INFO", message })
@@ -35,13 +35,6 @@ afterAll(() => removeTempDirs())
 
 const logFile = (name = "app.log") => path.join(tempDir(), name)
 
-const configError = (f: () => unknown, message: string, field?: string): HandlerConfigError => {
-  const error = thrown(f)
-  assert.instanceOf(error, HandlerConfigError)
-  assert.strictEqual((error as HandlerConfigError).message, message)
-  if (field !== undefined) assert.strictEqual((error as HandlerConfigError).field, field)
-  return error as HandlerConfigError
-}
 
 /** Every line matches `pattern` (no torn line) and its number grows strictly (no duplicate, in order). */
 const assertIncreasing = (lines: ReadonlyArray<string>, pattern: RegExp): void => {

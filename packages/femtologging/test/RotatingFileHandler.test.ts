@@ -12,19 +12,13 @@ import {
   ROTATION_VALIDATION_MSG,
   RotatingFileHandlerBuilder
 } from "../src/RotatingFileHandler.ts"
-import { firstMismatch, listDir, readLines, readText, removeTempDirs, spyWriteSync, tempDir, thrown, tick } from "./utils/files.ts"
+import { firstMismatch, listDir, readLines, readText, removeTempDirs, spyWriteSync, tempDir, tick } from "./utils/files.ts"
+import { configError } from "./utils/errors.ts"
 import { trackHandlers } from "./utils/track.ts"
 
 const track = trackHandlers()
 afterAll(() => removeTempDirs())
 
-const configError = (f: () => unknown, message: string, field?: string): HandlerConfigError => {
-  const error = thrown(f)
-  assert.instanceOf(error, HandlerConfigError)
-  assert.strictEqual((error as HandlerConfigError).message, message)
-  if (field !== undefined) assert.strictEqual((error as HandlerConfigError).field, field)
-  return error as HandlerConfigError
-}
 
 /** Every file in `dir` with its content. */
 const snapshot = (dir: string): Record<string, string> =>

@@ -2,6 +2,7 @@
  * Helpers to assert on what synchronous code throws.
  */
 import { assert } from "@effect/vitest"
+import { HandlerConfigError } from "../../src/HandlerConfigError.ts"
 
 /** Runs `f` and returns what it threw; fails the test when it returns normally. */
 export const thrown = (f: () => unknown): unknown => {
@@ -23,4 +24,11 @@ export const throwsExactly = <E extends Error>(
   assert.instanceOf(error, ctor)
   assert.strictEqual((error as E).message, message)
   return error as E
+}
+
+/** Asserts that `f` throws a `HandlerConfigError` with exactly `message` (and `field`, if given). */
+export const configError = (f: () => unknown, message: string, field?: string): HandlerConfigError => {
+  const error = throwsExactly(f, HandlerConfigError, message)
+  if (field !== undefined) assert.strictEqual(error.field, field)
+  return error
 }

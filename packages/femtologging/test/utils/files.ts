@@ -60,15 +60,8 @@ export const waitUntil = async (check: () => boolean, timeoutMs = 2_000): Promis
 }
 
 /** The package directory (`packages/femtologging`). */
-/** Runs `f` and returns what it threw; throws when it returned normally. */
-export const thrown = (f: () => unknown): unknown => {
-  try {
-    f()
-  } catch (error) {
-    return error
-  }
-  throw new Error("expected the call to throw")
-}
+/** Runs `f` and returns what it threw (kept here for the file tests that import it). */
+export { thrown } from "./errors.ts"
 
 /** `undefined` when `lines` are exactly `expected`, else the first difference (cheap for long lists). */
 export const firstMismatch = (lines: ReadonlyArray<string>, expected: ReadonlyArray<string>): string | undefined => {
