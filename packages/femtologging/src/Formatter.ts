@@ -9,7 +9,7 @@
  */
 import { HandlerConfigError } from "./HandlerConfigError.ts"
 import { Warner } from "./internal/warner.ts"
-import type { ErrorInfo, LogRecord } from "./LogRecord.ts"
+import { type ErrorInfo, type LogRecord, timestampMs } from "./LogRecord.ts"
 
 /**
  * A formatter.
@@ -101,7 +101,7 @@ export const defaultFormatter: Formatter = (record) => {
  */
 export const json: Formatter = (record) => {
   const out: Record<string, unknown> = {
-    time: new Date(record.timestampNs / 1e6).toISOString(),
+    time: new Date(timestampMs(record)).toISOString(),
     level: record.level,
     logger: record.logger,
     message: record.message

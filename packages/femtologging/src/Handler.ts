@@ -215,9 +215,9 @@ export class Handler implements Target {
     this.flushTimeoutMs = options.flushTimeoutMs ?? 1000
     this.formatter = options.formatter
     this.writeWarner = new Warner(options.label, 5_000, Date.now, undefined, (n) =>
-      `femtologging: ${options.label} failed to write ${n} record${n === 1 ? "" : "s"}; last error: ${
-        String(this.lastWriteError)
-      }`)
+      `femtologging: ${options.label} ${
+        n === 0 ? "failed to flush or close its sink" : `failed to write ${n} record${n === 1 ? "" : "s"}`
+      }; last error: ${String(this.lastWriteError)}`)
     options.sink.onLost?.((records, error) => this.recordLost(records, error))
     this.lane = spawn(Effect.gen({ self: this }, function*() {
       const lane = yield* internalLane.make<LogRecord.LogRecord>({
