@@ -1,24 +1,24 @@
 /**
  * The facade: femtologging for code that does not use Effect. `getLogger(name)` returns loggers
- * of one process-wide manager whose queues and worker fibers run on a runtime the facade owns.
- * It calls the same Logger, Handler and queue code as the Effect face.
+ * of the process-wide manager (the same one `Manager.layer()` provides to Effect code), whose
+ * handlers' queues and worker fibers run in a scope the facade owns. It calls the same Logger
+ * and Handler code as the Effect face.
  *
  * **Nothing lost at exit**
  *
  * Worker fibers drain queues as soon as the caller yields to the event loop. Whatever is still
- * queued when the process ends normally or calls `process.exit()` is written synchronously from
- * an `exit` listener. On SIGTERM, SIGINT and SIGHUP the facade drains the same way; when its
- * listener is the only one, it then removes itself and re-raises the signal, so the process ends
- * as it would have without femtologging (exit status 128 + signal number).
+ * queued when the process ends normally, calls `process.exit()` or dies of an uncaught exception
+ * is written synchronously from an `exit` listener (worker sinks included, within 5 s). On
+ * SIGTERM, SIGINT and SIGHUP the facade drains the same way; when its listener is the only one,
+ * it removes itself first (a second signal then ends the process at once), drains, and re-raises
+ * the signal, so the process ends as it would have without femtologging (exit status 128 + signal
+ * number). Opt out with `FEMTOLOGGING_SIGNALS=off` or {@link uninstallSignalHandlers}.
  *
  * @since 0.1.0
  */
-import { facadeSpawner } from "./internal/runtime.ts"
-import * as shutdown from "./internal/shutdown.ts"
+import * as runtime from "./internal/runtime.ts"
 import type { Logger } from "./Logger.ts"
-import { LoggerManager, type ManagerOptions } from "./Manager.ts"
-
-let manager: LoggerManager | undefined
+import { type LoggerManager, processWide } from "./Manager.ts"
 
 /**
  * Installs the facade's SIGTERM/SIGINT/SIGHUP listeners (done by the first facade logger or
@@ -28,7 +28,7 @@ let manager: LoggerManager | undefined
  * @category lifecycle
  * @since 0.1.0
  */
-export const installSignalHandlers: () => void = shutdown.installSignalHandlers
+export const installSignalHandlers: () => void = runtime.installSignalHandlers
 
 /**
  * Removes the listeners installed by {@link installSignalHandlers}.
@@ -36,20 +36,15 @@ export const installSignalHandlers: () => void = shutdown.installSignalHandlers
  * @category lifecycle
  * @since 0.1.0
  */
-export const uninstallSignalHandlers: () => void = shutdown.uninstallSignalHandlers
+export const uninstallSignalHandlers: () => void = runtime.uninstallSignalHandlers
 
 /**
- * The facade's manager, created on first use.
+ * The process-wide manager, created on first use.
  *
  * @category accessors
  * @since 0.1.0
  */
-export const getManager = (options?: ManagerOptions): LoggerManager => {
-  if (manager === undefined) {
-    manager = new LoggerManager(facadeSpawner(), options)
-  }
-  return manager
-}
+export const getManager = (): LoggerManager => processWide()
 
 /**
  * The logger for a dotted name (root when omitted or `"root"`). Throws
@@ -69,14 +64,14 @@ export const getManager = (options?: ManagerOptions): LoggerManager => {
 export const getLogger = (name?: string): Logger => getManager().getLogger(name)
 
 /**
- * Clears every facade logger (for tests). Queued records are delivered to their handlers first;
- * handlers are not closed.
+ * Clears every logger of the process-wide manager (for tests). Handlers are not closed: records
+ * they accepted are still written.
  *
  * @category lifecycle
  * @since 0.1.0
  */
 export const resetManager = (): void => {
-  manager?.reset()
+  processWide().reset()
 }
 
 /**
@@ -86,4 +81,4 @@ export const resetManager = (): void => {
  * @category lifecycle
  * @since 0.1.0
  */
-export const drainAll = (): void => shutdown.drainAllSync()
+export const drainAll = (): void => runtime.drainAllSync(false)

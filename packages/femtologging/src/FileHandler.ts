@@ -1,27 +1,31 @@
 /**
- * The file handler appends formatted records to a file (created with its missing parent folders)
- * from its own bounded queue and worker fiber, flushing to the OS every `flushInterval` records
- * (a record count, not time), on `flush()` and on `close()`; `flushAfterMs` adds a time bound.
+ * The file handler appends formatted records to a file (created with its missing parent folders).
+ * Records are written as soon as the handler's worker takes them (one `write(2)` per batch), or,
+ * with `flushInterval: N`, once N records are buffered and never later than `flushAfterMs`
+ * (default 1000 ms) after they were accepted, so `tail -f` follows the log.
  *
- * Its sink is synchronous, so every overflow policy holds: drop counts, block holds the producer
- * (a synchronous caller drains the queue itself), `timeout:N` gives up after N ms. Records still
- * queued or buffered at exit, `process.exit()` or SIGTERM/SIGINT are written before the process
- * ends.
+ * The default policy is block: a caller that finds the queue full writes the oldest batch itself,
+ * so a synchronous loop of any length writes every line. The sink runs inline (on the main
+ * thread) by default, or on a worker thread with `executor: "worker"`. Records still queued or
+ * buffered at exit, `process.exit()`, an uncaught exception or SIGTERM/SIGINT are written before
+ * the process ends.
  *
  * @since 0.1.0
  */
-import type * as Effect from "effect/Effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
+import { type CommonOptions, commonMakeOptions, FemtoHandler, sinkModule } from "./FemtoHandler.ts"
 import * as Formatter from "./Formatter.ts"
-import { Handler, HandlerIOError, makeIn } from "./Handler.ts"
+import * as Handler from "./Handler.ts"
+import { HandlerIOError } from "./Handler.ts"
 import { HandlerConfigError, positiveInt } from "./HandlerConfigError.ts"
-
-export { HandlerIOError } from "./Handler.ts"
-import { FileWriter, type Rotation } from "./internal/fileWriter.ts"
+import { type FileSink, type FileSinkOptions, makeFileSink } from "./internal/fileSink.ts"
 import { facadeSpawner, type Spawner } from "./internal/runtime.ts"
 import { labelledReporter } from "./internal/warner.ts"
 import * as OverflowPolicy from "./OverflowPolicy.ts"
-import type { Sink } from "./Sink.ts"
+
+export { HandlerIOError } from "./Handler.ts"
 
 /**
  * Options of a file handler.
@@ -29,107 +33,54 @@ import type { Sink } from "./Sink.ts"
  * @category models
  * @since 0.1.0
  */
-export interface FileHandlerOptions {
-  /** Queue capacity, default 1024. */
-  readonly capacity?: number | undefined
-  /** Write to the OS every N records, default 1 (one write per batch, not per record). */
-  readonly flushInterval?: number | undefined
-  /** Also write buffered records at most this many ms after they were queued. */
-  readonly flushAfterMs?: number | undefined
-  /** `"drop"` (default), `"block"`, `"timeout:N"` or an `OverflowPolicy`. */
-  readonly policy?: OverflowPolicy.OverflowPolicy | string | undefined
-  readonly formatter?: Formatter.Formatter | Formatter.FormatterId | undefined
-  /** How long `flush()` and `close()` wait, default 1000 ms. */
-  readonly flushTimeoutMs?: number | undefined
+export interface FileHandlerOptions extends CommonOptions {
   /** Only UTF-8 is written; any other value is refused. */
   readonly encoding?: "utf-8" | "utf8" | undefined
-}
-
-/** The options every file handler validates the same way. @internal */
-export interface ResolvedFileOptions {
-  readonly capacity: number
-  readonly flushInterval: number
-  readonly flushAfterMs: number | undefined
-  readonly policy: OverflowPolicy.OverflowPolicy
-  readonly formatter: Formatter.Formatter
-  readonly flushTimeoutMs: number | undefined
+  /** Reopen the file when it was moved or deleted (CPython's WatchedFileHandler), default false. */
+  readonly watch?: boolean | undefined
 }
 
 /**
- * Validates file handler options, naming the field of the first bad one.
+ * Creates the pipeline handler of a file handler kind: validates the options, opens the file
+ * (inline) or checks that it can be opened (worker), and returns the handler with its inline sink.
  *
  * @internal
  */
-export const resolveFileOptions = (options: FileHandlerOptions): ResolvedFileOptions => {
-  if (options.encoding !== undefined && options.encoding.toLowerCase() !== "utf-8" && options.encoding.toLowerCase() !== "utf8") {
-    throw new HandlerConfigError({ field: "encoding", detail: `unsupported encoding: ${String(options.encoding)} (only utf-8)` })
-  }
-  return {
-    capacity: positiveInt("capacity", options.capacity ?? 1024),
-    flushInterval: positiveInt("flush_interval", options.flushInterval ?? 1),
-    flushAfterMs: options.flushAfterMs === undefined ? undefined : positiveInt("flush_after_ms", options.flushAfterMs),
-    policy: OverflowPolicy.parse(options.policy ?? "drop"),
-    formatter: Formatter.resolve(options.formatter ?? "default"),
-    flushTimeoutMs: options.flushTimeoutMs === undefined ? undefined : positiveInt("flush_timeout_ms", options.flushTimeoutMs)
-  }
-}
-
-/**
- * Opens the writer for a file handler, turning an OS error into {@link HandlerIOError}.
- *
- * @internal
- */
-export const openWriter = (
+export const makeFileHandler = (
+  kind: string,
   path: string,
-  options: ResolvedFileOptions,
-  label: string,
-  rotation?: Rotation
-): FileWriter => {
+  options: FileHandlerOptions,
+  sinkOptions: Omit<FileSinkOptions, "path" | "label">,
+  spawn: Spawner
+): { readonly handler: Handler.Handler; readonly sink: FileSink | undefined } => {
   if (typeof path !== "string" || path === "") throw new HandlerConfigError({ field: "path", detail: "path must not be empty" })
-  try {
-    return new FileWriter({
-      path,
-      formatter: Formatter.guard(options.formatter, label),
-      flushInterval: options.flushInterval,
-      flushAfterMs: options.flushAfterMs,
-      rotation,
-      report: labelledReporter(label)
-    })
-  } catch (error) {
-    throw new HandlerIOError({ path, reason: (error as Error).message ?? String(error) })
+  const encoding = options.encoding
+  if (encoding !== undefined && encoding.toLowerCase() !== "utf-8" && encoding.toLowerCase() !== "utf8") {
+    throw new HandlerConfigError({ field: "encoding", detail: `unsupported encoding: ${String(encoding)} (only utf-8)` })
   }
+  if (options.flushInterval !== undefined) positiveInt("flush_interval", options.flushInterval)
+  if (options.flushAfterMs !== undefined) positiveInt("flush_after_ms", options.flushAfterMs)
+  const label = `${kind}(${path})`
+  const full: FileSinkOptions = { ...sinkOptions, path, label, ...(options.watch === true ? { watch: true } : {}) }
+  const clock = spawn(Clock.clockWith(Effect.succeed))
+  const open = (): FileSink => {
+    try {
+      return makeFileSink(full, { now: () => clock.currentTimeMillisUnsafe(), report: labelledReporter(label) })
+    } catch (error) {
+      throw new HandlerIOError({ path, reason: (error as Error)?.message ?? String(error) })
+    }
+  }
+  let sink: FileSink | undefined
+  const makeOptions = commonMakeOptions(
+    label,
+    options,
+    () => ({ _tag: "Sink", sink: () => (sink = open()) }),
+    { module: sinkModule("fileSink"), options: full }
+  )
+  // A worker opens the file itself, later: check now that it can be, so a bad path fails here.
+  if (options.executor === "worker") void open().close?.()
+  return { handler: Handler.makeUnsafe(makeOptions, spawn), sink }
 }
-
-/**
- * The sink over a file writer. @internal
- */
-export const writerSink = (writer: FileWriter, settle?: () => Promise<void>): Sink => ({
-  sync: true,
-  write: (batch) => writer.write(batch),
-  flush: () => writer.flush(),
-  close: () => writer.close(),
-  onLost: (lost) => {
-    writer.onLost = lost
-  },
-  settle
-})
-
-/**
- * The handler options for a file handler class. @internal
- */
-export const fileHandlerOptions = (
-  label: string,
-  writer: FileWriter,
-  options: ResolvedFileOptions,
-  settle?: () => Promise<void>
-) => ({
-  label,
-  sink: writerSink(writer, settle),
-  capacity: options.capacity,
-  policy: options.policy,
-  formatter: options.formatter,
-  flushTimeoutMs: options.flushTimeoutMs
-})
 
 /**
  * A handler appending to a file.
@@ -138,7 +89,7 @@ export const fileHandlerOptions = (
  *
  * ```ts
  * import { FemtoFileHandler, getLogger } from "femtologging"
- * const handler = new FemtoFileHandler("/tmp/app.log", { policy: "block", flushInterval: 100 })
+ * const handler = new FemtoFileHandler("/tmp/app.log", { flushInterval: 100 })
  * getLogger("app").addHandler(handler)
  * getLogger("app").info("saved") // => "app [INFO] saved"
  * await handler.close()
@@ -147,40 +98,46 @@ export const fileHandlerOptions = (
  * @category constructors
  * @since 0.1.0
  */
-export class FemtoFileHandler extends Handler {
+export class FemtoFileHandler extends FemtoHandler {
   /** The file written to. */
   readonly path: string
-  /** @internal */
-  readonly writer: FileWriter
+  private readonly sink: FileSink | undefined
 
   /** Opens (appends to) `path`. Throws `HandlerConfigError` or `HandlerIOError`. */
   constructor(path: string, options: FileHandlerOptions = {}, spawn: Spawner = facadeSpawner()) {
-    const resolved = resolveFileOptions(options)
-    const label = `FemtoFileHandler(${path})`
-    const writer = openWriter(path, resolved, label)
-    super(fileHandlerOptions(label, writer, resolved), spawn)
+    const made = makeFileHandler("FemtoFileHandler", path, options, {}, spawn)
+    super(made.handler)
     this.path = path
-    this.writer = writer
+    this.sink = made.sink
   }
 
   /**
    * Writes out what is queued and opens the path again: call it after an external tool (such as
    * logrotate) moved the file, e.g. from a SIGHUP listener. Throws `HandlerIOError` when the path
-   * cannot be opened; the handler then keeps writing to the file it had.
+   * cannot be opened (the handler then keeps writing to the file it had), and
+   * `HandlerConfigError` on a worker executor (use `watch: true` there).
    */
   reopen(): void {
-    this.lane.drainQueued()
-    try {
-      this.writer.reopen()
-    } catch (error) {
-      throw new HandlerIOError({ path: this.path, reason: (error as Error).message ?? String(error) })
-    }
+    reopenSink(this.handler, this.path, this.sink)
+  }
+}
+
+/** @internal */
+export const reopenSink = (handler: Handler.Handler, path: string, sink: FileSink | undefined): void => {
+  if (sink === undefined) {
+    throw new HandlerConfigError({ field: "executor", detail: "reopen() needs the inline executor; use watch: true" })
+  }
+  handler.drainSync(performance.now() + handler.flushTimeoutMs)
+  try {
+    sink.reopen()
+  } catch (error) {
+    throw new HandlerIOError({ path, reason: (error as Error)?.message ?? String(error) })
   }
 }
 
 /**
  * Creates a file handler in the current scope (Effect face); closing the scope writes out what
- * was queued and closes the file.
+ * was accepted and closes the file.
  *
  * @category constructors
  * @since 0.1.0
@@ -189,7 +146,7 @@ export const make = (
   path: string,
   options: FileHandlerOptions = {}
 ): Effect.Effect<FemtoFileHandler, HandlerConfigError | HandlerIOError, Scope.Scope> =>
-  makeIn((spawn) => new FemtoFileHandler(path, options, spawn))
+  Handler.makeIn((spawn) => new FemtoFileHandler(path, options, spawn))
 
 /**
  * The `asDict()` keys every file builder shares.
@@ -197,7 +154,7 @@ export const make = (
  * @internal
  */
 export const fileDict = (path: string, o: FileHandlerOptions): Record<string, unknown> => {
-  const policy = OverflowPolicy.parse(o.policy ?? "drop")
+  const policy = OverflowPolicy.parse(o.policy ?? "block")
   return {
     path,
     ...(o.capacity === undefined ? {} : { capacity: o.capacity }),
@@ -205,7 +162,8 @@ export const fileDict = (path: string, o: FileHandlerOptions): Record<string, un
     ...(o.flushAfterMs === undefined ? {} : { flush_after_ms: o.flushAfterMs }),
     ...(o.formatter === undefined ? {} : { formatter: typeof o.formatter === "string" ? o.formatter : { kind: "instance" } }),
     overflow_policy: policy._tag.toLowerCase(),
-    ...(policy._tag === "Timeout" ? { timeout_ms: policy.ms } : {})
+    ...(policy._tag === "Timeout" ? { timeout_ms: policy.ms } : {}),
+    ...(o.executor === undefined ? {} : { executor: o.executor })
   }
 }
 
@@ -216,7 +174,13 @@ export const fileDict = (path: string, o: FileHandlerOptions): Record<string, un
  * @since 0.1.0
  */
 export abstract class FileBuilderBase<Self, Options extends FileHandlerOptions> {
-  constructor(readonly path: string, readonly options: Options) {}
+  readonly path: string
+  readonly options: Options
+
+  constructor(path: string, options: Options) {
+    this.path = path
+    this.options = options
+  }
 
   /** @internal */
   protected abstract with(options: Options): Self
@@ -231,7 +195,7 @@ export abstract class FileBuilderBase<Self, Options extends FileHandlerOptions> 
     return this.with({ ...this.options, flushInterval: positiveInt("flush_after_records", records) })
   }
 
-  /** Also write buffered records at most `ms` after they were queued; must be greater than zero. */
+  /** Write buffered records at most `ms` after they were accepted; must be greater than zero. */
   withFlushAfterMs(ms: number): Self {
     return this.with({ ...this.options, flushAfterMs: positiveInt("flush_after_ms", ms) })
   }
@@ -245,6 +209,11 @@ export abstract class FileBuilderBase<Self, Options extends FileHandlerOptions> 
   withFormatter(formatter: Formatter.Formatter | Formatter.FormatterId): Self {
     Formatter.resolve(formatter)
     return this.with({ ...this.options, formatter })
+  }
+
+  /** Runs the sink on a worker thread (a dedicated one, or the named pool's). */
+  onWorkerThread(pool?: string): Self {
+    return this.with({ ...this.options, executor: "worker", pool })
   }
 }
 

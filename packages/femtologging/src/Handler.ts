@@ -1,23 +1,40 @@
 /**
- * A handler takes records from loggers and writes them to a sink through its own bounded queue
- * and worker fiber, so the sink's IO never runs on the caller's path (unless the caller chose to
- * be held back by the block policy).
+ * A handler takes records from loggers through its own bounded queue and delivers them to its
+ * output: a sink (formatted and encoded here, on the main thread, then written inline or on a
+ * worker thread) or a function (a user handler object). It owns the queue, the overflow policy,
+ * the formatter and the encoding; the sink knows nothing of it.
  *
- * Every handler offers the same operations on both faces: `handleRecord` / `flush()` /
- * `close()` returning plain values and promises for code without Effect, and {@link handle},
- * {@link flush} and {@link close} as Effects. Both call the same lane and sink code.
+ * **The boundary**
+ *
+ * A handler's policy applies at its own queue, and only there. `drop` never holds the caller:
+ * a full queue drops the record and counts it. `block` holds the caller while the queue is full:
+ * a fiber suspends until the handler's worker makes room; a synchronous caller makes room itself
+ * ("caller runs": it delivers the oldest batch, waiting with `Atomics.wait` when a worker's
+ * hand-off is full). `timeout:N` holds the caller at most N ms plus one batch. Flush, close and
+ * exit are not overflow: they deliver everything already queued, whatever the policy.
+ *
+ * **Accounting**
+ *
+ * Every record offered is accepted or refused (counted in `getDropped()`); every accepted record
+ * ends up written, or lost (a failed write, counted in `getDropped()` too). When `close()`
+ * returns, written + dropped = offered.
  *
  * @since 0.1.0
  */
+import type * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import * as Latch from "effect/Latch"
+import * as Queue from "effect/Queue"
 import * as Schema from "effect/Schema"
-import type * as Scope from "effect/Scope"
-import { type Formatter } from "./Formatter.ts"
+import * as Scope from "effect/Scope"
+import * as Formatter from "./Formatter.ts"
 import { HandlerConfigError, positiveInt } from "./HandlerConfigError.ts"
-import * as internalLane from "./internal/lane.ts"
-import { type Lane, type OfferResult } from "./internal/lane.ts"
-import { currentSpawner, facadeSpawner, type Spawner } from "./internal/runtime.ts"
-import { Warner, writeStderr } from "./internal/warner.ts"
+import * as InlineExecutor from "./internal/inlineExecutor.ts"
+import * as Output from "./internal/output.ts"
+import { currentSpawner, facadeSpawner, register, registry, type Spawner, unregister } from "./internal/runtime.ts"
+import { labelledReporter, Warner } from "./internal/warner.ts"
+import * as WorkerExecutor from "./internal/workerExecutor.ts"
 import type { Level } from "./Level.ts"
 import * as LogRecord from "./LogRecord.ts"
 import * as OverflowPolicy from "./OverflowPolicy.ts"
@@ -62,15 +79,16 @@ export class OfferTimeoutError extends Schema.TaggedError<OfferTimeoutError>()("
 }
 
 /**
- * A synchronous caller met a full queue whose sink is asynchronous and busy: nothing on its
- * thread can make room, so block and timeout cannot hold it. Use the Effect API for such sinks.
+ * A synchronous caller met a full queue that nothing on its thread can empty: an inline sink
+ * with an asynchronous write in flight, or a worker that is down. Use `executor: "worker"` for
+ * asynchronous sinks that synchronous callers must wait for.
  *
  * @category errors
  * @since 0.1.0
  */
 export class WouldBlockError extends Schema.TaggedError<WouldBlockError>()("WouldBlockError", {}) {
   override get message(): string {
-    return "queue full and the sink is asynchronous: a synchronous caller cannot wait for it"
+    return "queue full and nothing on this thread can make room (asynchronous sink busy, or worker down)"
   }
 }
 
@@ -112,54 +130,33 @@ export class HandlerError extends Schema.TaggedError<HandlerError>()("HandlerErr
   }
 }
 
-const holdSync = OverflowPolicy.block()
-
-const reasonFor = (result: Exclude<OfferResult, "ok">, policy: OverflowPolicy.OverflowPolicy): HandlerErrorReason => {
-  switch (result) {
-    case "full":
-      return new QueueFullError()
-    case "closed":
-      return new HandlerClosedError()
-    case "timeout":
-      return new OfferTimeoutError({ ms: policy._tag === "Timeout" ? policy.ms : 0 })
-    case "would-block":
-      return new WouldBlockError()
+/**
+ * Where a handler's records go.
+ *
+ * - `Sink`: a sink on the main thread (the inline executor); given as a function, it is opened
+ *   once every option was validated.
+ * - `Worker`: a sink module loaded on a worker thread (the worker executor); `module` is a URL
+ *   or specifier whose default export is a `SinkFactory`, `options` cross as structured clone.
+ * - `Records`: a function called with each record on the main thread (user handler objects).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type Target =
+  | { readonly _tag: "Sink"; readonly sink: Sink | (() => Sink) }
+  | {
+    readonly _tag: "Worker"
+    readonly module: string
+    readonly options?: unknown
+    /** Bytes the hand-off holds, default 4 MiB. */
+    readonly bufferBytes?: number | undefined
+    /** Handlers naming the same pool share its threads. */
+    readonly pool?: string | undefined
   }
-}
+  | { readonly _tag: "Records"; readonly handle: (record: LogRecord.LogRecord) => unknown }
 
 /**
- * Something whose records reach handlers through queues of its own (a manager's loggers).
- * `flush()` and `close()` drain these first, so `logger.info(x); await handler.close()` writes x.
- *
- * @category models
- * @since 0.1.0
- */
-export interface Feeder {
-  /** The queues in front of the handler. @internal */
-  readonly feederLanes: () => Iterable<Lane<any>>
-}
-
-/**
- * Where a logger delivers a record: a {@link Handler}, or a user object adapted by
- * {@link fromObject}. Returns an Effect only when it must wait and `canSuspend` allows it.
- *
- * @category models
- * @since 0.1.0
- */
-export interface Target {
-  readonly deliver: (record: LogRecord.LogRecord, canSuspend: boolean) => Effect.Effect<void> | undefined
-  /** The policy the logger's own queue must honour for this target. */
-  readonly policy: OverflowPolicy.OverflowPolicy
-  /** The object the user attached (for `removeHandler`). */
-  readonly original: unknown
-  /** Counts, once each, the records loggers were waiting to hand over when the process exited. */
-  readonly abandoned?: (() => void) | undefined
-  /** Called when a logger starts feeding this target. */
-  readonly attach: (feeder: Feeder) => void
-}
-
-/**
- * Options shared by every queued handler.
+ * Options of a handler.
  *
  * @category models
  * @since 0.1.0
@@ -167,308 +164,494 @@ export interface Target {
 export interface MakeOptions {
   /** Shown in warnings and errors, e.g. `FemtoFileHandler(/var/log/app.log)`. */
   readonly label: string
-  readonly sink: Sink
-  /** Queue capacity, default 1024. */
+  readonly target: Target
+  /** Queue capacity in records, default 1024. */
   readonly capacity?: number | undefined
-  /** Overflow policy, default drop. */
-  readonly policy?: OverflowPolicy.OverflowPolicy | undefined
+  /** Overflow policy, default block. */
+  readonly policy?: OverflowPolicy.OverflowPolicy | string | undefined
   /** How long `flush()` and `close()` wait, default 1000 ms. */
   readonly flushTimeoutMs?: number | undefined
-  /** The formatter, for handlers that render text; kept for introspection. */
-  readonly formatter?: Formatter | undefined
+  /** Renders a record as text (without the newline), default the seed's line. */
+  readonly formatter?: Formatter.Formatter | Formatter.FormatterId | undefined
+  /** Write to the sink once this many records are buffered, default 1 (every batch). */
+  readonly flushInterval?: number | undefined
+  /** Buffered records are written at most this many ms later, default 1000. */
+  readonly flushAfterMs?: number | undefined
 }
 
+type State =
+  | { readonly _tag: "Open" }
+  | { readonly _tag: "Closing"; readonly done: Promise<void> }
+  | { readonly _tag: "Closed" }
+
+const open: State = { _tag: "Open" }
+const closedState: State = { _tag: "Closed" }
+
+const TypeId = "~femtologging/Handler"
+
 /**
- * A queued handler. Build one with {@link make} (Effect) or a handler class such as
- * `FemtoStreamHandler` (facade).
+ * A handler. Build one with {@link make} (Effect) or {@link makeUnsafe}; the facade's classes
+ * (`FemtoFileHandler`, ...) each hold one.
  *
  * @category models
  * @since 0.1.0
  */
-export class Handler implements Target {
+export class Handler {
+  readonly [TypeId] = TypeId
   readonly label: string
   readonly policy: OverflowPolicy.OverflowPolicy
+  readonly capacity: number
   readonly flushTimeoutMs: number
-  readonly formatter: Formatter | undefined
-  private readonly feeders = new Set<Feeder>()
-  private writeErrors = 0
-  private lastWriteError: unknown
-  private readonly writeWarner: Warner
-  private sinkClosed = false
-  /** Deliveries a logger is waiting to make (block or timeout from a fiber). */
-  private readonly waits = new Set<{ abandoned: boolean }>()
-  private closing: Promise<void> | undefined
+  readonly formatter: Formatter.Formatter
+  /** `"inline"`, `"worker"` or `"records"` (a function on the main thread). */
+  readonly executor: "inline" | "worker" | "records"
+  private state: State = open
+  private accepted = 0
+  private refused = 0
+  private taken = 0
+  private abandoned = 0
+  /** Records offered re-entrantly (from inside this handler's own delivery) to a full queue. */
+  private spill: Array<LogRecord.LogRecord> = []
+  /** A delivery is under way (on the stack, or an asynchronous write in flight). */
+  private busy: Promise<void> | true | undefined
+  private timerArmed = false
+  private readonly closedLatch = Latch.makeUnsafe(false)
+  private readonly warner: Warner
 
-  readonly lane: Lane<LogRecord.LogRecord>
-  readonly sink: Sink
-
-  /**
-   * Validates the options, then creates the queue and its worker in the spawner's scope (the
-   * facade's process-wide scope by default). Throws `HandlerConfigError` for a bad option.
-   */
-  constructor(options: MakeOptions, spawn: Spawner = facadeSpawner()) {
-    const capacity = positiveInt("capacity", options.capacity ?? 1024)
-    if (options.flushTimeoutMs !== undefined) positiveInt("flush_timeout_ms", options.flushTimeoutMs)
+  /** @internal */
+  constructor(
+    options: MakeOptions,
+    private readonly queue: Queue.Queue<LogRecord.LogRecord, Cause.Done>,
+    private readonly output: Output.Output,
+    executor: "inline" | "worker" | "records",
+    clock: Clock.Clock,
+    private readonly arm: (ms: number) => void,
+    readonly flushAfterMs: number
+  ) {
     this.label = options.label
-    this.sink = options.sink
-    this.policy = options.policy ?? OverflowPolicy.drop()
+    this.policy = OverflowPolicy.parse(options.policy ?? "block")
+    this.capacity = options.capacity ?? 1024
     this.flushTimeoutMs = options.flushTimeoutMs ?? 1000
-    this.formatter = options.formatter
-    this.writeWarner = new Warner(options.label, 5_000, Date.now, undefined, (n) =>
-      `femtologging: ${options.label} ${
-        n === 0 ? "failed to flush or close its sink" : `failed to write ${n} record${n === 1 ? "" : "s"}`
-      }; last error: ${String(this.lastWriteError)}`)
-    options.sink.onLost?.((records, error) => this.recordLost(records, error))
-    this.lane = spawn(Effect.gen({ self: this }, function*() {
-      const lane = yield* internalLane.make<LogRecord.LogRecord>({
-        label: options.label,
-        capacity,
-        strategy: this.policy._tag === "Drop" ? "dropping" : "suspend",
-        syncCapable: options.sink.sync,
-        kind: "handler",
-        process: (batch) => this.process(batch),
-        onExit: () => {
-          if (this.sink.sync) this.sink.flush()
-        }
-      })
-      yield* Effect.addFinalizer(() => this.closeEffect())
-      return lane
-    }))
+    this.formatter = Formatter.resolve(options.formatter ?? "default")
+    this.executor = executor
+    this.warner = new Warner(options.label, 5_000, () => clock.currentTimeMillisUnsafe())
   }
 
-  get original(): unknown {
-    return this
-  }
-
-  /** Records this handler dropped (full queue, closed, timeout, or a failed write). */
+  /** Records this handler dropped: refused at its queue (full, closed, timed out) or lost by its sink. */
   getDropped(): number {
-    return this.lane.dropped
+    return this.refused + this.abandoned + this.output.lost()
   }
 
-  /** Sink write failures reported so far (each failed batch counts once). */
-  getErrors(): number {
-    return this.writeErrors
+  /** Records the sink wrote (or the function handled). */
+  getWritten(): number {
+    return this.output.written()
+  }
+
+  /** Records accepted and not yet written or dropped. */
+  getPending(): number {
+    return this.accepted - this.taken + this.output.pending() - this.abandoned
+  }
+
+  /** Records that may have been written twice (resent after a worker crashed mid-write). */
+  getDuplicates(): number {
+    return this.output.duplicates()
+  }
+
+  /** Records the queue accepted so far. */
+  getAccepted(): number {
+    return this.accepted
   }
 
   /** Whether `close()` has been called. */
   get closed(): boolean {
-    return this.lane.closed
+    return this.state._tag !== "Open"
   }
 
-  /** @internal */
-  abandoned(): void {
-    for (const wait of this.waits) {
-      if (wait.abandoned) continue
-      wait.abandoned = true
-      this.lane.countDrop()
+  private refuse(): false {
+    this.refused++
+    this.warner.drop()
+    return false
+  }
+
+  /**
+   * Offers a record from synchronous code, applying the policy; `true` when accepted. Never
+   * throws: a refused record is counted.
+   *
+   * @internal
+   */
+  offerUnsafe(record: LogRecord.LogRecord): boolean {
+    if (this.state._tag !== "Open") return this.refuse()
+    if (this.spill.length === 0 && Queue.offerUnsafe(this.queue, record)) return this.acceptedOne()
+    const policy = this.policy
+    if (policy._tag === "Drop") return this.refuse()
+    if (this.busy === true) {
+      // Logged from inside this handler's own delivery (a user handler logging): the delivery
+      // on the stack takes these next, in order.
+      if (this.spill.length >= this.capacity) return this.refuse()
+      this.spill.push(record)
+      return this.acceptedOne()
+    }
+    const deadline = policy._tag === "Timeout" ? performance.now() + policy.ms : Number.POSITIVE_INFINITY
+    for (;;) {
+      if (!this.makeRoomSync(deadline)) return this.refuse()
+      if (Queue.offerUnsafe(this.queue, record)) return this.acceptedOne()
+      if (performance.now() >= deadline) return this.refuse()
     }
   }
 
-  /** @internal */
-  attach(feeder: Feeder): void {
-    this.feeders.add(feeder)
+  private acceptedOne(): true {
+    this.accepted++
+    if (registry.exiting) this.drainSync(performance.now() + 1_000)
+    return true
   }
 
-  /** Drops counted by the logger queues in front of this handler, by logger. */
-  upstreamDrops(): Array<{ readonly label: string; readonly dropped: number }> {
-    const out: Array<{ label: string; dropped: number }> = []
-    for (const feeder of this.feeders) {
-      for (const lane of feeder.feederLanes()) {
-        if (lane.dropped > 0) out.push({ label: lane.options.label, dropped: lane.dropped })
-      }
-    }
-    return out
+  /** Delivers the oldest batch on the calling thread, waiting (at most until `deadline`) for the output. */
+  private makeRoomSync(deadline: number): boolean {
+    if (this.busy !== undefined) return false
+    if (!this.output.ready() && !this.output.waitSync(deadline)) return false
+    void this.deliverBatch()
+    return true
   }
 
-  /** @internal */
-  process(batch: Array<LogRecord.LogRecord>): Effect.Effect<void> | undefined {
-    if (this.sinkClosed) {
-      // close() gave up waiting (its timeout) and closed the sink: these can no longer be written.
-      this.recordLost(batch.length, new Error("the sink was closed before these records reached it"))
-      return undefined
-    }
-    let result: void | Effect.Effect<void, unknown>
+  /**
+   * Takes what the queue holds now (and no more: taking resumes suspended Effect offers, which
+   * may offer again at once) plus the spill, and hands it to the output. Returns a promise while
+   * an asynchronous write continues. Call only when the output is ready and nothing is busy.
+   */
+  private deliverBatch(): void | Promise<void> {
+    if (this.size() === 0) return
+    this.busy = true
+    let result: void | Promise<void> = undefined
     try {
-      result = this.sink.write(batch)
-    } catch (error) {
-      this.recordLost(batch.length, error)
-      return undefined
+      do {
+        const batch: Array<LogRecord.LogRecord> = []
+        const n = Queue.sizeUnsafe(this.queue)
+        while (batch.length < n) {
+          const exit = Queue.takeUnsafe(this.queue)
+          if (exit === undefined || exit._tag === "Failure") break
+          batch.push(exit.value)
+        }
+        if (this.spill.length > 0) for (const r of this.spill.splice(0, this.capacity)) batch.push(r)
+        if (batch.length === 0) break
+        this.taken += batch.length
+        result = this.output.deliver(batch)
+        // Records spilled during this delivery come next, before anyone else can deliver.
+      } while (result === undefined && this.spill.length > 0 && this.output.ready())
+    } finally {
+      this.busy = undefined
     }
-    if (result === undefined) return undefined
-    return Effect.catchCause(result, (cause) => Effect.sync(() => this.recordLost(batch.length, cause)))
+    if (result === undefined) return
+    const pending: Promise<void> = result.finally(() => {
+      if (this.busy === pending) this.busy = undefined
+    })
+    this.busy = pending
+    return pending
   }
 
-  /**
-   * Counts records the sink failed to write as dropped (so that lines written plus drops always
-   * equals records accepted) and reports the failure on stderr, rate-limited.
-   *
-   * @internal
-   */
-  recordLost(records: number, error: unknown): void {
-    this.writeErrors++
-    this.lastWriteError = error
-    this.lane.countLost(records)
-    this.writeWarner.add(records)
+  /** Called by the output when it holds buffered records: writes them within `flushAfterMs`. @internal */
+  onBuffered(): void {
+    if (this.timerArmed) return
+    this.timerArmed = true
+    this.arm(this.flushAfterMs)
   }
 
-  /**
-   * Delivers a record from a logger's queue. From the logger's fiber (`canSuspend`) the handler's
-   * policy applies as such. A synchronous drain (caller runs, flush, close, exit) is already doing
-   * the work, so it drains a full synchronous handler queue instead of dropping from it.
-   *
-   * @internal
-   */
-  deliver(record: LogRecord.LogRecord, canSuspend: boolean): Effect.Effect<void> | undefined {
-    const result = this.lane.offerSync(record, canSuspend ? this.policy : holdSync)
-    if (result === "ok") return undefined
-    if (result === "would-block" && canSuspend) {
-      const wait = { abandoned: false }
-      this.waits.add(wait)
-      return Effect.map(this.lane.offer(record, this.policy), (r) => {
-        this.waits.delete(wait)
-        // Abandoned at exit, this record was counted as dropped then: count it once.
-        if (wait.abandoned) {
-          if (r === "ok") this.lane.dropped-- // it made it into the queue after all
-        } else if (r !== "ok") this.lane.countDrop()
-      })
-    }
-    this.lane.countDrop()
-    return undefined
+  /** The `flushAfterMs` timer fired: writes out what the output buffers. @internal */
+  timerFired(): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      this.timerArmed = false
+      return this.state._tag === "Open" ? this.settle(() => this.output.emit()) : Effect.void
+    })
   }
 
-  /**
-   * Offers a record from synchronous code, throwing {@link HandlerError} when it is refused
-   * (`queue full`, `handler is closed`, `timed out after N ms`). The refusal is also counted.
-   */
-  handleRecord(record: LogRecord.LogRecord): void {
-    const result = this.lane.offerSync(record, this.policy)
-    if (result === "ok") return
-    this.lane.countDrop()
-    throw new HandlerError({ handler: this.label, reason: reasonFor(result, this.policy) })
+  /** Runs `step` once nothing is busy and the output is ready; awaits what it starts. */
+  private settle(step: () => void | Promise<void>): Effect.Effect<void> {
+    return Effect.suspend((): Effect.Effect<void> => {
+      const busy = this.busy
+      if (busy !== undefined && busy !== true) return Effect.andThen(Effect.promise(() => busy), this.settle(step))
+      if (!this.output.ready()) return Effect.andThen(Effect.promise(() => this.output.wait()), this.settle(step))
+      const result = step()
+      return result === undefined ? Effect.void : Effect.promise(() => result)
+    })
   }
 
-  /** The seed's form: builds a record from `(logger, level, message)` and offers it. */
-  handle(logger: string, level: Level, message: string): void {
-    this.handleRecord(LogRecord.make({ logger, level, message }))
+  /** Delivers until every record accepted before the call was handed to the output. */
+  private deliverUntil(target: number): Effect.Effect<void> {
+    return Effect.suspend((): Effect.Effect<void> => {
+      if (this.taken - this.abandoned >= target || this.size() === 0) return Effect.void
+      return Effect.andThen(this.settle(() => this.deliverBatch()), this.deliverUntil(target))
+    })
   }
 
-  /** @internal */
-  flushEffect(): Effect.Effect<boolean> {
-    return Effect.gen({ self: this }, function*() {
-      if (this.lane.closed) return false
-      const ok = yield* drainFeeders(this.feeders, this.flushTimeoutMs)
-      const target = this.lane.flushTarget()
-      if (this.lane.canDrainSync) this.lane.drain(false, target)
-      const done = yield* this.lane.awaitProcessed(target, this.flushTimeoutMs)
-      if (!ok || !done || this.lane.closed) return false
-      return yield* this.sinkStep(() => this.sink.flush())
+  private size(): number {
+    return Queue.sizeUnsafe(this.queue) + this.spill.length
+  }
+
+  /** The worker fiber: waits for records, delivers them batch by batch. @internal */
+  consume(): Effect.Effect<void> {
+    const self = this
+    return Effect.gen(function*() {
+      for (;;) {
+        if (self.size() === 0) {
+          const peeked = yield* Effect.exit(Queue.peek(self.queue))
+          if (peeked._tag === "Failure") return
+        }
+        yield* self.settle(() => self.deliverBatch())
+        yield* Effect.yieldNow
+      }
     })
   }
 
   /**
-   * Runs a sink step that may be synchronous or return an Effect; a throw or failure is reported
-   * and counted, and gives `failed`.
+   * Offers a record from a fiber: drop returns at once, block suspends until there is room,
+   * `timeout:N` suspends at most N ms (Effect's `Clock`). `true` when accepted.
+   *
+   * @internal
    */
-  private sinkStep(step: () => boolean | void | Effect.Effect<boolean> | Effect.Effect<void>): Effect.Effect<boolean> {
-    let result: boolean | void | Effect.Effect<boolean> | Effect.Effect<void>
-    try {
-      result = step()
-    } catch (error) {
-      this.recordLost(0, error)
-      return Effect.succeed(false)
-    }
-    if (!Effect.isEffect(result)) return Effect.succeed(result !== false)
-    return (result as Effect.Effect<boolean | void>).pipe(
-      Effect.timeoutOption(this.flushTimeoutMs),
-      Effect.map((o) => o._tag === "Some" && o.value !== false),
-      Effect.catchCause((cause) => Effect.sync(() => (this.recordLost(0, cause), false)))
-    )
+  offer(record: LogRecord.LogRecord): Effect.Effect<boolean> {
+    return Effect.suspend(() => {
+      if (this.state._tag !== "Open") return Effect.succeed(this.refuse())
+      if (this.spill.length === 0 && Queue.offerUnsafe(this.queue, record)) return Effect.succeed(this.acceptedOne())
+      const policy = this.policy
+      if (policy._tag === "Drop") return Effect.succeed(this.refuse())
+      const wait = Effect.raceFirst(Queue.offer(this.queue, record), Effect.as(this.closedLatch.await, false))
+      const bounded = policy._tag === "Timeout"
+        ? Effect.map(Effect.timeoutOption(wait, policy.ms), (o) => o._tag === "Some" && o.value)
+        : wait
+      return Effect.map(bounded, (ok) => (ok ? this.acceptedOne() : this.refuse()))
+    })
   }
 
-  /** Flushes and closes the sink once; synchronous sinks finish before this returns. */
-  private finishSink(): Effect.Effect<void> {
-    if (this.sinkClosed) return Effect.void
-    this.sinkClosed = true
-    return Effect.andThen(
-      this.sinkStep(() => this.sink.flush()),
-      Effect.andThen(this.sinkStep(() => this.sink.close()), Effect.sync(() => this.writeWarner.flush()))
-    )
+  /** Flushes: `true` once everything accepted before the call is written and the sink flushed. @internal */
+  flushEffect(): Effect.Effect<boolean> {
+    return Effect.suspend(() => {
+      if (this.state._tag !== "Open") return Effect.succeed(false)
+      const target = this.accepted
+      return this.deliverUntil(target).pipe(
+        Effect.andThen(this.settle(() => {})),
+        Effect.andThen(Effect.promise(() => this.output.flush(this.flushTimeoutMs))),
+        Effect.timeoutOption(this.flushTimeoutMs),
+        Effect.map((o) => o._tag === "Some" && o.value && this.state._tag === "Open")
+      )
+    })
   }
 
   /**
-   * Closes the handler. With a synchronous sink everything (draining the loggers in front, the
-   * queue, the sink's buffer) happens before the first await, so `close()` not awaited and
-   * followed by `process.exit()` still writes everything.
+   * Closes: refuses new records, delivers what was accepted, then flushes and closes the sink.
+   * Idempotent; everything not written within the flush timeout is counted as dropped.
    *
    * @internal
    */
   closeEffect(): Effect.Effect<void> {
-    // Uninterruptible (every wait inside is bounded by the flush timeout): a close abandoned
-    // half-way would leave later close() calls waiting for it forever.
-    return Effect.uninterruptible(Effect.gen({ self: this }, function*() {
-      if (this.closing !== undefined) return yield* Effect.promise(() => this.closing!)
+    return Effect.uninterruptible(Effect.suspend((): Effect.Effect<void> => {
+      const state = this.state
+      if (state._tag === "Closed") return Effect.void
+      if (state._tag === "Closing") return Effect.promise(() => state.done)
       let done!: () => void
-      this.closing = new Promise((resolve) => (done = resolve))
-      yield* drainFeeders(this.feeders, this.flushTimeoutMs)
-      this.lane.closeUnsafe()
-      if (this.lane.size === 0 && this.lane.canDrainSync) yield* this.finishSink()
-      yield* this.lane.close(this.flushTimeoutMs)
-      yield* this.finishSink()
-      const settle = this.sink.settle
-      if (settle !== undefined) yield* Effect.timeoutOption(Effect.promise(settle), this.flushTimeoutMs * 10)
-      done()
+      this.state = { _tag: "Closing", done: new Promise((resolve) => (done = resolve)) }
+      Queue.endUnsafe(this.queue)
+      this.closedLatch.openUnsafe()
+      return this.deliverUntil(this.accepted).pipe(
+        Effect.timeoutOption(this.flushTimeoutMs),
+        Effect.andThen(Effect.promise(() => this.output.close(this.flushTimeoutMs))),
+        Effect.ensuring(Effect.sync(() => {
+          this.abandonQueued()
+          this.state = closedState
+          this.warner.flush()
+          unregister(this)
+          done()
+        }))
+      )
     }))
   }
 
-  /**
-   * Resolves `true` once every record queued before the call (including those still in the
-   * queues of loggers in front of this handler) has reached the sink and the sink was flushed;
-   * `false` on timeout or when closed.
-   */
-  flush(): Promise<boolean> {
-    return Effect.runPromise(this.flushEffect())
+  /** Counts what is still queued as dropped and forgets it (close timed out, or the exit). */
+  private abandonQueued(): void {
+    const n = this.size()
+    if (n === 0) return
+    this.spill = []
+    while (Queue.sizeUnsafe(this.queue) > 0) {
+      const exit = Queue.takeUnsafe(this.queue)
+      if (exit === undefined || exit._tag === "Failure") break
+    }
+    this.taken += n
+    this.abandoned += n
+    this.warner.add(n)
   }
 
-  /** Writes out everything queued, then closes the sink. Idempotent. */
-  close(): Promise<void> {
-    return Effect.runPromise(this.closeEffect())
+  /**
+   * Delivers everything queued, synchronously (for `drainAll()` and signals), waiting for a
+   * worker's hand-off until `deadline`; writes out what the output buffers.
+   *
+   * @internal
+   */
+  drainSync(deadline: number): void {
+    for (let guard = 0; guard < 1_000_000 && this.size() > 0; guard++) {
+      if (!this.makeRoomSync(deadline)) break
+    }
+    if (this.busy === undefined && (this.output.ready() || this.output.waitSync(deadline))) void this.output.emit()
+  }
+
+  /**
+   * At process exit: finishes a delivery the exit cut short, delivers everything queued, lets the
+   * output finish, and counts what could not be delivered as dropped.
+   *
+   * @internal
+   */
+  exitSync(deadline: number): void {
+    if (this.state._tag === "Closed") return
+    if (this.busy === true) {
+      this.busy = undefined
+      this.output.resumeAtExit()
+    }
+    this.drainSync(deadline)
+    this.abandonQueued()
+    this.output.exitSync(deadline)
+    this.warner.flush()
   }
 }
 
-const drainFeeders = (feeders: ReadonlySet<Feeder>, timeoutMs: number): Effect.Effect<boolean> =>
-  Effect.suspend(() => {
-    const waits: Array<Effect.Effect<boolean>> = []
-    for (const feeder of feeders) {
-      for (const lane of feeder.feederLanes()) {
-        if (lane.canDrainSync) lane.drainQueued()
-        else waits.push(lane.awaitProcessed(lane.flushTarget(), timeoutMs))
-      }
-    }
-    if (waits.length === 0) return Effect.succeed(true)
-    return Effect.map(Effect.all(waits), (oks) => oks.every((ok) => ok))
-  })
-
 /**
- * Whether a value is a queued {@link Handler}.
+ * Whether a value is a {@link Handler}.
  *
  * @category guards
  * @since 0.1.0
  */
-export const isHandler = (u: unknown): u is Handler => u instanceof Handler
+export const isHandler = (u: unknown): u is Handler =>
+  typeof u === "object" && u !== null && (u as Record<string, unknown>)[TypeId] === TypeId
 
 /**
- * Creates a queued handler over a sink in the current scope; closing the scope drains and closes
- * it. Fails with a `HandlerConfigError` when the options are invalid.
+ * Something that holds a handler: a {@link Handler} itself, or a facade handler object
+ * (`FemtoFileHandler`, `CaptureHandler`, ...) exposing it as `handler`.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type HandlerLike = Handler | { readonly handler: Handler }
+
+/**
+ * The handler behind a {@link HandlerLike}, if any.
+ *
+ * @category getters
+ * @since 0.1.0
+ */
+export const of = (u: unknown): Handler | undefined => {
+  if (isHandler(u)) return u
+  if (typeof u === "object" && u !== null && "handler" in u && isHandler((u as { handler: unknown }).handler)) {
+    return (u as { handler: Handler }).handler
+  }
+  return undefined
+}
+
+const toHandler = (like: HandlerLike): Handler => of(like)!
+
+const reportFailure = (label: string): (what: string, error: unknown) => void => {
+  const report = labelledReporter(label)
+  return (what, error) => report(`${what} failed: ${describeError(error)}`)
+}
+
+/** An error's stack (or message) for a report; never throws. @internal */
+export const describeError = (error: unknown): string => {
+  try {
+    return error instanceof Error ? error.stack ?? `${error.name}: ${error.message}` : String(error)
+  } catch {
+    return Object.prototype.toString.call(error)
+  }
+}
+
+/**
+ * Creates a handler in the current scope: its queue, its worker fiber and its executor.
+ * Closing the scope delivers what was accepted and closes the sink. Fails with
+ * `HandlerConfigError` for a bad option.
  *
  * @category constructors
  * @since 0.1.0
  */
-export const make = (options: MakeOptions): Effect.Effect<Handler, HandlerConfigError, Scope.Scope> =>
-  makeIn<Handler, HandlerConfigError>((spawn) => new Handler(options, spawn))
+export const make = (options: MakeOptions): Effect.Effect<Handler, HandlerConfigError | HandlerIOError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const capacity = yield* check(() => positiveInt("capacity", options.capacity ?? 1024))
+    const policy = yield* check(() => OverflowPolicy.parse(options.policy ?? "block"))
+    const flushInterval = yield* check(() => positiveInt("flushInterval", options.flushInterval ?? 1))
+    const flushAfterMs = yield* check(() => positiveInt("flushAfterMs", options.flushAfterMs ?? 1000))
+    yield* check(() => positiveInt("flushTimeoutMs", options.flushTimeoutMs ?? 1000))
+    const formatter = yield* check(() => Formatter.resolve(options.formatter ?? "default"))
+    const guarded = Formatter.guard(formatter, options.label)
+    const clock = yield* Clock.Clock
+    const scope = yield* Scope.Scope
+    const queue = yield* Queue.make<LogRecord.LogRecord, Cause.Done>({
+      capacity,
+      strategy: policy._tag === "Drop" ? "dropping" : "suspend"
+    })
+    let handler!: Handler
+    const target = options.target
+    let output: Output.Output
+    if (target._tag === "Records") {
+      const report = labelledReporter(options.label)
+      output = Output.records(target.handle, (error) => report(`threw while handling a record: ${describeError(error)}`))
+    } else {
+      const executor = target._tag === "Sink"
+        ? InlineExecutor.make(
+          yield* check(() => typeof target.sink === "function" ? target.sink() : target.sink),
+          reportFailure(options.label)
+        )
+        : yield* WorkerExecutor.make({
+          label: options.label,
+          module: target.module,
+          options: target.options,
+          bufferBytes: target.bufferBytes,
+          pool: target.pool
+        })
+      output = Output.bytes(executor, guarded, flushInterval, () => handler.onBuffered())
+    }
+    const context = yield* Effect.context<never>()
+    // Under the live clock a plain unref'd timer (an idle process is not kept alive to flush);
+    // under another clock (TestClock) a fiber sleeping on it.
+    const arm = clock === liveClock()
+      ? (ms: number) => {
+        setTimeout(() => Effect.runFork(handler.timerFired()), ms).unref()
+      }
+      : (ms: number) => {
+        Effect.runForkWith(context)(Effect.andThen(Effect.sleep(ms), handler.timerFired()))
+      }
+    handler = new Handler(
+      { ...options, capacity, policy, formatter },
+      queue,
+      output,
+      target._tag === "Sink" ? "inline" : target._tag === "Worker" ? "worker" : "records",
+      clock,
+      arm,
+      flushAfterMs
+    )
+    yield* Effect.forkIn(handler.consume(), scope)
+    register(handler)
+    yield* Effect.addFinalizer(() => handler.closeEffect())
+    return handler
+  })
+
+let live: Clock.Clock | undefined
+const liveClock = (): Clock.Clock => (live ??= Effect.runSync(Clock.clockWith((clock) => Effect.succeed(clock))))
+
+const check = <A>(f: () => A): Effect.Effect<A, HandlerConfigError | HandlerIOError> =>
+  Effect.try({
+    try: f,
+    catch: (error) => {
+      if (error instanceof HandlerConfigError || error instanceof HandlerIOError) return error
+      throw error
+    }
+  })
 
 /**
- * Runs a handler's constructor in the current scope (the Effect face of every handler class),
- * failing with its `HandlerConfigError` or `HandlerIOError` instead of throwing.
+ * Creates a handler synchronously, in the facade's process-wide scope (or `spawn`'s). Throws
+ * `HandlerConfigError` for a bad option.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const makeUnsafe = (options: MakeOptions, spawn: Spawner = facadeSpawner()): Handler =>
+  spawn(Effect.orDie(make(options)))
+
+/**
+ * Runs a synchronous handler constructor (the facade's classes) in the current scope, failing
+ * with its `HandlerConfigError` or `HandlerIOError` instead of throwing.
  *
  * @category constructors
  * @since 0.1.0
@@ -485,36 +668,58 @@ export const makeIn = <H, E extends HandlerConfigError | HandlerIOError = Handle
       }
     }))
 
+const reasonFor = (handler: Handler): HandlerErrorReason => {
+  if (handler.closed) return new HandlerClosedError()
+  const policy = handler.policy
+  if (policy._tag === "Drop") return new QueueFullError()
+  if (policy._tag === "Timeout") return new OfferTimeoutError({ ms: policy.ms })
+  return new WouldBlockError()
+}
+
 /**
- * Offers a record: under drop a full queue fails at once, under block the fiber waits for room,
- * under `timeout:N` it waits at most N ms. Every refusal is counted and fails with
+ * Offers a record from synchronous code, throwing {@link HandlerError} when it is refused
+ * (`queue full`, `handler is closed`, `timed out after N ms`); the refusal is also counted.
+ *
+ * @category combinators
+ * @since 0.1.0
+ */
+export const handleUnsafe = (handler: HandlerLike, record: LogRecord.LogRecord): void => {
+  const h = toHandler(handler)
+  if (!h.offerUnsafe(record)) throw new HandlerError({ handler: h.label, reason: reasonFor(h) })
+}
+
+/**
+ * Offers a record from a fiber: under drop a full queue fails at once, under block the fiber
+ * waits for room, under `timeout:N` at most N ms. Every refusal is counted and fails with
  * {@link HandlerError}.
  *
  * @category combinators
  * @since 0.1.0
  */
-export const handle = (handler: Handler, record: LogRecord.LogRecord): Effect.Effect<void, HandlerError> =>
-  Effect.flatMap(handler.lane.offer(record, handler.policy), (result) => {
-    if (result === "ok") return Effect.void
-    handler.lane.countDrop()
-    return Effect.fail(new HandlerError({ handler: handler.label, reason: reasonFor(result, handler.policy) }))
-  })
+export const handle = (handler: HandlerLike, record: LogRecord.LogRecord): Effect.Effect<void, HandlerError> => {
+  const h = toHandler(handler)
+  return Effect.flatMap(
+    h.offer(record),
+    (ok) => (ok ? Effect.void : Effect.fail(new HandlerError({ handler: h.label, reason: reasonFor(h) })))
+  )
+}
 
 /**
- * Flushes a handler: `true` once everything queued before it was written and flushed.
+ * Flushes a handler: `true` once everything accepted before it was written and the sink flushed;
+ * `false` on timeout, a failed write, or when closed.
  *
  * @category combinators
  * @since 0.1.0
  */
-export const flush = (handler: Handler): Effect.Effect<boolean> => handler.flushEffect()
+export const flush = (handler: HandlerLike): Effect.Effect<boolean> => toHandler(handler).flushEffect()
 
 /**
- * Closes a handler after writing out everything queued. Idempotent.
+ * Closes a handler after writing out everything accepted. Idempotent.
  *
  * @category combinators
  * @since 0.1.0
  */
-export const close = (handler: Handler): Effect.Effect<void> => handler.closeEffect()
+export const close = (handler: HandlerLike): Effect.Effect<void> => toHandler(handler).closeEffect()
 
 /**
  * A user handler: any object with a callable `handle(logger, level, message)` or
@@ -542,53 +747,24 @@ export class InvalidHandlerError extends Schema.TaggedError<InvalidHandlerError>
   }
 }
 
-class ObjectTarget implements Target {
-  readonly policy = OverflowPolicy.drop()
-  errors = 0
-  constructor(
-    readonly original: unknown,
-    private readonly call: (record: LogRecord.LogRecord) => unknown,
-    private readonly label: string
-  ) {}
-  attach(): void {}
-  deliver(record: LogRecord.LogRecord): undefined {
-    try {
-      const result = this.call(record)
-      if (typeof (result as PromiseLike<unknown> | undefined)?.then === "function") {
-        ;(result as PromiseLike<unknown>).then(undefined, (error: unknown) => this.failed(error))
-      }
-    } catch (error) {
-      this.failed(error)
-    }
-    return undefined
-  }
-  private failed(error: unknown): void {
-    this.errors++
-    const text = error instanceof Error ? error.stack ?? error.message : String(error)
-    writeStderr(`femtologging: handler ${this.label} threw while handling a record: ${text}\n`)
-  }
-}
-
 /**
- * Adapts what `addHandler` accepts into a {@link Target}. A user object runs inside the logger's
- * worker (no queue of its own); `handleRecord` is preferred over `handle` when both exist, decided
- * once, here. A user handler that throws is reported on stderr and counted; the next record is
- * handled as usual.
+ * The function a user handler object is called through, preferring `handleRecord` over
+ * `handle`; throws {@link InvalidHandlerError} for anything else.
  *
  * @category constructors
  * @since 0.1.0
  */
-export const toTarget = (value: unknown): Target => {
-  if (value instanceof Handler) return value
+export const objectTarget = (value: unknown): { readonly name: string; readonly target: Target } => {
   if (typeof value === "object" && value !== null) {
     const o = value as Record<string, unknown>
     const name = (o.constructor as { name?: string } | undefined)?.name ?? "object"
     if (typeof o.handleRecord === "function") {
-      return new ObjectTarget(value, (r) => (o.handleRecord as (r: LogRecord.LogRecord) => unknown).call(o, r), name)
+      const fn = o.handleRecord as (r: LogRecord.LogRecord) => unknown
+      return { name, target: { _tag: "Records", handle: (r) => fn.call(o, r) } }
     }
     if (typeof o.handle === "function") {
       const fn = o.handle as (logger: string, level: string, message: string) => unknown
-      return new ObjectTarget(value, (r) => fn.call(o, r.logger, r.level, r.message), name)
+      return { name, target: { _tag: "Records", handle: (r) => fn.call(o, r.logger, r.level, r.message) } }
     }
     if ("handle" in o) {
       throw new InvalidHandlerError({ detail: `'handler.handle' is not callable (type: ${typeof o.handle})` })
@@ -596,11 +772,3 @@ export const toTarget = (value: unknown): Target => {
   }
   throw new InvalidHandlerError({ detail: "handler must implement a callable 'handle' method" })
 }
-
-/**
- * Errors thrown by user handlers behind a target (0 for queued handlers, which count their own).
- *
- * @category getters
- * @since 0.1.0
- */
-export const targetErrors = (target: Target): number => target instanceof ObjectTarget ? target.errors : 0

@@ -1,13 +1,18 @@
 /**
- * A named logger: it checks the level, builds a record and offers it to its own bounded queue.
- * Its worker fiber delivers each record to the handlers it was bound for.
+ * A named logger: it checks the level, builds a record and hands it to the queue of each handler
+ * it reaches. Each handler applies its own overflow policy there; the logger adds none.
  *
  * **Details**
  *
  * Routing is resolved when configuration changes, not per record: a logger caches a plan (its
- * effective level, the handlers its records reach through propagation, and the overflow policy
- * its queue must honour) and checks one version number per call. Each queued record carries the
- * plan's handler list, so removing a handler affects only records logged after the removal.
+ * effective level and the handlers its records reach through propagation) and checks one version
+ * number per call. A record is handed on at once with the plan's handler list, so removing a
+ * handler affects only records logged after the removal.
+ *
+ * A logger's own bounded queue holds records only while they cannot be handed on at once: those
+ * logged from inside this logger's own hand-off (a user handler that logs, a sink whose caller
+ * runs the drain). They are handed on, in order, as soon as the hand-off on the stack returns, so
+ * no record overtakes one logged before it. An idle logger holds nothing: no queue, no fiber.
  *
  * Propagation follows the standard library: a record reaches the logger's own handlers and then
  * its ancestors' handlers, without checking the ancestors' levels, up to and including the first
@@ -17,23 +22,21 @@
  */
 import * as Effect from "effect/Effect"
 import * as Formatter from "./Formatter.ts"
-import { type Feeder, type Target, targetErrors, toTarget } from "./Handler.ts"
+import * as Handler from "./Handler.ts"
 import { HandlerConfigError, positiveInt } from "./HandlerConfigError.ts"
-import * as internalLane from "./internal/lane.ts"
-import type { Lane } from "./internal/lane.ts"
 import type { Spawner } from "./internal/runtime.ts"
+import { Warner } from "./internal/warner.ts"
 import * as Level from "./Level.ts"
 import * as LogRecord from "./LogRecord.ts"
-import * as OverflowPolicy from "./OverflowPolicy.ts"
-import { Warner } from "./internal/warner.ts"
 
 /**
  * What a logger needs from its manager. @internal
  */
-export interface LoggerHost extends Feeder {
+export interface LoggerHost {
   /** Bumped on every change that affects routing or levels. */
   readonly version: number
   readonly bump: () => void
+  /** Creates handlers for user handler objects in the manager's scope. */
   readonly spawn: Spawner
   readonly defaultCapacity: number
 }
@@ -42,19 +45,20 @@ interface Plan {
   readonly version: number
   readonly level: Level.Level
   readonly threshold: number
-  readonly targets: ReadonlyArray<Target>
-  readonly policy: OverflowPolicy.OverflowPolicy
+  readonly handlers: ReadonlyArray<Handler.Handler>
 }
 
-/** A record and the handlers it is bound for. @internal */
-export interface Entry {
-  readonly record: LogRecord.LogRecord
-  readonly targets: ReadonlyArray<Target>
+interface Attached {
+  /** What the user attached (for `removeHandler`). */
+  readonly original: unknown
+  readonly handler: Handler.Handler
+  /** Whether the logger created the handler (for a user object) and closes it when detached. */
+  readonly owned: boolean
 }
 
 /**
  * A message: text, an `Error` (its message is the text and it becomes the record's error), or a
- * function evaluated only when the level is enabled.
+ * function evaluated only when the level is enabled. Any other value is rendered as text.
  *
  * @category models
  * @since 0.1.0
@@ -70,13 +74,7 @@ export type Message = string | Error | (() => string)
  */
 export type Extra = LogRecord.Fields | Error
 
-const stale: Plan = {
-  version: -1,
-  level: "INFO",
-  threshold: 2,
-  targets: [],
-  policy: OverflowPolicy.drop()
-}
+const stale: Plan = { version: -1, level: "INFO", threshold: 2, handlers: [] }
 
 /**
  * A logger. Get one from `getLogger(name)` (facade) or `Manager.getLogger` (Effect); do not
@@ -88,14 +86,16 @@ const stale: Plan = {
 export class Logger {
   private ownLevel: Level.Level | undefined
   private propagateFlag = true
-  private targets: Array<Target> = []
+  private attached: Array<Attached> = []
   private plan: Plan = stale
-  private readonly cursor: Cursor = { batch: undefined, record: 0, target: 0, waiting: false, epoch: 0 }
-  private retiredDrops = 0
-  private retiredWarner: Warner | undefined
   private retired = false
-  private laneValue: Lane<Entry> | undefined
+  private dropped = 0
+  private dropWarner: Warner | undefined
   private capacity: number
+  private started = false
+  /** Records waiting while this logger hands another one on (re-entrant logging), oldest first. */
+  private waiting: Array<{ record: LogRecord.LogRecord; handlers: ReadonlyArray<Handler.Handler> }> | undefined
+  private handingOn = false
 
   /** @internal */
   constructor(
@@ -147,12 +147,12 @@ export class Logger {
   }
 
   /**
-   * Sets the capacity of this logger's queue (default 1024). Only before its first record: the
-   * queue is created then.
+   * Sets the capacity of this logger's own queue (default 1024): how many records logged from
+   * inside its own hand-off may wait. Only before its first record.
    */
   setCapacity(capacity: number): void {
     positiveInt("capacity", capacity)
-    if (this.laneValue !== undefined) {
+    if (this.started) {
       throw new HandlerConfigError({
         field: "capacity",
         detail: "capacity can only be set before the logger's first record"
@@ -162,66 +162,74 @@ export class Logger {
   }
 
   /**
-   * Attaches a handler: a queued handler, or any object with a callable `handle(logger, level,
-   * message)` or `handleRecord(record)`. Throws `InvalidHandlerError` otherwise.
+   * Attaches a handler: a handler object of this library (`FemtoFileHandler`, a `Handler`), or
+   * any object with a callable `handle(logger, level, message)` or `handleRecord(record)`, which
+   * gets a queue of its own (policy block) and is called from it. Throws `InvalidHandlerError`.
    */
   addHandler(handler: unknown): void {
-    const target = toTarget(handler)
-    target.attach(this.host)
-    this.targets = [...this.targets, target]
+    const own = Handler.of(handler)
+    let entry: Attached
+    if (own !== undefined) entry = { original: handler, handler: own, owned: false }
+    else {
+      const { name, target } = Handler.objectTarget(handler)
+      const made = Handler.makeUnsafe({ label: `handler ${name}`, target }, this.host.spawn)
+      entry = { original: handler, handler: made, owned: true }
+    }
+    this.attached = [...this.attached, entry]
     this.host.bump()
   }
 
-  /** Detaches a handler; returns whether it was attached. Records already queued still reach it. */
+  /** Detaches a handler; returns whether it was attached. Records already accepted still reach it. */
   removeHandler(handler: unknown): boolean {
-    const index = this.targets.findIndex((t) => t.original === handler)
+    const index = this.attached.findIndex((a) => a.original === handler)
     if (index < 0) return false
-    this.targets = this.targets.filter((_, i) => i !== index)
+    const [entry] = this.attached.splice(index, 1)
+    this.attached = [...this.attached]
     this.host.bump()
+    if (entry!.owned) this.host.spawn(Effect.forkDetach(Handler.close(entry!.handler)))
     return true
   }
 
   /** Detaches every handler of this logger. */
   clearHandlers(): void {
-    this.targets = []
-    this.host.bump()
+    for (const entry of [...this.attached]) this.removeHandler(entry.original)
   }
 
-  /** The handlers attached to this logger itself. */
+  /** The handlers attached to this logger itself, as they were attached. */
   get handlers(): ReadonlyArray<unknown> {
-    return this.targets.map((t) => t.original)
+    return this.attached.map((a) => a.original)
   }
 
-  /** Records this logger dropped: its queue was full (or it was closed). Exact. */
+  /**
+   * Records this logger dropped itself: its own queue was full, or its manager was reset or
+   * closed. Drops at a handler's queue are that handler's (`handler.getDropped()`).
+   */
   getDropped(): number {
-    return (this.laneValue?.dropped ?? 0) + this.retiredDrops
+    return this.dropped
+  }
+
+  /** Exceptions thrown by user handler objects attached to this logger. */
+  getHandlerErrors(): number {
+    let n = 0
+    for (const a of this.attached) if (a.owned) n += a.handler.getDropped()
+    return n
   }
 
   /**
    * Detaches this logger from its manager (on `reset()` or when the manager's scope closes):
-   * what is queued is delivered, later records are dropped and counted.
+   * later records are dropped and counted.
    *
    * @internal
    */
   retire(): void {
     this.retired = true
-    this.laneValue?.closeUnsafe()
   }
 
-  /** Counts a record refused by a retired logger. */
-  private dropRetired(): void {
-    if (this.laneValue !== undefined) return this.laneValue.countDrop()
-    this.retiredDrops++
-    this.retiredWarner ??= new Warner(`logger '${this.name}'`, 5_000, Date.now, undefined, (n) =>
-      `femtologging: logger '${this.name}' dropped ${n} record${n === 1 ? "" : "s"}: its manager was reset or closed`)
-    this.retiredWarner.drop()
-  }
-
-  /** Exceptions thrown by user handlers attached to this logger. */
-  getHandlerErrors(): number {
-    let n = 0
-    for (const t of this.targets) n += targetErrors(t)
-    return n
+  private drop(why: string): void {
+    this.dropped++
+    this.dropWarner ??= new Warner(`logger '${this.name}'`, 5_000, Date.now, undefined, (n) =>
+      `femtologging: logger '${this.name}' dropped ${n} record${n === 1 ? "" : "s"}; ${why}`)
+    this.dropWarner.drop()
   }
 
   /**
@@ -276,13 +284,34 @@ export class Logger {
   emit(level: Level.Level, message: Message, extra: Extra | undefined, fiberId?: number): string | undefined {
     const plan = this.current()
     if (Level.ordinal(level) < plan.threshold) return undefined
-    const record = this.build(level, message, extra, fiberId)
-    if (this.retired) this.dropRetired()
-    else if (plan.targets.length > 0) {
-      const lane = this.lane()
-      if (lane.offerSync({ record, targets: plan.targets }, plan.policy) !== "ok") lane.countDrop()
-    }
+    const record = build(this.name, level, message, extra, fiberId)
+    if (this.retired) this.drop("its manager was reset or closed")
+    else if (plan.handlers.length > 0) this.handOn(record, plan.handlers)
     return Formatter.line(this.name, level, record.message)
+  }
+
+  /** Hands a record to each handler's queue; records logged meanwhile wait their turn. */
+  private handOn(record: LogRecord.LogRecord, handlers: ReadonlyArray<Handler.Handler>): void {
+    this.started = true
+    if (this.handingOn) {
+      const waiting = this.waiting ??= []
+      if (waiting.length >= this.capacity) return this.drop("its queue was full")
+      waiting.push({ record, handlers })
+      return
+    }
+    this.handingOn = true
+    try {
+      for (let i = 0; i < handlers.length; i++) handlers[i]!.offerUnsafe(record)
+      const waiting = this.waiting
+      if (waiting !== undefined) {
+        for (let next = waiting.shift(); next !== undefined; next = waiting.shift()) {
+          for (const h of next.handlers) h.offerUnsafe(next.record)
+        }
+        this.waiting = undefined
+      }
+    } finally {
+      this.handingOn = false
+    }
   }
 
   /** @internal */
@@ -290,71 +319,15 @@ export class Logger {
     return Effect.withFiber((fiber) => {
       const plan = this.current()
       if (Level.ordinal(level) < plan.threshold) return Effect.succeed(undefined)
-      if (plan.policy._tag === "Drop" || this.retired) return Effect.succeed(this.emit(level, message, extra, fiber.id))
-      const record = this.build(level, message, extra, fiber.id)
-      const lane = this.lane()
-      return Effect.map(lane.offer({ record, targets: plan.targets }, plan.policy), (result) => {
-        if (result !== "ok") lane.countDrop()
-        return Formatter.line(this.name, level, record.message)
-      })
+      const record = build(this.name, level, message, extra, fiber.id)
+      const line = Formatter.line(this.name, level, record.message)
+      if (this.retired) {
+        this.drop("its manager was reset or closed")
+        return Effect.succeed(line)
+      }
+      this.started = true
+      return Effect.as(Effect.forEach(plan.handlers, (h) => h.offer(record), { discard: true }), line)
     })
-  }
-
-  private build(level: Level.Level, message: Message, extra: Extra | undefined, fiberId?: number): LogRecord.LogRecord {
-    let text: string
-    let error: unknown
-    let fields: LogRecord.Fields | undefined
-    if (typeof message === "function") {
-      try {
-        message = message()
-      } catch (thrown) {
-        message = `[message function threw: ${String(thrown)}]`
-        error = thrown
-      }
-    }
-    if (typeof message === "string") text = message
-    else if (message instanceof Error) {
-      text = message.message
-      error = message
-    } else text = String(message)
-    if (extra instanceof Error) error = extra
-    else if (extra !== undefined) {
-      const e = extra.error ?? extra.err
-      if (e instanceof Error) {
-        error = e
-        const { error: _e, err: _r, ...rest } = extra
-        fields = Object.keys(rest).length > 0 ? rest : undefined
-      } else fields = extra
-    }
-    return LogRecord.make({ logger: this.name, level, message: text, fields, error, fiberId })
-  }
-
-  /** @internal */
-  lane(): Lane<Entry> {
-    return this.laneValue ??= this.host.spawn(internalLane.make<Entry>({
-      label: `logger '${this.name}'`,
-      capacity: this.capacity,
-      strategy: "suspend",
-      syncCapable: true,
-      kind: "logger",
-      process: (batch, canSuspend) => dispatch(batch, 0, 0, canSuspend, this.cursor),
-      finishInterrupted: () => {
-        const { batch, record, target, waiting } = this.cursor
-        if (batch === undefined) return false
-        this.cursor.batch = undefined
-        this.cursor.epoch++
-        // Waiting: that handler never took the record (its offer is abandoned); else the handler
-        // that called process.exit() has it. Either way, carry on with the next handler.
-        if (waiting) batch[record]!.targets[target]!.abandoned?.()
-        dispatch(batch, record, target + 1, false, this.cursor)
-        return true
-      }
-    }))
-  }
-
-  /** The lane, if the logger has logged yet. @internal */
-  get laneIfStarted(): Lane<Entry> | undefined {
-    return this.laneValue
   }
 
   private current(): Plan {
@@ -364,77 +337,92 @@ export class Logger {
 
   private resolve(): Plan {
     let level: Level.Level | undefined
-    const targets: Array<Target> = []
+    const handlers: Array<Handler.Handler> = []
     let routing = true
     for (let l: Logger | undefined = this; l !== undefined; l = l.parent) {
       level ??= l.ownLevel
       if (routing) {
-        for (const t of l.targets) targets.push(t)
+        for (const a of l.attached) handlers.push(a.handler)
         routing = l.propagateFlag
       }
     }
     const effective = level ?? "INFO"
-    let policy = OverflowPolicy.drop()
-    for (const t of targets) policy = OverflowPolicy.strongest(policy, t.policy)
-    return { version: this.host.version, level: effective, threshold: Level.ordinal(effective), targets, policy }
+    return { version: this.host.version, level: effective, threshold: Level.ordinal(effective), handlers }
   }
 }
 
-/**
- * Where a logger's delivery stands: the batch, the record and the handler being called or waited
- * for. If the process exits inside a handler (`process.exit()` in user code) or while the logger
- * waits for an asynchronous handler, the exit drain carries on from there.
- */
-interface Cursor {
-  batch: ReadonlyArray<Entry> | undefined
-  record: number
-  target: number
-  waiting: boolean
-  /** Bumped when the exit drain takes a batch over: a continuation of the old one then stops. */
-  epoch: number
-}
-
-/**
- * Delivers a batch from a logger's queue to each record's handlers, in order. When a handler
- * must be waited for and the caller is a fiber, returns an Effect that waits and then carries on
- * from the same record and handler.
- */
-const dispatch = (
-  batch: ReadonlyArray<Entry>,
-  from: number,
-  fromTarget: number,
-  canSuspend: boolean,
-  cursor: Cursor
-): Effect.Effect<void> | undefined => {
-  cursor.batch = batch
-  cursor.waiting = false
-  for (let i = from; i < batch.length; i++) {
-    const { record, targets } = batch[i]!
-    cursor.record = i
-    for (let j = i === from ? fromTarget : 0; j < targets.length; j++) {
-      cursor.target = j
-      const wait = targets[j]!.deliver(record, canSuspend)
-      if (wait !== undefined) {
-        cursor.waiting = true
-        const epoch = cursor.epoch
-        return Effect.flatMap(
-          wait,
-          () => cursor.epoch !== epoch ? Effect.void : dispatch(batch, i, j + 1, true, cursor) ?? Effect.void
-        )
-      }
+/** `String(u)` that never throws, for values that refuse to become text. */
+const safeText = (u: unknown): string => {
+  try {
+    return String(u)
+  } catch {
+    try {
+      return Object.prototype.toString.call(u)
+    } catch {
+      return "[unprintable]"
     }
   }
-  cursor.batch = undefined
-  return undefined
+}
+
+/** Builds the record of a log call; never throws, whatever the message and fields hold. */
+const build = (
+  logger: string,
+  level: Level.Level,
+  message: unknown,
+  extra: unknown,
+  fiberId: number | undefined
+): LogRecord.LogRecord => {
+  let text: string
+  let error: unknown
+  let fields: LogRecord.Fields | undefined
+  if (typeof message === "function") {
+    try {
+      message = (message as () => unknown)()
+    } catch (thrown) {
+      message = `[message function threw: ${safeText(thrown)}]`
+      error = thrown
+    }
+  }
+  if (typeof message === "string") text = message
+  else if (message instanceof Error) {
+    error = message
+    try {
+      text = String(message.message)
+    } catch {
+      text = safeText(message)
+    }
+  } else text = safeText(message)
+  try {
+    if (extra instanceof Error) error = extra
+    else if (typeof extra === "object" && extra !== null) {
+      const e = (extra as LogRecord.Fields).error ?? (extra as LogRecord.Fields).err
+      if (e instanceof Error) {
+        error = e
+        const rest: Record<string, unknown> = {}
+        for (const key of Object.keys(extra)) {
+          if (key !== "error" && key !== "err") rest[key] = (extra as LogRecord.Fields)[key]
+        }
+        fields = Object.keys(rest).length > 0 ? rest : undefined
+      } else fields = extra as LogRecord.Fields
+    }
+  } catch (thrown) {
+    fields = { fieldsError: `[fields could not be read: ${safeText(thrown)}]` }
+  }
+  try {
+    return LogRecord.make({ logger, level, message: text, fields, error, fiberId })
+  } catch (thrown) {
+    return LogRecord.make({ logger, level, message: text, fields, error: safeText(thrown), fiberId })
+  }
 }
 
 const effectMethod = (level: Level.Level) => (self: Logger, message: Message, extra?: Extra) =>
   self.emitEffect(level, message, extra)
 
 /**
- * Logs from a fiber at a level given by name. Under the block policy the fiber waits for room;
- * under `timeout:N` at most N ms (then the record is dropped and counted). Succeeds with what
- * `logger.log()` returns; fails with `InvalidLevelError` for a bad level.
+ * Logs from a fiber at a level given by name. Under a handler's block policy the fiber waits for
+ * room in that handler's queue; under `timeout:N` at most N ms (then that handler drops the
+ * record and counts it). Succeeds with what `logger.log()` returns; fails with
+ * `InvalidLevelError` for a bad level.
  *
  * **Example** (Effect face)
  *
@@ -445,7 +433,7 @@ const effectMethod = (level: Level.Level) => (self: Logger, message: Message, ex
  * const program = Effect.gen(function*() {
  *   const logger = yield* Manager.getLogger("app")
  *   return yield* Logger.info(logger, "hello")
- * }).pipe(Effect.provide(Manager.layer()), Effect.scoped)
+ * }).pipe(Effect.provide(Manager.layer()))
  * // Effect.runPromise(program) // => "app [INFO] hello"
  * ```
  *

@@ -1,7 +1,11 @@
 /**
  * The manager owns the loggers of one logging system: one logger per dotted name, with parents
- * following the dots up to `root`. It is an Effect service; releasing its scope drains every
- * logger queue into the handlers.
+ * following the dots up to `root`. It is an Effect service.
+ *
+ * There is one process-wide manager: the facade's `getLogger()` and `Manager.layer()` share it,
+ * so an application that configures loggers with `getLogger()` and logs from Effect code (or the
+ * other way round) reaches the same handlers. `Manager.layerIsolated()` and `Manager.make()`
+ * build independent managers (for tests).
  *
  * @since 0.1.0
  */
@@ -10,8 +14,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
-import type { Lane } from "./internal/lane.ts"
-import { currentSpawner, type Spawner } from "./internal/runtime.ts"
+import { currentSpawner, facadeSpawner, registry, type Spawner } from "./internal/runtime.ts"
 import { Logger, type LoggerHost } from "./Logger.ts"
 import type { HandlerConfigError } from "./HandlerConfigError.ts"
 import { positiveInt } from "./HandlerConfigError.ts"
@@ -105,8 +108,8 @@ export class LoggerManager implements LoggerHost {
   closed = false
 
   /**
-   * Retires every logger for good (the manager's scope closed): queued records are delivered,
-   * later ones, even on loggers created afterwards, are dropped and counted.
+   * Retires every logger for good (the manager's scope closed): later records, even on loggers
+   * created afterwards, are dropped and counted.
    *
    * @internal
    */
@@ -121,25 +124,10 @@ export class LoggerManager implements LoggerHost {
     return [...this.loggers.keys()]
   }
 
-  /** @internal */
-  *feederLanes(): Iterable<Lane<any>> {
-    const root = this.rootLogger.laneIfStarted
-    if (root !== undefined) yield root
-    for (const logger of this.loggers.values()) {
-      const lane = logger.laneIfStarted
-      if (lane !== undefined) yield lane
-    }
-  }
-
-  /** Delivers every record waiting in a logger queue to its handlers, synchronously. */
-  drainSync(): void {
-    for (const lane of this.feederLanes()) lane.drainQueued()
-  }
-
   /**
-   * Clears every logger (for tests): queued records are delivered first, then the registry and
-   * root are replaced. Loggers obtained before are retired: their later records are dropped and
-   * counted, never thrown at the caller.
+   * Clears every logger (for tests): the registry and root are replaced. Loggers obtained before
+   * are retired: their later records are dropped and counted, never thrown at the caller.
+   * Handlers are not closed; records they accepted are still written.
    */
   reset(): void {
     this.rootLogger.retire()
@@ -159,8 +147,8 @@ export class LoggerManager implements LoggerHost {
 export class Manager extends Context.Service<Manager, LoggerManager>()("femtologging/Manager") {}
 
 /**
- * Creates a manager in the current scope; closing the scope delivers every queued record to its
- * handlers. Fails with `HandlerConfigError` for a logger capacity that is not a positive integer.
+ * Creates an independent manager in the current scope; closing the scope retires its loggers.
+ * Fails with `HandlerConfigError` for a logger capacity that is not a positive integer.
  *
  * @category constructors
  * @since 0.1.0
@@ -180,14 +168,35 @@ export function make(options?: ManagerOptions): Effect.Effect<LoggerManager, Han
 }
 
 /**
- * A layer providing a fresh {@link Manager}.
+ * The process-wide manager, shared by the facade (`getLogger()`) and {@link layer}; created on
+ * first use, in the facade's process-wide scope.
+ *
+ * @category accessors
+ * @since 0.1.0
+ */
+export const processWide = (): LoggerManager =>
+  (registry.manager ??= new LoggerManager(facadeSpawner())) as LoggerManager
+
+/**
+ * A layer providing the process-wide {@link Manager}: the one the facade's `getLogger()` uses.
+ * Releasing the layer leaves it running (it lives as long as the process); handlers made in the
+ * layer's scope are closed with it.
  *
  * @category layers
  * @since 0.1.0
  */
-export function layer(): Layer.Layer<Manager>
-export function layer(options: ManagerOptions): Layer.Layer<Manager, HandlerConfigError>
-export function layer(options?: ManagerOptions): Layer.Layer<Manager, HandlerConfigError> {
+export const layer = (): Layer.Layer<Manager> => Layer.sync(Manager, processWide)
+
+/**
+ * A layer providing a fresh, independent {@link Manager} (for tests): its loggers are not the
+ * facade's, and are retired when the layer is released.
+ *
+ * @category layers
+ * @since 0.1.0
+ */
+export function layerIsolated(): Layer.Layer<Manager>
+export function layerIsolated(options: ManagerOptions): Layer.Layer<Manager, HandlerConfigError>
+export function layerIsolated(options?: ManagerOptions): Layer.Layer<Manager, HandlerConfigError> {
   return Layer.effect(Manager, options === undefined ? make() : make(options))
 }
 

@@ -14,21 +14,19 @@ import type * as Scope from "effect/Scope"
 import {
   FileBuilderBase,
   fileDict,
-  fileHandlerOptions,
   type FileHandlerOptions,
   type HandlerIOError,
-  openWriter,
-  resolveFileOptions
+  makeFileHandler,
+  reopenSink
 } from "./FileHandler.ts"
+import { FemtoHandler } from "./FemtoHandler.ts"
 import type { Formatter, FormatterId } from "./Formatter.ts"
-import { Handler, makeIn } from "./Handler.ts"
-import { HandlerConfigError } from "./HandlerConfigError.ts"
-import { Compressor } from "./internal/compress.ts"
-import type { FileWriter, Rotation } from "./internal/fileWriter.ts"
-import { backupName, rotateFiles, shouldRotate } from "./internal/rotation.ts"
+import { makeIn } from "./Handler.ts"
+import { HandlerConfigError, positiveInt } from "./HandlerConfigError.ts"
+import type { FileSink } from "./internal/fileSink.ts"
 import { facadeSpawner, type Spawner } from "./internal/runtime.ts"
-import { labelledReporter } from "./internal/warner.ts"
-import type { OverflowPolicy } from "./OverflowPolicy.ts"
+import * as OverflowPolicy from "./OverflowPolicy.ts"
+import type { Executor } from "./FemtoHandler.ts"
 
 /**
  * The message for a rotation pair with one value set and not the other.
@@ -81,25 +79,28 @@ const checkRotation = (rotation: readonly [number, number]): readonly [number, n
 export class HandlerOptions implements RotatingFileHandlerOptions {
   readonly capacity: number
   readonly flushInterval: number
-  readonly policy: OverflowPolicy | string
+  readonly policy: OverflowPolicy.OverflowPolicy | string
   readonly rotation: readonly [number, number]
   readonly compress: boolean
   readonly formatter: Formatter | FormatterId | undefined
   readonly flushAfterMs: number | undefined
   readonly flushTimeoutMs: number | undefined
   readonly encoding: "utf-8" | "utf8" | undefined
+  readonly executor: Executor | undefined
 
   constructor(options: RotatingFileHandlerOptions = {}) {
-    const resolved = resolveFileOptions(options)
-    this.capacity = resolved.capacity
-    this.flushInterval = resolved.flushInterval
-    this.policy = resolved.policy
+    this.capacity = positiveInt("capacity", options.capacity ?? 1024)
+    this.flushInterval = positiveInt("flush_interval", options.flushInterval ?? 1)
+    this.policy = OverflowPolicy.parse(options.policy ?? "block")
     this.rotation = checkRotation(options.rotation ?? [0, 0])
     this.compress = options.compress ?? false
     this.formatter = options.formatter
-    this.flushAfterMs = resolved.flushAfterMs
-    this.flushTimeoutMs = resolved.flushTimeoutMs
+    this.flushAfterMs = options.flushAfterMs === undefined ? undefined : positiveInt("flush_after_ms", options.flushAfterMs)
+    this.flushTimeoutMs = options.flushTimeoutMs === undefined
+      ? undefined
+      : positiveInt("flush_timeout_ms", options.flushTimeoutMs)
     this.encoding = options.encoding
+    this.executor = options.executor
   }
 }
 
@@ -109,43 +110,29 @@ export class HandlerOptions implements RotatingFileHandlerOptions {
  * @category constructors
  * @since 0.1.0
  */
-export class FemtoRotatingFileHandler extends Handler {
+export class FemtoRotatingFileHandler extends FemtoHandler {
   readonly path: string
   readonly maxBytes: number
   readonly backupCount: number
-  /** @internal */
-  readonly writer: FileWriter
-  private readonly compressor: Compressor
+  private readonly sink: FileSink | undefined
 
   /** Opens (appends to) `path`. Throws `HandlerConfigError` or `HandlerIOError`. */
   constructor(path: string, options: RotatingFileHandlerOptions = {}, spawn: Spawner = facadeSpawner()) {
-    const resolved = resolveFileOptions(options)
     const [maxBytes, backupCount] = checkRotation(options.rotation ?? [0, 0])
-    const label = `FemtoRotatingFileHandler(${path})`
-    const compressor = new Compressor(labelledReporter(label))
-    const rotation: Rotation | undefined = maxBytes === 0 ? undefined : {
-      countsBytes: true,
-      due: (writer, bytes) => shouldRotate(writer.size, writer.pendingBytes, bytes, maxBytes),
-      rotate: (writer) => {
-        rotateFiles(writer.path, backupCount)
-        if (options.compress === true) {
-          const candidates = () => Array.from({ length: backupCount }, (_, i) => backupName(writer.path, i + 1))
-          compressor.start(backupName(writer.path, 1), candidates)
-        }
-      }
-    }
-    const writer = openWriter(path, resolved, label, rotation)
-    super(fileHandlerOptions(label, writer, resolved, () => compressor.settle()), spawn)
+    const made = makeFileHandler("FemtoRotatingFileHandler", path, options, {
+      ...(maxBytes === 0 ? {} : { rotation: { kind: "size", maxBytes, backupCount } }),
+      ...(options.compress === true ? { compress: true } : {})
+    }, spawn)
+    super(made.handler)
     this.path = path
     this.maxBytes = maxBytes
     this.backupCount = backupCount
-    this.writer = writer
-    this.compressor = compressor
+    this.sink = made.sink
   }
 
-  /** Waits for the background compressions started so far (`close()` waits for them too). */
-  compressed(): Promise<void> {
-    return this.compressor.settle()
+  /** See `FemtoFileHandler.reopen`. */
+  reopen(): void {
+    reopenSink(this.handler, this.path, this.sink)
   }
 }
 

@@ -1,17 +1,20 @@
 /**
- * A sink is where a handler's records finally go: a stream, a file, memory, a socket. It is the
- * one seam that touches `node:fs` or `node:net`; queues, policies and flushing live in `Handler`.
+ * A sink is where a handler's bytes finally go: a stream, a file, a socket, a user module. It
+ * knows nothing of loggers, handlers, queues or faces: it receives batches of encoded records
+ * (UTF-8 lines, each record ending in `\n`) and writes them.
  *
- * A synchronous sink (`sync: true`) writes a whole batch before `write` returns; that is what
- * lets a synchronous caller drain a full queue itself under the block policy. An asynchronous
- * sink returns an Effect from `write` instead.
+ * A sink runs where its handler's executor puts it: on the main thread (`executor: "inline"`)
+ * or on a dedicated worker thread (`executor: "worker"`). Every method may be synchronous or
+ * return a promise. A write that throws (or rejects) loses its whole batch: the handler counts
+ * those records as dropped. A sink that can fail half-way through a batch must leave no part of
+ * it behind (the file sink truncates back), so that written + dropped = accepted holds exactly.
+ *
+ * **Custom sink modules** (what pino calls transports): a module whose default export is a
+ * {@link SinkFactory}, `(options) => Sink`, loaded on a worker thread by `FemtoWorkerHandler`.
+ * `options` cross threads as structured-clone data.
  *
  * @since 0.1.0
  */
-import type * as Effect from "effect/Effect"
-import { writeSync } from "node:fs"
-import type { Formatter } from "./Formatter.ts"
-import type { LogRecord } from "./LogRecord.ts"
 
 /**
  * A sink.
@@ -20,93 +23,26 @@ import type { LogRecord } from "./LogRecord.ts"
  * @since 0.1.0
  */
 export interface Sink {
-  /** Whether `write` always completes before returning. */
-  readonly sync: boolean
-  /** Writes a batch; synchronous sinks return nothing, asynchronous ones an Effect. May throw. */
-  readonly write: (batch: ReadonlyArray<LogRecord>) => void | Effect.Effect<void, unknown>
   /**
-   * Pushes buffered bytes to the OS (or the peer); `false` (or a throw) when a write failed since
-   * the last flush. An asynchronous sink returns an Effect.
+   * Writes one batch: whole records as UTF-8, each ending in `\n` (a record with a stack trace
+   * spans several lines). `ends[i]` is the byte offset just past record `i`, so `ends.length` is
+   * the number of records (a sink that rotates files uses it to never split a record). Both
+   * arrays may be reused after the call (or after its promise settles): copy what you keep.
+   *
+   * A write that fails part-way may throw an error carrying `recordsWritten` (a number): that
+   * many records from the start of the batch count as written, the rest as dropped.
    */
-  readonly flush: () => boolean | void | Effect.Effect<boolean>
-  /** Releases the sink (after a final flush). May throw. An asynchronous sink returns an Effect. */
-  readonly close: () => boolean | void | Effect.Effect<void>
-  /**
-   * Called once by the handler with a callback for records the sink loses outside `write` (a
-   * buffered write that fails later); the handler counts them as dropped.
-   */
-  readonly onLost?: ((lost: (records: number, error: unknown) => void) => void) | undefined
-  /** Resolves when background work the sink started (such as compressing a backup) is done. */
-  readonly settle?: (() => Promise<void>) | undefined
-}
-
-const sleepBuffer = new Int32Array(new SharedArrayBuffer(4))
-
-/**
- * Writes all of `text` to a file descriptor synchronously, retrying short writes and `EAGAIN`
- * (a non-blocking pipe that is full) after a 1 ms pause.
- *
- * @category io
- * @since 0.1.0
- */
-export const writeAllSync = (fd: number, text: string): void => {
-  let buffer: Buffer | undefined
-  let offset = 0
-  for (;;) {
-    try {
-      if (buffer === undefined) {
-        const written = writeSync(fd, text)
-        if (written === Buffer.byteLength(text)) return
-        buffer = Buffer.from(text)
-        offset = written
-      } else {
-        offset += writeSync(fd, buffer, offset)
-      }
-      if (buffer !== undefined && offset >= buffer.length) return
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EAGAIN") throw error
-      Atomics.wait(sleepBuffer, 0, 0, 1)
-    }
-  }
+  readonly write: (batch: Uint8Array, ends: Uint32Array) => void | PromiseLike<void>
+  /** Pushes what the sink buffers to the OS or the peer; `false` when something failed since the last flush. */
+  readonly flush?: (() => void | boolean | PromiseLike<void | boolean>) | undefined
+  /** Releases the sink, after a final flush. Called once. */
+  readonly close?: (() => void | PromiseLike<void>) | undefined
 }
 
 /**
- * Formats a batch into one string: each record's line followed by `\n`.
+ * The default export of a custom sink module: builds the sink from structured-clone options.
  *
- * @category formatting
+ * @category models
  * @since 0.1.0
  */
-export const formatBatch = (formatter: Formatter, batch: ReadonlyArray<LogRecord>): string => {
-  let text = ""
-  for (let i = 0; i < batch.length; i++) text += formatter(batch[i]!) + "\n"
-  return text
-}
-
-/**
- * A sink writing formatted lines to a file descriptor (1 for stdout, 2 for stderr), one write
- * call per batch. Closing it leaves the descriptor open.
- *
- * @category constructors
- * @since 0.1.0
- */
-export const fd = (descriptor: number, formatter: Formatter): Sink => ({
-  sync: true,
-  write: (batch) => writeAllSync(descriptor, formatBatch(formatter, batch)),
-  flush: () => {},
-  close: () => {}
-})
-
-/**
- * A sink that keeps every record in `records` (for tests).
- *
- * @category constructors
- * @since 0.1.0
- */
-export const memory = (records: Array<LogRecord>): Sink => ({
-  sync: true,
-  write: (batch) => {
-    for (const record of batch) records.push(record)
-  },
-  flush: () => {},
-  close: () => {}
-})
+export type SinkFactory<Options = unknown> = (options: Options) => Sink | PromiseLike<Sink>

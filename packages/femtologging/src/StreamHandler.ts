@@ -1,18 +1,21 @@
 /**
- * The stream handler writes formatted records to stdout or stderr (the default) from its own
- * bounded queue and worker fiber. Writes are synchronous `write(2)` calls, one per batch, so what
- * was accepted is on the stream when `flush()` resolves and at process exit.
+ * The stream handler writes formatted records to stdout or stderr (the default). Its sink runs
+ * inline by default: one `write(2)` per batch, so what was accepted is on the stream when
+ * `flush()` resolves and at process exit. A pipe whose reader stops reading never freezes the
+ * application: the sink waits for it asynchronously (inline) or on its own thread
+ * (`executor: "worker"`, where `block` then holds callers until the reader resumes).
  *
  * @since 0.1.0
  */
 import type * as Effect from "effect/Effect"
-import * as Scope from "effect/Scope"
+import type * as Scope from "effect/Scope"
+import { type CommonOptions, commonMakeOptions, FemtoHandler, sinkModule } from "./FemtoHandler.ts"
 import * as Formatter from "./Formatter.ts"
-import { Handler, makeIn } from "./Handler.ts"
+import * as Handler from "./Handler.ts"
 import { type HandlerConfigError, positiveInt } from "./HandlerConfigError.ts"
 import { facadeSpawner, type Spawner } from "./internal/runtime.ts"
+import { makeStreamSink } from "./internal/streamSink.ts"
 import * as OverflowPolicy from "./OverflowPolicy.ts"
-import * as Sink from "./Sink.ts"
 
 /**
  * Which standard stream to write to.
@@ -28,29 +31,19 @@ export type StreamTarget = "stdout" | "stderr"
  * @category models
  * @since 0.1.0
  */
-export interface StreamHandlerOptions {
+export interface StreamHandlerOptions extends CommonOptions {
   readonly target?: StreamTarget | undefined
-  /** Queue capacity, default 1024. */
-  readonly capacity?: number | undefined
-  /** How long `flush()` and `close()` wait, default 1000 ms. */
-  readonly flushTimeoutMs?: number | undefined
-  readonly formatter?: Formatter.Formatter | Formatter.FormatterId | undefined
-  /** Default drop, as in the seed; block and timeout hold the producer like file handlers do. */
-  readonly policy?: OverflowPolicy.OverflowPolicy | string | undefined
 }
 
-const sinkOptions = (options: StreamHandlerOptions) => {
+const makeOptions = (options: StreamHandlerOptions): Handler.MakeOptions => {
   const target = options.target ?? "stderr"
-  const formatter = Formatter.resolve(options.formatter ?? "default")
-  const label = `FemtoStreamHandler(${target})`
-  return {
-    label,
-    sink: Sink.fd(target === "stdout" ? 1 : 2, Formatter.guard(formatter, label)),
-    capacity: options.capacity,
-    flushTimeoutMs: options.flushTimeoutMs,
-    formatter,
-    policy: options.policy === undefined ? undefined : OverflowPolicy.parse(options.policy)
-  }
+  const fd = target === "stdout" ? 1 : 2
+  return commonMakeOptions(
+    `FemtoStreamHandler(${target})`,
+    options,
+    () => ({ _tag: "Sink", sink: makeStreamSink({ fd }) }),
+    { module: sinkModule("streamSink"), options: { fd } }
+  )
 }
 
 /**
@@ -68,12 +61,12 @@ const sinkOptions = (options: StreamHandlerOptions) => {
  * @category constructors
  * @since 0.1.0
  */
-export class FemtoStreamHandler extends Handler {
+export class FemtoStreamHandler extends FemtoHandler {
   /** Which stream this handler writes to. */
   readonly target: StreamTarget
 
   constructor(options: StreamHandlerOptions = {}, spawn: Spawner = facadeSpawner()) {
-    super(sinkOptions(options), spawn)
+    super(Handler.makeUnsafe(makeOptions(options), spawn))
     this.target = options.target ?? "stderr"
   }
 
@@ -90,7 +83,7 @@ export class FemtoStreamHandler extends Handler {
 
 /**
  * Creates a stream handler in the current scope (Effect face); closing the scope writes out what
- * was queued.
+ * was accepted.
  *
  * @category constructors
  * @since 0.1.0
@@ -98,7 +91,7 @@ export class FemtoStreamHandler extends Handler {
 export const make = (
   options: StreamHandlerOptions = {}
 ): Effect.Effect<FemtoStreamHandler, HandlerConfigError, Scope.Scope> =>
-  makeIn<FemtoStreamHandler, HandlerConfigError>((spawn) => new FemtoStreamHandler(options, spawn))
+  Handler.makeIn<FemtoStreamHandler, HandlerConfigError>((spawn) => new FemtoStreamHandler(options, spawn))
 
 /**
  * Fluent construction of a stream handler, as in the seed: `StreamHandlerBuilder.stdout()
@@ -108,7 +101,11 @@ export const make = (
  * @since 0.1.0
  */
 export class StreamHandlerBuilder {
-  private constructor(private readonly options: StreamHandlerOptions) {}
+  private readonly options: StreamHandlerOptions
+
+  private constructor(options: StreamHandlerOptions) {
+    this.options = options
+  }
 
   /** A builder for stderr (the default). */
   static stderr(): StreamHandlerBuilder {
@@ -136,9 +133,14 @@ export class StreamHandlerBuilder {
     return new StreamHandlerBuilder({ ...this.options, formatter })
   }
 
-  /** The overflow policy (beyond the seed, which is drop-only). */
+  /** The overflow policy (default block). */
   withOverflowPolicy(policy: OverflowPolicy.OverflowPolicy | string): StreamHandlerBuilder {
     return new StreamHandlerBuilder({ ...this.options, policy: OverflowPolicy.parse(policy) })
+  }
+
+  /** Runs the sink on a dedicated worker thread. */
+  onWorkerThread(pool?: string): StreamHandlerBuilder {
+    return new StreamHandlerBuilder({ ...this.options, executor: "worker", pool })
   }
 
   /** The options as plain data, with the seed's keys. */
@@ -149,7 +151,8 @@ export class StreamHandlerBuilder {
       ...(o.capacity === undefined ? {} : { capacity: o.capacity }),
       ...(o.flushTimeoutMs === undefined ? {} : { flush_timeout_ms: o.flushTimeoutMs }),
       ...(o.formatter === undefined ? {} : { formatter: typeof o.formatter === "string" ? o.formatter : { kind: "instance" } }),
-      ...(o.policy === undefined ? {} : { overflow_policy: OverflowPolicy.format(OverflowPolicy.parse(o.policy)) })
+      ...(o.policy === undefined ? {} : { overflow_policy: OverflowPolicy.format(OverflowPolicy.parse(o.policy)) }),
+      ...(o.executor === undefined ? {} : { executor: o.executor })
     }
   }
 

@@ -1,8 +1,8 @@
 /**
  * Test support: a handler that keeps records in memory, for assertions on any face.
  *
- * `CaptureHandler` is a queued handler like any other (same queue, policy and flush code), whose
- * sink appends to an array. `capture()` creates one in an Effect scope and `layerCapture` provides
+ * `CaptureHandler` is a handler like any other (same queue, policy and flush code), whose output
+ * appends each record to an array. `capture()` creates one in an Effect scope and `layerCapture` provides
  * a manager whose root logger writes into one, for `@effect/vitest`'s `it.effect` and `layer()`.
  *
  * @since 0.1.0
@@ -11,14 +11,14 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
+import { FemtoHandler } from "./FemtoHandler.ts"
 import * as Formatter from "./Formatter.ts"
-import { Handler } from "./Handler.ts"
+import * as Handler from "./Handler.ts"
 import { currentSpawner, facadeSpawner, type Spawner } from "./internal/runtime.ts"
 import type * as Level from "./Level.ts"
 import type { LogRecord } from "./LogRecord.ts"
 import * as Manager from "./Manager.ts"
-import * as OverflowPolicy from "./OverflowPolicy.ts"
-import * as Sink from "./Sink.ts"
+import type * as OverflowPolicy from "./OverflowPolicy.ts"
 
 /**
  * Options of a capture handler.
@@ -60,26 +60,25 @@ const matches = (record: LogRecord, match: RecordMatch): boolean =>
  * @category constructors
  * @since 0.1.0
  */
-export class CaptureHandler extends Handler {
+export class CaptureHandler extends FemtoHandler {
   /** The records written so far, in order. */
   readonly records: Array<LogRecord>
 
   constructor(options: CaptureOptions = {}, spawn: Spawner = facadeSpawner()) {
     const records: Array<LogRecord> = []
-    super({
+    super(Handler.makeUnsafe({
       label: "CaptureHandler",
-      sink: Sink.memory(records),
+      target: { _tag: "Records", handle: (record) => records.push(record) },
       capacity: options.capacity,
-      policy: options.policy === undefined ? undefined : OverflowPolicy.parse(options.policy),
+      policy: options.policy,
       formatter: options.formatter ?? Formatter.defaultFormatter
-    }, spawn)
+    }, spawn))
     this.records = records
   }
 
   /** The records rendered with the handler's formatter. */
   get lines(): Array<string> {
-    const format = this.formatter ?? Formatter.defaultFormatter
-    return this.records.map(format)
+    return this.records.map(this.formatter)
   }
 
   /** The messages written so far. */
@@ -112,15 +111,10 @@ export class CaptureHandler extends Handler {
     if (found !== undefined) throw new Error(`expected no record matching ${describe(match)}; got: ${found.message}`)
   }
 
-  /** Throws if this handler, or a logger queue in front of it, dropped any record. */
+  /** Throws if this handler dropped any record. */
   assertNoDrops(): void {
-    const plural = (n: number) => `${n} record${n === 1 ? "" : "s"}`
     const n = this.getDropped()
-    if (n > 0) throw new Error(`CaptureHandler dropped ${plural(n)}`)
-    const upstream = this.upstreamDrops()
-    if (upstream.length > 0) {
-      throw new Error(upstream.map((u) => `${u.label} dropped ${plural(u.dropped)}`).join("; "))
-    }
+    if (n > 0) throw new Error(`CaptureHandler dropped ${n} record${n === 1 ? "" : "s"}`)
   }
 }
 

@@ -10,33 +10,15 @@
  *
  * @since 0.1.0
  */
-import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import * as fs from "node:fs"
-import * as nodePath from "node:path"
-import {
-  FileBuilderBase,
-  fileDict,
-  fileHandlerOptions,
-  type FileHandlerOptions,
-  type HandlerIOError,
-  openWriter,
-  resolveFileOptions
-} from "./FileHandler.ts"
-import { Handler, makeIn } from "./Handler.ts"
+import { FileBuilderBase, fileDict, type FileHandlerOptions, type HandlerIOError, makeFileHandler, reopenSink } from "./FileHandler.ts"
+import { FemtoHandler } from "./FemtoHandler.ts"
+import { makeIn } from "./Handler.ts"
 import { HandlerConfigError } from "./HandlerConfigError.ts"
-import { Compressor } from "./internal/compress.ts"
-import type { FileWriter, Rotation } from "./internal/fileWriter.ts"
+import type { FileSink } from "./internal/fileSink.ts"
 import { facadeSpawner, type Spawner } from "./internal/runtime.ts"
-import {
-  filesToDelete,
-  makeSchedule,
-  nextRollover,
-  rolledFileName,
-  type TimedSchedule
-} from "./internal/timedRotation.ts"
-import { labelledReporter } from "./internal/warner.ts"
+import { makeSchedule, type TimedSchedule } from "./internal/timedRotation.ts"
 
 /**
  * A time of day: `"HH:MM"`, `"HH:MM:SS"` or its parts.
@@ -91,68 +73,35 @@ const checkBackupCount = (n: number | undefined): number => {
  * @category constructors
  * @since 0.1.0
  */
-export class FemtoTimedRotatingFileHandler extends Handler {
+export class FemtoTimedRotatingFileHandler extends FemtoHandler {
   readonly path: string
   readonly schedule: TimedSchedule
   readonly backupCount: number
-  /** @internal */
-  readonly writer: FileWriter
-  private readonly state: { rolloverAt: number }
+  private readonly sink: FileSink | undefined
 
   /** Opens (appends to) `path`. Throws `HandlerConfigError` or `HandlerIOError`. */
   constructor(path: string, options: TimedRotatingFileHandlerOptions = {}, spawn: Spawner = facadeSpawner()) {
-    const resolved = resolveFileOptions(options)
     const plan = schedule(options)
     const backupCount = checkBackupCount(options.backupCount)
-    const clock = spawn(Effect.service(Clock.Clock))
-    const label = `FemtoTimedRotatingFileHandler(${path})`
-    const report = labelledReporter(label)
-    const compressor = new Compressor(report)
-    const now = clock.currentTimeMillisUnsafe()
-    let seed = now
-    try {
-      const mtime = fs.statSync(path).mtimeMs
-      if (mtime <= now) seed = mtime
-    } catch {
-      // a new file: count from now
-    }
-    const state = { rolloverAt: nextRollover(plan, seed) }
-    const rotation: Rotation = {
-      countsBytes: false,
-      due: () => clock.currentTimeMillisUnsafe() >= state.rolloverAt,
-      rotate: (writer) => {
-        // The next boundary is set first: whatever fails below, the file is not rotated again
-        // (and its fresh backup overwritten) at the next record.
-        const target = rolledFileName(writer.path, plan, state.rolloverAt)
-        const current = clock.currentTimeMillisUnsafe()
-        let next = nextRollover(plan, current)
-        while (next <= current) next = nextRollover(plan, next)
-        state.rolloverAt = next
-        fs.rmSync(target, { force: true })
-        fs.renameSync(writer.path, target)
-        if (options.compress === true) compressor.start(target, () => [target])
-        const dir = nodePath.dirname(writer.path)
-        for (const old of filesToDelete(writer.path, fs.readdirSync(dir), plan, backupCount)) {
-          try {
-            fs.rmSync(old, { force: true })
-          } catch (error) {
-            report(`could not delete old backup ${old}: ${String(error)}`)
-          }
-        }
-      }
-    }
-    const writer = openWriter(path, resolved, label, rotation)
-    super(fileHandlerOptions(label, writer, resolved, () => compressor.settle()), spawn)
+    const made = makeFileHandler("FemtoTimedRotatingFileHandler", path, options, {
+      rotation: { kind: "time", ...plan, backupCount },
+      ...(options.compress === true ? { compress: true } : {})
+    }, spawn)
+    super(made.handler)
     this.path = path
     this.schedule = plan
     this.backupCount = backupCount
-    this.writer = writer
-    this.state = state
+    this.sink = made.sink
   }
 
-  /** When the next rotation is due, in epoch milliseconds of the handler's clock. */
+  /** When the next rotation is due, in epoch milliseconds of the handler's clock (inline executor only). */
   get rolloverAt(): number {
-    return this.state.rolloverAt
+    return this.sink?.rolloverAt ?? Number.NaN
+  }
+
+  /** See `FemtoFileHandler.reopen`. */
+  reopen(): void {
+    reopenSink(this.handler, this.path, this.sink)
   }
 }
 

@@ -8,6 +8,7 @@
  * @since 0.1.0
  */
 export * as Facade from "./Facade.ts"
+export * as FemtoHandler from "./FemtoHandler.ts"
 export * as FileHandler from "./FileHandler.ts"
 export * as Formatter from "./Formatter.ts"
 export * as Handler from "./Handler.ts"
@@ -21,22 +22,32 @@ export * as Sink from "./Sink.ts"
 export * as StreamHandler from "./StreamHandler.ts"
 export * as Testing from "./Testing.ts"
 export * as TimedRotatingFileHandler from "./TimedRotatingFileHandler.ts"
+export * as WorkerHandler from "./WorkerHandler.ts"
 
 export { drainAll, getLogger, getManager, installSignalHandlers, resetManager, uninstallSignalHandlers } from "./Facade.ts"
-export { HandlerClosedError, HandlerError, InvalidHandlerError, OfferTimeoutError, QueueFullError, WouldBlockError } from "./Handler.ts"
+export { FemtoFileHandler, FileHandlerBuilder, HandlerIOError } from "./FileHandler.ts"
+export {
+  HandlerClosedError,
+  HandlerError,
+  InvalidHandlerError,
+  OfferTimeoutError,
+  QueueFullError,
+  WouldBlockError
+} from "./Handler.ts"
 export { HandlerConfigError } from "./HandlerConfigError.ts"
 export { InvalidLevelError } from "./Level.ts"
 export { InvalidLoggerNameError } from "./Manager.ts"
-export { FemtoFileHandler, FileHandlerBuilder, HandlerIOError } from "./FileHandler.ts"
 export {
   FemtoRotatingFileHandler,
   HandlerOptions,
   ROTATION_VALIDATION_MSG,
   RotatingFileHandlerBuilder
 } from "./RotatingFileHandler.ts"
+export type { SinkFactory } from "./Sink.ts"
 export { FemtoStreamHandler, StreamHandlerBuilder } from "./StreamHandler.ts"
-export { FemtoTimedRotatingFileHandler, TimedRotatingFileHandlerBuilder } from "./TimedRotatingFileHandler.ts"
 export { CaptureHandler } from "./Testing.ts"
+export { FemtoTimedRotatingFileHandler, TimedRotatingFileHandlerBuilder } from "./TimedRotatingFileHandler.ts"
+export { FemtoWorkerHandler } from "./WorkerHandler.ts"
 
 /**
  * `getLogger` under the seed's snake_case name.

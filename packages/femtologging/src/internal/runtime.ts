@@ -1,11 +1,17 @@
 /**
- * Runs the scoped constructors of lanes, loggers and handlers synchronously, for code that has
- * no fiber of its own (the facade, and `getLogger` on a manager).
+ * The process-wide part of femtologging, in one place: the registry of open handlers that the
+ * exit hook walks, the facade's scope (where handlers and loggers made without Effect live until
+ * closed or until exit), and the exit and signal listeners.
  *
- * A queue remembers the dispatcher of the fiber that created it, and `Effect.runSync` uses a
- * synchronous dispatcher that must not outlive the call. So constructors run in a fiber from
- * `Effect.runForkWith` on the default (asynchronous) scheduler; they complete without
- * suspending, and the result is read back at once.
+ * **Exit.** An `exit` listener (installed with the first handler) delivers, synchronously, every
+ * record still queued in every open handler, then lets each executor finish (a worker sink is
+ * drained and closed, bounded by {@link exitDeadlineMs}). The `exit` event also follows
+ * `process.exit()` and an uncaught exception.
+ *
+ * **Signals.** The facade installs SIGTERM/SIGINT/SIGHUP listeners (`FEMTOLOGGING_SIGNALS=off`
+ * or `uninstallSignalHandlers()` opts out). Alone, a listener removes itself first (so a second
+ * signal during the drain ends the process at once), drains, and re-raises the signal: the process
+ * ends as it would have without femtologging. Beside other listeners it drains and steps aside.
  *
  * @internal
  */
@@ -13,12 +19,121 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
-import { installSignalHandlers } from "./shutdown.ts"
+
+/** What the exit hook needs from an open handler. @internal */
+export interface Participant {
+  /** Delivers what is queued and finishes the executor, synchronously, until `deadline` (performance.now()). */
+  readonly exitSync: (deadline: number) => void
+  /** Delivers what is queued, synchronously (without closing). */
+  readonly drainSync: (deadline: number) => void
+}
+
+/** Something holding rate-limited reports back, flushed at exit. @internal */
+export interface PendingReport {
+  readonly flush: () => void
+}
+
+/** How long the exit drain may wait for worker sinks, in milliseconds. @internal */
+export const exitDeadlineMs = 5_000
+
+/** The registry: the only process-wide mutable state of the library. @internal */
+export const registry = {
+  /** Open handlers (and loggers holding deferred records), walked at exit. */
+  participants: new Set<Participant>(),
+  /** Rate-limited reports with something held back. */
+  reports: new Set<PendingReport>(),
+  /** Set when the `exit` event fired: records accepted later are written at once. */
+  exiting: false,
+  draining: false,
+  exitInstalled: false,
+  signalsInstalled: false,
+  facadeScope: undefined as Scope.Closeable | undefined,
+  facadeSpawner: undefined as Spawner | undefined,
+  /** The process-wide manager (created by Manager.ts; typed loosely to avoid an import cycle). */
+  manager: undefined as unknown
+}
+
+/** Registers an open handler with the exit hook. @internal */
+export const register = (participant: Participant): void => {
+  registry.participants.add(participant)
+  if (!registry.exitInstalled) {
+    registry.exitInstalled = true
+    process.on("exit", onExit)
+  }
+}
+
+/** Removes a closed handler from the exit hook. @internal */
+export const unregister = (participant: Participant): void => {
+  registry.participants.delete(participant)
+}
+
+/**
+ * Delivers every queued record of every open handler, synchronously, repeating while records keep
+ * arriving (a handler that logs to another), then flushes held-back reports.
+ *
+ * @internal
+ */
+export const drainAllSync = (finish: boolean): void => {
+  if (registry.draining) return
+  registry.draining = true
+  try {
+    const deadline = performance.now() + exitDeadlineMs
+    for (const p of registry.participants) p.drainSync(deadline)
+    if (finish) for (const p of [...registry.participants]) p.exitSync(deadline)
+    for (const report of registry.reports) report.flush()
+  } finally {
+    registry.draining = false
+  }
+}
+
+const onExit = (): void => {
+  registry.exiting = true
+  drainAllSync(true)
+}
+
+const signals = ["SIGTERM", "SIGINT", "SIGHUP"] as const
+
+const onSignal = (signal: NodeJS.Signals): void => {
+  process.off(signal, onSignal)
+  // Alone, our listener is gone now: the signal's default action is back, so a second signal
+  // during the drain ends the process at once.
+  const alone = process.listenerCount(signal) === 0
+  drainAllSync(alone)
+  if (alone) {
+    process.kill(process.pid, signal)
+    return
+  }
+  setImmediate(() => {
+    if (registry.signalsInstalled && !process.listeners(signal).includes(onSignal)) {
+      process.prependListener(signal, onSignal)
+    }
+  }).unref()
+}
+
+/** Installs the SIGTERM/SIGINT/SIGHUP listeners once, ahead of any existing ones. @internal */
+export const installSignalHandlers = (): void => {
+  if (registry.signalsInstalled) return
+  registry.signalsInstalled = true
+  for (const signal of signals) process.prependListener(signal, onSignal)
+}
+
+/** Removes the listeners installed by {@link installSignalHandlers}. @internal */
+export const uninstallSignalHandlers = (): void => {
+  if (!registry.signalsInstalled) return
+  registry.signalsInstalled = false
+  for (const signal of signals) process.off(signal, onSignal)
+}
 
 /** Runs a scoped constructor in a fixed scope and returns its value. @internal */
 export type Spawner = <A>(effect: Effect.Effect<A, never, Scope.Scope>) => A
 
-/** A spawner over a captured context and scope. @internal */
+/**
+ * A spawner over a captured context and scope. A queue remembers the dispatcher of the fiber
+ * that created it, and `Effect.runSync` uses one that must not outlive the call; so constructors
+ * run in a fiber on the default scheduler, complete without suspending, and are read back at once.
+ *
+ * @internal
+ */
 export const spawner = (context: Context.Context<never>, scope: Scope.Scope): Spawner => (effect) => {
   const fiber = Effect.runForkWith(context)(Scope.provide(scope)(effect))
   const exit = fiber.pollUnsafe()
@@ -44,21 +159,18 @@ export const currentSpawner: Effect.Effect<Spawner, never, Scope.Scope> = Effect
   (context) => spawner(context as Context.Context<never>, Context.get(context, Scope.Scope))
 )
 
-let facade: Spawner | undefined
-let facadeScopeValue: Scope.Closeable | undefined
-
 /**
- * The spawner of the facade: one process-wide scope that lives as long as the process, so
- * handlers and loggers created without Effect stay alive until closed or until exit. Its first
- * use installs the facade's signal listeners.
+ * The facade's spawner: one process-wide scope that lives as long as the process. Its first use
+ * installs the signal listeners unless `FEMTOLOGGING_SIGNALS` is `off` (or `0`, `false`).
  *
  * @internal
  */
 export const facadeSpawner = (): Spawner => {
-  if (facade === undefined) {
-    facadeScopeValue = Scope.makeUnsafe()
-    facade = spawner(Context.empty(), facadeScopeValue)
-    installSignalHandlers()
+  if (registry.facadeSpawner === undefined) {
+    registry.facadeScope = Scope.makeUnsafe()
+    registry.facadeSpawner = spawner(Context.empty(), registry.facadeScope)
+    const setting = (process.env.FEMTOLOGGING_SIGNALS ?? "").toLowerCase()
+    if (setting !== "off" && setting !== "0" && setting !== "false") installSignalHandlers()
   }
-  return facade
+  return registry.facadeSpawner
 }

@@ -1,17 +1,11 @@
-/** @internal */
-import { writeSync } from "node:fs"
-
-/** Warners holding events not yet reported, flushed at exit. */
-const withPending = new Set<Warner>()
-
 /**
- * Reports every warning held back by a rate limit (at exit).
+ * Rate-limited reports on stderr: drops, failed writes, a formatter or handler that keeps
+ * throwing. What a quiet interval holds back is counted and reported when it ends, or at exit.
  *
  * @internal
  */
-export const flushAllWarnings = (): void => {
-  for (const warner of withPending) warner.flush()
-}
+import { writeSync } from "node:fs"
+import { registry } from "./runtime.ts"
 
 /**
  * Rate-limited warnings (drops, by default): at most one line per `intervalMs` per queue,
@@ -43,7 +37,7 @@ export class Warner {
     this.pending += n
     const now = this.now()
     if (now - this.last >= this.intervalMs) return this.emit(now)
-    withPending.add(this)
+    registry.reports.add(this)
     if (this.timer === undefined) {
       this.timer = setTimeout(() => {
         this.timer = undefined
@@ -62,7 +56,7 @@ export class Warner {
     const n = this.pending
     this.pending = 0
     this.last = now
-    withPending.delete(this)
+    registry.reports.delete(this)
     this.write(`${this.describe(n)}\n`)
   }
 }

@@ -1,0 +1,714 @@
+/**
+ * The file sink behind the file, rotating and timed rotating handlers: it appends batches of
+ * whole records to a file, now (buffering is the handler's job), rotating the file by size or by
+ * time and gzipping the backups in the background when asked. The default export is a
+ * {@link SinkFactory}, so a worker thread can load this module by URL; {@link makeFileSink} is
+ * the inline form, driven by the handler's clock. The module imports no `effect` and uses only
+ * erasable TypeScript, so Node can load it from `src/` on a worker by type stripping.
+ *
+ * What it guarantees, in one process:
+ * - A record is never split: a batch may go out in several writes around rotations, cut only at
+ *   the record ends the handler gives (`ends`).
+ * - Exact accounting: when a write fails (full disk, EIO) the file is truncated back to the end
+ *   of the last whole record, and the error carries `recordsWritten`, the records of the batch
+ *   that are on disk (those written before a rotation in the same batch included). The next
+ *   write starts on a line boundary (if even the truncation fails, it starts with a newline).
+ * - Size rotation follows `shouldRotate` (rotation.ts): before a record that would make the live
+ *   file exceed `maxBytes` (an exact fit stays; a record larger than `maxBytes` rotates even an
+ *   empty file), with the cascade `<path>.1` … `<path>.<backupCount>` of `rotateFiles`. Timed
+ *   rotation names the backup `<path>.<suffix>` as CPython's `TimedRotatingFileHandler` does
+ *   (timedRotation.ts), checked at the start of each write against `now()`.
+ * - A rotation that fails (read-only directory, a folder in the way) is reported and writing
+ *   goes on in the live file. Size rotation is tried again once the live file has grown by
+ *   another `maxBytes`, i.e. at most one attempt per `maxBytes` written, as many as successful
+ *   rotations would cost, and no clock needed; timed rotation at the next boundary.
+ * - Compression (`compress: true`) runs off the write path with `fs.promises` file handles, each
+ *   closed once; it never rejects: on any failure the uncompressed backup stays, the temporary
+ *   file is removed and the failure is reported. `close()` waits for it at most 5 s.
+ *
+ * Across processes appending to one path (Node cluster), when all use this sink on a local file
+ * system:
+ * - Appends use `O_APPEND` and each write holds whole records, so records of different processes
+ *   never interleave within a line.
+ * - Rotations are serialised by a lock file, `<path>.lock`, created with `O_EXCL` and removed
+ *   right after (a lock older than 10 s is taken as left by a crashed process and broken). Under
+ *   the lock, a process first compares the inode of its descriptor with the inode at the path:
+ *   when they differ, another process has rotated already and it reopens the path instead of
+ *   rotating again. So each live file is rotated once, and no backup is renamed over or pruned
+ *   out of turn by a concurrent rotation. When the lock is busy, the process goes on writing
+ *   where it is and looks again at its next write.
+ * - The live file becomes a timed backup through a hard link then an unlink, which fails rather
+ *   than replace an existing backup of the same name (that rotation is skipped and reported);
+ *   where hard links are not supported, a check then a rename. The compressed copy is put in
+ *   place the same way, under the lock.
+ * - Sizes are read from the descriptor (`fstat`) at each write, so `maxBytes` counts every
+ *   process's records (CPython reads its file position per record for the same reason).
+ * - A process that has not yet seen another's rotation writes into the renamed backup (no record
+ *   is lost): with size rotation it notices at its next write; with timed rotation at its own
+ *   next boundary, or at its next write with `watch: true`. A compression retries (3 times, then
+ *   leaves the backup uncompressed) when the backup grew while it was read; a record appended
+ *   between that check and the swap (microseconds) by a process that has not seen the rotation
+ *   would be lost with the uncompressed copy.
+ *
+ * @internal
+ */
+import * as fs from "node:fs"
+import * as fsp from "node:fs/promises"
+import * as path from "node:path"
+import { pipeline } from "node:stream/promises"
+import * as zlib from "node:zlib"
+import type { Sink } from "../Sink.ts"
+import { backupName, rotateFiles, shouldRotate } from "./rotation.ts"
+import { filesToDelete, makeSchedule, nextRollover, rolledFileName } from "./timedRotation.ts"
+
+/** Size rotation: both values > 0 to rotate (otherwise the file is never rotated). @internal */
+export interface SizeRotationOptions {
+  readonly kind: "size"
+  readonly maxBytes: number
+  readonly backupCount: number
+}
+
+/** Timed rotation, as `makeSchedule` takes it; `backupCount` 0 keeps every backup. @internal */
+export interface TimeRotationOptions {
+  readonly kind: "time"
+  /** S, M, H, D, MIDNIGHT, W0–W6. */
+  readonly when: string
+  readonly interval: number
+  readonly utc: boolean
+  readonly atTime?: string | { readonly hour: number; readonly minute?: number; readonly second?: number } | undefined
+  readonly backupCount: number
+}
+
+/** The options of a file sink: plain data, so they cross to a worker thread. @internal */
+export interface FileSinkOptions {
+  readonly path: string
+  /** Names the sink in problem reports (`femtologging: <label>: <message>`); default `path`. */
+  readonly label?: string | undefined
+  /** `"a"` appends (default); `"w"` truncates the file when the sink opens it. */
+  readonly mode?: "a" | "w" | undefined
+  readonly rotation?: SizeRotationOptions | TimeRotationOptions | undefined
+  /** Gzip each backup to `<backup>.gz` in the background. */
+  readonly compress?: boolean | undefined
+  /** Reopen the path when the file there is not the open one any more (CPython's WatchedFileHandler); one `stat` per write. */
+  readonly watch?: boolean | undefined
+}
+
+/** What an inline sink takes from its handler. @internal */
+export interface FileSinkHooks {
+  /** Epoch milliseconds for timed rotation (the handler's Effect `Clock`); default `Date.now`. */
+  readonly now?: (() => number) | undefined
+  /** Reports a problem that did not stop writing; default: rate-limited stderr lines. */
+  readonly report?: ((message: string) => void) | undefined
+}
+
+/** A file sink. @internal */
+export interface FileSink extends Sink {
+  readonly write: (batch: Uint8Array, ends: Uint32Array) => void
+  /** `false` when a write failed since the last flush (and resets); nothing is buffered here. */
+  readonly flush: () => boolean
+  /** Closes the descriptor (once), then resolves when the compressions are done, at most 5 s later. */
+  readonly close: () => void | Promise<void>
+  /** Opens the path again (after an external logrotate); throws, and keeps the old file, when it cannot. */
+  readonly reopen: () => void
+  /** Resolves when the compressions started so far are done. */
+  readonly compressed: () => Promise<void>
+  /** Bytes in the live file, as of the last write. */
+  readonly size: number
+  /** When the next timed rotation is due (epoch ms); `undefined` without timed rotation. */
+  readonly rolloverAt: number | undefined
+}
+
+/** An open live file. */
+interface Live {
+  readonly fd: number
+  readonly dev: number
+  readonly ino: number
+  /** Only regular files are rotated or truncated. */
+  readonly regular: boolean
+  readonly size: number
+  readonly mtimeMs: number
+}
+
+const lockStaleMs = 10_000
+const compressionWaitMs = 5_000
+const newline = new Uint8Array([10])
+
+const errorCode = (error: unknown): unknown =>
+  typeof error === "object" && error !== null ? (error as NodeJS.ErrnoException).code : undefined
+
+const messageOf = (error: unknown): string => error instanceof Error ? error.message : String(error)
+
+/** The error of a failed write: `recordsWritten` records of the batch are on disk. */
+const writeError = (file: string, cause: unknown, recordsWritten: number): Error =>
+  Object.assign(new Error(`cannot write to ${file}: ${messageOf(cause)}`, { cause }), { recordsWritten })
+
+/**
+ * Creates the missing folders above `file`, walking up from its parent to the first that exists.
+ * Not `mkdirSync({ recursive: true })`: under /proc it loops forever (mkdir says ENOENT, the
+ * parent exists, try again). Throws an Error naming the component that is not a folder or that
+ * cannot be created.
+ */
+const makeParents = (file: string): void => {
+  const missing: Array<string> = []
+  let dir = path.dirname(path.resolve(file))
+  for (;;) {
+    let stat: fs.Stats | undefined
+    try {
+      stat = fs.statSync(dir)
+    } catch (error) {
+      const code = errorCode(error)
+      if (code !== "ENOENT" && code !== "ENOTDIR") throw new Error(`cannot use directory ${dir}: ${messageOf(error)}`)
+    }
+    if (stat !== undefined) {
+      if (!stat.isDirectory()) throw new Error(`${dir} is not a directory`)
+      break
+    }
+    const parent = path.dirname(dir)
+    if (parent === dir) throw new Error(`${dir} does not exist`)
+    missing.push(dir)
+    dir = parent
+  }
+  for (let i = missing.length - 1; i >= 0; i--) {
+    const folder = missing[i]!
+    try {
+      fs.mkdirSync(folder)
+    } catch (error) {
+      if (errorCode(error) !== "EEXIST") throw new Error(`cannot create directory ${folder}: ${messageOf(error)}`)
+      if (!fs.statSync(folder).isDirectory()) throw new Error(`${folder} is not a directory`)
+    }
+  }
+}
+
+/** Opens `file` (`"a"` or `"w"`), creating missing folders; throws an Error whose message is the reason. */
+const openLive = (file: string, flags: "a" | "w"): Live => {
+  let fd: number
+  try {
+    fd = fs.openSync(file, flags)
+  } catch (error) {
+    const code = errorCode(error)
+    if (code !== "ENOENT" && code !== "ENOTDIR") throw new Error(messageOf(error), { cause: error })
+    makeParents(file)
+    try {
+      fd = fs.openSync(file, flags)
+    } catch (again) {
+      throw new Error(messageOf(again), { cause: again })
+    }
+  }
+  try {
+    const stat = fs.fstatSync(fd)
+    return { fd, dev: stat.dev, ino: stat.ino, regular: stat.isFile(), size: stat.size, mtimeMs: stat.mtimeMs }
+  } catch (error) {
+    fs.closeSync(fd)
+    throw new Error(messageOf(error), { cause: error })
+  }
+}
+
+/**
+ * Takes the rotation lock of a path: `true` when taken, `false` when another process holds it.
+ * Throws when the lock file cannot be created (a read-only directory: rotating would fail too).
+ */
+const tryLock = (lock: string): boolean => {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.closeSync(fs.openSync(lock, "wx"))
+      return true
+    } catch (error) {
+      if (errorCode(error) !== "EEXIST") throw error
+    }
+    try {
+      if (Date.now() - fs.statSync(lock).mtimeMs < lockStaleMs) return false
+      fs.unlinkSync(lock) // left by a process that died while rotating
+    } catch (error) {
+      if (errorCode(error) !== "ENOENT") throw error
+    }
+  }
+  return false
+}
+
+const unlock = (lock: string): void => {
+  try {
+    fs.unlinkSync(lock)
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * Renames `from` to `to` unless `to` exists (then `false`, nothing changed): a hard link, which
+ * fails if `to` exists, then an unlink. Where hard links are not supported, a check then a rename.
+ */
+const renameNoReplace = (from: string, to: string): boolean => {
+  try {
+    fs.linkSync(from, to)
+  } catch (error) {
+    const code = errorCode(error)
+    if (code === "EEXIST") return false
+    if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP" && code !== "ENOSYS") throw error
+    if (fs.existsSync(to)) return false
+    fs.renameSync(from, to)
+    return true
+  }
+  try {
+    fs.unlinkSync(from)
+  } catch (error) {
+    fs.rmSync(to, { force: true })
+    throw error
+  }
+  return true
+}
+
+/** Which of `candidates` is the file `dev`/`ino`, if any. */
+const locate = (dev: number, ino: number, candidates: ReadonlyArray<string>): string | undefined => {
+  for (const file of candidates) {
+    try {
+      const stat = fs.statSync(file)
+      if (stat.ino === ino && stat.dev === dev) return file
+    } catch {
+      // not there
+    }
+  }
+  return undefined
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+const closeQuietly = async (handle: fsp.FileHandle | undefined): Promise<void> => {
+  try {
+    await handle?.close()
+  } catch {
+    // closing is all we wanted
+  }
+}
+
+/** The default reporter: `femtologging: <label>: <message>` on stderr, at most one line per 5 s. */
+const stderrReporter = (label: string, intervalMs = 5_000): (message: string) => void => {
+  let last = Number.NEGATIVE_INFINITY
+  let held = 0
+  return (message) => {
+    const now = Date.now()
+    if (now - last < intervalMs) {
+      held++
+      return
+    }
+    const more = held === 0 ? "" : ` (${held} more report${held === 1 ? "" : "s"} held back before this one)`
+    last = now
+    held = 0
+    try {
+      fs.writeSync(2, `femtologging: ${label}: ${message}${more}\n`)
+    } catch {
+      // stderr is gone
+    }
+  }
+}
+
+/**
+ * Gzips all of `source` into `target` (both stay open: the caller closes them, once). Plain reads
+ * and writes on the file handles, no fs streams: those close the handle they read from themselves.
+ */
+const gzip = (source: fsp.FileHandle, target: fsp.FileHandle): Promise<void> =>
+  pipeline(
+    async function*() {
+      for (let position = 0;;) {
+        const buffer = Buffer.allocUnsafe(64 * 1024)
+        const { bytesRead } = await source.read(buffer, 0, buffer.length, position)
+        if (bytesRead === 0) return
+        position += bytesRead
+        yield buffer.subarray(0, bytesRead)
+      }
+    },
+    zlib.createGzip(),
+    async (compressed: AsyncIterable<Buffer>) => {
+      let position = 0
+      for await (const chunk of compressed) {
+        for (let offset = 0; offset < chunk.length;) {
+          const { bytesWritten } = await target.write(chunk, offset, chunk.length - offset, position)
+          if (bytesWritten <= 0) throw new Error("write(2) wrote nothing")
+          offset += bytesWritten
+          position += bytesWritten
+        }
+      }
+    }
+  )
+
+/**
+ * Background compressions of one sink. A job finds the backup by device and inode (later
+ * rotations may have shifted it), gzips it to a temporary file beside it, then, under the
+ * rotation lock, renames that to `<where the backup is now>.gz` and removes the backup. A backup
+ * deleted meanwhile (pruned) is left alone and the copy discarded.
+ */
+const makeCompressor = (lock: string, report: (message: string) => void) => {
+  const jobs = new Set<Promise<void>>()
+  let sequence = 0
+
+  /** Puts the compressed copy in place; `false` when the backup grew meanwhile (compress again). */
+  const swap = async (
+    source: fsp.FileHandle,
+    dev: number,
+    ino: number,
+    size: number,
+    tmp: string,
+    candidates: () => ReadonlyArray<string>
+  ): Promise<boolean> => {
+    const deadline = Date.now() + 2_000
+    while (!tryLock(lock)) {
+      if (Date.now() > deadline) throw new Error(`${lock} stayed taken`)
+      await sleep(5)
+    }
+    try {
+      const stat = fs.fstatSync(source.fd)
+      const now = stat.nlink === 0 ? undefined : locate(dev, ino, candidates())
+      if (now === undefined) {
+        fs.rmSync(tmp, { force: true })
+        return true
+      }
+      if (stat.size !== size) return false
+      if (!renameNoReplace(tmp, `${now}.gz`)) throw new Error(`${now}.gz already exists`)
+      fs.unlinkSync(now)
+      return true
+    } finally {
+      unlock(lock)
+    }
+  }
+
+  /** Opens the file `dev`/`ino`, found among `candidates()` (found again if it moves meanwhile). */
+  const openBackup = async (
+    dev: number,
+    ino: number,
+    candidates: () => ReadonlyArray<string>
+  ): Promise<[string, fsp.FileHandle] | undefined> => {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const found = locate(dev, ino, candidates())
+      if (found === undefined) return undefined
+      const handle = await fsp.open(found, "r")
+      const stat = await handle.stat().catch(() => undefined)
+      if (stat?.ino === ino && stat.dev === dev) return [found, handle]
+      await closeQuietly(handle) // moved by a later rotation between the look-up and the open
+    }
+    return undefined
+  }
+
+  const compress = async (dev: number, ino: number, candidates: () => ReadonlyArray<string>): Promise<void> => {
+    let name = "a backup"
+    let tmp: string | undefined
+    let source: fsp.FileHandle | undefined
+    let target: fsp.FileHandle | undefined
+    let created = false
+    try {
+      const opened = await openBackup(dev, ino, candidates)
+      if (opened === undefined) return // removed (pruned) before we got to it: nothing to compress
+      ;[name, source] = opened
+      tmp = path.join(path.dirname(name), `.${path.basename(name)}.${process.pid}.${++sequence}.gz.tmp`)
+      for (let attempt = 1; ; attempt++) {
+        const { size } = await source.stat()
+        target = await fsp.open(tmp, attempt === 1 ? "wx" : "w")
+        created = true
+        await gzip(source, target)
+        const done = target
+        target = undefined
+        await done.close()
+        if (await swap(source, dev, ino, size, tmp, candidates)) return
+        if (attempt === 3) throw new Error("it kept growing while it was compressed")
+      }
+    } catch (error) {
+      if (created) {
+        try {
+          fs.rmSync(tmp!, { force: true })
+        } catch {
+          // nothing more to do
+        }
+      }
+      report(`could not compress ${name}, left uncompressed: ${messageOf(error)}`)
+    } finally {
+      await closeQuietly(target)
+      await closeQuietly(source)
+    }
+  }
+
+  return {
+    /** Compresses the file `dev`/`ino`, found among `candidates()`. Never rejects. */
+    start: (dev: number, ino: number, candidates: () => ReadonlyArray<string>): void => {
+      const job = compress(dev, ino, candidates).catch((error) => report(`compression failed: ${messageOf(error)}`))
+      jobs.add(job)
+      void job.then(() => jobs.delete(job))
+    },
+    /** Resolves when the jobs started so far are done, or after `timeoutMs`. */
+    settle: (timeoutMs?: number): Promise<void> => {
+      const all = Promise.all(jobs).then(() => undefined)
+      if (timeoutMs === undefined) return all
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const timeout = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs)
+      })
+      return Promise.race([all, timeout]).then(() => clearTimeout(timer))
+    },
+    pending: (): number => jobs.size
+  }
+}
+
+/**
+ * Opens `options.path` and returns the sink writing to it. Throws an Error whose message is the
+ * reason when the file cannot be opened (the caller adds the path); never hangs on odd paths.
+ *
+ * @internal
+ */
+export const makeFileSink = (options: FileSinkOptions, hooks: FileSinkHooks = {}): FileSink => {
+  const file = options.path
+  const lock = `${file}.lock`
+  const now = hooks.now ?? Date.now
+  const report = hooks.report ?? stderrReporter(options.label ?? file)
+  const rotation = options.rotation
+  const sized = rotation?.kind === "size" && rotation.maxBytes > 0 && rotation.backupCount > 0 ? rotation : undefined
+  const timed = rotation?.kind === "time" ? rotation : undefined
+  const schedule = timed === undefined ? undefined : makeSchedule(timed)
+  const compressor = options.compress === true ? makeCompressor(lock, report) : undefined
+
+  let live = openLive(file, options.mode === "w" ? "w" : "a")
+  let size = live.size
+  let rolloverAt = Number.POSITIVE_INFINITY
+  if (schedule !== undefined) {
+    const current = now()
+    rolloverAt = nextRollover(schedule, live.mtimeMs <= current ? live.mtimeMs : current)
+  }
+  /** After a failed size rotation, no new attempt before the live file reaches this size. */
+  let retryAtSize = 0
+  let failed = false
+  /** A torn record could not be truncated away: the next write starts with a newline. */
+  let torn = false
+  let closed = false
+  let closing: Promise<void> | undefined
+
+  const switchTo = (next: Live): void => {
+    const old = live
+    live = next
+    size = next.size
+    retryAtSize = 0
+    try {
+      fs.closeSync(old.fd)
+    } catch {
+      // already gone
+    }
+  }
+
+  /** Whether the path no longer names the open file (rotated by another process, deleted, renamed). */
+  const pathMoved = (): boolean => {
+    try {
+      const stat = fs.statSync(file)
+      return stat.ino !== live.ino || stat.dev !== live.dev
+    } catch {
+      return true
+    }
+  }
+
+  /**
+   * Rotates under the lock: if another process already did (the path names another file), reopens
+   * the path and rotates that one only when `stillDue()`. `rename` moves the live file away and
+   * returns the backup's name; `candidates` say where a compression may find the backup later.
+   * `"busy"` when another process holds the lock (nothing done), `"failed"` after a reported failure.
+   */
+  const rotate = (
+    stillDue: () => boolean,
+    rename: () => string,
+    candidates: (backup: string) => ReadonlyArray<string>
+  ): "done" | "busy" | "failed" => {
+    try {
+      if (!tryLock(lock)) return "busy"
+    } catch (error) {
+      report(`rotation of ${file} failed (${messageOf(error)}); appending to the live file`)
+      return "failed"
+    }
+    try {
+      if (pathMoved()) {
+        switchTo(openLive(file, "a"))
+        if (!stillDue()) return "done"
+      }
+      const old = live
+      let backup: string
+      try {
+        backup = rename()
+      } catch (error) {
+        report(`rotation of ${file} failed (${messageOf(error)}); appending to the live file`)
+        return "failed"
+      }
+      switchTo(openLive(file, "a"))
+      compressor?.start(old.dev, old.ino, () => candidates(backup))
+      return "done"
+    } catch (error) {
+      report(`could not reopen ${file} (${messageOf(error)}); still writing to the previous file`)
+      return "failed"
+    } finally {
+      unlock(lock)
+    }
+  }
+
+  /** Rotates before a record of `recordBytes` bytes; `false` when another process holds the lock. */
+  const rotateBySize = (recordBytes: number): boolean => {
+    const { maxBytes, backupCount } = sized!
+    const outcome = rotate(
+      () => shouldRotate(size, 0, recordBytes - 1, maxBytes),
+      () => {
+        rotateFiles(file, backupCount)
+        return backupName(file, 1)
+      },
+      () => Array.from({ length: backupCount }, (_, i) => backupName(file, i + 1))
+    )
+    if (outcome === "failed") retryAtSize = size + maxBytes
+    return outcome !== "busy"
+  }
+
+  const rotateByTime = (): void => {
+    const boundary = rolloverAt
+    const current = now()
+    let next = nextRollover(schedule!, current)
+    while (next <= current) next = nextRollover(schedule!, next)
+    // The next boundary is set first: whatever fails, the file is not rotated again at each write.
+    rolloverAt = next
+    if (!live.regular) return
+    const outcome = rotate(
+      () => false,
+      () => {
+        const target = rolledFileName(file, schedule!, boundary)
+        if (!renameNoReplace(file, target)) throw new Error(`${target} already exists`)
+        for (const old of filesToDelete(file, fs.readdirSync(path.dirname(file)), schedule!, timed!.backupCount)) {
+          try {
+            fs.rmSync(old, { force: true })
+          } catch (error) {
+            report(`could not delete old backup ${old}: ${messageOf(error)}`)
+          }
+        }
+        return target
+      },
+      (backup) => [backup]
+    )
+    if (outcome === "busy") rolloverAt = boundary // another process is rotating: look again at the next write
+  }
+
+  /** Reopens the path when it names another file than the open one (watch mode). */
+  const follow = (): void => {
+    if (!pathMoved()) return
+    try {
+      switchTo(openLive(file, "a"))
+    } catch (error) {
+      report(`could not reopen ${file} (${messageOf(error)}); still writing to the previous file`)
+    }
+  }
+
+  /**
+   * Writes records `first` to `end - 1` of the batch (`before` records of it are on disk already).
+   * On failure, cuts the torn record off and throws with `recordsWritten`.
+   */
+  const writeRecords = (batch: Uint8Array, ends: Uint32Array, first: number, end: number, before: number): void => {
+    const from = first === 0 ? 0 : ends[first - 1]!
+    const to = end === 0 ? 0 : ends[end - 1]!
+    let offset = from
+    try {
+      while (offset < to) {
+        const n = fs.writeSync(live.fd, batch, offset, to - offset)
+        if (n <= 0) throw new Error("write(2) wrote nothing")
+        offset += n
+      }
+      size += to - from
+    } catch (error) {
+      failed = true
+      let whole = first
+      while (whole < end && ends[whole]! <= offset) whole++
+      const kept = whole === first ? from : ends[whole - 1]!
+      size += kept - from
+      if (offset > kept) cutTorn(offset - kept)
+      throw writeError(file, error, before + whole - first)
+    }
+  }
+
+  /** Removes the last `bytes` bytes of the live file: the start of a record whose write failed. */
+  const cutTorn = (bytes: number): void => {
+    try {
+      if (!live.regular) throw new Error("not a regular file")
+      fs.ftruncateSync(live.fd, fs.fstatSync(live.fd).size - bytes)
+    } catch (error) {
+      torn = true
+      report(`could not remove a partly written record (${messageOf(error)}); the next write starts on a new line`)
+    }
+  }
+
+  const write = (batch: Uint8Array, ends: Uint32Array): void => {
+    if (closed) throw writeError(file, new Error("the sink is closed"), 0)
+    const count = ends.length
+    if (count === 0) return
+    if (options.watch === true) follow()
+    if (schedule !== undefined && now() >= rolloverAt) rotateByTime()
+    if (torn) {
+      try {
+        fs.writeSync(live.fd, newline)
+      } catch (error) {
+        failed = true
+        throw writeError(file, error, 0)
+      }
+      torn = false
+      size += 1
+    }
+    let first = 0
+    if (sized !== undefined && live.regular) {
+      try {
+        size = fs.fstatSync(live.fd).size // other processes may append too
+      } catch {
+        // keep the count
+      }
+      for (let i = 0; i < count; i++) {
+        const start = i === 0 ? 0 : ends[i - 1]!
+        const pending = start - (first === 0 ? 0 : ends[first - 1]!)
+        const bytes = ends[i]! - start
+        if (size + pending < retryAtSize || !shouldRotate(size, pending, bytes - 1, sized.maxBytes)) continue
+        writeRecords(batch, ends, first, i, first)
+        first = i
+        if (!rotateBySize(bytes)) break // another process is rotating: the rest goes here
+      }
+    }
+    writeRecords(batch, ends, first, count, first)
+  }
+
+  const flush = (): boolean => {
+    const ok = !failed
+    failed = false
+    return ok
+  }
+
+  const close = (): void | Promise<void> => {
+    if (!closed) {
+      closed = true
+      try {
+        fs.closeSync(live.fd)
+      } catch {
+        // already gone
+      }
+      if (compressor !== undefined && compressor.pending() > 0) closing = compressor.settle(compressionWaitMs)
+    }
+    return closing
+  }
+
+  const reopen = (): void => {
+    if (closed) throw new Error(`${file} is closed`)
+    switchTo(openLive(file, "a"))
+  }
+
+  return {
+    write,
+    flush,
+    close,
+    reopen,
+    compressed: () => compressor?.settle() ?? Promise.resolve(),
+    get size() {
+      return size
+    },
+    get rolloverAt() {
+      return schedule === undefined ? undefined : rolloverAt
+    }
+  }
+}
+
+/**
+ * The factory a worker thread calls: `(options) => Sink`.
+ *
+ * @internal
+ */
+const fileSink = (options: FileSinkOptions): Sink => makeFileSink(options)
+
+export default fileSink

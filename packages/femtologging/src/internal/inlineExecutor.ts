@@ -1,0 +1,146 @@
+/**
+ * The inline executor runs a sink on the main thread, inside the handler's drain. A synchronous
+ * sink (streams, files) finishes each batch before `write` returns; a sink that returns a promise
+ * keeps the executor busy until it settles, and nothing on the main thread can wait for that
+ * synchronously (choose the worker executor for such sinks when callers must be held).
+ *
+ * @internal
+ */
+import type { Sink } from "../Sink.ts"
+import type { Executor } from "./executor.ts"
+
+const isThenable = (u: unknown): u is PromiseLike<unknown> =>
+  typeof u === "object" && u !== null && typeof (u as PromiseLike<unknown>).then === "function"
+
+/** How many records of a batch a failed write still wrote (`recordsWritten` on its error). @internal */
+export const recordsWrittenOf = (error: unknown, records: number): number => {
+  const n = typeof error === "object" && error !== null ? (error as { recordsWritten?: unknown }).recordsWritten : undefined
+  return typeof n === "number" && Number.isInteger(n) && n >= 0 ? Math.min(n, records) : 0
+}
+
+/**
+ * Runs `sink` on the calling thread. `report` receives each failure (the caller rate-limits).
+ *
+ * @internal
+ */
+export const make = (sink: Sink, report: (what: string, error: unknown) => void): Executor => {
+  let written = 0
+  let lost = 0
+  let inFlight = 0
+  let busy: Promise<void> | undefined
+  let failedSinceFlush = false
+  let closed: Promise<void> | undefined
+  /** Bumped when a write in flight is given up on (close timed out, exit): its late outcome is ignored. */
+  let generation = 0
+
+  const failed = (error: unknown, records: number): void => {
+    const ok = recordsWrittenOf(error, records)
+    written += ok
+    lost += records - ok
+    failedSinceFlush = true
+    report("write", error)
+  }
+
+  const step = <A>(what: string, run: () => A | PromiseLike<A>, onError: A): A | Promise<A> => {
+    let result: A | PromiseLike<A>
+    try {
+      result = run()
+    } catch (error) {
+      report(what, error)
+      return onError
+    }
+    if (!isThenable(result)) return result
+    return Promise.resolve(result).then(undefined, (error) => (report(what, error), onError))
+  }
+
+  const settle = (): Promise<void> => busy ?? Promise.resolve()
+
+  /** Counts the write in flight as lost and stops waiting for it. */
+  const abandon = (): void => {
+    generation++
+    lost += inFlight
+    inFlight = 0
+    busy = undefined
+  }
+
+  /** Resolves when `promise` does or after `ms` (then `false`), never keeping the process alive. */
+  const within = <A>(promise: Promise<A>, ms: number): Promise<A | false> =>
+    new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), ms)
+      timer.unref?.()
+      promise.then((a) => {
+        clearTimeout(timer)
+        resolve(a)
+      })
+    })
+
+  const executor: Executor = {
+    kind: "inline",
+    ready: () => busy === undefined && closed === undefined,
+    write: (bytes, ends) => {
+      const records = ends.length
+      if (closed !== undefined) {
+        lost += records
+        return
+      }
+      let result: void | PromiseLike<void>
+      try {
+        result = sink.write(bytes, ends)
+      } catch (error) {
+        failed(error, records)
+        return
+      }
+      if (!isThenable(result)) {
+        written += records
+        return
+      }
+      inFlight = records
+      const mine = generation
+      const done = Promise.resolve(result).then(
+        () => {
+          if (mine === generation) written += records
+        },
+        (error) => {
+          if (mine === generation) failed(error, records)
+        }
+      ).finally(() => {
+        if (mine !== generation) return
+        inFlight = 0
+        busy = undefined
+      })
+      busy = done
+      return done
+    },
+    waitSync: () => busy === undefined,
+    wait: settle,
+    flush: async () => {
+      await settle()
+      const ok = await step("flush", () => sink.flush?.(), false)
+      const clean = !failedSinceFlush
+      failedSinceFlush = false
+      return ok !== false && clean
+    },
+    close: (timeoutMs) =>
+      closed ??= within(settle().then(() => true), timeoutMs).then(async (settled) => {
+        if (settled === false) abandon()
+        await within(Promise.resolve(step("flush", () => sink.flush?.(), false)), timeoutMs)
+        await within(Promise.resolve(step("close", () => sink.close?.(), undefined)), timeoutMs)
+      }),
+    exitSync: () => {
+      // An asynchronous write cannot finish once the process is exiting. The sink stays open:
+      // records logged by later exit listeners are still written; the OS closes descriptors.
+      if (busy !== undefined) abandon()
+      try {
+        const flushed = sink.flush?.()
+        if (isThenable(flushed)) Promise.resolve(flushed).then(undefined, () => {})
+      } catch (error) {
+        report("flush", error)
+      }
+    },
+    written: () => written,
+    lost: () => lost,
+    pending: () => inFlight,
+    duplicates: () => 0
+  }
+  return executor
+}

@@ -1,0 +1,268 @@
+/**
+ * The ring is the bounded hand-off between a handler on the main thread (the only producer) and
+ * its sink on a worker thread (the only consumer): one SharedArrayBuffer holding control cells and
+ * a power-of-two data area, after pino's thread-stream, plus what that lacks: a byte bound with
+ * backpressure, acknowledgements, barriers, and counters that survive a worker's death.
+ *
+ * **Layout.** Bytes 0–63 are `Int32` {@link cell}s, bytes 64–127 `BigInt64` {@link counter}s
+ * (they never overflow), then `capacity` bytes of data. Positions are unsigned 32-bit and wrap
+ * (`capacity` divides 2^32); every frame is a multiple of 4 bytes, so a 4-byte word never wraps.
+ *
+ * **Frames.** A 12-byte header of three words `[type, a, b]`, then a body:
+ * - `data`: `a` records, `b` bytes; the body is the `a` record ends (words, relative to the
+ *   batch start), then the bytes, padded to 4. One frame per batch the handler wrote.
+ * - `flush`: `a` is the flush's sequence number; no body. The worker calls `sink.flush()` once
+ *   every earlier frame was written, then publishes `a` in `flushed`.
+ * - `close`: flush, then `sink.close()`, then the state becomes `closed`.
+ *
+ * **Acknowledgement.** The worker advances `read` past a frame only once the sink's write of it
+ * completed, and counts its records in `written` or `lost` first. A worker that replaces a dead
+ * one starts at `read`, so frames its predecessor had not acknowledged are written again: their
+ * records are counted once, and those of the write in flight (`inFlight`) as possible duplicates.
+ *
+ * **Frames larger than the ring** are streamed: the producer writes them in pieces as room
+ * appears, and the worker copies the pieces out (releasing each at once, so `read` moves before
+ * the write) and reassembles them before one `sink.write`. While it does, `streaming` holds the
+ * frame's record count and `streamEnd` where the frame ends. If the worker dies meanwhile, the
+ * released pieces are gone: its successor counts the frame's records as lost, sets `streaming` to
+ * -1 and skips to `streamEnd`. (Such a frame is never written twice, and never in part.)
+ *
+ * **Waiting.** The producer publishes `write` and notifies it; the worker waits on it with
+ * `Atomics.waitAsync`. The worker (and the main side, on a state change) bumps and notifies
+ * `signal` after every change the producer may wait for: room, a flush, a state.
+ *
+ * Written with erasable TypeScript only: the worker loads it from `src/` through Node's type
+ * stripping.
+ *
+ * @internal
+ */
+
+/** Indices of the `Int32` control cells. @internal */
+export const cell = {
+  /** End of what the producer published (u32 position). */
+  write: 0,
+  /** End of what the worker is done with: acknowledged, or copied out of a streamed frame. */
+  read: 1,
+  /** A {@link state}. */
+  state: 2,
+  /** Records of the sink write in progress (0 when none): resent if the worker dies. */
+  inFlight: 3,
+  /** Records of the streamed frame being reassembled; -1 while a new worker skips its rest. */
+  streaming: 4,
+  /** Where the streamed frame ends (u32 position). */
+  streamEnd: 5,
+  /** Sequence number of the last flush completed. */
+  flushed: 6,
+  /** Sequence number of the last flush that failed. */
+  flushFailed: 7,
+  /** 1 when records were lost since the last flush. */
+  failedSinceFlush: 8,
+  /** Bumped and notified on every change the producer may wait for. */
+  signal: 9
+} as const
+
+/** Indices of the `BigInt64` counters. @internal */
+export const counter = {
+  written: 0,
+  lost: 1,
+  duplicates: 2
+} as const
+
+/** Values of the state cell. @internal */
+export const state = {
+  /** The thread is starting or the sink is opening. */
+  starting: 0,
+  /** The sink is open and the worker takes frames. */
+  running: 1,
+  /** The sink module failed to load or its factory threw (retried with backoff). */
+  sinkFailed: 2,
+  /** The sink was closed after a close frame. */
+  closed: 3,
+  /** The thread died; a new one is on its way. */
+  dead: 4
+} as const
+
+/** Frame types. @internal */
+export const frame = {
+  data: 1,
+  flush: 2,
+  close: 3
+} as const
+
+/** Bytes of a frame header. @internal */
+export const headerBytes = 12
+
+const controlBytes = 128
+const minCapacity = 1024
+const maxCapacity = 2 ** 30
+
+/** @internal */
+export interface Ring {
+  readonly buffer: SharedArrayBuffer
+  readonly capacity: number
+  readonly cells: Int32Array
+  readonly counters: BigInt64Array
+  readonly bytes: Uint8Array
+  readonly words: Uint32Array
+}
+
+/** Views a ring's buffer (on either thread). @internal */
+export const attach = (buffer: SharedArrayBuffer): Ring => ({
+  buffer,
+  capacity: buffer.byteLength - controlBytes,
+  cells: new Int32Array(buffer, 0, 16),
+  counters: new BigInt64Array(buffer, 64, 8),
+  bytes: new Uint8Array(buffer, controlBytes),
+  words: new Uint32Array(buffer, controlBytes)
+})
+
+/** A new ring of at least `bytes` bytes of data (rounded up to a power of two, 1 KiB to 1 GiB). @internal */
+export const make = (bytes: number): Ring => {
+  let capacity = minCapacity
+  while (capacity < bytes && capacity < maxCapacity) capacity *= 2
+  return attach(new SharedArrayBuffer(controlBytes + capacity))
+}
+
+/** Bytes of a frame with `records` ends and `length` bytes. @internal */
+export const frameBytes = (records: number, length: number): number => headerBytes + 4 * records + ((length + 3) & ~3)
+
+/** Reads a cell holding a position. @internal */
+export const position = (ring: Ring, index: number): number => Atomics.load(ring.cells, index) >>> 0
+
+/** The word at `pos`. @internal */
+export const word = (ring: Ring, pos: number): number => ring.words[((pos >>> 0) & (ring.capacity - 1)) >>> 2]!
+
+/** Copies `length` bytes of `src` from `start` into the ring at `pos`, wrapping. @internal */
+export const copyIn = (ring: Ring, pos: number, src: Uint8Array, start: number, length: number): void => {
+  const at = (pos >>> 0) & (ring.capacity - 1)
+  const first = Math.min(length, ring.capacity - at)
+  ring.bytes.set(src.subarray(start, start + first), at)
+  if (first < length) ring.bytes.set(src.subarray(start + first, start + length), 0)
+}
+
+/** Copies `length` bytes from the ring at `pos` into `dst` at `start`, wrapping. @internal */
+export const copyOut = (ring: Ring, pos: number, dst: Uint8Array, start: number, length: number): void => {
+  const at = (pos >>> 0) & (ring.capacity - 1)
+  const first = Math.min(length, ring.capacity - at)
+  dst.set(ring.bytes.subarray(at, at + first), start)
+  if (first < length) dst.set(ring.bytes.subarray(0, length - first), start + first)
+}
+
+interface WaitAsync {
+  readonly waitAsync: (
+    cells: Int32Array,
+    index: number,
+    value: number,
+    timeout?: number
+  ) => { readonly async: false } | { readonly async: true; readonly value: Promise<unknown> }
+}
+
+/**
+ * Resolves once cell `index` may no longer hold `value` (woken by a notify, or at once when it
+ * already differs), or after `timeoutMs`, with `Atomics.waitAsync`: the thread's event loop stays
+ * free meanwhile, and a pending wait does not keep the process alive.
+ *
+ * @internal
+ */
+export const waitAsync = (ring: Ring, index: number, value: number, timeoutMs = Infinity): Promise<unknown> => {
+  const wait = (Atomics as unknown as WaitAsync).waitAsync(ring.cells, index, value | 0, timeoutMs)
+  return wait.async ? wait.value : Promise.resolve()
+}
+
+/** Bumps and notifies the signal cell. @internal */
+export const signal = (ring: Ring): void => {
+  Atomics.add(ring.cells, cell.signal, 1)
+  Atomics.notify(ring.cells, cell.signal)
+}
+
+/** Sets the state cell and signals. @internal */
+export const setState = (ring: Ring, value: number): void => {
+  Atomics.store(ring.cells, cell.state, value)
+  signal(ring)
+}
+
+/** Adds `n` to a counter. @internal */
+export const count = (ring: Ring, index: number, n: number): void => {
+  if (n > 0) Atomics.add(ring.counters, index, BigInt(n))
+}
+
+/** Reads a counter. @internal */
+export const total = (ring: Ring, index: number): number => Number(Atomics.load(ring.counters, index))
+
+/**
+ * The producer's side: frames that do not fit yet wait in an outbox (copied), ahead of which
+ * nothing else goes, and are moved into the ring piece by piece by {@link pump} as the worker
+ * releases room. So the memory held is the ring plus at most what was written while it was full.
+ *
+ * @internal
+ */
+export interface Producer {
+  readonly ring: Ring
+  /** The next position to write (only the producer moves it). */
+  position: number
+  readonly outbox: Array<Uint8Array>
+  /** Bytes of `outbox[0]` already in the ring. */
+  offset: number
+}
+
+/** @internal */
+export const producer = (ring: Ring): Producer => ({ ring, position: position(ring, cell.write), outbox: [], offset: 0 })
+
+/** Bytes the producer may write now. @internal */
+export const room = (p: Producer): number => p.ring.capacity - ((p.position - position(p.ring, cell.read)) >>> 0)
+
+const publish = (p: Producer): void => {
+  Atomics.store(p.ring.cells, cell.write, p.position | 0)
+  Atomics.notify(p.ring.cells, cell.write)
+}
+
+/** Writes a frame into the ring at once when nothing waits and it fits, else into the outbox. @internal */
+export const put = (p: Producer, type: number, a: number, bytes?: Uint8Array, ends?: Uint32Array): void => {
+  const length = bytes?.length ?? 0
+  const size = frameBytes(ends?.length ?? 0, length)
+  if (p.outbox.length === 0 && room(p) >= size) {
+    const { ring } = p
+    const mask = ring.capacity - 1
+    let pos = p.position
+    ring.words[(pos & mask) >>> 2] = type
+    ring.words[((pos + 4) & mask) >>> 2] = a
+    ring.words[((pos + 8) & mask) >>> 2] = length
+    pos += headerBytes
+    if (ends !== undefined) {
+      for (let i = 0; i < ends.length; i++, pos += 4) ring.words[(pos & mask) >>> 2] = ends[i]!
+    }
+    if (bytes !== undefined) copyIn(ring, pos, bytes, 0, length)
+    p.position = (p.position + size) >>> 0
+    publish(p)
+    return
+  }
+  const out = new Uint8Array(size)
+  const head = new Uint32Array(out.buffer, 0, 3 + (ends?.length ?? 0))
+  head[0] = type
+  head[1] = a
+  head[2] = length
+  if (ends !== undefined) head.set(ends, 3)
+  if (bytes !== undefined) out.set(bytes, headerBytes + 4 * (ends?.length ?? 0))
+  p.outbox.push(out)
+  pump(p)
+}
+
+/** Moves what fits of the outbox into the ring; `true` when the outbox is empty. @internal */
+export const pump = (p: Producer): boolean => {
+  const before = p.position
+  while (p.outbox.length > 0) {
+    const free = room(p)
+    if (free === 0) break
+    const next = p.outbox[0]!
+    const take = Math.min(free, next.length - p.offset)
+    copyIn(p.ring, p.position, next, p.offset, take)
+    p.position = (p.position + take) >>> 0
+    p.offset += take
+    if (p.offset === next.length) {
+      p.outbox.shift()
+      p.offset = 0
+    }
+  }
+  if (p.position !== before) publish(p)
+  return p.outbox.length === 0
+}

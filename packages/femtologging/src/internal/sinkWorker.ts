@@ -1,0 +1,342 @@
+/**
+ * The entry of a sink worker thread: it hosts one or more sinks (a pool thread hosts several
+ * handlers), each fed by its own {@link Ring}. The thread opens the sinks listed in its
+ * `workerData` at once, and later ones when told by message (Effect's `WorkerRunner`); records
+ * only ever travel through the rings.
+ *
+ * For each sink it loads the module with `import()`, calls its default export (a
+ * {@link SinkFactory}) with the options, then loops: take every complete frame there is (several
+ * batches become one `sink.write`), write, acknowledge, count. A failed write counts its records
+ * as lost (or `recordsWritten` of them as written) and is reported on stderr, rate-limited; the
+ * loop goes on. A sink that cannot be opened is reported, its state becomes `sinkFailed`, and the
+ * main side asks again later. When the thread dies, an `exit` listener marks its rings `dead` so
+ * a main thread blocked on one notices (except after `terminate()` or running out of memory,
+ * where no JavaScript runs).
+ *
+ * Written with erasable TypeScript only: Node runs it from `src/` through type stripping.
+ *
+ * @internal
+ */
+import * as NodeWorkerRunner from "@effect/platform-node/NodeWorkerRunner"
+import * as Effect from "effect/Effect"
+import * as WorkerRunner from "effect/workers/WorkerRunner"
+import { writeSync } from "node:fs"
+import { workerData } from "node:worker_threads"
+import type { Sink, SinkFactory } from "../Sink.ts"
+import * as Ring from "./ring.ts"
+
+/** Asks the thread to open a sink on a ring (idempotent per `id`; retried after a failure). @internal */
+export interface Open {
+  readonly _tag: "Open"
+  readonly id: number
+  readonly label: string
+  /** URL of the sink module. */
+  readonly module: string
+  readonly options: unknown
+  readonly buffer: SharedArrayBuffer
+}
+
+/** What the thread tells the main side about a sink. @internal */
+export interface Opened {
+  readonly _tag: "Opened" | "Failed"
+  readonly id: number
+}
+
+/** The `workerData` of a sink thread. @internal */
+export interface SinkWorkerData {
+  readonly open: ReadonlyArray<Open>
+}
+
+const reportIntervalMs = 5_000
+
+const writeStderr = (line: string): void => {
+  try {
+    writeSync(2, line)
+  } catch {
+    // stderr is gone
+  }
+}
+
+const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error))
+
+/** The first failure with its stack, then at most one line per interval with how many there were. */
+const reporter = (label: string): (what: string, error: unknown) => void => {
+  let last = Number.NEGATIVE_INFINITY
+  let held = 0
+  let latest = ""
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const emit = (): void => {
+    last = Date.now()
+    writeStderr(`femtologging: ${label}: ${latest}${held > 1 ? ` (${held} failures since the last report)` : ""}\n`)
+    held = 0
+  }
+  return (what, error) => {
+    const first = last === Number.NEGATIVE_INFINITY
+    latest = `sink ${what} failed: ${first && error instanceof Error && error.stack ? error.stack : describe(error)}`
+    held++
+    if (Date.now() - last >= reportIntervalMs) return emit()
+    timer ??= setTimeout(() => {
+      timer = undefined
+      if (held > 0) emit()
+    }, last + reportIntervalMs - Date.now())
+    timer.unref()
+  }
+}
+
+/** How many records of a batch a failed write still wrote (`recordsWritten` on its error). */
+const recordsWrittenOf = (error: unknown, records: number): number => {
+  const n = typeof error === "object" && error !== null ? (error as { recordsWritten?: unknown }).recordsWritten : undefined
+  return typeof n === "number" && Number.isInteger(n) && n >= 0 ? Math.min(n, records) : 0
+}
+
+const isThenable = (u: unknown): u is PromiseLike<unknown> =>
+  typeof u === "object" && u !== null && typeof (u as PromiseLike<unknown>).then === "function"
+
+interface Slot {
+  readonly ring: Ring.Ring
+  readonly report: (what: string, error: unknown) => void
+  status: "opening" | "open" | "failed"
+}
+
+const slots = new Map<number, Slot>()
+
+/** Waits until the producer publishes past `seen`. */
+const published = (ring: Ring.Ring, seen: number): Promise<unknown> => Ring.waitAsync(ring, Ring.cell.write, seen)
+
+/** Releases the ring up to `pos` and signals the producer. */
+const release = (ring: Ring.Ring, pos: number): void => {
+  Atomics.store(ring.cells, Ring.cell.read, pos | 0)
+  Ring.signal(ring)
+}
+
+/** Calls `sink.flush()`; `false` when it failed or records were lost since the last flush. */
+const flushSink = async (slot: Slot, sink: Sink): Promise<boolean> => {
+  let ok = true
+  try {
+    const result = sink.flush?.()
+    if ((isThenable(result) ? await result : result) === false) ok = false
+  } catch (error) {
+    slot.report("flush", error)
+    ok = false
+  }
+  return Atomics.exchange(slot.ring.cells, Ring.cell.failedSinceFlush, 0) === 0 && ok
+}
+
+/** Writes one batch and counts its records. */
+const writeBatch = async (slot: Slot, sink: Sink, bytes: Uint8Array, ends: Uint32Array): Promise<void> => {
+  const { ring } = slot
+  try {
+    const result = sink.write(bytes, ends)
+    if (isThenable(result)) await result
+    Ring.count(ring, Ring.counter.written, ends.length)
+  } catch (error) {
+    const ok = recordsWrittenOf(error, ends.length)
+    Ring.count(ring, Ring.counter.written, ok)
+    Ring.count(ring, Ring.counter.lost, ends.length - ok)
+    Atomics.store(ring.cells, Ring.cell.failedSinceFlush, 1)
+    slot.report("write", error)
+  }
+}
+
+/** Takes over a ring from a dead worker: counts what it left behind. */
+const recover = (ring: Ring.Ring): void => {
+  const streaming = Atomics.load(ring.cells, Ring.cell.streaming)
+  if (streaming > 0) {
+    Ring.count(ring, Ring.counter.lost, streaming)
+    Atomics.store(ring.cells, Ring.cell.failedSinceFlush, 1)
+    Atomics.store(ring.cells, Ring.cell.streaming, -1)
+  }
+  const inFlight = Atomics.exchange(ring.cells, Ring.cell.inFlight, 0)
+  Ring.count(ring, Ring.counter.duplicates, inFlight)
+}
+
+/** Reusable batch buffers of a slot, grown as needed. */
+interface Scratch {
+  bytes: Uint8Array
+  ends: Uint32Array
+}
+
+const reserve = (scratch: Scratch, bytes: number, records: number): void => {
+  if (scratch.bytes.length < bytes) scratch.bytes = new Uint8Array(Math.max(bytes, scratch.bytes.length * 2))
+  if (scratch.ends.length < records) scratch.ends = new Uint32Array(Math.max(records, scratch.ends.length * 2))
+}
+
+/**
+ * Reassembles a frame larger than the ring from `pos`, releasing each piece once copied, and
+ * writes it; returns the position after it.
+ */
+const stream = async (slot: Slot, sink: Sink, scratch: Scratch, pos: number): Promise<number> => {
+  const { ring } = slot
+  const records = Ring.word(ring, pos + 4)
+  const length = Ring.word(ring, pos + 8)
+  const end = (pos + Ring.frameBytes(records, length)) >>> 0
+  Atomics.store(ring.cells, Ring.cell.streamEnd, end | 0)
+  Atomics.store(ring.cells, Ring.cell.streaming, records)
+  reserve(scratch, length, records)
+  const endsBytes = new Uint8Array(scratch.ends.buffer, 0, 4 * records)
+  const bodyStart = pos + Ring.headerBytes
+  const endsEnd = bodyStart + 4 * records
+  pos = bodyStart >>> 0
+  release(ring, pos)
+  while (pos !== end) {
+    const write = Ring.position(ring, Ring.cell.write)
+    const available = Math.min((write - pos) >>> 0, (end - pos) >>> 0)
+    if (available === 0) {
+      await published(ring, write)
+      continue
+    }
+    // Offsets of `pos` within the frame body: ends first, then bytes (then padding).
+    const at = (pos - bodyStart) >>> 0
+    const endsPart = Math.max(0, Math.min(available, endsEnd - bodyStart - at))
+    if (endsPart > 0) Ring.copyOut(ring, pos, endsBytes, at, endsPart)
+    const byteAt = at + endsPart - 4 * records
+    const bytesPart = Math.max(0, Math.min(available - endsPart, length - byteAt))
+    if (bytesPart > 0) Ring.copyOut(ring, pos + endsPart, scratch.bytes, byteAt, bytesPart)
+    pos = (pos + available) >>> 0
+    release(ring, pos)
+  }
+  await writeBatch(slot, sink, scratch.bytes.subarray(0, length), scratch.ends.subarray(0, records))
+  Atomics.store(ring.cells, Ring.cell.streaming, 0)
+  Ring.signal(ring)
+  return end
+}
+
+/** Skips the rest of a streamed frame whose worker died (its records were counted lost). */
+const skip = async (ring: Ring.Ring, pos: number): Promise<number> => {
+  const end = Ring.position(ring, Ring.cell.streamEnd)
+  while (pos !== end) {
+    const write = Ring.position(ring, Ring.cell.write)
+    const available = Math.min((write - pos) >>> 0, (end - pos) >>> 0)
+    if (available === 0) await published(ring, write)
+    pos = (pos + available) >>> 0
+    release(ring, pos)
+  }
+  Atomics.store(ring.cells, Ring.cell.streaming, 0)
+  return pos
+}
+
+/** Takes frames from the ring and writes them until a close frame. */
+const serve = async (slot: Slot, sink: Sink): Promise<void> => {
+  const { ring } = slot
+  const scratch: Scratch = { bytes: new Uint8Array(4096), ends: new Uint32Array(256) }
+  let pos = Ring.position(ring, Ring.cell.read)
+  if (Atomics.load(ring.cells, Ring.cell.streaming) === -1) pos = await skip(ring, pos)
+  for (;;) {
+    const write = Ring.position(ring, Ring.cell.write)
+    const available = (write - pos) >>> 0
+    if (available < Ring.headerBytes) {
+      await published(ring, write)
+      continue
+    }
+    const type = Ring.word(ring, pos)
+    if (type === Ring.frame.data) {
+      const size = Ring.frameBytes(Ring.word(ring, pos + 4), Ring.word(ring, pos + 8))
+      if (size > ring.capacity) {
+        pos = await stream(slot, sink, scratch, pos)
+        continue
+      }
+      if (available < size) {
+        await published(ring, write)
+        continue
+      }
+      // Every complete data frame there is becomes one batch.
+      let end = pos
+      let records = 0
+      let length = 0
+      while (((write - end) >>> 0) >= Ring.headerBytes && Ring.word(ring, end) === Ring.frame.data) {
+        const n = Ring.word(ring, end + 4)
+        const size = Ring.frameBytes(n, Ring.word(ring, end + 8))
+        if (size > ((write - end) >>> 0)) break
+        records += n
+        length += Ring.word(ring, end + 8)
+        end = (end + size) >>> 0
+      }
+      reserve(scratch, length, records)
+      let offset = 0
+      let record = 0
+      for (let at = pos; at !== end;) {
+        const n = Ring.word(ring, at + 4)
+        const bytes = Ring.word(ring, at + 8)
+        for (let i = 0; i < n; i++) scratch.ends[record++] = offset + Ring.word(ring, at + Ring.headerBytes + 4 * i)
+        Ring.copyOut(ring, at + Ring.headerBytes + 4 * n, scratch.bytes, offset, bytes)
+        offset += bytes
+        at = (at + Ring.frameBytes(n, bytes)) >>> 0
+      }
+      Atomics.store(ring.cells, Ring.cell.inFlight, records)
+      await writeBatch(slot, sink, scratch.bytes.subarray(0, length), scratch.ends.subarray(0, records))
+      pos = end
+      Atomics.store(ring.cells, Ring.cell.read, pos | 0)
+      Atomics.store(ring.cells, Ring.cell.inFlight, 0)
+      Ring.signal(ring)
+    } else if (type === Ring.frame.flush) {
+      const sequence = Ring.word(ring, pos + 4)
+      if (!(await flushSink(slot, sink))) Atomics.store(ring.cells, Ring.cell.flushFailed, sequence | 0)
+      pos = (pos + Ring.headerBytes) >>> 0
+      Atomics.store(ring.cells, Ring.cell.read, pos | 0)
+      Atomics.store(ring.cells, Ring.cell.flushed, sequence | 0)
+      Ring.signal(ring)
+    } else if (type === Ring.frame.close) {
+      await flushSink(slot, sink)
+      try {
+        const closed = sink.close?.()
+        if (isThenable(closed)) await closed
+      } catch (error) {
+        slot.report("close", error)
+      }
+      release(ring, (pos + Ring.headerBytes) >>> 0)
+      Ring.setState(ring, Ring.state.closed)
+      return
+    } else {
+      throw new Error(`femtologging: corrupt ring frame type ${type}`)
+    }
+  }
+}
+
+/** Opens (or retries) a sink and serves its ring until closed. */
+const open = async (message: Open, tell: (message: Opened) => void): Promise<void> => {
+  const existing = slots.get(message.id)
+  if (existing !== undefined && existing.status !== "failed") return
+  const slot: Slot = existing ?? { ring: Ring.attach(message.buffer), report: reporter(message.label), status: "opening" }
+  if (Atomics.load(slot.ring.cells, Ring.cell.state) === Ring.state.closed) return
+  slot.status = "opening"
+  slots.set(message.id, slot)
+  let sink: Sink
+  try {
+    const module = (await import(message.module)) as { readonly default?: unknown }
+    if (typeof module.default !== "function") throw new TypeError(`${message.module} has no default export function`)
+    sink = await (module.default as SinkFactory)(message.options)
+    if (typeof sink?.write !== "function") throw new TypeError(`the factory of ${message.module} returned no sink`)
+  } catch (error) {
+    slot.status = "failed"
+    slot.report("open", error)
+    Ring.setState(slot.ring, Ring.state.sinkFailed)
+    tell({ _tag: "Failed", id: message.id })
+    return
+  }
+  slot.status = "open"
+  recover(slot.ring)
+  Ring.setState(slot.ring, Ring.state.running)
+  tell({ _tag: "Opened", id: message.id })
+  await serve(slot, sink)
+  slots.delete(message.id)
+}
+
+// A thread that ends with sinks still open died (`process.exit()` in a sink, an uncaught
+// exception): say so in their rings, so that a main thread blocked in `Atomics.wait` sees it.
+process.on("exit", () => {
+  for (const slot of slots.values()) {
+    const current = Atomics.load(slot.ring.cells, Ring.cell.state)
+    if (current !== Ring.state.closed) Ring.setState(slot.ring, Ring.state.dead)
+  }
+})
+
+const main = Effect.gen(function*() {
+  const runner = yield* (yield* WorkerRunner.WorkerRunnerPlatform).start<Opened, Open>()
+  const tell = (message: Opened): void => runner.sendUnsafe(0, message)
+  for (const message of (workerData as SinkWorkerData).open) void open(message, tell)
+  yield* runner.run<void, never, never>((_, message) => {
+    void open(message, tell)
+  })
+})
+
+Effect.runFork(main.pipe(Effect.provide(NodeWorkerRunner.layer)))

@@ -1,0 +1,422 @@
+/**
+ * The worker executor runs a handler's sink on a worker thread: the handler writes batches into a
+ * bounded {@link Ring} (a SharedArrayBuffer), and the thread's loop (`sinkWorker.ts`) takes them,
+ * writes them with the sink and acknowledges them. Records cross the thread boundary only through
+ * the ring; messages only open sinks.
+ *
+ * **What it guarantees.**
+ * - Memory is bounded: the ring, plus at most the batch written while it was full (ready() is
+ *   false until that batch is in the ring). A batch larger than the whole ring still reaches the
+ *   sink whole, streamed through in pieces.
+ * - A synchronous caller can wait for room with `waitSync` (`Atomics.wait` in slices of 50 ms),
+ *   and at exit `exitSync` drains and closes the sink while the main thread's `exit` listeners
+ *   run (worker threads keep running until they return).
+ * - A thread that dies (`process.exit()` or an uncaught exception in a sink, running out of
+ *   memory) is reported on stderr and restarted with exponential backoff and jitter (100 ms to
+ *   5 s, on Effect's `Clock`); the new thread resumes from the last acknowledged frame, so what
+ *   the dead one had not acknowledged is written again (counted in `duplicates()`, an upper bound).
+ * - A sink that cannot be opened is retried with the same backoff; meanwhile `ready()` is false and
+ *   `waitSync` returns `false` at once, as it does whenever the thread is not running.
+ *
+ * **Threads.** By default each handler has a thread of its own, named `femtologging:<label>`.
+ * Handlers naming the same `pool` share its threads (`femtologging:<pool>`, {@link setPoolSize}
+ * of them, one by default), assigned round-robin. Threads are unref'd: they never keep the
+ * process alive by themselves. Effect's `Worker` (with `NodeWorker`) spawns and watches them.
+ *
+ * **Limits.** A thread killed without running JavaScript (out of memory, `terminate()`) cannot
+ * mark its rings dead; a main thread blocked in `waitSync` or `exitSync` then waits until its
+ * deadline. When `close` or `exitSync` gives up, everything not yet written counts as lost and the
+ * counters freeze; a pool thread hosting other sinks may still write some of those records.
+ *
+ * Written with erasable TypeScript only, like the worker side, so scripts can load it from `src/`.
+ *
+ * @internal
+ */
+import * as NodeWorker from "@effect/platform-node/NodeWorker"
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import type * as Scope from "effect/Scope"
+import * as Worker from "effect/workers/Worker"
+import { writeSync } from "node:fs"
+import * as WorkerThreads from "node:worker_threads"
+import type { Executor } from "./executor.ts"
+import * as Ring from "./ring.ts"
+import type { Open, Opened, SinkWorkerData } from "./sinkWorker.ts"
+
+/** @internal */
+export interface WorkerSinkOptions {
+  /** Names the handler in reports and its thread, e.g. `FemtoFileHandler(/tmp/a.log)`. */
+  readonly label: string
+  /** URL (href) of the sink module, whose default export is a `SinkFactory`. */
+  readonly module: string
+  /** Structured-clone data for the factory. */
+  readonly options: unknown
+  /** Capacity of the hand-off in bytes (rounded up to a power of two); 4 MiB by default. */
+  readonly bufferBytes?: number | undefined
+  /** Handlers naming the same pool share its threads. */
+  readonly pool?: string | undefined
+}
+
+/** @internal */
+export const defaultBufferBytes = 4 * 1024 * 1024
+
+/** How long closing the executor's scope waits for the sink. @internal */
+export const closeTimeoutMs = 5_000
+
+const startTimeoutMs = 10_000
+const sliceMs = 50
+const backoffBaseMs = 100
+const backoffCapMs = 5_000
+/** `ready()` wants at least this much room, so that a batch rarely waits in the outbox. */
+const readyRoom = 256
+
+/**
+ * The delay before restart number `attempt` (from 0): `d = min(5 s, 100 ms · 2^attempt)`, with
+ * jitter, somewhere in `[d/2, d]` (`random` in [0, 1)).
+ *
+ * @internal
+ */
+export const backoff = (attempt: number, random: number): number => {
+  const ceiling = Math.min(backoffCapMs, backoffBaseMs * 2 ** attempt)
+  return Math.round(ceiling / 2 + (random * ceiling) / 2)
+}
+
+const entry = new URL(`./sinkWorker${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url)
+
+const report = (line: string): void => {
+  try {
+    writeSync(2, `${line}\n`)
+  } catch {
+    // stderr is gone
+  }
+}
+
+interface Slot {
+  readonly ring: Ring.Ring
+  readonly open: Open
+  /** Failed opens in a row, for the retry backoff. */
+  failures: number
+}
+
+interface Pool {
+  readonly name: string
+  readonly hosts: Array<Host | undefined>
+  next: number
+}
+
+/** A thread and the sinks it hosts. */
+interface Host {
+  readonly name: string
+  readonly pool: Pool | undefined
+  readonly slots: Map<number, Slot>
+  fiber: Fiber.Fiber<void> | undefined
+  worker: Worker.Worker<Opened, Open> | undefined
+  thread: WorkerThreads.Worker | undefined
+  closing: boolean
+}
+
+const poolSizes = new Map<string, number>()
+const pools = new Map<string, Pool>()
+let nextId = 1
+
+/**
+ * Sets how many threads the pool `name` has (1 by default). Applies to handlers created later.
+ *
+ * @internal
+ */
+export const setPoolSize = (name: string, threads: number): void => {
+  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`pool size must be a positive integer: ${threads}`)
+  poolSizes.set(name, threads)
+}
+
+const newHost = (name: string, pool: Pool | undefined): Host => ({
+  name: `femtologging:${name}`,
+  pool,
+  slots: new Map(),
+  fiber: undefined,
+  worker: undefined,
+  thread: undefined,
+  closing: false
+})
+
+const hostFor = (options: WorkerSinkOptions): Host => {
+  if (options.pool === undefined) return newHost(options.label, undefined)
+  let pool = pools.get(options.pool)
+  if (pool === undefined) {
+    pool = { name: options.pool, hosts: [], next: 0 }
+    pools.set(options.pool, pool)
+  }
+  const index = pool.next++ % (poolSizes.get(options.pool) ?? 1)
+  return (pool.hosts[index] ??= newHost(options.pool, pool))
+}
+
+const stateOf = (ring: Ring.Ring): number => Atomics.load(ring.cells, Ring.cell.state)
+
+/** Sets a ring's state unless its sink was closed. */
+const mark = (ring: Ring.Ring, state: number): void => {
+  if (stateOf(ring) !== Ring.state.closed) Ring.setState(ring, state)
+}
+
+const describe = (exit: Exit.Exit<unknown, unknown>): string => {
+  if (Exit.isSuccess(exit)) return "it stopped"
+  const error = Cause.squash(exit.cause)
+  const cause = typeof error === "object" && error !== null ? (error as { cause?: unknown }).cause : undefined
+  const shown = cause ?? error
+  return shown instanceof Error ? (shown.stack ?? shown.message) : String(shown)
+}
+
+/** Resolves `true` once `done()` holds (re-checked on every signal), `false` after `timeoutMs`. */
+const until = async (ring: Ring.Ring, done: () => boolean, timeoutMs: number): Promise<boolean> => {
+  const deadline = performance.now() + timeoutMs
+  // A pending waitAsync does not keep the process alive; someone awaiting this should.
+  const keepAlive = setTimeout(() => {}, Math.max(0, timeoutMs))
+  try {
+    for (;;) {
+      const seen = Atomics.load(ring.cells, Ring.cell.signal)
+      if (done()) return true
+      const left = deadline - performance.now()
+      if (left <= 0) return false
+      await Ring.waitAsync(ring, Ring.cell.signal, seen, left)
+    }
+  } finally {
+    clearTimeout(keepAlive)
+  }
+}
+
+/** Spawns the host's thread, with the sinks to open in its `workerData`. */
+const spawner = (host: Host) => (): WorkerThreads.Worker => {
+  const open: Array<Open> = []
+  for (const slot of host.slots.values()) if (stateOf(slot.ring) !== Ring.state.closed) open.push(slot.open)
+  const workerData: SinkWorkerData = { open }
+  const thread = new WorkerThreads.Worker(entry, { name: host.name, workerData })
+  thread.unref()
+  host.thread = thread
+  return thread
+}
+
+/** A sink reported how its open went: a failure is retried after a backoff. */
+const onMessage = (host: Host, worker: Worker.Worker<Opened, Open>, message: Opened): Effect.Effect<void> => {
+  const slot = host.slots.get(message.id)
+  if (slot === undefined) return Effect.void
+  if (message._tag === "Opened") {
+    slot.failures = 0
+    return Effect.void
+  }
+  return Effect.sleep(backoff(slot.failures++, Math.random())).pipe(
+    Effect.andThen(Effect.suspend(() =>
+      host.slots.has(message.id) && host.worker === worker ? worker.send(slot.open) : Effect.void
+    )),
+    Effect.ignore
+  )
+}
+
+/** Runs the host's thread, restarting it with backoff whenever it dies, until the host closes. */
+const supervise = (host: Host): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    const platform = yield* Worker.WorkerPlatform
+    let attempt = 0
+    while (!host.closing) {
+      const started = yield* Clock.currentTimeMillis
+      const worker = yield* Effect.orDie(platform.spawn<Opened, Open>(0))
+      host.worker = worker
+      const exit = yield* Effect.exit(worker.run((message) => onMessage(host, worker, message)))
+      host.worker = undefined
+      host.thread = undefined
+      if (host.closing) return
+      for (const slot of host.slots.values()) mark(slot.ring, Ring.state.dead)
+      if ((yield* Clock.currentTimeMillis) - started >= backoffCapMs) attempt = 0
+      const delay = backoff(attempt++, Math.random())
+      report(`femtologging: ${host.name}: the worker thread died (${describe(exit)}); restarting in ${delay} ms`)
+      yield* Effect.sleep(delay)
+      for (const slot of host.slots.values()) mark(slot.ring, Ring.state.starting)
+    }
+  }).pipe(Effect.provide(NodeWorker.layer(spawner(host))))
+
+/** Resolves when `promise` does or after `ms`, without keeping the process alive. */
+const within = (promise: Promise<unknown>, ms: number): Promise<void> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(resolve, Math.max(0, ms))
+    timer.unref()
+    promise.then(() => {
+      clearTimeout(timer)
+      resolve()
+    }, () => resolve())
+  })
+
+/** Removes a closed sink from its host; the last one out ends the thread. */
+const leave = (host: Host, slot: Slot, deadline: number): Promise<void> => {
+  host.slots.delete(slot.open.id)
+  if (host.slots.size > 0) return Promise.resolve()
+  host.closing = true
+  if (host.pool !== undefined) {
+    const { hosts, name } = host.pool
+    hosts[hosts.indexOf(host)] = undefined
+    if (hosts.every((h) => h === undefined) && pools.get(name) === host.pool) pools.delete(name)
+  }
+  // Every sink of the thread is closed (or given up on): nothing is lost by ending it now.
+  const ended = Promise.all([
+    host.thread?.terminate(),
+    host.fiber === undefined ? undefined : Effect.runPromise(Fiber.interrupt(host.fiber))
+  ])
+  return within(ended, deadline - performance.now())
+}
+
+const executor = (host: Host, slot: Slot): Executor => {
+  const { ring } = slot
+  const { cells } = ring
+  const producer = Ring.producer(ring)
+  /** Records put into the ring. */
+  let accepted = 0
+  /** Records written after close: never handed over, counted lost. */
+  let late = 0
+  let flushes = 0
+  let closing: Promise<void> | undefined
+  let closeSent = false
+  let exited = false
+  /** Set when close or exit gave up: `written` then, and everything else is lost. */
+  let final: { readonly written: number } | undefined
+  let pumping = false
+
+  const running = (): boolean => stateOf(ring) === Ring.state.running
+  const ready = (): boolean =>
+    closing === undefined && producer.outbox.length === 0 && running() && Ring.room(producer) >= readyRoom
+
+  /** Moves the outbox into the ring as room appears, off the caller's path. */
+  const pumpLater = async (): Promise<void> => {
+    if (pumping) return
+    pumping = true
+    for (;;) {
+      const seen = Atomics.load(cells, Ring.cell.signal)
+      if (Ring.pump(producer) || final !== undefined) break
+      await Ring.waitAsync(ring, Ring.cell.signal, seen)
+    }
+    pumping = false
+  }
+
+  const put = (type: number, a: number, bytes?: Uint8Array, ends?: Uint32Array): void => {
+    Ring.put(producer, type, a, bytes, ends)
+    if (producer.outbox.length > 0) void pumpLater()
+  }
+
+  const sendClose = (): void => {
+    if (closeSent) return
+    closeSent = true
+    put(Ring.frame.close, 0)
+  }
+
+  const giveUp = (): void => {
+    if (final !== undefined) return
+    final = { written: Ring.total(ring, Ring.counter.written) }
+    producer.outbox.length = 0
+  }
+
+  return {
+    kind: "worker",
+    ready,
+    write: (bytes, ends) => {
+      const records = ends.length
+      if (records === 0) return
+      if (closing !== undefined || final !== undefined) {
+        late += records
+        return
+      }
+      accepted += records
+      put(Ring.frame.data, records, bytes, ends)
+    },
+    waitSync: (deadline) => {
+      for (;;) {
+        const seen = Atomics.load(cells, Ring.cell.signal)
+        Ring.pump(producer)
+        if (ready()) return true
+        if (closing !== undefined || !running()) return false
+        const left = deadline - performance.now()
+        if (left <= 0) return false
+        Atomics.wait(cells, Ring.cell.signal, seen, Math.min(sliceMs, left))
+      }
+    },
+    wait: async () => {
+      for (;;) {
+        const seen = Atomics.load(cells, Ring.cell.signal)
+        Ring.pump(producer)
+        if (ready() || closing !== undefined) return
+        await Ring.waitAsync(ring, Ring.cell.signal, seen)
+      }
+    },
+    flush: async (timeoutMs) => {
+      if (closing !== undefined || final !== undefined) return false
+      const sequence = ++flushes
+      put(Ring.frame.flush, sequence)
+      const done = () => ((Atomics.load(cells, Ring.cell.flushed) - sequence) | 0) >= 0
+      await until(ring, () => done() || final !== undefined || stateOf(ring) === Ring.state.sinkFailed, timeoutMs)
+      return done() && ((Atomics.load(cells, Ring.cell.flushFailed) - sequence) | 0) < 0
+    },
+    close: (timeoutMs) =>
+      closing ??= (async () => {
+        const deadline = performance.now() + timeoutMs
+        if (final === undefined) {
+          sendClose()
+          await until(ring, () => {
+            const state = stateOf(ring)
+            return state === Ring.state.closed || state === Ring.state.sinkFailed || final !== undefined
+          }, timeoutMs)
+          if (stateOf(ring) !== Ring.state.closed) giveUp()
+        }
+        await leave(host, slot, deadline)
+      })(),
+    exitSync: (deadline) => {
+      if (exited) return
+      exited = true
+      closing ??= Promise.resolve()
+      if (final !== undefined || stateOf(ring) === Ring.state.closed) return
+      sendClose()
+      for (;;) {
+        const seen = Atomics.load(cells, Ring.cell.signal)
+        Ring.pump(producer)
+        const state = stateOf(ring)
+        // Nothing restarts a dead thread while the process exits.
+        if (state === Ring.state.closed || state === Ring.state.sinkFailed || state === Ring.state.dead) break
+        const left = deadline - performance.now()
+        if (left <= 0) break
+        Atomics.wait(cells, Ring.cell.signal, seen, Math.min(sliceMs, left))
+      }
+      if (stateOf(ring) !== Ring.state.closed) giveUp()
+    },
+    written: () => final?.written ?? Ring.total(ring, Ring.counter.written),
+    lost: () => late + (final === undefined ? Ring.total(ring, Ring.counter.lost) : accepted - final.written),
+    pending: () =>
+      final === undefined ? accepted - Ring.total(ring, Ring.counter.written) - Ring.total(ring, Ring.counter.lost) : 0,
+    duplicates: () => Ring.total(ring, Ring.counter.duplicates)
+  }
+}
+
+/**
+ * A worker executor for the sink module `options.module`, on a thread of its own or of
+ * `options.pool`. Completes once the sink opened (or failed to: the executor then retries, and is
+ * not `ready()` meanwhile). Closing the scope closes the executor (within {@link closeTimeoutMs}).
+ *
+ * @internal
+ */
+export const make = (options: WorkerSinkOptions): Effect.Effect<Executor, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const ring = Ring.make(options.bufferBytes ?? defaultBufferBytes)
+    const open: Open = {
+      _tag: "Open",
+      id: nextId++,
+      label: options.label,
+      module: options.module,
+      options: options.options,
+      buffer: ring.buffer
+    }
+    const slot: Slot = { ring, open, failures: 0 }
+    const host = hostFor(options)
+    host.slots.set(open.id, slot)
+    if (host.fiber === undefined) host.fiber = yield* Effect.forkDetach(supervise(host))
+    else if (host.worker !== undefined) yield* Effect.ignore(host.worker.send(open))
+    yield* Effect.promise(() => until(ring, () => stateOf(ring) !== Ring.state.starting, startTimeoutMs))
+    const result = executor(host, slot)
+    yield* Effect.addFinalizer(() => Effect.promise(() => result.close(closeTimeoutMs)))
+    return result
+  })

@@ -1,0 +1,217 @@
+/**
+ * Acceptance tests of the execution design: sinks on worker threads behind a bounded hand-off,
+ * each handler's policy at its own boundary, one process-wide manager, defaults that lose
+ * nothing. Real worker threads, real files, real child processes.
+ */
+import { afterAll, assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as TestClock from "effect/testing/TestClock"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { threadId } from "node:worker_threads"
+import { getLogger, resetManager } from "../src/Facade.ts"
+import { FemtoFileHandler } from "../src/FileHandler.ts"
+import * as FileHandler from "../src/FileHandler.ts"
+import { HandlerIOError } from "../src/Handler.ts"
+import * as Logger from "../src/Logger.ts"
+import * as Manager from "../src/Manager.ts"
+import { CaptureHandler } from "../src/Testing.ts"
+import { FemtoWorkerHandler } from "../src/WorkerHandler.ts"
+import { fixturesDir, runFixture } from "./utils/child.ts"
+import { readLines, removeTempDirs, tempDir } from "./utils/files.ts"
+
+afterAll(() => removeTempDirs())
+
+const sinkModule = (name: string) => path.join(fixturesDir, "acceptance", name)
+const expected = (n: number, prefix = "") => Array.from({ length: n }, (_, i) => `${prefix}r${i}`)
+
+describe("Execution: custom sink modules on worker threads", () => {
+  it("block, capacity 64, 1 ms per batch: 20,000 records from a synchronous loop, none dropped, in order, on another thread", async () => {
+    resetManager()
+    const file = path.join(tempDir(), "slow.log")
+    const handler = new FemtoWorkerHandler({
+      module: sinkModule("slow-sink.mjs"),
+      options: { path: file },
+      policy: "block",
+      capacity: 64,
+      formatter: (r) => r.message
+    })
+    const logger = getLogger("exec.slow")
+    logger.addHandler(handler)
+    for (let i = 0; i < 20_000; i++) logger.info(`r${i}`)
+    assert.strictEqual(handler.getDropped(), 0)
+    await handler.close()
+    assert.deepStrictEqual(readLines(file), expected(20_000))
+    assert.strictEqual(handler.getDropped(), 0)
+    const thread = Number(fs.readFileSync(`${file}.thread`, "utf8"))
+    assert.notStrictEqual(thread, threadId)
+    assert.isAbove(thread, 0)
+  }, 60_000)
+
+  it("a drop handler over that slow sink beside a block file handler: the file gets all 20,000, the drop handler writes + counts exactly 20,000", async () => {
+    resetManager()
+    const dir = tempDir()
+    const slow = new FemtoWorkerHandler({
+      module: sinkModule("slow-sink.mjs"),
+      options: { path: path.join(dir, "slow.log") },
+      policy: "drop",
+      capacity: 64,
+      bufferBytes: 64 * 1024,
+      formatter: (r) => r.message
+    })
+    const file = new FemtoFileHandler(path.join(dir, "all.log"), { policy: "block", capacity: 64, formatter: (r) => r.message })
+    const logger = getLogger("exec.siblings")
+    logger.addHandler(slow)
+    logger.addHandler(file)
+    for (let i = 0; i < 20_000; i++) logger.info(`r${i}`)
+    await Promise.all([slow.close(), file.close()])
+    assert.deepStrictEqual(readLines(path.join(dir, "all.log")), expected(20_000))
+    assert.strictEqual(file.getDropped(), 0)
+    const written = readLines(path.join(dir, "slow.log"))
+    assert.isAbove(slow.getDropped(), 0)
+    assert.strictEqual(written.length + slow.getDropped(), 20_000)
+    // What the drop handler wrote is in order, with gaps only.
+    const numbers = written.map((line) => Number(line.slice(1)))
+    for (let i = 1; i < numbers.length; i++) assert.isAbove(numbers[i]!, numbers[i - 1]!)
+  }, 60_000)
+
+  it("timeout:50 over a stalled sink: a synchronous caller is held about 50 ms per refused record, never more than a batch longer", async () => {
+    resetManager()
+    const handler = new FemtoWorkerHandler({
+      module: sinkModule("stalled-sink.mjs"),
+      policy: "timeout:50",
+      capacity: 4,
+      bufferBytes: 4096,
+      formatter: (r) => r.message
+    })
+    const logger = getLogger("exec.stalled")
+    logger.addHandler(handler)
+    // Fill the queue and the hand-off: 4096 bytes of hand-off hold about 90 of these records.
+    const started = performance.now()
+    let refusedAt = -1
+    for (let i = 0; i < 400 && refusedAt < 0; i++) {
+      const before = handler.getDropped()
+      logger.info(`r${i} ${"x".repeat(40)}`)
+      if (handler.getDropped() > before) refusedAt = i
+    }
+    assert.isAbove(refusedAt, 0, "the stalled hand-off never filled")
+    const t0 = performance.now()
+    logger.info("one more")
+    const held = performance.now() - t0
+    assert.isAtLeast(held, 45)
+    assert.isBelow(held, 1_000)
+    assert.isBelow(performance.now() - started, 5_000)
+    await handler.close()
+    // Everything accepted and never written is counted when close returns.
+    assert.strictEqual(handler.getWritten(), 0)
+    assert.strictEqual(handler.getDropped(), refusedAt + 2)
+  }, 30_000)
+
+  it("a sink that ends its worker at record 1,000 of 5,000: the worker is restarted and all 5,000 arrive", async () => {
+    resetManager()
+    const dir = tempDir()
+    const out = path.join(dir, "out.log")
+    const handler = new FemtoWorkerHandler({
+      module: sinkModule("crash-sink.mjs"),
+      options: { path: out, marker: path.join(dir, "crashed"), crashAt: 1000 },
+      policy: "block",
+      formatter: (r) => r.message
+    })
+    const logger = getLogger("exec.crash")
+    logger.addHandler(handler)
+    for (let i = 0; i < 5_000; i++) logger.info(`r${i}`)
+    assert.isTrue(await waitForLines(out, 5_000, 20_000))
+    await handler.close()
+    assert.isTrue(fs.existsSync(path.join(dir, "crashed")))
+    const lines = readLines(out)
+    assert.deepStrictEqual([...new Set(lines)].sort(), expected(5_000).sort())
+    // Lines repeat only across the crash, and the handler counted them.
+    assert.isAtMost(lines.length - 5_000, handler.handler.getDuplicates())
+    assert.strictEqual(handler.getDropped(), 0)
+  }, 60_000)
+
+  it("process.exit() right after 50,000 records to a worker file handler: all 50,000 on disk", async () => {
+    const file = path.join(tempDir(), "exit.log")
+    const result = await runFixture("acceptance/exit-after.mjs", { args: [file, "50000"], timeoutMs: 30_000 })
+    assert.strictEqual(result.code, 0, result.stderr)
+    assert.deepStrictEqual(readLines(file), expected(50_000, "exit [INFO] "))
+  }, 60_000)
+})
+
+const waitForLines = async (file: string, n: number, timeoutMs: number): Promise<boolean> => {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (fs.existsSync(file) && new Set(readLines(file)).size >= n) return true
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  return false
+}
+
+describe("Execution: defaults that lose nothing", () => {
+  it("a default-policy 5,000-record synchronous loop to a file writes 5,000 lines", async () => {
+    resetManager()
+    const file = path.join(tempDir(), "default.log")
+    const handler = new FemtoFileHandler(file)
+    const logger = getLogger("exec.default")
+    logger.addHandler(handler)
+    for (let i = 0; i < 5_000; i++) logger.info(`r${i}`)
+    await handler.close()
+    assert.deepStrictEqual(readLines(file), expected(5_000, "exec.default [INFO] "))
+    assert.strictEqual(handler.getDropped(), 0)
+  })
+
+  it.effect("flushInterval 100 with one record: on disk after flushAfterMs (default 1000 ms), not before", () =>
+    Effect.gen(function*() {
+      const file = path.join(tempDir(), "tail.log")
+      const manager = yield* Manager.make()
+      const handler = yield* FileHandler.make(file, { flushInterval: 100 })
+      const logger = manager.getLogger("tail")
+      logger.addHandler(handler)
+      yield* Logger.info(logger, "one")
+      yield* TestClock.adjust("999 millis")
+      assert.strictEqual(fs.readFileSync(file, "utf8"), "")
+      yield* TestClock.adjust("1 millis")
+      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 10)))
+      assert.strictEqual(fs.readFileSync(file, "utf8"), "tail [INFO] one\n")
+    }))
+
+  it("a path whose parent cannot be created fails at once with HandlerIOError naming the path", () => {
+    const dir = tempDir()
+    fs.writeFileSync(path.join(dir, "plain"), "")
+    for (const bad of ["/proc/x/y.log", path.join(dir, "plain", "y.log")]) {
+      const t0 = performance.now()
+      let error: unknown
+      try {
+        new FemtoFileHandler(bad)
+      } catch (e) {
+        error = e
+      }
+      assert.instanceOf(error, HandlerIOError)
+      assert.strictEqual((error as HandlerIOError).path, bad)
+      assert.isTrue((error as HandlerIOError).message.startsWith(`${bad}: `))
+      assert.isBelow(performance.now() - t0, 1_000)
+    }
+  })
+})
+
+describe("Execution: one process-wide manager", () => {
+  it("Manager.layer() is the facade's manager: configured with getLogger(), logged from Effect", async () => {
+    resetManager()
+    const capture = new CaptureHandler()
+    getLogger("shared.app").addHandler(capture)
+    await Effect.runPromise(Effect.gen(function*() {
+      const logger = yield* Manager.getLogger("shared.app")
+      yield* Logger.info(logger, "from effect")
+    }).pipe(Effect.provide(Manager.layer())))
+    assert.isTrue(await capture.flush())
+    assert.deepStrictEqual(capture.messages, ["from effect"])
+    await capture.close()
+  })
+
+  it.effect("Manager.layerIsolated() is independent of the facade's manager", () =>
+    Effect.gen(function*() {
+      const isolated = yield* Manager.Manager
+      assert.notStrictEqual(isolated, Manager.processWide())
+      assert.notStrictEqual(isolated.getLogger("x"), getLogger("x"))
+    }).pipe(Effect.provide(Manager.layerIsolated())))
+})
