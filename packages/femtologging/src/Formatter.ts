@@ -3,13 +3,18 @@
  *
  * The default renders `"{logger} [{LEVEL}] {message}"`, e.g. `demo.app [INFO] hello`, then
  * structured fields as ` key=value` pairs and an error's stack and cause chain on the lines
- * after it. Any `(record) => string` is a formatter.
+ * after it. `json` writes one JSON object per record. Any `(record) => string` is a formatter.
+ *
+ * Neither built-in formatter throws, whatever the record holds: a value that cannot be read or
+ * serialised is written as a marker string in its place (`[Circular]`, `[Getter threw: …]`,
+ * `[toJSON threw: …]`, `[Unreadable: …]`, `[Too deep]`, `[Truncated]`), and a function as
+ * `[Function name]`, never its source text.
  *
  * @since 0.1.0
  */
 import { HandlerConfigError } from "./HandlerConfigError.ts"
 import { Warner } from "./internal/warner.ts"
-import { type ErrorInfo, type LogRecord, timestampMs } from "./LogRecord.ts"
+import { type ErrorFrame, type ErrorInfo, errorInfo, type LogRecord, timestampMs } from "./LogRecord.ts"
 
 /**
  * A formatter.
@@ -35,20 +40,212 @@ export type Formatter = (record: LogRecord) => string
  */
 export const line = (logger: string, level: string, message: string): string => `${logger} [${level}] ${message}`
 
-const renderValue = (value: unknown): string => {
-  if (typeof value === "string") return /[\s="]/.test(value) || value === "" ? JSON.stringify(value) : value
-  if (value instanceof Error) return JSON.stringify(value.message)
-  if (typeof value === "bigint") return value.toString()
-  if (value === undefined) return "undefined"
+// -------------------------------------------------------------------------------------------
+// Safe reading
+// -------------------------------------------------------------------------------------------
+
+/** `String(u)`, falling back to the `[object Tag]` form, then to a fixed text; never throws. */
+const safeString = (u: unknown): string => {
   try {
-    return JSON.stringify(value) ?? String(value)
+    return typeof u === "string" ? u : String(u)
   } catch {
-    return String(value)
+    try {
+      return Object.prototype.toString.call(u)
+    } catch {
+      return "[unprintable]"
+    }
   }
+}
+
+const threw = (what: string, thrown: unknown): string => `[${what}: ${safeString(thrown)}]`
+
+/** `[Function name]` for a function: never its source text. */
+const functionTag = (f: unknown): string => {
+  let name: unknown
+  try {
+    name = (f as { readonly name?: unknown }).name
+  } catch {
+    name = undefined
+  }
+  return `[Function ${typeof name === "string" && name !== "" ? name : "(anonymous)"}]`
+}
+
+/** `o[key]`, or the marker `[Getter threw: <error>]` when reading it throws. */
+const read = (o: unknown, key: PropertyKey): unknown => {
+  try {
+    return (o as Record<PropertyKey, unknown>)[key]
+  } catch (thrown) {
+    return threw("Getter threw", thrown)
+  }
+}
+
+/** Whether `u` is an error: an `Error` of this realm, or one of another realm (`vm`, a worker). */
+const isError = (u: object): boolean => {
+  try {
+    return u instanceof Error || ("stack" in u && Object.prototype.toString.call(u) === "[object Error]")
+  } catch {
+    return false
+  }
+}
+
+// -------------------------------------------------------------------------------------------
+// JSON that never throws
+// -------------------------------------------------------------------------------------------
+
+/** Objects nested deeper than this in a value that `JSON.stringify` rejected are `"[Too deep]"`. */
+const maxJsonDepth = 100
+/** Values written for one value that `JSON.stringify` rejected; the rest are `"[Truncated]"`. */
+const maxJsonValues = 100_000
+
+const isRawJSON = (JSON as { readonly isRawJSON?: (u: unknown) => boolean }).isRawJSON
+
+interface Budget {
+  left: number
+}
+
+/**
+ * What `JSON.stringify` would see for `value` (`toJSON` applied, own enumerable keys, functions,
+ * symbols and `undefined` dropped from objects and `null` in arrays, non-finite numbers `null`),
+ * as plain data it cannot fail on, with a marker in place of whatever made it throw: a bigint is
+ * its decimal string, a cycle `"[Circular]"`, a throwing getter `"[Getter threw: …]"`.
+ */
+const jsonTree = (value: unknown, key: string, ancestors: Array<object>, budget: Budget): unknown => {
+  let v = value
+  if ((typeof v === "object" && v !== null) || typeof v === "bigint") {
+    let toJSON: unknown
+    try {
+      toJSON = (v as { readonly toJSON?: unknown }).toJSON
+    } catch (thrown) {
+      return threw("Getter threw", thrown)
+    }
+    if (typeof toJSON === "function") {
+      try {
+        v = toJSON.call(v, key)
+      } catch (thrown) {
+        return threw("toJSON threw", thrown)
+      }
+    }
+  }
+  switch (typeof v) {
+    case "string":
+    case "boolean":
+      return v
+    case "number":
+      return Number.isFinite(v) ? v : null
+    case "bigint":
+      return v.toString()
+    case "undefined":
+    case "function":
+    case "symbol":
+      return undefined
+  }
+  if (v === null) return null
+  const o = v as object
+  if (ancestors.includes(o)) return "[Circular]"
+  if (ancestors.length >= maxJsonDepth) return "[Too deep]"
+  ancestors.push(o)
+  try {
+    if (isRawJSON?.(o)) return o
+    // Wrapper objects are written as the primitive they hold, as JSON does.
+    if (o instanceof Number) return jsonTree(Number(o), key, ancestors, budget)
+    if (o instanceof String) return String(o)
+    if (o instanceof Boolean || o instanceof BigInt) return jsonTree(o.valueOf(), key, ancestors, budget)
+    if (Array.isArray(o)) {
+      const out: Array<unknown> = []
+      const length = o.length
+      for (let i = 0; i < length; i++) {
+        if (budget.left-- <= 0) {
+          out.push("[Truncated]")
+          break
+        }
+        out.push(jsonTree(read(o, i), String(i), ancestors, budget) ?? null)
+      }
+      return out
+    }
+    const out: Record<string, unknown> = Object.create(null)
+    for (const k of Object.keys(o)) {
+      if (budget.left-- <= 0) {
+        out["…"] = "[Truncated]"
+        break
+      }
+      const item = jsonTree(read(o, k), k, ancestors, budget)
+      if (item !== undefined) out[k] = item
+    }
+    return out
+  } catch (thrown) {
+    return threw("Unreadable", thrown)
+  } finally {
+    ancestors.pop()
+  }
+}
+
+/** `JSON.stringify(value)` without ever throwing (see {@link jsonTree}); `undefined` as JSON gives it. */
+const safeJson = (value: unknown): string | undefined => {
+  try {
+    return JSON.stringify(jsonTree(value, "", [], { left: maxJsonValues }))
+  } catch (thrown) {
+    // A string longer than the engine allows, say.
+    return JSON.stringify(threw("Unserialisable", thrown))
+  }
+}
+
+/** `JSON.stringify(value)`, falling back to {@link safeJson} only when it throws. */
+const toJson = (value: unknown): string | undefined => {
+  try {
+    return JSON.stringify(value)
+  } catch {
+    return safeJson(value)
+  }
+}
+
+// -------------------------------------------------------------------------------------------
+// Text
+// -------------------------------------------------------------------------------------------
+
+const renderString = (value: string): string =>
+  /[\s="]/.test(value) || value === "" ? JSON.stringify(value) : value
+
+const renderValue = (value: unknown): string => {
+  switch (typeof value) {
+    case "string":
+      return renderString(value)
+    case "bigint":
+      return value.toString()
+    case "undefined":
+      return "undefined"
+    case "symbol":
+      return value.toString()
+    case "function":
+      return renderString(functionTag(value))
+  }
+  const text = toJson(value)
+  return text === undefined ? safeString(value) : text
+}
+
+/** ` key=value` for one field; an error as its message, then its own properties as `key.prop=…`. */
+const renderField = (key: string, value: unknown): string => {
+  if (typeof value === "object" && value !== null && isError(value)) {
+    const info = errorInfo(value)
+    let out = ` ${key}=${JSON.stringify(info.message)}`
+    if (info.props !== undefined) {
+      for (const prop in info.props) out += ` ${key}.${prop}=${renderValue(info.props[prop])}`
+    }
+    return out
+  }
+  return ` ${key}=${renderValue(value)}`
 }
 
 /**
  * Renders fields as logfmt-style ` key=value` pairs (empty when there are none).
+ *
+ * **Details**
+ *
+ * A string is written as it is, or JSON-quoted when it is empty or holds a space, `=` or `"`; a
+ * bigint as its digits; a function as `"[Function name]"` (quoted, never its source); an error as
+ * its JSON-quoted message followed by its own properties as ` key.prop=value`; anything else as
+ * JSON, with markers (`[Circular]`, `[Getter threw: …]`, …) where `JSON.stringify` would throw.
+ * A field whose getter throws is written as `key="[Getter threw: <error>]"`; fields whose keys
+ * cannot be listed as ` fieldsError="[Unreadable: <error>]"`. Never throws.
  *
  * @category formatting
  * @since 0.1.0
@@ -56,24 +253,52 @@ const renderValue = (value: unknown): string => {
 export const renderFields = (fields: LogRecord["fields"]): string => {
   if (fields === undefined) return ""
   let out = ""
-  for (const key in fields) out += ` ${key}=${renderValue(fields[key])}`
+  try {
+    for (const key in fields) {
+      let value: unknown
+      try {
+        value = fields[key]
+      } catch (thrown) {
+        out += ` ${key}=${renderString(threw("Getter threw", thrown))}`
+        continue
+      }
+      out += renderField(key, value)
+    }
+  } catch (thrown) {
+    out += ` fieldsError=${renderString(threw("Unreadable", thrown))}`
+  }
   return out
 }
 
+const renderFrame = (frame: ErrorFrame): string => {
+  const head = frame.stack ?? `${frame.name}: ${frame.message}`
+  if (frame.props === undefined) return head
+  const props = renderFields(frame.props)
+  return props === "" ? head : `${head}\n ${props}`
+}
+
 /**
- * Renders an error with its stack, then each cause as `Caused by: <stack>`.
+ * Renders an error with its stack, then each cause as `Caused by: <stack>`. An error (or cause)
+ * with own properties gets one more line after its stack: two spaces, then the properties as
+ * {@link renderFields} writes them, e.g. `  errno=-2 code=ENOENT syscall=open path=/etc/x`.
  *
  * @category formatting
  * @since 0.1.0
  */
 export const renderError = (error: ErrorInfo): string => {
-  let out = error.stack ?? `${error.name}: ${error.message}`
-  for (const cause of error.causes) out += `\nCaused by: ${cause.stack ?? `${cause.name}: ${cause.message}`}`
+  let out = renderFrame(error)
+  for (const cause of error.causes) out += `\nCaused by: ${renderFrame(cause)}`
   return out
 }
 
 /**
  * The default formatter: the seed's line, then fields, then the error on the following lines.
+ *
+ * **Details**
+ *
+ * Fields are written as {@link renderFields} does, the error as {@link renderError} does (its
+ * own properties, such as `code`, on the line after its stack). Never throws: a record that
+ * cannot be read as a `LogRecord` is written with what can be read of it.
  *
  * **Example** (Fields)
  *
@@ -83,33 +308,238 @@ export const renderError = (error: ErrorInfo): string => {
  * // => "root [WARN] x n=1"
  * ```
  *
+ * **Example** (An error with own properties)
+ *
+ * ```text
+ * app [ERROR] read failed file=/etc/x
+ * Error: ENOENT: no such file or directory, open '/etc/x'
+ *     at Object.openSync (node:fs:560:18)
+ *   errno=-2 code=ENOENT syscall=open path=/etc/x
+ * ```
+ *
  * @category formatting
  * @since 0.1.0
  */
 export const defaultFormatter: Formatter = (record) => {
-  const head = line(record.logger, record.level, record.message)
-  const withFields = record.fields === undefined ? head : head + renderFields(record.fields)
-  return record.error === undefined ? withFields : `${withFields}\n${renderError(record.error)}`
+  try {
+    const { logger, level, message } = record
+    if (typeof logger === "string" && typeof level === "string" && typeof message === "string") {
+      const head = line(logger, level, message)
+      const withFields = record.fields === undefined ? head : head + renderFields(record.fields)
+      return record.error === undefined ? withFields : `${withFields}\n${renderError(record.error)}`
+    }
+  } catch {
+    // written piece by piece below
+  }
+  try {
+    return defaultFallback(record)
+  } catch (thrown) {
+    // Only when the line would be longer than a string can be.
+    return threw("record could not be formatted", thrown)
+  }
+}
+
+/** A string as it is, a function as `[Function name]`, anything else as `String` gives it. */
+const textOf = (u: unknown): string => typeof u === "function" ? functionTag(u) : safeString(u)
+
+/** The seed's line of any record, read without throwing. */
+const seedLine = (record: LogRecord): string =>
+  line(textOf(read(record, "logger")), textOf(read(record, "level")), textOf(read(record, "message")))
+
+/** The default formatter for a record that is not what its type says. */
+const defaultFallback = (record: LogRecord): string => {
+  let out = seedLine(record)
+  try {
+    const fields: unknown = record.fields
+    if (typeof fields === "object" && fields !== null) out += renderFields(fields as LogRecord["fields"])
+  } catch (thrown) {
+    out += ` fieldsError=${renderString(threw("Unreadable", thrown))}`
+  }
+  try {
+    const error: unknown = record.error
+    if (error !== undefined) out += `\n${renderError(error as ErrorInfo)}`
+  } catch (thrown) {
+    out += `\n${threw("error could not be rendered", thrown)}`
+  }
+  return out
+}
+
+// -------------------------------------------------------------------------------------------
+// JSON
+// -------------------------------------------------------------------------------------------
+
+/** The keys `json` writes for the record itself; a field of that name is written as `field.<name>`. */
+const reserved: ReadonlySet<string> = new Set(["time", "level", "logger", "message", "error"])
+
+let isoSecond = Number.NaN
+let isoPrefix = ""
+
+/**
+ * The record's time as `Date.prototype.toISOString` writes it, `"2023-11-14T22:13:20.123Z"` (the
+ * text up to the second is reused while the second is the same), or `null` for a time a `Date`
+ * cannot hold.
+ */
+const isoTime = (ms: unknown): string | null => {
+  if (typeof ms !== "number" || !(Math.abs(ms) <= 8.64e15)) return null
+  const t = Math.trunc(ms)
+  const second = Math.floor(t / 1000)
+  if (second !== isoSecond) {
+    isoPrefix = new Date(second * 1000).toISOString().slice(0, -4)
+    isoSecond = second
+  }
+  const milli = t - second * 1000
+  return `${isoPrefix}${milli < 10 ? "00" : milli < 100 ? "0" : ""}${milli}Z`
+}
+
+/** Sets `out[key]`, as an own property even for `"__proto__"`. */
+const put = (out: Record<string, unknown>, key: string, value: unknown): void => {
+  if (key === "__proto__") {
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true })
+  } else out[key] = value
+}
+
+/** Whether `key` is an array index, which an object would list before `time`. */
+const isIndex = (key: string): boolean => {
+  const c = key.charCodeAt(0)
+  return c >= 48 && c <= 57
 }
 
 /**
- * One JSON object per record with a stable key order: `time` (ISO), `level`, `logger`,
- * `message`, then the fields (a field named like one of those keys is left out), then `error`.
+ * One JSON object per record, on one line, with a stable key order: `time` (ISO 8601, UTC, or
+ * `null` for a time a `Date` cannot hold), `level`, `logger`, `message`, then the fields in their
+ * own order, then `error` when the record has one.
+ *
+ * **Details**
+ *
+ * The line is always one valid JSON object, whatever the fields hold. Ordinary values are
+ * written by `JSON.stringify`, with its rules (`undefined`, functions and symbols nested in an
+ * object are left out, `null` in an array; `NaN` is `null`; `toJSON` is used). Beyond them:
+ *
+ * - a field whose key is `time`, `level`, `logger`, `message` or `error` is kept under
+ *   `field.<key>` (`"field.message"`), prefixed again (`field.field.message`) should a field of
+ *   that name exist too; the record's own keys are never overwritten;
+ * - a bigint, anywhere, is its decimal string (`12n` → `"12"`), so a field keeps one JSON type;
+ * - a function field is `"[Function name]"`, never its source; a symbol field `"Symbol(desc)"`;
+ * - an `Error` field is written like `error`;
+ * - where `JSON.stringify` would throw, a marker takes the place of the value that made it
+ *   throw, and the rest is written: a reference back to an enclosing object is `"[Circular]"`, a
+ *   getter (or `Proxy` trap) that throws `"[Getter threw: <error>]"`, a `toJSON` that throws
+ *   `"[toJSON threw: <error>]"`, an object that cannot be read `"[Unreadable: <error>]"`, nesting
+ *   deeper than 100 levels `"[Too deep]"`, more than 100,000 values in one field `"[Truncated]"`;
+ *   fields whose keys cannot be listed give `"fieldsError": "[Unreadable: <error>]"`;
+ * - lone surrogates in strings are written as `\udXXX` escapes, so the line is valid UTF-8.
+ *
+ * `error` is `{ name, message, stack, props?, causes: [{ name, message, stack, props? }, …] }`:
+ * `props` holds the error's own enumerable properties (`code`, `errno`, `statusCode`, …), see
+ * `LogRecord.ErrorFrame`.
+ *
+ * Ordinary records take one `JSON.stringify` call; the field-by-field writer that survives
+ * anything runs only when it throws (or a field key is an array index, which an object would
+ * move before `time`).
+ *
+ * **Example** (A record with an error)
+ *
+ * ```text
+ * {"time":"2023-11-14T22:13:20.123Z","level":"ERROR","logger":"app","message":"read failed",
+ *  "field.message":"x","file":"/etc/x","error":{"name":"Error","message":"ENOENT: …","stack":"…",
+ *  "props":{"errno":-2,"code":"ENOENT","syscall":"open","path":"/etc/x"},"causes":[]}}
+ * ```
+ *
+ * (on one line: the fields were `{ message: "x", file: "/etc/x" }`).
  *
  * @category formatting
  * @since 0.1.0
  */
 export const json: Formatter = (record) => {
-  const out: Record<string, unknown> = {
-    time: new Date(timestampMs(record)).toISOString(),
-    level: record.level,
-    logger: record.logger,
-    message: record.message
+  let text: string | undefined
+  try {
+    text = jsonWhole(record)
+  } catch {
+    text = undefined
   }
-  // Fields never overwrite the record's own keys.
-  for (const key in record.fields) if (!(key in out)) out[key] = record.fields[key]
+  if (text !== undefined) return text
+  try {
+    return jsonPieces(record)
+  } catch (thrown) {
+    // Only when the line would be longer than a string can be.
+    const message = JSON.stringify(threw("record could not be formatted", thrown))
+    return `{"time":null,"level":null,"logger":null,"message":${message}}`
+  }
+}
+
+/** The whole record in one `JSON.stringify` call, or `undefined` when it must be written in pieces. */
+const jsonWhole = (record: LogRecord): string | undefined => {
+  const { level, logger, message } = record
+  if (typeof level !== "string" || typeof logger !== "string" || typeof message !== "string") return undefined
+  const out: Record<string, unknown> = { time: isoTime(timestampMs(record)), level, logger, message }
+  const fields = record.fields
+  if (typeof fields === "object" && fields !== null) {
+    for (const key in fields) {
+      if (isIndex(key)) return undefined
+      const value = fields[key]
+      switch (typeof value) {
+        case "bigint":
+        case "symbol":
+        case "function":
+          put(out, reserved.has(key) ? renamed(key, fields) : key, fieldValue(value))
+          continue
+        case "object":
+          if (value !== null && isError(value)) {
+            put(out, reserved.has(key) ? renamed(key, fields) : key, errorInfo(value))
+            continue
+          }
+      }
+      put(out, reserved.has(key) ? renamed(key, fields) : key, value)
+    }
+  }
   if (record.error !== undefined) out.error = record.error
   return JSON.stringify(out)
+}
+
+/** A top-level field value as `json` writes it: what JSON would drop or throw on, as a string. */
+const fieldValue = (value: unknown): unknown => {
+  switch (typeof value) {
+    case "bigint":
+    case "symbol":
+      return value.toString()
+    case "function":
+      return functionTag(value)
+  }
+  return typeof value === "object" && value !== null && isError(value) ? errorInfo(value) : value
+}
+
+/** The name a field with a reserved key is written under. */
+const renamed = (key: string, fields: object): string => {
+  let name = `field.${key}`
+  try {
+    while (name in fields) name = `field.${name}`
+  } catch {
+    // A Proxy whose `has` trap throws: keep the first prefixed name.
+  }
+  return name
+}
+
+/** `json`, one piece at a time, each value on its own: for a record `JSON.stringify` rejects. */
+const jsonPieces = (record: LogRecord): string => {
+  const timestampNs = read(record, "timestampNs")
+  let out = `{"time":${JSON.stringify(isoTime(typeof timestampNs === "number" ? timestampNs / 1e6 : undefined))}`
+  out += `,"level":${toJson(fieldValue(read(record, "level"))) ?? "null"}`
+  out += `,"logger":${toJson(fieldValue(read(record, "logger"))) ?? "null"}`
+  out += `,"message":${toJson(fieldValue(read(record, "message"))) ?? "null"}`
+  try {
+    const fields: unknown = record.fields
+    if (typeof fields === "object" && fields !== null) {
+      for (const key in fields) {
+        const text = toJson(fieldValue(read(fields, key)))
+        if (text !== undefined) out += `,${JSON.stringify(reserved.has(key) ? renamed(key, fields) : key)}:${text}`
+      }
+    }
+  } catch (thrown) {
+    out += `,"fieldsError":${JSON.stringify(threw("Unreadable", thrown))}`
+  }
+  const error = read(record, "error")
+  if (error !== undefined) out += `,"error":${toJson(error) ?? "null"}`
+  return `${out}}`
 }
 
 /**
@@ -147,8 +577,8 @@ const named: Record<FormatterId, Formatter> = { default: defaultFormatter, json 
 /**
  * Wraps a formatter for a handler so that one that throws cannot lose a record: the record is
  * written as the seed's line with the error appended (`… [formatter failed: <error>]`), and the
- * failure is reported on stderr (at most once per 5 s, with the count). The default formatter is
- * guarded too: a field value can make rendering throw (a null-prototype object holding a bigint).
+ * failure is reported on stderr (at most once per 5 s, with the count). The built-in formatters
+ * never throw; a user's formatter may.
  *
  * @category combinators
  * @since 0.1.0
@@ -163,16 +593,7 @@ export const guard = (formatter: Formatter, label: string): Formatter => {
     } catch (error) {
       last = safeString(error)
       warner.drop()
-      return `${line(record.logger, record.level, record.message)} [formatter failed: ${last}]`
+      return `${seedLine(record)} [formatter failed: ${last}]`
     }
-  }
-}
-
-/** `String(u)`, or a tag such as `[object Object]` for a value that cannot be converted. */
-const safeString = (u: unknown): string => {
-  try {
-    return String(u)
-  } catch {
-    return Object.prototype.toString.call(u)
   }
 }

@@ -24,7 +24,6 @@
 import type * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
-import * as Latch from "effect/Latch"
 import * as Queue from "effect/Queue"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
@@ -215,7 +214,8 @@ export class Handler {
   /** A delivery is under way (on the stack, or an asynchronous write in flight). */
   private busy: Promise<void> | true | undefined
   private timerArmed = false
-  private readonly closedLatch = Latch.makeUnsafe(false)
+  /** Fibers waiting for room (block, timeout), oldest first. */
+  private waiters: Array<() => void> = []
   private readonly warner: Warner
 
   /** @internal */
@@ -249,7 +249,7 @@ export class Handler {
 
   /** Records accepted and not yet written or dropped. */
   getPending(): number {
-    return this.accepted - this.taken + this.output.pending() - this.abandoned
+    return this.accepted - this.taken + this.output.pending()
   }
 
   /** Records that may have been written twice (resent after a worker crashed mid-write). */
@@ -307,8 +307,11 @@ export class Handler {
 
   /** Delivers the oldest batch on the calling thread, waiting (at most until `deadline`) for the output. */
   private makeRoomSync(deadline: number): boolean {
-    if (this.busy !== undefined) return false
-    if (!this.output.ready() && !this.output.waitSync(deadline)) return false
+    if (this.busy === true) return false
+    if (this.busy !== undefined || !this.output.ready()) {
+      if (!this.output.waitSync(deadline)) return false
+      this.busy = undefined // an asynchronous write the output finished synchronously
+    }
     void this.deliverBatch()
     return true
   }
@@ -319,7 +322,9 @@ export class Handler {
    * an asynchronous write continues. Call only when the output is ready and nothing is busy.
    */
   private deliverBatch(): void | Promise<void> {
-    if (this.size() === 0) return
+    // Taking from the queue can resume a suspended Effect offer synchronously, and the resumed
+    // fiber can reach here again (a flush): never deliver inside a delivery.
+    if (this.busy !== undefined || this.size() === 0) return
     this.busy = true
     let result: void | Promise<void> = undefined
     try {
@@ -331,7 +336,11 @@ export class Handler {
           if (exit === undefined || exit._tag === "Failure") break
           batch.push(exit.value)
         }
-        if (this.spill.length > 0) for (const r of this.spill.splice(0, this.capacity)) batch.push(r)
+        // Spilled records come after everything the queue holds (a fiber resumed by the take
+        // above may have offered to it, before it logged what was spilled).
+        if (this.spill.length > 0 && Queue.sizeUnsafe(this.queue) === 0) {
+          for (const r of this.spill.splice(0, this.capacity)) batch.push(r)
+        }
         if (batch.length === 0) break
         this.taken += batch.length
         result = this.output.deliver(batch)
@@ -340,6 +349,7 @@ export class Handler {
     } finally {
       this.busy = undefined
     }
+    this.wake()
     if (result === undefined) return
     const pending: Promise<void> = result.finally(() => {
       if (this.busy === pending) this.busy = undefined
@@ -367,7 +377,8 @@ export class Handler {
   private settle(step: () => void | Promise<void>): Effect.Effect<void> {
     return Effect.suspend((): Effect.Effect<void> => {
       const busy = this.busy
-      if (busy !== undefined && busy !== true) return Effect.andThen(Effect.promise(() => busy), this.settle(step))
+      if (busy === true) return Effect.andThen(Effect.yieldNow, this.settle(step))
+      if (busy !== undefined) return Effect.andThen(Effect.promise(() => busy), this.settle(step))
       if (!this.output.ready()) return Effect.andThen(Effect.promise(() => this.output.wait()), this.settle(step))
       const result = step()
       return result === undefined ? Effect.void : Effect.promise(() => result)
@@ -377,7 +388,7 @@ export class Handler {
   /** Delivers until every record accepted before the call was handed to the output. */
   private deliverUntil(target: number): Effect.Effect<void> {
     return Effect.suspend((): Effect.Effect<void> => {
-      if (this.taken - this.abandoned >= target || this.size() === 0) return Effect.void
+      if (this.taken >= target || this.size() === 0) return Effect.void
       return Effect.andThen(this.settle(() => this.deliverBatch()), this.deliverUntil(target))
     })
   }
@@ -396,7 +407,8 @@ export class Handler {
           if (peeked._tag === "Failure") return
         }
         yield* self.settle(() => self.deliverBatch())
-        yield* Effect.yieldNow
+        // Let producers and other handlers run between batches (not after the last one).
+        if (self.size() > 0) yield* Effect.yieldNow
       }
     })
   }
@@ -413,12 +425,39 @@ export class Handler {
       if (this.spill.length === 0 && Queue.offerUnsafe(this.queue, record)) return Effect.succeed(this.acceptedOne())
       const policy = this.policy
       if (policy._tag === "Drop") return Effect.succeed(this.refuse())
-      const wait = Effect.raceFirst(Queue.offer(this.queue, record), Effect.as(this.closedLatch.await, false))
+      const attempt: Effect.Effect<boolean> = Effect.suspend(() => {
+        if (this.state._tag !== "Open") return Effect.succeed(false)
+        if (this.spill.length === 0 && Queue.offerUnsafe(this.queue, record)) return Effect.succeed(true)
+        return Effect.andThen(this.room(), attempt)
+      })
       const bounded = policy._tag === "Timeout"
-        ? Effect.map(Effect.timeoutOption(wait, policy.ms), (o) => o._tag === "Some" && o.value)
-        : wait
+        ? Effect.map(Effect.timeoutOption(attempt, policy.ms), (o) => o._tag === "Some" && o.value)
+        : attempt
       return Effect.map(bounded, (ok) => (ok ? this.acceptedOne() : this.refuse()))
     })
+  }
+
+  /**
+   * Waits until a delivery made room (or the handler closes). Not `Queue.offer`: a take resumes
+   * a fiber suspended there synchronously, inside the take, where what it logs next could only
+   * overtake what it offered; waiters here resume once the delivery is over.
+   */
+  private room(): Effect.Effect<void> {
+    return Effect.callback<void>((resume) => {
+      const waiter = () => resume(Effect.void)
+      this.waiters.push(waiter)
+      return Effect.sync(() => {
+        const i = this.waiters.indexOf(waiter)
+        if (i >= 0) this.waiters.splice(i, 1)
+      })
+    })
+  }
+
+  private wake(): void {
+    if (this.waiters.length === 0) return
+    const waiters = this.waiters
+    this.waiters = []
+    for (const resume of waiters) resume()
   }
 
   /** Flushes: `true` once everything accepted before the call is written and the sink flushed. @internal */
@@ -449,7 +488,7 @@ export class Handler {
       let done!: () => void
       this.state = { _tag: "Closing", done: new Promise((resolve) => (done = resolve)) }
       Queue.endUnsafe(this.queue)
-      this.closedLatch.openUnsafe()
+      this.wake()
       return this.deliverUntil(this.accepted).pipe(
         Effect.timeoutOption(this.flushTimeoutMs),
         Effect.andThen(Effect.promise(() => this.output.close(this.flushTimeoutMs))),
@@ -502,7 +541,7 @@ export class Handler {
     if (this.busy === true) {
       this.busy = undefined
       this.output.resumeAtExit()
-    }
+    } else if (this.busy !== undefined && this.output.waitSync(deadline)) this.busy = undefined
     this.drainSync(deadline)
     this.abandonQueued()
     this.output.exitSync(deadline)
@@ -570,9 +609,9 @@ export const make = (options: MakeOptions): Effect.Effect<Handler, HandlerConfig
   Effect.gen(function*() {
     const capacity = yield* check(() => positiveInt("capacity", options.capacity ?? 1024))
     const policy = yield* check(() => OverflowPolicy.parse(options.policy ?? "block"))
-    const flushInterval = yield* check(() => positiveInt("flushInterval", options.flushInterval ?? 1))
-    const flushAfterMs = yield* check(() => positiveInt("flushAfterMs", options.flushAfterMs ?? 1000))
-    yield* check(() => positiveInt("flushTimeoutMs", options.flushTimeoutMs ?? 1000))
+    const flushInterval = yield* check(() => positiveInt("flush_interval", options.flushInterval ?? 1))
+    const flushAfterMs = yield* check(() => positiveInt("flush_after_ms", options.flushAfterMs ?? 1000))
+    yield* check(() => positiveInt("flush_timeout_ms", options.flushTimeoutMs ?? 1000))
     const formatter = yield* check(() => Formatter.resolve(options.formatter ?? "default"))
     const guarded = Formatter.guard(formatter, options.label)
     const clock = yield* Clock.Clock

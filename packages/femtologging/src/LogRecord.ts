@@ -11,7 +11,32 @@ import { threadId as currentThreadId, isMainThread } from "node:worker_threads"
 import type { Level } from "./Level.ts"
 
 /**
- * One error of a chain: its name, message and stack text.
+ * One error of a chain: its name, message and stack text, and its own enumerable properties.
+ *
+ * **Details**
+ *
+ * `props` holds the error's own enumerable properties other than `name`, `message`, `stack` and
+ * `cause` (for an `AggregateError`, `errors` too), in the error's own key order: the `errno`,
+ * `code`, `syscall`, `path` of a Node.js system error, an HTTP client's `statusCode`. It is
+ * absent when there are none. It is copied when the record is made, as plain data that
+ * `structuredClone` and `postMessage` accept:
+ *
+ * - strings, booleans, numbers (`NaN` and `Infinity` included), `null` and `undefined` are kept;
+ * - a bigint is kept as a bigint (the JSON formatter writes it as a decimal string);
+ * - a function becomes the string `"[Function name]"` (never its source), a symbol the string
+ *   `"Symbol(description)"`;
+ * - an error becomes `{ name, message, ...its own properties }`; an object with `toJSON` (a
+ *   `Date`, a `Buffer`) becomes what `toJSON` returns; other objects and arrays become plain
+ *   copies of their own enumerable properties, as `JSON.stringify` sees them;
+ * - what cannot be copied becomes a marker string: `"[Circular]"` for a reference back to an
+ *   enclosing object, `"[Getter threw: <error>]"` for a property whose getter (or `Proxy` trap)
+ *   throws, `"[toJSON threw: <error>]"`, `"[Unreadable: <error>]"` for an object that cannot be
+ *   read at all, `"[Too deep]"` for an object more than 5 levels deep (the property's own
+ *   value being level 1), and `"[Truncated]"` once 500 values have been copied for one error
+ *   (under the key `"…"` in an object, as the last element of an array).
+ *
+ * A thrown value that is not an error keeps all its own enumerable properties in `props`, with
+ * `name` its `typeof` and `message` its string form (`"[Function name]"` for a function).
  *
  * @category models
  * @since 0.1.0
@@ -20,6 +45,7 @@ export interface ErrorFrame {
   readonly name: string
   readonly message: string
   readonly stack: string | undefined
+  readonly props?: Readonly<Record<string, unknown>> | undefined
 }
 
 /**
@@ -106,6 +132,11 @@ export const nowNs = (): number => (timeOrigin + performance.now()) * 1e6
 /**
  * Builds a record, stamping the time and thread and turning an `error` into {@link ErrorInfo}.
  *
+ * **Details**
+ *
+ * Never throws: the error is read by {@link errorInfo}, which survives anything; the fields are
+ * kept as given (not copied), so a formatter reads them when it formats the record.
+ *
  * **Example** (A record)
  *
  * ```ts
@@ -147,36 +178,274 @@ export const timestampNsBigInt = (record: LogRecord): bigint => BigInt(Math.roun
  */
 export const timestampMs = (record: LogRecord): number => record.timestampNs / 1e6
 
-const frame = (u: unknown): ErrorFrame =>
-  u instanceof Error
-    ? { name: u.name, message: u.message, stack: u.stack }
-    : { name: typeof u, message: String(u), stack: undefined }
+/** `String(u)`, falling back to the `[object Tag]` form, then to a fixed text; never throws. */
+const safeString = (u: unknown): string => {
+  try {
+    return typeof u === "string" ? u : String(u)
+  } catch {
+    try {
+      return Object.prototype.toString.call(u)
+    } catch {
+      return "[unprintable]"
+    }
+  }
+}
+
+/** `[Function name]` for a function: never its source text. */
+const functionTag = (f: unknown): string => {
+  let name: unknown
+  try {
+    name = (f as { readonly name?: unknown }).name
+  } catch {
+    name = undefined
+  }
+  return `[Function ${typeof name === "string" && name !== "" ? name : "(anonymous)"}]`
+}
+
+/** `o[key]`, or the marker `[Getter threw: <error>]` when reading it throws. */
+const read = (o: unknown, key: PropertyKey): unknown => {
+  try {
+    return (o as Record<PropertyKey, unknown>)[key]
+  } catch (thrown) {
+    return `[Getter threw: ${safeString(thrown)}]`
+  }
+}
+
+/** `o[key]` as a string (the marker when reading it throws). */
+const readText = (o: unknown, key: PropertyKey): string => {
+  const value = read(o, key)
+  return typeof value === "string" ? value : safeString(value)
+}
+
+/** Whether `u` is an error: an `Error` of this realm, or one of another realm (`vm`, a worker). */
+const isError = (u: unknown): u is Error => {
+  if ((typeof u !== "object" && typeof u !== "function") || u === null) return false
+  try {
+    return u instanceof Error || ("stack" in u && Object.prototype.toString.call(u) === "[object Error]")
+  } catch {
+    return false
+  }
+}
+
+const isArray = (u: unknown): u is ReadonlyArray<unknown> => {
+  try {
+    return Array.isArray(u)
+  } catch {
+    return false
+  }
+}
+
+const isAggregate = (u: unknown): u is AggregateError => {
+  try {
+    return u instanceof AggregateError
+  } catch {
+    return false
+  }
+}
+
+/** Sets `out[key]`, as an own property even for `"__proto__"`. */
+const put = (out: Record<string, unknown>, key: string, value: unknown): void => {
+  if (key === "__proto__") {
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true })
+  } else out[key] = value
+}
+
+/** Levels of objects copied for a property of an error (its value is level 1); deeper: `"[Too deep]"`. */
+const maxPropsDepth = 5
+/** Values copied for the properties of one error; the rest become `"[Truncated]"`. */
+const maxPropsValues = 500
+/** Frames kept in `causes`; the chain is cut after them (with a last `Truncated` frame). */
+const maxCauses = 100
+
+interface Budget {
+  left: number
+}
+
+const truncated = "[Truncated]"
+
+/** Copies a property value of an error as plain, cloneable data (see {@link ErrorFrame}). */
+const copy = (value: unknown, key: string, ancestors: Array<object>, budget: Budget, callToJSON = true): unknown => {
+  switch (typeof value) {
+    case "string":
+    case "number":
+    case "boolean":
+    case "undefined":
+    case "bigint":
+      return value
+    case "symbol":
+      return value.toString()
+    case "function":
+      return functionTag(value)
+  }
+  if (value === null) return null
+  const o = value as object
+  if (ancestors.includes(o)) return "[Circular]"
+  if (ancestors.length > maxPropsDepth) return "[Too deep]"
+  ancestors.push(o)
+  try {
+    if (isError(o)) {
+      const out: Record<string, unknown> = { name: readText(o, "name"), message: readText(o, "message") }
+      copyProps(o, out, errorKeys(o), ancestors, budget)
+      return out
+    }
+    const toJSON = callToJSON ? read(o, "toJSON") : undefined
+    if (typeof toJSON === "function") {
+      let json: unknown
+      try {
+        json = toJSON.call(o, key)
+      } catch (thrown) {
+        return `[toJSON threw: ${safeString(thrown)}]`
+      }
+      // What toJSON returns is taken as it is, as JSON does (its own toJSON is not called).
+      if (json !== o) return copy(json, key, ancestors, budget, false)
+    }
+    return copyContainer(o, ancestors, budget)
+  } catch (thrown) {
+    return `[Unreadable: ${safeString(thrown)}]`
+  } finally {
+    ancestors.pop()
+  }
+}
+
+const copyContainer = (o: object, ancestors: Array<object>, budget: Budget): unknown => {
+  if (Array.isArray(o)) {
+    const out: Array<unknown> = []
+    const length = o.length
+    for (let i = 0; i < length; i++) {
+      if (budget.left-- <= 0) {
+        out.push(truncated)
+        break
+      }
+      out.push(copy(read(o, i), String(i), ancestors, budget))
+    }
+    return out
+  }
+  const out: Record<string, unknown> = {}
+  copyProps(o, out, noKeys, ancestors, budget)
+  return out
+}
+
+const noKeys: ReadonlySet<string> = new Set()
+const errorOwnKeys: ReadonlySet<string> = new Set(["name", "message", "stack", "cause"])
+const aggregateOwnKeys: ReadonlySet<string> = new Set(["name", "message", "stack", "cause", "errors"])
+const errorKeys = (u: object): ReadonlySet<string> => isAggregate(u) ? aggregateOwnKeys : errorOwnKeys
+
+/** Copies `o`'s own enumerable properties but `skip` into `out`; the number copied. */
+const copyProps = (
+  o: object,
+  out: Record<string, unknown>,
+  skip: ReadonlySet<string>,
+  ancestors: Array<object>,
+  budget: Budget
+): number => {
+  const keys = Object.keys(o)
+  let n = 0
+  for (const key of keys) {
+    if (skip.has(key)) continue
+    if (budget.left-- <= 0) {
+      put(out, "…", truncated)
+      return n + 1
+    }
+    put(out, key, copy(read(o, key), key, ancestors, budget))
+    n++
+  }
+  return n
+}
+
+/** The own properties of a thrown value, as {@link ErrorFrame} describes, or `undefined`. */
+const ownProps = (u: unknown, skip: ReadonlySet<string>): Record<string, unknown> | undefined => {
+  if ((typeof u !== "object" && typeof u !== "function") || u === null) return undefined
+  const out: Record<string, unknown> = {}
+  try {
+    return copyProps(u, out, skip, [u], { left: maxPropsValues }) > 0 ? out : undefined
+  } catch (thrown) {
+    // The keys cannot be listed (a Proxy whose ownKeys trap throws).
+    put(out, "…", `[Unreadable: ${safeString(thrown)}]`)
+    return out
+  }
+}
+
+const withProps = (
+  name: string,
+  message: string,
+  stack: string | undefined,
+  props: Record<string, unknown> | undefined
+): ErrorFrame => props === undefined ? { name, message, stack } : { name, message, stack, props }
+
+/** One frame, read without ever throwing. */
+const frame = (u: unknown): ErrorFrame => {
+  if (isError(u)) {
+    let stack: unknown
+    try {
+      stack = u.stack
+    } catch {
+      // Formatting the stack can throw (Node's formatter reads `name` and `message`): no stack.
+      stack = undefined
+    }
+    return withProps(
+      readText(u, "name"),
+      readText(u, "message"),
+      typeof stack === "string" ? stack : undefined,
+      ownProps(u, errorKeys(u))
+    )
+  }
+  return withProps(
+    typeof u,
+    typeof u === "function" ? functionTag(u) : safeString(u),
+    undefined,
+    ownProps(u, noKeys)
+  )
+}
 
 /**
  * Turns any thrown value into {@link ErrorInfo}, following `cause` links and `AggregateError`
  * members (each error visited once, so cycles end).
  *
+ * **Details**
+ *
+ * Never throws, whatever the value: a getter (or `Proxy` trap) that throws gives the marker
+ * `[Getter threw: <error>]` in its place (for `stack`, no stack), a cause that is not an error
+ * becomes a frame named by its `typeof`, and the error's own properties are copied as
+ * {@link ErrorFrame} describes. At most 100 causes are kept; a longer chain ends with a frame
+ * named `Truncated`.
+ *
  * @category constructors
  * @since 0.1.0
  */
 export const errorInfo = (error: unknown): ErrorInfo => {
-  const seen = new Set<unknown>([error])
-  const causes: Array<ErrorFrame> = []
-  const visit = (u: unknown): void => {
-    if (u instanceof AggregateError) {
-      for (const member of u.errors) {
-        if (seen.has(member)) continue
-        seen.add(member)
-        causes.push(frame(member))
-        visit(member)
+  try {
+    const seen = new Set<unknown>([error])
+    const causes: Array<ErrorFrame> = []
+    let cut = false
+    const add = (u: unknown): void => {
+      if (seen.has(u)) return
+      if (causes.length >= maxCauses) {
+        cut = true
+        return
+      }
+      seen.add(u)
+      causes.push(frame(u))
+      visit(u)
+    }
+    const visit = (u: unknown): void => {
+      if (isAggregate(u)) {
+        const members = read(u, "errors")
+        const length = isArray(members) ? read(members, "length") : 0
+        if (typeof length === "number") for (let i = 0; i < length && !cut; i++) add(read(members, i))
+      }
+      if (isError(u)) {
+        const cause = read(u, "cause")
+        if (cause !== undefined) add(cause)
       }
     }
-    if (u instanceof Error && u.cause !== undefined && !seen.has(u.cause)) {
-      seen.add(u.cause)
-      causes.push(frame(u.cause))
-      visit(u.cause)
+    visit(error)
+    if (cut) {
+      const message = `more than ${maxCauses} causes; the rest are left out`
+      causes.push({ name: "Truncated", message, stack: undefined })
     }
+    return { ...frame(error), causes }
+  } catch (thrown) {
+    // Not expected (every read above is guarded); a stack overflow, say.
+    return { name: "Error", message: `[error could not be read: ${safeString(thrown)}]`, stack: undefined, causes: [] }
   }
-  visit(error)
-  return { ...frame(error), causes }
 }

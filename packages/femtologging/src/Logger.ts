@@ -24,7 +24,7 @@ import * as Effect from "effect/Effect"
 import * as Formatter from "./Formatter.ts"
 import * as Handler from "./Handler.ts"
 import { HandlerConfigError, positiveInt } from "./HandlerConfigError.ts"
-import type { Spawner } from "./internal/runtime.ts"
+import { facadeSpawner, type Spawner } from "./internal/runtime.ts"
 import { Warner } from "./internal/warner.ts"
 import * as Level from "./Level.ts"
 import * as LogRecord from "./LogRecord.ts"
@@ -172,7 +172,9 @@ export class Logger {
     if (own !== undefined) entry = { original: handler, handler: own, owned: false }
     else {
       const { name, target } = Handler.objectTarget(handler)
-      const made = Handler.makeUnsafe({ label: `handler ${name}`, target }, this.host.spawn)
+      // A retired logger's manager scope may be closed: its records are dropped before any
+      // handler anyway, so the handler lives in the process-wide scope.
+      const made = Handler.makeUnsafe({ label: `handler ${name}`, target }, this.retired ? facadeSpawner() : this.host.spawn)
       entry = { original: handler, handler: made, owned: true }
     }
     this.attached = [...this.attached, entry]
@@ -186,7 +188,7 @@ export class Logger {
     const [entry] = this.attached.splice(index, 1)
     this.attached = [...this.attached]
     this.host.bump()
-    if (entry!.owned) this.host.spawn(Effect.forkDetach(Handler.close(entry!.handler)))
+    if (entry!.owned) Effect.runFork(Handler.close(entry!.handler))
     return true
   }
 

@@ -35,6 +35,13 @@ export interface Sink {
   readonly write: (batch: Uint8Array, ends: Uint32Array) => void | PromiseLike<void>
   /** Pushes what the sink buffers to the OS or the peer; `false` when something failed since the last flush. */
   readonly flush?: (() => void | boolean | PromiseLike<void | boolean>) | undefined
+  /**
+   * Finishes, synchronously, the write whose promise is pending: blocks the thread until it is
+   * done or until `deadline` (`performance.now()` milliseconds); `true` when done (its promise
+   * then settles as well). Optional; it lets a caller that must be held (the block policy, the
+   * exit drain) wait for an inline sink that went asynchronous, such as a full pipe.
+   */
+  readonly waitSync?: ((deadline: number) => boolean) | undefined
   /** Releases the sink, after a final flush. Called once. */
   readonly close?: (() => void | PromiseLike<void>) | undefined
 }

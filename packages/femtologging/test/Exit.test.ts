@@ -54,7 +54,7 @@ describe("Nothing lost at exit", () => {
       if (drop === null) assert.fail(`unexpected stderr line: ${JSON.stringify(line)}`)
       dropped += Number(drop[2])
     }
-    assert.isAbove(dropped, 0, "a synchronous burst of 20,000 overflows the 1,024-record queues")
+    assert.isAbove(dropped, 0, "a synchronous burst of 20,000 overflows the handler's 1,024-record queue")
     assert.isAbove(written, 0)
     assert.strictEqual(written + dropped, N)
   })

@@ -19,20 +19,27 @@ beforeEach(() => resetManager())
 
 interface Outcome {
   readonly loggerDropped: number
+  readonly handlerDropped: number
   readonly removed: Array<string>
   readonly kept: Array<string>
+  readonly dropping: Array<string>
 }
 
 // log r1 to both handlers, remove one, log r2; then a burst of 4 + 3 into a logger of capacity 4
+// whose handlers are a block one (kept) and a drop one of capacity 4: the logger drops nothing,
+// the drop handler exactly 3
 const expected: Outcome = {
-  loggerDropped: 3,
+  loggerDropped: 0,
+  handlerDropped: 3,
   removed: ["r1"],
-  kept: ["r1", "r2", "b0", "b1", "b2", "b3"]
+  kept: ["r1", "r2", "b0", "b1", "b2", "b3", "b4", "b5", "b6"],
+  dropping: ["b0", "b1", "b2", "b3"]
 }
 
 const viaFacade = async (): Promise<Outcome> => {
   const removed = new CaptureHandler()
   const kept = new CaptureHandler()
+  const dropping = new CaptureHandler({ capacity: 4, policy: "drop" })
   const snap = getLogger("faces.snap")
   snap.addHandler(removed)
   snap.addHandler(kept)
@@ -42,11 +49,19 @@ const viaFacade = async (): Promise<Outcome> => {
   const burst = getLogger("faces.burst")
   burst.setCapacity(4)
   burst.addHandler(kept)
+  burst.addHandler(dropping)
   for (let i = 0; i < 7; i++) burst.info(`b${i}`)
   await removed.flush()
   await kept.flush()
-  const outcome = { loggerDropped: burst.getDropped(), removed: removed.messages, kept: kept.messages }
-  await Promise.all([removed.close(), kept.close()])
+  await dropping.flush()
+  const outcome = {
+    loggerDropped: burst.getDropped(),
+    handlerDropped: dropping.getDropped(),
+    removed: removed.messages,
+    kept: kept.messages,
+    dropping: dropping.messages
+  }
+  await Promise.all([removed.close(), kept.close(), dropping.close()])
   return outcome
 }
 
@@ -54,6 +69,7 @@ const viaEffect: Effect.Effect<Outcome, never, Manager.Manager | Scope.Scope> = 
   function*() {
     const removed = yield* Testing.capture()
     const kept = yield* Testing.capture()
+    const dropping = yield* Testing.capture({ capacity: 4, policy: "drop" })
     const snap = yield* Effect.orDie(Manager.getLogger("faces.snap"))
     snap.addHandler(removed)
     snap.addHandler(kept)
@@ -63,11 +79,19 @@ const viaEffect: Effect.Effect<Outcome, never, Manager.Manager | Scope.Scope> = 
     const burst = yield* Effect.orDie(Manager.getLogger("faces.burst"))
     burst.setCapacity(4)
     burst.addHandler(kept)
+    burst.addHandler(dropping)
     for (let i = 0; i < 7; i++) yield* Logger.info(burst, `b${i}`)
     const loggerDropped = burst.getDropped()
     yield* Handler.flush(removed)
     yield* Handler.flush(kept)
-    return { loggerDropped, removed: removed.messages, kept: kept.messages }
+    yield* Handler.flush(dropping)
+    return {
+      loggerDropped,
+      handlerDropped: dropping.getDropped(),
+      removed: removed.messages,
+      kept: kept.messages,
+      dropping: dropping.messages
+    }
   }
 )
 
@@ -79,11 +103,11 @@ describe("One core behind both faces", () => {
   it.effect("Effect: handler-list snapshot and exact drop count", () =>
     Effect.gen(function*() {
       assert.deepStrictEqual(yield* viaEffect, expected)
-    }).pipe(Effect.provide(Manager.layer())))
+    }).pipe(Effect.provide(Manager.layerIsolated())))
 
   it.effect("one handler fed from both faces shares its queue and its drop count", () =>
     Effect.gen(function*() {
-      const handler = new CaptureHandler({ capacity: 2 })
+      const handler = new CaptureHandler({ capacity: 2, policy: "drop" })
       const rec = (message: string) => LogRecord.make({ logger: "both", level: "INFO", message })
       handler.handle("both", "INFO", "facade 1")
       yield* Handler.handle(handler, rec("effect 2"))
@@ -99,23 +123,26 @@ describe("One core behind both faces", () => {
       assert.isTrue(handler.closed)
     }))
 
-  it.effect("a facade logger accepts Effect logging, and an Effect manager's logger accepts method calls", () =>
+  it.effect("a facade logger accepts Effect logging, and an isolated manager's logger accepts method calls", () =>
     Effect.gen(function*() {
       const handler = new CaptureHandler()
       const facadeLogger = getLogger("faces.mixed")
       facadeLogger.addHandler(handler)
       assert.strictEqual(yield* Logger.warn(facadeLogger, "from a fiber"), "faces.mixed [WARN] from a fiber")
       assert.strictEqual(facadeLogger.warn("from a method"), "faces.mixed [WARN] from a method")
-      const effectLogger = yield* Manager.getLogger("faces.mixed")
-      assert.notStrictEqual(effectLogger, facadeLogger)
-      effectLogger.addHandler(handler)
-      assert.strictEqual(effectLogger.error("method on an Effect logger"), "faces.mixed [ERROR] method on an Effect logger")
+      // layer() is the facade's manager: the same logger
+      assert.strictEqual(yield* Effect.provide(Manager.getLogger("faces.mixed"), Manager.layer()), facadeLogger)
+      const isolated = yield* Manager.make() // lives as long as the test's scope
+      const isolatedLogger = isolated.getLogger("faces.mixed")
+      assert.notStrictEqual(isolatedLogger, facadeLogger)
+      isolatedLogger.addHandler(handler)
+      assert.strictEqual(isolatedLogger.error("method on an Effect logger"), "faces.mixed [ERROR] method on an Effect logger")
       assert.isTrue(yield* Handler.flush(handler))
       assert.deepStrictEqual(handler.messages, ["from a fiber", "from a method", "method on an Effect logger"])
       assert.isNumber(handler.records[0]!.fiberId)
       assert.strictEqual(handler.records[1]!.fiberId, undefined)
       yield* Handler.close(handler)
-    }).pipe(Effect.provide(Manager.layer())))
+    }))
 
   it.effect("Logger.log fails with InvalidLevelError where logger.log throws it", () =>
     Effect.gen(function*() {

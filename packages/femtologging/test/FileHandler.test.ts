@@ -15,6 +15,7 @@ import * as LogRecord from "../src/LogRecord.ts"
 import * as OverflowPolicy from "../src/OverflowPolicy.ts"
 import type { Sink } from "../src/Sink.ts"
 import {
+  descriptorsOf,
   firstMismatch,
   readLines,
   readText,
@@ -26,6 +27,7 @@ import {
   waitUntil
 } from "./utils/files.ts"
 import { configError } from "./utils/errors.ts"
+import { decodeLines, messageOnly } from "./utils/heldSink.ts"
 import { trackHandlers } from "./utils/track.ts"
 
 const rec = (message: string) => LogRecord.make({ logger: "app", level: "INFO", message })
@@ -95,9 +97,11 @@ describe("FemtoFileHandler: flush interval (records, not time)", () => {
   it("flushInterval 1: records queued together go out in one write(2), not one per record", async () => {
     const file = logFile()
     const h = track(new FemtoFileHandler(file, { flushInterval: 1 }))
+    const fds = descriptorsOf(file)
+    assert.lengthOf(fds, 1, "the handler holds the file open once")
     let writes = 0
     await spyWriteSync((fd) => {
-      if (fd === h.writer.fd) writes++
+      if (fd === fds[0]) writes++
     }, async () => {
       for (let i = 0; i < 5; i++) h.handle("app", "INFO", `m${i}`)
       await tick()
@@ -116,14 +120,18 @@ describe("FemtoFileHandler: flush interval (records, not time)", () => {
     assert.deepStrictEqual(readLines(file), numbered("app [INFO] m", 5))
   })
 
-  it("flushInterval 2: after 3 records and one yield, 2 lines are on disk; flush() writes the third", async () => {
+  it("flushInterval 2: a batch that reaches 2 is written whole; a record short of 2 waits for flush()", async () => {
     const file = logFile()
     const h = track(new FemtoFileHandler(file, { flushInterval: 2 }))
+    // Three records taken together: the buffer reached 2, so the whole batch goes out.
     for (let i = 0; i < 3; i++) h.handle("app", "INFO", `m${i}`)
     await tick()
-    assert.deepStrictEqual(readLines(file), numbered("app [INFO] m", 2))
-    assert.isTrue(await h.flush())
     assert.deepStrictEqual(readLines(file), numbered("app [INFO] m", 3))
+    h.handle("app", "INFO", "m3")
+    await tick()
+    assert.deepStrictEqual(readLines(file), numbered("app [INFO] m", 3))
+    assert.isTrue(await h.flush())
+    assert.deepStrictEqual(readLines(file), numbered("app [INFO] m", 4))
   })
 
   it("flushInterval 2: the count runs across batches", async () => {
@@ -233,7 +241,8 @@ describe("FemtoFileHandler: validation", () => {
       ms: 250
     })
     assert.deepStrictEqual(track(new FemtoFileHandler(file, { policy: "BLOCK" })).policy, { _tag: "Block" })
-    assert.deepStrictEqual(track(new FemtoFileHandler(file)).policy, { _tag: "Drop" })
+    // The default loses nothing: block.
+    assert.deepStrictEqual(track(new FemtoFileHandler(file)).policy, { _tag: "Block" })
   })
 })
 
@@ -242,7 +251,7 @@ describe("FileHandlerBuilder", () => {
 
   it("asDict reports the options with upstream's keys", () => {
     const file = logFile()
-    assert.deepStrictEqual(new FileHandlerBuilder(file).asDict(), { path: file, overflow_policy: "drop" })
+    assert.deepStrictEqual(new FileHandlerBuilder(file).asDict(), { path: file, overflow_policy: "block" })
     assert.deepStrictEqual(
       new FileHandlerBuilder(file)
         .withCapacity(8)
@@ -266,6 +275,11 @@ describe("FileHandlerBuilder", () => {
     assert.deepStrictEqual(new FileHandlerBuilder(file).withOverflowPolicy(OverflowPolicy.drop()).asDict(), {
       path: file,
       overflow_policy: "drop"
+    })
+    assert.deepStrictEqual(new FileHandlerBuilder(file).onWorkerThread().asDict(), {
+      path: file,
+      overflow_policy: "block",
+      executor: "worker"
     })
   })
 
@@ -371,17 +385,23 @@ describe("FemtoFileHandler: overflow policies from the Effect face (capacity 1)"
       const gate = yield* Deferred.make<void>()
       const started = yield* Deferred.make<void>()
       const sink: Sink = {
-        sync: false,
-        write: (batch) =>
-          Effect.gen(function*() {
+        write: (batch) => {
+          const lines = decodeLines(batch)
+          return Effect.runPromise(Effect.gen(function*() {
+            yield* Effect.promise(() => Promise.resolve())
             yield* Deferred.succeed(started, undefined)
             yield* Deferred.await(gate)
-            fs.appendFileSync(file, batch.map((r) => `${r.message}\n`).join(""))
-          }),
-        flush() {},
-        close() {}
+            fs.appendFileSync(file, lines.map((line) => `${line}\n`).join(""))
+          }))
+        }
       }
-      const h = yield* Handler.make({ label: "held", sink, capacity: 1, policy: OverflowPolicy.timeout(50) })
+      const h = yield* Handler.make({
+        label: "held",
+        target: { _tag: "Sink", sink },
+        formatter: messageOnly,
+        capacity: 1,
+        policy: OverflowPolicy.timeout(50)
+      })
       yield* Handler.handle(h, rec("r1"))
       yield* Deferred.await(started)
       yield* Handler.handle(h, rec("r2"))
@@ -410,8 +430,9 @@ describe("FemtoFileHandler: the facade under load", () => {
     const h = track(new FemtoFileHandler(file, { capacity: 8, policy }))
     logger.addHandler(h)
     for (let i = 0; i < 100_000; i++) logger.info(`record ${i}`)
-    // The caller was held back: all but the two queues' contents are on disk already.
-    assert.isAtLeast(readLines(file).length, 100_000 - 16)
+    // The caller was held back: all but the handler queue's contents are on disk already (the
+    // logger holds nothing).
+    assert.isAtLeast(readLines(file).length, 100_000 - 8)
     await h.close()
     assert.strictEqual(logger.getDropped(), 0)
     assert.strictEqual(h.getDropped(), 0)
@@ -422,11 +443,11 @@ describe("FemtoFileHandler: the facade under load", () => {
 
   it("timeout:1000, capacity 8: 100,000 records from a plain loop, zero drops, all in order", loadTest("timeout:1000"))
 
-  it("drop: lines + logger drops + handler drops === 10,000, no torn or duplicated lines", async () => {
+  it("drop: lines + handler drops === 10,000, the logger drops nothing, no torn or duplicated lines", async () => {
     const file = logFile()
     const logger = getLogger("file.drops")
     logger.setCapacity(16)
-    const h = track(new FemtoFileHandler(file, { capacity: 4 }))
+    const h = track(new FemtoFileHandler(file, { capacity: 4, policy: "drop" }))
     logger.addHandler(h)
     for (let i = 0; i < 10_000; i++) {
       logger.info(`record ${i}`)
@@ -434,31 +455,46 @@ describe("FemtoFileHandler: the facade under load", () => {
     }
     await h.close()
     const lines = readLines(file)
-    assert.strictEqual(lines.length + logger.getDropped() + h.getDropped(), 10_000)
+    assert.strictEqual(lines.length + h.getDropped(), 10_000)
     assert.isAbove(lines.length, 0)
-    assert.isAbove(logger.getDropped(), 0)
     assert.isAbove(h.getDropped(), 0)
+    // The policy is the handler's: the logger hands every record on.
+    assert.strictEqual(logger.getDropped(), 0)
     assertIncreasing(lines, /^file\.drops \[INFO\] record (\d+)$/)
   })
 
-  it("block is end to end: a logger with a block and a drop handler never drops; block gets all", async () => {
+  it("each handler's policy at its own queue: beside a block handler, a drop handler neither holds nor is drained by the caller", async () => {
     const blockFile = logFile("block.log")
     const dropFile = logFile("drop.log")
     const logger = getLogger("file.mixed")
     logger.setCapacity(4)
-    const dropping = track(new FemtoFileHandler(dropFile, { capacity: 2 }))
+    const dropping = track(new FemtoFileHandler(dropFile, { capacity: 2, policy: "drop" }))
     const blocking = track(new FemtoFileHandler(blockFile, { capacity: 4, policy: "block" }))
     logger.addHandler(dropping)
     logger.addHandler(blocking)
     for (let i = 0; i < 10_000; i++) logger.info(`record ${i}`)
+    // The loop never yielded: the block handler's caller wrote its records, the drop handler
+    // kept its first 2 and dropped the rest.
+    assert.isAtLeast(readLines(blockFile).length, 10_000 - 4)
+    assert.strictEqual(dropping.getDropped(), 10_000 - 2)
     await blocking.close()
     await dropping.close()
     assert.strictEqual(logger.getDropped(), 0)
     assert.strictEqual(blocking.getDropped(), 0)
     assert.strictEqual(firstMismatch(readLines(blockFile), numbered("file.mixed [INFO] record ", 10_000)), undefined)
-    const dropLines = readLines(dropFile)
-    assert.strictEqual(dropLines.length + dropping.getDropped(), 10_000)
-    assertIncreasing(dropLines, /^file\.mixed \[INFO\] record (\d+)$/)
+    assert.deepStrictEqual(readLines(dropFile), ["file.mixed [INFO] record 0", "file.mixed [INFO] record 1"])
+    assert.strictEqual(dropping.getDropped(), 10_000 - 2)
+  })
+
+  it("the default policy loses nothing: a 5,000-record loop that never yields writes 5,000 lines", async () => {
+    const file = logFile()
+    const h = track(new FemtoFileHandler(file))
+    const logger = getLogger("file.default")
+    logger.addHandler(h)
+    for (let i = 0; i < 5_000; i++) logger.info(`record ${i}`)
+    await h.close()
+    assert.strictEqual(h.getDropped(), 0)
+    assert.strictEqual(firstMismatch(readLines(file), numbered("file.default [INFO] record ", 5_000)), undefined)
   })
 })
 

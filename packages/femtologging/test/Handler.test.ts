@@ -15,7 +15,8 @@ import * as OverflowPolicy from "../src/OverflowPolicy.ts"
 import type { Sink } from "../src/Sink.ts"
 import { CaptureHandler } from "../src/Testing.ts"
 import { throwsExactly } from "./utils/errors.ts"
-import { heldSink } from "./utils/heldSink.ts"
+import { spyWriteSync } from "./utils/files.ts"
+import { decodeLines, type HeldSink, heldSink, messageOnly } from "./utils/heldSink.ts"
 import { waitFor } from "./utils/wait.ts"
 import { trackHandlers } from "./utils/track.ts"
 
@@ -25,6 +26,10 @@ const track = trackHandlers()
 beforeEach(() => resetManager())
 
 const yieldMany = (n: number) => Effect.repeat(Effect.yieldNow, { times: n })
+
+/** A handler over a held sink, rendering each record as its message. */
+const heldHandler = (held: HeldSink, options: Omit<Handler.MakeOptions, "label" | "target" | "formatter"> = {}) =>
+  Handler.make({ label: "held", target: { _tag: "Sink", sink: held.sink }, formatter: messageOnly, ...options })
 
 describe("Handler (facade): flush and close", () => {
   it("flush resolves true once every record logged before it is in the capture", async () => {
@@ -106,7 +111,7 @@ describe("Handler (facade): flush and close", () => {
   })
 
   it("direct handle on a full drop-policy handler throws `queue full`", async () => {
-    const h = track(new CaptureHandler({ capacity: 2 }))
+    const h = track(new CaptureHandler({ capacity: 2, policy: "drop" }))
     h.handle("x", "INFO", "1")
     h.handle("x", "INFO", "2")
     const error = throwsExactly(() => h.handle("x", "INFO", "3"), HandlerError, "queue full")
@@ -133,8 +138,8 @@ describe("Handler (facade): flush and close", () => {
     logger.addHandler(h)
     for (let i = 0; i < 100; i++) logger.info(`${i}`)
     assert.strictEqual(logger.getDropped(), 0)
-    // Bounded: at most the two queues' capacities are still waiting after the loop.
-    assert.isAtLeast(h.records.length, 100 - 4 - 4)
+    // The logger holds nothing: at most the handler's capacity is still waiting after the loop.
+    assert.isAtLeast(h.records.length, 100 - 4)
     assert.isTrue(await h.flush())
     assert.strictEqual(h.getDropped(), 0)
     assert.deepStrictEqual(h.messages, Array.from({ length: 100 }, (_, i) => `${i}`))
@@ -145,33 +150,37 @@ describe("Handler (facade): flush and close", () => {
     const gate = Latch.makeUnsafe(false)
     const written: Array<string> = []
     const sink: Sink = {
-      sync: false,
-      write: (batch) =>
-        Effect.gen(function*() {
-          started = true
-          yield* gate.await
-          for (const r of batch) written.push(r.message)
-        }),
-      flush: () => {},
-      close: () => {}
+      write: (batch) => {
+        started = true
+        const lines = decodeLines(batch)
+        return Effect.runPromise(Effect.andThen(gate.await, Effect.sync(() => void written.push(...lines))))
+      }
     }
-    const h = track(new Handler.Handler({ label: "async", sink, capacity: 1, policy: OverflowPolicy.block() }))
+    const h = track(Handler.makeUnsafe({
+      label: "async",
+      target: { _tag: "Sink", sink },
+      formatter: messageOnly,
+      capacity: 1,
+      policy: OverflowPolicy.block()
+    }))
     try {
-      h.handle("x", "INFO", "r1")
+      Handler.handleUnsafe(h, rec("r1"))
       await waitFor(() => started)
-      h.handle("x", "INFO", "r2")
+      Handler.handleUnsafe(h, rec("r2"))
       const error = throwsExactly(
-        () => h.handle("x", "INFO", "r3"),
+        () => Handler.handleUnsafe(h, rec("r3")),
         HandlerError,
-        "queue full and the sink is asynchronous: a synchronous caller cannot wait for it"
+        "queue full and nothing on this thread can make room (asynchronous sink busy, or worker down)"
       )
       assert.instanceOf(error.reason, WouldBlockError)
+      assert.strictEqual(error.handler, "async")
       assert.strictEqual(h.getDropped(), 1)
     } finally {
       gate.openUnsafe()
     }
-    assert.isTrue(await h.flush())
+    assert.isTrue(await Effect.runPromise(Handler.flush(h)))
     assert.deepStrictEqual(written, ["r1", "r2"])
+    assert.strictEqual(h.getWritten(), 2)
   })
 
   it("validates its options", () => {
@@ -186,38 +195,49 @@ describe("Handler (facade): flush and close", () => {
       HandlerConfigError,
       "invalid overflow policy: 'sometimes'. Valid options are: drop, block, timeout:N"
     )
-    const sink: Sink = { sync: true, write: () => {}, flush: () => {}, close: () => {} }
+    const sink: Sink = { write: () => {} }
     throwsExactly(
-      () => new Handler.Handler({ label: "x", sink, flushTimeoutMs: 0 }),
+      () => Handler.makeUnsafe({ label: "x", target: { _tag: "Sink", sink }, flushTimeoutMs: 0 }),
       HandlerConfigError,
       "flush_timeout_ms must be greater than zero"
     )
   })
 
-  it("a sink that throws counts an error and drops the batch", async () => {
+  it("a sink that throws drops the batch, counts its records, reports on stderr, and the next flush is false", async () => {
     let calls = 0
     const sink: Sink = {
-      sync: true,
       write: () => {
         calls++
         throw new Error("disk on fire")
-      },
-      flush: () => {},
-      close: () => {}
+      }
     }
-    const h = track(new Handler.Handler({ label: "Broken", sink }))
-    h.handle("x", "INFO", "a")
-    h.handle("x", "INFO", "b")
-    assert.isTrue(await h.flush())
+    const h = track(Handler.makeUnsafe({ label: "Broken", target: { _tag: "Sink", sink } }))
+    let stderr = ""
+    const flushed = await spyWriteSync((fd, data) => {
+      if (fd === 2) stderr += data
+    }, async () => {
+      Handler.handleUnsafe(h, rec("a"))
+      Handler.handleUnsafe(h, rec("b"))
+      return Effect.runPromise(Handler.flush(h))
+    })
+    // Both records were queued before the worker ran: one batch, one write, both lost.
     assert.strictEqual(calls, 1)
-    assert.strictEqual(h.getErrors(), 1)
     assert.strictEqual(h.getDropped(), 2)
+    assert.strictEqual(h.getWritten(), 0)
+    assert.isFalse(flushed)
+    assert.match(stderr, /^femtologging: Broken: write failed: Error: disk on fire/)
+    // The failure was reported by the flush that saw it: the next one is clean again.
+    assert.isTrue(await Effect.runPromise(Handler.flush(h)))
   })
 
-  it("isHandler recognises queued handlers only", () => {
+  it("isHandler recognises pipeline handlers; of() finds the one a facade handler holds", () => {
     const h = track(new CaptureHandler())
-    assert.isTrue(Handler.isHandler(h))
+    assert.isTrue(Handler.isHandler(h.handler))
+    assert.isFalse(Handler.isHandler(h))
     assert.isFalse(Handler.isHandler({ handle() {} }))
+    assert.strictEqual(Handler.of(h), h.handler)
+    assert.strictEqual(Handler.of(h.handler), h.handler)
+    assert.isUndefined(Handler.of({ handle() {} }))
   })
 })
 
@@ -225,7 +245,7 @@ describe("Handler (Effect): a sink held on purpose", () => {
   it.effect("drop: the third record fails with QueueFullError and is counted", () =>
     Effect.gen(function*() {
       const held = yield* heldSink
-      const h = yield* Handler.make({ label: "held", sink: held.sink, capacity: 1, policy: OverflowPolicy.drop() })
+      const h = yield* heldHandler(held, { capacity: 1, policy: OverflowPolicy.drop() })
       yield* Effect.addFinalizer(() => held.gate.open) // never leave the worker held at the end
       yield* Handler.handle(h, rec("r1"))
       yield* Deferred.await(held.started) // the worker took r1 and is held in the sink
@@ -247,7 +267,7 @@ describe("Handler (Effect): a sink held on purpose", () => {
   it.effect("block: the offering fiber stays suspended until the sink is released, then all are written in order", () =>
     Effect.gen(function*() {
       const held = yield* heldSink
-      const h = yield* Handler.make({ label: "held", sink: held.sink, capacity: 1, policy: OverflowPolicy.block() })
+      const h = yield* heldHandler(held, { capacity: 1, policy: OverflowPolicy.block() })
       yield* Effect.addFinalizer(() => held.gate.open) // never leave the worker held at the end
       yield* Handler.handle(h, rec("r1"))
       yield* Deferred.await(held.started)
@@ -266,12 +286,7 @@ describe("Handler (Effect): a sink held on purpose", () => {
   it.effect("timeout:N: the offer fails with `timed out after N ms` once the clock passes N", () =>
     Effect.gen(function*() {
       const held = yield* heldSink
-      const h = yield* Handler.make({
-        label: "held",
-        sink: held.sink,
-        capacity: 1,
-        policy: OverflowPolicy.parse("timeout:250")
-      })
+      const h = yield* heldHandler(held, { capacity: 1, policy: OverflowPolicy.parse("timeout:250") })
       yield* Effect.addFinalizer(() => held.gate.open)
       yield* Handler.handle(h, rec("r1"))
       yield* Deferred.await(held.started)
@@ -294,7 +309,7 @@ describe("Handler (Effect): a sink held on purpose", () => {
   it.effect("timeout:N: an offer that gets room in time succeeds", () =>
     Effect.gen(function*() {
       const held = yield* heldSink
-      const h = yield* Handler.make({ label: "held", sink: held.sink, capacity: 1, policy: OverflowPolicy.timeout(250) })
+      const h = yield* heldHandler(held, { capacity: 1, policy: OverflowPolicy.timeout(250) })
       yield* Effect.addFinalizer(() => held.gate.open) // never leave the worker held at the end
       yield* Handler.handle(h, rec("r1"))
       yield* Deferred.await(held.started)
@@ -313,7 +328,7 @@ describe("Handler (Effect): a sink held on purpose", () => {
     Effect.gen(function*() {
       const held = yield* heldSink
       yield* held.gate.open
-      const h = yield* Handler.make({ label: "held", sink: held.sink })
+      const h = yield* heldHandler(held)
       yield* Effect.addFinalizer(() => held.gate.open) // never leave the worker held at the end
       yield* Handler.handle(h, rec("before"))
       yield* Handler.close(h)
@@ -326,56 +341,66 @@ describe("Handler (Effect): a sink held on purpose", () => {
       assert.strictEqual(h.getDropped(), 1)
     }))
 
-  it.effect("Logger effect functions with a block handler: the logger worker waits, nothing is dropped", () =>
+  it.effect("Logger effect functions with a block handler: the logging fiber waits for room, nothing is dropped", () =>
     Effect.gen(function*() {
       const held = yield* heldSink
-      const h = yield* Handler.make({ label: "held", sink: held.sink, capacity: 1, policy: OverflowPolicy.block() })
+      const h = yield* heldHandler(held, { capacity: 1, policy: OverflowPolicy.block() })
       yield* Effect.addFinalizer(() => held.gate.open) // never leave the worker held at the end
       const logger = yield* Manager.getLogger("eff.block")
       logger.addHandler(h)
-      for (let i = 0; i < 6; i++) {
-        assert.strictEqual(yield* Logger.info(logger, `m${i}`), `eff.block [INFO] m${i}`)
-      }
+      const logging = yield* Effect.forkChild(
+        Effect.forEach([0, 1, 2, 3, 4, 5], (i) => Logger.info(logger, `m${i}`)),
+        { startImmediately: true }
+      )
       yield* Deferred.await(held.started)
       yield* yieldMany(20)
+      // m0 is in the sink, m1 in the queue: the fiber waits to offer m2.
+      assert.strictEqual(logging.pollUnsafe(), undefined)
       assert.deepStrictEqual(held.written, [])
       assert.strictEqual(logger.getDropped(), 0)
       assert.strictEqual(h.getDropped(), 0)
       yield* held.gate.open
+      assert.deepStrictEqual(
+        yield* Fiber.join(logging),
+        [0, 1, 2, 3, 4, 5].map((i) => `eff.block [INFO] m${i}`)
+      )
       assert.isTrue(yield* Handler.flush(h))
       assert.deepStrictEqual(held.written, ["m0", "m1", "m2", "m3", "m4", "m5"])
       assert.strictEqual(logger.getDropped(), 0)
       assert.strictEqual(h.getDropped(), 0)
-    }).pipe(Effect.provide(Manager.layer())))
+    }).pipe(Effect.provide(Manager.layerIsolated())))
 
-  it.effect("Logger effect functions with a timeout:N handler: the logger worker waits N ms, then drops and counts", () =>
+  it.effect("Logger effect functions with a timeout:N handler: the logging fiber waits N ms, then the handler drops and counts", () =>
     Effect.gen(function*() {
       const held = yield* heldSink
-      const h = yield* Handler.make({ label: "held", sink: held.sink, capacity: 1, policy: OverflowPolicy.timeout(100) })
+      const h = yield* heldHandler(held, { capacity: 1, policy: OverflowPolicy.timeout(100) })
       yield* Effect.addFinalizer(() => held.gate.open)
       const logger = yield* Manager.getLogger("eff.timeout")
       logger.addHandler(h)
       yield* Logger.info(logger, "m0")
       yield* Deferred.await(held.started) // m0 is in the sink
       yield* Logger.info(logger, "m1") // queued in the handler
-      yield* Logger.info(logger, "m2") // the logger worker waits for room
+      const third = yield* Effect.forkChild(Logger.info(logger, "m2"), { startImmediately: true }) // waits for room
       yield* yieldMany(20)
+      assert.strictEqual(third.pollUnsafe(), undefined)
       assert.strictEqual(h.getDropped(), 0)
       yield* TestClock.adjust(99)
+      assert.strictEqual(third.pollUnsafe(), undefined)
       assert.strictEqual(h.getDropped(), 0)
       yield* TestClock.adjust(1)
-      yield* yieldMany(20)
+      // The logger still returns the line: a refusal is the handler's, counted there.
+      assert.strictEqual(yield* Fiber.join(third), "eff.timeout [INFO] m2")
       assert.strictEqual(h.getDropped(), 1)
       yield* held.gate.open
       assert.isTrue(yield* Handler.flush(h))
       assert.deepStrictEqual(held.written, ["m0", "m1"])
       assert.strictEqual(logger.getDropped(), 0)
-    }).pipe(Effect.provide(Manager.layer())))
+    }).pipe(Effect.provide(Manager.layerIsolated())))
 
   it.effect("close waits for the held sink and writes everything queued before it", () =>
     Effect.gen(function*() {
       const held = yield* heldSink
-      const h = yield* Handler.make({ label: "held", sink: held.sink, capacity: 4 })
+      const h = yield* heldHandler(held, { capacity: 4 })
       yield* Effect.addFinalizer(() => held.gate.open)
       yield* Handler.handle(h, rec("r1"))
       yield* Deferred.await(held.started)
@@ -395,7 +420,7 @@ describe("Handler (Effect): a sink held on purpose", () => {
   it.effect("flush resolves false when the sink does not finish within flushTimeoutMs", () =>
     Effect.gen(function*() {
       const held = yield* heldSink
-      const h = yield* Handler.make({ label: "held", sink: held.sink, flushTimeoutMs: 300 })
+      const h = yield* heldHandler(held, { flushTimeoutMs: 300 })
       yield* Effect.addFinalizer(() => held.gate.open)
       yield* Handler.handle(h, rec("r1"))
       yield* Deferred.await(held.started)
@@ -412,24 +437,31 @@ describe("Handler (Effect): a sink held on purpose", () => {
   it.effect("Handler.make fails with HandlerConfigError for invalid options (a typed failure, not a defect)", () =>
     Effect.gen(function*() {
       const held = yield* heldSink
-      const error = yield* Effect.flip(Handler.make({ label: "bad", sink: held.sink, capacity: 0 }))
+      const error = yield* Effect.flip(Handler.make({ label: "bad", target: { _tag: "Sink", sink: held.sink }, capacity: 0 }))
       assert.instanceOf(error, HandlerConfigError)
       assert.strictEqual(error.message, "capacity must be greater than zero")
     }))
 })
 
 describe("Handler with an asynchronous sink's flush and close", () => {
-  it.effect("awaits the Effects they return and honours their results", () =>
+  it.effect("awaits the promises they return and honours their results", () =>
     Effect.gen(function*() {
       const events: Array<string> = []
       let flushOk = true
+      const later = <A>(f: () => A): Promise<A> => new Promise((resolve) => setTimeout(() => resolve(f()), 1))
       const h = yield* Handler.make({
         label: "async",
-        sink: {
-          sync: false,
-          write: (batch) => Effect.sync(() => events.push(...batch.map((r) => `write ${r.message}`))),
-          flush: () => Effect.as(Effect.sync(() => events.push("flush")), flushOk),
-          close: () => Effect.sync(() => void events.push("close"))
+        formatter: messageOnly,
+        target: {
+          _tag: "Sink",
+          sink: {
+            write: (batch) => {
+              const lines = decodeLines(batch)
+              return later(() => void events.push(...lines.map((line) => `write ${line}`)))
+            },
+            flush: () => later(() => (events.push("flush"), flushOk)),
+            close: () => later(() => void events.push("close"))
+          }
         }
       })
       yield* Handler.handle(h, rec("a"))
@@ -437,6 +469,8 @@ describe("Handler with an asynchronous sink's flush and close", () => {
       flushOk = false
       assert.isFalse(yield* Handler.flush(h))
       yield* Handler.close(h)
+      // close flushes once more before it closes
       assert.deepStrictEqual(events, ["write a", "flush", "flush", "flush", "close"])
+      assert.strictEqual(h.getWritten(), 1)
     }))
 })

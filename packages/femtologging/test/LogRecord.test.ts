@@ -1,5 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import * as querystring from "node:querystring"
+import * as vm from "node:vm"
 import { isMainThread, threadId } from "node:worker_threads"
 import * as Handler from "../src/Handler.ts"
 import * as Logger from "../src/Logger.ts"
@@ -181,6 +186,300 @@ describe("LogRecord.errorInfo", () => {
       stack: error.stack,
       causes: [{ name: "Error", message: "cause", stack: cause.stack }]
     })
+  })
+})
+
+/** A real Node.js system error (own enumerable `errno`, `code`, `syscall`, `path`). */
+const enoent = (): { readonly error: Error; readonly file: string } => {
+  const file = path.join(os.tmpdir(), `femto-missing-${process.pid}`, "nothing.txt")
+  try {
+    fs.readFileSync(file)
+  } catch (error) {
+    return { error: error as Error, file }
+  }
+  throw new Error("expected readFileSync to fail")
+}
+
+/** What `f` throws, as a string, as the markers write it. */
+const thrownText = (f: () => unknown): string => {
+  try {
+    f()
+  } catch (error) {
+    return String(error)
+  }
+  throw new Error("expected a throw")
+}
+
+describe("LogRecord.errorInfo: own properties", () => {
+  it("keeps a system error's own enumerable properties under props, in its key order", () => {
+    const { error, file } = enoent()
+    const info = LogRecord.errorInfo(error)
+    assert.deepStrictEqual(info.props, { errno: -2, code: "ENOENT", syscall: "open", path: file })
+    assert.deepStrictEqual(Object.keys(info), ["name", "message", "stack", "props", "causes"])
+  })
+
+  it("has no props key when there are none, and leaves out name, message, stack and cause", () => {
+    assert.isFalse("props" in LogRecord.errorInfo(new Error("plain")))
+    const error = Object.assign(new Error("m"), { name: "Custom", stack: "Custom: m", cause: "why", code: 1 })
+    assert.deepStrictEqual(LogRecord.errorInfo(error), {
+      name: "Custom",
+      message: "m",
+      stack: "Custom: m",
+      props: { code: 1 },
+      causes: [{ name: "string", message: "why", stack: undefined }]
+    })
+  })
+
+  it("copies the properties as plain, cloneable data", () => {
+    function onRetry() {
+      return "SECRET_SOURCE"
+    }
+    const nested = Object.assign(new Error("inner"), { code: "E_INNER" })
+    const error = Object.assign(new Error("outer"), {
+      statusCode: 503,
+      id: 2n ** 64n,
+      onRetry,
+      anonymous: (() => () => 1)(),
+      tag: Symbol("t"),
+      at: new Date(1_700_000_000_123),
+      nothing: undefined,
+      nan: Number.NaN,
+      original: nested,
+      request: { headers: { host: "x" }, list: [1, onRetry, Symbol("s")] }
+    })
+    Object.defineProperty(error, "broken", {
+      enumerable: true,
+      get() {
+        throw new Error("no")
+      }
+    })
+    Object.assign(error, {
+      badJson: {
+        toJSON() {
+          throw new Error("tj")
+        }
+      },
+      self: error
+    })
+    const info = LogRecord.errorInfo(error)
+    assert.deepStrictEqual(info.props, {
+      statusCode: 503,
+      id: 18446744073709551616n,
+      onRetry: "[Function onRetry]",
+      anonymous: "[Function (anonymous)]",
+      tag: "Symbol(t)",
+      at: "2023-11-14T22:13:20.123Z",
+      nothing: undefined,
+      nan: Number.NaN,
+      original: { name: "Error", message: "inner", code: "E_INNER" },
+      request: { headers: { host: "x" }, list: [1, "[Function onRetry]", "Symbol(s)"] },
+      broken: "[Getter threw: Error: no]",
+      badJson: "[toJSON threw: Error: tj]",
+      self: "[Circular]"
+    })
+    assert.deepStrictEqual(structuredClone(info), info)
+    assert.notInclude(JSON.stringify(info, (_k, v) => typeof v === "bigint" ? String(v) : v), "SECRET_SOURCE")
+  })
+
+  it("keeps an own __proto__ key as a property", () => {
+    const error = Object.defineProperty(new Error("m"), "__proto__", { value: { x: 1 }, enumerable: true })
+    const props = LogRecord.errorInfo(error).props!
+    assert.deepStrictEqual(Object.keys(props), ["__proto__"])
+    assert.deepStrictEqual(Object.getOwnPropertyDescriptor(props, "__proto__")?.value, { x: 1 })
+    assert.strictEqual(Object.getPrototypeOf(props), Object.prototype)
+  })
+
+  it("stops at 5 levels of objects and after 500 values", () => {
+    const deep = { l1: { l2: { l3: { l4: { l5: { l6: 1 } } } } } }
+    assert.deepStrictEqual(LogRecord.errorInfo(Object.assign(new Error("m"), { deep })).props, {
+      deep: { l1: { l2: { l3: { l4: { l5: "[Too deep]" } } } } }
+    })
+    const many = Array.from({ length: 1000 }, (_, i) => i)
+    const props = LogRecord.errorInfo(Object.assign(new Error("m"), { many, after: 1 })).props!
+    assert.deepStrictEqual(props.many, [...many.slice(0, 499), "[Truncated]"])
+    assert.deepStrictEqual(Object.keys(props), ["many", "…"])
+    assert.strictEqual(props["…"], "[Truncated]")
+  })
+
+  it("keeps the properties of a thrown value that is not an error, and of causes and members", () => {
+    assert.deepStrictEqual(LogRecord.errorInfo({ code: 42, message: "bad" }), {
+      name: "object",
+      message: "[object Object]",
+      stack: undefined,
+      props: { code: 42, message: "bad" },
+      causes: []
+    })
+    const member = Object.assign(new Error("member"), { status: 1 })
+    const cause = { reason: "busy" }
+    const aggregate = Object.assign(new AggregateError([member], "agg", { cause }), { attempt: 3 })
+    const info = LogRecord.errorInfo(aggregate)
+    assert.deepStrictEqual(info.props, { attempt: 3 })
+    assert.deepStrictEqual(info.causes, [
+      { name: "Error", message: "member", stack: member.stack, props: { status: 1 } },
+      { name: "object", message: "[object Object]", stack: undefined, props: { reason: "busy" } }
+    ])
+  })
+})
+
+describe("LogRecord.errorInfo: values that fight back", () => {
+  it("survives getters that throw on name, message, stack and cause", () => {
+    const error = new Error("m")
+    for (const key of ["name", "message", "cause"]) {
+      Object.defineProperty(error, key, {
+        get() {
+          throw new Error(`no ${key}`)
+        }
+      })
+    }
+    const info = LogRecord.errorInfo(error)
+    // Node's stack formatting reads the message, so the stack throws too: no stack.
+    assert.deepStrictEqual(info, {
+      name: "[Getter threw: Error: no name]",
+      message: "[Getter threw: Error: no message]",
+      stack: undefined,
+      causes: [{ name: "string", message: "[Getter threw: Error: no cause]", stack: undefined }]
+    })
+  })
+
+  it("survives a Proxy whose traps throw, and a revoked one", () => {
+    const trapped = new Proxy(new Error("x"), {
+      get() {
+        throw new Error("trap")
+      },
+      ownKeys() {
+        throw new Error("keys")
+      }
+    })
+    assert.deepStrictEqual(LogRecord.errorInfo(trapped), {
+      name: "[Getter threw: Error: trap]",
+      message: "[Getter threw: Error: trap]",
+      stack: undefined,
+      props: { "…": "[Unreadable: Error: keys]" },
+      causes: [{ name: "string", message: "[Getter threw: Error: trap]", stack: undefined }]
+    })
+    const { proxy, revoke } = Proxy.revocable({}, {})
+    revoke()
+    assert.deepStrictEqual(LogRecord.errorInfo(proxy), {
+      name: "object",
+      message: "[unprintable]",
+      stack: undefined,
+      props: { "…": `[Unreadable: ${thrownText(() => Object.keys(proxy))}]` },
+      causes: []
+    })
+  })
+
+  it("survives an AggregateError whose errors cannot be read", () => {
+    const { proxy, revoke } = Proxy.revocable([], {})
+    revoke()
+    const revokedMembers = Object.defineProperty(new AggregateError([new Error("a")], "agg"), "errors", { value: proxy })
+    assert.deepStrictEqual(LogRecord.errorInfo(revokedMembers), {
+      name: "AggregateError",
+      message: "agg",
+      stack: revokedMembers.stack,
+      causes: []
+    })
+    const throwingMembers = Object.defineProperty(new AggregateError([new Error("a")], "agg"), "errors", {
+      get() {
+        throw new Error("no members")
+      }
+    })
+    assert.deepStrictEqual(LogRecord.errorInfo(throwingMembers).causes, [])
+  })
+
+  it("never writes a thrown function's source, and survives a toString that throws", () => {
+    function boom() {
+      return "SECRET_SOURCE"
+    }
+    assert.deepStrictEqual(LogRecord.errorInfo(boom), {
+      name: "function",
+      message: "[Function boom]",
+      stack: undefined,
+      causes: []
+    })
+    const hostile = {
+      toString() {
+        throw new Error("ts")
+      }
+    }
+    assert.deepStrictEqual(LogRecord.errorInfo(hostile), {
+      name: "object",
+      message: "[object Object]",
+      stack: undefined,
+      props: { toString: "[Function toString]" },
+      causes: []
+    })
+    const parsed = querystring.parse("a=1")
+    assert.deepStrictEqual(LogRecord.errorInfo(parsed), {
+      name: "object",
+      message: "[object Object]",
+      stack: undefined,
+      props: { a: "1" },
+      causes: []
+    })
+  })
+
+  it("reads an error of another realm as an error", () => {
+    const error = vm.runInNewContext("Object.assign(new TypeError('elsewhere'), { code: 7 })") as Error
+    assert.isFalse(error instanceof Error)
+    assert.deepStrictEqual(LogRecord.errorInfo(error), {
+      name: "TypeError",
+      message: "elsewhere",
+      stack: error.stack,
+      props: { code: 7 },
+      causes: []
+    })
+  })
+
+  it("keeps 100 causes of a longer chain, without overflowing the stack", () => {
+    let error = new Error("e0")
+    for (let i = 1; i <= 10_000; i++) error = new Error(`e${i}`, { cause: error })
+    const info = LogRecord.errorInfo(error)
+    assert.strictEqual(info.message, "e10000")
+    assert.strictEqual(info.causes.length, 101)
+    assert.strictEqual(info.causes[0]!.message, "e9999")
+    assert.strictEqual(info.causes[99]!.message, "e9900")
+    assert.deepStrictEqual(info.causes[100], {
+      name: "Truncated",
+      message: "more than 100 causes; the rest are left out",
+      stack: undefined
+    })
+  })
+
+  it("ends on cycles through non-error causes and aggregate members", () => {
+    const top = new Error("top", { cause: { code: 1 } })
+    const aggregate = new AggregateError([top, "text", top], "agg", { cause: "plain" })
+    Object.assign(top, { cause: aggregate })
+    const info = LogRecord.errorInfo(aggregate)
+    assert.deepStrictEqual(info.causes.map((c) => c.message), ["top", "text", "plain"])
+  })
+})
+
+describe("LogRecord.make: hostile input", () => {
+  it("never throws, and keeps the fields as given", () => {
+    const error = new Error("m")
+    Object.defineProperty(error, "message", {
+      get() {
+        throw new Error("no message")
+      }
+    })
+    const fields = new Proxy({ a: 1 }, {
+      get() {
+        throw new Error("trap")
+      }
+    })
+    const record = LogRecord.make({ logger: "a", level: "ERROR", message: "m", fields, error })
+    assert.strictEqual(record.fields, fields)
+    assert.deepStrictEqual(record.error, {
+      name: "Error",
+      message: "[Getter threw: Error: no message]",
+      stack: undefined,
+      causes: []
+    })
+    const { proxy, revoke } = Proxy.revocable({}, {})
+    revoke()
+    assert.strictEqual(LogRecord.make({ logger: "a", level: "ERROR", message: "m", error: proxy }).error?.name, "object")
+    const parsed = querystring.parse("a=1")
+    assert.strictEqual(LogRecord.make({ logger: "a", level: "INFO", message: "m", fields: parsed }).fields, parsed)
   })
 })
 

@@ -1,5 +1,7 @@
 import { afterEach, assert, beforeEach, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
 import { drainAll, getLogger, resetManager } from "../src/Facade.ts"
+import * as Handler from "../src/Handler.ts"
 import { InvalidHandlerError } from "../src/Handler.ts"
 import { HandlerConfigError } from "../src/HandlerConfigError.ts"
 import { InvalidLevelError } from "../src/Level.ts"
@@ -257,7 +259,7 @@ describe("Logger handlers", () => {
     logger.warning("two")
     logger.error("three")
     logger.debug("filtered")
-    // logging only enqueues: the handler runs later, in the logger's worker
+    // logging only enqueues: the handler runs later, in its own handler's worker
     assert.deepStrictEqual(collector.records, [])
     await waitFor(() => collector.records.length >= 3)
     assert.deepStrictEqual(collector.records, [
@@ -315,30 +317,108 @@ describe("Logger handlers", () => {
 })
 
 describe("Logger queue", () => {
-  it("drops exactly the records beyond its capacity in a synchronous burst", async () => {
+  it("a synchronous burst beyond the logger's capacity drops nothing at the logger: the policy is each handler's", async () => {
     const logger = getLogger("burst")
     logger.setCapacity(8)
-    const h = capture()
-    logger.addHandler(h)
+    const kept = capture()
+    const dropping = capture({ capacity: 8, policy: "drop" })
+    logger.addHandler(kept)
+    logger.addHandler(dropping)
     for (let i = 0; i < 8 + 5; i++) logger.info(`m${i}`)
-    assert.strictEqual(logger.getDropped(), 5)
-    assert.isTrue(await h.flush())
-    assert.deepStrictEqual(h.messages, ["m0", "m1", "m2", "m3", "m4", "m5", "m6", "m7"])
-    assert.strictEqual(h.getDropped(), 0)
-    assert.strictEqual(logger.getDropped(), 5)
+    assert.strictEqual(logger.getDropped(), 0)
+    assert.strictEqual(dropping.getDropped(), 5)
+    assert.isTrue(await kept.flush())
+    assert.isTrue(await dropping.flush())
+    assert.deepStrictEqual(kept.messages, Array.from({ length: 13 }, (_, i) => `m${i}`))
+    assert.strictEqual(kept.getDropped(), 0)
+    assert.deepStrictEqual(dropping.messages, ["m0", "m1", "m2", "m3", "m4", "m5", "m6", "m7"])
+    assert.strictEqual(dropping.getDropped(), 5)
+    assert.strictEqual(logger.getDropped(), 0)
   })
 
-  it("counts drops exactly at a larger scale", async () => {
+  it("a drop handler counts its drops exactly at a larger scale", async () => {
     const logger = getLogger("burst.large")
     logger.setCapacity(1000)
-    const h = capture({ capacity: 1000 })
+    const h = capture({ capacity: 1000, policy: "drop" })
     logger.addHandler(h)
     for (let i = 0; i < 1000 + 337; i++) logger.info(`r${i}`)
-    assert.strictEqual(logger.getDropped(), 337)
+    assert.strictEqual(h.getDropped(), 337)
     assert.isTrue(await h.flush())
     assert.strictEqual(h.records.length, 1000)
     assert.strictEqual(h.records[999]!.message, "r999")
-    assert.strictEqual(h.getDropped(), 0)
+    assert.strictEqual(h.getDropped(), 337)
+    assert.strictEqual(logger.getDropped(), 0)
+  })
+
+  /**
+   * A handler of records (capacity 1, block) whose function logs `inner` records to the same
+   * logger for each `outer` one: when its queue is full, the logger's own hand-off runs it, so
+   * what it logs is logged from inside that hand-off and waits in the logger's queue.
+   */
+  const reentrant = (logger: ReturnType<typeof getLogger>, inner: number, seen: Array<string>) => {
+    const handler = Handler.makeUnsafe({
+      label: "reentrant",
+      capacity: 1,
+      policy: "block",
+      target: {
+        _tag: "Records",
+        handle: (record) => {
+          seen.push(record.message)
+          if (!record.message.startsWith("outer")) return
+          for (let i = 0; i < inner; i++) logger.info(`inner ${i} of ${record.message}`)
+        }
+      }
+    })
+    return handler
+  }
+
+  it("records logged from inside the logger's own hand-off wait in its queue and follow in order, none dropped", async () => {
+    const logger = getLogger("reenter")
+    logger.setCapacity(3)
+    const seen: Array<string> = []
+    const handler = reentrant(logger, 2, seen)
+    const after = capture()
+    logger.addHandler(handler)
+    logger.addHandler(after)
+    for (let i = 0; i < 3; i++) logger.info(`outer ${i}`)
+    assert.isTrue(await Effect.runPromise(Handler.flush(handler)))
+    assert.isTrue(await after.flush())
+    // The order the records were logged in: those logged while `outer 1` was being handed on
+    // (by `outer 0`, which the hand-off ran) come after it.
+    const expected = [
+      "outer 0",
+      "outer 1",
+      "inner 0 of outer 0",
+      "inner 1 of outer 0",
+      "inner 0 of outer 1",
+      "inner 1 of outer 1",
+      "outer 2",
+      "inner 0 of outer 2",
+      "inner 1 of outer 2"
+    ]
+    assert.deepStrictEqual(seen, expected)
+    assert.deepStrictEqual(after.messages, expected)
+    assert.strictEqual(logger.getDropped(), 0)
+    assert.strictEqual(handler.getDropped(), 0)
+    await Effect.runPromise(Handler.close(handler))
+  })
+
+  it("drops exactly the records logged from inside its own hand-off beyond its capacity", async () => {
+    const logger = getLogger("reenter.full")
+    logger.setCapacity(3)
+    const seen: Array<string> = []
+    const handler = reentrant(logger, 5, seen)
+    logger.addHandler(handler)
+    // `plain 1` finds the handler's queue full: the logger's hand-off runs `outer 0`, which logs
+    // 5 records while `plain 1` is being handed on; 3 wait in the logger's queue, 2 are dropped.
+    logger.info("outer 0")
+    logger.info("plain 1")
+    assert.strictEqual(logger.getDropped(), 2)
+    assert.isTrue(await Effect.runPromise(Handler.flush(handler)))
+    assert.deepStrictEqual(seen, ["outer 0", "plain 1", "inner 0 of outer 0", "inner 1 of outer 0", "inner 2 of outer 0"])
+    assert.strictEqual(logger.getDropped(), 2)
+    assert.strictEqual(handler.getDropped(), 0)
+    await Effect.runPromise(Handler.close(handler))
   })
 
   it("setCapacity validates and only applies before the first record", () => {

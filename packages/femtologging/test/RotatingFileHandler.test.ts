@@ -142,7 +142,7 @@ describe("FemtoRotatingFileHandler: configuration", () => {
     const file = path.join(tempDir(), "app.log")
     assert.deepStrictEqual(new RotatingFileHandlerBuilder(file).asDict(), {
       path: file,
-      overflow_policy: "drop",
+      overflow_policy: "block",
       max_bytes: 0,
       backup_count: 0
     })
@@ -150,17 +150,21 @@ describe("FemtoRotatingFileHandler: configuration", () => {
       new RotatingFileHandlerBuilder(file)
         .withCapacity(32)
         .withFlushAfterRecords(4)
-        .withOverflowPolicy(OverflowPolicy.block())
+        .withOverflowPolicy(OverflowPolicy.drop())
         .withMaxBytes(1024)
         .withBackupCount(3)
+        .withCompression()
+        .onWorkerThread()
         .asDict(),
       {
         path: file,
         capacity: 32,
         flush_after_records: 4,
-        overflow_policy: "block",
+        overflow_policy: "drop",
+        executor: "worker",
         max_bytes: 1024,
-        backup_count: 3
+        backup_count: 3,
+        compress: true
       }
     )
   })

@@ -1,22 +1,16 @@
-import { afterEach, assert, describe, it } from "@effect/vitest"
+import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Formatter from "../src/Formatter.ts"
-import { Handler } from "../src/Handler.ts"
+import * as Handler from "../src/Handler.ts"
 import { HandlerConfigError } from "../src/HandlerConfigError.ts"
 import * as OverflowPolicy from "../src/OverflowPolicy.ts"
 import * as StreamHandler from "../src/StreamHandler.ts"
 import { FemtoStreamHandler, StreamHandlerBuilder } from "../src/StreamHandler.ts"
 import { lines, runFixture, runModule } from "./utils/child.ts"
 import { throwsExactly } from "./utils/errors.ts"
+import { trackHandlers } from "./utils/track.ts"
 
-const handlers: Array<Handler> = []
-const track = <H extends Handler>(handler: H): H => {
-  handlers.push(handler)
-  return handler
-}
-afterEach(async () => {
-  await Promise.all(handlers.splice(0).map((h) => h.close()))
-})
+const track = trackHandlers()
 
 describe("FemtoStreamHandler with real streams", () => {
   it("the seed's quick start prints its line on stderr", async () => {
@@ -71,13 +65,14 @@ describe("FemtoStreamHandler with real streams", () => {
     assert.strictEqual(result.stdout, "")
   })
 
-  it("a built handler honours capacity, formatter and target", async () => {
+  it("a built handler honours capacity, drop policy, formatter and target", async () => {
     const result = await runModule(`
       import { StreamHandlerBuilder } from "femtologging"
       const handler = StreamHandlerBuilder.stdout()
         .withCapacity(4)
         .withFlushTimeoutMs(200)
         .withFormatter((r) => r.level + "|" + r.logger + "|" + r.message)
+        .withOverflowPolicy("drop")
         .build()
       const refused = []
       for (let i = 0; i < 10; i++) {
@@ -104,6 +99,22 @@ describe("FemtoStreamHandler with real streams", () => {
       .filter((m) => m !== null)
       .reduce((n, m) => n + Number(m[1]), 0)
     assert.strictEqual(reported, 6)
+  })
+
+  it("a built handler with the default policy (block) writes every record of a burst beyond its capacity", async () => {
+    const result = await runModule(`
+      import { StreamHandlerBuilder } from "femtologging"
+      const handler = StreamHandlerBuilder.stdout()
+        .withCapacity(4)
+        .withFormatter((r) => r.message)
+        .build()
+      for (let i = 0; i < 10; i++) handler.handle("built", "INFO", "m" + i)
+      const flushed = await handler.flush()
+      process.stderr.write(JSON.stringify({ flushed, dropped: handler.getDropped(), policy: handler.policy }) + "\\n")
+    `)
+    assert.strictEqual(result.code, 0, result.stderr)
+    assert.deepStrictEqual(lines(result.stdout), Array.from({ length: 10 }, (_, i) => `m${i}`))
+    assert.deepStrictEqual(JSON.parse(result.stderr), { flushed: true, dropped: 0, policy: { _tag: "Block" } })
   })
 })
 
@@ -178,7 +189,7 @@ describe("StreamHandlerBuilder", () => {
     assert.strictEqual(defaults.target, "stderr")
     assert.strictEqual(defaults.flushTimeoutMs, 1000)
     assert.strictEqual(defaults.formatter, Formatter.defaultFormatter)
-    assert.deepStrictEqual(defaults.policy, OverflowPolicy.drop())
+    assert.deepStrictEqual(defaults.policy, OverflowPolicy.block())
   })
 })
 
@@ -202,12 +213,20 @@ describe("FemtoStreamHandler options", () => {
     assert.deepStrictEqual(handler.policy, { _tag: "Timeout", ms: 30 })
   })
 
-  it.effect("StreamHandler.make creates one in the current scope (Effect face)", () =>
+  it.effect("StreamHandler.make creates one in the current scope (Effect face), closed with it", () =>
     Effect.gen(function*() {
-      const handler = yield* StreamHandler.make({ target: "stdout", capacity: 2 })
-      assert.instanceOf(handler, Handler)
-      assert.strictEqual(handler.label, "FemtoStreamHandler(stdout)")
-      const built = yield* StreamHandlerBuilder.stderr().make()
-      assert.strictEqual(built.label, "FemtoStreamHandler(stderr)")
+      const [handler, built] = yield* Effect.scoped(Effect.gen(function*() {
+        const handler = yield* StreamHandler.make({ target: "stdout", capacity: 2 })
+        assert.instanceOf(handler, FemtoStreamHandler)
+        assert.isTrue(Handler.isHandler(handler.handler))
+        assert.strictEqual(handler.label, "FemtoStreamHandler(stdout)")
+        assert.strictEqual(handler.executor, "inline")
+        const built = yield* StreamHandlerBuilder.stderr().make()
+        assert.strictEqual(built.label, "FemtoStreamHandler(stderr)")
+        assert.isFalse(handler.closed || built.closed)
+        return [handler, built] as const
+      }))
+      assert.isTrue(handler.closed)
+      assert.isTrue(built.closed)
     }))
 })

@@ -135,7 +135,7 @@ describe("CaptureHandler (facade)", () => {
   })
 
   it("assertNoDrops throws after a drop", async () => {
-    const handler = new CaptureHandler({ capacity: 1 })
+    const handler = new CaptureHandler({ capacity: 1, policy: "drop" })
     handler.handle("x", "INFO", "kept")
     thrown(() => handler.handle("x", "INFO", "dropped"))
     const error = thrown(() => handler.assertNoDrops())

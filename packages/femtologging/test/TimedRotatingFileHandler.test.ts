@@ -21,7 +21,7 @@ const configError = (f: () => unknown, message: string, field?: string): void =>
 }
 
 /** Logs one record and waits until it is written (so it is checked against the current time). */
-const logNow = (h: Handler.Handler, message: string) =>
+const logNow = (h: Handler.HandlerLike, message: string) =>
   Effect.gen(function*() {
     yield* Handler.handle(h, rec(message))
     assert.isTrue(yield* Handler.flush(h))
@@ -186,7 +186,7 @@ describe("TimedRotatingFileHandlerBuilder", () => {
     const file = path.join(tempDir(), "timed.log")
     assert.deepStrictEqual(new TimedRotatingFileHandlerBuilder(file).asDict(), {
       path: file,
-      overflow_policy: "drop",
+      overflow_policy: "block",
       when: "H",
       interval: 1,
       backup_count: 0,
@@ -206,7 +206,7 @@ describe("TimedRotatingFileHandlerBuilder", () => {
         path: file,
         capacity: 16,
         flush_after_records: 4,
-        overflow_policy: "drop",
+        overflow_policy: "block",
         when: "MIDNIGHT",
         interval: 2,
         backup_count: 7,

@@ -2,8 +2,8 @@
  * The file sink behind the file, rotating and timed rotating handlers: it appends batches of
  * whole records to a file, now (buffering is the handler's job), rotating the file by size or by
  * time and gzipping the backups in the background when asked. The default export is a
- * {@link SinkFactory}, so a worker thread can load this module by URL; {@link makeFileSink} is
- * the inline form, driven by the handler's clock. The module imports no `effect` and uses only
+ * `SinkFactory`, so a worker thread can load this module by URL; `makeFileSink` is the inline
+ * form, driven by the handler's clock. The module imports no `effect` and uses only
  * erasable TypeScript, so Node can load it from `src/` on a worker by type stripping.
  *
  * What it guarantees, in one process:
@@ -29,9 +29,10 @@
  * Across processes appending to one path (Node cluster), when all use this sink on a local file
  * system:
  * - Appends use `O_APPEND` and each write holds whole records, so records of different processes
- *   never interleave within a line.
+ *   never interleave within a line (a write(2) to a local regular file is not interleaved).
  * - Rotations are serialised by a lock file, `<path>.lock`, created with `O_EXCL` and removed
- *   right after (a lock older than 10 s is taken as left by a crashed process and broken). Under
+ *   right after (a lock older than 10 s is taken as left by a crashed process and broken; two
+ *   processes breaking the same stale lock at once could both rotate). Under
  *   the lock, a process first compares the inode of its descriptor with the inode at the path:
  *   when they differ, another process has rotated already and it reopens the path instead of
  *   rotating again. So each live file is rotated once, and no backup is renamed over or pruned
@@ -49,6 +50,8 @@
  *   leaves the backup uncompressed) when the backup grew while it was read; a record appended
  *   between that check and the swap (microseconds) by a process that has not seen the rotation
  *   would be lost with the uncompressed copy.
+ * - A failed write is cut off the end of the file: if another process appended after it (a disk
+ *   that is full for one record and not for a shorter one), the cut would fall in its record.
  *
  * @internal
  */
@@ -89,7 +92,10 @@ export interface FileSinkOptions {
   readonly rotation?: SizeRotationOptions | TimeRotationOptions | undefined
   /** Gzip each backup to `<backup>.gz` in the background. */
   readonly compress?: boolean | undefined
-  /** Reopen the path when the file there is not the open one any more (CPython's WatchedFileHandler); one `stat` per write. */
+  /**
+   * Reopen the path when the file there is not the open one any more (deleted, renamed), as
+   * CPython's WatchedFileHandler does: one `stat` per write.
+   */
   readonly watch?: boolean | undefined
 }
 
@@ -379,12 +385,18 @@ const makeCompressor = (lock: string, report: (message: string) => void) => {
     for (let attempt = 0; attempt < 3; attempt++) {
       const found = locate(dev, ino, candidates())
       if (found === undefined) return undefined
-      const handle = await fsp.open(found, "r")
+      let handle: fsp.FileHandle
+      try {
+        handle = await fsp.open(found, "r")
+      } catch (error) {
+        if (errorCode(error) === "ENOENT") continue // moved or removed since the look-up
+        throw error
+      }
       const stat = await handle.stat().catch(() => undefined)
       if (stat?.ino === ino && stat.dev === dev) return [found, handle]
       await closeQuietly(handle) // moved by a later rotation between the look-up and the open
     }
-    return undefined
+    throw new Error("it kept moving (rotations faster than compression)")
   }
 
   const compress = async (dev: number, ino: number, candidates: () => ReadonlyArray<string>): Promise<void> => {
@@ -425,9 +437,14 @@ const makeCompressor = (lock: string, report: (message: string) => void) => {
   }
 
   return {
-    /** Compresses the file `dev`/`ino`, found among `candidates()`. Never rejects. */
+    /**
+     * Compresses the file `dev`/`ino`, found among `candidates()`, from the next turn of the event
+     * loop (after a burst of rotations, not in the middle of it). Never rejects.
+     */
     start: (dev: number, ino: number, candidates: () => ReadonlyArray<string>): void => {
-      const job = compress(dev, ino, candidates).catch((error) => report(`compression failed: ${messageOf(error)}`))
+      const job = new Promise((resolve) => setImmediate(resolve))
+        .then(() => compress(dev, ino, candidates))
+        .catch((error) => report(`compression failed: ${messageOf(error)}`))
       jobs.add(job)
       void job.then(() => jobs.delete(job))
     },
@@ -482,6 +499,7 @@ export const makeFileSink = (options: FileSinkOptions, hooks: FileSinkHooks = {}
     live = next
     size = next.size
     retryAtSize = 0
+    torn = false
     try {
       fs.closeSync(old.fd)
     } catch {

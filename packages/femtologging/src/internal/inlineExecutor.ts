@@ -111,7 +111,16 @@ export const make = (sink: Sink, report: (what: string, error: unknown) => void)
       busy = done
       return done
     },
-    waitSync: () => busy === undefined,
+    waitSync: (deadline) => {
+      if (busy === undefined) return true
+      if (sink.waitSync?.(deadline) !== true) return false
+      // Done synchronously: counted now; the promise's late outcome is ignored.
+      generation++
+      written += inFlight
+      inFlight = 0
+      busy = undefined
+      return true
+    },
     wait: settle,
     flush: async () => {
       await settle()
@@ -126,10 +135,11 @@ export const make = (sink: Sink, report: (what: string, error: unknown) => void)
         await within(Promise.resolve(step("flush", () => sink.flush?.(), false)), timeoutMs)
         await within(Promise.resolve(step("close", () => sink.close?.(), undefined)), timeoutMs)
       }),
-    exitSync: () => {
-      // An asynchronous write cannot finish once the process is exiting. The sink stays open:
-      // records logged by later exit listeners are still written; the OS closes descriptors.
-      if (busy !== undefined) abandon()
+    exitSync: (deadline) => {
+      // An asynchronous write cannot finish once the process is exiting (unless the sink can finish
+      // it synchronously). The sink stays open: records logged by later exit listeners are still
+      // written; the OS closes descriptors.
+      if (busy !== undefined && !executor.waitSync(deadline)) abandon()
       try {
         const flushed = sink.flush?.()
         if (isThenable(flushed)) Promise.resolve(flushed).then(undefined, () => {})

@@ -78,7 +78,7 @@ export const state = {
   sinkFailed: 2,
   /** The sink was closed after a close frame. */
   closed: 3,
-  /** The thread died; a new one is on its way. */
+  /** No thread serves the ring: not created yet, or died (a new one is on its way). */
   dead: 4
 } as const
 
@@ -206,7 +206,12 @@ export interface Producer {
 }
 
 /** @internal */
-export const producer = (ring: Ring): Producer => ({ ring, position: position(ring, cell.write), outbox: [], offset: 0 })
+export const producer = (ring: Ring): Producer => ({
+  ring,
+  position: position(ring, cell.write),
+  outbox: [],
+  offset: 0
+})
 
 /** Bytes the producer may write now. @internal */
 export const room = (p: Producer): number => p.ring.capacity - ((p.position - position(p.ring, cell.read)) >>> 0)

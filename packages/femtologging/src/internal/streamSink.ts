@@ -1,14 +1,15 @@
 /**
  * The stream sink behind the stream handler: writes batches of records to stdout or stderr (or
  * another open descriptor) with `fs.writeSync`, now, retrying short writes. The default export
- * is a {@link SinkFactory} for a worker thread; {@link makeStreamSink} is the inline form. Like
- * the file sink, it imports no `effect` and uses only erasable TypeScript.
+ * is a `SinkFactory` for a worker thread; `makeStreamSink` is the inline form. Like the file
+ * sink, it imports no `effect` and uses only erasable TypeScript.
  *
  * A full non-blocking pipe (`EAGAIN`, a reader that does not keep up) never makes it spin nor
  * freezes the main thread:
  * - on the main thread, `write` returns a promise and retries from a timer (1 ms, doubling up to
  *   10 ms while nothing moves), so the event loop keeps running; the handler treats the sink as
- *   busy meanwhile. The timer keeps the process alive, as Node's own pending stdout writes do;
+ *   busy meanwhile. A caller that must be held (block policy, the exit drain) finishes the write
+ *   with `waitSync`, sleeping with `Atomics.wait` between retries until its deadline. The timer keeps the process alive, as Node's own pending stdout writes do;
  *   `close()` gives up the retry (the rest of the batch counts as not written).
  * - on a worker thread, it waits with `Atomics.wait` (1 to 10 ms) between retries.
  *
@@ -37,6 +38,8 @@ export interface StreamSink extends Sink {
   readonly write: (batch: Uint8Array, ends: Uint32Array) => void | Promise<void>
   /** `false` when a write failed since the last flush (and resets); nothing is buffered here. */
   readonly flush: () => boolean
+  /** Finishes a write waiting for the pipe, blocking the thread until done or `deadline`. */
+  readonly waitSync: (deadline: number) => boolean
   /** Gives up a write waiting for the pipe; leaves the descriptor open. */
   readonly close: () => void
 }
@@ -78,6 +81,8 @@ export const makeStreamSink = (options: StreamSinkOptions): StreamSink => {
   let closed = false
   /** Gives up the write waiting for the pipe, if any. */
   let abandon: (() => void) | undefined
+  /** Finishes the write waiting for the pipe synchronously, until a deadline; `true` when done. */
+  let finish: ((deadline: number) => boolean) | undefined
 
   const failure = (cause: unknown, ends: Uint32Array, offset: number): Error => {
     failed = true
@@ -119,6 +124,7 @@ export const makeStreamSink = (options: StreamSinkOptions): StreamSink => {
     return new Promise<void>((resolve, reject) => {
       const retry = (): void => {
         abandon = undefined
+        finish = undefined
         let reached: number
         try {
           reached = push(batch, ends, offset)
@@ -134,8 +140,32 @@ export const makeStreamSink = (options: StreamSinkOptions): StreamSink => {
         const timer = setTimeout(retry, delay)
         abandon = () => {
           clearTimeout(timer)
-          abandon = undefined
+          abandon = finish = undefined
           reject(failure(new Error("closed while the stream was full"), ends, offset))
+        }
+        finish = (deadline) => {
+          clearTimeout(timer)
+          abandon = finish = undefined
+          for (;;) {
+            let reached: number
+            try {
+              reached = push(batch, ends, offset)
+            } catch (error) {
+              reject(error)
+              return true
+            }
+            if (reached === end) {
+              resolve()
+              return true
+            }
+            delay = reached > offset ? 1 : Math.min(delay * 2, maxDelayMs)
+            offset = reached
+            const left = deadline - performance.now()
+            if (left <= 0) break
+            sleepSync(Math.min(delay, left))
+          }
+          wait()
+          return false
         }
       }
       wait()
@@ -149,6 +179,7 @@ export const makeStreamSink = (options: StreamSinkOptions): StreamSink => {
       failed = false
       return ok
     },
+    waitSync: (deadline) => finish === undefined || finish(deadline),
     close: () => {
       closed = true
       abandon?.()

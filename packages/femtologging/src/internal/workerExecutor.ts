@@ -15,8 +15,10 @@
  *   memory) is reported on stderr and restarted with exponential backoff and jitter (100 ms to
  *   5 s, on Effect's `Clock`); the new thread resumes from the last acknowledged frame, so what
  *   the dead one had not acknowledged is written again (counted in `duplicates()`, an upper bound).
- * - A sink that cannot be opened is retried with the same backoff; meanwhile `ready()` is false and
- *   `waitSync` returns `false` at once, as it does whenever the thread is not running.
+ * - While a thread starts and opens the sink, the ring takes records (they wait there). While no
+ *   thread serves the ring (it died and is not restarted yet), or the sink failed to open (retried
+ *   with the same backoff), `ready()` is false and `waitSync` returns `false` at once: only the
+ *   event loop can restart a thread, and a caller blocking it must not wait for that.
  *
  * **Threads.** By default each handler has a thread of its own, named `femtologging:<label>`.
  * Handlers naming the same `pool` share its threads (`femtologging:<pool>`, {@link setPoolSize}
@@ -38,8 +40,11 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Random from "effect/Random"
 import type * as Scope from "effect/Scope"
 import * as Worker from "effect/workers/Worker"
+import { WorkerError } from "effect/workers/WorkerError"
+import type * as WorkerRunner from "effect/workers/WorkerRunner"
 import { writeSync } from "node:fs"
 import * as WorkerThreads from "node:worker_threads"
 import type { Executor } from "./executor.ts"
@@ -66,7 +71,6 @@ export const defaultBufferBytes = 4 * 1024 * 1024
 /** How long closing the executor's scope waits for the sink. @internal */
 export const closeTimeoutMs = 5_000
 
-const startTimeoutMs = 10_000
 const sliceMs = 50
 const backoffBaseMs = 100
 const backoffCapMs = 5_000
@@ -85,6 +89,10 @@ export const backoff = (attempt: number, random: number): number => {
 }
 
 const entry = new URL(`./sinkWorker${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url)
+
+/** The parent's Node options, but `--input-type` (from `node --input-type=module -e`), which breaks a file entry. */
+const execArgv = (): Array<string> =>
+  process.execArgv.filter((arg, i, all) => !arg.startsWith("--input-type") && all[i - 1] !== "--input-type")
 
 const report = (line: string): void => {
   try {
@@ -128,7 +136,9 @@ let nextId = 1
  * @internal
  */
 export const setPoolSize = (name: string, threads: number): void => {
-  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`pool size must be a positive integer: ${threads}`)
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new RangeError(`pool size must be a positive integer: ${threads}`)
+  }
   poolSizes.set(name, threads)
 }
 
@@ -163,16 +173,16 @@ const mark = (ring: Ring.Ring, state: number): void => {
 const describe = (exit: Exit.Exit<unknown, unknown>): string => {
   if (Exit.isSuccess(exit)) return "it stopped"
   const error = Cause.squash(exit.cause)
-  const cause = typeof error === "object" && error !== null ? (error as { cause?: unknown }).cause : undefined
-  const shown = cause ?? error
-  return shown instanceof Error ? (shown.stack ?? shown.message) : String(shown)
+  const cause = error instanceof WorkerError ? error.reason.cause : undefined
+  if (cause instanceof Error) return cause.stack ?? cause.message
+  return error instanceof Error ? error.message : String(error)
 }
 
 /** Resolves `true` once `done()` holds (re-checked on every signal), `false` after `timeoutMs`. */
 const until = async (ring: Ring.Ring, done: () => boolean, timeoutMs: number): Promise<boolean> => {
   const deadline = performance.now() + timeoutMs
   // A pending waitAsync does not keep the process alive; someone awaiting this should.
-  const keepAlive = setTimeout(() => {}, Math.max(0, timeoutMs))
+  const keepAlive = setTimeout(() => {}, Math.min(Math.max(0, timeoutMs), 2 ** 31 - 1))
   try {
     for (;;) {
       const seen = Atomics.load(ring.cells, Ring.cell.signal)
@@ -189,9 +199,13 @@ const until = async (ring: Ring.Ring, done: () => boolean, timeoutMs: number): P
 /** Spawns the host's thread, with the sinks to open in its `workerData`. */
 const spawner = (host: Host) => (): WorkerThreads.Worker => {
   const open: Array<Open> = []
-  for (const slot of host.slots.values()) if (stateOf(slot.ring) !== Ring.state.closed) open.push(slot.open)
+  for (const slot of host.slots.values()) {
+    if (stateOf(slot.ring) === Ring.state.closed) continue
+    mark(slot.ring, Ring.state.starting)
+    open.push(slot.open)
+  }
   const workerData: SinkWorkerData = { open }
-  const thread = new WorkerThreads.Worker(entry, { name: host.name, workerData })
+  const thread = new WorkerThreads.Worker(entry, { name: host.name, workerData, execArgv: execArgv() })
   thread.unref()
   host.thread = thread
   return thread
@@ -205,7 +219,8 @@ const onMessage = (host: Host, worker: Worker.Worker<Opened, Open>, message: Ope
     slot.failures = 0
     return Effect.void
   }
-  return Effect.sleep(backoff(slot.failures++, Math.random())).pipe(
+  return Random.next.pipe(
+    Effect.flatMap((random) => Effect.sleep(backoff(slot.failures++, random))),
     Effect.andThen(Effect.suspend(() =>
       host.slots.has(message.id) && host.worker === worker ? worker.send(slot.open) : Effect.void
     )),
@@ -222,16 +237,17 @@ const supervise = (host: Host): Effect.Effect<void> =>
       const started = yield* Clock.currentTimeMillis
       const worker = yield* Effect.orDie(platform.spawn<Opened, Open>(0))
       host.worker = worker
-      const exit = yield* Effect.exit(worker.run((message) => onMessage(host, worker, message)))
+      // Node refs a worker again when a first `message` listener is added, as `run` does.
+      const unref = Effect.sync(() => host.thread?.unref())
+      const exit = yield* Effect.exit(worker.run((message) => onMessage(host, worker, message), { onSpawn: unref }))
       host.worker = undefined
       host.thread = undefined
       if (host.closing) return
       for (const slot of host.slots.values()) mark(slot.ring, Ring.state.dead)
       if ((yield* Clock.currentTimeMillis) - started >= backoffCapMs) attempt = 0
-      const delay = backoff(attempt++, Math.random())
+      const delay = backoff(attempt++, yield* Random.next)
       report(`femtologging: ${host.name}: the worker thread died (${describe(exit)}); restarting in ${delay} ms`)
       yield* Effect.sleep(delay)
-      for (const slot of host.slots.values()) mark(slot.ring, Ring.state.starting)
     }
   }).pipe(Effect.provide(NodeWorker.layer(spawner(host))))
 
@@ -253,7 +269,8 @@ const leave = (host: Host, slot: Slot, deadline: number): Promise<void> => {
   host.closing = true
   if (host.pool !== undefined) {
     const { hosts, name } = host.pool
-    hosts[hosts.indexOf(host)] = undefined
+    const index = hosts.indexOf(host)
+    if (index >= 0) hosts[index] = undefined
     if (hosts.every((h) => h === undefined) && pools.get(name) === host.pool) pools.delete(name)
   }
   // Every sink of the thread is closed (or given up on): nothing is lost by ending it now.
@@ -280,9 +297,13 @@ const executor = (host: Host, slot: Slot): Executor => {
   let final: { readonly written: number } | undefined
   let pumping = false
 
-  const running = (): boolean => stateOf(ring) === Ring.state.running
+  /** Whether a thread serves the ring (or is opening its sink): what is written will be taken. */
+  const served = (): boolean => {
+    const state = stateOf(ring)
+    return state === Ring.state.running || state === Ring.state.starting
+  }
   const ready = (): boolean =>
-    closing === undefined && producer.outbox.length === 0 && running() && Ring.room(producer) >= readyRoom
+    closing === undefined && producer.outbox.length === 0 && served() && Ring.room(producer) >= readyRoom
 
   /** Moves the outbox into the ring as room appears, off the caller's path. */
   const pumpLater = async (): Promise<void> => {
@@ -331,7 +352,7 @@ const executor = (host: Host, slot: Slot): Executor => {
         const seen = Atomics.load(cells, Ring.cell.signal)
         Ring.pump(producer)
         if (ready()) return true
-        if (closing !== undefined || !running()) return false
+        if (closing !== undefined || !served()) return false
         const left = deadline - performance.now()
         if (left <= 0) return false
         Atomics.wait(cells, Ring.cell.signal, seen, Math.min(sliceMs, left))
@@ -394,14 +415,17 @@ const executor = (host: Host, slot: Slot): Executor => {
 
 /**
  * A worker executor for the sink module `options.module`, on a thread of its own or of
- * `options.pool`. Completes once the sink opened (or failed to: the executor then retries, and is
- * not `ready()` meanwhile). Closing the scope closes the executor (within {@link closeTimeoutMs}).
+ * `options.pool`. Never suspends (the facade runs constructors synchronously): the thread is
+ * created before it returns, and the executor is `ready()` at once; what is written before the
+ * sink opened waits in the ring. Closing the scope closes the executor (within
+ * {@link closeTimeoutMs}).
  *
  * @internal
  */
 export const make = (options: WorkerSinkOptions): Effect.Effect<Executor, never, Scope.Scope> =>
   Effect.gen(function*() {
     const ring = Ring.make(options.bufferBytes ?? defaultBufferBytes)
+    Atomics.store(ring.cells, Ring.cell.state, Ring.state.dead)
     const open: Open = {
       _tag: "Open",
       id: nextId++,
@@ -413,9 +437,14 @@ export const make = (options: WorkerSinkOptions): Effect.Effect<Executor, never,
     const slot: Slot = { ring, open, failures: 0 }
     const host = hostFor(options)
     host.slots.set(open.id, slot)
-    if (host.fiber === undefined) host.fiber = yield* Effect.forkDetach(supervise(host))
-    else if (host.worker !== undefined) yield* Effect.ignore(host.worker.send(open))
-    yield* Effect.promise(() => until(ring, () => stateOf(ring) !== Ring.state.starting, startTimeoutMs))
+    if (host.fiber === undefined) {
+      // Started at once, the supervisor creates the thread (see `spawner`) before this returns.
+      host.fiber = yield* Effect.forkDetach(supervise(host), { startImmediately: true })
+    } else if (host.thread !== undefined) {
+      // A running pool thread: told directly (`Worker.send` would wait for a fiber to run).
+      mark(ring, Ring.state.starting)
+      host.thread.postMessage([0, open] satisfies WorkerRunner.PlatformMessage<Open>)
+    } // else the pool thread is being restarted, and will open it with the others
     const result = executor(host, slot)
     yield* Effect.addFinalizer(() => Effect.promise(() => result.close(closeTimeoutMs)))
     return result

@@ -59,7 +59,23 @@ export const waitUntil = async (check: () => boolean, timeoutMs = 2_000): Promis
   }
 }
 
-/** The package directory (`packages/femtologging`). */
+/**
+ * The descriptors this process holds open on `file` (Linux: read from `/proc/self/fd`), to
+ * observe a handler's writes to that file with {@link spyWriteSync}.
+ */
+export const descriptorsOf = (file: string): Array<number> => {
+  const target = fs.realpathSync(file)
+  const found: Array<number> = []
+  for (const name of fs.readdirSync("/proc/self/fd")) {
+    try {
+      if (fs.readlinkSync(`/proc/self/fd/${name}`) === target) found.push(Number(name))
+    } catch {
+      // closed meanwhile (the descriptor of the directory listing itself)
+    }
+  }
+  return found
+}
+
 /** Runs `f` and returns what it threw (kept here for the file tests that import it). */
 export { thrown } from "./errors.ts"
 

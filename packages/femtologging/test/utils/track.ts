@@ -3,13 +3,17 @@
  * file descriptor outlives it.
  */
 import { afterEach } from "@effect/vitest"
-import type * as Handler from "../../src/Handler.ts"
+import * as Effect from "effect/Effect"
+import * as Handler from "../../src/Handler.ts"
 
-/** Registers an `afterEach` that closes every handler passed to the returned `track`. */
-export const trackHandlers = (): (<H extends Handler.Handler>(handler: H) => H) => {
-  const handlers: Array<Handler.Handler> = []
+/**
+ * Registers an `afterEach` that closes every handler passed to the returned `track`: a pipeline
+ * `Handler` or a facade handler object (`FemtoFileHandler`, `CaptureHandler`, ...).
+ */
+export const trackHandlers = (): (<H extends Handler.HandlerLike>(handler: H) => H) => {
+  const handlers: Array<Handler.HandlerLike> = []
   afterEach(async () => {
-    await Promise.all(handlers.splice(0).map((h) => h.close()))
+    await Promise.all(handlers.splice(0).map((h) => Effect.runPromise(Handler.close(h))))
   })
   return (handler) => {
     handlers.push(handler)

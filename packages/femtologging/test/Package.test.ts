@@ -1,0 +1,263 @@
+/**
+ * The package as users get it: built, packed with `npm pack`, installed with npm into a project
+ * outside the repository, and run there. The worker entry (`dist/internal/sinkWorker.js`) and the
+ * built-in sink modules are loaded by URL relative to the installed modules, past an `exports` map
+ * that closes `./internal/*` to importers; only an installed copy shows that this works.
+ *
+ * One build, one pack and one install (in `beforeAll`) serve every check. The scripts run are in
+ * `test/fixtures/package/`, copied into the project. When npm cannot install at all (the
+ * dependencies are not in the npm cache and the registry is unreachable), the checks skip and say so.
+ */
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { spawn } from "node:child_process"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import { fileURLToPath } from "node:url"
+
+const packageDir = fileURLToPath(new URL("../", import.meta.url))
+const repoRoot = Path.resolve(packageDir, "../..")
+const fixtures = fileURLToPath(new URL("./fixtures/package/", import.meta.url))
+
+/**
+ * The environment of every child: the pinned Node first on PATH (npm and npx run on it), and
+ * without what `npm run`/`npm test` leave behind that would point a child npm back at the
+ * monorepo (its workspaces, prefix, package).
+ */
+const childEnv = (): NodeJS.ProcessEnv => {
+  const env: NodeJS.ProcessEnv = {}
+  for (const [key, value] of Object.entries(process.env)) {
+    if (/^npm_(package_|lifecycle_|command$|config_(workspaces?|include_workspace_root|local_prefix|prefix|global|call)$)/i.test(key)) continue
+    env[key] = value
+  }
+  env.PATH = `${Path.dirname(process.execPath)}${Path.delimiter}${process.env.PATH ?? ""}`
+  return env
+}
+
+interface Result {
+  readonly code: number | null
+  readonly signal: NodeJS.Signals | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+const run = (command: string, args: ReadonlyArray<string>, cwd: string, timeoutMs: number): Promise<Result> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env: childEnv(), stdio: ["ignore", "pipe", "pipe"] })
+    const out: Array<Buffer> = []
+    const err: Array<Buffer> = []
+    child.stdout.on("data", (chunk: Buffer) => out.push(chunk))
+    child.stderr.on("data", (chunk: Buffer) => err.push(chunk))
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL")
+      reject(new Error(`timed out after ${timeoutMs} ms: ${command} ${args.join(" ")}\n${Buffer.concat(err)}`))
+    }, timeoutMs)
+    child.on("error", (error) => {
+      clearTimeout(timer)
+      reject(error)
+    })
+    child.on("close", (code, signal) => {
+      clearTimeout(timer)
+      resolve({ code, signal, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") })
+    })
+  })
+
+const describeRun = (what: string, result: Result): string =>
+  `${what}: exit code ${result.code}, signal ${result.signal}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`
+
+/** Throws unless the command exited with 0. */
+const succeed = async (what: string, command: string, args: ReadonlyArray<string>, cwd: string, timeoutMs: number) => {
+  const result = await run(command, args, cwd, timeoutMs)
+  if (result.code !== 0) throw new Error(describeRun(what, result))
+  return result
+}
+
+/** npm's output when it could reach neither its cache nor the registry. */
+const networkFailure = /\b(ENOTCACHED|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|ERR_SOCKET_TIMEOUT)\b/
+
+const splitLines = (text: string): Array<string> => {
+  const parts = text.split("\n")
+  if (parts[parts.length - 1] === "") parts.pop()
+  return parts
+}
+
+/** The index of the first line that differs from `expected` (or the shorter length), or -1. */
+const firstMismatch = (actual: ReadonlyArray<string>, expected: ReadonlyArray<string>): number => {
+  for (let i = 0; i < Math.max(actual.length, expected.length); i++) if (actual[i] !== expected[i]) return i
+  return -1
+}
+
+const records = (logger: string, count: number): Array<string> =>
+  Array.from({ length: count }, (_, i) => `${logger} [INFO] record ${i}`)
+
+interface Installed {
+  /** The temporary root: `pack/` holds the tarball, `project/` the installing project. */
+  readonly root: string
+  /** The tarball's paths, from `npm pack --json`. */
+  readonly files: ReadonlyArray<string>
+  /** The project directory (real path). */
+  readonly project: string
+}
+
+let installed: Installed | undefined
+/** Why the checks skip (set instead of `installed`). */
+let skipReason: string | undefined
+let tempRoot: string | undefined
+
+/** Builds, packs and installs; returns the reason to skip, if npm cannot install here at all. */
+const setUp = async (): Promise<string | undefined> => {
+  await succeed("npx tsc -b packages/femtologging", "npx", ["tsc", "-b", "packages/femtologging"], repoRoot, 120_000)
+
+  const root = Fs.realpathSync(Fs.mkdtempSync(Path.join(Os.tmpdir(), "femto-package-")))
+  tempRoot = root
+  const relative = Path.relative(repoRoot, root)
+  if (!relative.startsWith("..") && !Path.isAbsolute(relative)) {
+    return `the temporary directory (${root}) is inside the repository: set TMPDIR to a directory outside ${repoRoot}`
+  }
+
+  const packDir = Path.join(root, "pack")
+  Fs.mkdirSync(packDir)
+  const packed = await succeed("npm pack", "npm", ["pack", "--json", "--pack-destination", packDir], packageDir, 60_000)
+  // Lifecycle scripts (prepack, prepare) may print before the JSON.
+  const json = packed.stdout.slice(Math.max(0, packed.stdout.search(/^\[/m)))
+  const files: Array<string> = JSON.parse(json)[0].files.map((file: { path: string }) => file.path)
+  const tarballs = Fs.readdirSync(packDir).filter((name) => name.endsWith(".tgz"))
+  assert.strictEqual(tarballs.length, 1, `npm pack wrote ${tarballs.join(", ")}`)
+  const tarball = Path.join(packDir, tarballs[0]!)
+
+  const project = Path.join(root, "project")
+  Fs.mkdirSync(project)
+  Fs.writeFileSync(
+    Path.join(project, "package.json"),
+    `${JSON.stringify({ name: "femtologging-consumer", version: "1.0.0", private: true, type: "module" }, null, 2)}\n`
+  )
+  for (const name of Fs.readdirSync(fixtures)) Fs.copyFileSync(Path.join(fixtures, name), Path.join(project, name))
+
+  const install = ["install", tarball, "--no-audit", "--no-fund", "--prefer-offline"]
+  let result = await run("npm", install, project, 180_000)
+  if (result.code !== 0 && networkFailure.test(result.stderr)) {
+    await new Promise((resolve) => setTimeout(resolve, 2_000)) // once more, for a passing network fault
+    result = await run("npm", install, project, 180_000)
+  }
+  if (result.code !== 0) {
+    const code = networkFailure.exec(result.stderr)
+    if (code === null) throw new Error(describeRun("npm install", result))
+    const config = async (key: string) => (await run("npm", ["config", "get", key], project, 30_000)).stdout.trim()
+    return `npm install cannot work here: the package's dependencies (effect, @effect/platform-node) are not all ` +
+      `in the npm cache (${await config("cache")}) and the registry (${await config("registry")}) is unreachable ` +
+      `(${code[1]}); run \`npm ci\` with network access once to fill the cache`
+  }
+
+  installed = { root, files, project }
+  return undefined
+}
+
+beforeAll(async () => {
+  skipReason = await setUp()
+}, 300_000)
+
+afterAll(() => {
+  if (tempRoot !== undefined) Fs.rmSync(tempRoot, { recursive: true, force: true })
+})
+
+/** The installation, or skips the test saying why there is none. */
+const need = (skip: (note: string) => never): Installed => {
+  if (installed === undefined) skip(skipReason ?? "the package was not installed")
+  return installed
+}
+
+/** Runs a fixture script with the pinned Node, in the project. */
+const node = (project: string, script: string, ...args: Array<string>) =>
+  run(process.execPath, [script, ...args], project, 30_000)
+
+describe("The packed package, installed into a project outside the repository", () => {
+  it("the tarball holds the built entry points and the worker's files, and no tests", ({ skip }) => {
+    const { files } = need(skip)
+    for (
+      const file of [
+        "package.json",
+        "dist/index.js",
+        "dist/index.d.ts",
+        "dist/internal/sinkWorker.js",
+        "dist/internal/workerExecutor.js",
+        "dist/internal/fileSink.js",
+        "dist/internal/streamSink.js"
+      ]
+    ) {
+      assert.include(files, file, `${file} is missing from the tarball`)
+    }
+    const tests = files.filter((file) => /(^|\/)(test|tests|__tests__)\/|\.(test|spec)\.[cm]?[jt]s$/.test(file))
+    assert.deepStrictEqual(tests, [], "test files in the tarball")
+  })
+
+  it("the tarball ships no build leftovers: no .tsbuildinfo, no JavaScript whose source is gone", ({ skip }) => {
+    const { files } = need(skip)
+    const buildInfo = files.filter((file) => file.includes(".tsbuildinfo"))
+    const sources = new Set(files.filter((file) => file.startsWith("src/")))
+    const orphans = files.filter((file) =>
+      /^dist\/.*\.js$/.test(file) && !sources.has(file.replace(/^dist\//, "src/").replace(/\.js$/, ".ts"))
+    )
+    assert.deepStrictEqual(
+      buildInfo,
+      [],
+      "tsc's incremental state is shipped: exclude it in package.json `files` (\"!dist/.tsbuildinfo*\")"
+    )
+    assert.deepStrictEqual(
+      orphans,
+      [],
+      "dist/ holds outputs of deleted sources, and npm pack ships them: " +
+        "rebuild from an empty dist/ (rm -rf packages/femtologging/dist && npx tsc -b)"
+    )
+  })
+
+  it("./internal/* is closed to importers, yet the worker entry loads by URL from the installed copy", async ({ skip }) => {
+    const { project } = need(skip)
+    const source = `try { await import("femtologging/internal/sinkWorker.js"); console.log("importable") } ` +
+      `catch (error) { console.log(error.code) }`
+    const result = await run(process.execPath, ["--input-type=module", "-e", source], project, 30_000)
+    assert.strictEqual(result.stdout.trim(), "ERR_PACKAGE_PATH_NOT_EXPORTED", describeRun("import", result))
+    assert.isTrue(Fs.existsSync(Path.join(project, "node_modules/femtologging/dist/internal/sinkWorker.js")))
+  })
+
+  it("a file handler on the worker executor, process.exit(0) right after 10,000 records: all 10,000 lines on disk", async ({ skip }) => {
+    const { project } = need(skip)
+    const file = Path.join(project, "file-worker.log")
+    const result = await node(project, "file-worker.mjs", file)
+    assert.strictEqual(result.code, 0, describeRun("file-worker.mjs", result))
+    assert.match(result.stdout, /^worker threads started: [1-9]\d*$/m, describeRun("file-worker.mjs", result))
+    const lines = splitLines(Fs.readFileSync(file, "utf8"))
+    assert.strictEqual(lines.length, 10_000, describeRun("file-worker.mjs", result))
+    assert.strictEqual(firstMismatch(lines, records("package.file", 10_000)), -1)
+  })
+
+  it("a custom sink module of the project through FemtoWorkerHandler: 1,000 lines after close(), written on a worker thread", async ({ skip }) => {
+    const { project } = need(skip)
+    const file = Path.join(project, "custom-sink.log")
+    const threadFile = Path.join(project, "custom-sink.threads")
+    const result = await node(project, "custom-sink.mjs", file, threadFile)
+    assert.strictEqual(result.code, 0, describeRun("custom-sink.mjs", result))
+    assert.match(result.stdout, /^main thread: 0$/m)
+    const lines = splitLines(Fs.readFileSync(file, "utf8"))
+    assert.strictEqual(lines.length, 1_000, describeRun("custom-sink.mjs", result))
+    assert.strictEqual(firstMismatch(lines, records("package.sink", 1_000)), -1)
+
+    const writes: Array<{ threadId: number; isMainThread: boolean; entry: string }> = splitLines(
+      Fs.readFileSync(threadFile, "utf8")
+    ).map((line) => JSON.parse(line))
+    assert.isAbove(writes.length, 0)
+    const entry = Path.join(project, "node_modules/femtologging/dist/internal/sinkWorker.js")
+    for (const write of writes) {
+      assert.isFalse(write.isMainThread, "the sink wrote on the main thread")
+      assert.notStrictEqual(write.threadId, 0)
+      assert.strictEqual(Fs.realpathSync(write.entry), entry, "the worker did not run the installed entry file")
+    }
+  })
+
+  it("the seed's quick start prints `demo.app [INFO] hello from femtologging` on stderr", async ({ skip }) => {
+    const { project } = need(skip)
+    const result = await node(project, "quickstart.mjs")
+    assert.strictEqual(result.code, 0, describeRun("quickstart.mjs", result))
+    assert.strictEqual(result.stderr, "demo.app [INFO] hello from femtologging\n")
+    assert.strictEqual(result.stdout, "")
+  })
+})

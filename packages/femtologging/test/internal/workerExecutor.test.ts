@@ -1,0 +1,383 @@
+import { afterAll, assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Scope from "effect/Scope"
+import * as TestClock from "effect/testing/TestClock"
+import { spawn } from "node:child_process"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { pathToFileURL } from "node:url"
+import { threadId } from "node:worker_threads"
+import type { Executor } from "../../src/internal/executor.ts"
+import * as WorkerExecutor from "../../src/internal/workerExecutor.ts"
+import { packageDir, repoRoot } from "../utils/child.ts"
+import { readLines, readText, removeTempDirs, tempDir, waitUntil } from "../utils/files.ts"
+
+afterAll(removeTempDirs)
+
+const sink = (name: string): string => new URL(`../fixtures/sinks/${name}`, import.meta.url).href
+
+const encoder = new TextEncoder()
+
+/** One batch: the lines, each ending in `\n`, and their ends. */
+const batch = (lines: ReadonlyArray<string>): { readonly bytes: Uint8Array; readonly ends: Uint32Array } => {
+  const parts = lines.map((line) => encoder.encode(`${line}\n`))
+  const bytes = new Uint8Array(parts.reduce((n, part) => n + part.length, 0))
+  const ends = new Uint32Array(parts.length)
+  let offset = 0
+  parts.forEach((part, i) => {
+    bytes.set(part, offset)
+    offset += part.length
+    ends[i] = offset
+  })
+  return { bytes, ends }
+}
+
+const range = (from: number, to: number, pad = ""): Array<string> =>
+  Array.from({ length: to - from }, (_, i) => `record ${from + i}${pad}`)
+
+/** Writes `count` records in batches of 1 to 37, waiting for room asynchronously (the event loop runs). */
+const writeAll = (executor: Executor, count: number) =>
+  Effect.promise(async () => {
+    for (let n = 0; n < count;) {
+      const { bytes, ends } = batch(range(n, Math.min(count, n + 1 + (n % 37))))
+      while (!executor.ready()) await executor.wait()
+      executor.write(bytes, ends)
+      n += ends.length
+    }
+  })
+
+const flush = (executor: Executor, timeoutMs = 20_000) => Effect.promise(() => executor.flush(timeoutMs))
+
+describe("WorkerExecutor", () => {
+  it.live("delivers 20,000 records written synchronously, in order, through a 64 KiB ring into a slow sink", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const file = path.join(dir, "out.log")
+      const threadFile = path.join(dir, "thread")
+      const executor = yield* WorkerExecutor.make({
+        label: "order",
+        module: sink("file.mjs"),
+        options: { path: file, delayMs: 1, threadFile },
+        bufferBytes: 64 * 1024
+      })
+      const pad = " ".padEnd(100, "-")
+      const batches: Array<ReturnType<typeof batch>> = []
+      for (let n = 0; n < 20_000; n += batches[batches.length - 1]!.ends.length) {
+        batches.push(batch(range(n, Math.min(20_000, n + 1 + (n % 37)), pad)))
+      }
+      let waits = 0
+      for (const { bytes, ends } of batches) {
+        if (!executor.ready()) {
+          waits++
+          assert.isTrue(executor.waitSync(performance.now() + 10_000))
+        }
+        executor.write(bytes, ends)
+      }
+      assert.isAbove(waits, 0, "the ring never filled up")
+      assert.isTrue(yield* flush(executor))
+      assert.deepStrictEqual(readLines(file), range(0, 20_000, pad))
+      assert.deepStrictEqual([executor.written(), executor.lost(), executor.pending()], [20_000, 0, 0])
+      const sinkThread = Number(readText(threadFile))
+      assert.isAbove(sinkThread, 0)
+      assert.notStrictEqual(sinkThread, threadId)
+    }))
+
+  it.live("delivers a batch larger than the whole ring whole, in one sink write", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const file = path.join(dir, "out.log")
+      const batchFile = path.join(dir, "batches")
+      const executor = yield* WorkerExecutor.make({
+        label: "big",
+        module: sink("file.mjs"),
+        options: { path: file, batchFile },
+        bufferBytes: 16 * 1024
+      })
+      const long = ["x".repeat(40_000), "y".repeat(30_001), "z".repeat(50_002)]
+      const batches = [batch(["before"]), batch(long), batch(range(0, 5_000)), batch(["after"])]
+      for (const { bytes, ends } of batches) {
+        while (!executor.ready()) yield* Effect.promise(() => executor.wait())
+        executor.write(bytes, ends)
+      }
+      assert.isTrue(yield* flush(executor))
+      assert.deepStrictEqual(readLines(file), ["before", ...long, ...range(0, 5_000), "after"])
+      // The second has more record ends (20,000 bytes) than the ring has room.
+      const writes = readLines(batchFile)
+      assert.include(writes, `${batches[1]!.bytes.length} 3`)
+      assert.include(writes, `${batches[2]!.bytes.length} 5000`)
+      assert.deepStrictEqual([executor.written(), executor.lost()], [5_005, 0])
+    }))
+
+  it.live("a worker that dies in the write of a batch larger than the ring loses that batch, once", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const file = path.join(dir, "out.log")
+      const executor = yield* WorkerExecutor.make({
+        label: "crash-big",
+        module: sink("file.mjs"),
+        options: { path: file, exitAt: 2, marker: path.join(dir, "exited") },
+        bufferBytes: 16 * 1024
+      })
+      for (const { bytes, ends } of [batch(["a"]), batch(["x".repeat(40_000), "y".repeat(40_000)]), batch(["b"])]) {
+        while (!executor.ready()) yield* Effect.promise(() => executor.wait())
+        executor.write(bytes, ends)
+      }
+      assert.isFalse(yield* flush(executor), "records were lost since the last flush")
+      assert.isTrue(fs.existsSync(path.join(dir, "exited")))
+      assert.deepStrictEqual(readLines(file), ["a", "b"])
+      assert.deepStrictEqual([executor.written(), executor.lost(), executor.duplicates()], [2, 2, 0])
+    }))
+
+  it.live("flush is a barrier: it resolves true once every earlier record is in the file", () =>
+    Effect.gen(function*() {
+      const file = path.join(tempDir(), "out.log")
+      const executor = yield* WorkerExecutor.make({
+        label: "flush",
+        module: sink("file.mjs"),
+        options: { path: file, delayMs: 100 }
+      })
+      for (let i = 0; i < 10; i++) {
+        const { bytes, ends } = batch(range(100 * i, 100 * (i + 1)))
+        executor.write(bytes, ends)
+      }
+      assert.isBelow(readLines(file).length, 1_000)
+      assert.isTrue(yield* flush(executor))
+      assert.deepStrictEqual(readLines(file), range(0, 1_000))
+      assert.strictEqual(executor.pending(), 0)
+    }))
+
+  it.live("close writes everything, closes the sink, and counts later writes as lost", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const file = path.join(dir, "out.log")
+      const closedFile = path.join(dir, "closed")
+      const executor = yield* WorkerExecutor.make({
+        label: "close",
+        module: sink("file.mjs"),
+        options: { path: file, delayMs: 50, closedFile },
+        bufferBytes: 64 * 1024
+      })
+      yield* writeAll(executor, 5_000)
+      assert.isAbove(executor.pending(), 0)
+      yield* Effect.promise(() => executor.close(10_000))
+      assert.deepStrictEqual(readLines(file), range(0, 5_000))
+      assert.strictEqual(readText(closedFile), "closed")
+      assert.isFalse(executor.ready())
+      const late = batch(["late"])
+      executor.write(late.bytes, late.ends)
+      assert.deepStrictEqual([executor.written(), executor.lost(), executor.pending()], [5_000, 1, 0])
+    }))
+
+  it.live("restarts a worker killed by process.exit() in its sink; every record arrives", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const file = path.join(dir, "out.log")
+      const executor = yield* WorkerExecutor.make({
+        label: "crash",
+        module: sink("file.mjs"),
+        options: { path: file, exitAt: 1_000, marker: path.join(dir, "exited") },
+        bufferBytes: 64 * 1024
+      })
+      yield* writeAll(executor, 5_000)
+      assert.isTrue(yield* flush(executor))
+      assert.isTrue(fs.existsSync(path.join(dir, "exited")))
+      const numbers = readLines(file).map((line) => Number(line.slice("record ".length)))
+      assert.deepStrictEqual([...new Set(numbers)].sort((a, b) => a - b), range(0, 5_000).map((_, i) => i))
+      // Lines repeat only where the new worker resent what the dead one had not acknowledged.
+      const back = numbers.flatMap((n, i) => (i > 0 && n <= numbers[i - 1]! ? [i] : []))
+      assert.strictEqual(back.length, 1)
+      assert.isAtMost(numbers.length - 5_000, executor.duplicates())
+      assert.isAbove(executor.duplicates(), 0)
+      assert.deepStrictEqual([executor.written(), executor.lost(), executor.pending()], [5_000, 0, 0])
+    }))
+
+  it.live("waitSync returns false promptly when the worker thread died, and the restart resends everything", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const file = path.join(dir, "out.log")
+      const executor = yield* WorkerExecutor.make({
+        label: "dies",
+        module: sink("file.mjs"),
+        options: { path: file, exitAt: 1, marker: path.join(dir, "exited") },
+        bufferBytes: 1024
+      })
+      let n = 0
+      for (; executor.ready(); n++) {
+        const { bytes, ends } = batch([`record ${n}`])
+        executor.write(bytes, ends)
+      }
+      // The event loop is blocked from here on: only the dead thread's own exit hook can tell.
+      const start = performance.now()
+      assert.isFalse(executor.waitSync(start + 5_000))
+      assert.isBelow(performance.now() - start, 1_000)
+      assert.isTrue(yield* flush(executor))
+      assert.deepStrictEqual(readLines(file), range(0, n))
+    }))
+
+  it.effect("a dead thread is restarted after a backoff timed on Effect's clock", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const file = path.join(dir, "out.log")
+      const executor = yield* WorkerExecutor.make({
+        label: "test-clock",
+        module: sink("file.mjs"),
+        options: { path: file, exitAt: 1, marker: path.join(dir, "exited") }
+      })
+      const { bytes, ends } = batch(["record 0"])
+      executor.write(bytes, ends)
+      assert.isTrue(yield* Effect.promise(() => waitUntil(() => !executor.ready(), 10_000)), "the thread did not die")
+      // Longer in real time than the first backoff (at most 100 ms), but the test clock stands still.
+      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 300)))
+      assert.isFalse(executor.ready())
+      yield* TestClock.adjust("100 millis")
+      assert.isTrue(yield* flush(executor))
+      assert.deepStrictEqual(readLines(file), ["record 0"])
+    }))
+
+  it("backoff doubles from 100 ms up to 5 s, with jitter in its upper half", () => {
+    assert.deepStrictEqual([0, 1, 2].map((n) => WorkerExecutor.backoff(n, 0)), [50, 100, 200])
+    assert.deepStrictEqual([0, 1, 2].map((n) => WorkerExecutor.backoff(n, 0.999)), [100, 200, 400])
+    assert.deepStrictEqual([6, 20].map((n) => WorkerExecutor.backoff(n, 0.5)), [3750, 3750])
+  })
+
+  it.live("a sink whose writes throw counts every record as lost, or as written as far as it says", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const failing = yield* WorkerExecutor.make({ label: "failing", module: sink("failing.mjs"), options: {} })
+      yield* writeAll(failing, 1_000)
+      assert.isFalse(yield* flush(failing))
+      assert.deepStrictEqual([failing.written(), failing.lost(), failing.pending()], [0, 1_000, 0])
+      assert.isTrue(yield* flush(failing), "a flush with no failure since the last one")
+
+      const file = path.join(dir, "partial.log")
+      const partial = yield* WorkerExecutor.make({
+        label: "partial",
+        module: sink("failing.mjs"),
+        options: { path: file, recordsWritten: 1 }
+      })
+      yield* writeAll(partial, 1_000)
+      assert.isFalse(yield* flush(partial))
+      assert.isAbove(partial.written(), 0)
+      assert.isAbove(partial.lost(), 0)
+      assert.strictEqual(partial.written() + partial.lost(), 1_000)
+      assert.strictEqual(readLines(file).length, partial.written())
+    }))
+
+  it.live("once the sink failed to open, waitSync returns false at once", () =>
+    Effect.gen(function*() {
+      const executor = yield* WorkerExecutor.make({
+        label: "no-open",
+        module: sink("failing.mjs"),
+        options: { openFails: true }
+      })
+      assert.isTrue(yield* Effect.promise(() => waitUntil(() => !executor.ready(), 10_000)))
+      const start = performance.now()
+      assert.isFalse(executor.waitSync(start + 5_000))
+      assert.isBelow(performance.now() - start, 60)
+      assert.isFalse(yield* flush(executor, 5_000))
+      assert.isBelow(performance.now() - start, 500)
+    }))
+
+  it("make never suspends, and records written before the sink opened are delivered", async () => {
+    const file = path.join(tempDir(), "out.log")
+    const scope = Scope.makeUnsafe()
+    const fiber = Effect.runFork(Scope.provide(scope)(WorkerExecutor.make({
+      label: "sync",
+      module: sink("file.mjs"),
+      options: { path: file }
+    })))
+    const exit = fiber.pollUnsafe()
+    if (exit === undefined || !Exit.isSuccess(exit)) return assert.fail("make suspended or failed")
+    const executor = exit.value
+    // No turn of the event loop yet: the thread exists and opens the sink on its own.
+    const { bytes, ends } = batch(range(0, 3))
+    assert.isTrue(executor.ready())
+    executor.write(bytes, ends)
+    assert.isTrue(await executor.flush(10_000))
+    assert.deepStrictEqual(readLines(file), range(0, 3))
+    await Effect.runPromise(Scope.close(scope, Exit.void))
+  })
+
+  it.live("handlers of a pool share its threads, assigned round-robin", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      WorkerExecutor.setPoolSize("test-pool", 2)
+      const executors: Array<Executor> = []
+      for (let i = 0; i < 3; i++) {
+        executors.push(
+          yield* WorkerExecutor.make({
+            label: `pooled ${i}`,
+            module: sink("file.mjs"),
+            options: { path: path.join(dir, `${i}.log`), threadFile: path.join(dir, `thread ${i}`) },
+            pool: "test-pool"
+          })
+        )
+      }
+      for (const [i, executor] of executors.entries()) {
+        const { bytes, ends } = batch(range(0, 100 * (i + 1)))
+        executor.write(bytes, ends)
+      }
+      for (const executor of executors) assert.isTrue(yield* flush(executor))
+      const threads = [0, 1, 2].map((i) => readText(path.join(dir, `thread ${i}`)))
+      assert.strictEqual(threads[0], threads[2])
+      assert.notStrictEqual(threads[0], threads[1])
+      for (let i = 0; i < 3; i++) assert.deepStrictEqual(readLines(path.join(dir, `${i}.log`)), range(0, 100 * (i + 1)))
+    }))
+
+  for (const ending of ["process.exit()", "the end of the program"]) {
+    it.live(`exitSync at the exit event after ${ending} delivers everything to the file`, () =>
+      Effect.gen(function*() {
+        const file = path.join(tempDir(), "out.log")
+        const module = pathToFileURL(path.join(packageDir, "src/internal/workerExecutor.ts")).href
+        const script = `
+          import * as Effect from "effect/Effect"
+          import * as Scope from "effect/Scope"
+          import { writeSync } from "node:fs"
+          import * as WorkerExecutor from ${JSON.stringify(module)}
+          const executor = await Effect.runPromise(Scope.provide(Scope.makeUnsafe())(WorkerExecutor.make({
+            label: "exit",
+            module: ${JSON.stringify(sink("file.mjs"))},
+            options: { path: ${JSON.stringify(file)}, delayPerRecordMs: 0.01 }
+          })))
+          process.on("exit", () => {
+            executor.exitSync(performance.now() + 10_000)
+            writeSync(1, JSON.stringify([executor.written(), executor.lost(), executor.pending()]))
+          })
+          const encoder = new TextEncoder()
+          for (let n = 0; n < 50_000; n += 10) {
+            const lines = Array.from({ length: 10 }, (_, i) => "record " + (n + i) + "\\n")
+            const ends = new Uint32Array(10)
+            let length = 0
+            lines.forEach((line, i) => (ends[i] = length += line.length))
+            if (!executor.ready() && !executor.waitSync(performance.now() + 10_000)) throw new Error("no room")
+            executor.write(encoder.encode(lines.join("")), ends)
+          }
+          writeSync(1, String(executor.pending()) + " ")
+          ${ending === "process.exit()" ? "process.exit()" : ""}
+        `
+        const result = yield* Effect.promise(() => run(["--input-type=module", "-e", script]))
+        assert.strictEqual(result.code, 0, result.stderr)
+        const [pendingAtExit, counts] = result.stdout.split(" ")
+        assert.isAbove(Number(pendingAtExit), 1_000, "too little was left for exitSync to deliver")
+        assert.strictEqual(counts, "[50000,0,0]")
+        assert.deepStrictEqual(readLines(file), range(0, 50_000))
+      }))
+  }
+})
+
+/** Runs Node with `args` from the monorepo root; a child still running after 20 s is killed. */
+const run = (args: ReadonlyArray<string>) =>
+  new Promise<{ readonly code: number | null; readonly stdout: string; readonly stderr: string }>((resolve, reject) => {
+    const child = spawn(path.join(repoRoot, "node_modules/.bin/node"), args, { cwd: repoRoot })
+    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000)
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (chunk) => (stdout += chunk))
+    child.stderr.on("data", (chunk) => (stderr += chunk))
+    child.on("error", reject)
+    child.on("close", (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr })
+    })
+  })
