@@ -9,6 +9,7 @@ import * as path from "node:path"
 import {
   CaptureHandler,
   FemtoFileHandler,
+  FemtoWorkerHandler,
   FemtoRotatingFileHandler,
   FemtoStreamHandler,
   FemtoTimedRotatingFileHandler,
@@ -37,8 +38,8 @@ db.debug("connected", { host: "localhost", pool: 4 })
 db.trace(() => "never built: TRACE is below DEBUG")
 db.exception("query failed", new Error("timeout", { cause: new Error("socket closed") }))
 
-// 3. Files: plain (block policy: nothing may drop), size-rotating with gzip, and timed.
-const file = new FemtoFileHandler(path.join(dir, "app.log"), { policy: "block", flushInterval: 100 })
+// 3. Files: plain (block, the default: nothing may drop), size-rotating with gzip, and timed.
+const file = new FemtoFileHandler(path.join(dir, "app.log"), { flushInterval: 100 })
 const rotating = new FemtoRotatingFileHandler(
   path.join(dir, "rotating.log"),
   new HandlerOptions({ rotation: [4096, 3], compress: true })
@@ -52,7 +53,20 @@ for (let i = 0; i < 10_000; i++) jobs.info(`job ${i} done`, { job: i, ms: i % 97
 await new Promise((resolve) => setTimeout(resolve, 1100)) // let the timed handler's second pass
 jobs.warning("one more, after the timed handler's boundary")
 
-// 4. The Effect face: a manager and a handler as scoped resources, closed with the scope.
+// 4. Sinks on worker threads: a file written by a dedicated thread, and a custom sink module.
+const worker = new FemtoFileHandler(path.join(dir, "worker.log"), { executor: "worker" })
+const custom = new FemtoWorkerHandler({
+  module: new URL("./upper-sink.mjs", import.meta.url),
+  options: { path: path.join(dir, "custom.log") }
+})
+const audit = getLogger("demo.audit")
+audit.setPropagate(false)
+audit.addHandler(worker)
+audit.addHandler(custom)
+for (let i = 0; i < 1_000; i++) audit.info(`audit event ${i}`)
+await Promise.all([worker.close(), custom.close()])
+
+// 5. The Effect face: a manager and a handler as scoped resources, closed with the scope.
 await Effect.runPromise(
   Effect.gen(function*() {
     const handler = yield* StreamHandler.make({ target: "stderr" })
@@ -69,4 +83,5 @@ console.log(`\nfiles in ${dir}:`)
 for (const f of fs.readdirSync(dir).sort()) {
   console.log(`  ${f.padEnd(34)} ${f.endsWith(".gz") ? "(gzip)" : `${count(f)} lines`}`)
 }
-console.log(`captured ${capture.records.length} records; dropped: app.log ${file.getDropped()}, logger ${jobs.getDropped()}`)
+console.log(`captured ${capture.records.length} records; dropped: app.log ${file.getDropped()}, ` +
+  `worker.log ${worker.getDropped()}, custom.log ${custom.getDropped()}, logger ${jobs.getDropped()}`)

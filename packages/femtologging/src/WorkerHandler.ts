@@ -21,6 +21,7 @@ import { type CommonOptions, commonMakeOptions, FemtoHandler } from "./FemtoHand
 import * as Handler from "./Handler.ts"
 import { HandlerConfigError } from "./HandlerConfigError.ts"
 import { facadeSpawner, type Spawner } from "./internal/runtime.ts"
+import * as WorkerExecutor from "./internal/workerExecutor.ts"
 
 /**
  * Options of a worker handler.
@@ -113,3 +114,18 @@ export class FemtoWorkerHandler extends FemtoHandler {
  */
 export const make = (options: WorkerHandlerOptions): Effect.Effect<FemtoWorkerHandler, HandlerConfigError, Scope.Scope> =>
   Handler.makeIn<FemtoWorkerHandler, HandlerConfigError>((spawn) => new FemtoWorkerHandler(options, spawn))
+
+/**
+ * Sets how many worker threads the pool `name` has (1 by default); handlers created afterwards
+ * with `pool: name` (or `.onWorkerThread(name)`) are spread over them, round-robin. Throws
+ * `HandlerConfigError` for a size that is not a positive integer.
+ *
+ * @category configuration
+ * @since 0.1.0
+ */
+export const setPoolSize = (name: string, threads: number): void => {
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new HandlerConfigError({ field: "pool", detail: `pool size must be a positive integer (got ${String(threads)})` })
+  }
+  WorkerExecutor.setPoolSize(name, threads)
+}

@@ -47,7 +47,7 @@ export type { SinkFactory } from "./Sink.ts"
 export { FemtoStreamHandler, StreamHandlerBuilder } from "./StreamHandler.ts"
 export { CaptureHandler } from "./Testing.ts"
 export { FemtoTimedRotatingFileHandler, TimedRotatingFileHandlerBuilder } from "./TimedRotatingFileHandler.ts"
-export { FemtoWorkerHandler } from "./WorkerHandler.ts"
+export { FemtoWorkerHandler, setPoolSize as setWorkerPoolSize } from "./WorkerHandler.ts"
 
 /**
  * `getLogger` under the seed's snake_case name.

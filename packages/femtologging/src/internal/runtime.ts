@@ -50,7 +50,9 @@ export const registry = {
   facadeScope: undefined as Scope.Closeable | undefined,
   facadeSpawner: undefined as Spawner | undefined,
   /** The process-wide manager (created by Manager.ts; typed loosely to avoid an import cycle). */
-  manager: undefined as unknown
+  manager: undefined as unknown,
+  /** Worker threads shared by named pools, and their sizes (owned by internal/workerExecutor.ts). */
+  workers: { poolSizes: new Map<string, number>(), pools: new Map<string, unknown>(), nextId: 1 }
 }
 
 /** Registers an open handler with the exit hook. @internal */

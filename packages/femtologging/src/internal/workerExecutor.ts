@@ -49,6 +49,7 @@ import { writeSync } from "node:fs"
 import * as WorkerThreads from "node:worker_threads"
 import type { Executor } from "./executor.ts"
 import * as Ring from "./ring.ts"
+import { registry } from "./runtime.ts"
 import type { Open, Opened, SinkWorkerData } from "./sinkWorker.ts"
 
 /** @internal */
@@ -126,9 +127,8 @@ interface Host {
   closing: boolean
 }
 
-const poolSizes = new Map<string, number>()
-const pools = new Map<string, Pool>()
-let nextId = 1
+const poolSizes = registry.workers.poolSizes
+const pools = registry.workers.pools as Map<string, Pool>
 
 /**
  * Sets how many threads the pool `name` has (1 by default). Applies to handlers created later.
@@ -428,7 +428,7 @@ export const make = (options: WorkerSinkOptions): Effect.Effect<Executor, never,
     Atomics.store(ring.cells, Ring.cell.state, Ring.state.dead)
     const open: Open = {
       _tag: "Open",
-      id: nextId++,
+      id: registry.workers.nextId++,
       label: options.label,
       module: options.module,
       options: options.options,
