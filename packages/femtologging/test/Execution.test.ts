@@ -6,6 +6,7 @@
 import { afterAll, assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as TestClock from "effect/testing/TestClock"
+import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { threadId } from "node:worker_threads"
@@ -17,7 +18,7 @@ import * as Logger from "../src/Logger.ts"
 import * as Manager from "../src/Manager.ts"
 import { CaptureHandler } from "../src/Testing.ts"
 import { FemtoWorkerHandler } from "../src/WorkerHandler.ts"
-import { fixturesDir, runFixture } from "./utils/child.ts"
+import { fixturesDir, repoRoot, runFixture } from "./utils/child.ts"
 import { readLines, removeTempDirs, tempDir } from "./utils/files.ts"
 
 afterAll(() => removeTempDirs())
@@ -136,6 +137,43 @@ describe("Execution: custom sink modules on worker threads", () => {
     assert.strictEqual(result.code, 0, result.stderr)
     assert.deepStrictEqual(readLines(file), expected(50_000, "exit [INFO] "))
   }, 60_000)
+})
+
+describe("Execution: exit paths drain worker sinks", () => {
+  for (const mode of ["throw", "reject", "sigterm"]) {
+    it(`${mode === "sigterm" ? "SIGTERM" : mode === "throw" ? "an uncaught exception" : "an unhandled rejection"} right after 20,000 records to a worker file handler: all on disk`, async () => {
+      const file = path.join(tempDir(), "end.log")
+      const result = await runFixture("acceptance/end-worker.mjs", { args: [file, "20000", mode], timeoutMs: 30_000 })
+      if (mode === "sigterm") assert.strictEqual(result.signal, "SIGTERM", result.stderr)
+      else assert.strictEqual(result.code, 1, result.stderr)
+      assert.deepStrictEqual(readLines(file), expected(20_000, "end [INFO] "))
+    }, 60_000)
+  }
+
+  it("a second SIGINT while the drain waits for a stalled sink ends the process at once", async () => {
+    const child = spawn(process.execPath, [path.join(fixturesDir, "acceptance", "second-sigint.mjs"), sinkModule("stalled-sink.mjs")], {
+      cwd: repoRoot,
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let out = ""
+    let sentAt = 0
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      out += chunk
+      if (sentAt === 0 && out.includes("draining")) {
+        setTimeout(() => {
+          sentAt = performance.now()
+          child.kill("SIGINT")
+        }, 300)
+      }
+    })
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+      child.on("close", (c, s) => resolve([c, s]))
+    )
+    assert.strictEqual(signal, "SIGINT", `code ${code}`)
+    assert.isAbove(sentAt, 0)
+    // The drain alone would have waited for the stalled sink up to its 5 s bound.
+    assert.isBelow(performance.now() - sentAt, 1_500)
+  }, 30_000)
 })
 
 const waitForLines = async (file: string, n: number, timeoutMs: number): Promise<boolean> => {
