@@ -16,6 +16,7 @@
  *
  * @since 0.1.0
  */
+import { positiveInt } from "./HandlerConfigError.ts"
 import * as runtime from "./internal/runtime.ts"
 import type { Logger } from "./Logger.ts"
 import { type LoggerManager, processWide } from "./Manager.ts"
@@ -82,3 +83,24 @@ export const resetManager = (): void => {
  * @since 0.1.0
  */
 export const drainAll = (): void => runtime.drainAllSync(false)
+
+/**
+ * Sets the limit on the bytes that records may hold in all handler queues together (estimated
+ * from their strings: message, top-level string fields, error stacks; 64 MiB by default). Beyond
+ * it a handler's queue counts as full and its policy applies (a handler with an empty queue may
+ * always take one record). Throws `HandlerConfigError` for a value that is not a positive integer.
+ *
+ * @category configuration
+ * @since 0.1.0
+ */
+export const setMaxQueuedBytes = (bytes: number): void => {
+  runtime.registry.memory.limit = positiveInt("maxQueuedBytes", bytes)
+}
+
+/**
+ * The bytes records hold in all handler queues together right now (an estimate).
+ *
+ * @category getters
+ * @since 0.1.0
+ */
+export const getQueuedBytes = (): number => runtime.registry.memory.used

@@ -214,6 +214,9 @@ export class Handler {
   /** A delivery is under way (on the stack, or an asynchronous write in flight). */
   private busy: Promise<void> | true | undefined
   private timerArmed = false
+  /** The estimated size of each queued record, oldest first (a ring over `capacity` slots). */
+  private readonly sizes: Float64Array
+  private sizesHead = 0
   /** Fibers waiting for room (block, timeout), oldest first. */
   private waiters: Array<() => void> = []
   private readonly warner: Warner
@@ -235,6 +238,31 @@ export class Handler {
     this.formatter = Formatter.resolve(options.formatter ?? "default")
     this.executor = executor
     this.warner = new Warner(options.label, 5_000, () => clock.currentTimeMillisUnsafe())
+    this.sizes = new Float64Array(this.capacity)
+  }
+
+  /**
+   * Puts a record in the queue if it has room and the records queued in all handlers together
+   * stay within the process-wide byte limit (a handler with an empty queue may always take one).
+   */
+  private enqueue(record: LogRecord.LogRecord): boolean {
+    const bytes = estimateBytes(record)
+    const memory = registry.memory
+    const queued = Queue.sizeUnsafe(this.queue)
+    if (memory.used + bytes > memory.limit && queued > 0) return false
+    if (!Queue.offerUnsafe(this.queue, record)) return false
+    this.sizes[(this.sizesHead + queued) % this.capacity] = bytes
+    memory.used += bytes
+    return true
+  }
+
+  /** Takes the oldest queued record, releasing its bytes. */
+  private dequeue(): LogRecord.LogRecord | undefined {
+    const exit = Queue.takeUnsafe(this.queue)
+    if (exit === undefined || exit._tag === "Failure") return undefined
+    registry.memory.used -= this.sizes[this.sizesHead]!
+    this.sizesHead = (this.sizesHead + 1) % this.capacity
+    return exit.value
   }
 
   /** Records this handler dropped: refused at its queue (full, closed, timed out) or lost by its sink. */
@@ -281,7 +309,7 @@ export class Handler {
    */
   offerUnsafe(record: LogRecord.LogRecord): boolean {
     if (this.state._tag !== "Open") return this.refuse()
-    if (this.spill.length === 0 && Queue.offerUnsafe(this.queue, record)) return this.acceptedOne()
+    if (this.spill.length === 0 && this.enqueue(record)) return this.acceptedOne()
     const policy = this.policy
     if (policy._tag === "Drop") return this.refuse()
     if (this.busy === true) {
@@ -294,7 +322,7 @@ export class Handler {
     const deadline = policy._tag === "Timeout" ? performance.now() + policy.ms : Number.POSITIVE_INFINITY
     for (;;) {
       if (!this.makeRoomSync(deadline)) return this.refuse()
-      if (Queue.offerUnsafe(this.queue, record)) return this.acceptedOne()
+      if (this.enqueue(record)) return this.acceptedOne()
       if (performance.now() >= deadline) return this.refuse()
     }
   }
@@ -332,9 +360,9 @@ export class Handler {
         const batch: Array<LogRecord.LogRecord> = []
         const n = Queue.sizeUnsafe(this.queue)
         while (batch.length < n) {
-          const exit = Queue.takeUnsafe(this.queue)
-          if (exit === undefined || exit._tag === "Failure") break
-          batch.push(exit.value)
+          const record = this.dequeue()
+          if (record === undefined) break
+          batch.push(record)
         }
         // Spilled records come after everything the queue holds (a fiber resumed by the take
         // above may have offered to it, before it logged what was spilled).
@@ -422,12 +450,12 @@ export class Handler {
   offer(record: LogRecord.LogRecord): Effect.Effect<boolean> {
     return Effect.suspend(() => {
       if (this.state._tag !== "Open") return Effect.succeed(this.refuse())
-      if (this.spill.length === 0 && Queue.offerUnsafe(this.queue, record)) return Effect.succeed(this.acceptedOne())
+      if (this.spill.length === 0 && this.enqueue(record)) return Effect.succeed(this.acceptedOne())
       const policy = this.policy
       if (policy._tag === "Drop") return Effect.succeed(this.refuse())
       const attempt: Effect.Effect<boolean> = Effect.suspend(() => {
         if (this.state._tag !== "Open") return Effect.succeed(false)
-        if (this.spill.length === 0 && Queue.offerUnsafe(this.queue, record)) return Effect.succeed(true)
+        if (this.spill.length === 0 && this.enqueue(record)) return Effect.succeed(true)
         return Effect.andThen(this.room(), attempt)
       })
       const bounded = policy._tag === "Timeout"
@@ -508,9 +536,8 @@ export class Handler {
     const n = this.size()
     if (n === 0) return
     this.spill = []
-    while (Queue.sizeUnsafe(this.queue) > 0) {
-      const exit = Queue.takeUnsafe(this.queue)
-      if (exit === undefined || exit._tag === "Failure") break
+    while (Queue.sizeUnsafe(this.queue) > 0 && this.dequeue() !== undefined) {
+      // forgotten
     }
     this.taken += n
     this.abandoned += n
@@ -665,6 +692,31 @@ export const make = (options: MakeOptions): Effect.Effect<Handler, HandlerConfig
     yield* Effect.addFinalizer(() => handler.closeEffect())
     return handler
   })
+
+/**
+ * What a queued record holds, roughly, in bytes: its strings (message, top-level string fields,
+ * error stacks) and a fixed overhead. Never throws (fields behind a Proxy count the overhead).
+ */
+const estimateBytes = (record: LogRecord.LogRecord): number => {
+  let n = 200 + (record.message.length + record.logger.length) * 2
+  const fields = record.fields
+  if (fields !== undefined) {
+    try {
+      for (const key in fields) {
+        const value = fields[key]
+        n += key.length * 2 + (typeof value === "string" ? value.length * 2 : 16)
+      }
+    } catch {
+      // an unreadable field set counts the overhead only
+    }
+  }
+  const error = record.error
+  if (error !== undefined) {
+    n += ((error.stack?.length ?? 0) + error.message.length) * 2
+    for (const cause of error.causes) n += ((cause.stack?.length ?? 0) + cause.message.length) * 2
+  }
+  return n
+}
 
 let live: Clock.Clock | undefined
 const liveClock = (): Clock.Clock => (live ??= Effect.runSync(Clock.clockWith((clock) => Effect.succeed(clock))))

@@ -24,7 +24,16 @@ export * as Testing from "./Testing.ts"
 export * as TimedRotatingFileHandler from "./TimedRotatingFileHandler.ts"
 export * as WorkerHandler from "./WorkerHandler.ts"
 
-export { drainAll, getLogger, getManager, installSignalHandlers, resetManager, uninstallSignalHandlers } from "./Facade.ts"
+export {
+  drainAll,
+  getLogger,
+  getManager,
+  getQueuedBytes,
+  installSignalHandlers,
+  resetManager,
+  setMaxQueuedBytes,
+  uninstallSignalHandlers
+} from "./Facade.ts"
 export { FemtoFileHandler, FileHandlerBuilder, HandlerIOError } from "./FileHandler.ts"
 export {
   HandlerClosedError,

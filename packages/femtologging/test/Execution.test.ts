@@ -10,7 +10,7 @@ import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { threadId } from "node:worker_threads"
-import { getLogger, resetManager } from "../src/Facade.ts"
+import { getLogger, getQueuedBytes, resetManager, setMaxQueuedBytes } from "../src/Facade.ts"
 import { FemtoFileHandler } from "../src/FileHandler.ts"
 import * as FileHandler from "../src/FileHandler.ts"
 import { HandlerIOError } from "../src/Handler.ts"
@@ -252,4 +252,43 @@ describe("Execution: one process-wide manager", () => {
       assert.notStrictEqual(isolated, Manager.processWide())
       assert.notStrictEqual(isolated.getLogger("x"), getLogger("x"))
     }).pipe(Effect.provide(Manager.layerIsolated())))
+})
+
+describe("Execution: memory bounded over all queues together", () => {
+  it("records of 1 MiB: a drop handler stops at the byte limit, a block handler makes room; the bytes are released", async () => {
+    resetManager()
+    setMaxQueuedBytes(10 * 1024 * 1024)
+    try {
+      const dropping = new CaptureHandler({ policy: "drop" })
+      const blocking = new CaptureHandler({ policy: "block" })
+      const big = "x".repeat(1024 * 1024) // about 2 MiB as a JavaScript string
+      const a = getLogger("mem.drop")
+      const b = getLogger("mem.block")
+      a.addHandler(dropping)
+      b.addHandler(blocking)
+      let peak = 0
+      for (let i = 0; i < 20; i++) {
+        a.info(`${i} ${big}`)
+        peak = Math.max(peak, getQueuedBytes())
+      }
+      assert.isAtMost(peak, 10 * 1024 * 1024)
+      assert.isAbove(dropping.getDropped(), 10)
+      for (let i = 0; i < 20; i++) {
+        b.info(`${i} ${big}`)
+        peak = Math.max(peak, getQueuedBytes())
+      }
+      // The drop handler still holds its share: the block handler, its own queue empty, may take
+      // one record beyond the limit, and then makes room by writing.
+      assert.isAtMost(peak, 10 * 1024 * 1024 + 2.1 * 1024 * 1024)
+      assert.isTrue(await dropping.flush())
+      assert.isTrue(await blocking.flush())
+      assert.strictEqual(dropping.records.length + dropping.getDropped(), 20)
+      assert.strictEqual(blocking.records.length, 20)
+      assert.strictEqual(blocking.getDropped(), 0)
+      assert.strictEqual(getQueuedBytes(), 0)
+      await Promise.all([dropping.close(), blocking.close()])
+    } finally {
+      setMaxQueuedBytes(64 * 1024 * 1024)
+    }
+  })
 })

@@ -39,7 +39,7 @@ const report = (result: ChildResult): any => {
 describe("Regressions: rotating file handler with compress", () => {
   it("sustained rotation [2000, 4] with compress: no crash; after close only the live file and .1.gz-.4.gz, each whole lines", async () => {
     const dir = tempDir()
-    const result = await runFixture("regress-gz.mjs", { args: [dir], timeoutMs: 5_000 })
+    const result = await runFixture("regress-gz.mjs", { args: [dir], timeoutMs: 20_000 })
     assert.strictEqual(result.code, 0, show(result))
     assert.deepStrictEqual(listDir(dir), ["a.log", "a.log.1.gz", "a.log.2.gz", "a.log.3.gz", "a.log.4.gz"])
     for (let n = 1; n <= 4; n++) {

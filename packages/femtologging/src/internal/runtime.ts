@@ -49,6 +49,11 @@ export const registry = {
   signalsInstalled: false,
   facadeScope: undefined as Scope.Closeable | undefined,
   facadeSpawner: undefined as Spawner | undefined,
+  /**
+   * The bytes held by records in all handler queues together (estimated from their strings), and
+   * the limit beyond which a handler's queue counts as full (64 MiB by default).
+   */
+  memory: { used: 0, limit: 64 * 1024 * 1024 },
   /** The process-wide manager (created by Manager.ts; typed loosely to avoid an import cycle). */
   manager: undefined as unknown,
   /** Worker threads shared by named pools, and their sizes (owned by internal/workerExecutor.ts). */
