@@ -495,9 +495,12 @@ export class Handler {
       const target = this.accepted
       return this.deliverUntil(target).pipe(
         Effect.andThen(this.settle(() => {})),
-        Effect.andThen(Effect.promise(() => this.output.flush(this.flushTimeoutMs))),
         Effect.timeoutOption(this.flushTimeoutMs),
-        Effect.map((o) => o._tag === "Some" && o.value && this.state._tag === "Open")
+        // The output bounds its own wait (a worker's start-up does not count against it).
+        Effect.flatMap((o) =>
+          o._tag === "None" ? Effect.succeed(false) : Effect.promise(() => this.output.flush(this.flushTimeoutMs))
+        ),
+        Effect.map((ok) => ok && this.state._tag === "Open")
       )
     })
   }
@@ -517,10 +520,14 @@ export class Handler {
       this.state = { _tag: "Closing", done: new Promise((resolve) => (done = resolve)) }
       Queue.endUnsafe(this.queue)
       this.wake()
+      const lostBefore = this.output.lost()
       return this.deliverUntil(this.accepted).pipe(
         Effect.timeoutOption(this.flushTimeoutMs),
         Effect.andThen(Effect.promise(() => this.output.close(this.flushTimeoutMs))),
         Effect.ensuring(Effect.sync(() => {
+          // What the sink could not write by now is reported, with what is still queued.
+          const lost = this.output.lost() - lostBefore
+          if (lost > 0) this.warner.add(lost)
           this.abandonQueued()
           this.state = closedState
           this.warner.flush()

@@ -139,6 +139,25 @@ describe("Execution: custom sink modules on worker threads", () => {
   }, 60_000)
 })
 
+describe("Execution: a worker's start-up does not count against flush and close timeouts", () => {
+  it("flushTimeoutMs 50, closed right after 1,000 records: all written, none dropped", async () => {
+    resetManager()
+    const file = path.join(tempDir(), "early.log")
+    const handler = new FemtoWorkerHandler({
+      module: sinkModule("slow-sink.mjs"),
+      options: { path: file, delayMs: 0 },
+      flushTimeoutMs: 50,
+      formatter: (r) => r.message
+    })
+    const logger = getLogger("exec.early")
+    logger.addHandler(handler)
+    for (let i = 0; i < 1_000; i++) logger.info(`r${i}`)
+    await handler.close()
+    assert.deepStrictEqual(readLines(file), expected(1_000))
+    assert.strictEqual(handler.getDropped(), 0)
+  }, 30_000)
+})
+
 describe("Execution: exit paths drain worker sinks", () => {
   for (const mode of ["throw", "reject", "sigterm"]) {
     it(`${mode === "sigterm" ? "SIGTERM" : mode === "throw" ? "an uncaught exception" : "an unhandled rejection"} right after 20,000 records to a worker file handler: all on disk`, async () => {

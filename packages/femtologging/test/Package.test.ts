@@ -7,6 +7,10 @@
  * One build, one pack and one install (in `beforeAll`) serve every check. The scripts run are in
  * `test/fixtures/package/`, copied into the project. When npm cannot install at all (the
  * dependencies are not in the npm cache and the registry is unreachable), the checks skip and say so.
+ *
+ * `npm pack` runs on a copy of the package, outside the repository: its `prepack` script empties
+ * `dist/` and rebuilds it, and the package's own `dist/` is what the other test files' child
+ * processes import while this one runs.
  */
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
@@ -104,7 +108,7 @@ const records = (logger: string, count: number): Array<string> =>
   Array.from({ length: count }, (_, i) => `${logger} [INFO] record ${i}`)
 
 interface Installed {
-  /** The temporary root: `pack/` holds the tarball, `project/` the installing project. */
+  /** The temporary root: `repo/` the copy packed, `pack/` the tarball, `project/` the installing project. */
   readonly root: string
   /** The tarball's paths, from `npm pack --json`. */
   readonly files: ReadonlyArray<string>
@@ -116,6 +120,24 @@ let installed: Installed | undefined
 /** Why the checks skip (set instead of `installed`). */
 let skipReason: string | undefined
 let tempRoot: string | undefined
+/** The copy's link to the repository's node_modules, removed before the copy. */
+let nodeModulesLink: string | undefined
+
+/**
+ * Copies the package (but its node_modules) to `<copy>/<its path in the repository>`, with the
+ * repository's root tsconfig files (which the package's extends) and a link to its node_modules
+ * (dependencies, `tsc`), so that `npm pack` and its lifecycle scripts run there as they would here.
+ */
+const copyPackage = (copy: string): string => {
+  const target = Path.join(copy, Path.relative(repoRoot, packageDir))
+  Fs.cpSync(packageDir, target, { recursive: true, filter: (source) => Path.basename(source) !== "node_modules" })
+  for (const name of Fs.readdirSync(repoRoot)) {
+    if (/^tsconfig.*\.json$/.test(name)) Fs.copyFileSync(Path.join(repoRoot, name), Path.join(copy, name))
+  }
+  nodeModulesLink = Path.join(copy, "node_modules")
+  Fs.symlinkSync(Path.join(repoRoot, "node_modules"), nodeModulesLink, "dir")
+  return target
+}
 
 /** Builds, packs and installs; returns the reason to skip, if npm cannot install here at all. */
 const setUp = async (): Promise<string | undefined> => {
@@ -128,9 +150,10 @@ const setUp = async (): Promise<string | undefined> => {
     return `the temporary directory (${root}) is inside the repository: set TMPDIR to a directory outside ${repoRoot}`
   }
 
+  const copied = copyPackage(Path.join(root, "repo"))
   const packDir = Path.join(root, "pack")
   Fs.mkdirSync(packDir)
-  const packed = await succeed("npm", ["pack", "--json", "--pack-destination", packDir], packageDir, 60_000)
+  const packed = await succeed("npm", ["pack", "--json", "--pack-destination", packDir], copied, 120_000)
   // Lifecycle scripts (prepack, prepare) may print before the JSON.
   const json = packed.stdout.slice(Math.max(0, packed.stdout.search(/^\[/m)))
   const files: Array<string> = JSON.parse(json)[0].files.map((file: { path: string }) => file.path)
@@ -173,6 +196,7 @@ beforeAll(async () => {
 }, 300_000)
 
 afterAll(() => {
+  if (nodeModulesLink !== undefined) Fs.rmSync(nodeModulesLink, { force: true }) // the link, not the repository's
   if (tempRoot !== undefined) Fs.rmSync(tempRoot, { recursive: true, force: true })
 })
 
@@ -216,9 +240,9 @@ describe("The packed package, installed into a project outside the repository", 
     assert.deepStrictEqual(
       { buildInfo, orphans },
       { buildInfo: [], orphans: [] },
-      "build leftovers in the tarball: tsc's incremental state (exclude it in package.json `files`: " +
-        "\"!dist/.tsbuildinfo*\"), and outputs of deleted sources, which npm pack ships from a dist/ " +
-        "never emptied (rebuild from an empty dist/: rm -rf packages/femtologging/dist && npx tsc -b)"
+      "build leftovers in the tarball: tsc's incremental state (package.json `files` must exclude " +
+        "\"!dist/.tsbuildinfo*\"), or outputs of deleted sources (a dist/ never emptied: `prepack` must " +
+        "empty dist/ and rebuild it)"
     )
   })
 

@@ -251,11 +251,10 @@ const supervise = (host: Host): Effect.Effect<void> =>
     }
   }).pipe(Effect.provide(NodeWorker.layer(spawner(host))))
 
-/** Resolves when `promise` does or after `ms`, without keeping the process alive. */
+/** Resolves when `promise` does or after `ms` (an awaited close keeps the process alive meanwhile). */
 const within = (promise: Promise<unknown>, ms: number): Promise<void> =>
   new Promise((resolve) => {
     const timer = setTimeout(resolve, Math.max(0, ms))
-    timer.unref()
     promise.then(() => {
       clearTimeout(timer)
       resolve()
@@ -283,6 +282,16 @@ const leave = (host: Host, slot: Slot, deadline: number): Promise<void> => {
 
 const executor = (host: Host, slot: Slot): Executor => {
   const { ring } = slot
+  /**
+   * Waits (at most `closeTimeoutMs`) until the thread runs and the sink opened: a thread's
+   * start-up (0.3 s idle, over 1 s on a loaded machine) is not the sink being slow, and must not
+   * eat the flush or close timeout.
+   */
+  const started = (): Promise<boolean> =>
+    until(ring, () => {
+      const state = stateOf(ring)
+      return (state !== Ring.state.starting && state !== Ring.state.dead) || final !== undefined
+    }, closeTimeoutMs)
   const { cells } = ring
   const producer = Ring.producer(ring)
   /** Records put into the ring. */
@@ -368,6 +377,7 @@ const executor = (host: Host, slot: Slot): Executor => {
     },
     flush: async (timeoutMs) => {
       if (closing !== undefined || final !== undefined) return false
+      await started()
       const sequence = ++flushes
       put(Ring.frame.flush, sequence)
       const done = () => ((Atomics.load(cells, Ring.cell.flushed) - sequence) | 0) >= 0
@@ -376,6 +386,7 @@ const executor = (host: Host, slot: Slot): Executor => {
     },
     close: (timeoutMs) =>
       closing ??= (async () => {
+        await started()
         const deadline = performance.now() + timeoutMs
         if (final === undefined) {
           sendClose()
