@@ -27,16 +27,18 @@ let finish = async () => {}
 
 if (impl === "femto") {
   const { getLogger, Handler } = await import("femtologging")
+  const { Effect } = await import("effect")
   const logger = getLogger("bench")
-  const handler = new Handler.Handler({
+  const handler = Handler.makeUnsafe({
     label: "null",
-    sink: { sync: true, write() {}, flush() {}, close() {} }
+    target: { _tag: "Sink", sink: { write() {}, flush() {}, close() {} } },
+    policy: "drop"
   })
   logger.addHandler(handler)
   log = (m) => logger[method](m)
   dropped = () => logger.getDropped() + handler.getDropped()
   finish = async () => {
-    await handler.flush()
+    await Effect.runPromise(Handler.flush(handler))
   }
 } else {
   const { default: pino } = await import("pino")

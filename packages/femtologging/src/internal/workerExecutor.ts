@@ -196,6 +196,26 @@ const until = async (ring: Ring.Ring, done: () => boolean, timeoutMs: number): P
   }
 }
 
+/**
+ * A thread running the entry, with the parent's options (loaders such as `--import` included)
+ * less those a worker refuses (`--input-type`, V8 flags such as `--trace-gc`): Node names the
+ * refused ones in its error, and the thread is created again without them.
+ */
+const newThread = (name: string, workerData: SinkWorkerData): WorkerThreads.Worker => {
+  let argv = execArgv()
+  for (;;) {
+    try {
+      return new WorkerThreads.Worker(entry, { name, workerData, execArgv: argv })
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException)?.code
+      const refused = /flags: (.*)$/.exec(String((error as Error)?.message))?.[1]?.split(/,\s*/) ?? []
+      const kept = argv.filter((arg) => !refused.includes(arg))
+      if (code !== "ERR_WORKER_INVALID_EXEC_ARGV" || kept.length === argv.length) throw error
+      argv = kept
+    }
+  }
+}
+
 /** Spawns the host's thread, with the sinks to open in its `workerData`. */
 const spawner = (host: Host) => (): WorkerThreads.Worker => {
   const open: Array<Open> = []
@@ -205,7 +225,7 @@ const spawner = (host: Host) => (): WorkerThreads.Worker => {
     open.push(slot.open)
   }
   const workerData: SinkWorkerData = { open }
-  const thread = new WorkerThreads.Worker(entry, { name: host.name, workerData, execArgv: execArgv() })
+  const thread = newThread(host.name, workerData)
   thread.unref()
   host.thread = thread
   return thread
@@ -311,8 +331,11 @@ const executor = (host: Host, slot: Slot): Executor => {
     const state = stateOf(ring)
     return state === Ring.state.running || state === Ring.state.starting
   }
+  // Closing (or given up), `write` only counts what it gets as lost: it is always ready then, so
+  // nobody waits for a hand-off that will not move again.
   const ready = (): boolean =>
-    closing === undefined && producer.outbox.length === 0 && served() && Ring.room(producer) >= readyRoom
+    closing !== undefined || final !== undefined ||
+    (producer.outbox.length === 0 && served() && Ring.room(producer) >= readyRoom)
 
   /** Moves the outbox into the ring as room appears, off the caller's path. */
   const pumpLater = async (): Promise<void> => {
