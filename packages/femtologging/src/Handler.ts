@@ -260,6 +260,7 @@ export class Handler {
   private acceptedOne(): true {
     this.accepted++
     if (registry.exiting) this.drainSync(performance.now() + 1_000)
+    else if (!this.scheduled) this.schedule()
     return true
   }
 
@@ -355,20 +356,42 @@ export class Handler {
     return Queue.sizeUnsafe(this.queue) + this.spill.length
   }
 
-  /** The worker fiber: waits for records, delivers them batch by batch. @internal */
-  consume(): Effect.Effect<void> {
-    const self = this
-    return Effect.gen(function*() {
-      for (;;) {
-        if (self.size() === 0) {
-          const peeked = yield* Effect.exit(Queue.peek(self.queue))
-          if (peeked._tag === "Failure") return
-        }
-        yield* self.settle(() => self.deliverBatch())
-        // Let producers and other handlers run between batches (not after the last one).
-        if (self.size() > 0) yield* Effect.yieldNow
-      }
-    })
+  /**
+   * The handler's worker: delivery is scheduled as a microtask when a record arrives, so a
+   * synchronous burst goes out as one batch at the end of the caller's turn, and a record logged
+   * once per turn (a server handling requests) is written within that turn, without waking a
+   * fiber (which measured 5 µs of Effect scheduling plus 3.5 µs of Node's per record). While a
+   * write continues asynchronously, or a worker's hand-off is full, the next delivery waits for
+   * it; batches delivered back to back yield to the event loop in between.
+   */
+  private scheduled = false
+
+  private schedule(): void {
+    this.scheduled = true
+    queueMicrotask(this.run)
+  }
+
+  private readonly resume = (): void => {
+    this.scheduled = false
+    this.run()
+  }
+
+  private readonly run = (): void => {
+    this.scheduled = false
+    if (this.size() === 0 || this.busy === true) return
+    this.scheduled = true
+    if (this.busy !== undefined) {
+      this.busy.then(this.resume)
+      return
+    }
+    if (!this.output.ready()) {
+      this.output.wait().then(this.resume)
+      return
+    }
+    const pending = this.deliverBatch()
+    if (pending !== undefined) pending.then(this.resume)
+    else if (this.size() > 0) setImmediate(this.resume)
+    else this.scheduled = false
   }
 
   /**
@@ -579,7 +602,6 @@ export const make = (options: MakeOptions): Effect.Effect<Handler, HandlerConfig
     const formatter = yield* check(() => Formatter.resolve(options.formatter ?? "default"))
     const guarded = Formatter.guard(formatter, options.label)
     const clock = yield* Clock.Clock
-    const scope = yield* Scope.Scope
     const queue = yield* Queue.make<LogRecord.LogRecord, Cause.Done>({
       capacity,
       strategy: policy._tag === "Drop" ? "dropping" : "suspend"
@@ -624,7 +646,6 @@ export const make = (options: MakeOptions): Effect.Effect<Handler, HandlerConfig
       arm,
       flushAfterMs
     )
-    yield* Effect.forkIn(handler.consume(), scope)
     register(handler)
     yield* Effect.addFinalizer(() => handler.closeEffect())
     return handler
