@@ -40,7 +40,15 @@ import {
 } from "./HandlerError.ts"
 import * as InlineExecutor from "./internal/inlineExecutor.ts"
 import * as Output from "./internal/output.ts"
-import { currentSpawner, facadeSpawner, register, registry, type Spawner, unregister } from "./internal/runtime.ts"
+import {
+  blocking,
+  currentSpawner,
+  facadeSpawner,
+  register,
+  registry,
+  type Spawner,
+  unregister
+} from "./internal/runtime.ts"
 import { labelledReporter, Warner } from "./internal/warner.ts"
 import * as WorkerExecutor from "./internal/workerExecutor.ts"
 import type { Level } from "./Level.ts"
@@ -139,6 +147,8 @@ export class Handler {
   private refused = 0
   private taken = 0
   private abandoned = 0
+  /** `taken` when a timed-out offer last gave up (-1: never). */
+  private stalledAt = -1
   /** Records offered re-entrantly (from inside this handler's own delivery) to a full queue. */
   private spill: Array<LogRecord.LogRecord> = []
   /** A delivery is under way (on the stack, or an asynchronous write in flight). */
@@ -249,11 +259,17 @@ export class Handler {
       this.spill.push(record)
       return this.acceptedOne()
     }
+    if (policy._tag === "Timeout" && this.stalledAt === this.taken) return this.refuse()
     const deadline = policy._tag === "Timeout" ? performance.now() + policy.ms : Number.POSITIVE_INFINITY
     for (;;) {
-      if (!this.makeRoomSync(deadline)) return this.refuse()
-      if (this.enqueue(record)) return this.acceptedOne()
-      if (performance.now() >= deadline) return this.refuse()
+      const room = this.makeRoomSync(deadline)
+      if (room && this.enqueue(record)) return this.acceptedOne()
+      if (!room || performance.now() >= deadline) {
+        // Timed out: until the queue moves again, later records are refused at once, so that a
+        // stalled sink costs the caller N ms once, not N ms per record.
+        if (policy._tag === "Timeout") this.stalledAt = this.taken
+        return this.refuse()
+      }
     }
   }
 
@@ -268,7 +284,7 @@ export class Handler {
   private makeRoomSync(deadline: number): boolean {
     if (this.busy === true) return false
     if (this.busy !== undefined || !this.output.ready()) {
-      if (!this.output.waitSync(deadline)) return false
+      if (!blocking(() => this.output.waitSync(deadline))) return false
       this.busy = undefined // an asynchronous write the output finished synchronously
     }
     void this.deliverBatch()
@@ -531,7 +547,10 @@ export class Handler {
     } else if (this.busy !== undefined && this.output.waitSync(deadline)) this.busy = undefined
     this.drainSync(deadline)
     this.abandonQueued()
+    const lostBefore = this.output.lost()
     this.output.exitSync(deadline)
+    const lost = this.output.lost() - lostBefore
+    if (lost > 0) this.warner.add(lost)
     this.warner.flush()
   }
 }

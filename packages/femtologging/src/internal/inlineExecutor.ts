@@ -63,11 +63,10 @@ export const make = (sink: Sink, report: (what: string, error: unknown) => void)
     busy = undefined
   }
 
-  /** Resolves when `promise` does or after `ms` (then `false`), never keeping the process alive. */
+  /** Resolves when `promise` does or after `ms` (then `false`); an awaited close keeps the process alive meanwhile. */
   const within = <A>(promise: Promise<A>, ms: number): Promise<A | false> =>
     new Promise((resolve) => {
       const timer = setTimeout(() => resolve(false), ms)
-      timer.unref?.()
       promise.then((a) => {
         clearTimeout(timer)
         resolve(a)
@@ -76,7 +75,8 @@ export const make = (sink: Sink, report: (what: string, error: unknown) => void)
 
   const executor: Executor = {
     kind: "inline",
-    ready: () => busy === undefined && closed === undefined,
+    // Closed, `write` only counts what it gets as lost: ready, so that nobody waits for it.
+    ready: () => busy === undefined || closed !== undefined,
     write: (bytes, ends) => {
       const records = ends.length
       if (closed !== undefined) {
@@ -131,7 +131,14 @@ export const make = (sink: Sink, report: (what: string, error: unknown) => void)
     },
     close: (timeoutMs) =>
       closed ??= within(settle().then(() => true), timeoutMs).then(async (settled) => {
-        if (settled === false) abandon()
+        if (settled === false) {
+          // Closing the sink ends the write it holds (a full pipe gives up, saying how many
+          // records it wrote whole): its outcome still counts, if it comes at once.
+          const closing = Promise.resolve(step("close", () => sink.close?.(), undefined))
+          if (busy !== undefined && (await within(settle().then(() => true), 100)) === false) abandon()
+          await within(closing, timeoutMs)
+          return
+        }
         await within(Promise.resolve(step("flush", () => sink.flush?.(), false)), timeoutMs)
         await within(Promise.resolve(step("close", () => sink.close?.(), undefined)), timeoutMs)
       }),

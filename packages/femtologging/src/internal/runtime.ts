@@ -124,6 +124,31 @@ export const installSignalHandlers = (): void => {
   for (const signal of signals) process.prependListener(signal, onSignal)
 }
 
+/**
+ * Runs a wait that blocks the thread (a caller held by the block policy): while it lasts, a signal
+ * whose only listener is ours gets its default action back, since our listener could not run
+ * before the wait ends; SIGTERM or Ctrl-C then end a process held by a stalled sink at once.
+ *
+ * @internal
+ */
+export const blocking = <A>(wait: () => A): A => {
+  if (!registry.signalsInstalled) return wait()
+  const stepped: Array<NodeJS.Signals> = []
+  for (const signal of signals) {
+    if (process.listenerCount(signal) === 1 && process.listeners(signal)[0] === onSignal) {
+      process.off(signal, onSignal)
+      stepped.push(signal)
+    }
+  }
+  try {
+    return wait()
+  } finally {
+    for (const signal of stepped) {
+      if (registry.signalsInstalled) process.prependListener(signal, onSignal)
+    }
+  }
+}
+
 /** Removes the listeners installed by {@link installSignalHandlers}. @internal */
 export const uninstallSignalHandlers = (): void => {
   if (!registry.signalsInstalled) return
