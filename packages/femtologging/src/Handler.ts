@@ -354,7 +354,9 @@ export class Handler {
       const busy = this.busy
       if (busy === true) return Effect.andThen(Effect.yieldNow, this.settle(step))
       if (busy !== undefined) return Effect.andThen(Effect.promise(() => busy), this.settle(step))
-      if (!this.output.ready()) return Effect.andThen(Effect.promise(() => this.output.wait()), this.settle(step))
+      if (!this.output.ready()) {
+        return Effect.promise(() => this.output.wait()).pipe(Effect.andThen(Effect.yieldNow), Effect.andThen(this.settle(step)))
+      }
       const result = step()
       return result === undefined ? Effect.void : Effect.promise(() => result)
     })
@@ -401,7 +403,9 @@ export class Handler {
       return
     }
     if (!this.output.ready()) {
-      this.output.wait().then(this.resume)
+      // Through a macrotask: an output whose wait settles while it stays unready must not starve
+      // the event loop.
+      this.output.wait().then(() => setImmediate(this.resume))
       return
     }
     const pending = this.deliverBatch()
