@@ -13,6 +13,7 @@
  * @since 0.1.0
  */
 import { HandlerConfigError } from "./HandlerConfigError.ts"
+import { functionTag, isError, read, safeString } from "./internal/safe.ts"
 import { Warner } from "./internal/warner.ts"
 import { type ErrorFrame, type ErrorInfo, errorInfo, type LogRecord, timestampMs } from "./LogRecord.ts"
 
@@ -44,49 +45,7 @@ export const line = (logger: string, level: string, message: string): string => 
 // Safe reading
 // -------------------------------------------------------------------------------------------
 
-/** `String(u)`, falling back to the `[object Tag]` form, then to a fixed text; never throws. */
-const safeString = (u: unknown): string => {
-  try {
-    return typeof u === "string" ? u : String(u)
-  } catch {
-    try {
-      return Object.prototype.toString.call(u)
-    } catch {
-      return "[unprintable]"
-    }
-  }
-}
-
 const threw = (what: string, thrown: unknown): string => `[${what}: ${safeString(thrown)}]`
-
-/** `[Function name]` for a function: never its source text. */
-const functionTag = (f: unknown): string => {
-  let name: unknown
-  try {
-    name = (f as { readonly name?: unknown }).name
-  } catch {
-    name = undefined
-  }
-  return `[Function ${typeof name === "string" && name !== "" ? name : "(anonymous)"}]`
-}
-
-/** `o[key]`, or the marker `[Getter threw: <error>]` when reading it throws. */
-const read = (o: unknown, key: PropertyKey): unknown => {
-  try {
-    return (o as Record<PropertyKey, unknown>)[key]
-  } catch (thrown) {
-    return threw("Getter threw", thrown)
-  }
-}
-
-/** Whether `u` is an error: an `Error` of this realm, or one of another realm (`vm`, a worker). */
-const isError = (u: object): boolean => {
-  try {
-    return u instanceof Error || ("stack" in u && Object.prototype.toString.call(u) === "[object Error]")
-  } catch {
-    return false
-  }
-}
 
 // -------------------------------------------------------------------------------------------
 // JSON that never throws

@@ -8,6 +8,7 @@
  * @since 0.1.0
  */
 import { threadId as currentThreadId, isMainThread } from "node:worker_threads"
+import { functionTag, isError, read, safeString } from "./internal/safe.ts"
 import type { Level } from "./Level.ts"
 
 /**
@@ -178,54 +179,12 @@ export const timestampNsBigInt = (record: LogRecord): bigint => BigInt(Math.roun
  */
 export const timestampMs = (record: LogRecord): number => record.timestampNs / 1e6
 
-/** `String(u)`, falling back to the `[object Tag]` form, then to a fixed text; never throws. */
-const safeString = (u: unknown): string => {
-  try {
-    return typeof u === "string" ? u : String(u)
-  } catch {
-    try {
-      return Object.prototype.toString.call(u)
-    } catch {
-      return "[unprintable]"
-    }
-  }
-}
-
-/** `[Function name]` for a function: never its source text. */
-const functionTag = (f: unknown): string => {
-  let name: unknown
-  try {
-    name = (f as { readonly name?: unknown }).name
-  } catch {
-    name = undefined
-  }
-  return `[Function ${typeof name === "string" && name !== "" ? name : "(anonymous)"}]`
-}
-
-/** `o[key]`, or the marker `[Getter threw: <error>]` when reading it throws. */
-const read = (o: unknown, key: PropertyKey): unknown => {
-  try {
-    return (o as Record<PropertyKey, unknown>)[key]
-  } catch (thrown) {
-    return `[Getter threw: ${safeString(thrown)}]`
-  }
-}
-
 /** `o[key]` as a string (the marker when reading it throws). */
 const readText = (o: unknown, key: PropertyKey): string => {
   const value = read(o, key)
   return typeof value === "string" ? value : safeString(value)
 }
 
-/** Whether `u` is an error: an `Error` of this realm, or one of another realm (`vm`, a worker). */
-const isError = (u: unknown): u is Error => {
-  if ((typeof u !== "object" && typeof u !== "function") || u === null) return false
-  try {
-    return u instanceof Error || ("stack" in u && Object.prototype.toString.call(u) === "[object Error]")
-  } catch {
-    return false
-  }
-}
 
 const isArray = (u: unknown): u is ReadonlyArray<unknown> => {
   try {

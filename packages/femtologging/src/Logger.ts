@@ -22,6 +22,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Formatter from "./Formatter.ts"
+import { safeString } from "./internal/safe.ts"
 import * as Handler from "./Handler.ts"
 import { HandlerConfigError, positiveInt } from "./HandlerConfigError.ts"
 import { facadeSpawner, type Spawner } from "./internal/runtime.ts"
@@ -353,19 +354,6 @@ export class Logger {
   }
 }
 
-/** `String(u)` that never throws, for values that refuse to become text. */
-const safeText = (u: unknown): string => {
-  try {
-    return String(u)
-  } catch {
-    try {
-      return Object.prototype.toString.call(u)
-    } catch {
-      return "[unprintable]"
-    }
-  }
-}
-
 /** Builds the record of a log call; never throws, whatever the message and fields hold. */
 const build = (
   logger: string,
@@ -381,7 +369,7 @@ const build = (
     try {
       message = (message as () => unknown)()
     } catch (thrown) {
-      message = `[message function threw: ${safeText(thrown)}]`
+      message = `[message function threw: ${safeString(thrown)}]`
       error = thrown
     }
   }
@@ -391,9 +379,9 @@ const build = (
     try {
       text = String(message.message)
     } catch {
-      text = safeText(message)
+      text = safeString(message)
     }
-  } else text = safeText(message)
+  } else text = safeString(message)
   try {
     if (extra instanceof Error) error = extra
     else if (typeof extra === "object" && extra !== null) {
@@ -408,12 +396,12 @@ const build = (
       } else fields = extra as LogRecord.Fields
     }
   } catch (thrown) {
-    fields = { fieldsError: `[fields could not be read: ${safeText(thrown)}]` }
+    fields = { fieldsError: `[fields could not be read: ${safeString(thrown)}]` }
   }
   try {
     return LogRecord.make({ logger, level, message: text, fields, error, fiberId })
   } catch (thrown) {
-    return LogRecord.make({ logger, level, message: text, fields, error: safeText(thrown), fiberId })
+    return LogRecord.make({ logger, level, message: text, fields, error: safeString(thrown), fiberId })
   }
 }
 
