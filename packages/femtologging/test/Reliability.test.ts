@@ -1,18 +1,466 @@
 /**
- * Faults found by fault injection (the reliability issue), each reproduced here on real parts.
+ * Faults found by fault injection (the reliability issue), each reproduced here on real parts:
+ * real files, real descriptor limits (`ulimit -n` in a child), a real tmpfs (mounted when the
+ * test runs as root; those tests are skipped, and say so in their names, where mounting is not
+ * permitted), real pipes (a FIFO whose reader is slow or stops reading) and real child
+ * processes. The fixtures (`test/fixtures/reliability/*.mjs`) import the built package: run
+ * `npx tsc -b` first. Each test names the item of the issue it covers.
+ *
+ * These run at the handler level, through the public API, in child processes. The same faults at
+ * the sink level are in `test/internal/fileSink.test.ts` (tmpfs full disk, 4 processes on one
+ * rotating file, EMFILE during compression, a stalled stdout, watch mode, a failed rotation); the
+ * byte bound over all queues in one process, `timeout:50` and close accounting over a stalled
+ * worker sink are in `test/Execution.test.ts`. Items 2, 3 and 4 and the watch test run for both
+ * executors (inline and worker); item 10 has a worker case of its own.
  */
 import { afterAll, assert, describe, it } from "@effect/vitest"
+import { type ChildProcess, execFileSync, spawn } from "node:child_process"
+import * as fs from "node:fs"
 import * as path from "node:path"
 import * as querystring from "node:querystring"
+import * as zlib from "node:zlib"
 import { getLogger, resetManager } from "../src/Facade.ts"
 import { FemtoFileHandler } from "../src/FileHandler.ts"
+import { Warner } from "../src/internal/warner.ts"
 import { CaptureHandler } from "../src/Testing.ts"
-import { runFixture } from "./utils/child.ts"
-import { readLines, removeTempDirs, tempDir } from "./utils/files.ts"
+import { fixturesDir, packageDir, repoRoot, runFixture } from "./utils/child.ts"
+import { readLines, removeTempDirs, splitLines, tempDir } from "./utils/files.ts"
 
-afterAll(() => removeTempDirs())
+const mounted: Array<string> = []
 
-describe("Reliability: a log call never throws", () => {
+afterAll(() => {
+  for (const dir of mounted.splice(0)) {
+    try {
+      execFileSync("umount", ["-l", dir], { stdio: "ignore" })
+    } catch {
+      // already gone
+    }
+  }
+  removeTempDirs()
+})
+
+/** A fresh tmpfs of `size` bytes, or `undefined` when mounting is not permitted. */
+const mountTmpfs = (size: number): string | undefined => {
+  const dir = tempDir()
+  try {
+    execFileSync("mount", ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", dir], { stdio: "ignore" })
+  } catch {
+    return undefined
+  }
+  mounted.push(dir)
+  return dir
+}
+
+/** Unmounts a tmpfs of {@link mountTmpfs} (at the end of its test, so that an interrupted run leaks little). */
+const unmount = (dir: string): void => {
+  const i = mounted.indexOf(dir)
+  if (i < 0) return
+  mounted.splice(i, 1)
+  try {
+    execFileSync("umount", ["-l", dir], { stdio: "ignore" })
+  } catch {
+    // already gone
+  }
+}
+
+/** Whether this run may mount a tmpfs (root on Linux); probed once. */
+const canMount = ((): boolean => {
+  if (process.platform !== "linux") return false
+  const dir = mountTmpfs(64 * 1024)
+  if (dir === undefined) return false
+  unmount(dir)
+  return true
+})()
+const needsTmpfs = canMount ? "" : " (SKIPPED: mounting a tmpfs is not permitted here; run as root)"
+
+const isRoot = process.getuid?.() === 0
+/** Who the read-only directory test runs as: root ignores directory permissions. */
+const nobody = 65534
+
+/** What a child process did. */
+interface Ended {
+  readonly code: number | null
+  readonly signal: NodeJS.Signals | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+interface StartOptions {
+  /** `ulimit -n` for the child (through `bash -c`). */
+  readonly ulimit?: number | undefined
+  /** Run the child as this user and group (root only). */
+  readonly uid?: number | undefined
+  /** A descriptor for the child's stdout (default: a pipe the test reads). */
+  readonly stdout?: number | undefined
+  /** Killed with SIGKILL after this long (the result then says so). */
+  readonly timeoutMs?: number | undefined
+  /** Added to the environment (`RELIABILITY_EXECUTOR=worker` runs a fixture's file sink on a worker thread). */
+  readonly env?: Readonly<Record<string, string>> | undefined
+}
+
+/** Starts `test/fixtures/reliability/<name>` with the test's Node. */
+const start = (name: string, args: ReadonlyArray<string>, options: StartOptions = {}): {
+  readonly child: ChildProcess
+  readonly ended: Promise<Ended>
+} => {
+  if (!fs.existsSync(path.join(packageDir, "dist", "index.js"))) {
+    throw new Error("femtologging is not built: run `npx tsc -b` before these tests")
+  }
+  const argv = [path.join(fixturesDir, "reliability", name), ...args]
+  const spawnOptions = {
+    cwd: repoRoot,
+    env: { ...process.env, ...options.env },
+    stdio: ["ignore", options.stdout ?? "pipe", "pipe"] as Array<"ignore" | "pipe" | number>,
+    ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.uid })
+  }
+  const child = options.ulimit === undefined
+    ? spawn(process.execPath, argv, spawnOptions)
+    : spawn("bash", ["-c", `ulimit -n ${options.ulimit} && exec "$0" "$@"`, process.execPath, ...argv], spawnOptions)
+  const out: Array<Buffer> = []
+  const err: Array<Buffer> = []
+  child.stdout?.on("data", (chunk: Buffer) => out.push(chunk))
+  child.stderr?.on("data", (chunk: Buffer) => err.push(chunk))
+  const ended = new Promise<Ended>((resolve, reject) => {
+    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 60_000)
+    child.on("error", reject)
+    child.on("close", (code, signal) => {
+      clearTimeout(timer)
+      resolve({ code, signal, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") })
+    })
+  })
+  return { child, ended }
+}
+
+/** Runs a fixture to its end. */
+const run = (name: string, args: ReadonlyArray<string>, options: StartOptions = {}): Promise<Ended> =>
+  start(name, args, options).ended
+
+const show = (result: Ended): string =>
+  `code ${result.code}, signal ${result.signal}\nstdout: ${result.stdout.slice(0, 1_000)}\nstderr: ${
+    result.stderr.slice(0, 3_000)
+  }`
+
+/** The JSON object a fixture printed on its last stdout line. */
+const report = (result: Ended): any => {
+  const last = splitLines(result.stdout).at(-1)
+  assert.isDefined(last, `the fixture printed nothing; ${show(result)}`)
+  return JSON.parse(last!)
+}
+
+/**
+ * Every record a file handler left in `dir` under `base`: the live file, plain backups
+ * `<base>.N` and gzip backups `<base>.N.gz` (each must be valid gzip of whole lines), oldest first
+ * (highest N first). `others` lists any other name (temporary files, locks).
+ */
+const logsIn = (dir: string, base: string): { lines: Array<string>; others: Array<string>; gz: number } => {
+  const parts: Array<[number, string]> = []
+  const others: Array<string> = []
+  let gz = 0
+  for (const name of fs.readdirSync(dir)) {
+    const match = /^(?:\.(\d+))?(\.gz)?$/.exec(name.startsWith(base) ? name.slice(base.length) : "-")
+    if (match === null || (match[1] === undefined && match[2] !== undefined)) {
+      others.push(name)
+      continue
+    }
+    const file = path.join(dir, name)
+    let text: string
+    if (match[2] === undefined) text = fs.readFileSync(file, "utf8")
+    else {
+      gz++
+      text = zlib.gunzipSync(fs.readFileSync(file)).toString("utf8") // throws on a broken gzip file
+      assert.isTrue(text.endsWith("\n"), `${name} does not end with a whole line`)
+    }
+    parts.push([match[1] === undefined ? 0 : Number(match[1]), text])
+  }
+  parts.sort((a, b) => b[0] - a[0])
+  return { lines: parts.flatMap(([, text]) => splitLines(text)), others, gz }
+}
+
+/** A pipe (a FIFO) whose read end this process holds: it reads when and as fast as the test says. */
+const makePipe = (): { readonly read: number; readonly write: number } => {
+  const fifo = path.join(tempDir(), "stdout.fifo")
+  execFileSync("mkfifo", [fifo])
+  const read = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK)
+  const write = fs.openSync(fifo, fs.constants.O_WRONLY)
+  return { read, write }
+}
+
+/** Reads what the pipe holds now, at most `max` bytes; the bytes read. */
+const readPipe = (fd: number, max: number, into?: Array<Buffer>): number => {
+  const buffer = Buffer.alloc(Math.min(max, 1 << 20))
+  let total = 0
+  while (total < max) {
+    let n: number
+    try {
+      n = fs.readSync(fd, buffer, 0, Math.min(buffer.length, max - total), null)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EAGAIN") break
+      throw error
+    }
+    if (n === 0) break
+    into?.push(Buffer.from(buffer.subarray(0, n)))
+    total += n
+  }
+  return total
+}
+
+interface StdoutRun {
+  /** When the fixture said it was done logging (ms after start), if it did before the deadline. */
+  readonly doneAt: number | undefined
+  readonly signal: NodeJS.Signals | null
+  readonly code: number | null
+  /** From SIGTERM to the end of the process. */
+  readonly termToExitMs: number
+  readonly stderr: string
+  readonly result: { ticks: number; maxGap: number; logged: number; maxCall: number; dropped: number }
+  readonly received: Buffer
+}
+
+/**
+ * Runs `stalled-stdout.mjs` with its stdout on a pipe whose reader starts after `reader.afterMs`
+ * (never when `reader` is undefined) and then reads `chunk` bytes every `everyMs`. Once the
+ * fixture is done logging (or `ms` + 4 s passed) it gets SIGTERM.
+ */
+const runStdout = async (options: {
+  readonly policy: string
+  readonly ms: number
+  readonly perTurn: number
+  readonly recordBytes: number
+  readonly reader?: { readonly afterMs: number; readonly chunk: number; readonly everyMs: number } | undefined
+  readonly executor?: "inline" | "worker" | undefined
+}): Promise<StdoutRun> => {
+  const pipe = makePipe()
+  const resultFile = path.join(tempDir(), "result.json")
+  const started = performance.now()
+  const { child, ended } = start(
+    "stalled-stdout.mjs",
+    [
+      options.policy,
+      String(options.ms),
+      String(options.perTurn),
+      String(options.recordBytes),
+      resultFile,
+      options.executor ?? "inline"
+    ],
+    { stdout: pipe.write, timeoutMs: options.ms + 25_000 }
+  )
+  fs.closeSync(pipe.write)
+  const received: Array<Buffer> = []
+  let reading: ReturnType<typeof setInterval> | undefined
+  const reader = options.reader
+  const readerStart = reader === undefined ? undefined : setTimeout(() => {
+    reading = setInterval(() => readPipe(pipe.read, reader.chunk, received), reader.everyMs)
+  }, reader.afterMs)
+  let doneAt: number | undefined
+  let termAt = 0
+  const terminate = () => {
+    if (termAt !== 0) return
+    termAt = performance.now()
+    child.kill("SIGTERM")
+  }
+  let stderr = ""
+  child.stderr!.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString()
+    if (doneAt === undefined && stderr.includes("done\n")) {
+      doneAt = performance.now() - started
+      terminate()
+    }
+  })
+  const deadline = setTimeout(terminate, options.ms + 4_000)
+  const end = await ended
+  const termToExitMs = performance.now() - termAt
+  clearTimeout(deadline)
+  clearTimeout(readerStart)
+  clearInterval(reading)
+  if (reader !== undefined) readPipe(pipe.read, Number.POSITIVE_INFINITY, received)
+  fs.closeSync(pipe.read)
+  const result = fs.existsSync(resultFile)
+    ? JSON.parse(fs.readFileSync(resultFile, "utf8"))
+    : { ticks: 0, maxGap: Number.NaN, logged: 0, maxCall: Number.NaN, dropped: 0 }
+  return { doneAt, signal: end.signal, code: end.code, termToExitMs, stderr, result, received: Buffer.concat(received) }
+}
+
+const describeRun = (r: StdoutRun): string =>
+  `doneAt ${r.doneAt}, ${r.signal ?? r.code} ${Math.round(r.termToExitMs)} ms after SIGTERM, result ${
+    JSON.stringify(r.result)
+  }, stderr: ${r.stderr.slice(0, 500)}`
+
+/** The exit drain's bound (runtime.ts `exitDeadlineMs`), and what a SIGTERM may take beyond it. */
+const exitDrainMs = 5_000
+const signalSlackMs = 2_000
+
+describe("Reliability 1: compress: true when file descriptors run out or the disk fills", () => {
+  const checkCompressed = (dir: string, count: number, dropped: number, result: Ended): void => {
+    const { lines, others } = logsIn(dir, "app.log")
+    assert.deepStrictEqual(others, [], "temporary files or locks left behind")
+    const seen = new Set<number>()
+    for (const line of lines) {
+      assert.match(line, /^\d+ x{50,62}$/, "a torn or glued line")
+      const n = Number(line.split(" ")[0])
+      assert.isFalse(seen.has(n), `record ${n} written twice`)
+      seen.add(n)
+    }
+    assert.strictEqual(lines.length + dropped, count, `written ${lines.length} + dropped ${dropped}; ${show(result)}`)
+    assert.notMatch(result.stderr, /EBADF|Unhandled|uncaught/i)
+  }
+
+  it("ulimit -n 256, rotation at 10 kB with gzip, 100,000 records in bursts of 8,000: no crash; every record once, in a plain or a valid gz backup", async () => {
+    const dir = tempDir()
+    const result = await run("compress-faults.mjs", [dir, "100000", "10000", "8000"], { ulimit: 256, timeoutMs: 90_000 })
+    assert.strictEqual(result.code, 0, show(result))
+    const { dropped } = report(result)
+    assert.strictEqual(dropped, 0)
+    checkCompressed(dir, 100_000, dropped, result)
+  }, 120_000)
+
+  it.skipIf(!canMount)(`a 1 MiB tmpfs that fills, rotation at 10 kB with gzip, 40,000 records: no crash; lines on disk + getDropped() = 40,000 exactly${needsTmpfs}`, async () => {
+    const dir = mountTmpfs(1024 * 1024)!
+    try {
+      const result = await run("compress-faults.mjs", [dir, "40000", "10000", "200"], { timeoutMs: 60_000 })
+      assert.strictEqual(result.code, 0, show(result))
+      const { dropped } = report(result)
+      assert.isAbove(dropped, 0, "the disk never filled")
+      checkCompressed(dir, 40_000, dropped, result)
+    } finally {
+      unmount(dir)
+    }
+  }, 90_000)
+})
+
+describe("Reliability 2: a stdout reader that stops reading", () => {
+  for (const executor of ["inline", "worker"] as const) {
+    it(`drop (${executor}): the application keeps running (no call held, timers fire), drops are counted, and SIGTERM ends it within the exit drain's bound`, async () => {
+      const r = await runStdout({ policy: "drop", ms: 1_500, perTurn: 100, recordBytes: 100, executor })
+      assert.isDefined(r.doneAt, `the producer froze; ${describeRun(r)}`)
+      assert.isAbove(r.result.dropped, 0, "the pipe never filled")
+      assert.isBelow(r.result.maxCall, 250, describeRun(r))
+      assert.isBelow(r.result.maxGap, 1_000, describeRun(r))
+      assert.isAbove(r.result.ticks, 20, describeRun(r))
+      assert.strictEqual(r.signal, "SIGTERM", describeRun(r))
+      assert.isBelow(r.termToExitMs, exitDrainMs + signalSlackMs, describeRun(r))
+    }, 60_000)
+
+    it(`timeout:50 (${executor}), one record per event-loop turn: no call held more than about 50 ms, timers keep firing, SIGTERM ends it within the exit drain's bound`, async () => {
+      const r = await runStdout({ policy: "timeout:50", ms: 1_500, perTurn: 1, recordBytes: 100, executor })
+      assert.isDefined(r.doneAt, `the producer froze; ${describeRun(r)}`)
+      assert.isAbove(r.result.dropped, 0, "the pipe never filled")
+      assert.isBelow(r.result.maxCall, 50 + 150, describeRun(r))
+      assert.isBelow(r.result.maxGap, 50 + 250, describeRun(r))
+      assert.strictEqual(r.signal, "SIGTERM", describeRun(r))
+      assert.isBelow(r.termToExitMs, exitDrainMs + signalSlackMs, describeRun(r))
+    }, 60_000)
+  }
+
+  it("block, a reader that never reads: the caller is held (as documented), and SIGTERM still ends the process at once", async () => {
+    const r = await runStdout({ policy: "block", ms: 1_000, perTurn: 100, recordBytes: 100 })
+    assert.isUndefined(r.doneAt, `the caller was not held; ${describeRun(r)}`)
+    assert.strictEqual(r.signal, "SIGTERM", describeRun(r))
+    assert.isBelow(r.termToExitMs, signalSlackMs, describeRun(r))
+  }, 60_000)
+
+  it("block (unchanged, as documented): the caller is held while the reader stalls, then every record arrives, none dropped", async () => {
+    const r = await runStdout({
+      policy: "block",
+      ms: 500,
+      perTurn: 100,
+      recordBytes: 100,
+      reader: { afterMs: 1_000, chunk: 1 << 20, everyMs: 5 }
+    })
+    assert.isDefined(r.doneAt, describeRun(r))
+    assert.isAbove(r.doneAt!, 1_000, "the caller was not held while nobody read")
+    assert.strictEqual(r.result.dropped, 0)
+    const lines = splitLines(r.received.toString("latin1"))
+    assert.strictEqual(lines.length, r.result.logged)
+    lines.forEach((line, i) => assert.isTrue(line.startsWith(`${i} y`), `line ${i}: ${line.slice(0, 20)}`))
+  }, 60_000)
+})
+
+describe("Reliability 3: memory bounded overall, an idle logger holds nothing", () => {
+  it("300,000 loggers that logged one record each: under 1 KiB of heap per logger once written (no queue, no fiber)", async () => {
+    const file = path.join(tempDir(), "loggers.log")
+    const result = await run("memory.mjs", ["loggers", "300000", file], { timeoutMs: 120_000 })
+    assert.strictEqual(result.code, 0, show(result))
+    const { heapPerLogger, dropped } = report(result)
+    assert.strictEqual(dropped, 0)
+    assert.isBelow(heapPerLogger, 1024, `${heapPerLogger} bytes per logger`)
+    assert.strictEqual(readLines(file).length, 300_001)
+  }, 150_000)
+
+  // Measured (Node 22.23, 2 cores): inline about 190 MiB above the start, worker 390-470 MiB (the
+  // record is copied into the hand-off and assembled again on the worker's heap); before the fix,
+  // 670 MiB for these 60 records and 1.6 GB for 150, all of them dropped.
+  for (const [executor, boundMiB] of [["inline", 300], ["worker", 600]] as const) {
+    it(`60 records of 10 MiB (distinct strings) from a synchronous loop through a block file handler (${executor}): peak RSS under ${boundMiB} MiB above the start (the 64 MiB queue bound plus encoding), all written`, async () => {
+      const result = await run("memory.mjs", ["big", "60", "10", "/dev/null"], {
+        timeoutMs: 90_000,
+        env: { RELIABILITY_EXECUTOR: executor }
+      })
+      assert.strictEqual(result.code, 0, show(result))
+      const { baseRss, peakRss, dropped } = report(result)
+      assert.strictEqual(dropped, 0, show(result))
+      assert.isBelow(peakRss - baseRss, boundMiB * 1024 * 1024, `peak ${peakRss} from ${baseRss}`)
+    }, 120_000)
+  }
+})
+
+describe("Reliability 4: a short write on a full disk", () => {
+  for (const executor of ["inline", "worker"]) {
+    it.skipIf(!canMount)(`a block file handler (${executor}) on a full 64 KiB tmpfs: written + getDropped() = accepted exactly, no torn or glued line, the next records start on a clean line once there is room${needsTmpfs}`, async () => {
+      const dir = mountTmpfs(64 * 1024)!
+      try {
+        const filler = path.join(dir, "filler")
+        fs.writeFileSync(filler, Buffer.alloc(20 * 1024))
+        const file = path.join(dir, "app.log")
+        const result = await run("full-disk.mjs", [file, filler, "3000", "20"], {
+          timeoutMs: 30_000,
+          env: { RELIABILITY_EXECUTOR: executor }
+        })
+        assert.strictEqual(result.code, 0, show(result))
+        const { dropped } = report(result)
+        const lines = readLines(file)
+        for (const line of lines) assert.match(line, /^(R\d+ z+|A\d+)$/, "a torn or glued line")
+        const written = lines.filter((line) => line.startsWith("R"))
+        assert.isAbove(written.length, 0)
+        assert.isAbove(dropped, 0, "the disk never filled")
+        // Records are written in order, each at most once, and each one written or counted.
+        const numbers = written.map((line) => Number(line.slice(1).split(" ")[0]))
+        for (let i = 1; i < numbers.length; i++) assert.isAbove(numbers[i]!, numbers[i - 1]!)
+        assert.strictEqual(written.length + dropped, 3000, `written ${written.length} + dropped ${dropped}`)
+        assert.deepStrictEqual(lines.slice(written.length), Array.from({ length: 20 }, (_, n) => `A${n}`))
+
+      } finally {
+        unmount(dir)
+      }
+    }, 60_000)
+  }
+})
+
+describe("Reliability 5: a batch larger than 512 MiB of text", () => {
+  it("1,100 records of 0.5 MiB from a synchronous loop through a block file handler: all 1,100 written whole, none dropped", async () => {
+    const file = path.join(tempDir(), "big.log")
+    const result = await run("memory.mjs", ["big", "1100", "0.5", file], { timeoutMs: 120_000 })
+    assert.strictEqual(result.code, 0, show(result))
+    assert.strictEqual(report(result).dropped, 0, show(result))
+    // Read back in pieces: record n is "<n> " padded with x to 512 KiB.
+    const size = 512 * 1024
+    const fd = fs.openSync(file, "r")
+    try {
+      assert.strictEqual(fs.fstatSync(fd).size, 1100 * (size + 1))
+      const line = Buffer.alloc(size + 1)
+      for (let n = 0; n < 1100; n++) {
+        assert.strictEqual(fs.readSync(fd, line, 0, line.length, n * line.length), line.length)
+        const head = `${n} `
+        assert.strictEqual(line.toString("latin1", 0, head.length), head, `record ${n}`)
+        assert.strictEqual(line[size], 10, `record ${n} ends with a newline`)
+        assert.strictEqual(line.indexOf(10), size, `record ${n} is whole`)
+      }
+    } finally {
+      fs.closeSync(fd)
+    }
+  }, 150_000)
+})
+
+describe("Reliability 6: a log call never throws", () => {
   it("odd messages and fields are logged, not thrown at the caller; function fields never print their source", async () => {
     resetManager()
     const file = path.join(tempDir(), "odd.log")
@@ -50,7 +498,7 @@ describe("Reliability: a log call never throws", () => {
   })
 })
 
-describe("Reliability: a failing user handler does not flood stderr", () => {
+describe("Reliability 7: a failing user handler does not flood stderr", () => {
   it("20,000 records through a handler that always throws: the first failure with its stack, then counts, a few lines in all", async () => {
     const result = await runFixture("reliability/throwing-flood.mjs", { args: ["20000"], timeoutMs: 30_000 })
     assert.strictEqual(result.code, 0, result.stderr.slice(0, 2_000))
@@ -59,4 +507,149 @@ describe("Reliability: a failing user handler does not flood stderr", () => {
     assert.isBelow(lines.length, 40, result.stderr.slice(0, 2_000))
     assert.deepStrictEqual(JSON.parse(result.stdout), { errors: 20_000 })
   }, 60_000)
+})
+
+describe("Reliability 7: reports at most once per interval, even when the event loop is busy", () => {
+  it("a timer that fires late (the event loop was busy past the end of the interval) does not report again right after a report", async () => {
+    let now = 1_000_000
+    const lines: Array<string> = []
+    const warner = new Warner("handler h", 100, () => now, (line) => lines.push(line))
+    warner.add(1) // the first: reported at once
+    now += 10
+    warner.add(1) // held back; a timer is set for the end of the interval
+    now += 140 // the event loop was busy past that end (the timer has not run) ...
+    warner.add(1) // ... so this call reports the 2 held back
+    warner.add(1) // held back until now + 100
+    await new Promise((resolve) => setTimeout(resolve, 150)) // the late timer runs (the clock stays at now)
+    assert.strictEqual(lines.length, 2, `two reports at the same instant: ${lines.join("")}`)
+    now += 100
+    warner.flush()
+    assert.deepStrictEqual(lines.map((line) => Number(/dropped (\d+)/.exec(line)?.[1])), [1, 2, 1])
+  })
+})
+
+describe("Reliability 8: timeout:50 and a synchronous caller", () => {
+  it("a burst of 3,000 records of 1,000 bytes to stdout read at 640 KB/s: no call held more than about 50 ms, and the timeout really refused records", async () => {
+    const r = await runStdout({
+      policy: "timeout:50",
+      ms: 1_500,
+      perTurn: 3_000,
+      recordBytes: 1_000,
+      reader: { afterMs: 0, chunk: 64 * 1024, everyMs: 100 }
+    })
+    assert.isDefined(r.doneAt, describeRun(r))
+    assert.isAbove(r.result.dropped, 0, `the timeout never refused a record; ${describeRun(r)}`)
+    assert.isBelow(r.result.maxCall, 50 + 150, describeRun(r))
+  }, 60_000)
+})
+
+describe("Reliability 9: several processes rotating one file", () => {
+  for (const compress of [false, true]) {
+    it(`a Node cluster of 4 workers, 25,000 records each, rotation at 64 KiB${compress ? " with gzip" : ""}: every record exactly once, whole lines, each worker's in order`, async () => {
+      const dir = tempDir()
+      const result = await run("cluster-rotate.mjs", [path.join(dir, "app.log"), "4", "25000", "65536", compress ? "1" : "0"], {
+        timeoutMs: 90_000
+      })
+      assert.strictEqual(result.code, 0, show(result))
+      assert.deepStrictEqual(report(result).dropped, [0, 0, 0, 0])
+      const { gz, lines, others } = logsIn(dir, "app.log")
+      assert.deepStrictEqual(others, [])
+      if (compress) assert.isAbove(gz, 0)
+      const next = [0, 0, 0, 0]
+      for (const line of lines) {
+        const match = /^P(\d)-(\d+) p*$/.exec(line)
+        assert.isNotNull(match, `a torn or glued line: ${line.slice(0, 80)}`)
+        const [id, n] = [Number(match![1]), Number(match![2])]
+        assert.strictEqual(n, next[id], `worker ${id}: record ${n} where ${next[id]} was due (lost, repeated or out of order)`)
+        next[id]!++
+      }
+      assert.deepStrictEqual(next, [25_000, 25_000, 25_000, 25_000])
+    }, 120_000)
+  }
+})
+
+describe("Reliability 10: closing an Effect scope whose asynchronous sink never completes", () => {
+  it("with the application still running: close returns within its timeouts, with written + dropped = accepted (32)", async () => {
+    const result = await run("effect-close.mjs", ["keepalive"], { timeoutMs: 60_000 })
+    assert.strictEqual(result.code, 0, show(result))
+    const { accepted, closeMs, dropped, written } = report(result)
+    assert.strictEqual(accepted, 32)
+    assert.strictEqual(written + dropped, accepted)
+    assert.isBelow(closeMs, 3_000)
+  }, 90_000)
+
+  it("when nothing else keeps the process alive: the close still completes (the process does not end in the middle of it)", async () => {
+    const result = await run("effect-close.mjs", [], { timeoutMs: 60_000 })
+    assert.strictEqual(result.code, 0, show(result))
+    const { accepted, closeMs, dropped, written } = report(result)
+    assert.strictEqual(written + dropped, accepted)
+    assert.isBelow(closeMs, 3_000)
+  }, 90_000)
+})
+
+describe("Reliability 10 (worker executor): close() while the sink's thread lags behind", () => {
+  // KNOWN DEFECT (left open in the reliability issue): when close() gives up on a worker that is
+  // still busy (here: rotating with gzip), the thread is terminated and the batch it was writing
+  // can be on disk and counted dropped as well. `it.fails` until the worker is asked to stop after
+  // its write in flight, instead of being terminated.
+  it.fails("a rotating gzip handler on a worker thread, 100,000 records, closed while its thread is still rotating: lines on disk + getDropped() = 100,000 exactly (none both written and counted), no lock or temporary file left", async () => {
+    const dir = tempDir()
+    const result = await run("compress-faults.mjs", [dir, "100000", "10000", "200"], {
+      timeoutMs: 90_000,
+      env: { RELIABILITY_EXECUTOR: "worker" }
+    })
+    assert.strictEqual(result.code, 0, show(result))
+    const { lines, others } = logsIn(dir, "app.log")
+    const { dropped } = report(result)
+    const unique = new Set(lines.map((line) => line.split(" ")[0]))
+    assert.strictEqual(unique.size, lines.length, "records written twice")
+    assert.strictEqual(lines.length + dropped, 100_000, `${lines.length} on disk + ${dropped} counted dropped`)
+    assert.deepStrictEqual(others, [], "a lock or temporary file left behind (the thread was stopped mid-rotation)")
+  }, 120_000)
+})
+
+describe("Reliability: rotation that cannot happen (a read-only directory) backs off", () => {
+  it(`20,000 records, rotation at 10 kB, in a directory the process cannot write${isRoot ? " (the child runs as nobody)" : ""}: at most one attempt per 10 kB written, reported rate-limited, no slower than 3x a plain file`, async () => {
+    const ro = tempDir()
+    const plain = tempDir()
+    const file = path.join(ro, "app.log")
+    fs.writeFileSync(file, "")
+    if (isRoot) for (const p of [ro, plain, file]) fs.chownSync(p, nobody, nobody)
+    fs.chmodSync(ro, 0o555)
+    let result: Ended
+    try {
+      result = await run("readonly-rotate.mjs", [file, path.join(plain, "app.log"), "20000", "10000"], {
+        uid: isRoot ? nobody : undefined,
+        timeoutMs: 60_000
+      })
+    } finally {
+      fs.chmodSync(ro, 0o755)
+    }
+    assert.strictEqual(result.code, 0, show(result))
+    const { dropped, plainMs, rotatingMs } = report(result)
+    assert.strictEqual(dropped, 0)
+    assert.deepStrictEqual(fs.readdirSync(ro), ["app.log"])
+    const size = fs.statSync(file).size
+    assert.strictEqual(readLines(file).length, 20_000)
+    // Each report line counts the attempts it stands for: "(N times since the last report)".
+    const reports = result.stderr.split("\n").filter((line) => line.includes("rotation of"))
+    assert.isAbove(reports.length, 0, show(result))
+    assert.isAtMost(reports.length, 5, show(result))
+    const attempts = reports.reduce((sum, line) => sum + Number(/\((\d+) times/.exec(line)?.[1] ?? 1), 0)
+    assert.isAtMost(attempts, Math.ceil(size / 10_000) + 1, `${attempts} attempts for ${size} bytes`)
+    assert.isBelow(rotatingMs, 3 * plainMs + 200, `rotating ${rotatingMs} ms, plain ${plainMs} ms`)
+  }, 90_000)
+})
+
+describe("Reliability: a deleted or renamed log file is detected with watch: true", () => {
+  for (const executor of ["inline", "worker"]) {
+    it(`${executor}: records after an unlink go to a new file at the path, records after a rename to the next one; none lost`, async () => {
+      const file = path.join(tempDir(), "app.log")
+      const result = await run("watch.mjs", [file, executor], { timeoutMs: 30_000 })
+      assert.strictEqual(result.code, 0, show(result))
+      assert.strictEqual(report(result).dropped, 0)
+      assert.deepStrictEqual(readLines(`${file}.moved`), Array.from({ length: 10 }, (_, i) => `r${i + 10}`))
+      assert.deepStrictEqual(readLines(file), Array.from({ length: 10 }, (_, i) => `r${i + 20}`))
+    }, 60_000)
+  }
 })

@@ -38,13 +38,19 @@ export class Warner {
     const now = this.now()
     if (now - this.last >= this.intervalMs) return this.emit(now)
     registry.reports.add(this)
-    if (this.timer === undefined) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined
-        this.flush()
-      }, this.last + this.intervalMs - now)
-      this.timer.unref()
-    }
+    if (this.timer === undefined) this.arm(now)
+  }
+
+  /** Reports what is held back once the interval since the last report has passed, by the clock. */
+  private arm(now: number): void {
+    this.timer = setTimeout(() => {
+      this.timer = undefined
+      const at = this.now()
+      // A timer may run late, after a report made by `add` meanwhile: it waits for the interval again.
+      if (at - this.last >= this.intervalMs) this.flush()
+      else if (this.pending > 0) this.arm(at)
+    }, Math.max(0, this.last + this.intervalMs - now))
+    this.timer.unref()
   }
 
   /** Reports pending events now, whatever the interval (used on close and at exit). */
@@ -53,6 +59,10 @@ export class Warner {
   }
 
   private emit(now: number): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer)
+      this.timer = undefined
+    }
     const n = this.pending
     this.pending = 0
     this.last = now
