@@ -455,6 +455,7 @@ describe("Reliability 5: a batch larger than 512 MiB of text", () => {
       }
     } finally {
       fs.closeSync(fd)
+      fs.rmSync(file, { force: true }) // 577 MB
     }
   }, 150_000)
 })
