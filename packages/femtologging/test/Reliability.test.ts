@@ -588,12 +588,7 @@ describe("Reliability 10: closing an Effect scope whose asynchronous sink never 
 })
 
 describe("Reliability 10 (worker executor): close() while the sink's thread lags behind", () => {
-  // KNOWN DEFECT (left open in the reliability issue): when close() gives up on a worker that is
-  // still busy (here: rotating with gzip), the thread is terminated and the batch it was writing
-  // can be on disk and counted dropped as well (2 of 2 runs here: 87,254 + 36,176 of 100,000).
-  // Skipped until the worker is asked to stop after
-  // its write in flight, instead of being terminated.
-  it.skip("a rotating gzip handler on a worker thread, 100,000 records, closed while its thread is still rotating: lines on disk + getDropped() = 100,000 exactly (none both written and counted), no lock or temporary file left", async () => {
+  it("a rotating gzip handler on a worker thread, 100,000 records, closed while its thread is still rotating: lines on disk + getDropped() = 100,000 exactly (none both written and counted), no lock or temporary file left", async () => {
     const dir = tempDir()
     const result = await run("compress-faults.mjs", [dir, "100000", "10000", "200"], {
       timeoutMs: 90_000,

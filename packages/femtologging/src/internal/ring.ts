@@ -58,7 +58,9 @@ export const cell = {
   /** 1 when records were lost since the last flush. */
   failedSinceFlush: 8,
   /** Bumped and notified on every change the producer may wait for. */
-  signal: 9
+  signal: 9,
+  /** Set by the producer when it gives up waiting: the worker stops after the write in progress. */
+  stop: 10
 } as const
 
 /** Indices of the `BigInt64` counters. @internal */

@@ -231,6 +231,18 @@ const serve = async (slot: Slot, sink: Sink): Promise<void> => {
   let pos = Ring.position(ring, Ring.cell.read)
   if (Atomics.load(ring.cells, Ring.cell.streaming) === -1) pos = await skip(ring, pos)
   for (;;) {
+    if (Atomics.load(ring.cells, Ring.cell.stop) === 1) {
+      // The producer gave up waiting: what was written is counted; close the sink and stop here.
+      await flushSink(slot, sink)
+      try {
+        const closed = sink.close?.()
+        if (isThenable(closed)) await closed
+      } catch (error) {
+        slot.report("close", error)
+      }
+      Ring.setState(ring, Ring.state.closed)
+      return
+    }
     const write = Ring.position(ring, Ring.cell.write)
     const available = (write - pos) >>> 0
     if (available < Ring.headerBytes) {

@@ -420,10 +420,17 @@ const executor = (host: Host, slot: Slot): Executor => {
           }, timeoutMs)
         }
         const gaveUp = final === undefined && stateOf(ring) !== Ring.state.closed
-        // A dedicated thread is ended before its counts are read, so that nothing it still writes
-        // is counted lost as well (a pool thread serving other sinks is not ended).
+        if (gaveUp && served()) {
+          // Not closed in time: the worker stops after the write it is making (whose records are
+          // then counted written), so that nothing is both written and counted lost.
+          Atomics.store(cells, Ring.cell.stop, 1)
+          Atomics.notify(cells, Ring.cell.write)
+          await until(ring, () => stateOf(ring) !== Ring.state.running || final !== undefined, closeTimeoutMs)
+        }
+        // A dedicated thread is ended before its counts are read (a pool thread serving other
+        // sinks is not ended).
         await leave(host, slot, deadline)
-        if (gaveUp && stateOf(ring) !== Ring.state.closed) giveUp()
+        if (gaveUp) giveUp()
       })(),
     exitSync: (deadline) => {
       if (exited) return
