@@ -292,13 +292,12 @@ export class Handler {
   }
 
   /**
-   * Takes what the queue holds now (and no more: taking resumes suspended Effect offers, which
-   * may offer again at once) plus the spill, and hands it to the output. Returns a promise while
-   * an asynchronous write continues. Call only when the output is ready and nothing is busy.
+   * Takes what the queue holds now plus the spill, and hands it to the output. Returns a promise
+   * while an asynchronous write continues. Call only when the output is ready.
    */
   private deliverBatch(): void | Promise<void> {
-    // Taking from the queue can resume a suspended Effect offer synchronously, and the resumed
-    // fiber can reach here again (a flush): never deliver inside a delivery.
+    // A user handler called by the delivery can reach here again (it flushes): never deliver
+    // inside a delivery.
     if (this.busy !== undefined || this.size() === 0) return
     this.busy = true
     let result: void | Promise<void> = undefined

@@ -4,28 +4,20 @@
  *
  * **Details**
  *
- * For Effect callers the policies are Effect queue strategies: drop is `Queue.dropping` (the
- * offer returns at once and the drop is counted), block is `Queue.bounded` (the offering fiber
- * suspends until there is room) and `timeout:N` is that offer under `Effect.timeout`.
- *
- * A synchronous caller (the facade) cannot wait for a fiber on its own thread to make room, so
- * for it block and timeout are "caller runs": when the queue is full, the caller drains the
- * queue itself through the handler's synchronous write path, then offers again. Records keep
- * their order because a drain takes records and writes them with no point in between where
- * other code could run. See `internal/lane.ts`.
+ * A policy applies at one handler's queue, and only there (see `Handler.ts`). Drop never holds
+ * the caller: a full queue refuses the record and counts it. Block holds the caller while the
+ * queue is full: a fiber waits until the handler's delivery made room; a synchronous caller
+ * delivers the oldest batch itself ("caller runs"), waiting with `Atomics.wait` when a worker's
+ * hand-off is full. `timeout:N` holds the caller at most N ms (Effect's `Clock` for fibers);
+ * after a synchronous caller timed out, later records are refused at once until the queue moves.
  *
  * **Gotchas**
  *
- * - A logger's queue honours the strongest policy of the handlers its records reach, so a record
- *   bound for a blocking handler is never dropped in front of it.
- * - A synchronous drain (caller runs, `flush()`, `close()`, process exit) that meets a full
- *   handler queue drains that queue too instead of dropping from it: it is already doing the
- *   work, and on one thread nothing else could. Drops under the drop policy therefore happen
- *   when the producer is not held back: a burst into a logger whose handlers all drop, or a
- *   handler slower than its logger's worker.
- * - Block and timeout cannot hold a synchronous caller in front of an asynchronous sink that is
- *   busy (nothing on the caller's thread can make room); such a record is dropped and counted
- *   (`WouldBlockError` from a direct `handle`). Effect callers are held as usual.
+ * - Flush, close and exit are not overflow: they deliver everything already queued, whatever the
+ *   policy.
+ * - An inline sink of your own that returns a promise cannot be waited for on the main thread: a
+ *   synchronous caller that finds its queue full is refused (`WouldBlockError` from a direct
+ *   `handle`); run such sinks with `executor: "worker"`.
  *
  * @since 0.1.0
  */
@@ -164,8 +156,8 @@ export const format = (policy: OverflowPolicy): string =>
 
 /**
  * The policy that holds a producer longest: block over any timeout, the longer timeout over the
- * shorter, and either over drop. A logger queue feeding several handlers uses the strongest of
- * their policies, so a record bound for a blocking handler is never dropped before it.
+ * shorter, and either over drop. (The pipeline no longer combines policies: each handler applies
+ * its own. Kept for code that compares policies.)
  *
  * @category combinators
  * @since 0.1.0
