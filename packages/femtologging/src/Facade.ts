@@ -1,7 +1,7 @@
 /**
  * The facade: femtologging for code that does not use Effect. `getLogger(name)` returns loggers
  * of the process-wide manager (the same one `Manager.layer()` provides to Effect code), whose
- * handlers' queues and worker fibers run in a scope the facade owns. It calls the same Logger
+ * handlers' queues and executors live in a scope the facade owns. It calls the same Logger
  * and Handler code as the Effect face.
  *
  * **Nothing lost at exit**

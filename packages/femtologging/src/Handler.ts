@@ -607,7 +607,7 @@ export const describeError = (error: unknown): string => {
 }
 
 /**
- * Creates a handler in the current scope: its queue, its worker fiber and its executor.
+ * Creates a handler in the current scope: its queue, its delivery and its executor.
  * Closing the scope delivers what was accepted and closes the sink. Fails with
  * `HandlerConfigError` for a bad option.
  *
