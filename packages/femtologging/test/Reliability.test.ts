@@ -544,13 +544,11 @@ describe("Reliability 8: timeout:50 and a synchronous caller", () => {
 })
 
 describe("Reliability 9: several processes rotating one file", () => {
-  // KNOWN DEFECT (left open): with gzip, a process that has not yet seen another's rotation can
-  // append to the backup while it is being compressed; the record written between the
-  // compressor's last size check and its swap is lost (1 record of 100,000 in 1 of about 6 runs).
-  // The gzip case is skipped until compression waits until no process can still write there.
+  // With gzip, a process that has not yet seen another's rotation may append to the backup while
+  // it is compressed, or even after it was removed (a write under way): the compression's
+  // catch-up must bring those records into the .gz.
   for (const compress of [false, true]) {
-    const test = compress ? it.skip : it
-    test(`a Node cluster of 4 workers, 25,000 records each, rotation at 64 KiB${compress ? " with gzip" : ""}: every record exactly once, whole lines, each worker's in order`, async () => {
+    it(`a Node cluster of 4 workers, 25,000 records each, rotation at 64 KiB${compress ? " with gzip" : ""}: every record exactly once, whole lines, each worker's in order`, async () => {
       const dir = tempDir()
       const result = await run("cluster-rotate.mjs", [path.join(dir, "app.log"), "4", "25000", "65536", compress ? "1" : "0"], {
         timeoutMs: 90_000

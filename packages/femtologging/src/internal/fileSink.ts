@@ -47,9 +47,12 @@
  * - A process that has not yet seen another's rotation writes into the renamed backup (no record
  *   is lost): with size rotation it notices at its next write; with timed rotation at its own
  *   next boundary, or at its next write with `watch: true`. A compression retries (3 times, then
- *   leaves the backup uncompressed) when the backup grew while it was read; a record appended
- *   between that check and the swap (microseconds) by a process that has not seen the rotation
- *   would be lost with the uncompressed copy.
+ *   leaves the backup uncompressed) when the backup grew while it was read. With size rotation a
+ *   process whose file was removed (its backup compressed, or pruned) reopens the path at its
+ *   next write; a write already under way when the backup is removed is caught by the
+ *   compression, which keeps the removed backup open and appends what grew to the `.gz` as a
+ *   further gzip member (`tailGraceMs` later, until it stops growing). Only a process stopped
+ *   for longer than that in the middle of a write (SIGSTOP, a debugger) could still lose it.
  * - A failed write is cut off the end of the file: if another process appended after it (a disk
  *   that is full for one record and not for a shorter one), the cut would fall in its record.
  *
@@ -137,6 +140,8 @@ interface Live {
 
 const lockStaleMs = 10_000
 const compressionWaitMs = 5_000
+/** How long a compression keeps a removed backup open for writes already under way (see `catchUp`). */
+const tailGraceMs = 200
 const newline = new Uint8Array([10])
 
 const errorCode = (error: unknown): unknown =>
@@ -308,13 +313,15 @@ const stderrReporter = (label: string, intervalMs = 5_000): (message: string) =>
 }
 
 /**
- * Gzips all of `source` into `target` (both stay open: the caller closes them, once). Plain reads
- * and writes on the file handles, no fs streams: those close the handle they read from themselves.
+ * Gzips `source` from byte `from` to its end into `target` from byte `at` (both stay open: the
+ * caller closes them, once); resolves to the number of source bytes read. Plain reads and writes
+ * on the file handles, no fs streams: those close the handle they read from themselves.
  */
-const gzip = (source: fsp.FileHandle, target: fsp.FileHandle): Promise<void> =>
-  pipeline(
+const gzip = async (source: fsp.FileHandle, target: fsp.FileHandle, from = 0, at = 0): Promise<number> => {
+  let position = from
+  await pipeline(
     async function*() {
-      for (let position = 0;;) {
+      for (;;) {
         const buffer = Buffer.allocUnsafe(64 * 1024)
         const { bytesRead } = await source.read(buffer, 0, buffer.length, position)
         if (bytesRead === 0) return
@@ -324,55 +331,99 @@ const gzip = (source: fsp.FileHandle, target: fsp.FileHandle): Promise<void> =>
     },
     zlib.createGzip(),
     async (compressed: AsyncIterable<Buffer>) => {
-      let position = 0
+      let written = at
       for await (const chunk of compressed) {
         for (let offset = 0; offset < chunk.length;) {
-          const { bytesWritten } = await target.write(chunk, offset, chunk.length - offset, position)
+          const { bytesWritten } = await target.write(chunk, offset, chunk.length - offset, written)
           if (bytesWritten <= 0) throw new Error("write(2) wrote nothing")
           offset += bytesWritten
-          position += bytesWritten
+          written += bytesWritten
         }
       }
     }
   )
+  return position - from
+}
 
 /**
  * Background compressions of one sink. A job finds the backup by device and inode (later
  * rotations may have shifted it), gzips it to a temporary file beside it, then, under the
  * rotation lock, renames that to `<where the backup is now>.gz` and removes the backup. A backup
  * deleted meanwhile (pruned) is left alone and the copy discarded.
+ *
+ * Another process that had not yet seen the rotation may still be in the middle of a write to
+ * the backup when it is removed (it checks at each write, see `write`): the job keeps the backup
+ * open and, `tailGraceMs` later and until it stops growing, gzips what was appended meanwhile
+ * as a further gzip member at the end of the `.gz` (gunzip reads concatenated members as one).
  */
-const makeCompressor = (lock: string, report: (message: string) => void) => {
+const makeCompressor = (lock: string, report: (message: string) => void, tailGraceMs: number) => {
   const jobs = new Set<Promise<void>>()
   let sequence = 0
 
-  /** Puts the compressed copy in place; `false` when the backup grew meanwhile (compress again). */
-  const swap = async (
-    source: fsp.FileHandle,
-    dev: number,
-    ino: number,
-    size: number,
-    tmp: string,
-    candidates: () => ReadonlyArray<string>
-  ): Promise<boolean> => {
+  const withLock = async <A>(body: () => A | Promise<A>): Promise<A> => {
     const deadline = Date.now() + 2_000
     while (!tryLock(lock)) {
       if (Date.now() > deadline) throw new Error(`${lock} stayed taken`)
       await sleep(5)
     }
     try {
+      return await body()
+    } finally {
+      unlock(lock)
+    }
+  }
+
+  /**
+   * Puts the compressed copy in place: the `.gz`'s device and inode once done, `"gone"` when the
+   * backup was deleted meanwhile, `"grew"` when it grew meanwhile (compress again).
+   */
+  const swap = (
+    source: fsp.FileHandle,
+    dev: number,
+    ino: number,
+    size: number,
+    tmp: string,
+    candidates: () => ReadonlyArray<string>
+  ): Promise<{ readonly dev: number; readonly ino: number } | "gone" | "grew"> =>
+    withLock(() => {
       const stat = fs.fstatSync(source.fd)
       const now = stat.nlink === 0 ? undefined : locate(dev, ino, candidates())
       if (now === undefined) {
         fs.rmSync(tmp, { force: true })
-        return true
+        return "gone"
       }
-      if (stat.size !== size) return false
+      if (stat.size !== size) return "grew"
       if (!renameNoReplace(tmp, `${now}.gz`)) throw new Error(`${now}.gz already exists`)
+      const placed = fs.statSync(`${now}.gz`)
       fs.unlinkSync(now)
-      return true
-    } finally {
-      unlock(lock)
+      return { dev: placed.dev, ino: placed.ino }
+    })
+
+  /**
+   * Appends to the `.gz` (`gz`) what was written to the removed backup after `read` bytes, until
+   * it stops growing; `false` when the `.gz` is gone (pruned: the tail goes with it).
+   */
+  const catchUp = async (
+    source: fsp.FileHandle,
+    read: number,
+    gz: { readonly dev: number; readonly ino: number },
+    candidates: () => ReadonlyArray<string>
+  ): Promise<void> => {
+    for (;;) {
+      await sleep(tailGraceMs)
+      if ((await source.stat()).size <= read) return
+      const done = await withLock(async () => {
+        const found = locate(gz.dev, gz.ino, candidates().map((name) => `${name}.gz`))
+        if (found === undefined) return true
+        const target = await fsp.open(found, "r+")
+        try {
+          read += await gzip(source, target, read, (await target.stat()).size)
+        } finally {
+          await closeQuietly(target)
+        }
+        return false
+      })
+      if (done) return
     }
   }
 
@@ -414,11 +465,20 @@ const makeCompressor = (lock: string, report: (message: string) => void) => {
         const { size } = await source.stat()
         target = await fsp.open(tmp, attempt === 1 ? "wx" : "w")
         created = true
-        await gzip(source, target)
+        const read = await gzip(source, target)
         const done = target
         target = undefined
         await done.close()
-        if (await swap(source, dev, ino, size, tmp, candidates)) return
+        const placed = await swap(source, dev, ino, size, tmp, candidates)
+        if (placed === "gone") return
+        if (placed !== "grew") {
+          try {
+            await catchUp(source, Math.min(read, size), placed, candidates)
+          } catch (error) {
+            report(`records appended to ${name} while it was compressed are lost: ${messageOf(error)}`)
+          }
+          return
+        }
         if (attempt === 3) throw new Error("it kept growing while it was compressed")
       }
     } catch (error) {
@@ -477,7 +537,7 @@ export const makeFileSink = (options: FileSinkOptions, hooks: FileSinkHooks = {}
   const sized = rotation?.kind === "size" && rotation.maxBytes > 0 && rotation.backupCount > 0 ? rotation : undefined
   const timed = rotation?.kind === "time" ? rotation : undefined
   const schedule = timed === undefined ? undefined : makeSchedule(timed)
-  const compressor = options.compress === true ? makeCompressor(lock, report) : undefined
+  const compressor = options.compress === true ? makeCompressor(lock, report, tailGraceMs) : undefined
 
   let live = openLive(file, options.mode === "w" ? "w" : "a")
   let size = live.size
@@ -666,7 +726,10 @@ export const makeFileSink = (options: FileSinkOptions, hooks: FileSinkHooks = {}
     let first = 0
     if (sized !== undefined && live.regular) {
       try {
-        size = fs.fstatSync(live.fd).size // other processes may append too
+        const stat = fs.fstatSync(live.fd)
+        size = stat.size // other processes may append too
+        // Removed: another process rotated it, then compressed or pruned the backup.
+        if (stat.nlink === 0) follow()
       } catch {
         // keep the count
       }

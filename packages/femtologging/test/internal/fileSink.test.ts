@@ -594,6 +594,44 @@ describe("file sink: compression", () => {
     assert.deepStrictEqual(unhandled, [])
   })
 
+  it("two processes: one whose backup was compressed away reopens the path at its next write (nothing lost)", async () => {
+    const dir = tempDir()
+    const file = path.join(dir, "app.log")
+    const rotation = { kind: "size", maxBytes: 200, backupCount: 9 } as const
+    const a = makeFileSink({ path: file, rotation, compress: true })
+    const b = makeFileSink({ path: file, rotation, compress: true })
+    b.write(...batchOf(["R0 from b"]))
+    a.write(...batchOf([record(1, 1, 150)]))
+    a.write(...batchOf([record(2, 1, 150)])) // rotates: b's descriptor now names app.log.1
+    await a.compressed() // app.log.1 is gzipped and removed while b still has it open
+    assert.isFalse(fs.existsSync(`${file}.1`))
+    b.write(...batchOf(["R3 from b"])) // fits in b's old file: must go to the live one instead
+    await a.close()
+    await b.close()
+    const backup = zlib.gunzipSync(fs.readFileSync(`${file}.1.gz`)).toString("utf8")
+    assert.deepStrictEqual(recordsIn(backup + read(file)), ["R0 from b", record(1, 1, 150), record(2, 1, 150), "R3 from b"])
+  })
+
+  it("a write already under way when the backup is removed is appended to the .gz as a further gzip member", async () => {
+    const dir = tempDir()
+    const file = path.join(dir, "app.log")
+    const sink = makeFileSink({ path: file, rotation: { kind: "size", maxBytes: 200, backupCount: 9 }, compress: true })
+    sink.write(...batchOf([record(1, 1, 150)]))
+    const late = fs.openSync(file, "a") // another process, in the middle of its write to this file
+    sink.write(...batchOf([record(2, 1, 150)])) // rotates
+    const deadline = Date.now() + 10_000
+    while (fs.existsSync(`${file}.1`) || !fs.existsSync(`${file}.1.gz`)) {
+      assert.isBelow(Date.now(), deadline, "the backup was never compressed")
+      await new Promise((resolve) => setTimeout(resolve, 2))
+    }
+    fs.writeSync(late, "R9 late\n") // lands in the removed backup
+    fs.closeSync(late)
+    await sink.close()
+    const backup = zlib.gunzipSync(fs.readFileSync(`${file}.1.gz`)).toString("utf8")
+    assert.deepStrictEqual(recordsIn(backup), [record(1, 1, 150), "R9 late"])
+    assert.deepStrictEqual(recordsIn(read(file)), [record(2, 1, 150)])
+  })
+
   it("never throws nor rejects when the backup vanishes before or during compression", async () => {
     const dir = tempDir()
     const file = path.join(dir, "app.log")
