@@ -305,7 +305,9 @@ export class Handler {
       do {
         const batch: Array<LogRecord.LogRecord> = []
         const n = Queue.sizeUnsafe(this.queue)
-        while (batch.length < n) {
+        // At most about `maxBatchBytes` per batch: the output's buffer stays small for large records.
+        for (let bytes = 0; batch.length < n && bytes < maxBatchBytes;) {
+          bytes += this.sizes[this.sizesHead]!
           const record = this.dequeue()
           if (record === undefined) break
           batch.push(record)
@@ -318,8 +320,11 @@ export class Handler {
         if (batch.length === 0) break
         this.taken += batch.length
         result = this.output.deliver(batch)
-        // Records spilled during this delivery come next, before anyone else can deliver.
-      } while (result === undefined && this.spill.length > 0 && this.output.ready())
+        // The rest of the queue, then records spilled during this delivery, come next, before
+        // anyone else can deliver.
+      } while (
+        result === undefined && (this.spill.length > 0 || Queue.sizeUnsafe(this.queue) > 0) && this.output.ready()
+      )
     } finally {
       this.busy = undefined
     }
@@ -672,6 +677,9 @@ export const make = (options: MakeOptions): Effect.Effect<Handler, HandlerConfig
     yield* Effect.addFinalizer(() => handler.closeEffect())
     return handler
   })
+
+/** The estimated bytes (see `estimateBytes`) of records taken for one batch, at most (one record may exceed it). */
+const maxBatchBytes = 2 * 1024 * 1024
 
 /**
  * What a queued record holds, roughly, in bytes: its strings (message, top-level string fields,
