@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import * as Schema from "effect/Schema"
+import * as Data from "effect/Data"
 
 /**
  * A refused handler option. `field` names the option; `message` is the full sentence.
@@ -14,10 +14,10 @@ import * as Schema from "effect/Schema"
  * @category errors
  * @since 0.1.0
  */
-export class HandlerConfigError extends Schema.TaggedError<HandlerConfigError>()("HandlerConfigError", {
-  field: Schema.String,
-  detail: Schema.String
-}) {
+export class HandlerConfigError extends Data.TaggedError("HandlerConfigError")<{
+  readonly field: string
+  readonly detail: string
+}> {
   override get message(): string {
     return this.detail
   }

@@ -1,11 +1,11 @@
 /**
  * The errors a handler raises: why it refused a record (`HandlerError` with a `reason`), a file
  * it could not open (`HandlerIOError`), and a value `addHandler` cannot use
- * (`InvalidHandlerError`). They are Schema tagged errors, so they cross threads intact.
+ * (`InvalidHandlerError`). They are `Data.TaggedError`s: yieldable in Effect code, thrown by the facade.
  *
  * @since 0.1.0
  */
-import * as Schema from "effect/Schema"
+import * as Data from "effect/Data"
 
 /**
  * The queue was full under the drop policy.
@@ -13,7 +13,7 @@ import * as Schema from "effect/Schema"
  * @category errors
  * @since 0.1.0
  */
-export class QueueFullError extends Schema.TaggedError<QueueFullError>()("QueueFullError", {}) {
+export class QueueFullError extends Data.TaggedError("QueueFullError") {
   override get message(): string {
     return "queue full"
   }
@@ -25,7 +25,7 @@ export class QueueFullError extends Schema.TaggedError<QueueFullError>()("QueueF
  * @category errors
  * @since 0.1.0
  */
-export class HandlerClosedError extends Schema.TaggedError<HandlerClosedError>()("HandlerClosedError", {}) {
+export class HandlerClosedError extends Data.TaggedError("HandlerClosedError") {
   override get message(): string {
     return "handler is closed"
   }
@@ -37,9 +37,9 @@ export class HandlerClosedError extends Schema.TaggedError<HandlerClosedError>()
  * @category errors
  * @since 0.1.0
  */
-export class OfferTimeoutError extends Schema.TaggedError<OfferTimeoutError>()("OfferTimeoutError", {
-  ms: Schema.Number
-}) {
+export class OfferTimeoutError extends Data.TaggedError("OfferTimeoutError")<{
+  readonly ms: number
+}> {
   override get message(): string {
     return `timed out after ${this.ms} ms`
   }
@@ -53,7 +53,7 @@ export class OfferTimeoutError extends Schema.TaggedError<OfferTimeoutError>()("
  * @category errors
  * @since 0.1.0
  */
-export class WouldBlockError extends Schema.TaggedError<WouldBlockError>()("WouldBlockError", {}) {
+export class WouldBlockError extends Data.TaggedError("WouldBlockError") {
   override get message(): string {
     return "queue full and nothing on this thread can make room (asynchronous sink busy, or worker down)"
   }
@@ -65,10 +65,10 @@ export class WouldBlockError extends Schema.TaggedError<WouldBlockError>()("Woul
  * @category errors
  * @since 0.1.0
  */
-export class HandlerIOError extends Schema.TaggedError<HandlerIOError>()("HandlerIOError", {
-  path: Schema.String,
-  reason: Schema.String
-}) {
+export class HandlerIOError extends Data.TaggedError("HandlerIOError")<{
+  readonly path: string
+  readonly reason: string
+}> {
   override get message(): string {
     return `${this.path}: ${this.reason}`
   }
@@ -88,10 +88,10 @@ export type HandlerErrorReason = QueueFullError | HandlerClosedError | OfferTime
  * @category errors
  * @since 0.1.0
  */
-export class HandlerError extends Schema.TaggedError<HandlerError>()("HandlerError", {
-  handler: Schema.String,
-  reason: Schema.Union([QueueFullError, HandlerClosedError, OfferTimeoutError, WouldBlockError])
-}) {
+export class HandlerError extends Data.TaggedError("HandlerError")<{
+  readonly handler: string
+  readonly reason: QueueFullError | HandlerClosedError | OfferTimeoutError | WouldBlockError
+}> {
   override get message(): string {
     return this.reason.message
   }
@@ -104,9 +104,9 @@ export class HandlerError extends Schema.TaggedError<HandlerError>()("HandlerErr
  * @category errors
  * @since 0.1.0
  */
-export class InvalidHandlerError extends Schema.TaggedError<InvalidHandlerError>()("InvalidHandlerError", {
-  detail: Schema.String
-}) {
+export class InvalidHandlerError extends Data.TaggedError("InvalidHandlerError")<{
+  readonly detail: string
+}> {
   override get message(): string {
     return this.detail
   }

@@ -9,7 +9,7 @@
  */
 import * as Effect from "effect/Effect"
 import type * as LogLevel from "effect/LogLevel"
-import * as Schema from "effect/Schema"
+import * as Data from "effect/Data"
 
 /**
  * The six levels in ascending order of severity.
@@ -41,9 +41,9 @@ export type LevelInput = Level | "WARNING" | Lowercase<Level | "WARNING"> | (str
  * @category errors
  * @since 0.1.0
  */
-export class InvalidLevelError extends Schema.TaggedError<InvalidLevelError>()("InvalidLevelError", {
-  level: Schema.String
-}) {
+export class InvalidLevelError extends Data.TaggedError("InvalidLevelError")<{
+  readonly level: string
+}> {
   override get message(): string {
     return `invalid log level: ${this.level}`
   }

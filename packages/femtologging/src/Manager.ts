@@ -12,7 +12,7 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Schema from "effect/Schema"
+import * as Data from "effect/Data"
 import type * as Scope from "effect/Scope"
 import { currentSpawner, facadeSpawner, registry, type Spawner } from "./internal/runtime.ts"
 import { Logger, type LoggerHost } from "./Logger.ts"
@@ -26,9 +26,9 @@ import type * as Level from "./Level.ts"
  * @category errors
  * @since 0.1.0
  */
-export class InvalidLoggerNameError extends Schema.TaggedError<InvalidLoggerNameError>()("InvalidLoggerNameError", {
-  name: Schema.String
-}) {
+export class InvalidLoggerNameError extends Data.TaggedError("InvalidLoggerNameError")<{
+  readonly name: string
+}> {
   override get message(): string {
     return "logger name cannot be empty, start or end with '.', or contain consecutive dots"
   }

@@ -34,7 +34,7 @@
  *
  * @internal
  */
-import * as NodeWorker from "@effect/platform-node/NodeWorker"
+import type * as NodeWorker from "@effect/platform-node/NodeWorker"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
@@ -42,10 +42,11 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Random from "effect/Random"
 import type * as Scope from "effect/Scope"
-import * as Worker from "effect/workers/Worker"
-import { WorkerError } from "effect/workers/WorkerError"
+import type * as Worker from "effect/workers/Worker"
+import type * as WorkerError from "effect/workers/WorkerError"
 import type * as WorkerRunner from "effect/workers/WorkerRunner"
 import { writeSync } from "node:fs"
+import { createRequire } from "node:module"
 import * as WorkerThreads from "node:worker_threads"
 import type { Executor } from "./executor.ts"
 import * as Ring from "./ring.ts"
@@ -170,10 +171,37 @@ const mark = (ring: Ring.Ring, state: number): void => {
   if (stateOf(ring) !== Ring.state.closed) Ring.setState(ring, state)
 }
 
+/**
+ * Effect's worker modules and the Node platform layer, loaded when the first worker handler is
+ * made (not when the package is imported: they cost more than the rest of it together). A
+ * synchronous `require` of the ES modules (Node >= 22.12): the supervisor creates the thread
+ * before `make` returns, so records logged and followed at once by `process.exit()` are written.
+ */
+const platform = (() => {
+  let loaded:
+    | {
+      readonly NodeWorker: typeof NodeWorker
+      readonly Worker: typeof Worker
+      readonly WorkerError: typeof WorkerError.WorkerError
+    }
+    | undefined
+  return () => {
+    if (loaded === undefined) {
+      const require = createRequire(import.meta.url)
+      loaded = {
+        NodeWorker: require("@effect/platform-node/NodeWorker") as typeof NodeWorker,
+        Worker: require("effect/workers/Worker") as typeof Worker,
+        WorkerError: (require("effect/workers/WorkerError") as typeof WorkerError).WorkerError
+      }
+    }
+    return loaded
+  }
+})()
+
 const describe = (exit: Exit.Exit<unknown, unknown>): string => {
   if (Exit.isSuccess(exit)) return "it stopped"
   const error = Cause.squash(exit.cause)
-  const cause = error instanceof WorkerError ? error.reason.cause : undefined
+  const cause = error instanceof platform().WorkerError ? error.reason.cause : undefined
   if (cause instanceof Error) return cause.stack ?? cause.message
   return error instanceof Error ? error.message : String(error)
 }
@@ -217,7 +245,7 @@ const newThread = (name: string, workerData: SinkWorkerData): WorkerThreads.Work
 }
 
 /** Spawns the host's thread, with the sinks to open in its `workerData`. */
-const spawner = (host: Host) => (): WorkerThreads.Worker => {
+const spawnThread = (host: Host) => (): WorkerThreads.Worker => {
   const open: Array<Open> = []
   for (const slot of host.slots.values()) {
     if (stateOf(slot.ring) === Ring.state.closed) continue
@@ -251,11 +279,11 @@ const onMessage = (host: Host, worker: Worker.Worker<Opened, Open>, message: Ope
 /** Runs the host's thread, restarting it with backoff whenever it dies, until the host closes. */
 const supervise = (host: Host): Effect.Effect<void> =>
   Effect.gen(function*() {
-    const platform = yield* Worker.WorkerPlatform
+    const spawner = yield* platform().Worker.WorkerPlatform
     let attempt = 0
     while (!host.closing) {
       const started = yield* Clock.currentTimeMillis
-      const worker = yield* Effect.orDie(platform.spawn<Opened, Open>(0))
+      const worker = yield* Effect.orDie(spawner.spawn<Opened, Open>(0))
       host.worker = worker
       // Node refs a worker again when a first `message` listener is added, as `run` does.
       const unref = Effect.sync(() => host.thread?.unref())
@@ -269,7 +297,7 @@ const supervise = (host: Host): Effect.Effect<void> =>
       report(`femtologging: ${host.name}: the worker thread died (${describe(exit)}); restarting in ${delay} ms`)
       yield* Effect.sleep(delay)
     }
-  }).pipe(Effect.provide(NodeWorker.layer(spawner(host))))
+  }).pipe(Effect.provide(platform().NodeWorker.layer(spawnThread(host))))
 
 /** Resolves when `promise` does or after `ms` (an awaited close keeps the process alive meanwhile). */
 const within = (promise: Promise<unknown>, ms: number): Promise<void> =>
@@ -483,7 +511,7 @@ export const make = (options: WorkerSinkOptions): Effect.Effect<Executor, never,
     const host = hostFor(options)
     host.slots.set(open.id, slot)
     if (host.fiber === undefined) {
-      // Started at once, the supervisor creates the thread (see `spawner`) before this returns.
+      // Started at once, the supervisor creates the thread (see `spawnThread`) before this returns.
       host.fiber = yield* Effect.forkDetach(supervise(host), { startImmediately: true })
     } else if (host.thread !== undefined) {
       // A running pool thread: told directly (`Worker.send` would wait for a fiber to run).
