@@ -287,9 +287,11 @@ export class Logger {
   emit(level: Level.Level, message: Message, extra: Extra | undefined, fiberId?: number): string | undefined {
     const plan = this.current()
     if (Level.ordinal(level) < plan.threshold) return undefined
+    // No record (nor clock read) for a call that no handler will see.
+    if (plan.handlers.length === 0 && !this.retired) return Formatter.line(this.name, level, textOf(message).text)
     const record = build(this.name, level, message, extra, fiberId)
     if (this.retired) this.drop("its manager was reset or closed")
-    else if (plan.handlers.length > 0) this.handOn(record, plan.handlers)
+    else this.handOn(record, plan.handlers)
     return Formatter.line(this.name, level, record.message)
   }
 
@@ -354,17 +356,12 @@ export class Logger {
   }
 }
 
-/** Builds the record of a log call; never throws, whatever the message and fields hold. */
-const build = (
-  logger: string,
-  level: Level.Level,
-  message: unknown,
-  extra: unknown,
-  fiberId: number | undefined
-): LogRecord.LogRecord => {
-  let text: string
+/**
+ * The text of a message (a function is called for it), and the error it is or threw, if any;
+ * never throws.
+ */
+const textOf = (message: unknown): { readonly text: string; readonly error: unknown } => {
   let error: unknown
-  let fields: LogRecord.Fields | undefined
   if (typeof message === "function") {
     try {
       message = (message as () => unknown)()
@@ -373,15 +370,29 @@ const build = (
       error = thrown
     }
   }
-  if (typeof message === "string") text = message
-  else if (message instanceof Error) {
-    error = message
+  if (typeof message === "string") return { text: message, error }
+  if (message instanceof Error) {
     try {
-      text = String(message.message)
+      return { text: String(message.message), error: message }
     } catch {
-      text = safeString(message)
+      return { text: safeString(message), error: message }
     }
-  } else text = safeString(message)
+  }
+  return { text: safeString(message), error }
+}
+
+/** Builds the record of a log call; never throws, whatever the message and fields hold. */
+const build = (
+  logger: string,
+  level: Level.Level,
+  message: unknown,
+  extra: unknown,
+  fiberId: number | undefined
+): LogRecord.LogRecord => {
+  const parsed = textOf(message)
+  const text = parsed.text
+  let error = parsed.error
+  let fields: LogRecord.Fields | undefined
   try {
     if (extra instanceof Error) error = extra
     else if (typeof extra === "object" && extra !== null) {
