@@ -7,6 +7,7 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
+import type * as Filter from "./Filter.ts"
 import * as Handler from "./Handler.ts"
 import { HandlerConfigError } from "./HandlerConfigError.ts"
 import type { Level } from "./Level.ts"
@@ -47,6 +48,10 @@ export interface CommonOptions {
   readonly flushInterval?: number | undefined
   /** Buffered records are written at most this many ms later, default 1000. */
   readonly flushAfterMs?: number | undefined
+  /** Records below this level are not taken; default `NOTSET` (everything). */
+  readonly level?: Handler.MakeOptions["level"]
+  /** Every record reaching the handler passes these first (see `Filter`). */
+  readonly filters?: Handler.MakeOptions["filters"]
 }
 
 /**
@@ -91,6 +96,26 @@ export class FemtoHandler {
   /** Whether `close()` has been called. */
   get closed(): boolean {
     return this.handler.closed
+  }
+
+  /** The handler's level; `undefined` for `NOTSET` (everything). */
+  get level(): Handler.Handler["level"] {
+    return this.handler.level
+  }
+
+  /** Sets the handler's level (`NOTSET` or 0: everything). Throws `InvalidLevelError`. */
+  setLevel(level: Parameters<Handler.Handler["setLevel"]>[0]): void {
+    this.handler.setLevel(level)
+  }
+
+  /** Adds a filter every record reaching this handler passes. */
+  addFilter(filter: Filter.Filter): void {
+    this.handler.addFilter(filter)
+  }
+
+  /** Removes a filter added before. */
+  removeFilter(filter: Filter.Filter): void {
+    this.handler.removeFilter(filter)
   }
 
   /** Records dropped: refused at the queue (full, closed, timed out) or lost by the sink. */
@@ -164,6 +189,8 @@ export const commonMakeOptions = (
   policy: options.policy,
   flushTimeoutMs: options.flushTimeoutMs,
   formatter: options.formatter,
+  level: options.level,
+  filters: options.filters,
   target: options.executor === "worker"
     ? { _tag: "Worker", ...worker, pool: options.pool, bufferBytes: options.bufferBytes }
     : inline()

@@ -26,6 +26,7 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Queue from "effect/Queue"
 import * as Scope from "effect/Scope"
+import * as Filter from "./Filter.ts"
 import * as Formatter from "./Formatter.ts"
 import { HandlerConfigError, positiveInt } from "./HandlerConfigError.ts"
 import {
@@ -51,7 +52,7 @@ import {
 } from "./internal/runtime.ts"
 import { labelledReporter, Warner } from "./internal/warner.ts"
 import * as WorkerExecutor from "./internal/workerExecutor.ts"
-import type { Level } from "./Level.ts"
+import * as Level from "./Level.ts"
 import * as LogRecord from "./LogRecord.ts"
 import * as OverflowPolicy from "./OverflowPolicy.ts"
 import type { Sink } from "./Sink.ts"
@@ -114,6 +115,10 @@ export interface MakeOptions {
   readonly flushInterval?: number | undefined
   /** Buffered records are written at most this many ms later, default 1000. */
   readonly flushAfterMs?: number | undefined
+  /** Records below this level are not taken (not counted as drops); default `NOTSET`: all. */
+  readonly level?: Level.LevelInput | undefined
+  /** Every record reaching the handler passes these first (see `Filter`). */
+  readonly filters?: ReadonlyArray<Filter.Filter> | undefined
 }
 
 type State =
@@ -161,6 +166,13 @@ export class Handler {
   private waiters: Array<() => void> = []
   private readonly warner: Warner
 
+  /** The ordinal of the handler's level; -1 for `NOTSET` (everything). */
+  private threshold = -1
+  private filters: Array<Filter.Filter> = []
+  /** Whether a level or a filter is set: only then does an offer check them. */
+  private gated = false
+  private filterReport: ((message: string) => void) | undefined
+
   /** @internal */
   constructor(
     options: MakeOptions,
@@ -179,6 +191,58 @@ export class Handler {
     this.executor = executor
     this.warner = new Warner(options.label, 5_000, () => clock.currentTimeMillisUnsafe())
     this.sizes = new Float64Array(this.capacity)
+    if (options.level !== undefined) this.setLevel(options.level)
+    for (const filter of options.filters ?? []) this.addFilter(filter)
+  }
+
+  /** The handler's level; `undefined` for `NOTSET` (everything). */
+  get level(): Level.Level | undefined {
+    return this.threshold < 0 ? undefined : Level.levels[this.threshold]
+  }
+
+  /**
+   * Sets the handler's level: records below it are not taken (nor counted as drops). `NOTSET`
+   * (or 0) lets everything through. Throws `InvalidLevelError`.
+   */
+  setLevel(level: Level.LevelInput): void {
+    const parsed = Level.parseThresholdUnsafe(level)
+    this.threshold = parsed === undefined ? -1 : Level.ordinal(parsed)
+    this.gated = this.threshold >= 0 || this.filters.length > 0
+  }
+
+  /** Adds a filter every record reaching this handler passes (in the order added). */
+  addFilter(filter: Filter.Filter): void {
+    if (!Filter.isFilter(filter)) {
+      throw new HandlerConfigError({ field: "filters", detail: "a filter must be a function or have a filter method" })
+    }
+    this.filters = [...this.filters, filter]
+    this.gated = true
+  }
+
+  /** Removes a filter added before (the first one equal to it). */
+  removeFilter(filter: Filter.Filter): void {
+    const i = this.filters.indexOf(filter)
+    if (i < 0) return
+    this.filters = this.filters.filter((_, j) => j !== i)
+    this.gated = this.threshold >= 0 || this.filters.length > 0
+  }
+
+  /** The handler's filters, in order. */
+  getFilters(): ReadonlyArray<Filter.Filter> {
+    return this.filters
+  }
+
+  /**
+   * The record to queue after the handler's level and filters, or `undefined` when they stop it
+   * (a filter that throws is reported and the record counted as dropped).
+   */
+  private admit(record: LogRecord.LogRecord): LogRecord.LogRecord | undefined {
+    if (Level.ordinal(record.level) < this.threshold) return undefined
+    if (this.filters.length === 0) return record
+    return Filter.apply(this.filters, record, (error) => {
+      this.refuse()
+      ;(this.filterReport ??= labelledReporter(this.label))(`a filter threw: ${describeError(error)}`)
+    })
   }
 
   /**
@@ -248,6 +312,11 @@ export class Handler {
    * @internal
    */
   offerUnsafe(record: LogRecord.LogRecord): boolean {
+    if (this.gated) {
+      const admitted = this.admit(record)
+      if (admitted === undefined) return true // not for this handler: neither taken nor refused
+      record = admitted
+    }
     if (this.state._tag !== "Open") return this.refuse()
     if (this.spill.length === 0 && this.enqueue(record)) return this.acceptedOne()
     const policy = this.policy
@@ -426,6 +495,11 @@ export class Handler {
    */
   offer(record: LogRecord.LogRecord): Effect.Effect<boolean> {
     return Effect.suspend(() => {
+      if (this.gated) {
+        const admitted = this.admit(record)
+        if (admitted === undefined) return Effect.succeed(true)
+        record = admitted
+      }
       if (this.state._tag !== "Open") return Effect.succeed(this.refuse())
       if (this.spill.length === 0 && this.enqueue(record)) return Effect.succeed(this.acceptedOne())
       const policy = this.policy
@@ -808,7 +882,7 @@ export const close = (handler: HandlerLike): Effect.Effect<void> => toHandler(ha
  * @since 0.1.0
  */
 export type HandlerObject =
-  | { readonly handle: (logger: string, level: Level, message: string) => unknown }
+  | { readonly handle: (logger: string, level: Level.Level, message: string) => unknown }
   | { readonly handleRecord: (record: LogRecord.LogRecord) => unknown }
 
 /**

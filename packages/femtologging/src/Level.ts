@@ -28,12 +28,21 @@ export const levels = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "CRITICAL"] as
 export type Level = typeof levels[number]
 
 /**
- * Anything {@link parse} accepts: a level, `"WARNING"`, or any casing of either.
+ * Anything {@link parse} accepts: a level, `"WARNING"` and `"FATAL"` (aliases of `WARN` and
+ * `CRITICAL`), any casing of these, or CPython's number of a level (5 for TRACE, 10, 20, 30, 40,
+ * 50). Where a threshold is set (a logger's or a handler's level), `"NOTSET"` or 0 too.
  *
  * @category models
  * @since 0.1.0
  */
-export type LevelInput = Level | "WARNING" | Lowercase<Level | "WARNING"> | (string & {})
+export type LevelInput =
+  | Level
+  | "WARNING"
+  | "FATAL"
+  | "NOTSET"
+  | Lowercase<Level | "WARNING" | "FATAL" | "NOTSET">
+  | number
+  | (string & {})
 
 /**
  * Raised when a string names no level. Its message is `invalid log level: <name>`.
@@ -58,8 +67,36 @@ const lookup: Record<string, Level> = {
   WARN: "WARN",
   WARNING: "WARN",
   ERROR: "ERROR",
+  CRITICAL: "CRITICAL",
+  FATAL: "CRITICAL"
+}
+
+const byNumber: Record<number, Level> = { 5: "TRACE", 10: "DEBUG", 20: "INFO", 30: "WARN", 40: "ERROR", 50: "CRITICAL" }
+const numbers: Record<Level, number> = { TRACE: 5, DEBUG: 10, INFO: 20, WARN: 30, ERROR: 40, CRITICAL: 50 }
+const pythonNames: Record<Level, string> = {
+  TRACE: "TRACE",
+  DEBUG: "DEBUG",
+  INFO: "INFO",
+  WARN: "WARNING",
+  ERROR: "ERROR",
   CRITICAL: "CRITICAL"
 }
+
+/**
+ * CPython's number of a level: 5 (TRACE), 10, 20, 30, 40, 50 (`%(levelno)d`).
+ *
+ * @category conversions
+ * @since 0.2.0
+ */
+export const toNumber = (level: Level): number => numbers[level]
+
+/**
+ * CPython's name of a level (`%(levelname)s`): `WARNING` for WARN, the others as they are.
+ *
+ * @category conversions
+ * @since 0.2.0
+ */
+export const pythonName = (level: Level): string => pythonNames[level]
 
 /**
  * The position of a level, 0 for TRACE to 5 for CRITICAL (femtologging's `levelno`).
@@ -97,12 +134,31 @@ export const isLevel = (u: unknown): u is Level => typeof u === "string" && Obje
  * @category constructors
  * @since 0.1.0
  */
-export const parseUnsafe = (name: string): Level => {
+export const parseUnsafe = (name: LevelInput): Level => {
   if (typeof name === "string") {
     const upper = name.toUpperCase()
     if (Object.hasOwn(lookup, upper)) return lookup[upper]!
+  } else if (typeof name === "number" && Object.hasOwn(byNumber, name)) return byNumber[name]!
+  throw new InvalidLevelError({ level: safeName(name) })
+}
+
+/**
+ * Parses a threshold (a logger's or a handler's level): a level as {@link parseUnsafe} takes it,
+ * or `"NOTSET"` (any case) or 0, returned as `undefined`: on a logger other than root, inherit
+ * the parent's level; on root or a handler, let everything through.
+ *
+ * @category constructors
+ * @since 0.2.0
+ */
+export const parseThresholdUnsafe = (name: LevelInput): Level | undefined =>
+  name === 0 || (typeof name === "string" && name.toUpperCase() === "NOTSET") ? undefined : parseUnsafe(name)
+
+const safeName = (u: unknown): string => {
+  try {
+    return typeof u === "symbol" ? u.toString() : String(u)
+  } catch {
+    return Object.prototype.toString.call(u)
   }
-  throw new InvalidLevelError({ level: String(name) })
 }
 
 /**
@@ -111,7 +167,7 @@ export const parseUnsafe = (name: string): Level => {
  * @category constructors
  * @since 0.1.0
  */
-export const parse = (name: string): Effect.Effect<Level, InvalidLevelError> =>
+export const parse = (name: LevelInput): Effect.Effect<Level, InvalidLevelError> =>
   Effect.try({ try: () => parseUnsafe(name), catch: (e) => e as InvalidLevelError })
 
 /**

@@ -21,12 +21,13 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
+import * as Filter from "./Filter.ts"
 import * as Formatter from "./Formatter.ts"
 import { safeString } from "./internal/safe.ts"
 import * as Handler from "./Handler.ts"
 import { HandlerConfigError, positiveInt } from "./HandlerConfigError.ts"
 import { facadeSpawner, type Spawner } from "./internal/runtime.ts"
-import { Warner } from "./internal/warner.ts"
+import { labelledReporter, Warner } from "./internal/warner.ts"
 import * as Level from "./Level.ts"
 import * as LogRecord from "./LogRecord.ts"
 
@@ -97,6 +98,8 @@ export class Logger {
   /** Records waiting while this logger hands another one on (re-entrant logging), oldest first. */
   private waiting: Array<{ record: LogRecord.LogRecord; handlers: ReadonlyArray<Handler.Handler> }> | undefined
   private handingOn = false
+  private filters: Array<Filter.Filter> = []
+  private filterReport: ((message: string) => void) | undefined
 
   /** @internal */
   constructor(
@@ -123,9 +126,14 @@ export class Logger {
     return this.propagateFlag
   }
 
-  /** Sets this logger's level (case-insensitive; `WARNING` means `WARN`). Throws `InvalidLevelError`. */
+  /**
+   * Sets this logger's level (case-insensitive; `WARNING` means `WARN`, `FATAL` `CRITICAL`;
+   * CPython's numbers too). `NOTSET` (or 0) makes a logger inherit its parent's level, and root
+   * let everything through. Throws `InvalidLevelError`.
+   */
   setLevel(level: Level.LevelInput): void {
-    this.ownLevel = Level.parseUnsafe(level)
+    const parsed = Level.parseThresholdUnsafe(level)
+    this.ownLevel = parsed ?? (this.parent === undefined ? "TRACE" : undefined)
     this.host.bump()
   }
 
@@ -139,6 +147,36 @@ export class Logger {
   /** Whether a record at `level` would be accepted. Throws `InvalidLevelError`. */
   isEnabledFor(level: Level.LevelInput): boolean {
     return Level.ordinal(Level.parseUnsafe(level)) >= this.current().threshold
+  }
+
+  /**
+   * Adds a filter for records logged on this logger itself (not those propagated from its
+   * children), run before any handler sees them. See `Filter`.
+   */
+  addFilter(filter: Filter.Filter): void {
+    if (!Filter.isFilter(filter)) {
+      throw new HandlerConfigError({ field: "filters", detail: "a filter must be a function or have a filter method" })
+    }
+    this.filters = [...this.filters, filter]
+  }
+
+  /** Removes a filter added before (the first one equal to it). */
+  removeFilter(filter: Filter.Filter): void {
+    const i = this.filters.indexOf(filter)
+    if (i >= 0) this.filters = this.filters.filter((_, j) => j !== i)
+  }
+
+  /** This logger's own filters, in order. */
+  getFilters(): ReadonlyArray<Filter.Filter> {
+    return this.filters
+  }
+
+  /** The record after this logger's filters; `undefined` when one stopped it or threw (counted). */
+  private admit(record: LogRecord.LogRecord): LogRecord.LogRecord | undefined {
+    return Filter.apply(this.filters, record, (error) => {
+      this.drop("a filter threw")
+      ;(this.filterReport ??= labelledReporter(`logger '${this.name}'`))(`a filter threw: ${safeString(error)}`)
+    })
   }
 
   /** Turns propagation to the parent's handlers on or off. */
@@ -288,8 +326,15 @@ export class Logger {
     const plan = this.current()
     if (Level.ordinal(level) < plan.threshold) return undefined
     // No record (nor clock read) for a call that no handler will see.
-    if (plan.handlers.length === 0 && !this.retired) return Formatter.line(this.name, level, textOf(message).text)
-    const record = build(this.name, level, message, extra, fiberId)
+    if (plan.handlers.length === 0 && !this.retired && this.filters.length === 0) {
+      return Formatter.line(this.name, level, textOf(message).text)
+    }
+    let record = build(this.name, level, message, extra, fiberId)
+    if (this.filters.length > 0) {
+      const admitted = this.admit(record)
+      if (admitted === undefined) return undefined
+      record = admitted
+    }
     if (this.retired) this.drop("its manager was reset or closed")
     else this.handOn(record, plan.handlers)
     return Formatter.line(this.name, level, record.message)
@@ -324,7 +369,12 @@ export class Logger {
     return Effect.withFiber((fiber) => {
       const plan = this.current()
       if (Level.ordinal(level) < plan.threshold) return Effect.succeed(undefined)
-      const record = build(this.name, level, message, extra, fiber.id)
+      let record = build(this.name, level, message, extra, fiber.id)
+      if (this.filters.length > 0) {
+        const admitted = this.admit(record)
+        if (admitted === undefined) return Effect.succeed(undefined)
+        record = admitted
+      }
       const line = Formatter.line(this.name, level, record.message)
       if (this.retired) {
         this.drop("its manager was reset or closed")

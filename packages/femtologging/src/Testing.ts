@@ -30,6 +30,10 @@ export interface CaptureOptions {
   readonly capacity?: number | undefined
   readonly policy?: OverflowPolicy.OverflowPolicy | string | undefined
   readonly formatter?: Formatter.Formatter | undefined
+  /** Records below this level are not captured; default `NOTSET` (everything). */
+  readonly level?: Handler.MakeOptions["level"]
+  /** Every record reaching the handler passes these first (see `Filter`). */
+  readonly filters?: Handler.MakeOptions["filters"]
 }
 
 /**
@@ -71,7 +75,9 @@ export class CaptureHandler extends FemtoHandler {
       target: { _tag: "Records", handle: (record) => records.push(record) },
       capacity: options.capacity,
       policy: options.policy,
-      formatter: options.formatter ?? Formatter.defaultFormatter
+      formatter: options.formatter ?? Formatter.defaultFormatter,
+      level: options.level,
+      filters: options.filters
     }, spawn))
     this.records = records
   }

@@ -10,6 +10,7 @@
 export * as Facade from "./Facade.ts"
 export * as FemtoHandler from "./FemtoHandler.ts"
 export * as FileHandler from "./FileHandler.ts"
+export * as Filter from "./Filter.ts"
 export * as Formatter from "./Formatter.ts"
 export * as Handler from "./Handler.ts"
 export * as Level from "./Level.ts"

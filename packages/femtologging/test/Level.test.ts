@@ -35,7 +35,7 @@ describe("Level", () => {
     assert.strictEqual(error.level, "verbose")
     throwsExactly(() => Level.parseUnsafe(""), Level.InvalidLevelError, "invalid log level: ")
     throwsExactly(() => Level.parseUnsafe(" info"), Level.InvalidLevelError, "invalid log level:  info")
-    throwsExactly(() => Level.parseUnsafe("FATAL"), Level.InvalidLevelError, "invalid log level: FATAL")
+    throwsExactly(() => Level.parseUnsafe("FATALITY"), Level.InvalidLevelError, "invalid log level: FATALITY")
   })
 
   it.effect("parse succeeds as an Effect", () =>

@@ -1,0 +1,200 @@
+/**
+ * Levels as CPython names them (numbers, FATAL, NOTSET), handler levels, and filters on loggers
+ * and handlers, with CPython's placement rules. Handlers are real file handlers where what is
+ * written matters.
+ */
+import { afterEach, assert, beforeEach, describe, it } from "@effect/vitest"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { getLogger, resetManager } from "../src/Facade.ts"
+import { FemtoFileHandler } from "../src/FileHandler.ts"
+import * as Filter from "../src/Filter.ts"
+import { InvalidLevelError } from "../src/Level.ts"
+import * as Level from "../src/Level.ts"
+import * as LogRecord from "../src/LogRecord.ts"
+import { CaptureHandler } from "../src/Testing.ts"
+import { throwsExactly } from "./utils/errors.ts"
+
+const closing: Array<{ close: () => Promise<void> }> = []
+const dirs: Array<string> = []
+
+beforeEach(() => resetManager())
+afterEach(async () => {
+  await Promise.all(closing.splice(0).map((h) => h.close()))
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true })
+})
+
+const capture = (options: ConstructorParameters<typeof CaptureHandler>[0] = {}): CaptureHandler => {
+  const handler = new CaptureHandler(options)
+  closing.push(handler)
+  return handler
+}
+
+const fileHandler = (options: ConstructorParameters<typeof FemtoFileHandler>[1] = {}) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "femto-filter-"))
+  dirs.push(dir)
+  const file = path.join(dir, "out.log")
+  const handler = new FemtoFileHandler(file, { formatter: (r) => `${r.level} ${r.logger} ${r.message}`, ...options })
+  closing.push(handler)
+  return { handler, read: () => fs.readFileSync(file, "utf8").split("\n").filter((l) => l !== "") }
+}
+
+describe("Levels as CPython names and numbers them", () => {
+  it("accepts CPython's numbers, FATAL and any case; names levels as CPython does", () => {
+    assert.deepStrictEqual([5, 10, 20, 30, 40, 50].map((n) => Level.parseUnsafe(n)), [...Level.levels])
+    assert.strictEqual(Level.parseUnsafe("fatal"), "CRITICAL")
+    assert.strictEqual(Level.parseUnsafe("FATAL"), "CRITICAL")
+    assert.deepStrictEqual(Level.levels.map(Level.toNumber), [5, 10, 20, 30, 40, 50])
+    assert.deepStrictEqual(Level.levels.map(Level.pythonName), ["TRACE", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"])
+  })
+
+  it("refuses other numbers, and NOTSET where a record's level is meant", () => {
+    for (const bad of [25, 0, -10, 60, Number.NaN]) {
+      throwsExactly(() => Level.parseUnsafe(bad), InvalidLevelError, `invalid log level: ${bad}`)
+    }
+    throwsExactly(() => Level.parseUnsafe("NOTSET"), InvalidLevelError, "invalid log level: NOTSET")
+    throwsExactly(() => getLogger("x").log("notset", "m"), InvalidLevelError, "invalid log level: notset")
+  })
+
+  it("NOTSET on a logger inherits the parent's level; on root it lets everything through", () => {
+    const child = getLogger("lv.a")
+    child.setLevel("ERROR")
+    assert.strictEqual(child.level, "ERROR")
+    child.setLevel("NOTSET")
+    assert.strictEqual(child.ownLevelValue, undefined)
+    assert.strictEqual(child.level, "INFO")
+    getLogger().setLevel(0)
+    assert.strictEqual(getLogger().level, "TRACE")
+    assert.strictEqual(child.level, "TRACE")
+    child.setLevel(40)
+    assert.strictEqual(child.level, "ERROR")
+  })
+})
+
+describe("Handler levels", () => {
+  it("a record below one handler's level still reaches its siblings; neither counts it as dropped", async () => {
+    const logger = getLogger("hl")
+    logger.setLevel("DEBUG")
+    const all = fileHandler()
+    const errors = fileHandler({ level: "ERROR" })
+    const warnings = fileHandler({ level: 30 })
+    for (const h of [all, errors, warnings]) logger.addHandler(h.handler)
+    logger.debug("d")
+    logger.info("i")
+    logger.warning("w")
+    logger.error("e")
+    logger.critical("c")
+    await Promise.all([all, errors, warnings].map((h) => h.handler.close()))
+    assert.deepStrictEqual(all.read(), ["DEBUG hl d", "INFO hl i", "WARN hl w", "ERROR hl e", "CRITICAL hl c"])
+    assert.deepStrictEqual(errors.read(), ["ERROR hl e", "CRITICAL hl c"])
+    assert.deepStrictEqual(warnings.read(), ["WARN hl w", "ERROR hl e", "CRITICAL hl c"])
+    assert.deepStrictEqual([all, errors, warnings].map((h) => h.handler.getDropped()), [0, 0, 0])
+    assert.deepStrictEqual([all, errors, warnings].map((h) => h.handler.getWritten()), [5, 2, 3])
+  })
+
+  it("setLevel at run time, NOTSET lets everything through again; a bad level throws", async () => {
+    const handler = capture()
+    const logger = getLogger("hl2")
+    logger.addHandler(handler)
+    handler.setLevel("warning")
+    assert.strictEqual(handler.level, "WARN")
+    logger.info("hidden")
+    logger.warn("shown")
+    handler.setLevel("NOTSET")
+    assert.strictEqual(handler.level, undefined)
+    logger.info("shown too")
+    await handler.flush()
+    assert.deepStrictEqual(handler.messages, ["shown", "shown too"])
+    throwsExactly(() => handler.setLevel("loud"), InvalidLevelError, "invalid log level: loud")
+  })
+})
+
+describe("Filters", () => {
+  it("name filters match the logger and its descendants, not a sibling sharing the prefix", async () => {
+    const handler = capture({ filters: [Filter.name("a.b")] })
+    getLogger().addHandler(handler)
+    for (const name of ["a.b", "a.b.c", "a.bc", "a", "b"]) getLogger(name).info(name)
+    await handler.flush()
+    assert.deepStrictEqual(handler.messages, ["a.b", "a.b.c"])
+    const record = LogRecord.make({ logger: "x", level: "INFO", message: "m" })
+    assert.strictEqual(Filter.apply([Filter.name("")], record, () => assert.fail("threw")), record)
+  })
+
+  it("level filters bound both ends", async () => {
+    const handler = capture({ filters: [Filter.level({ min: "INFO", max: "WARNING" })] })
+    const logger = getLogger("lf")
+    logger.setLevel("TRACE")
+    logger.addHandler(handler)
+    for (const level of Level.levels) logger.log(level, level)
+    await handler.flush()
+    assert.deepStrictEqual(handler.messages, ["INFO", "WARN"])
+  })
+
+  it("a filter object or function may return a modified record (CPython 3.12); falsy values stop it", async () => {
+    const addHost = (record: LogRecord.LogRecord) => ({ ...record, fields: { ...record.fields, host: "h1" } })
+    const handler = capture({
+      filters: [{ filter: addHost }, (record) => (record.message === "drop" ? 0 as unknown as boolean : true)]
+    })
+    const logger = getLogger("mod")
+    logger.addHandler(handler)
+    logger.info("keep", { id: 1 })
+    logger.info("drop")
+    await handler.flush()
+    assert.deepStrictEqual(handler.records.map((r) => [r.message, r.fields]), [["keep", { id: 1, host: "h1" }]])
+  })
+
+  it("logger filters apply to records logged on that logger only, not to those propagated from children", async () => {
+    const handler = capture()
+    const parent = getLogger("pf")
+    parent.addHandler(handler)
+    parent.addFilter(() => false)
+    parent.info("from parent")
+    getLogger("pf.child").info("from child")
+    await handler.flush()
+    assert.deepStrictEqual(handler.messages, ["from child"])
+    assert.strictEqual(parent.info("stopped"), undefined)
+  })
+
+  it("handler filters apply to every record reaching the handler, propagated ones included", async () => {
+    const handler = capture({ filters: [(r) => r.message !== "no"] })
+    getLogger("hf").addHandler(handler)
+    getLogger("hf.child").info("no")
+    getLogger("hf.child").info("yes")
+    await handler.flush()
+    assert.deepStrictEqual(handler.messages, ["yes"])
+  })
+
+  it("a filter that throws stops the record, counts it, and the log call does not throw", async () => {
+    const file = fileHandler({ filters: [() => { throw new Error("filter on fire") }] })
+    const sibling = capture()
+    const logger = getLogger("thrower")
+    logger.addHandler(file.handler)
+    logger.addHandler(sibling)
+    assert.strictEqual(logger.info("m"), "thrower [INFO] m")
+    await file.handler.close()
+    await sibling.flush()
+    assert.deepStrictEqual(file.read(), [])
+    assert.strictEqual(file.handler.getDropped(), 1)
+    assert.deepStrictEqual(sibling.messages, ["m"])
+    const own = getLogger("thrower2")
+    own.addHandler(sibling)
+    own.addFilter({ filter: () => { throw new Error("logger filter on fire") } })
+    assert.strictEqual(own.info("m2"), undefined)
+    assert.strictEqual(own.getDropped(), 1)
+  })
+
+  it("removeFilter takes a filter out again; a non-filter is refused", async () => {
+    const handler = capture()
+    const logger = getLogger("rm")
+    logger.addHandler(handler)
+    const no = () => false
+    handler.addFilter(no)
+    logger.info("a")
+    handler.removeFilter(no)
+    logger.info("b")
+    await handler.flush()
+    assert.deepStrictEqual(handler.messages, ["b"])
+    assert.throws(() => handler.addFilter(42 as unknown as Filter.Filter), /a filter must be a function or have a filter method/)
+  })
+})
