@@ -412,18 +412,23 @@ const makeCompressor = (lock: string, report: (message: string) => void, tailGra
     for (;;) {
       await sleep(tailGraceMs)
       if ((await source.stat()).size <= read) return
-      const done = await withLock(async () => {
-        const found = locate(gz.dev, gz.ino, candidates().map((name) => `${name}.gz`))
-        if (found === undefined) return true
-        const target = await fsp.open(found, "r+")
+      // No lock: the `.gz` is found by inode and written through its own descriptor, so a
+      // rotation renaming it meanwhile does not matter (and a lock held by a stopped process
+      // cannot make us give up bytes that are only in the removed backup).
+      const opened = await openBackup(gz.dev, gz.ino, () => candidates().map((name) => `${name}.gz`), "r+")
+      if (opened === undefined) return // pruned: the tail goes with it
+      const target = opened[1]
+      try {
+        const end = (await target.stat()).size
         try {
-          read += await gzip(source, target, read, (await target.stat()).size)
-        } finally {
-          await closeQuietly(target)
+          read += await gzip(source, target, read, end)
+        } catch (error) {
+          await target.truncate(end).catch(() => {}) // no half member left in the .gz
+          throw error
         }
-        return false
-      })
-      if (done) return
+      } finally {
+        await closeQuietly(target)
+      }
     }
   }
 
@@ -431,14 +436,15 @@ const makeCompressor = (lock: string, report: (message: string) => void, tailGra
   const openBackup = async (
     dev: number,
     ino: number,
-    candidates: () => ReadonlyArray<string>
+    candidates: () => ReadonlyArray<string>,
+    flags = "r"
   ): Promise<[string, fsp.FileHandle] | undefined> => {
     for (let attempt = 0; attempt < 3; attempt++) {
       const found = locate(dev, ino, candidates())
       if (found === undefined) return undefined
       let handle: fsp.FileHandle
       try {
-        handle = await fsp.open(found, "r")
+        handle = await fsp.open(found, flags)
       } catch (error) {
         if (errorCode(error) === "ENOENT") continue // moved or removed since the look-up
         throw error
@@ -523,6 +529,34 @@ const makeCompressor = (lock: string, report: (message: string) => void, tailGra
 }
 
 /**
+ * Removes the temporary files of compressions cut short by the end of their process
+ * (`.<backup>.<pid>.<n>.gz.tmp` whose process is gone); their backups stayed uncompressed.
+ */
+const removeStaleTemporaries = (file: string): void => {
+  const dir = path.dirname(file)
+  const prefix = `.${path.basename(file)}.`
+  try {
+    for (const name of fs.readdirSync(dir)) {
+      if (!name.startsWith(prefix) || !name.endsWith(".gz.tmp")) continue
+      const pid = Number(/\.(\d+)\.\d+\.gz\.tmp$/.exec(name)?.[1])
+      if (!Number.isInteger(pid) || pid === process.pid || alive(pid)) continue
+      fs.rmSync(path.join(dir, name), { force: true })
+    }
+  } catch {
+    // an unreadable directory: nothing to tidy
+  }
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return errorCode(error) === "EPERM"
+  }
+}
+
+/**
  * Opens `options.path` and returns the sink writing to it. Throws an Error whose message is the
  * reason when the file cannot be opened (the caller adds the path); never hangs on odd paths.
  *
@@ -540,6 +574,7 @@ export const makeFileSink = (options: FileSinkOptions, hooks: FileSinkHooks = {}
   const compressor = options.compress === true ? makeCompressor(lock, report, tailGraceMs) : undefined
 
   let live = openLive(file, options.mode === "w" ? "w" : "a")
+  if (compressor !== undefined) removeStaleTemporaries(file)
   let size = live.size
   let rolloverAt = Number.POSITIVE_INFINITY
   if (schedule !== undefined) {
@@ -660,6 +695,18 @@ export const makeFileSink = (options: FileSinkOptions, hooks: FileSinkHooks = {}
     if (outcome === "busy") rolloverAt = boundary // another process is rotating: look again at the next write
   }
 
+  /**
+   * Whether the open file was removed: another process rotated it (its boundary came first) and
+   * compressed the backup. Checked before each write under timed rotation with compression.
+   */
+  const removed = (): boolean => {
+    try {
+      return fs.fstatSync(live.fd).nlink === 0
+    } catch {
+      return false
+    }
+  }
+
   /** Reopens the path when it names another file than the open one (watch mode). */
   const follow = (): void => {
     if (!pathMoved()) return
@@ -712,7 +759,10 @@ export const makeFileSink = (options: FileSinkOptions, hooks: FileSinkHooks = {}
     const count = ends.length
     if (count === 0) return
     if (options.watch === true) follow()
-    if (schedule !== undefined && now() >= rolloverAt) rotateByTime()
+    if (schedule !== undefined) {
+      if (now() >= rolloverAt) rotateByTime()
+      else if (compressor !== undefined && live.regular && removed()) follow()
+    }
     if (torn) {
       try {
         fs.writeSync(live.fd, newline)

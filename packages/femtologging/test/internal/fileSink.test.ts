@@ -4,7 +4,7 @@
  * mounting is not permitted (not root).
  */
 import { afterAll, assert, describe, it } from "@effect/vitest"
-import { execFileSync, spawn } from "node:child_process"
+import { execFileSync, spawn, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -630,6 +630,56 @@ describe("file sink: compression", () => {
     const backup = zlib.gunzipSync(fs.readFileSync(`${file}.1.gz`)).toString("utf8")
     assert.deepStrictEqual(recordsIn(backup), [record(1, 1, 150), "R9 late"])
     assert.deepStrictEqual(recordsIn(read(file)), [record(2, 1, 150)])
+  })
+
+  it("timed rotation across processes: one whose file was rotated, compressed and removed by another reopens the path", async () => {
+    const dir = tempDir()
+    const file = path.join(dir, "app.log")
+    const rotation = { kind: "time", when: "MIDNIGHT", interval: 1, utc: true, backupCount: 5 } as const
+    let nowA = Date.UTC(2024, 0, 1, 12)
+    let nowB = nowA
+    const a = makeFileSink({ path: file, rotation, compress: true }, { now: () => nowA })
+    const b = makeFileSink({ path: file, rotation, compress: true }, { now: () => nowB })
+    a.write(...batchOf(["R1 a day 1"]))
+    b.write(...batchOf(["R2 b day 1"]))
+    nowA = Date.UTC(2024, 0, 2, 0, 0, 1) // a's clock passes midnight first: it rotates and compresses
+    a.write(...batchOf(["R3 a day 2"]))
+    await a.compressed()
+    assert.isFalse(fs.existsSync(`${file}.2024-01-01`))
+    b.write(...batchOf(["R4 b, its clock still on day 1"])) // must not go to the removed backup
+    await a.close()
+    await b.close()
+    const backup = zlib.gunzipSync(fs.readFileSync(`${file}.2024-01-01.gz`)).toString("utf8")
+    assert.deepStrictEqual(recordsIn(backup), ["R1 a day 1", "R2 b day 1"])
+    assert.deepStrictEqual(recordsIn(read(file)), ["R3 a day 2", "R4 b, its clock still on day 1"])
+  })
+
+  it("the tail of a removed backup is appended even while another process holds the rotation lock", async () => {
+    const dir = tempDir()
+    const file = path.join(dir, "app.log")
+    const sink = makeFileSink({ path: file, rotation: { kind: "size", maxBytes: 200, backupCount: 9 }, compress: true })
+    sink.write(...batchOf([record(1, 1, 150)]))
+    const late = fs.openSync(file, "a")
+    sink.write(...batchOf([record(2, 1, 150)]))
+    while (fs.existsSync(`${file}.1`) || !fs.existsSync(`${file}.1.gz`)) await new Promise((resolve) => setTimeout(resolve, 2))
+    fs.writeFileSync(`${file}.lock`, "") // a process stopped while holding the lock
+    fs.writeSync(late, "R9 late\n")
+    fs.closeSync(late)
+    await sink.compressed()
+    fs.rmSync(`${file}.lock`)
+    await sink.close()
+    assert.deepStrictEqual(recordsIn(zlib.gunzipSync(fs.readFileSync(`${file}.1.gz`)).toString("utf8")), [record(1, 1, 150), "R9 late"])
+  })
+
+  it("temporary files left by a process that died mid-compression are removed when the file is next opened", async () => {
+    const dir = tempDir()
+    const file = path.join(dir, "app.log")
+    const dead = spawnSync(process.execPath, ["-e", "0"]).pid!
+    fs.writeFileSync(path.join(dir, `.app.log.1.${dead}.1.gz.tmp`), "half")
+    fs.writeFileSync(path.join(dir, `.app.log.2.${process.pid}.1.gz.tmp`), "ours: in progress")
+    const sink = makeFileSink({ path: file, rotation: { kind: "size", maxBytes: 200, backupCount: 9 }, compress: true })
+    await sink.close()
+    assert.deepStrictEqual(fs.readdirSync(dir).sort(), [`.app.log.2.${process.pid}.1.gz.tmp`, "app.log"])
   })
 
   it("never throws nor rejects when the backup vanishes before or during compression", async () => {
