@@ -359,6 +359,11 @@ const gzip = async (source: fsp.FileHandle, target: fsp.FileHandle, from = 0, at
 const makeCompressor = (lock: string, report: (message: string) => void, tailGraceMs: number) => {
   const jobs = new Set<Promise<void>>()
   let sequence = 0
+  let close!: () => void
+  /** Resolves when the sink closes. */
+  const closed = new Promise<boolean>((resolve) => {
+    close = () => resolve(true)
+  })
 
   const withLock = async <A>(body: () => A | Promise<A>): Promise<A> => {
     const deadline = Date.now() + 2_000
@@ -409,8 +414,9 @@ const makeCompressor = (lock: string, report: (message: string) => void, tailGra
     gz: { readonly dev: number; readonly ino: number },
     candidates: () => ReadonlyArray<string>
   ): Promise<void> => {
-    for (;;) {
-      await sleep(tailGraceMs)
+    for (let last = false; !last;) {
+      // Once the sink closes, one last look now rather than after the grace period.
+      last = await Promise.race([sleep(tailGraceMs).then(() => false), closed.then(() => true)])
       if ((await source.stat()).size <= read) return
       // No lock: the `.gz` is found by inode and written through its own descriptor, so a
       // rotation renaming it meanwhile does not matter (and a lock held by a stopped process
@@ -514,6 +520,8 @@ const makeCompressor = (lock: string, report: (message: string) => void, tailGra
       jobs.add(job)
       void job.then(() => jobs.delete(job))
     },
+    /** The sink is closing: pending catch-ups look once more at once instead of waiting. */
+    closing: (): void => close(),
     /** Resolves when the jobs started so far are done, or after `timeoutMs`. */
     settle: (timeoutMs?: number): Promise<void> => {
       const all = Promise.all(jobs).then(() => undefined)
@@ -810,6 +818,7 @@ export const makeFileSink = (options: FileSinkOptions, hooks: FileSinkHooks = {}
       } catch {
         // already gone
       }
+      compressor?.closing()
       if (compressor !== undefined && compressor.pending() > 0) closing = compressor.settle(compressionWaitMs)
     }
     return closing
