@@ -16,18 +16,16 @@
 // All three use their defaults otherwise (femtologging: capacity 1024, block), but femtologging's
 // flushTimeoutMs is raised to 60 s so that close() waits for the slow sink however long it takes.
 import { once } from "node:events"
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { endTransport } from "../lib/file-impls.mjs"
-import { lagMonitor, message, now, parseArgs, peakRssMiB, report, tick, verifyFile } from "../lib/common.mjs"
+import { endTransport } from "../lib/loggers.mjs"
+import { closeKeptAlive, lagMonitor, message, now, numberArg, parseArgs, peakRssMiB, report, tick, verifyFile, withTempDirs } from "../lib/common.mjs"
 
 const args = parseArgs(process.argv.slice(2))
 const impl = args.impl ?? "femto-worker"
-const records = Number(args.records ?? 20_000)
-const chunk = Number(args.chunk ?? 100)
-const delayMs = Number(args["delay-ms"] ?? 1)
+const records = numberArg(args, "records", 20_000)
+const chunk = numberArg(args, "chunk", 100)
+const delayMs = numberArg(args, "delay-ms", 1, { zero: true })
 const wait = args.wait === "timer" ? "timer" : "atomics"
 const intervalMs = 10
 const flushTimeoutMs = 60_000
@@ -35,13 +33,11 @@ const flushTimeoutMs = 60_000
 const sinkModule = fileURLToPath(new URL("../lib/slow-sink.mjs", import.meta.url))
 const transportModule = fileURLToPath(new URL("../lib/slow-transport.mjs", import.meta.url))
 
-const dir = mkdtempSync(join(tmpdir(), "femto-bench-"))
-const path = join(dir, "bench.log")
 const counter = new SharedArrayBuffer(4)
 const batches = () => Atomics.load(new Int32Array(counter), 0)
 
 const setups = {
-  async "femto-inline"() {
+  async "femto-inline"(path) {
     const { getLogger, Handler } = await import("femtologging")
     const { Effect } = await import("effect")
     const { default: slowSink } = await import(sinkModule)
@@ -58,7 +54,7 @@ const setups = {
       dropped: () => logger.getDropped() + handler.getDropped()
     }
   },
-  async "femto-worker"() {
+  async "femto-worker"(path) {
     const { FemtoWorkerHandler, getLogger } = await import("femtologging")
     const logger = getLogger("bench")
     const handler = new FemtoWorkerHandler({
@@ -76,7 +72,7 @@ const setups = {
       dropped: () => logger.getDropped() + handler.getDropped()
     }
   },
-  async "pino-transport"() {
+  async "pino-transport"(path) {
     const { default: pino } = await import("pino")
     const transport = pino.transport({ target: transportModule, options: { path, delayMs, wait, counter } })
     await once(transport, "ready")
@@ -87,8 +83,9 @@ const setups = {
 
 const setup = setups[impl]
 if (setup === undefined) throw new Error(`unknown impl ${impl}`)
-try {
-  const { log, close, dropped = () => 0 } = await setup()
+await withTempDirs(1, async (_dir, [folder]) => {
+  const path = join(folder, "bench.log")
+  const { log, close, dropped = () => 0 } = await setup(path)
   // Let the first ticks settle (module loading, the worker's start) before measuring.
   await new Promise((resolve) => setTimeout(resolve, 50))
   const lag = lagMonitor(intervalMs)
@@ -107,13 +104,11 @@ try {
   }
   const loopEnd = now()
   // The worker threads are unref'd: keep the process alive until close() completes.
-  const keepAlive = setInterval(() => {}, 1000)
-  await close()
+  await closeKeptAlive(close)
   const end = now()
   const l = lag.stop()
-  clearInterval(keepAlive)
   const rss = peakRssMiB()
-  const v = verifyFile(path, records)
+  const v = verifyFile(path, records, dropped())
   const e2eMs = Number(end - start) / 1e6
   report({
     impl,
@@ -131,7 +126,5 @@ try {
     peakRssMiB: rss,
     ...v
   })
-} finally {
-  rmSync(dir, { recursive: true, force: true })
-}
+})
 process.exit(0)

@@ -1,7 +1,9 @@
-// Shared helpers for the case scripts: argument parsing, the workload's message, the result
-// hand-off to bench/run.mjs (one `@@result {json}` line on stdout), checking a log file line by
-// line, and an event-loop lag monitor.
-import { closeSync, openSync, readSync, statSync, writeSync } from "node:fs"
+// Shared helpers for the case scripts: argument parsing, the workload's messages, the result
+// hand-off to bench/run.mjs (one `@@result {json}` line on stdout), temporary folders, checking
+// log files line by line, and an event-loop lag monitor.
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, statSync, writeSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 
 export const RESULT_PREFIX = "@@result "
 
@@ -22,6 +24,18 @@ export const parseArgs = (argv) => {
   return args
 }
 
+// A numeric option: `args[key]` as a number, else `fallback`; exits on anything but a positive
+// number (or 0 when `zero` is allowed).
+export const numberArg = (args, key, fallback, { zero = false } = {}) => {
+  if (args[key] === undefined) return fallback
+  const n = Number(args[key])
+  if (!Number.isFinite(n) || n < 0 || (n === 0 && !zero)) {
+    console.error(`--${key} must be a ${zero ? "non-negative" : "positive"} number (got ${args[key]})`)
+    process.exit(2)
+  }
+  return n
+}
+
 // The workload's message: 80-88 bytes for i < 10^6, so femtologging's default line
 // ("bench [INFO] " + message + "\n") is about 100 bytes. pino logs the same message inside its
 // JSON envelope (level, time, pid, hostname), so its lines are longer.
@@ -29,12 +43,26 @@ export const message = (i) =>
   "handled request r-" + i + " method=GET path=/api/v1/items/" + (i % 5000) +
   " status=200 user=u-" + (i % 997) + " dur=" + (10 + (i % 90)) + "ms"
 
+// Messages of exactly `bytes` bytes (ASCII; nothing a JSON encoder escapes): message(i), then
+// " pad=" and letters up to the size. `bytes` 0 (or less than message(i) needs) is message(i).
+export const messageOfSize = (bytes) => {
+  if (!(bytes > 0)) return message
+  const pad = "abcdefghijklmnopqrstuvwxyz".repeat(Math.ceil(bytes / 26) + 1)
+  return (i) => {
+    const m = message(i)
+    const n = bytes - m.length - 5
+    return n <= 0 ? m : m + " pad=" + pad.slice(0, n)
+  }
+}
+
 // Returns the id embedded in a message ("r-<id> "), or -1.
 export const idOf = (line) => {
   const at = line.indexOf("request r-")
   if (at < 0) return -1
   const end = line.indexOf(" ", at + 10)
-  return end < 0 ? -1 : Number(line.slice(at + 10, end))
+  if (end < 0) return -1
+  const id = Number(line.slice(at + 10, end))
+  return Number.isInteger(id) ? id : -1
 }
 
 export const peakRssMiB = () => process.resourceUsage().maxRSS / 1024
@@ -48,44 +76,157 @@ export const report = (result) => {
   writeSync(1, RESULT_PREFIX + JSON.stringify(result) + "\n")
 }
 
-// Streams a log file and checks it: `records` lines, line k contains message(k) (no loss,
-// duplication, reordering or tearing), no partial last line.
-export const verifyFile = (path, records) => {
-  const fd = openSync(path, "r")
-  const buf = Buffer.allocUnsafe(4 << 20)
-  let lines = 0
-  let bad = 0
-  let firstBad
-  let rest = ""
-  const check = (line) => {
-    if (!line.includes(message(lines))) {
-      bad++
-      firstBad ??= { line: lines, text: line.slice(0, 200) }
-    }
-    lines++
-  }
-  for (;;) {
-    const n = readSync(fd, buf, 0, buf.length, null)
-    if (n === 0) break
-    const text = rest + buf.latin1Slice(0, n)
-    let from = 0
-    for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", from)) {
-      check(text.slice(from, nl))
-      from = nl + 1
-    }
-    rest = text.slice(from)
-  }
-  closeSync(fd)
-  const bytes = statSync(path).size
-  return {
-    lines,
-    badLines: bad,
-    firstBad,
-    partialTail: rest.length,
-    bytesPerLine: lines > 0 ? bytes / lines : 0,
-    ok: lines === records && bad === 0 && rest.length === 0
+// A fresh folder under the OS temp dir with `count` subfolders h0, h1, ... (one per handler, so
+// a rotating handler's backups stay with their live file); `run(dir, subdirs)` gets them and
+// the whole tree is removed afterwards, whatever happens.
+export const withTempDirs = async (count, run) => {
+  const dir = mkdtempSync(join(tmpdir(), "femto-bench-"))
+  try {
+    const subdirs = Array.from({ length: count }, (_, k) => {
+      const d = join(dir, `h${k}`)
+      mkdirSync(d)
+      return d
+    })
+    return await run(dir, subdirs)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
   }
 }
+
+// Runs `close()` with a ref'd timer, so the process cannot exit while a worker thread (unref'd in
+// pino's transport and femtologging's worker executor) is still finishing.
+// Resolves to what close() resolved to.
+export const closeKeptAlive = async (close) => {
+  const keepAlive = setInterval(() => {}, 1000)
+  try {
+    return await close()
+  } finally {
+    clearInterval(keepAlive)
+  }
+}
+
+// Waits until the files in `dirs` stop changing (total size and count the same for `quietMs`,
+// polled every 2 ms) and returns when they last changed (process.hrtime.bigint()): the end of
+// the run for a logger that goes on writing after its close event (winston's rotation).
+export const settleFiles = async (dirs, quietMs = 100) => {
+  const sizeOf = () => {
+    let n = 0
+    for (const d of dirs) for (const f of filesIn(d)) n += statSync(f).size + 1
+    return n
+  }
+  let last = sizeOf()
+  let changedAt = now()
+  while (Number(now() - changedAt) / 1e6 < quietMs) {
+    await new Promise((resolve) => setTimeout(resolve, 2))
+    const size = sizeOf()
+    if (size !== last) {
+      last = size
+      changedAt = now()
+    }
+  }
+  return changedAt
+}
+
+// The files in a folder (a rotating handler's live file and backups), sorted by name.
+export const filesIn = (dir) =>
+  readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(dir, e.name))
+    .sort()
+
+// Calls `onLine(text)` for each complete line of `path`; returns the bytes after the last "\n".
+const eachLine = (path, onLine) => {
+  const fd = openSync(path, "r")
+  const buf = Buffer.allocUnsafe(4 << 20)
+  let rest = ""
+  try {
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null)
+      if (n === 0) break
+      const text = rest + buf.latin1Slice(0, n)
+      let from = 0
+      for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", from)) {
+        onLine(text.slice(from, nl))
+        from = nl + 1
+      }
+      rest = text.slice(from)
+    }
+  } finally {
+    closeSync(fd)
+  }
+  return rest.length
+}
+
+// The first id in a file's first 64 KiB (a torn first line has none; -1 when there is none), for
+// putting rotated files in order.
+const firstId = (path) => {
+  const fd = openSync(path, "r")
+  try {
+    const buf = Buffer.allocUnsafe(64 << 10)
+    const n = readSync(fd, buf, 0, buf.length, 0)
+    for (const line of buf.latin1Slice(0, n).split("\n")) {
+      const id = idOf(line)
+      if (id >= 0) return id
+    }
+    return -1
+  } finally {
+    closeSync(fd)
+  }
+}
+
+// Checks log output against what was emitted: `groups` is a list of file lists, each a complete
+// copy of the log (one per handler; a rotating handler's copy spans several files, taken in the
+// order of their first record). Every line must hold message(id) for an id < records it alone
+// holds in its copy (no torn, foreign or duplicated line), no file may end in a partial line,
+// and in each copy written lines + `dropped` must equal `records` (drops are counted per record
+// per copy: `dropped` is a number for every copy or an array, one per copy). Ids of one stream
+// (id % streams: one per producer) must come in order. Returns the counts over all copies.
+export const verifyOutput = ({ groups, records, message: msg = message, dropped = 0, streams = 1 }) => {
+  const total = { copies: groups.length, files: 0, bytes: 0, lines: 0, written: 0, badLines: 0, dupLines: 0,
+    outOfOrder: 0, partialTail: 0, missing: 0, firstBad: undefined }
+  for (let g = 0; g < groups.length; g++) {
+    const files = groups[g]
+    const drops = Array.isArray(dropped) ? dropped[g] ?? 0 : dropped
+    const seen = new Uint8Array(records)
+    const last = new Float64Array(streams).fill(-1)
+    let written = 0
+    const ordered = files.map((f) => ({ f, first: firstId(f) })).sort((a, b) => a.first - b.first)
+    for (const { f } of ordered) {
+      total.files++
+      total.bytes += statSync(f).size
+      total.partialTail += eachLine(f, (line) => {
+        total.lines++
+        const id = idOf(line)
+        if (id < 0 || id >= records || !line.includes(msg(id))) {
+          total.badLines++
+          total.firstBad ??= { file: f, text: line.slice(0, 200) }
+          return
+        }
+        if (seen[id] === 1) {
+          total.dupLines++
+          total.firstBad ??= { file: f, duplicate: id }
+          return
+        }
+        seen[id] = 1
+        written++
+        const s = id % streams
+        if (id < last[s]) total.outOfOrder++
+        last[s] = id
+      })
+    }
+    total.written += written
+    total.missing += Math.max(0, records - written - drops)
+    // Lines written + drops counted must be what was emitted, exactly, in every copy.
+    if (written + drops !== records) total.countMismatch = (total.countMismatch ?? 0) + 1
+  }
+  total.ok = total.badLines === 0 && total.dupLines === 0 && total.outOfOrder === 0 && total.partialTail === 0 &&
+    total.countMismatch === undefined && groups.length > 0
+  total.bytesPerLine = total.lines > 0 ? total.bytes / total.lines : 0
+  return total
+}
+
+// The single-file check the existing cases use: `path` holds `records` lines in order.
+export const verifyFile = (path, records, dropped = 0) => verifyOutput({ groups: [[path]], records, dropped })
 
 // Event-loop lag as an application sees it: a setInterval(intervalMs) whose every tick notes how
 // much later than due it ran (due = the previous tick + intervalMs). stop() also counts the time
