@@ -104,3 +104,31 @@ export const setMaxQueuedBytes = (bytes: number): void => {
  * @since 0.1.0
  */
 export const getQueuedBytes = (): number => runtime.registry.memory.used
+
+/**
+ * The handler that configuration (`dictConfig`, `fileConfig`, `ConfigBuilder`) named `name`, as
+ * CPython 3.12's `logging.getHandlerByName`; `undefined` when none has that name.
+ *
+ * @category configuration
+ * @since 0.2.0
+ */
+export const getHandlerByName = (name: string): unknown => processWide().getHandlerByName(name)
+
+/**
+ * The names configuration gave to handlers (CPython 3.12's `logging.getHandlerNames`).
+ *
+ * @category configuration
+ * @since 0.2.0
+ */
+export const getHandlerNames = (): ReadonlyArray<string> => processWide().getHandlerNames()
+
+/**
+ * Sets where a record at WARN or above goes when it reaches no handler (CPython's
+ * `logging.lastResort`): by default stderr. `null` turns it off (such records are ignored, as
+ * lower ones always are); `undefined` restores the default.
+ *
+ * @category configuration
+ * @since 0.2.0
+ */
+export const setLastResort = (handler: Parameters<LoggerManager["setLastResort"]>[0]): void =>
+  processWide().setLastResort(handler)

@@ -4,14 +4,27 @@
  * `close()` for code without Effect. Loggers accept them as they are (`logger.addHandler(h)`),
  * and the Effect functions (`Handler.flush(h)`, `Handler.close(h)`) take them too.
  *
+ * **One options spec per kind**
+ *
+ * Each kind's options have one set of names (camelCase) used alike by its constructor, its
+ * builder's state, its builder's `asDict()` and the configuration, and one validation function
+ * (`checkFileOptions`, `checkStreamOptions`...) that the constructor, the builder's `build()` and
+ * the Effect `make()` all go through, so they refuse the same values with the same
+ * `HandlerConfigError` (field: the option's name). An unknown key is refused too:
+ * `unknown option 'maxbytes' for FileHandler`. A builder's `asDict()` result is valid options for
+ * the kind's constructor as it is (its `class` and `filename` keys are accepted there when they
+ * match).
+ *
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
-import type * as Filter from "./Filter.ts"
+import * as Filter from "./Filter.ts"
+import * as Formatter from "./Formatter.ts"
 import * as Handler from "./Handler.ts"
-import { HandlerConfigError } from "./HandlerConfigError.ts"
-import type { Level } from "./Level.ts"
+import { checkKeys, HandlerConfigError, oneOf, positiveInt, show } from "./HandlerConfigError.ts"
+import * as Level from "./Level.ts"
 import * as LogRecord from "./LogRecord.ts"
+import * as OverflowPolicy from "./OverflowPolicy.ts"
 
 /**
  * Where a handler's sink runs: `"inline"` on the main thread, inside the handler's drain;
@@ -30,6 +43,11 @@ export type Executor = "inline" | "worker"
  * @since 0.1.0
  */
 export interface CommonOptions {
+  /**
+   * The kind's configuration class name (`femtologging.FileHandler`...), as `asDict()` gives it:
+   * accepted so that dict can be passed back; any other value is refused.
+   */
+  readonly class?: string | undefined
   /** Queue capacity in records, default 1024. */
   readonly capacity?: number | undefined
   /** `"block"` (the default for local sinks), `"drop"`, `"timeout:N"`, or an `OverflowPolicy`. */
@@ -150,7 +168,7 @@ export class FemtoHandler {
   }
 
   /** The seed's form: builds a record from `(logger, level, message)` and offers it. */
-  handle(logger: string, level: Level, message: string): void {
+  handle(logger: string, level: Level.Level, message: string): void {
     this.handleRecord(LogRecord.make({ logger, level, message }))
   }
 }
@@ -166,22 +184,14 @@ const extension = import.meta.url.endsWith(".ts") ? ".ts" : ".js"
 export const sinkModule = (name: string): string => new URL(`./internal/${name}${extension}`, import.meta.url).href
 
 /**
- * The pipeline options every kind derives from {@link CommonOptions}. @internal
+ * The pipeline options every kind derives from its checked {@link CommonOptions}. @internal
  */
 export const commonMakeOptions = (
   label: string,
   options: CommonOptions,
   inline: () => Handler.Target,
   worker: { readonly module: string; readonly options: unknown }
-): Handler.MakeOptions => {
-  const executor = options.executor ?? "inline"
-  if (executor !== "inline" && executor !== "worker") {
-    throw new HandlerConfigError({
-      field: "executor",
-      detail: `invalid executor: '${String(executor)}'. Valid options are: inline, worker`
-    })
-  }
-  return {
+): Handler.MakeOptions => ({
   label,
   capacity: options.capacity,
   flushInterval: options.flushInterval,
@@ -194,5 +204,201 @@ export const commonMakeOptions = (
   target: options.executor === "worker"
     ? { _tag: "Worker", ...worker, pool: options.pool, bufferBytes: options.bufferBytes }
     : inline()
+})
+
+/**
+ * How one option is checked: returns the value to keep, or throws `HandlerConfigError` naming
+ * the option. @internal
+ */
+export type Rule = (value: unknown) => unknown
+
+/** The rules of a kind's options, by option name. @internal */
+export type Rules = Readonly<Record<string, Rule>>
+
+const checkLevel = (value: unknown): Level.LevelInput => {
+  try {
+    Level.parseThresholdUnsafe(value as Level.LevelInput)
+  } catch (error) {
+    if (error instanceof Level.InvalidLevelError) throw new HandlerConfigError({ field: "level", detail: error.message })
+    throw error
+  }
+  return value as Level.LevelInput
+}
+
+const checkFilters = (value: unknown): ReadonlyArray<Filter.Filter> => {
+  if (!Array.isArray(value)) {
+    throw new HandlerConfigError({ field: "filters", detail: `filters must be an array (got ${show(value)})` })
+  }
+  for (const filter of value) {
+    if (!Filter.isFilter(filter)) {
+      throw new HandlerConfigError({ field: "filters", detail: "a filter must be a function or have a filter method" })
+    }
+  }
+  return value
+}
+
+const nonEmptyString = (field: string) => (value: unknown): string => {
+  if (typeof value !== "string" || value === "") {
+    throw new HandlerConfigError({ field, detail: `${field} must be a non-empty string (got ${show(value)})` })
+  }
+  return value
+}
+
+/**
+ * The rules of the options every kind shares (see {@link CommonOptions}). @internal
+ */
+export const commonRules = {
+  capacity: (value: unknown) => positiveInt("capacity", value),
+  policy: (value: unknown) => OverflowPolicy.parse(value as string),
+  flushInterval: (value: unknown) => positiveInt("flushInterval", value),
+  flushAfterMs: (value: unknown) => positiveInt("flushAfterMs", value),
+  flushTimeoutMs: (value: unknown) => positiveInt("flushTimeoutMs", value),
+  formatter: (value: unknown) => {
+    Formatter.resolve(value as Parameters<typeof Formatter.resolve>[0])
+    return value as NonNullable<CommonOptions["formatter"]>
+  },
+  executor: (value: unknown) => oneOf("executor", value, ["inline", "worker"]),
+  pool: nonEmptyString("pool"),
+  bufferBytes: (value: unknown) => positiveInt("bufferBytes", value),
+  level: checkLevel,
+  filters: checkFilters
+} as const satisfies Rules
+
+/**
+ * A rule refusing any value but `expected` (a kind's `class`, a file kind's `filename`), e.g.
+ * `class must be 'femtologging.FileHandler' for FileHandler (got 'x')`. @internal
+ */
+export const exactly = (field: string, expected: string, what: string): Rule => (value) => {
+  if (value !== expected) {
+    throw new HandlerConfigError({ field, detail: `${field} must be ${what} (got '${show(value)}')` })
+  }
+  return value
+}
+
+/** The rule of a kind's `class` option. @internal */
+export const classRule = (kind: string): Rule => exactly("class", `femtologging.${kind}`, `'femtologging.${kind}' for ${kind}`)
+
+/**
+ * Checks `options` against a kind's rules: refuses an unknown key (`unknown option 'x' for
+ * <kind>`) and every value its rule refuses. Returns the options with each value as its rule
+ * keeps it (a policy parsed), and without the keys whose value is `undefined`. @internal
+ */
+export const checkOptions = <O extends object>(kind: string, options: O, rules: Rules): O => {
+  checkKeys(kind, options, new Set(Object.keys(rules)))
+  const checked: Record<string, unknown> = {}
+  for (const key of Object.keys(rules)) {
+    const value = (options as Record<string, unknown>)[key]
+    if (value !== undefined) checked[key] = rules[key]!(value)
+  }
+  return checked as O
+}
+
+/**
+ * The keys of {@link CommonOptions} an `asDict()` shows: those set, the policy as its string form
+ * (`"timeout:250"`), the formatter when it is an id (a function is left out), the level as its
+ * name. Filters are left out (they are functions). @internal
+ */
+export const commonDict = (o: CommonOptions): CommonDict => {
+  const dict: { -readonly [K in keyof CommonDict]: CommonDict[K] } = {}
+  if (o.capacity !== undefined) dict.capacity = o.capacity
+  if (o.policy !== undefined) dict.policy = OverflowPolicy.format(OverflowPolicy.parse(o.policy))
+  if (o.flushInterval !== undefined) dict.flushInterval = o.flushInterval
+  if (o.flushAfterMs !== undefined) dict.flushAfterMs = o.flushAfterMs
+  if (o.flushTimeoutMs !== undefined) dict.flushTimeoutMs = o.flushTimeoutMs
+  if (typeof o.formatter === "string") dict.formatter = o.formatter
+  if (o.executor !== undefined) dict.executor = o.executor
+  if (o.pool !== undefined) dict.pool = o.pool
+  if (o.bufferBytes !== undefined) dict.bufferBytes = o.bufferBytes
+  if (o.level !== undefined) dict.level = Level.parseThresholdUnsafe(o.level) ?? "NOTSET"
+  return dict
+}
+
+/**
+ * The {@link CommonOptions} keys of an `asDict()` result: plain data, valid as options again.
+ *
+ * @category models
+ * @since 0.2.0
+ */
+export interface CommonDict {
+  readonly capacity?: number
+  /** `"block"`, `"drop"` or `"timeout:N"`. */
+  readonly policy?: string
+  readonly flushInterval?: number
+  readonly flushAfterMs?: number
+  readonly flushTimeoutMs?: number
+  /** Only when the formatter is an id (`"default"`, `"json"`...). */
+  readonly formatter?: Formatter.FormatterId
+  readonly executor?: Executor
+  readonly pool?: string
+  readonly bufferBytes?: number
+  /** The level's name (`"INFO"`, `"NOTSET"`). */
+  readonly level?: string
+}
+
+/**
+ * The fluent methods every handler builder shares; each returns a new builder, its state the
+ * kind's options under their own names, each value checked by the kind's rule as it is set.
+ *
+ * @category builders
+ * @since 0.2.0
+ */
+export abstract class HandlerBuilderBase<Self, Options extends CommonOptions> {
+  /** The options set so far, under the constructor's names. */
+  readonly options: Options
+
+  constructor(options: Options) {
+    this.options = options
+  }
+
+  /** @internal */
+  protected abstract with(options: Options): Self
+
+  /** Queue capacity; must be greater than zero. */
+  withCapacity(capacity: number): Self {
+    return this.with({ ...this.options, capacity: commonRules.capacity(capacity) })
+  }
+
+  /** Sets `flushInterval`: write to the sink once N records are buffered; must be greater than zero. */
+  withFlushAfterRecords(records: number): Self {
+    return this.with({ ...this.options, flushInterval: commonRules.flushInterval(records) })
+  }
+
+  /** Sets `flushAfterMs`: write buffered records at most `ms` after they were accepted. */
+  withFlushAfterMs(ms: number): Self {
+    return this.with({ ...this.options, flushAfterMs: commonRules.flushAfterMs(ms) })
+  }
+
+  /** Sets `flushTimeoutMs`: how long `flush()`/`close()` wait; must be greater than zero. */
+  withFlushTimeoutMs(ms: number): Self {
+    return this.with({ ...this.options, flushTimeoutMs: commonRules.flushTimeoutMs(ms) })
+  }
+
+  /** Sets `policy`: `OverflowPolicy.drop()`, `.block()`, `.timeout(ms)` or their string forms. */
+  withOverflowPolicy(policy: OverflowPolicy.OverflowPolicy | string): Self {
+    return this.with({ ...this.options, policy: commonRules.policy(policy) })
+  }
+
+  /**
+   * The formatter: a `(record) => string` (checked now), or an id: a built-in one (`"default"`,
+   * `"json"`...) or the id of a formatter a `ConfigBuilder` defines, which it puts in its place
+   * before building. An id is checked at `build()`/`make()`, by the constructor's rule, so one
+   * that names no built-in formatter and was not replaced is refused there.
+   */
+  withFormatter(formatter: Formatter.Formatter | Formatter.FormatterId | (string & {})): Self {
+    if (typeof formatter === "string") {
+      if (formatter === "") {
+        throw new HandlerConfigError({ field: "formatter", detail: "formatter must be a non-empty id or a function" })
+      }
+      return this.with({ ...this.options, formatter: formatter as Formatter.FormatterId })
+    }
+    return this.with({ ...this.options, formatter: commonRules.formatter(formatter) })
+  }
+
+  /** Sets `executor: "worker"` (and `pool`): the sink runs on a worker thread (a dedicated one, or the pool's). */
+  onWorkerThread(pool?: string): Self {
+    const next: Record<string, unknown> = { ...(this.options as object), executor: "worker" }
+    if (pool === undefined) delete next.pool
+    else next.pool = commonRules.pool(pool)
+    return this.with(next as Options)
   }
 }

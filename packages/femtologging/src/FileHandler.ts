@@ -1,5 +1,6 @@
 /**
- * The file handler appends formatted records to a file (created with its missing parent folders).
+ * The file handler appends formatted records to a file (created with its missing parent folders;
+ * truncated when the handler opens it with `mode: "w"`).
  * Records are written as soon as the handler's worker takes them (one `write(2)` per batch), or,
  * with `flushInterval: N`, once N records are buffered and never later than `flushAfterMs`
  * (default 1000 ms) after they were accepted, so `tail -f` follows the log.
@@ -15,53 +16,150 @@
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import { type CommonOptions, commonMakeOptions, FemtoHandler, sinkModule } from "./FemtoHandler.ts"
-import * as Formatter from "./Formatter.ts"
+import {
+  checkOptions,
+  classRule,
+  type CommonDict,
+  commonDict,
+  type CommonOptions,
+  commonMakeOptions,
+  commonRules,
+  exactly,
+  FemtoHandler,
+  HandlerBuilderBase,
+  sinkModule
+} from "./FemtoHandler.ts"
 import * as Handler from "./Handler.ts"
 import { HandlerIOError } from "./Handler.ts"
-import { HandlerConfigError, positiveInt } from "./HandlerConfigError.ts"
+import { booleanOption, HandlerConfigError, oneOf, show } from "./HandlerConfigError.ts"
 import { type FileSink, type FileSinkOptions, makeFileSink } from "./internal/fileSink.ts"
 import { facadeSpawner, type Spawner } from "./internal/runtime.ts"
 import { labelledReporter } from "./internal/warner.ts"
-import * as OverflowPolicy from "./OverflowPolicy.ts"
 
 export { HandlerIOError } from "./Handler.ts"
 
 /**
- * Options of a file handler.
+ * What CPython's `errors` argument may say. Records are encoded to UTF-8 from JavaScript strings,
+ * where the only unencodable thing is a lone surrogate: it is written as U+FFFD whatever this says.
+ *
+ * @category models
+ * @since 0.2.0
+ */
+export type FileErrors = "strict" | "replace" | "backslashreplace" | "surrogateescape" | "ignore"
+
+/**
+ * Options of a file handler: the {@link CommonOptions}, and CPython's `FileHandler` keywords
+ * under their own names (`mode`, `encoding`, `delay`, `errors`). The keys of a builder's
+ * `asDict()` result (`class` and `filename` included) are accepted as they are.
  *
  * @category models
  * @since 0.1.0
  */
 export interface FileHandlerOptions extends CommonOptions {
-  /** Only UTF-8 is written; any other value is refused. */
-  readonly encoding?: "utf-8" | "utf8" | undefined
+  /** `"a"` appends (the default); `"w"` truncates the file when the handler opens it. */
+  readonly mode?: "a" | "w" | undefined
+  /** Only UTF-8 is written: `"utf-8"` or `"utf8"` in any case; any other value is refused. */
+  readonly encoding?: "utf-8" | "utf8" | "UTF-8" | "UTF8" | undefined
+  /**
+   * CPython's `delay`: accepted, but the file is still opened (and created) at construction, so
+   * that a bad path fails there and then rather than at the first record.
+   */
+  readonly delay?: boolean | undefined
+  /**
+   * CPython's `errors`: `strict`, `replace`, `backslashreplace`, `surrogateescape` or `ignore` are
+   * accepted (anything else is refused); whatever it says, a lone surrogate is written as U+FFFD.
+   */
+  readonly errors?: FileErrors | undefined
   /** Reopen the file when it was moved or deleted (CPython's WatchedFileHandler), default false. */
   readonly watch?: boolean | undefined
+  /** The path, under CPython's name, as `asDict()` gives it: accepted when it is the path argument. */
+  readonly filename?: string | undefined
 }
 
 /**
- * Creates the pipeline handler of a file handler kind: validates the options, opens the file
+ * What a file builder's `asDict()` returns: the kind's `class`, the path as `filename`, and the
+ * options set, as plain data. It is valid options for the kind's constructor as it is.
+ *
+ * @category models
+ * @since 0.2.0
+ */
+export interface FileDict extends CommonDict {
+  /** `femtologging.FileHandler`, `femtologging.RotatingFileHandler`... */
+  readonly class: string
+  readonly filename: string
+  readonly mode?: "a" | "w"
+  readonly encoding?: FileHandlerOptions["encoding"]
+  readonly delay?: boolean
+  readonly errors?: FileErrors
+  readonly watch?: boolean
+}
+
+const checkEncoding = (value: unknown): FileHandlerOptions["encoding"] => {
+  const lower = typeof value === "string" ? value.toLowerCase() : undefined
+  if (lower !== "utf-8" && lower !== "utf8") {
+    throw new HandlerConfigError({ field: "encoding", detail: `encoding: only utf-8 is supported (got ${show(value)})` })
+  }
+  return value as FileHandlerOptions["encoding"]
+}
+
+/** Refuses a path that is not a non-empty string. @internal */
+export const checkPath = (path: unknown): string => {
+  if (typeof path !== "string" || path === "") {
+    throw new HandlerConfigError({ field: "path", detail: "path must not be empty" })
+  }
+  return path
+}
+
+/**
+ * The rules of the options every file kind takes, for the kind named `kind` writing to `path`.
+ *
+ * @internal
+ */
+export const fileRules = (kind: string, path: string) => ({
+  ...commonRules,
+  class: classRule(kind),
+  filename: exactly("filename", path, `the path argument, '${path}'`),
+  mode: (value: unknown) => oneOf("mode", value, ["a", "w"]),
+  encoding: checkEncoding,
+  delay: (value: unknown) => booleanOption("delay", value),
+  errors: (value: unknown) =>
+    oneOf("errors", value, ["strict", "replace", "backslashreplace", "surrogateescape", "ignore"]),
+  watch: (value: unknown) => booleanOption("watch", value)
+})
+
+/**
+ * Checks a file handler's path and options, as its constructor, its builder's `build()` and
+ * `FileHandler.make` do: throws `HandlerConfigError` naming the option (an unknown key included),
+ * or returns the options with `undefined` values left out and the policy parsed.
+ *
+ * @category validation
+ * @since 0.2.0
+ */
+export const checkFileOptions = (path: string, options: FileHandlerOptions = {}): FileHandlerOptions => {
+  checkPath(path)
+  return checkOptions("FileHandler", options, fileRules("FileHandler", path))
+}
+
+/**
+ * Creates the pipeline handler of a file handler kind from checked options: opens the file
  * (inline) or checks that it can be opened (worker), and returns the handler with its inline sink.
  *
  * @internal
  */
 export const makeFileHandler = (
-  kind: string,
+  label: string,
   path: string,
   options: FileHandlerOptions,
   sinkOptions: Omit<FileSinkOptions, "path" | "label">,
   spawn: Spawner
 ): { readonly handler: Handler.Handler; readonly sink: FileSink | undefined } => {
-  if (typeof path !== "string" || path === "") throw new HandlerConfigError({ field: "path", detail: "path must not be empty" })
-  const encoding = options.encoding
-  if (encoding !== undefined && encoding.toLowerCase() !== "utf-8" && encoding.toLowerCase() !== "utf8") {
-    throw new HandlerConfigError({ field: "encoding", detail: `unsupported encoding: ${String(encoding)} (only utf-8)` })
+  const full: FileSinkOptions = {
+    ...sinkOptions,
+    path,
+    label,
+    ...(options.mode === "w" ? { mode: "w" } : {}),
+    ...(options.watch === true ? { watch: true } : {})
   }
-  if (options.flushInterval !== undefined) positiveInt("flush_interval", options.flushInterval)
-  if (options.flushAfterMs !== undefined) positiveInt("flush_after_ms", options.flushAfterMs)
-  const label = `${kind}(${path})`
-  const full: FileSinkOptions = { ...sinkOptions, path, label, ...(options.watch === true ? { watch: true } : {}) }
   const clock = spawn(Clock.clockWith(Effect.succeed))
   const open = (): FileSink => {
     try {
@@ -71,13 +169,16 @@ export const makeFileHandler = (
     }
   }
   let sink: FileSink | undefined
+  // A worker opens the file itself, later, and again after a restart: it appends, and `mode: "w"`
+  // truncates here, once, when checking that the file can be opened.
+  const { mode: _, ...appending } = full
   const makeOptions = commonMakeOptions(
     label,
     options,
     () => ({ _tag: "Sink", sink: () => (sink = open()) }),
-    { module: sinkModule("fileSink"), options: full }
+    { module: sinkModule("fileSink"), options: appending }
   )
-  // A worker opens the file itself, later: check now that it can be, so a bad path fails here.
+  // Check now that the worker will be able to open the file, so a bad path fails here.
   if (options.executor === "worker") void open().close?.()
   return { handler: Handler.makeUnsafe(makeOptions, spawn), sink }
 }
@@ -103,9 +204,13 @@ export class FemtoFileHandler extends FemtoHandler {
   readonly path: string
   private readonly sink: FileSink | undefined
 
-  /** Opens (appends to) `path`. Throws `HandlerConfigError` or `HandlerIOError`. */
+  /**
+   * Opens `path` (appending, or truncating with `mode: "w"`). Throws `HandlerConfigError` (see
+   * {@link checkFileOptions}) or `HandlerIOError`.
+   */
   constructor(path: string, options: FileHandlerOptions = {}, spawn: Spawner = facadeSpawner()) {
-    const made = makeFileHandler("FemtoFileHandler", path, options, {}, spawn)
+    const checked = checkFileOptions(path, options)
+    const made = makeFileHandler(`FemtoFileHandler(${path})`, path, checked, {}, spawn)
     super(made.handler)
     this.path = path
     this.sink = made.sink
@@ -149,23 +254,20 @@ export const make = (
   Handler.makeIn((spawn) => new FemtoFileHandler(path, options, spawn))
 
 /**
- * The `asDict()` keys every file builder shares.
+ * The `asDict()` keys every file kind shares: `class`, `filename`, and the options set.
  *
  * @internal
  */
-export const fileDict = (path: string, o: FileHandlerOptions): Record<string, unknown> => {
-  const policy = OverflowPolicy.parse(o.policy ?? "block")
-  return {
-    path,
-    ...(o.capacity === undefined ? {} : { capacity: o.capacity }),
-    ...(o.flushInterval === undefined ? {} : { flush_after_records: o.flushInterval }),
-    ...(o.flushAfterMs === undefined ? {} : { flush_after_ms: o.flushAfterMs }),
-    ...(o.formatter === undefined ? {} : { formatter: typeof o.formatter === "string" ? o.formatter : { kind: "instance" } }),
-    overflow_policy: policy._tag.toLowerCase(),
-    ...(policy._tag === "Timeout" ? { timeout_ms: policy.ms } : {}),
-    ...(o.executor === undefined ? {} : { executor: o.executor })
-  }
-}
+export const fileDict = (kind: string, path: string, o: FileHandlerOptions): FileDict => ({
+  class: `femtologging.${kind}`,
+  filename: path,
+  ...commonDict(o),
+  ...(o.mode === undefined ? {} : { mode: o.mode }),
+  ...(o.encoding === undefined ? {} : { encoding: o.encoding }),
+  ...(o.delay === undefined ? {} : { delay: o.delay }),
+  ...(o.errors === undefined ? {} : { errors: o.errors }),
+  ...(o.watch === undefined ? {} : { watch: o.watch })
+})
 
 /**
  * The fluent methods every file handler builder shares; each returns a new builder.
@@ -173,47 +275,12 @@ export const fileDict = (path: string, o: FileHandlerOptions): Record<string, un
  * @category builders
  * @since 0.1.0
  */
-export abstract class FileBuilderBase<Self, Options extends FileHandlerOptions> {
+export abstract class FileBuilderBase<Self, Options extends FileHandlerOptions> extends HandlerBuilderBase<Self, Options> {
   readonly path: string
-  readonly options: Options
 
   constructor(path: string, options: Options) {
+    super(options)
     this.path = path
-    this.options = options
-  }
-
-  /** @internal */
-  protected abstract with(options: Options): Self
-
-  /** Queue capacity; must be greater than zero. */
-  withCapacity(capacity: number): Self {
-    return this.with({ ...this.options, capacity: positiveInt("capacity", capacity) })
-  }
-
-  /** Write to the OS every N records; must be greater than zero. */
-  withFlushAfterRecords(records: number): Self {
-    return this.with({ ...this.options, flushInterval: positiveInt("flush_after_records", records) })
-  }
-
-  /** Write buffered records at most `ms` after they were accepted; must be greater than zero. */
-  withFlushAfterMs(ms: number): Self {
-    return this.with({ ...this.options, flushAfterMs: positiveInt("flush_after_ms", ms) })
-  }
-
-  /** `OverflowPolicy.drop()`, `.block()`, `.timeout(ms)` or their string forms. */
-  withOverflowPolicy(policy: OverflowPolicy.OverflowPolicy | string): Self {
-    return this.with({ ...this.options, policy: OverflowPolicy.parse(policy) })
-  }
-
-  /** The formatter: a `(record) => string`, or `"default"` / `"json"`. */
-  withFormatter(formatter: Formatter.Formatter | Formatter.FormatterId): Self {
-    Formatter.resolve(formatter)
-    return this.with({ ...this.options, formatter })
-  }
-
-  /** Runs the sink on a worker thread (a dedicated one, or the named pool's). */
-  onWorkerThread(pool?: string): Self {
-    return this.with({ ...this.options, executor: "worker", pool })
   }
 }
 
@@ -232,9 +299,12 @@ export class FileHandlerBuilder extends FileBuilderBase<FileHandlerBuilder, File
     return new FileHandlerBuilder(this.path, options)
   }
 
-  /** The options as plain data, with upstream's keys. */
-  asDict(): Record<string, unknown> {
-    return fileDict(this.path, this.options)
+  /**
+   * The options as plain data under the constructor's names, with `class`
+   * (`femtologging.FileHandler`) and `filename`; valid options for the constructor as they are.
+   */
+  asDict(): FileDict {
+    return fileDict("FileHandler", this.path, this.options)
   }
 
   /** Builds the handler (facade). */

@@ -13,8 +13,10 @@
  * @since 0.1.0
  */
 import { HandlerConfigError } from "./HandlerConfigError.ts"
+import { type Compiled, compile, formatTime, pyFloat } from "./internal/pyformat.ts"
 import { functionTag, isError, read, safeString } from "./internal/safe.ts"
 import { Warner } from "./internal/warner.ts"
+import { pythonName, toNumber } from "./Level.ts"
 import { type ErrorFrame, type ErrorInfo, errorInfo, type LogRecord, timestampMs } from "./LogRecord.ts"
 
 /**
@@ -24,6 +26,34 @@ import { type ErrorFrame, type ErrorInfo, errorInfo, type LogRecord, timestampMs
  * @since 0.1.0
  */
 export type Formatter = (record: LogRecord) => string
+
+/**
+ * Whether a formatter prints the caller's location (`filename`, `lineno`, `funcName`, `module`,
+ * `pathname`): only then do loggers capture it for the records its handler receives (it costs
+ * about 10 µs per record). `python` sets it from its format; set it on your own formatter with
+ * {@link withCaller}.
+ *
+ * @category models
+ * @since 0.2.0
+ */
+export const needsCaller = (formatter: Formatter): boolean =>
+  (formatter as { readonly [callerKey]?: boolean })[callerKey] === true
+
+const callerKey = Symbol.for("femtologging/Formatter/needsCaller")
+
+/**
+ * Marks a formatter as printing the caller's location (see {@link needsCaller}).
+ *
+ * @category combinators
+ * @since 0.2.0
+ */
+export const withCaller = (formatter: Formatter): Formatter => {
+  const marked: Formatter = (record) => formatter(record)
+  Object.defineProperty(marked, callerKey, { value: true })
+  return marked
+}
+
+const callerFields = new Set(["filename", "pathname", "module", "lineno", "funcName"])
 
 /**
  * The seed's line, `"{logger} [{LEVEL}] {message}"`, without fields or error text. This is
@@ -502,6 +532,162 @@ const jsonPieces = (record: LogRecord): string => {
 }
 
 /**
+ * Options of {@link python}, named as CPython's `logging.Formatter` takes them.
+ *
+ * @category models
+ * @since 0.2.0
+ */
+export interface PythonOptions {
+  /** `"%"` (default), `"{"` or `"$"`. */
+  readonly style?: "%" | "{" | "$" | undefined
+  /** strftime format of `asctime`; default `%Y-%m-%d %H:%M:%S,mmm`. */
+  readonly datefmt?: string | undefined
+  /** Values for fields a record lacks (CPython 3.10). */
+  readonly defaults?: Readonly<Record<string, unknown>> | undefined
+  /** Check the format as CPython does (default `true`). */
+  readonly validate?: boolean | undefined
+  /** `asctime` in UTC instead of local time (CPython: `converter = time.gmtime`). */
+  readonly utc?: boolean | undefined
+}
+
+const basename = (file: string): string => file.slice(Math.max(file.lastIndexOf("/"), file.lastIndexOf("\\")) + 1)
+
+const pythonThreadName = (record: LogRecord): string =>
+  record.threadId === 0 && record.threadName === "main" ? "MainThread" : record.threadName
+
+/** The names CPython's `LogRecord` gives its attributes, read from one of our records. */
+const pythonAttribute = (record: LogRecord, name: string, asctime: () => string): unknown => {
+  switch (name) {
+    case "name":
+      return record.logger
+    case "levelname":
+      return pythonName(record.level)
+    case "levelno":
+      return toNumber(record.level)
+    case "message":
+    case "msg":
+      return record.message
+    case "args":
+      return null
+    case "asctime":
+      return asctime()
+    case "created":
+      return pyFloat(record.timestampNs / 1e9)
+    case "msecs":
+      return pyFloat(Math.floor((record.timestampNs / 1e6) % 1000))
+    case "relativeCreated":
+      return pyFloat(record.timestampNs / 1e6 - performance.timeOrigin)
+    case "thread":
+      return record.threadId
+    case "threadName":
+      return pythonThreadName(record)
+    case "process":
+      return process.pid
+    case "processName":
+      return "MainProcess"
+    case "taskName":
+      return record.fiberId === undefined ? null : `fiber-${record.fiberId}`
+    case "pathname":
+      return record.filename ?? "(unknown file)"
+    case "filename":
+      return record.filename === undefined ? "(unknown file)" : basename(record.filename)
+    case "module":
+      return record.filename === undefined ? "(unknown file)" : basename(record.filename).replace(/\.[^.]*$/, "")
+    case "lineno":
+      return record.lineNumber ?? 0
+    case "funcName":
+      return record.functionName === undefined || record.functionName === "" ? "<module>" : record.functionName
+    case "exc_info":
+    case "exc_text":
+      return record.error === undefined ? null : renderError(record.error)
+    case "stack_info":
+      return null
+  }
+  const fields = record.fields
+  return fields !== undefined && Object.hasOwn(fields, name) ? fields[name] : undefined
+}
+
+/**
+ * A formatter from a CPython `logging.Formatter` format string, in any of its three styles,
+ * producing what CPython produces for the same record.
+ *
+ * **Details**
+ *
+ * The record has CPython's attributes: `name`, `levelname` (`WARNING`, not our `WARN`),
+ * `levelno` (5, 10 … 50), `message`, `msg`, `asctime` (see `datefmt`), `created`, `msecs`,
+ * `relativeCreated` (ms since the process started), `thread` and `threadName` (`MainThread` on
+ * the main thread), `process`, `processName` (`MainProcess`), `taskName` (`fiber-<id>` for a
+ * record logged from a fiber, else `None`), `filename`, `pathname`, `module`, `lineno`, `funcName`
+ * (CPython's placeholders, `(unknown file)`, `0`, `(unknown function)`, until caller location is
+ * captured), `exc_text`; then the record's fields by name. As CPython does, the error's text
+ * (stack and causes) is appended on the lines after the formatted message. `%`/`{`/`$` behave as
+ * CPython's operators do (every conversion, flag and format spec; `validate` and `defaults` as in
+ * CPython 3.10+). Throws `HandlerConfigError` (field `format`) with CPython's message for a format
+ * CPython refuses. A record lacking a field the format names is written by the handler as the
+ * seed's line with the error appended, and reported (CPython prints a traceback and drops it).
+ *
+ * **Example** (CPython's basicConfig format)
+ *
+ * ```ts
+ * import { Formatter, LogRecord } from "femtologging"
+ * const f = Formatter.python("%(levelname)s:%(name)s:%(message)s")
+ * f(LogRecord.make({ logger: "app", level: "WARN", message: "disk low" })) // => "WARNING:app:disk low"
+ * ```
+ *
+ * @category constructors
+ * @since 0.2.0
+ */
+export const python = (format: string, options: PythonOptions = {}): Formatter => {
+  let compiled: Compiled
+  try {
+    compiled = compile(format ?? "", options.style ?? "%", {
+      ...(options.validate === undefined ? {} : { validate: options.validate }),
+      ...(options.defaults === undefined ? {} : { defaults: options.defaults }),
+      str: safeString
+    })
+  } catch (error) {
+    throw new HandlerConfigError({ field: "format", detail: error instanceof Error ? error.message : String(error) })
+  }
+  const datefmt = options.datefmt
+  const utc = options.utc === true
+  const render = compiled.render
+  const formatter: Formatter = (record) => {
+    let time: string | undefined
+    const asctime = () => (time ??= formatTime(record.timestampNs / 1e6, datefmt, { utc }))
+    const text = render((name) => pythonAttribute(record, name, asctime))
+    if (record.error === undefined) return text
+    return `${text.endsWith("\n") ? text : `${text}\n`}${renderError(record.error)}`
+  }
+  return compiled.fields.some((field) => callerFields.has(field)) ? withCaller(formatter) : formatter
+}
+
+/**
+ * A logfmt formatter: `time=<ISO 8601> level=<LEVEL> logger=<name> msg=<message>` then the
+ * fields as `key=value` pairs, and the error as `error=` (its message) and `stack=` (its text),
+ * all on one line. Values are quoted when empty or holding a space, `=` or `"`; newlines are
+ * escaped. Never throws.
+ *
+ * @category formatting
+ * @since 0.2.0
+ */
+export const logfmt: Formatter = (record) => {
+  try {
+    let out = `time=${new Date(timestampMs(record)).toISOString()} level=${record.level} logger=${
+      logfmtValue(record.logger)
+    } msg=${logfmtValue(record.message)}`
+    out += renderFields(record.fields).replaceAll("\n", "\\n")
+    const error = record.error
+    if (error !== undefined) out += ` error=${logfmtValue(error.message)} stack=${logfmtValue(renderError(error))}`
+    return out
+  } catch (thrown) {
+    return `level=${String(record?.level)} msg=${logfmtValue(threw("record could not be formatted", thrown))}`
+  }
+}
+
+const logfmtValue = (value: string): string =>
+  value === "" || /[\s="\\]/.test(value) ? JSON.stringify(value) : value
+
+/**
  * Resolves what handlers accept as a formatter: a function, an object with a `format` method,
  * or a name (`"default"`, `"json"`). Anything else fails with `HandlerConfigError` (field
  * `formatter`). Named formatters from configuration (`formatters` sections) come later.
@@ -524,14 +710,14 @@ export const resolve = (formatter: Formatter | FormatterId | { readonly format: 
 }
 
 /**
- * The formatters that can be named by a string: `"default"` and `"json"`.
+ * The formatters that can be named by a string: `"default"`, `"json"` and `"logfmt"`.
  *
  * @category models
  * @since 0.1.0
  */
-export type FormatterId = "default" | "json"
+export type FormatterId = "default" | "json" | "logfmt"
 
-const named: Record<FormatterId, Formatter> = { default: defaultFormatter, json }
+const named: Record<FormatterId, Formatter> = { default: defaultFormatter, json, logfmt }
 
 /**
  * Wraps a formatter for a handler so that one that throws cannot lose a record: the record is

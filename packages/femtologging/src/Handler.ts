@@ -697,9 +697,9 @@ export const make = (options: MakeOptions): Effect.Effect<Handler, HandlerConfig
   Effect.gen(function*() {
     const capacity = yield* check(() => positiveInt("capacity", options.capacity ?? 1024))
     const policy = yield* check(() => OverflowPolicy.parse(options.policy ?? "block"))
-    const flushInterval = yield* check(() => positiveInt("flush_interval", options.flushInterval ?? 1))
-    const flushAfterMs = yield* check(() => positiveInt("flush_after_ms", options.flushAfterMs ?? 1000))
-    yield* check(() => positiveInt("flush_timeout_ms", options.flushTimeoutMs ?? 1000))
+    const flushInterval = yield* check(() => positiveInt("flushInterval", options.flushInterval ?? 1))
+    const flushAfterMs = yield* check(() => positiveInt("flushAfterMs", options.flushAfterMs ?? 1000))
+    yield* check(() => positiveInt("flushTimeoutMs", options.flushTimeoutMs ?? 1000))
     const formatter = yield* check(() => Formatter.resolve(options.formatter ?? "default"))
     const guarded = Formatter.guard(formatter, options.label)
     const clock = yield* Clock.Clock

@@ -2,7 +2,9 @@
  * The error every handler option, builder and policy parser raises for a value it refuses.
  *
  * Its message names the field and the rule, e.g. `capacity must be greater than zero`, so a
- * configuration problem is found without reading code.
+ * configuration problem is found without reading code. Fields are the camelCase option names the
+ * constructors, builders, `asDict()` and the configuration use alike (`flushInterval`,
+ * `maxBytes`, `backupCount`...).
  *
  * @since 0.1.0
  */
@@ -39,4 +41,72 @@ export const positiveInt = (field: string, value: unknown): number => {
     })
   }
   return value
+}
+
+/**
+ * Checks that `value` is an integer, zero or more, naming `field` when it is not:
+ * `backupCount must be a non-negative integer (got -1)`.
+ *
+ * @category validation
+ * @since 0.2.0
+ */
+export const nonNegativeInt = (field: string, value: unknown): number => {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
+    throw new HandlerConfigError({ field, detail: `${field} must be a non-negative integer (got ${show(value)})` })
+  }
+  return value
+}
+
+/**
+ * Checks that `value` is a boolean: `compress must be true or false (got 1)`.
+ *
+ * @category validation
+ * @since 0.2.0
+ */
+export const booleanOption = (field: string, value: unknown): boolean => {
+  if (typeof value !== "boolean") {
+    throw new HandlerConfigError({ field, detail: `${field} must be true or false (got ${show(value)})` })
+  }
+  return value
+}
+
+/**
+ * Checks that `value` is one of `valid`: `invalid mode: 'x'. Valid options are: a, w`.
+ *
+ * @category validation
+ * @since 0.2.0
+ */
+export const oneOf = <const A extends string>(field: string, value: unknown, valid: ReadonlyArray<A>): A => {
+  if (typeof value === "string" && (valid as ReadonlyArray<string>).includes(value)) return value as A
+  throw new HandlerConfigError({
+    field,
+    detail: `invalid ${field}: '${show(value)}'. Valid options are: ${valid.join(", ")}`
+  })
+}
+
+/**
+ * Refuses an options value that is not an object, and every key of it that is not in `known`,
+ * naming the key and the handler kind: `unknown option 'maxbytes' for FileHandler`. Only the
+ * object's own enumerable keys count (a class instance's fields, not its prototype's methods).
+ *
+ * @category validation
+ * @since 0.2.0
+ */
+export const checkKeys = (kind: string, options: unknown, known: ReadonlySet<string>): void => {
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new HandlerConfigError({ field: "options", detail: `options of ${kind} must be an object (got ${show(options)})` })
+  }
+  for (const key of Object.keys(options)) {
+    if (!known.has(key)) throw new HandlerConfigError({ field: key, detail: `unknown option '${key}' for ${kind}` })
+  }
+}
+
+/** A value for a message; never throws. @internal */
+export const show = (value: unknown): string => {
+  try {
+    if (Array.isArray(value)) return `[${value.map((v) => (Array.isArray(v) ? "[...]" : show(v))).join(", ")}]`
+    return typeof value === "symbol" ? value.toString() : String(value)
+  } catch {
+    return Object.prototype.toString.call(value)
+  }
 }

@@ -95,6 +95,8 @@ export interface LogRecord {
   readonly filename: string | undefined
   readonly lineNumber: number | undefined
   readonly modulePath: string | undefined
+  /** The calling function, when caller location was captured (see `Formatter.needsCaller`). */
+  readonly functionName?: string | undefined
 }
 
 /**
@@ -117,6 +119,7 @@ export interface LogRecordInput {
   readonly filename?: string | undefined
   readonly lineNumber?: number | undefined
   readonly modulePath?: string | undefined
+  readonly functionName?: string | undefined
 }
 
 const threadName = isMainThread ? "main" : `worker-${currentThreadId}`
@@ -160,7 +163,8 @@ export const make = (input: LogRecordInput): LogRecord => ({
   error: input.error === undefined ? undefined : errorInfo(input.error),
   filename: input.filename,
   lineNumber: input.lineNumber,
-  modulePath: input.modulePath
+  modulePath: input.modulePath,
+  ...(input.functionName === undefined ? {} : { functionName: input.functionName })
 })
 
 /**

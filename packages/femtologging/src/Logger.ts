@@ -21,6 +21,8 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
+import { fileURLToPath } from "node:url"
+import { getCallSites } from "node:util"
 import * as Filter from "./Filter.ts"
 import * as Formatter from "./Formatter.ts"
 import { safeString } from "./internal/safe.ts"
@@ -41,12 +43,16 @@ export interface LoggerHost {
   /** Creates handlers for user handler objects in the manager's scope. */
   readonly spawn: Spawner
   readonly defaultCapacity: number
+  /** Where a record that reaches no handler goes, if anywhere (CPython's `lastResort`). */
+  readonly lastResort: (level: Level.Level) => Handler.Handler | undefined
 }
 
 interface Plan {
   readonly version: number
   readonly level: Level.Level
   readonly threshold: number
+  /** Whether a handler's formatter prints the caller's location (captured only then). */
+  readonly caller: boolean
   readonly handlers: ReadonlyArray<Handler.Handler>
 }
 
@@ -76,7 +82,7 @@ export type Message = string | Error | (() => string)
  */
 export type Extra = LogRecord.Fields | Error
 
-const stale: Plan = { version: -1, level: "INFO", threshold: 2, handlers: [] }
+const stale: Plan = { version: -1, level: "INFO", threshold: 2, caller: false, handlers: [] }
 
 /**
  * A logger. Get one from `getLogger(name)` (facade) or `Manager.getLogger` (Effect); do not
@@ -177,6 +183,22 @@ export class Logger {
       this.drop("a filter threw")
       ;(this.filterReport ??= labelledReporter(`logger '${this.name}'`))(`a filter threw: ${safeString(error)}`)
     })
+  }
+
+  private disabledFlag = false
+
+  /**
+   * Whether this logger is disabled (CPython's `logger.disabled`): it takes no records at all.
+   * `dictConfig` and `fileConfig` disable the loggers that existed before and are not in the new
+   * configuration (`disable_existing_loggers`, true by default as in CPython).
+   */
+  get disabled(): boolean {
+    return this.disabledFlag
+  }
+
+  set disabled(disabled: boolean) {
+    this.disabledFlag = disabled === true
+    this.host.bump()
   }
 
   /** Turns propagation to the parent's handlers on or off. */
@@ -325,18 +347,23 @@ export class Logger {
   emit(level: Level.Level, message: Message, extra: Extra | undefined, fiberId?: number): string | undefined {
     const plan = this.current()
     if (Level.ordinal(level) < plan.threshold) return undefined
-    // No record (nor clock read) for a call that no handler will see.
-    if (plan.handlers.length === 0 && !this.retired && this.filters.length === 0) {
-      return Formatter.line(this.name, level, textOf(message).text)
+    let handlers = plan.handlers
+    if (handlers.length === 0 && !this.retired) {
+      const lastResort = this.host.lastResort(level)
+      // No record (nor clock read) for a call that no handler will see.
+      if (lastResort === undefined && this.filters.length === 0) {
+        return Formatter.line(this.name, level, textOf(message).text)
+      }
+      if (lastResort !== undefined) handlers = [lastResort]
     }
-    let record = build(this.name, level, message, extra, fiberId)
+    let record = build(this.name, level, message, extra, fiberId, plan.caller ? callSite() : undefined)
     if (this.filters.length > 0) {
       const admitted = this.admit(record)
       if (admitted === undefined) return undefined
       record = admitted
     }
     if (this.retired) this.drop("its manager was reset or closed")
-    else this.handOn(record, plan.handlers)
+    else if (handlers.length > 0) this.handOn(record, handlers)
     return Formatter.line(this.name, level, record.message)
   }
 
@@ -381,7 +408,9 @@ export class Logger {
         return Effect.succeed(line)
       }
       this.started = true
-      return Effect.as(Effect.forEach(plan.handlers, (h) => h.offer(record), { discard: true }), line)
+      const lastResort = plan.handlers.length === 0 ? this.host.lastResort(level) : undefined
+      const handlers = lastResort === undefined ? plan.handlers : [lastResort]
+      return Effect.as(Effect.forEach(handlers, (h) => h.offer(record), { discard: true }), line)
     })
   }
 
@@ -402,7 +431,9 @@ export class Logger {
       }
     }
     const effective = level ?? "INFO"
-    return { version: this.host.version, level: effective, threshold: Level.ordinal(effective), handlers }
+    const threshold = this.disabledFlag ? Number.POSITIVE_INFINITY : Level.ordinal(effective)
+    const caller = handlers.some((h) => Formatter.needsCaller(h.formatter))
+    return { version: this.host.version, level: effective, threshold, caller, handlers }
   }
 }
 
@@ -432,12 +463,34 @@ const textOf = (message: unknown): { readonly text: string; readonly error: unkn
 }
 
 /** Builds the record of a log call; never throws, whatever the message and fields hold. */
+/**
+ * Where the log call is: the frame two above this function's caller (`emit` ← `info`/`log` ←
+ * the application). Only called when a formatter prints it (about 10 µs).
+ */
+const callSite = (): CallSite | undefined => {
+  try {
+    const frame = getCallSites(4)[3]
+    if (frame === undefined) return undefined
+    const file = frame.scriptName.startsWith("file://") ? fileURLToPath(frame.scriptName) : frame.scriptName
+    return { filename: file, lineNumber: frame.lineNumber, functionName: frame.functionName }
+  } catch {
+    return undefined
+  }
+}
+
+interface CallSite {
+  readonly filename: string
+  readonly lineNumber: number
+  readonly functionName: string
+}
+
 const build = (
   logger: string,
   level: Level.Level,
   message: unknown,
   extra: unknown,
-  fiberId: number | undefined
+  fiberId: number | undefined,
+  site?: CallSite
 ): LogRecord.LogRecord => {
   const parsed = textOf(message)
   const text = parsed.text
@@ -460,9 +513,9 @@ const build = (
     fields = { fieldsError: `[fields could not be read: ${safeString(thrown)}]` }
   }
   try {
-    return LogRecord.make({ logger, level, message: text, fields, error, fiberId })
+    return LogRecord.make({ logger, level, message: text, fields, error, fiberId, ...site })
   } catch (thrown) {
-    return LogRecord.make({ logger, level, message: text, fields, error: safeString(thrown), fiberId })
+    return LogRecord.make({ logger, level, message: text, fields, error: safeString(thrown), fiberId, ...site })
   }
 }
 

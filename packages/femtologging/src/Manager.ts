@@ -15,10 +15,13 @@ import * as Layer from "effect/Layer"
 import * as Data from "effect/Data"
 import type * as Scope from "effect/Scope"
 import { currentSpawner, facadeSpawner, registry, type Spawner } from "./internal/runtime.ts"
+import * as Handler from "./Handler.ts"
+import { InvalidHandlerError } from "./HandlerError.ts"
+import * as Level from "./Level.ts"
 import { Logger, type LoggerHost } from "./Logger.ts"
+import { FemtoStreamHandler } from "./StreamHandler.ts"
 import type { HandlerConfigError } from "./HandlerConfigError.ts"
 import { positiveInt } from "./HandlerConfigError.ts"
-import type * as Level from "./Level.ts"
 
 /**
  * Raised for a logger name that is empty, starts or ends with `.`, or contains `..`.
@@ -33,6 +36,8 @@ export class InvalidLoggerNameError extends Data.TaggedError("InvalidLoggerNameE
     return "logger name cannot be empty, start or end with '.', or contain consecutive dots"
   }
 }
+
+const warn = Level.ordinal("WARN")
 
 /**
  * Checks a logger name, throwing {@link InvalidLoggerNameError}.
@@ -79,6 +84,57 @@ export class LoggerManager implements LoggerHost {
   /** @internal */
   bump = (): void => {
     this.version++
+  }
+
+  /** `undefined`: the default, made on first use; `null`: turned off. */
+  private lastResortHandler: Handler.Handler | null | undefined
+
+  /**
+   * The handler a record at WARN or above goes to when it reaches no handler at all (CPython's
+   * `logging.lastResort`); `undefined` when there is none, or the level is below WARN.
+   *
+   * @internal
+   */
+  lastResort(level: Level.Level): Handler.Handler | undefined {
+    if (Level.ordinal(level) < warn || this.lastResortHandler === null) return undefined
+    return this.lastResortHandler ??= new FemtoStreamHandler({ target: "stderr" }, this.spawn).handler
+  }
+
+  /**
+   * Sets where records that reach no handler go (CPython's `logging.lastResort`): by default a
+   * stream handler on stderr, made on first use, for records at WARN or above (below WARN they
+   * are ignored, as in CPython). `null` turns it off; `undefined` restores the default.
+   */
+  setLastResort(handler: Handler.HandlerLike | null | undefined): void {
+    if (handler === null || handler === undefined) {
+      this.lastResortHandler = handler
+      return
+    }
+    const pipeline = Handler.of(handler)
+    if (pipeline === undefined) throw new InvalidHandlerError({ detail: "the last resort must be a femtologging handler" })
+    this.lastResortHandler = pipeline
+  }
+
+  /** Handlers named by configuration (`dictConfig`, `fileConfig`, `ConfigBuilder`), by name. */
+  private named = new Map<string, unknown>()
+
+  /** The handler configuration named `name` (CPython 3.12 `getHandlerByName`), if any. */
+  getHandlerByName(name: string): unknown {
+    return this.named.get(name)
+  }
+
+  /** The names of the handlers configuration named (CPython 3.12 `getHandlerNames`). */
+  getHandlerNames(): ReadonlyArray<string> {
+    return [...this.named.keys()]
+  }
+
+  /**
+   * Replaces the named handlers (a configuration was applied).
+   *
+   * @internal
+   */
+  setNamedHandlers(named: ReadonlyMap<string, unknown>): void {
+    this.named = new Map(named)
   }
 
   /** The root logger. */

@@ -82,16 +82,17 @@ export const drop = (): OverflowPolicy => dropValue
 export const block = (): OverflowPolicy => blockValue
 
 /**
- * The timeout policy; `ms` must be a positive integer (`timeout must be greater than zero`).
+ * The timeout policy; `ms` must be a positive integer (`timeout must be greater than zero`; the
+ * error's field is `policy`, the option it is the value of).
  *
  * @category constructors
  * @since 0.1.0
  */
 export const timeout = (ms: number): OverflowPolicy => {
   if (typeof ms !== "number" || !Number.isInteger(ms) || ms < 0) {
-    throw new HandlerConfigError({ field: "timeout", detail: "timeout must be a positive integer (N in 'timeout:N')" })
+    throw new HandlerConfigError({ field: "policy", detail: "timeout must be a positive integer (N in 'timeout:N')" })
   }
-  if (ms === 0) throw new HandlerConfigError({ field: "timeout", detail: "timeout must be greater than zero" })
+  if (ms === 0) throw new HandlerConfigError({ field: "policy", detail: "timeout must be greater than zero" })
   return { _tag: "Timeout", ms }
 }
 

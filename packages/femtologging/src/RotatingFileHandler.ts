@@ -9,24 +9,30 @@
  *
  * @since 0.1.0
  */
-import * as Effect from "effect/Effect"
+import type * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
+import type { Executor } from "./FemtoHandler.ts"
+import { checkOptions, FemtoHandler } from "./FemtoHandler.ts"
 import {
+  checkPath,
   FileBuilderBase,
+  type FileDict,
   fileDict,
+  type FileErrors,
   type FileHandlerOptions,
+  fileRules,
   type HandlerIOError,
   makeFileHandler,
   reopenSink
 } from "./FileHandler.ts"
-import { FemtoHandler } from "./FemtoHandler.ts"
+import type { Filter } from "./Filter.ts"
 import type { Formatter, FormatterId } from "./Formatter.ts"
 import { makeIn } from "./Handler.ts"
-import { HandlerConfigError, positiveInt } from "./HandlerConfigError.ts"
+import { booleanOption, HandlerConfigError, nonNegativeInt, positiveInt, show } from "./HandlerConfigError.ts"
 import type { FileSink } from "./internal/fileSink.ts"
 import { facadeSpawner, type Spawner } from "./internal/runtime.ts"
-import * as OverflowPolicy from "./OverflowPolicy.ts"
-import type { Executor } from "./FemtoHandler.ts"
+import type { LevelInput } from "./Level.ts"
+import type * as OverflowPolicy from "./OverflowPolicy.ts"
 
 /**
  * The message for a rotation pair with one value set and not the other.
@@ -35,35 +41,102 @@ import type { Executor } from "./FemtoHandler.ts"
  * @since 0.1.0
  */
 export const ROTATION_VALIDATION_MSG =
-  "both max_bytes and backup_count must be > 0 to enable rotation; set both to 0 to disable"
+  "both maxBytes and backupCount must be > 0 to enable rotation; set both to 0 to disable"
 
 /**
- * Options of a rotating file handler: the file handler's, plus `rotation: [maxBytes,
- * backupCount]` (both > 0 to rotate, `[0, 0]` to never rotate) and `compress`.
+ * Options of a rotating file handler: the file handler's, plus `maxBytes` and `backupCount`
+ * (CPython's names; both > 0 to rotate, both 0 or neither to never rotate) or, in one value, the
+ * seed's `rotation: [maxBytes, backupCount]` (not both forms), and `compress`.
  *
  * @category models
  * @since 0.1.0
  */
 export interface RotatingFileHandlerOptions extends FileHandlerOptions {
+  /** Rotate before the live file would exceed this many bytes; 0 never rotates. */
+  readonly maxBytes?: number | undefined
+  /** Backups kept, `<path>.1` to `<path>.<backupCount>`; 0 never rotates. */
+  readonly backupCount?: number | undefined
+  /** `[maxBytes, backupCount]` in one value; refused with either of them. */
   readonly rotation?: readonly [maxBytes: number, backupCount: number] | undefined
+  /** Gzip rotated files in the background. */
   readonly compress?: boolean | undefined
 }
 
-const checkRotation = (rotation: readonly [number, number]): readonly [number, number] => {
-  const [maxBytes, backupCount] = rotation
-  for (const [field, value] of [["max_bytes", maxBytes], ["backup_count", backupCount]] as const) {
-    if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
-      throw new HandlerConfigError({ field, detail: `${field} must be a non-negative integer (got ${String(value)})` })
-    }
+/**
+ * What a rotating builder's `asDict()` returns: the file keys, `maxBytes` and `backupCount`
+ * (always, 0 when unset) and `compress` when set.
+ *
+ * @category models
+ * @since 0.2.0
+ */
+export interface RotatingFileDict extends FileDict {
+  readonly maxBytes: number
+  readonly backupCount: number
+  readonly compress?: boolean
+}
+
+const checkRotation = (value: unknown): readonly [number, number] => {
+  if (!Array.isArray(value) || value.length !== 2) {
+    throw new HandlerConfigError({
+      field: "rotation",
+      detail: `rotation must be [maxBytes, backupCount] (got ${show(value)})`
+    })
   }
-  if ((maxBytes > 0) !== (backupCount > 0)) {
-    throw new HandlerConfigError({ field: maxBytes > 0 ? "backup_count" : "max_bytes", detail: ROTATION_VALIDATION_MSG })
-  }
-  return [maxBytes, backupCount]
+  return [nonNegativeInt("maxBytes", value[0]), nonNegativeInt("backupCount", value[1])]
 }
 
 /**
- * The seed's `HandlerOptions`: validated when constructed.
+ * Checks a rotating file handler's path and options, as its constructor, its builder's `build()`
+ * and `RotatingFileHandler.make` do (see `checkFileOptions`). The result has `maxBytes` and
+ * `backupCount` (0 when unset) and no `rotation`. Besides the file handler's messages:
+ * `maxBytes must be a non-negative integer (got -1)`, `backupCount must be provided when
+ * maxBytes is set` (and the reverse), {@link ROTATION_VALIDATION_MSG} when one is 0 and the other
+ * is not, and `rotation cannot be combined with maxBytes or backupCount` (field `rotation`).
+ *
+ * @category validation
+ * @since 0.2.0
+ */
+export const checkRotatingFileOptions = (
+  path: string,
+  options: RotatingFileHandlerOptions = {}
+): CheckedRotatingOptions => checkRotating(checkPath(path), options)
+
+type CheckedRotatingOptions = RotatingFileHandlerOptions & { readonly maxBytes: number; readonly backupCount: number }
+
+/** Without a path (`HandlerOptions`), `filename` is not an option. */
+const checkRotating = (path: string | undefined, options: RotatingFileHandlerOptions): CheckedRotatingOptions => {
+  const { filename, ...file } = fileRules("RotatingFileHandler", path ?? "")
+  const { rotation, ...checked } = checkOptions("RotatingFileHandler", options, {
+    ...file,
+    ...(path === undefined ? {} : { filename }),
+    maxBytes: (value: unknown) => nonNegativeInt("maxBytes", value),
+    backupCount: (value: unknown) => nonNegativeInt("backupCount", value),
+    rotation: checkRotation,
+    compress: (value: unknown) => booleanOption("compress", value)
+  })
+  if (rotation !== undefined && (checked.maxBytes !== undefined || checked.backupCount !== undefined)) {
+    throw new HandlerConfigError({
+      field: "rotation",
+      detail: "rotation cannot be combined with maxBytes or backupCount; give one form"
+    })
+  }
+  const maxBytes = rotation?.[0] ?? checked.maxBytes
+  const backupCount = rotation?.[1] ?? checked.backupCount
+  if (maxBytes !== undefined && maxBytes > 0 && backupCount === undefined) {
+    throw new HandlerConfigError({ field: "backupCount", detail: "backupCount must be provided when maxBytes is set" })
+  }
+  if (backupCount !== undefined && backupCount > 0 && maxBytes === undefined) {
+    throw new HandlerConfigError({ field: "maxBytes", detail: "maxBytes must be provided when backupCount is set" })
+  }
+  if (((maxBytes ?? 0) > 0) !== ((backupCount ?? 0) > 0)) {
+    throw new HandlerConfigError({ field: maxBytes === 0 ? "maxBytes" : "backupCount", detail: ROTATION_VALIDATION_MSG })
+  }
+  return { ...checked, maxBytes: maxBytes ?? 0, backupCount: backupCount ?? 0 }
+}
+
+/**
+ * The seed's `HandlerOptions`: validated when constructed (by `checkRotatingFileOptions`, so with
+ * the same messages), every option kept, the pair as `rotation`.
  *
  * **Example** (Rotation at 1 MiB with 5 backups)
  *
@@ -85,22 +158,38 @@ export class HandlerOptions implements RotatingFileHandlerOptions {
   readonly formatter: Formatter | FormatterId | undefined
   readonly flushAfterMs: number | undefined
   readonly flushTimeoutMs: number | undefined
-  readonly encoding: "utf-8" | "utf8" | undefined
+  readonly encoding: FileHandlerOptions["encoding"]
   readonly executor: Executor | undefined
+  readonly pool: string | undefined
+  readonly bufferBytes: number | undefined
+  readonly level: LevelInput | undefined
+  readonly filters: ReadonlyArray<Filter> | undefined
+  readonly mode: "a" | "w" | undefined
+  readonly delay: boolean | undefined
+  readonly errors: FileErrors | undefined
+  readonly watch: boolean | undefined
 
   constructor(options: RotatingFileHandlerOptions = {}) {
-    this.capacity = positiveInt("capacity", options.capacity ?? 1024)
-    this.flushInterval = positiveInt("flush_interval", options.flushInterval ?? 1)
-    this.policy = OverflowPolicy.parse(options.policy ?? "block")
-    this.rotation = checkRotation(options.rotation ?? [0, 0])
-    this.compress = options.compress ?? false
-    this.formatter = options.formatter
-    this.flushAfterMs = options.flushAfterMs === undefined ? undefined : positiveInt("flush_after_ms", options.flushAfterMs)
-    this.flushTimeoutMs = options.flushTimeoutMs === undefined
-      ? undefined
-      : positiveInt("flush_timeout_ms", options.flushTimeoutMs)
-    this.encoding = options.encoding
-    this.executor = options.executor
+    // The path is not known yet: `filename` is refused (unknown), `class` checked but not kept.
+    const o = checkRotating(undefined, options)
+    this.capacity = o.capacity ?? 1024
+    this.flushInterval = o.flushInterval ?? 1
+    this.policy = o.policy ?? "block"
+    this.rotation = [o.maxBytes, o.backupCount]
+    this.compress = o.compress ?? false
+    this.formatter = o.formatter
+    this.flushAfterMs = o.flushAfterMs
+    this.flushTimeoutMs = o.flushTimeoutMs
+    this.encoding = o.encoding
+    this.executor = o.executor
+    this.pool = o.pool
+    this.bufferBytes = o.bufferBytes
+    this.level = o.level
+    this.filters = o.filters
+    this.mode = o.mode
+    this.delay = o.delay
+    this.errors = o.errors
+    this.watch = o.watch
   }
 }
 
@@ -116,12 +205,16 @@ export class FemtoRotatingFileHandler extends FemtoHandler {
   readonly backupCount: number
   private readonly sink: FileSink | undefined
 
-  /** Opens (appends to) `path`. Throws `HandlerConfigError` or `HandlerIOError`. */
+  /**
+   * Opens `path` (appending, or truncating with `mode: "w"`). Throws `HandlerConfigError` (see
+   * {@link checkRotatingFileOptions}) or `HandlerIOError`.
+   */
   constructor(path: string, options: RotatingFileHandlerOptions = {}, spawn: Spawner = facadeSpawner()) {
-    const [maxBytes, backupCount] = checkRotation(options.rotation ?? [0, 0])
-    const made = makeFileHandler("FemtoRotatingFileHandler", path, options, {
+    const checked = checkRotatingFileOptions(path, options)
+    const { maxBytes, backupCount } = checked
+    const made = makeFileHandler(`FemtoRotatingFileHandler(${path})`, path, checked, {
       ...(maxBytes === 0 ? {} : { rotation: { kind: "size", maxBytes, backupCount } }),
-      ...(options.compress === true ? { compress: true } : {})
+      ...(checked.compress === true ? { compress: true } : {})
     }, spawn)
     super(made.handler)
     this.path = path
@@ -149,78 +242,69 @@ export const make = (
   makeIn((spawn) => new FemtoRotatingFileHandler(path, options, spawn))
 
 /**
- * Fluent construction of a {@link FemtoRotatingFileHandler}; `build()` checks the rotation pair
- * (`backup_count must be provided when max_bytes is set` and the reverse).
+ * Fluent construction of a {@link FemtoRotatingFileHandler}. Its state holds `maxBytes` and
+ * `backupCount` (a `rotation` given to the constructor is split into them); `build()` and
+ * `make()` check the pair as the constructor does (`backupCount must be provided when maxBytes
+ * is set` and the reverse).
  *
  * @category builders
  * @since 0.1.0
  */
 export class RotatingFileHandlerBuilder extends FileBuilderBase<RotatingFileHandlerBuilder, RotatingFileHandlerOptions> {
   constructor(path: string, options: RotatingFileHandlerOptions = {}) {
-    super(path, options)
+    super(path, splitRotation(options))
   }
 
   protected with(options: RotatingFileHandlerOptions): RotatingFileHandlerBuilder {
     return new RotatingFileHandlerBuilder(this.path, options)
   }
 
-  private get pair(): readonly [number, number] {
-    return this.options.rotation ?? [0, 0]
-  }
-
   /** Rotate before the live file would exceed this many bytes; must be greater than zero. */
   withMaxBytes(maxBytes: number): RotatingFileHandlerBuilder {
-    if (!Number.isInteger(maxBytes) || maxBytes <= 0) {
-      throw new HandlerConfigError({ field: "max_bytes", detail: "max_bytes must be greater than zero" })
-    }
-    return this.with({ ...this.options, rotation: [maxBytes, this.pair[1]] })
+    return this.with({ ...this.options, maxBytes: positiveInt("maxBytes", maxBytes) })
   }
 
   /** Keep this many backups; must be greater than zero. */
   withBackupCount(backupCount: number): RotatingFileHandlerBuilder {
-    if (!Number.isInteger(backupCount) || backupCount <= 0) {
-      throw new HandlerConfigError({ field: "backup_count", detail: "backup_count must be greater than zero" })
-    }
-    return this.with({ ...this.options, rotation: [this.pair[0], backupCount] })
+    return this.with({ ...this.options, backupCount: positiveInt("backupCount", backupCount) })
   }
 
   /** Gzip rotated files in the background. */
   withCompression(compress = true): RotatingFileHandlerBuilder {
-    return this.with({ ...this.options, compress })
+    return this.with({ ...this.options, compress: booleanOption("compress", compress) })
   }
 
-  private checked(): RotatingFileHandlerOptions {
-    const [maxBytes, backupCount] = this.pair
-    if (maxBytes > 0 && backupCount === 0) {
-      throw new HandlerConfigError({ field: "backup_count", detail: "backup_count must be provided when max_bytes is set" })
-    }
-    if (backupCount > 0 && maxBytes === 0) {
-      throw new HandlerConfigError({ field: "max_bytes", detail: "max_bytes must be provided when backup_count is set" })
-    }
-    return this.options
-  }
-
-  /** The options as plain data, with upstream's keys (`max_bytes`, `backup_count` 0 when unset). */
-  asDict(): Record<string, unknown> {
-    const [maxBytes, backupCount] = this.pair
+  /**
+   * The options as plain data under the constructor's names, with `class`
+   * (`femtologging.RotatingFileHandler`), `filename`, and `maxBytes`, `backupCount` (0 when unset).
+   */
+  asDict(): RotatingFileDict {
+    const o = this.options
     return {
-      ...fileDict(this.path, this.options),
-      max_bytes: maxBytes,
-      backup_count: backupCount,
-      ...(this.options.compress ? { compress: true } : {})
+      ...fileDict("RotatingFileHandler", this.path, o),
+      maxBytes: o.maxBytes ?? 0,
+      backupCount: o.backupCount ?? 0,
+      ...(o.compress === undefined ? {} : { compress: o.compress })
     }
   }
 
   /** Builds the handler (facade). */
   build(): FemtoRotatingFileHandler {
-    return new FemtoRotatingFileHandler(this.path, this.checked())
+    return new FemtoRotatingFileHandler(this.path, this.options)
   }
 
   /** Builds the handler in the current scope (Effect face). */
   make(): Effect.Effect<FemtoRotatingFileHandler, HandlerConfigError | HandlerIOError, Scope.Scope> {
-    return Effect.flatMap(
-      Effect.try({ try: () => this.checked(), catch: (error) => error as HandlerConfigError }),
-      (options) => make(this.path, options)
-    )
+    return make(this.path, this.options)
   }
+}
+
+/** A builder's state holds the pair as `maxBytes` and `backupCount`, not as `rotation`. */
+const splitRotation = (options: RotatingFileHandlerOptions): RotatingFileHandlerOptions => {
+  const rotation = options.rotation
+  if (!Array.isArray(rotation) || rotation.length !== 2 || options.maxBytes !== undefined || options.backupCount !== undefined) {
+    return options
+  }
+  const { rotation: _, ...rest } = options
+  return { ...rest, maxBytes: rotation[0], backupCount: rotation[1] }
 }

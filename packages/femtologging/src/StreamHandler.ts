@@ -9,13 +9,22 @@
  */
 import type * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import { type CommonOptions, commonMakeOptions, FemtoHandler, sinkModule } from "./FemtoHandler.ts"
-import * as Formatter from "./Formatter.ts"
+import {
+  checkOptions,
+  classRule,
+  type CommonDict,
+  commonDict,
+  type CommonOptions,
+  commonMakeOptions,
+  commonRules,
+  FemtoHandler,
+  HandlerBuilderBase,
+  sinkModule
+} from "./FemtoHandler.ts"
 import * as Handler from "./Handler.ts"
-import { type HandlerConfigError, positiveInt } from "./HandlerConfigError.ts"
+import { HandlerConfigError, oneOf } from "./HandlerConfigError.ts"
 import { facadeSpawner, type Spawner } from "./internal/runtime.ts"
 import { makeStreamSink } from "./internal/streamSink.ts"
-import * as OverflowPolicy from "./OverflowPolicy.ts"
 
 /**
  * Which standard stream to write to.
@@ -26,24 +35,58 @@ import * as OverflowPolicy from "./OverflowPolicy.ts"
 export type StreamTarget = "stdout" | "stderr"
 
 /**
- * Options of a stream handler.
+ * Options of a stream handler: the {@link CommonOptions} and the stream, as `stream` (CPython's
+ * keyword, and the name `asDict()` uses) or `target` (the same thing; both given must agree).
  *
  * @category models
  * @since 0.1.0
  */
 export interface StreamHandlerOptions extends CommonOptions {
+  /** `"stdout"` or `"stderr"` (the default). */
+  readonly stream?: StreamTarget | undefined
+  /** The same as `stream`. */
   readonly target?: StreamTarget | undefined
 }
 
-const makeOptions = (options: StreamHandlerOptions): Handler.MakeOptions => {
-  const target = options.target ?? "stderr"
-  const fd = target === "stdout" ? 1 : 2
-  return commonMakeOptions(
-    `FemtoStreamHandler(${target})`,
-    options,
-    () => ({ _tag: "Sink", sink: makeStreamSink({ fd }) }),
-    { module: sinkModule("streamSink"), options: { fd } }
-  )
+/**
+ * What a stream builder's `asDict()` returns: `class` (`femtologging.StreamHandler`), `stream`
+ * and the options set.
+ *
+ * @category models
+ * @since 0.2.0
+ */
+export interface StreamDict extends CommonDict {
+  readonly class: string
+  readonly stream: StreamTarget
+}
+
+const streams = ["stdout", "stderr"] as const
+
+/**
+ * Checks a stream handler's options, as its constructor, its builder's `build()` and
+ * `StreamHandler.make` do: throws `HandlerConfigError` naming the option (an unknown key
+ * included), or returns them with `stream` set (from `target` when only that was given, else
+ * `"stderr"`), without `target`, `undefined` values left out and the policy parsed.
+ *
+ * @category validation
+ * @since 0.2.0
+ */
+export const checkStreamOptions = (
+  options: StreamHandlerOptions = {}
+): Omit<StreamHandlerOptions, "target"> & { readonly stream: StreamTarget } => {
+  const { target, ...checked } = checkOptions("StreamHandler", options, {
+    ...commonRules,
+    class: classRule("StreamHandler"),
+    stream: (value: unknown) => oneOf("stream", value, streams),
+    target: (value: unknown) => oneOf("target", value, streams)
+  })
+  if (target !== undefined && checked.stream !== undefined && target !== checked.stream) {
+    throw new HandlerConfigError({
+      field: "stream",
+      detail: `stream and target name different streams ('${checked.stream}', '${target}'); give one`
+    })
+  }
+  return { ...checked, stream: checked.stream ?? target ?? "stderr" }
 }
 
 /**
@@ -65,18 +108,35 @@ export class FemtoStreamHandler extends FemtoHandler {
   /** Which stream this handler writes to. */
   readonly target: StreamTarget
 
+  /** Throws `HandlerConfigError` (see {@link checkStreamOptions}). */
   constructor(options: StreamHandlerOptions = {}, spawn: Spawner = facadeSpawner()) {
-    super(Handler.makeUnsafe(makeOptions(options), spawn))
-    this.target = options.target ?? "stderr"
+    const checked = checkStreamOptions(options)
+    const target = checked.stream
+    const fd = target === "stdout" ? 1 : 2
+    super(Handler.makeUnsafe(
+      commonMakeOptions(
+        `FemtoStreamHandler(${target})`,
+        checked,
+        () => ({ _tag: "Sink", sink: makeStreamSink({ fd }) }),
+        { module: sinkModule("streamSink"), options: { fd } }
+      ),
+      spawn
+    ))
+    this.target = target
+  }
+
+  /** Which stream this handler writes to (the same as `target`). */
+  get stream(): StreamTarget {
+    return this.target
   }
 
   /** A handler writing to stderr. */
-  static stderr(options: Omit<StreamHandlerOptions, "target"> = {}): FemtoStreamHandler {
+  static stderr(options: Omit<StreamHandlerOptions, "target" | "stream"> = {}): FemtoStreamHandler {
     return new FemtoStreamHandler({ ...options, target: "stderr" })
   }
 
   /** A handler writing to stdout. */
-  static stdout(options: Omit<StreamHandlerOptions, "target"> = {}): FemtoStreamHandler {
+  static stdout(options: Omit<StreamHandlerOptions, "target" | "stream"> = {}): FemtoStreamHandler {
     return new FemtoStreamHandler({ ...options, target: "stdout" })
   }
 }
@@ -95,65 +155,44 @@ export const make = (
 
 /**
  * Fluent construction of a stream handler, as in the seed: `StreamHandlerBuilder.stdout()
- * .withCapacity(n).withFlushTimeoutMs(ms).withFormatter(f).build()`.
+ * .withCapacity(n).withFlushTimeoutMs(ms).withFormatter(f).build()`. Its state holds the stream
+ * as `stream`.
  *
  * @category builders
  * @since 0.1.0
  */
-export class StreamHandlerBuilder {
-  private readonly options: StreamHandlerOptions
-
-  private constructor(options: StreamHandlerOptions) {
-    this.options = options
+export class StreamHandlerBuilder extends HandlerBuilderBase<StreamHandlerBuilder, StreamHandlerOptions> {
+  /**
+   * A builder starting from options (an `asDict()` result included), checked at `build()`; a
+   * valid `target` given alone is kept as `stream`.
+   */
+  constructor(options: StreamHandlerOptions = {}) {
+    const { target, ...rest } = options
+    const alone = rest.stream === undefined && (target === "stdout" || target === "stderr")
+    super(alone ? { ...rest, stream: target } : options)
   }
 
   /** A builder for stderr (the default). */
   static stderr(): StreamHandlerBuilder {
-    return new StreamHandlerBuilder({ target: "stderr" })
+    return new StreamHandlerBuilder({ stream: "stderr" })
   }
 
   /** A builder for stdout. */
   static stdout(): StreamHandlerBuilder {
-    return new StreamHandlerBuilder({ target: "stdout" })
+    return new StreamHandlerBuilder({ stream: "stdout" })
   }
 
-  /** Queue capacity; must be greater than zero. */
-  withCapacity(capacity: number): StreamHandlerBuilder {
-    return new StreamHandlerBuilder({ ...this.options, capacity: positiveInt("capacity", capacity) })
+  protected with(options: StreamHandlerOptions): StreamHandlerBuilder {
+    return new StreamHandlerBuilder(options)
   }
 
-  /** How long `flush()`/`close()` wait; must be greater than zero. */
-  withFlushTimeoutMs(ms: number): StreamHandlerBuilder {
-    return new StreamHandlerBuilder({ ...this.options, flushTimeoutMs: positiveInt("flush_timeout_ms", ms) })
-  }
-
-  /** The formatter: a `(record) => string`, or `"default"` / `"json"`. */
-  withFormatter(formatter: Formatter.Formatter | Formatter.FormatterId): StreamHandlerBuilder {
-    Formatter.resolve(formatter)
-    return new StreamHandlerBuilder({ ...this.options, formatter })
-  }
-
-  /** The overflow policy (default block). */
-  withOverflowPolicy(policy: OverflowPolicy.OverflowPolicy | string): StreamHandlerBuilder {
-    return new StreamHandlerBuilder({ ...this.options, policy: OverflowPolicy.parse(policy) })
-  }
-
-  /** Runs the sink on a dedicated worker thread. */
-  onWorkerThread(pool?: string): StreamHandlerBuilder {
-    return new StreamHandlerBuilder({ ...this.options, executor: "worker", pool })
-  }
-
-  /** The options as plain data, with the seed's keys. */
-  asDict(): Record<string, unknown> {
+  /**
+   * The options as plain data under the constructor's names, with `class`
+   * (`femtologging.StreamHandler`) and `stream`; valid options for the constructor as they are.
+   */
+  asDict(): StreamDict {
     const o = this.options
-    return {
-      target: o.target ?? "stderr",
-      ...(o.capacity === undefined ? {} : { capacity: o.capacity }),
-      ...(o.flushTimeoutMs === undefined ? {} : { flush_timeout_ms: o.flushTimeoutMs }),
-      ...(o.formatter === undefined ? {} : { formatter: typeof o.formatter === "string" ? o.formatter : { kind: "instance" } }),
-      ...(o.policy === undefined ? {} : { overflow_policy: OverflowPolicy.format(OverflowPolicy.parse(o.policy)) }),
-      ...(o.executor === undefined ? {} : { executor: o.executor })
-    }
+    return { class: "femtologging.StreamHandler", stream: o.stream ?? o.target ?? "stderr", ...commonDict(o) }
   }
 
   /** Builds the handler (facade). */

@@ -10,15 +10,25 @@
  *
  * @since 0.1.0
  */
-import * as Effect from "effect/Effect"
+import type * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import { FileBuilderBase, fileDict, type FileHandlerOptions, type HandlerIOError, makeFileHandler, reopenSink } from "./FileHandler.ts"
-import { FemtoHandler } from "./FemtoHandler.ts"
+import { checkOptions, FemtoHandler } from "./FemtoHandler.ts"
+import {
+  checkPath,
+  FileBuilderBase,
+  type FileDict,
+  fileDict,
+  type FileHandlerOptions,
+  fileRules,
+  type HandlerIOError,
+  makeFileHandler,
+  reopenSink
+} from "./FileHandler.ts"
 import { makeIn } from "./Handler.ts"
-import { HandlerConfigError } from "./HandlerConfigError.ts"
+import { booleanOption, HandlerConfigError, nonNegativeInt, show } from "./HandlerConfigError.ts"
 import type { FileSink } from "./internal/fileSink.ts"
 import { facadeSpawner, type Spawner } from "./internal/runtime.ts"
-import { makeSchedule, type TimedSchedule } from "./internal/timedRotation.ts"
+import { makeSchedule, type TimedSchedule, WHEN_ERROR_MESSAGE } from "./internal/timedRotation.ts"
 
 /**
  * A time of day: `"HH:MM"`, `"HH:MM:SS"` or its parts.
@@ -29,7 +39,8 @@ import { makeSchedule, type TimedSchedule } from "./internal/timedRotation.ts"
 export type AtTime = string | { readonly hour: number; readonly minute?: number; readonly second?: number }
 
 /**
- * Options of a timed rotating file handler.
+ * Options of a timed rotating file handler: the file handler's, and CPython's
+ * `TimedRotatingFileHandler` keywords under their own names.
  *
  * @category models
  * @since 0.1.0
@@ -49,22 +60,76 @@ export interface TimedRotatingFileHandlerOptions extends FileHandlerOptions {
   readonly compress?: boolean | undefined
 }
 
+/**
+ * What a timed builder's `asDict()` returns: the file keys, `when`, `interval`, `backupCount` and
+ * `utc` (always, defaults included), `atTime` (`"HH:MM:SS"`) and `compress` when set.
+ *
+ * @category models
+ * @since 0.2.0
+ */
+export interface TimedRotatingFileDict extends FileDict {
+  readonly when: string
+  readonly interval: number
+  readonly backupCount: number
+  readonly utc: boolean
+  readonly atTime?: string
+  readonly compress?: boolean
+}
+
 const schedule = (options: TimedRotatingFileHandlerOptions): TimedSchedule => {
   try {
     return makeSchedule({ when: options.when, interval: options.interval, utc: options.utc, atTime: options.atTime })
   } catch (error) {
-    const detail = (error as Error).message
-    const field = detail.includes("interval") ? "interval" : detail.includes("at_time") ? "at_time" : "when"
+    const detail = (error as Error).message.replace(/\bat_time\b/g, "atTime")
+    const field = detail.includes("interval") ? "interval" : detail.includes("atTime") ? "atTime" : "when"
     throw new HandlerConfigError({ field, detail })
   }
 }
 
-const checkBackupCount = (n: number | undefined): number => {
-  const value = n ?? 0
-  if (!Number.isInteger(value) || value < 0) {
-    throw new HandlerConfigError({ field: "backup_count", detail: "backup_count must be a non-negative integer" })
-  }
-  return value
+const timedRules = {
+  when: (value: unknown) => {
+    if (typeof value !== "string") throw new HandlerConfigError({ field: "when", detail: WHEN_ERROR_MESSAGE })
+    return value
+  },
+  interval: (value: unknown) => {
+    if (typeof value !== "number") {
+      throw new HandlerConfigError({ field: "interval", detail: "interval must be greater than zero" })
+    }
+    return value
+  },
+  backupCount: (value: unknown) => nonNegativeInt("backupCount", value),
+  utc: (value: unknown) => booleanOption("utc", value),
+  atTime: (value: unknown) => {
+    if (typeof value !== "string" && (typeof value !== "object" || value === null)) {
+      throw new HandlerConfigError({ field: "atTime", detail: `invalid atTime: '${show(value)}'` })
+    }
+    return value
+  },
+  compress: (value: unknown) => booleanOption("compress", value)
+}
+
+/**
+ * Checks a timed rotating file handler's path and options, as its constructor, its builder's
+ * `build()` and `TimedRotatingFileHandler.make` do (see `checkFileOptions`), and returns them
+ * with the schedule they give. Besides the file handler's messages, upstream's: `when must be
+ * one of: S, M, H, D, MIDNIGHT, or W0-W6`, `interval must be greater than zero`, `weekday
+ * rotation only supports interval = 1`, `atTime is only supported for daily, midnight, and
+ * weekday rotation (got H)`, `invalid atTime: '25:00'`; and `backupCount must be a non-negative
+ * integer (got -1)`.
+ *
+ * @category validation
+ * @since 0.2.0
+ */
+export const checkTimedRotatingFileOptions = (
+  path: string,
+  options: TimedRotatingFileHandlerOptions = {}
+): TimedRotatingFileHandlerOptions & { readonly schedule: TimedSchedule; readonly backupCount: number } => {
+  checkPath(path)
+  const checked = checkOptions("TimedRotatingFileHandler", options, {
+    ...fileRules("TimedRotatingFileHandler", path),
+    ...timedRules
+  })
+  return { ...checked, schedule: schedule(checked), backupCount: checked.backupCount ?? 0 }
 }
 
 /**
@@ -79,13 +144,16 @@ export class FemtoTimedRotatingFileHandler extends FemtoHandler {
   readonly backupCount: number
   private readonly sink: FileSink | undefined
 
-  /** Opens (appends to) `path`. Throws `HandlerConfigError` or `HandlerIOError`. */
+  /**
+   * Opens `path` (appending, or truncating with `mode: "w"`). Throws `HandlerConfigError` (see
+   * {@link checkTimedRotatingFileOptions}) or `HandlerIOError`.
+   */
   constructor(path: string, options: TimedRotatingFileHandlerOptions = {}, spawn: Spawner = facadeSpawner()) {
-    const plan = schedule(options)
-    const backupCount = checkBackupCount(options.backupCount)
-    const made = makeFileHandler("FemtoTimedRotatingFileHandler", path, options, {
+    const { schedule: plan, ...checked } = checkTimedRotatingFileOptions(path, options)
+    const backupCount = checked.backupCount
+    const made = makeFileHandler(`FemtoTimedRotatingFileHandler(${path})`, path, checked, {
       rotation: { kind: "time", ...plan, backupCount },
-      ...(options.compress === true ? { compress: true } : {})
+      ...(checked.compress === true ? { compress: true } : {})
     }, spawn)
     super(made.handler)
     this.path = path
@@ -119,7 +187,8 @@ export const make = (
   makeIn((spawn) => new FemtoTimedRotatingFileHandler(path, options, spawn))
 
 /**
- * Fluent construction of a {@link FemtoTimedRotatingFileHandler}.
+ * Fluent construction of a {@link FemtoTimedRotatingFileHandler}; each step checks the schedule
+ * it makes.
  *
  * @category builders
  * @since 0.1.0
@@ -138,46 +207,55 @@ export class TimedRotatingFileHandlerBuilder
 
   /** S, M, H, D, MIDNIGHT or W0–W6. */
   withWhen(when: string): TimedRotatingFileHandlerBuilder {
-    return this.with({ ...this.options, when })
+    return this.with({ ...this.options, when: timedRules.when(when) })
   }
 
   /** Units of `when` per file; must be greater than zero. */
   withInterval(interval: number): TimedRotatingFileHandlerBuilder {
-    return this.with({ ...this.options, interval })
+    return this.with({ ...this.options, interval: timedRules.interval(interval) })
   }
 
   /** Backups kept (0 keeps all). */
   withBackupCount(backupCount: number): TimedRotatingFileHandlerBuilder {
-    return this.with({ ...this.options, backupCount: checkBackupCount(backupCount) })
+    return this.with({ ...this.options, backupCount: timedRules.backupCount(backupCount) })
   }
 
   /** Use UTC instead of local time. */
   withUtc(utc = true): TimedRotatingFileHandlerBuilder {
-    return this.with({ ...this.options, utc })
+    return this.with({ ...this.options, utc: timedRules.utc(utc) })
   }
 
   /** Time of day for D, MIDNIGHT and W0–W6 (`undefined` clears it). */
   withAtTime(atTime: AtTime | undefined): TimedRotatingFileHandlerBuilder {
-    return this.with({ ...this.options, atTime })
+    if (atTime === undefined) {
+      const { atTime: _, ...rest } = this.options
+      return this.with(rest)
+    }
+    return this.with({ ...this.options, atTime: timedRules.atTime(atTime) as AtTime })
   }
 
   /** Gzip rotated files in the background. */
   withCompression(compress = true): TimedRotatingFileHandlerBuilder {
-    return this.with({ ...this.options, compress })
+    return this.with({ ...this.options, compress: timedRules.compress(compress) })
   }
 
-  /** The options as plain data, with upstream's keys. */
-  asDict(): Record<string, unknown> {
+  /**
+   * The options as plain data under the constructor's names, with `class`
+   * (`femtologging.TimedRotatingFileHandler`), `filename`, the schedule (`when` upper case,
+   * `interval`, `backupCount`, `utc`, and `atTime` as `"HH:MM:SS"` when set).
+   */
+  asDict(): TimedRotatingFileDict {
     const plan = schedule(this.options)
     const at = plan.atTime
     const pad = (n: number) => String(n).padStart(2, "0")
     return {
-      ...fileDict(this.path, this.options),
+      ...fileDict("TimedRotatingFileHandler", this.path, this.options),
       when: plan.when,
       interval: plan.interval,
-      backup_count: this.options.backupCount ?? 0,
+      backupCount: this.options.backupCount ?? 0,
       utc: plan.utc,
-      ...(at === undefined ? {} : { at_time: `${pad(at.hour)}:${pad(at.minute)}:${pad(at.second)}` })
+      ...(at === undefined ? {} : { atTime: `${pad(at.hour)}:${pad(at.minute)}:${pad(at.second)}` }),
+      ...(this.options.compress === undefined ? {} : { compress: this.options.compress })
     }
   }
 

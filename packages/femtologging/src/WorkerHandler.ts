@@ -17,9 +17,9 @@ import type * as Scope from "effect/Scope"
 import { createRequire } from "node:module"
 import * as Path from "node:path"
 import { pathToFileURL } from "node:url"
-import { type CommonOptions, commonMakeOptions, FemtoHandler } from "./FemtoHandler.ts"
+import { checkOptions, type CommonOptions, commonMakeOptions, commonRules, FemtoHandler } from "./FemtoHandler.ts"
 import * as Handler from "./Handler.ts"
-import { HandlerConfigError } from "./HandlerConfigError.ts"
+import { HandlerConfigError, show } from "./HandlerConfigError.ts"
 import { facadeSpawner, type Spawner } from "./internal/runtime.ts"
 import * as WorkerExecutor from "./internal/workerExecutor.ts"
 
@@ -29,7 +29,7 @@ import * as WorkerExecutor from "./internal/workerExecutor.ts"
  * @category models
  * @since 0.1.0
  */
-export interface WorkerHandlerOptions extends Omit<CommonOptions, "executor"> {
+export interface WorkerHandlerOptions extends Omit<CommonOptions, "executor" | "class"> {
   /**
    * The sink module: a path (relative paths resolve from the current directory), a package name,
    * or a URL.
@@ -61,18 +61,50 @@ export const resolveModule = (module: string | URL): string => {
   }
 }
 
-const makeOptions = (options: WorkerHandlerOptions): Handler.MakeOptions => {
+const workerRules = {
+  ...commonRules,
+  module: (value: unknown) => value,
+  options: (value: unknown) => value,
+  name: (value: unknown) => {
+    if (typeof value !== "string") {
+      throw new HandlerConfigError({ field: "name", detail: `name must be a string (got ${show(value)})` })
+    }
+    return value
+  },
+  // Accepted as what it is: a sink module runs on a worker thread.
+  executor: (value: unknown) => {
+    if (value !== "worker") {
+      throw new HandlerConfigError({ field: "executor", detail: "a sink module runs on a worker thread" })
+    }
+    return value
+  }
+}
+
+/**
+ * Checks a worker handler's options, as its constructor and `WorkerHandler.make` do: throws
+ * `HandlerConfigError` naming the option (an unknown key included, `executor` other than
+ * `"worker"` too), or returns them with `module` resolved to a URL.
+ *
+ * @category validation
+ * @since 0.2.0
+ */
+export const checkWorkerOptions = (options: WorkerHandlerOptions): WorkerHandlerOptions & { readonly module: string } => {
   if (typeof options !== "object" || options === null) {
     throw new HandlerConfigError({ field: "module", detail: "FemtoWorkerHandler needs { module }" })
   }
-  const module = resolveModule(options.module)
-  const name = options.name ?? Path.basename(String(options.module))
+  const checked = checkOptions("WorkerHandler", options, workerRules)
+  return { ...checked, module: resolveModule(options.module) }
+}
+
+const makeOptions = (options: WorkerHandlerOptions): Handler.MakeOptions => {
+  const checked = checkWorkerOptions(options)
+  const name = checked.name ?? Path.basename(String(options.module))
   const inline = (): Handler.Target => {
     throw new HandlerConfigError({ field: "executor", detail: "a sink module runs on a worker thread" })
   }
-  return commonMakeOptions(`FemtoWorkerHandler(${name})`, { ...options, executor: "worker" }, inline, {
-    module,
-    options: options.options
+  return commonMakeOptions(`FemtoWorkerHandler(${name})`, { ...checked, executor: "worker" }, inline, {
+    module: checked.module,
+    options: checked.options
   })
 }
 

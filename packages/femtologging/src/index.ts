@@ -7,7 +7,10 @@
  *
  * @since 0.1.0
  */
+export * as BasicConfig from "./BasicConfig.ts"
+export * as Config from "./Config.ts"
 export * as Facade from "./Facade.ts"
+export * as FileConfig from "./FileConfig.ts"
 export * as FemtoHandler from "./FemtoHandler.ts"
 export * as FileHandler from "./FileHandler.ts"
 export * as Filter from "./Filter.ts"
@@ -23,18 +26,37 @@ export * as Sink from "./Sink.ts"
 export * as StreamHandler from "./StreamHandler.ts"
 export * as Testing from "./Testing.ts"
 export * as TimedRotatingFileHandler from "./TimedRotatingFileHandler.ts"
+export * as WatchedFileHandler from "./WatchedFileHandler.ts"
 export * as WorkerHandler from "./WorkerHandler.ts"
 
 export {
   drainAll,
+  getHandlerByName,
+  getHandlerNames,
   getLogger,
   getManager,
   getQueuedBytes,
   installSignalHandlers,
   resetManager,
+  setLastResort,
   setMaxQueuedBytes,
   uninstallSignalHandlers
 } from "./Facade.ts"
+export { basicConfig } from "./BasicConfig.ts"
+export type { BasicConfigOptions } from "./BasicConfig.ts"
+export { dictConfig } from "./Config.ts"
+export type { DictConfigOptions, Registry } from "./Config.ts"
+export {
+  ConfigBuilder,
+  FormatterBuilder,
+  LevelFilterBuilder,
+  LoggerConfigBuilder,
+  NameFilterBuilder
+} from "./ConfigBuilder.ts"
+export type { HandlerBuilderLike } from "./ConfigBuilder.ts"
+export { ConfigError } from "./ConfigError.ts"
+export { dictConfigFromFile, fileConfig } from "./FileConfig.ts"
+export type { FileConfigOptions } from "./FileConfig.ts"
 export { FemtoFileHandler, FileHandlerBuilder, HandlerIOError } from "./FileHandler.ts"
 export {
   HandlerClosedError,
@@ -57,6 +79,7 @@ export type { SinkFactory } from "./Sink.ts"
 export { FemtoStreamHandler, StreamHandlerBuilder } from "./StreamHandler.ts"
 export { CaptureHandler } from "./Testing.ts"
 export { FemtoTimedRotatingFileHandler, TimedRotatingFileHandlerBuilder } from "./TimedRotatingFileHandler.ts"
+export { FemtoWatchedFileHandler, WatchedFileHandlerBuilder } from "./WatchedFileHandler.ts"
 export { FemtoWorkerHandler, setPoolSize as setWorkerPoolSize } from "./WorkerHandler.ts"
 
 /**

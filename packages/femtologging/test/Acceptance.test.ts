@@ -65,7 +65,7 @@ describe("defaults and options", () => {
     ) as HandlerConfigError
     assert.instanceOf(error, HandlerConfigError)
     assert.strictEqual(error.field, "encoding")
-    assert.strictEqual(error.message, "unsupported encoding: latin1 (only utf-8)")
+    assert.strictEqual(error.message, "encoding: only utf-8 is supported (got latin1)")
     assert.isFalse(fs.existsSync(path.join(dir, "a.log")))
   })
 })

@@ -17,8 +17,9 @@ import { HandlerIOError } from "../src/Handler.ts"
 import * as Logger from "../src/Logger.ts"
 import * as Manager from "../src/Manager.ts"
 import { CaptureHandler } from "../src/Testing.ts"
-import { FemtoWorkerHandler } from "../src/WorkerHandler.ts"
+import { FemtoWorkerHandler, type WorkerHandlerOptions } from "../src/WorkerHandler.ts"
 import { fixturesDir, repoRoot, runFixture } from "./utils/child.ts"
+import { configError } from "./utils/errors.ts"
 import { readLines, removeTempDirs, tempDir } from "./utils/files.ts"
 
 afterAll(() => removeTempDirs())
@@ -312,5 +313,27 @@ describe("Execution: memory bounded over all queues together", () => {
     } finally {
       setMaxQueuedBytes(64 * 1024 * 1024)
     }
+  })
+})
+
+describe("Execution: FemtoWorkerHandler options", () => {
+  it("refuses an unknown key, naming it and the kind, and checks the common options with their camelCase names", async () => {
+    const module = sinkModule("slow-sink.mjs")
+    configError(
+      () => new FemtoWorkerHandler({ module, flush_interval: 2 } as unknown as WorkerHandlerOptions),
+      "unknown option 'flush_interval' for WorkerHandler",
+      "flush_interval"
+    )
+    configError(() => new FemtoWorkerHandler({ module, flushInterval: 0 }), "flushInterval must be greater than zero", "flushInterval")
+    configError(
+      () => new FemtoWorkerHandler({ module, executor: "inline" } as unknown as WorkerHandlerOptions),
+      "a sink module runs on a worker thread",
+      "executor"
+    )
+    configError(() => new FemtoWorkerHandler({ module, name: 3 } as unknown as WorkerHandlerOptions), "name must be a string (got 3)", "name")
+    // `executor: "worker"` says what it is: accepted.
+    const file = path.join(tempDir(), "w.log")
+    const handler = new FemtoWorkerHandler({ module, options: { path: file }, executor: "worker" } as WorkerHandlerOptions)
+    await handler.close()
   })
 })

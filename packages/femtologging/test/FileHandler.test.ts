@@ -7,11 +7,12 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { getLogger } from "../src/Facade.ts"
 import * as FileHandler from "../src/FileHandler.ts"
-import { FemtoFileHandler, FileHandlerBuilder, HandlerIOError } from "../src/FileHandler.ts"
+import { FemtoFileHandler, FileHandlerBuilder, type FileHandlerOptions, HandlerIOError } from "../src/FileHandler.ts"
 import type { Formatter } from "../src/Formatter.ts"
 import * as Handler from "../src/Handler.ts"
 import { HandlerClosedError, HandlerError, OfferTimeoutError, QueueFullError } from "../src/Handler.ts"
 import * as LogRecord from "../src/LogRecord.ts"
+import { registry } from "../src/internal/runtime.ts"
 import * as OverflowPolicy from "../src/OverflowPolicy.ts"
 import type { Sink } from "../src/Sink.ts"
 import {
@@ -27,6 +28,7 @@ import {
   waitUntil
 } from "./utils/files.ts"
 import { configError } from "./utils/errors.ts"
+import { assertPlainCamelCase, refusedAlike, type Ways } from "./utils/options.ts"
 import { decodeLines, messageOnly } from "./utils/heldSink.ts"
 import { trackHandlers } from "./utils/track.ts"
 
@@ -227,8 +229,8 @@ describe("FemtoFileHandler: validation", () => {
     configError(() => new FemtoFileHandler(file, { policy: "timeout:0" }), "timeout must be greater than zero")
     configError(
       () => new FemtoFileHandler(file, { flushInterval: 0 }),
-      "flush_interval must be greater than zero",
-      "flush_interval"
+      "flushInterval must be greater than zero",
+      "flushInterval"
     )
     configError(() => OverflowPolicy.timeout(0), "timeout must be greater than zero")
   })
@@ -249,9 +251,9 @@ describe("FemtoFileHandler: validation", () => {
 describe("FileHandlerBuilder", () => {
   const upper: Formatter = (r) => `${r.logger.toUpperCase()}|${r.level}|${r.message}`
 
-  it("asDict reports the options with upstream's keys", () => {
+  it("asDict reports the options set, under the constructor's names, with class and filename", () => {
     const file = logFile()
-    assert.deepStrictEqual(new FileHandlerBuilder(file).asDict(), { path: file, overflow_policy: "block" })
+    assert.deepStrictEqual(new FileHandlerBuilder(file).asDict(), { class: "femtologging.FileHandler", filename: file })
     assert.deepStrictEqual(
       new FileHandlerBuilder(file)
         .withCapacity(8)
@@ -260,25 +262,25 @@ describe("FileHandlerBuilder", () => {
         .withFormatter(upper)
         .asDict(),
       {
-        path: file,
+        class: "femtologging.FileHandler",
+        filename: file,
         capacity: 8,
-        flush_after_records: 3,
-        formatter: { kind: "instance" },
-        overflow_policy: "timeout",
-        timeout_ms: 250
+        flushInterval: 3,
+        policy: "timeout:250"
       }
     )
     assert.deepStrictEqual(
       new FileHandlerBuilder(file).withOverflowPolicy(OverflowPolicy.block()).withFormatter("default").asDict(),
-      { path: file, formatter: "default", overflow_policy: "block" }
+      { class: "femtologging.FileHandler", filename: file, formatter: "default", policy: "block" }
     )
     assert.deepStrictEqual(new FileHandlerBuilder(file).withOverflowPolicy(OverflowPolicy.drop()).asDict(), {
-      path: file,
-      overflow_policy: "drop"
+      class: "femtologging.FileHandler",
+      filename: file,
+      policy: "drop"
     })
     assert.deepStrictEqual(new FileHandlerBuilder(file).onWorkerThread().asDict(), {
-      path: file,
-      overflow_policy: "block",
+      class: "femtologging.FileHandler",
+      filename: file,
       executor: "worker"
     })
   })
@@ -309,8 +311,8 @@ describe("FileHandlerBuilder", () => {
     const file = logFile()
     configError(
       () => new FileHandlerBuilder(file).withFlushAfterRecords(0),
-      "flush_after_records must be greater than zero",
-      "flush_after_records"
+      "flushInterval must be greater than zero",
+      "flushInterval"
     )
     configError(() => new FileHandlerBuilder(file).withCapacity(0).build(), "capacity must be greater than zero")
     configError(
@@ -514,5 +516,188 @@ describe("FemtoFileHandler: closed", () => {
     await h.close()
     await Promise.all([h.close(), h.close()])
     assert.strictEqual(readText(file), "x [INFO] before\n")
+  })
+})
+
+describe("FemtoFileHandler: one options spec (constructor, builder, asDict, make)", () => {
+  const ways = (file: string): Ways<FileHandlerOptions> => ({
+    construct: (options) => new FemtoFileHandler(file, options),
+    build: (options) => new FileHandlerBuilder(file, options).build(),
+    make: (options) => FileHandler.make(file, options)
+  })
+
+  it("every refusal names the option in camelCase, alike from the constructor, build() and make(); no file is opened", async () => {
+    const file = logFile("never.log")
+    const w = ways(file)
+    const refused = (options: Record<string, unknown>, message: string, field: string) =>
+      refusedAlike(w, options as FileHandlerOptions, message, field)
+    await refused({ capacity: 0 }, "capacity must be greater than zero", "capacity")
+    await refused({ capacity: "8" }, "capacity must be a positive integer (got 8)", "capacity")
+    await refused({ flushInterval: 0 }, "flushInterval must be greater than zero", "flushInterval")
+    await refused({ flushAfterMs: 0 }, "flushAfterMs must be greater than zero", "flushAfterMs")
+    await refused({ flushTimeoutMs: -1 }, "flushTimeoutMs must be greater than zero", "flushTimeoutMs")
+    await refused({ policy: "timeout:0" }, "timeout must be greater than zero", "policy")
+    await refused({ policy: "x" }, "invalid overflow policy: 'x'. Valid options are: drop, block, timeout:N", "policy")
+    await refused({ executor: "thread" }, "invalid executor: 'thread'. Valid options are: inline, worker", "executor")
+    await refused({ pool: "" }, "pool must be a non-empty string (got )", "pool")
+    await refused({ bufferBytes: 0 }, "bufferBytes must be greater than zero", "bufferBytes")
+    await refused({ level: "loud" }, "invalid log level: loud", "level")
+    await refused({ filters: [42] }, "a filter must be a function or have a filter method", "filters")
+    await refused({ filters: "name" }, "filters must be an array (got name)", "filters")
+    await refused({ encoding: "latin-1" }, "encoding: only utf-8 is supported (got latin-1)", "encoding")
+    await refused({ mode: "x" }, "invalid mode: 'x'. Valid options are: a, w", "mode")
+    await refused({ delay: "yes" }, "delay must be true or false (got yes)", "delay")
+    await refused(
+      { errors: "xmlcharrefreplace" },
+      "invalid errors: 'xmlcharrefreplace'. Valid options are: strict, replace, backslashreplace, surrogateescape, ignore",
+      "errors"
+    )
+    await refused({ watch: 1 }, "watch must be true or false (got 1)", "watch")
+    await refused(
+      { class: "logging.FileHandler" },
+      "class must be 'femtologging.FileHandler' for FileHandler (got 'logging.FileHandler')",
+      "class"
+    )
+    await refused(
+      { filename: "/elsewhere.log" },
+      `filename must be the path argument, '${file}' (got '/elsewhere.log')`,
+      "filename"
+    )
+    const formatter = thrown(() => new FemtoFileHandler(file, { formatter: "fancy" as "default" }))
+    assert.strictEqual((formatter as { field?: string }).field, "formatter")
+    assert.isFalse(fs.existsSync(file))
+    const empty = ways("")
+    await refusedAlike(empty, {}, "path must not be empty", "path")
+  })
+
+  it("an unknown key is refused, naming it and the kind (CPython's lower-case and snake_case spellings too)", async () => {
+    const file = logFile("never.log")
+    const w = ways(file)
+    for (const key of ["maxbytes", "flush_interval", "overflow_policy", "backupCount", "stream"]) {
+      await refusedAlike(w, { [key]: 1 } as FileHandlerOptions, `unknown option '${key}' for FileHandler`, key)
+    }
+    configError(
+      () => new FemtoFileHandler(file, null as unknown as FileHandlerOptions),
+      "options of FileHandler must be an object (got null)",
+      "options"
+    )
+    // A key set to undefined counts as not set only when it is a known one.
+    configError(
+      () => new FemtoFileHandler(file, { maxBytes: undefined } as FileHandlerOptions),
+      "unknown option 'maxBytes' for FileHandler",
+      "maxBytes"
+    )
+    assert.isFalse(fs.existsSync(file))
+  })
+
+  it("asDict round trip: builder -> asDict -> constructor options -> the same asDict; builder state uses the same names", async () => {
+    const file = logFile()
+    const builder = new FileHandlerBuilder(file, {
+      mode: "w",
+      encoding: "UTF-8",
+      delay: true,
+      errors: "replace",
+      level: "warning",
+      watch: false
+    })
+      .withCapacity(64)
+      .withFlushAfterRecords(2)
+      .withFlushAfterMs(50)
+      .withFlushTimeoutMs(900)
+      .withOverflowPolicy("Timeout:250")
+      .withFormatter("json")
+    const dict = builder.asDict()
+    assert.deepStrictEqual(dict, {
+      class: "femtologging.FileHandler",
+      filename: file,
+      capacity: 64,
+      flushInterval: 2,
+      flushAfterMs: 50,
+      flushTimeoutMs: 900,
+      policy: "timeout:250",
+      formatter: "json",
+      level: "WARN",
+      mode: "w",
+      encoding: "UTF-8",
+      delay: true,
+      errors: "replace",
+      watch: false
+    })
+    assertPlainCamelCase(dict)
+    assert.deepStrictEqual(
+      Object.keys(builder.options).sort(),
+      Object.keys(dict).filter((k) => k !== "class" && k !== "filename").sort()
+    )
+    assert.deepStrictEqual(new FileHandlerBuilder(dict.filename, dict).asDict(), dict)
+    const h = track(new FemtoFileHandler(dict.filename, dict))
+    assert.deepStrictEqual(h.policy, { _tag: "Timeout", ms: 250 })
+    assert.strictEqual(h.level, "WARN")
+    assert.strictEqual(h.flushTimeoutMs, 900)
+    const fromJson = track(new FemtoFileHandler(file, JSON.parse(JSON.stringify(dict))))
+    assert.strictEqual(fromJson.flushTimeoutMs, 900)
+    await Effect.runPromise(Effect.scoped(FileHandler.make(dict.filename, dict)))
+
+    const worker = new FileHandlerBuilder(file).onWorkerThread("files").withOverflowPolicy("drop")
+    assert.deepStrictEqual(worker.asDict(), {
+      class: "femtologging.FileHandler",
+      filename: file,
+      executor: "worker",
+      pool: "files",
+      policy: "drop"
+    })
+    assert.deepStrictEqual(new FileHandlerBuilder(file, worker.asDict()).asDict(), worker.asDict())
+    // A function formatter and filters are not data: left out, with nothing in their place.
+    const withFunctions = new FileHandlerBuilder(file, { filters: [() => true] }).withFormatter((r) => r.message)
+    assert.deepStrictEqual(withFunctions.asDict(), { class: "femtologging.FileHandler", filename: file })
+  })
+
+  it("mode: \"w\" truncates the file when the handler opens it; \"a\" (the default) appends", async () => {
+    for (const executor of ["inline", "worker"] as const) {
+      const file = logFile(`${executor}.log`)
+      fs.writeFileSync(file, "old line\n")
+      const h = track(new FemtoFileHandler(file, { mode: "w", executor }))
+      if (executor === "inline") assert.strictEqual(readText(file), "")
+      h.handle("app", "INFO", "new")
+      await h.close()
+      assert.strictEqual(readText(file), "app [INFO] new\n", executor)
+      const appending = track(new FemtoFileHandler(file, { mode: "a", executor }))
+      appending.handle("app", "INFO", "more")
+      await appending.close()
+      assert.strictEqual(readText(file), "app [INFO] new\napp [INFO] more\n", executor)
+    }
+  })
+
+  it("mode: \"w\" on a worker truncates once: a restarted worker thread appends (nothing written before is lost)", async () => {
+    const file = logFile()
+    fs.writeFileSync(file, "old line\n")
+    const pool = "mode-w-restart"
+    const h = track(new FemtoFileHandler(file, { mode: "w", executor: "worker", pool, formatter: (r) => r.message }))
+    h.handle("app", "INFO", "before")
+    assert.isTrue(await h.flush())
+    assert.strictEqual(readText(file), "before\n")
+    const host = (registry.workers.pools.get(pool) as { hosts: Array<{ thread?: { terminate(): Promise<number> } }> })
+      .hosts[0]!
+    await host.thread!.terminate()
+    h.handle("app", "INFO", "after")
+    await h.close()
+    assert.strictEqual(readText(file), "before\nafter\n")
+  })
+
+  it("CPython's encoding, delay and errors are accepted; the file is opened at construction; a lone surrogate is written as U+FFFD", async () => {
+    const dir = tempDir()
+    for (const encoding of ["utf-8", "UTF8", "Utf-8"]) {
+      track(new FemtoFileHandler(path.join(dir, "e.log"), { encoding: encoding as "utf-8" }))
+    }
+    for (const errors of ["strict", "replace", "backslashreplace", "surrogateescape", "ignore"] as const) {
+      const file = path.join(dir, `${errors}.log`)
+      const h = track(new FemtoFileHandler(file, { errors, delay: true, formatter: (r) => r.message }))
+      assert.isTrue(fs.existsSync(file), "delay: true still opens the file at construction")
+      h.handle("app", "INFO", "a\ud800b")
+      await h.close()
+      assert.strictEqual(readText(file), "a\ufffdb\n", errors)
+    }
+    const bad = path.join(tempDir(), "not-a-dir")
+    fs.writeFileSync(bad, "")
+    assert.instanceOf(thrown(() => new FemtoFileHandler(path.join(bad, "x.log"), { delay: true })), HandlerIOError)
   })
 })

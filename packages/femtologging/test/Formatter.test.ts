@@ -133,7 +133,7 @@ describe("Formatter.resolve", () => {
     const error = throwsExactly(
       () => Formatter.resolve("fancy" as "default"),
       HandlerConfigError,
-      "unknown formatter id: fancy (known: default, json)"
+      "unknown formatter id: fancy (known: default, json, logfmt)"
     )
     assert.strictEqual(error.field, "formatter")
   })

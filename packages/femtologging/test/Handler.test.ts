@@ -199,7 +199,7 @@ describe("Handler (facade): flush and close", () => {
     throwsExactly(
       () => Handler.makeUnsafe({ label: "x", target: { _tag: "Sink", sink }, flushTimeoutMs: 0 }),
       HandlerConfigError,
-      "flush_timeout_ms must be greater than zero"
+      "flushTimeoutMs must be greater than zero"
     )
   })
 

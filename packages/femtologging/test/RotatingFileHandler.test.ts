@@ -10,10 +10,12 @@ import {
   FemtoRotatingFileHandler,
   HandlerOptions,
   ROTATION_VALIDATION_MSG,
-  RotatingFileHandlerBuilder
+  RotatingFileHandlerBuilder,
+  type RotatingFileHandlerOptions
 } from "../src/RotatingFileHandler.ts"
 import { firstMismatch, listDir, readLines, readText, removeTempDirs, spyWriteSync, tempDir, tick } from "./utils/files.ts"
 import { configError } from "./utils/errors.ts"
+import { assertPlainCamelCase, refusedAlike, type Ways } from "./utils/options.ts"
 import { trackHandlers } from "./utils/track.ts"
 
 const track = trackHandlers()
@@ -36,12 +38,13 @@ const scenario = async (
   maxBytes: number,
   backupCount: number,
   messages: ReadonlyArray<string>,
-  mode: Mode
+  mode: Mode,
+  form: "rotation" | "keys" = "rotation"
 ): Promise<Record<string, string>> => {
   const dir = tempDir()
   const h = track(
     new FemtoRotatingFileHandler(path.join(dir, "rotating.log"), {
-      rotation: [maxBytes, backupCount],
+      ...(form === "rotation" ? { rotation: [maxBytes, backupCount] } : { maxBytes, backupCount }),
       ...(mode === "buffered" ? { flushInterval: 1000 } : {})
     })
   )
@@ -86,12 +89,14 @@ describe("FemtoRotatingFileHandler: configuration", () => {
     const file = path.join(tempDir(), "app.log")
     assert.strictEqual(
       ROTATION_VALIDATION_MSG,
-      "both max_bytes and backup_count must be > 0 to enable rotation; set both to 0 to disable"
+      "both maxBytes and backupCount must be > 0 to enable rotation; set both to 0 to disable"
     )
-    configError(() => new HandlerOptions({ rotation: [100, 0] }), ROTATION_VALIDATION_MSG, "backup_count")
-    configError(() => new HandlerOptions({ rotation: [0, 3] }), ROTATION_VALIDATION_MSG, "max_bytes")
-    configError(() => new FemtoRotatingFileHandler(file, { rotation: [100, 0] }), ROTATION_VALIDATION_MSG)
-    configError(() => new FemtoRotatingFileHandler(file, { rotation: [0, 3] }), ROTATION_VALIDATION_MSG)
+    configError(() => new HandlerOptions({ rotation: [100, 0] }), ROTATION_VALIDATION_MSG, "backupCount")
+    configError(() => new HandlerOptions({ rotation: [0, 3] }), ROTATION_VALIDATION_MSG, "maxBytes")
+    configError(() => new FemtoRotatingFileHandler(file, { rotation: [100, 0] }), ROTATION_VALIDATION_MSG, "backupCount")
+    configError(() => new FemtoRotatingFileHandler(file, { rotation: [0, 3] }), ROTATION_VALIDATION_MSG, "maxBytes")
+    configError(() => new FemtoRotatingFileHandler(file, { maxBytes: 100, backupCount: 0 }), ROTATION_VALIDATION_MSG, "backupCount")
+    configError(() => new FemtoRotatingFileHandler(file, { maxBytes: 0, backupCount: 3 }), ROTATION_VALIDATION_MSG, "maxBytes")
     configError(() => new HandlerOptions({ capacity: 0 }), "capacity must be greater than zero", "capacity")
   })
 
@@ -104,20 +109,34 @@ describe("FemtoRotatingFileHandler: configuration", () => {
     assert.strictEqual(readLines(path.join(dir, "rotating.log")).length, 100)
   })
 
-  it("the builder checks the pair at build() with upstream's messages", () => {
+  it("the builder checks the pair at build() as the constructor does, with upstream's messages", () => {
     const file = path.join(tempDir(), "app.log")
     configError(
       () => new RotatingFileHandlerBuilder(file).withMaxBytes(100).build(),
-      "backup_count must be provided when max_bytes is set",
-      "backup_count"
+      "backupCount must be provided when maxBytes is set",
+      "backupCount"
+    )
+    configError(
+      () => new FemtoRotatingFileHandler(file, { maxBytes: 100 }),
+      "backupCount must be provided when maxBytes is set",
+      "backupCount"
     )
     configError(
       () => new RotatingFileHandlerBuilder(file).withBackupCount(2).build(),
-      "max_bytes must be provided when backup_count is set",
-      "max_bytes"
+      "maxBytes must be provided when backupCount is set",
+      "maxBytes"
     )
-    configError(() => new RotatingFileHandlerBuilder(file).withMaxBytes(0), "max_bytes must be greater than zero")
-    configError(() => new RotatingFileHandlerBuilder(file).withBackupCount(0), "backup_count must be greater than zero")
+    configError(
+      () => new FemtoRotatingFileHandler(file, { backupCount: 2 }),
+      "maxBytes must be provided when backupCount is set",
+      "maxBytes"
+    )
+    configError(() => new RotatingFileHandlerBuilder(file).withMaxBytes(0), "maxBytes must be greater than zero", "maxBytes")
+    configError(
+      () => new RotatingFileHandlerBuilder(file).withBackupCount(0),
+      "backupCount must be greater than zero",
+      "backupCount"
+    )
     configError(
       () => new RotatingFileHandlerBuilder(file).withCapacity(0).build(),
       "capacity must be greater than zero"
@@ -133,18 +152,18 @@ describe("FemtoRotatingFileHandler: configuration", () => {
       const file = path.join(tempDir(), "app.log")
       const error = yield* Effect.flip(new RotatingFileHandlerBuilder(file).withMaxBytes(100).make())
       assert.instanceOf(error, HandlerConfigError)
-      assert.strictEqual(error.message, "backup_count must be provided when max_bytes is set")
+      assert.strictEqual(error.message, "backupCount must be provided when maxBytes is set")
       const h = yield* RotatingFileHandler.make(file, { rotation: [100, 2] })
       assert.strictEqual(h.maxBytes, 100)
     }))
 
-  it("asDict has max_bytes and backup_count (0 when unset)", () => {
+  it("asDict has class, filename, maxBytes and backupCount (0 when unset), and the options set", () => {
     const file = path.join(tempDir(), "app.log")
     assert.deepStrictEqual(new RotatingFileHandlerBuilder(file).asDict(), {
-      path: file,
-      overflow_policy: "block",
-      max_bytes: 0,
-      backup_count: 0
+      class: "femtologging.RotatingFileHandler",
+      filename: file,
+      maxBytes: 0,
+      backupCount: 0
     })
     assert.deepStrictEqual(
       new RotatingFileHandlerBuilder(file)
@@ -157,13 +176,14 @@ describe("FemtoRotatingFileHandler: configuration", () => {
         .onWorkerThread()
         .asDict(),
       {
-        path: file,
+        class: "femtologging.RotatingFileHandler",
+        filename: file,
         capacity: 32,
-        flush_after_records: 4,
-        overflow_policy: "drop",
+        flushInterval: 4,
+        policy: "drop",
         executor: "worker",
-        max_bytes: 1024,
-        backup_count: 3,
+        maxBytes: 1024,
+        backupCount: 3,
         compress: true
       }
     )
@@ -354,5 +374,107 @@ describe("FemtoRotatingFileHandler: a rotation that cannot happen", () => {
       "a [INFO] second message here",
       "a [INFO] third message here"
     ])
+  })
+})
+
+describe("FemtoRotatingFileHandler: one options spec (maxBytes/backupCount or rotation)", () => {
+  const ways = (file: string): Ways<RotatingFileHandlerOptions> => ({
+    construct: (options) => new FemtoRotatingFileHandler(file, options),
+    build: (options) => new RotatingFileHandlerBuilder(file, options).build(),
+    make: (options) => RotatingFileHandler.make(file, options)
+  })
+
+  it("maxBytes and backupCount rotate exactly as rotation: [maxBytes, backupCount] does", async () => {
+    const messages = ["first message", "second message", "third message", "fourth message"]
+    for (const mode of modes) {
+      const keys = await scenario(48, 2, messages, mode, "keys")
+      assert.deepStrictEqual(keys, await scenario(48, 2, messages, mode, "rotation"), mode)
+      assert.deepStrictEqual(Object.keys(keys), ["rotating.log", "rotating.log.1", "rotating.log.2"], mode)
+    }
+    const dir = tempDir()
+    const a = track(new FemtoRotatingFileHandler(path.join(dir, "a.log"), { maxBytes: 100, backupCount: 2 }))
+    const b = track(new FemtoRotatingFileHandler(path.join(dir, "b.log"), { rotation: [100, 2] }))
+    assert.deepStrictEqual([a.maxBytes, a.backupCount], [b.maxBytes, b.backupCount])
+    assert.deepStrictEqual(new HandlerOptions({ maxBytes: 100, backupCount: 2 }).rotation, [100, 2])
+    const file = path.join(dir, "c.log")
+    assert.deepStrictEqual(
+      new RotatingFileHandlerBuilder(file, { rotation: [100, 2] }).asDict(),
+      new RotatingFileHandlerBuilder(file, { maxBytes: 100, backupCount: 2 }).asDict()
+    )
+    assert.deepStrictEqual(
+      new RotatingFileHandlerBuilder(file, { rotation: [100, 2] }).options,
+      { maxBytes: 100, backupCount: 2 }
+    )
+  })
+
+  it("refusals name the option in camelCase, alike from the constructor, build() and make()", async () => {
+    const file = path.join(tempDir(), "never.log")
+    const w = ways(file)
+    const refused = (options: Record<string, unknown>, message: string, field: string) =>
+      refusedAlike(w, options as RotatingFileHandlerOptions, message, field)
+    await refused(
+      { rotation: [100, 2], maxBytes: 100 },
+      "rotation cannot be combined with maxBytes or backupCount; give one form",
+      "rotation"
+    )
+    await refused(
+      { rotation: [100, 2], backupCount: 2 },
+      "rotation cannot be combined with maxBytes or backupCount; give one form",
+      "rotation"
+    )
+    await refused({ rotation: 100 }, "rotation must be [maxBytes, backupCount] (got 100)", "rotation")
+    await refused({ rotation: [1, 2, 3] }, "rotation must be [maxBytes, backupCount] (got [1, 2, 3])", "rotation")
+    await refused({ maxBytes: -1, backupCount: 1 }, "maxBytes must be a non-negative integer (got -1)", "maxBytes")
+    await refused({ rotation: [10, 1.5] }, "backupCount must be a non-negative integer (got 1.5)", "backupCount")
+    await refused({ maxBytes: 10 }, "backupCount must be provided when maxBytes is set", "backupCount")
+    await refused({ maxBytes: 10, backupCount: 0 }, ROTATION_VALIDATION_MSG, "backupCount")
+    await refused({ compress: "yes" }, "compress must be true or false (got yes)", "compress")
+    await refused({ flushAfterMs: 0 }, "flushAfterMs must be greater than zero", "flushAfterMs")
+    await refused({ max_bytes: 10 }, "unknown option 'max_bytes' for RotatingFileHandler", "max_bytes")
+    await refused({ when: "H" }, "unknown option 'when' for RotatingFileHandler", "when")
+    await refused(
+      { class: "femtologging.FileHandler" },
+      "class must be 'femtologging.RotatingFileHandler' for RotatingFileHandler (got 'femtologging.FileHandler')",
+      "class"
+    )
+    configError(() => new HandlerOptions({ backup_count: 1 } as RotatingFileHandlerOptions), "unknown option 'backup_count' for RotatingFileHandler")
+    configError(
+      () => new HandlerOptions({ filename: "x.log" }),
+      "unknown option 'filename' for RotatingFileHandler",
+      "filename"
+    )
+    assert.isFalse(fs.existsSync(file))
+  })
+
+  it("asDict round trip: builder -> asDict -> constructor options -> the same asDict", async () => {
+    const file = path.join(tempDir(), "app.log")
+    const builder = new RotatingFileHandlerBuilder(file, { mode: "w", level: 20 })
+      .withMaxBytes(4096)
+      .withBackupCount(3)
+      .withCompression()
+      .withFlushAfterRecords(8)
+      .withOverflowPolicy("timeout:100")
+    const dict = builder.asDict()
+    assert.deepStrictEqual(dict, {
+      class: "femtologging.RotatingFileHandler",
+      filename: file,
+      flushInterval: 8,
+      policy: "timeout:100",
+      level: "INFO",
+      mode: "w",
+      maxBytes: 4096,
+      backupCount: 3,
+      compress: true
+    })
+    assertPlainCamelCase(dict)
+    assert.deepStrictEqual(
+      Object.keys(builder.options).sort(),
+      Object.keys(dict).filter((k) => k !== "class" && k !== "filename").sort()
+    )
+    assert.deepStrictEqual(new RotatingFileHandlerBuilder(dict.filename, dict).asDict(), dict)
+    const h = track(new FemtoRotatingFileHandler(dict.filename, dict))
+    assert.deepStrictEqual([h.maxBytes, h.backupCount, h.level], [4096, 3, "INFO"])
+    const off = new RotatingFileHandlerBuilder(file).asDict()
+    track(new FemtoRotatingFileHandler(off.filename, off))
   })
 })

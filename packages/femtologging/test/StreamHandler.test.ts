@@ -5,9 +5,10 @@ import * as Handler from "../src/Handler.ts"
 import { HandlerConfigError } from "../src/HandlerConfigError.ts"
 import * as OverflowPolicy from "../src/OverflowPolicy.ts"
 import * as StreamHandler from "../src/StreamHandler.ts"
-import { FemtoStreamHandler, StreamHandlerBuilder } from "../src/StreamHandler.ts"
+import { FemtoStreamHandler, StreamHandlerBuilder, type StreamHandlerOptions } from "../src/StreamHandler.ts"
 import { lines, runFixture, runModule } from "./utils/child.ts"
-import { throwsExactly } from "./utils/errors.ts"
+import { configError, thrown, throwsExactly } from "./utils/errors.ts"
+import { assertPlainCamelCase, refusedAlike, type Ways } from "./utils/options.ts"
 import { trackHandlers } from "./utils/track.ts"
 
 const track = trackHandlers()
@@ -119,15 +120,16 @@ describe("FemtoStreamHandler with real streams", () => {
 })
 
 describe("StreamHandlerBuilder", () => {
-  it("asDict shows the options with the seed's keys", () => {
-    assert.deepStrictEqual(StreamHandlerBuilder.stderr().asDict(), { target: "stderr" })
+  it("asDict shows class, stream and the options set, under the constructor's names", () => {
+    const cls = "femtologging.StreamHandler"
+    assert.deepStrictEqual(StreamHandlerBuilder.stderr().asDict(), { class: cls, stream: "stderr" })
     assert.deepStrictEqual(
       StreamHandlerBuilder.stdout().withCapacity(10).withFlushTimeoutMs(500).withFormatter("default").asDict(),
-      { target: "stdout", capacity: 10, flush_timeout_ms: 500, formatter: "default" }
+      { class: cls, stream: "stdout", capacity: 10, flushTimeoutMs: 500, formatter: "default" }
     )
     assert.deepStrictEqual(
       StreamHandlerBuilder.stderr().withFormatter((r) => r.message).withOverflowPolicy("Timeout:5").asDict(),
-      { target: "stderr", formatter: { kind: "instance" }, overflow_policy: "timeout:5" }
+      { class: cls, stream: "stderr", policy: "timeout:5" }
     )
   })
 
@@ -135,8 +137,8 @@ describe("StreamHandlerBuilder", () => {
     const base = StreamHandlerBuilder.stdout()
     const sized = base.withCapacity(3)
     assert.notStrictEqual(sized, base)
-    assert.deepStrictEqual(base.asDict(), { target: "stdout" })
-    assert.deepStrictEqual(sized.asDict(), { target: "stdout", capacity: 3 })
+    assert.deepStrictEqual(base.asDict(), { class: "femtologging.StreamHandler", stream: "stdout" })
+    assert.deepStrictEqual(sized.asDict(), { class: "femtologging.StreamHandler", stream: "stdout", capacity: 3 })
   })
 
   it("validates capacity and flush timeout", () => {
@@ -150,7 +152,7 @@ describe("StreamHandlerBuilder", () => {
     throwsExactly(
       () => StreamHandlerBuilder.stderr().withFlushTimeoutMs(0),
       HandlerConfigError,
-      "flush_timeout_ms must be greater than zero"
+      "flushTimeoutMs must be greater than zero"
     )
     const error = throwsExactly(
       () => StreamHandlerBuilder.stderr().withCapacity(0),
@@ -160,11 +162,25 @@ describe("StreamHandlerBuilder", () => {
     assert.strictEqual(error.field, "capacity")
   })
 
-  it("validates the formatter and the overflow policy", () => {
+  it("validates the formatter (an id at build(), as the constructor does) and the overflow policy", () => {
+    // An id may name a ConfigBuilder's formatter, put in its place before build(): checked there.
+    const named = StreamHandlerBuilder.stderr().withFormatter("fancy")
+    assert.strictEqual(named.asDict().formatter, "fancy")
+    for (const f of [() => named.build(), () => new FemtoStreamHandler({ formatter: "fancy" as "default" })]) {
+      const error = thrown(f) as HandlerConfigError
+      assert.instanceOf(error, HandlerConfigError)
+      assert.strictEqual(error.field, "formatter")
+      assert.match(error.message, /^unknown formatter id: fancy \(known: default, json/)
+    }
     throwsExactly(
-      () => StreamHandlerBuilder.stderr().withFormatter("fancy" as "default"),
+      () => StreamHandlerBuilder.stderr().withFormatter(""),
       HandlerConfigError,
-      "unknown formatter id: fancy (known: default, json)"
+      "formatter must be a non-empty id or a function"
+    )
+    throwsExactly(
+      () => StreamHandlerBuilder.stderr().withFormatter(42 as unknown as "default"),
+      HandlerConfigError,
+      "invalid formatter: expected a string identifier or callable"
     )
     throwsExactly(
       () => StreamHandlerBuilder.stderr().withOverflowPolicy("sometimes"),
@@ -199,7 +215,7 @@ describe("FemtoStreamHandler options", () => {
     throwsExactly(
       () => FemtoStreamHandler.stderr({ flushTimeoutMs: 0 }),
       HandlerConfigError,
-      "flush_timeout_ms must be greater than zero"
+      "flushTimeoutMs must be greater than zero"
     )
     throwsExactly(
       () => FemtoStreamHandler.stdout({ policy: "x" }),
@@ -229,4 +245,120 @@ describe("FemtoStreamHandler options", () => {
       assert.isTrue(handler.closed)
       assert.isTrue(built.closed)
     }))
+})
+
+describe("FemtoStreamHandler: one options spec (stream, alias target)", () => {
+  const ways: Ways<StreamHandlerOptions> = {
+    construct: (options) => new FemtoStreamHandler(options),
+    build: (options) => new StreamHandlerBuilder(options).build(),
+    make: (options) => StreamHandler.make(options)
+  }
+
+  it("stream is CPython's name for target: either one, or both when they agree", () => {
+    const out = track(new FemtoStreamHandler({ stream: "stdout" }))
+    assert.strictEqual(out.target, "stdout")
+    assert.strictEqual(out.stream, "stdout")
+    assert.strictEqual(out.label, "FemtoStreamHandler(stdout)")
+    assert.strictEqual(track(new FemtoStreamHandler({ target: "stdout" })).stream, "stdout")
+    assert.strictEqual(track(new FemtoStreamHandler({ stream: "stderr", target: "stderr" })).target, "stderr")
+    assert.strictEqual(track(new FemtoStreamHandler({})).stream, "stderr")
+    assert.deepStrictEqual(new StreamHandlerBuilder({ target: "stdout" }).asDict(), {
+      class: "femtologging.StreamHandler",
+      stream: "stdout"
+    })
+    assert.deepStrictEqual(new StreamHandlerBuilder({ target: "stdout" }).options, { stream: "stdout" })
+  })
+
+  it("stream: \"stdout\" writes to stdout", async () => {
+    const result = await runModule(`
+      import { FemtoStreamHandler, getLogger } from "femtologging"
+      const handler = new FemtoStreamHandler({ stream: "stdout" })
+      getLogger("demo.stream").addHandler(handler)
+      getLogger("demo.stream").info("via stream")
+      await handler.close()
+    `)
+    assert.strictEqual(result.code, 0, result.stderr)
+    assert.strictEqual(result.stdout, "demo.stream [INFO] via stream\n")
+    assert.strictEqual(result.stderr, "")
+  })
+
+  it("refusals name the option in camelCase, alike from the constructor, build() and make()", async () => {
+    const refused = (options: Record<string, unknown>, message: string, field: string) =>
+      refusedAlike(ways, options as StreamHandlerOptions, message, field)
+    await refused(
+      { stream: "stdout", target: "stderr" },
+      "stream and target name different streams ('stdout', 'stderr'); give one",
+      "stream"
+    )
+    await refused({ stream: "ext://sys.stdout" }, "invalid stream: 'ext://sys.stdout'. Valid options are: stdout, stderr", "stream")
+    await refused({ target: 1 }, "invalid target: '1'. Valid options are: stdout, stderr", "target")
+    await refused({ flushTimeoutMs: 0 }, "flushTimeoutMs must be greater than zero", "flushTimeoutMs")
+    await refused({ flushInterval: 1.5 }, "flushInterval must be a positive integer (got 1.5)", "flushInterval")
+    await refused({ policy: "timeout:0" }, "timeout must be greater than zero", "policy")
+    await refused({ executor: "thread" }, "invalid executor: 'thread'. Valid options are: inline, worker", "executor")
+    await refused({ level: "loud" }, "invalid log level: loud", "level")
+    await refused({ filename: "x.log" }, "unknown option 'filename' for StreamHandler", "filename")
+    await refused({ flush_timeout_ms: 5 }, "unknown option 'flush_timeout_ms' for StreamHandler", "flush_timeout_ms")
+    await refused(
+      { class: "logging.StreamHandler" },
+      "class must be 'femtologging.StreamHandler' for StreamHandler (got 'logging.StreamHandler')",
+      "class"
+    )
+    configError(
+      () => FemtoStreamHandler.stdout({ stream: "stderr" } as StreamHandlerOptions),
+      "stream and target name different streams ('stderr', 'stdout'); give one",
+      "stream"
+    )
+    configError(
+      () => StreamHandlerBuilder.stderr().withFlushAfterRecords(0),
+      "flushInterval must be greater than zero",
+      "flushInterval"
+    )
+    configError(() => StreamHandlerBuilder.stderr().withFlushAfterMs(0), "flushAfterMs must be greater than zero", "flushAfterMs")
+  })
+
+  it("asDict round trip: builder -> asDict -> constructor options -> the same asDict", () => {
+    const builder = new StreamHandlerBuilder({ stream: "stdout", level: "error", bufferBytes: 65536 })
+      .withCapacity(5)
+      .withFlushAfterRecords(3)
+      .withFlushAfterMs(40)
+      .withFlushTimeoutMs(300)
+      .withOverflowPolicy(OverflowPolicy.timeout(20))
+      .withFormatter("json")
+    const dict = builder.asDict()
+    assert.deepStrictEqual(dict, {
+      class: "femtologging.StreamHandler",
+      stream: "stdout",
+      capacity: 5,
+      flushInterval: 3,
+      flushAfterMs: 40,
+      flushTimeoutMs: 300,
+      policy: "timeout:20",
+      formatter: "json",
+      level: "ERROR",
+      bufferBytes: 65536
+    })
+    assertPlainCamelCase(dict)
+    assert.deepStrictEqual(
+      Object.keys(builder.options).sort(),
+      Object.keys(dict).filter((k) => k !== "class").sort()
+    )
+    assert.deepStrictEqual(new StreamHandlerBuilder(dict).asDict(), dict)
+    const h = track(new FemtoStreamHandler(dict))
+    assert.strictEqual(h.target, "stdout")
+    assert.deepStrictEqual(h.policy, { _tag: "Timeout", ms: 20 })
+    assert.strictEqual(h.level, "ERROR")
+    const worker = StreamHandlerBuilder.stderr().onWorkerThread("streams")
+    assert.deepStrictEqual(worker.asDict(), {
+      class: "femtologging.StreamHandler",
+      stream: "stderr",
+      executor: "worker",
+      pool: "streams"
+    })
+    assert.deepStrictEqual(worker.onWorkerThread().asDict(), {
+      class: "femtologging.StreamHandler",
+      stream: "stderr",
+      executor: "worker"
+    })
+  })
 })

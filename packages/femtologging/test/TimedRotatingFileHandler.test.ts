@@ -6,8 +6,16 @@ import * as Handler from "../src/Handler.ts"
 import { HandlerConfigError } from "../src/HandlerConfigError.ts"
 import * as LogRecord from "../src/LogRecord.ts"
 import * as TimedRotatingFileHandler from "../src/TimedRotatingFileHandler.ts"
-import { FemtoTimedRotatingFileHandler, TimedRotatingFileHandlerBuilder } from "../src/TimedRotatingFileHandler.ts"
+import {
+  FemtoTimedRotatingFileHandler,
+  TimedRotatingFileHandlerBuilder,
+  type TimedRotatingFileHandlerOptions
+} from "../src/TimedRotatingFileHandler.ts"
 import { listDir, readText, removeTempDirs, tempDir, thrown } from "./utils/files.ts"
+import { assertPlainCamelCase, refusedAlike, type Ways } from "./utils/options.ts"
+import { trackHandlers } from "./utils/track.ts"
+
+const track = trackHandlers()
 
 afterAll(() => removeTempDirs())
 
@@ -148,8 +156,8 @@ describe("FemtoTimedRotatingFileHandler: validation", () => {
     )
     configError(
       () => new FemtoTimedRotatingFileHandler(file, { when: "H", atTime: "12:00" }),
-      "at_time is only supported for daily, midnight, and weekday rotation (got H)",
-      "at_time"
+      "atTime is only supported for daily, midnight, and weekday rotation (got H)",
+      "atTime"
     )
     configError(
       () => new FemtoTimedRotatingFileHandler(file, { when: "W0", interval: 2 }),
@@ -167,12 +175,12 @@ describe("FemtoTimedRotatingFileHandler: validation", () => {
     )
     configError(
       () => new TimedRotatingFileHandlerBuilder(file).withWhen("H").withAtTime("12:00"),
-      "at_time is only supported for daily, midnight, and weekday rotation (got H)",
-      "at_time"
+      "atTime is only supported for daily, midnight, and weekday rotation (got H)",
+      "atTime"
     )
   })
 
-  it("defaults: H, interval 1, backupCount 0, local time, no at_time", () => {
+  it("defaults: H, interval 1, backupCount 0, local time, no atTime", () => {
     const file = path.join(tempDir(), "timed.log")
     const h = new FemtoTimedRotatingFileHandler(file)
     assert.deepStrictEqual(h.schedule, { when: "H", interval: 1, utc: false, atTime: undefined })
@@ -182,14 +190,14 @@ describe("FemtoTimedRotatingFileHandler: validation", () => {
 })
 
 describe("TimedRotatingFileHandlerBuilder", () => {
-  it("asDict has when, interval, backup_count, utc and at_time", () => {
+  it("asDict has class, filename, when, interval, backupCount, utc, and atTime when set", () => {
     const file = path.join(tempDir(), "timed.log")
     assert.deepStrictEqual(new TimedRotatingFileHandlerBuilder(file).asDict(), {
-      path: file,
-      overflow_policy: "block",
+      class: "femtologging.TimedRotatingFileHandler",
+      filename: file,
       when: "H",
       interval: 1,
-      backup_count: 0,
+      backupCount: 0,
       utc: false
     })
     assert.deepStrictEqual(
@@ -203,15 +211,15 @@ describe("TimedRotatingFileHandlerBuilder", () => {
         .withAtTime("03:30")
         .asDict(),
       {
-        path: file,
+        class: "femtologging.TimedRotatingFileHandler",
+        filename: file,
         capacity: 16,
-        flush_after_records: 4,
-        overflow_policy: "block",
+        flushInterval: 4,
         when: "MIDNIGHT",
         interval: 2,
-        backup_count: 7,
+        backupCount: 7,
         utc: true,
-        at_time: "03:30:00"
+        atTime: "03:30:00"
       }
     )
   })
@@ -227,4 +235,76 @@ describe("TimedRotatingFileHandlerBuilder", () => {
       yield* logNow(h, "second")
       assert.deepStrictEqual(listDir(dir), ["timed.log", "timed.log.1970-01-01_00-00-00"])
     }))
+})
+
+describe("FemtoTimedRotatingFileHandler: one options spec", () => {
+  const ways = (file: string): Ways<TimedRotatingFileHandlerOptions> => ({
+    construct: (options) => new FemtoTimedRotatingFileHandler(file, options),
+    build: (options) => new TimedRotatingFileHandlerBuilder(file, options).build(),
+    make: (options) => TimedRotatingFileHandler.make(file, options)
+  })
+
+  it("refusals name the option in camelCase, alike from the constructor, build() and make()", async () => {
+    const file = path.join(tempDir(), "never.log")
+    const w = ways(file)
+    const refused = (options: Record<string, unknown>, message: string, field: string) =>
+      refusedAlike(w, options as TimedRotatingFileHandlerOptions, message, field)
+    await refused({ when: "fortnight" }, "when must be one of: S, M, H, D, MIDNIGHT, or W0-W6", "when")
+    await refused({ when: 7 }, "when must be one of: S, M, H, D, MIDNIGHT, or W0-W6", "when")
+    await refused({ interval: 0 }, "interval must be greater than zero", "interval")
+    await refused({ interval: "2" }, "interval must be greater than zero", "interval")
+    await refused({ when: "W0", interval: 2 }, "weekday rotation only supports interval = 1", "interval")
+    await refused(
+      { when: "H", atTime: "12:00" },
+      "atTime is only supported for daily, midnight, and weekday rotation (got H)",
+      "atTime"
+    )
+    await refused({ when: "D", atTime: "25:00" }, "invalid atTime: '25:00'", "atTime")
+    await refused({ when: "D", atTime: null }, "invalid atTime: 'null'", "atTime")
+    await refused({ backupCount: -1 }, "backupCount must be a non-negative integer (got -1)", "backupCount")
+    await refused({ utc: "yes" }, "utc must be true or false (got yes)", "utc")
+    await refused({ compress: 1 }, "compress must be true or false (got 1)", "compress")
+    await refused({ capacity: 0 }, "capacity must be greater than zero", "capacity")
+    await refused({ backup_count: 1 }, "unknown option 'backup_count' for TimedRotatingFileHandler", "backup_count")
+    await refused({ at_time: "12:00" }, "unknown option 'at_time' for TimedRotatingFileHandler", "at_time")
+    await refused({ maxBytes: 1 }, "unknown option 'maxBytes' for TimedRotatingFileHandler", "maxBytes")
+    configError(
+      () => new TimedRotatingFileHandlerBuilder(file).withBackupCount(-2),
+      "backupCount must be a non-negative integer (got -2)",
+      "backupCount"
+    )
+  })
+
+  it("asDict round trip: builder -> asDict -> constructor options -> the same asDict", () => {
+    const file = path.join(tempDir(), "timed.log")
+    const builder = new TimedRotatingFileHandlerBuilder(file, { encoding: "utf-8", errors: "strict", delay: false })
+      .withWhen("w2")
+      .withBackupCount(4)
+      .withUtc()
+      .withAtTime({ hour: 4, minute: 5 })
+      .withCompression(false)
+      .withFormatter("json")
+    const dict = builder.asDict()
+    assert.deepStrictEqual(dict, {
+      class: "femtologging.TimedRotatingFileHandler",
+      filename: file,
+      formatter: "json",
+      encoding: "utf-8",
+      errors: "strict",
+      delay: false,
+      when: "W2",
+      interval: 1,
+      backupCount: 4,
+      utc: true,
+      atTime: "04:05:00",
+      compress: false
+    })
+    assertPlainCamelCase(dict)
+    assert.deepStrictEqual(new TimedRotatingFileHandlerBuilder(dict.filename, dict).asDict(), dict)
+    const h = track(new FemtoTimedRotatingFileHandler(dict.filename, dict))
+    assert.deepStrictEqual(h.schedule, { when: "W2", interval: 1, utc: true, atTime: { hour: 4, minute: 5, second: 0 } })
+    assert.strictEqual(h.backupCount, 4)
+    const plain = new TimedRotatingFileHandlerBuilder(file).asDict()
+    track(new FemtoTimedRotatingFileHandler(plain.filename, plain))
+  })
 })

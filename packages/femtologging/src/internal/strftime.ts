@@ -106,3 +106,335 @@ export const strftime = (format: string, timeMs: number, utc: boolean): string =
     }
   })
 }
+
+// ---------------------------------------------------------------------------------------------
+// `time.strftime` as CPython runs it on Linux: glibc's strftime in the C locale.
+// ---------------------------------------------------------------------------------------------
+
+const fullMonths = [
+  "January", "February", "March", "April", "May", "June",
+  "July", "August", "September", "October", "November", "December"
+]
+const fullWeekdays = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+
+/** The broken-down time glibc's strftime reads (`struct tm`, plus what `%Z`, `%z` and `%s` need). */
+interface Tm extends DateFields {
+  /** Day of the year, 0-365 (`tm_yday`). */
+  readonly yday: number
+  /** `tm_gmtoff` in seconds east of UTC. */
+  readonly gmtoffSeconds: number
+  /** The instant, for `%Z` and `%s`. */
+  readonly timeMs: number
+  readonly utc: boolean
+}
+
+const tmOf = (timeMs: number, utc: boolean): Tm => {
+  const f = dateFields(timeMs, utc)
+  return { ...f, yday: dayOfYear(f) - 1, gmtoffSeconds: Math.round(f.offsetMinutes * 60), timeMs, utc }
+}
+
+let zoneNames: Intl.DateTimeFormat | undefined
+
+/**
+ * `tm_zone`: `GMT` for `time.gmtime()` structs (glibc's gmtime), else the local zone's short
+ * name as ICU spells it in `en-US` (`UTC`, `EST`, `EDT`, `PST`...; ICU writes `GMT+1` where
+ * tzdata has `CET`).
+ */
+const zoneName = (tm: Tm): string => {
+  if (tm.utc) return "GMT"
+  try {
+    zoneNames ??= new Intl.DateTimeFormat("en-US", { timeZoneName: "short" })
+    return zoneNames.formatToParts(new Date(tm.timeMs)).find((p) => p.type === "timeZoneName")?.value ?? ""
+  } catch {
+    return ""
+  }
+}
+
+/**
+ * `%s`: glibc computes `mktime(tm)`. For a local struct that is the instant itself; for a
+ * `time.gmtime()` struct (`tm_isdst` 0) mktime reads the UTC wall clock as local standard time.
+ */
+const mktimeSeconds = (tm: Tm): number => {
+  if (!tm.utc) return Math.floor(tm.timeMs / 1000)
+  const westMinutes = Math.max(
+    new Date(tm.year, 0, 1).getTimezoneOffset(),
+    new Date(tm.year, 6, 1).getTimezoneOffset()
+  )
+  const wall = Date.UTC(tm.year, tm.month - 1, tm.day, tm.hour, tm.minute, tm.second)
+  return Math.floor(wall / 1000) + westMinutes * 60
+}
+
+const isLeap = (y: number): boolean => y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0)
+
+/** glibc `iso_week_days`: days since the Monday starting ISO week 1 (negative: previous year). */
+const isoWeekDays = (yday: number, wday: number): number => {
+  const bigEnoughMultipleOf7 = (Math.floor(366 / 7) + 2) * 7
+  return yday - ((yday - wday + 4 + bigEnoughMultipleOf7) % 7) + 3
+}
+
+/** ISO 8601 week-based year and week (`%G`, `%g`, `%V`), as glibc computes them. */
+const isoWeek = (tm: Tm): { readonly year: number; readonly week: number } => {
+  let year = tm.year
+  let days = isoWeekDays(tm.yday, tm.weekday)
+  if (days < 0) {
+    year--
+    days = isoWeekDays(tm.yday + (365 + (isLeap(year) ? 1 : 0)), tm.weekday)
+  } else {
+    const d = isoWeekDays(tm.yday - (365 + (isLeap(year) ? 1 : 0)), tm.weekday)
+    if (d >= 0) {
+      year++
+      days = d
+    }
+  }
+  return { year, week: Math.floor(days / 7) + 1 }
+}
+
+const asciiUpper = (s: string): string => s.replace(/[a-z]+/g, (m) => m.toUpperCase())
+const asciiLower = (s: string): string => s.replace(/[A-Z]+/g, (m) => m.toLowerCase())
+
+/** The flags, width and modifier of one conversion, and glibc's `add`/`cpy` over them. */
+interface Conversion {
+  pad: string
+  width: number
+  upper: boolean
+  lower: boolean
+}
+
+/** glibc `add`: `text` right-aligned in `width`, padded with zeros for the `0` flag, else spaces. */
+const add = (c: Conversion, text: string): string => {
+  const delta = c.width - text.length
+  return delta > 0 ? (c.pad === "0" ? "0" : " ").repeat(delta) + text : text
+}
+
+/** glibc `cpy`: `add` after the `^`/`#`/`%P` case change. */
+const cpy = (c: Conversion, text: string): string =>
+  add(c, c.lower ? asciiLower(text) : c.upper ? asciiUpper(text) : text)
+
+/** glibc `DO_NUMBER` / `DO_NUMBER_SPACEPAD`: `value` in at least `minDigits` digits. */
+const number = (c: Conversion, minDigits: number, value: number, spacePad = false): string => {
+  if (spacePad && c.pad !== "0" && c.pad !== "-") c.pad = "_"
+  const digits = Math.max(minDigits, c.width)
+  const negative = value < 0
+  let buf = (negative ? "-" : "") + String(Math.abs(value))
+  let out = ""
+  if (c.pad !== "-") {
+    const padding = digits - buf.length
+    if (padding > 0) {
+      if (c.pad === "_") {
+        out = " ".repeat(padding)
+      } else {
+        if (negative) {
+          buf = buf.slice(1)
+          out = "-"
+        }
+        out += "0".repeat(padding)
+      }
+      c.width = c.width > padding ? c.width - padding : 0
+    }
+  }
+  return out + cpy(c, buf)
+}
+
+/** `%s`: glibc prints the number with no minimum digits, then applies the width. */
+const plainNumber = (c: Conversion, value: number): string => cpy(c, String(value))
+
+/** C-locale `D_T_FMT`, `D_FMT`, `T_FMT` and `T_FMT_AMPM`, and glibc's fixed composites. */
+const subformats: Readonly<Record<string, string>> = {
+  c: "%a %b %e %H:%M:%S %Y",
+  x: "%m/%d/%y",
+  D: "%m/%d/%y",
+  F: "%Y-%m-%d",
+  R: "%H:%M",
+  r: "%I:%M:%S %p",
+  X: "%H:%M:%S",
+  T: "%H:%M:%S"
+}
+
+/** Conversions glibc 2.36 rejects with the `E` modifier (printed as written, like unknown ones). */
+const rejectsE = "aAbBhdDeFgGHIjklmMSUVwW%"
+/** Conversions glibc 2.36 rejects with the `O` modifier (`%Ob`, `%OB` are alternative month names). */
+const rejectsO = "aAcDFxXY%"
+
+const hour12 = (tm: Tm): number => (tm.hour % 12 === 0 ? 12 : tm.hour % 12)
+
+/**
+ * One conversion character, or `undefined` when glibc prints the conversion as written
+ * (unknown character, or a modifier it does not take).
+ */
+const convert = (c: Conversion, ch: string, modifier: string, changeCase: boolean, tm: Tm): string | undefined => {
+  if ((modifier === "E" && rejectsE.includes(ch)) || (modifier === "O" && rejectsO.includes(ch))) return undefined
+  const sub = subformats[ch]
+  if (sub !== undefined) return add(c, formatTm(sub, tm, c.upper, Infinity))
+  switch (ch) {
+    case "%":
+      return add(c, "%")
+    case "n":
+      return add(c, "\n")
+    case "t":
+      return add(c, "\t")
+    case "a":
+    case "A":
+    case "b":
+    case "h":
+    case "B": {
+      if (changeCase) {
+        c.upper = true
+        c.lower = false
+      }
+      const name = ch === "a"
+        ? weekdays[tm.weekday]!
+        : ch === "A"
+        ? fullWeekdays[tm.weekday]!
+        : ch === "B"
+        ? fullMonths[tm.month - 1]!
+        : months[tm.month - 1]!
+      return cpy(c, name)
+    }
+    case "p":
+    case "P":
+      if (ch === "P") c.lower = true
+      if (changeCase) {
+        c.upper = false
+        c.lower = true
+      }
+      return cpy(c, tm.hour > 11 ? "PM" : "AM")
+    case "Z":
+      if (changeCase) {
+        c.upper = false
+        c.lower = true
+      }
+      return cpy(c, zoneName(tm))
+    case "z": {
+      const diff = Math.trunc(Math.abs(tm.gmtoffSeconds) / 60)
+      const sign = add(c, tm.gmtoffSeconds < 0 ? "-" : "+")
+      return sign + number(c, 4, Math.trunc(diff / 60) * 100 + (diff % 60))
+    }
+    case "s":
+      return plainNumber(c, mktimeSeconds(tm))
+    case "C":
+      return number(c, 1, Math.floor(tm.year / 100))
+    case "d":
+      return number(c, 2, tm.day)
+    case "e":
+      return number(c, 2, tm.day, true)
+    case "H":
+      return number(c, 2, tm.hour)
+    case "I":
+      return number(c, 2, hour12(tm))
+    case "k":
+      return number(c, 2, tm.hour, true)
+    case "l":
+      return number(c, 2, hour12(tm), true)
+    case "j":
+      return number(c, 3, tm.yday + 1)
+    case "M":
+      return number(c, 2, tm.minute)
+    case "m":
+      return number(c, 2, tm.month)
+    case "S":
+      return number(c, 2, tm.second)
+    case "u":
+      return number(c, 1, ((tm.weekday + 6) % 7) + 1)
+    case "U":
+      return number(c, 2, Math.floor((tm.yday - tm.weekday + 7) / 7))
+    case "W":
+      return number(c, 2, Math.floor((tm.yday - ((tm.weekday + 6) % 7) + 7) / 7))
+    case "w":
+      return number(c, 1, tm.weekday)
+    case "V":
+      return number(c, 2, isoWeek(tm).week)
+    case "G":
+      return number(c, 1, isoWeek(tm).year)
+    case "g":
+      return number(c, 2, ((isoWeek(tm).year % 100) + 100) % 100)
+    case "Y":
+      return number(c, 1, tm.year)
+    case "y":
+      return number(c, 2, ((tm.year % 100) + 100) % 100)
+    default:
+      return undefined
+  }
+}
+
+const isDigit = (ch: string | undefined): boolean => ch !== undefined && ch >= "0" && ch <= "9"
+
+/** Thrown by `formatTm` when a field width alone exceeds the output `limit`. */
+const TOO_LONG: unique symbol = Symbol("strftime output too long")
+
+/**
+ * glibc `__strftime_internal` over a struct tm; `upcase` is set inside `%^c`-style
+ * composites. A width of `limit` or more throws TOO_LONG before building the text.
+ */
+const formatTm = (format: string, tm: Tm, upcase: boolean, limit: number): string => {
+  let out = ""
+  for (let i = 0; i < format.length; i++) {
+    if (format[i] !== "%") {
+      out += format[i]
+      continue
+    }
+    const c: Conversion = { pad: "", width: -1, upper: upcase, lower: false }
+    let changeCase = false
+    for (;;) {
+      const flag = format[++i]
+      if (flag === "_" || flag === "-" || flag === "0") c.pad = flag
+      else if (flag === "^") c.upper = true
+      else if (flag === "#") changeCase = true
+      else break
+    }
+    if (isDigit(format[i])) {
+      c.width = 0
+      do c.width = Math.min(c.width * 10 + Number(format[i]), 2_147_483_647)
+      while (isDigit(format[++i]))
+      if (c.width >= limit) throw TOO_LONG
+    }
+    let modifier = ""
+    if (format[i] === "E" || format[i] === "O") modifier = format[i++]!
+    const ch = format[i]
+    // A `%` at the end of the format (after any flags) is printed as written, as is an
+    // unknown conversion: from the last `%` to the current character.
+    if (ch === undefined) i--
+    const converted = ch === undefined ? undefined : convert(c, ch, modifier, changeCase, tm)
+    out += converted ?? cpy(c, format.slice(format.lastIndexOf("%", i), i + 1))
+  }
+  return out
+}
+
+/**
+ * Formats `timeMs` (epoch ms) like CPython's `time.strftime(format, converter(seconds))` on
+ * Linux, which is glibc's `strftime` in the C locale. The local time (or UTC with `utc`, like
+ * the `time.gmtime` converter) is cut at the whole second.
+ *
+ * Conversions: `%a %A %b %h %B %c %C %d %D %e %F %g %G %H %I %j %k %l %m %M %n %p %P %r %R
+ * %s %S %t %T %u %U %V %w %W %x %X %y %Y %z %Z %%`, with glibc's flags `-` (no padding),
+ * `_` (space padding), `0` (zero padding), `^` (upper case), `#` (swap case), a field width
+ * (`%10Y`) and the `E`/`O` modifiers (no effect in the C locale). Anything else, `%f`
+ * included, is printed as written, like glibc does.
+ *
+ * Like CPython, a result of 256 × `format.length` code points or more (huge field widths)
+ * is "" (CPython's doubling buffer gives up).
+ *
+ * Differences from glibc: `%Z` is ICU's `en-US` short zone name (`UTC`, `EST`, `EDT`; where
+ * tzdata has a letter abbreviation ICU lacks, e.g. `CET`, ICU writes `GMT+1`), and `GMT` in
+ * UTC as glibc's gmtime; `%z` and `%s` for a UTC struct follow glibc (`+0000`; `mktime` reads
+ * the UTC wall clock as local standard time).
+ */
+export const timeStrftime = (format: string, timeMs: number, utc: boolean): string => {
+  // CPython retries with buffers of 1024, 2048... code points and gives up with "" at the
+  // first one of 256 × len(format) or more: longer results (huge widths) come out empty.
+  const formatLength = codePointCount(format)
+  let limit = 1024
+  while (limit < 256 * formatLength) limit *= 2
+  try {
+    const text = formatTm(format, tmOf(timeMs, utc), false, limit)
+    return codePointCount(text) < limit ? text : ""
+  } catch (e) {
+    if (e === TOO_LONG) return ""
+    throw e
+  }
+}
+
+const codePointCount = (s: string): number => {
+  let n = 0
+  for (const _ of s) n++
+  return n
+}

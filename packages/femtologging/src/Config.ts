@@ -1,0 +1,928 @@
+/**
+ * `dictConfig`: the whole logging system from one plain object, in CPython's `logging.config`
+ * schema (so an existing Python `LOGGING` dict works), decoded with Effect Schema.
+ *
+ * **The schema** (CPython's, with our additions marked):
+ * - `version` (1), `disable_existing_loggers` (default `true`, as in CPython), `incremental`
+ *   (default `false`).
+ * - `formatters.<id>`: `format`, `datefmt`, `style` (`%`, `{`, `$`), `validate`, `defaults`,
+ *   `class` (`logging.Formatter`; ours: `femtologging.JsonFormatter`, `femtologging.LogfmtFormatter`,
+ *   `femtologging.DefaultFormatter`), or `()` naming a factory of the registry (other keys are
+ *   its options).
+ * - `filters.<id>`: `name` (CPython's `logging.Filter(name)`: that logger and its descendants);
+ *   ours: `min` and `max` levels, and `level` (a maximum, as upstream femtologging's
+ *   `LevelFilterBuilder`); or `()` naming a factory of the registry.
+ * - `handlers.<id>`: `class`, `level`, `formatter` (an id), `filters` (ids), and the handler's
+ *   constructor arguments by CPython's keyword names (`filename`, `mode`, `encoding`, `delay`,
+ *   `errors`, `maxBytes`, `backupCount`, `when`, `interval`, `utc`, `atTime`, `stream`) and ours
+ *   (`capacity`, `policy`, `executor`, `pool`, `bufferBytes`, `flushInterval`, `flushAfterMs`,
+ *   `flushTimeoutMs`, `compress`); upstream femtologging's `args` (positional, in CPython's
+ *   constructor order) and `kwargs` forms too. `()` names a factory of the registry instead of a
+ *   class. Classes by CPython name (`logging.StreamHandler`, `logging.FileHandler`,
+ *   `logging.NullHandler`, `logging.handlers.RotatingFileHandler`,
+ *   `logging.handlers.TimedRotatingFileHandler`, `logging.handlers.WatchedFileHandler`,
+ *   `logging.handlers.QueueHandler`) and ours (`femtologging.StreamHandler`, ...).
+ * - `loggers.<name>` and `root`: `level`, `handlers`, `filters`, `propagate` (loggers).
+ * - Values `ext://sys.stdout` / `ext://sys.stderr` (and names the registry's `objects` hold);
+ *   `cfg://handlers.file.level` or `cfg://handlers[file][level]` refer to another value of the
+ *   configuration.
+ * - CPython 3.12's `QueueHandler` keys (`queue`, `listener`, `handlers`,
+ *   `respect_handler_level`): our handlers already queue, so a logger naming a `QueueHandler`
+ *   gets the handlers it lists, attached directly (`queue` and `listener` are accepted and not
+ *   used; handler levels are always respected).
+ *
+ * Unknown keys are errors naming their path, never ignored. Every error is a `ConfigError` whose
+ * message names where the problem is: `handlers.file.maxBytes: expected a non-negative integer,
+ * got "ten"`.
+ *
+ * **Transactional.** Everything is decoded, every reference resolved, every formatter compiled and
+ * every handler made (files opened) before any logger changes. When anything fails, the handlers
+ * already made are closed and nothing else changed. Once applied, the handlers of the previous
+ * configuration that the new one does not use are detached and closed after writing what they
+ * accepted (nothing queued is lost); loggers that existed and are not configured are disabled
+ * (CPython's `disable_existing_loggers`), except descendants of configured loggers, which are
+ * reset to propagate to them (as CPython does). `incremental: true` changes only the levels of
+ * loggers and handlers and the loggers' `propagate`.
+ *
+ * **Security.** Nothing named in a configuration is imported or evaluated: classes are looked up
+ * in the table above, `()` factories and `ext://` names in the registry the application passes.
+ *
+ * Effect Schema is loaded on first use (it costs more to load than the rest of the package).
+ *
+ * @since 0.2.0
+ */
+import type * as EffectSchema from "effect/Schema"
+import type * as EffectSchemaIssue from "effect/SchemaIssue"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
+import { createRequire } from "node:module"
+import { ConfigError } from "./ConfigError.ts"
+import type { FemtoHandler } from "./FemtoHandler.ts"
+import { FemtoFileHandler } from "./FileHandler.ts"
+import * as Filter from "./Filter.ts"
+import * as Formatter from "./Formatter.ts"
+import * as Handler from "./Handler.ts"
+import { currentSpawner, facadeSpawner, type Spawner } from "./internal/runtime.ts"
+import { safeString } from "./internal/safe.ts"
+import * as Level from "./Level.ts"
+import type { Logger } from "./Logger.ts"
+import { Manager, type LoggerManager, processWide } from "./Manager.ts"
+import { FemtoRotatingFileHandler } from "./RotatingFileHandler.ts"
+import { FemtoStreamHandler } from "./StreamHandler.ts"
+import { FemtoTimedRotatingFileHandler } from "./TimedRotatingFileHandler.ts"
+import { FemtoWatchedFileHandler } from "./WatchedFileHandler.ts"
+
+// =============================================================================================
+// Public models
+// =============================================================================================
+
+/**
+ * What a configuration may name besides the built-in classes: the application lists them here,
+ * so that a configuration never imports or evaluates anything.
+ *
+ * @category models
+ * @since 0.2.0
+ */
+export interface Registry {
+  /**
+   * Factories named by `()` in formatters, filters and handlers, called with the section's other
+   * keys: a formatter factory returns a formatter (a function or an object with `format`), a
+   * filter factory a filter, a handler factory a handler.
+   */
+  readonly factories?: Readonly<Record<string, (options: Record<string, unknown>) => unknown>> | undefined
+  /** Handler classes by name (`class: "myapp.AuditHandler"`): called with the handler's keyword arguments. */
+  readonly handlers?: Readonly<Record<string, (options: Record<string, unknown>) => unknown>> | undefined
+  /** Values `ext://<name>` may name, besides `sys.stdout` and `sys.stderr`. */
+  readonly objects?: Readonly<Record<string, unknown>> | undefined
+}
+
+/**
+ * Options of {@link dictConfig}.
+ *
+ * @category models
+ * @since 0.2.0
+ */
+export interface DictConfigOptions {
+  readonly registry?: Registry | undefined
+  /** The manager to configure; default the process-wide one (the facade's `getLogger`). */
+  readonly manager?: LoggerManager | undefined
+}
+
+// =============================================================================================
+// Schema (loaded on first use)
+// =============================================================================================
+
+interface Schemas {
+  readonly Schema: typeof EffectSchema
+  readonly SchemaIssue: typeof EffectSchemaIssue
+  readonly Top: EffectSchema.Codec<DecodedConfig, unknown>
+  readonly kinds: ReadonlyMap<Kind, EffectSchema.Codec<Record<string, unknown>, unknown>>
+}
+
+interface DecodedLogger {
+  readonly level?: Level.LevelInput
+  readonly handlers?: ReadonlyArray<string>
+  readonly filters?: ReadonlyArray<string>
+  readonly propagate?: boolean
+}
+
+interface DecodedConfig {
+  readonly version?: 1
+  readonly incremental?: boolean
+  readonly disable_existing_loggers?: boolean
+  readonly formatters?: Readonly<Record<string, Record<string, unknown>>>
+  readonly filters?: Readonly<Record<string, Record<string, unknown>>>
+  readonly handlers?: Readonly<Record<string, Record<string, unknown>>>
+  readonly loggers?: Readonly<Record<string, DecodedLogger>>
+  readonly root?: DecodedLogger
+}
+
+type Kind = "stream" | "file" | "rotating" | "timed" | "watched" | "null" | "queue"
+
+let schemas: Schemas | undefined
+
+const loadSchemas = (): Schemas => {
+  if (schemas !== undefined) return schemas
+  const require = createRequire(import.meta.url)
+  const Schema = require("effect/Schema") as typeof EffectSchema
+  const SchemaIssue = require("effect/SchemaIssue") as typeof EffectSchemaIssue
+  const expected = (what: string) => ({ message: `expected ${what}` })
+  const string = Schema.String.annotate(expected("a string"))
+  const boolean = Schema.Boolean.annotate(expected("a boolean (true or false)"))
+  const integer = (what: string, min: number) =>
+    Schema.Number.annotate(expected(what)).check(
+      Schema.isInt(expected(what)),
+      Schema.isGreaterThanOrEqualTo(min, expected(what))
+    )
+  const positive = integer("a positive integer", 1)
+  const nonNegative = integer("a non-negative integer", 0)
+  const level = Schema.Union([Schema.String, Schema.Number]).annotate(expected("a level name or number")).check(
+    Schema.makeFilter((u: string | number) => {
+      try {
+        Level.parseThresholdUnsafe(u)
+        return true
+      } catch {
+        return false
+      }
+    }, expected("a level (TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL, NOTSET, or 5 to 50)"))
+  )
+  const ids = Schema.Array(string).annotate(expected("a list of ids"))
+  const mapping = <S extends EffectSchema.Top>(schema: S) =>
+    Schema.Record(Schema.String, schema).annotate(expected("a mapping"))
+  const section = (fields: EffectSchema.Struct.Fields) =>
+    Schema.StructWithRest(Schema.Struct(fields), [Schema.Record(Schema.String, Schema.Unknown)]).annotate(
+      expected("a mapping")
+    )
+  const optional = Schema.optionalKey
+  const loggerFields = {
+    level: optional(level),
+    handlers: optional(ids),
+    filters: optional(ids),
+    propagate: optional(boolean)
+  }
+  const LoggerSection = Schema.Struct(loggerFields).annotate({ ...expected("a mapping"), messageUnexpectedKey: "unknown key" })
+  const Top = Schema.Struct({
+    version: optional(Schema.Literal(1).annotate(expected("1 (the only version)"))),
+    incremental: optional(boolean),
+    disable_existing_loggers: optional(boolean),
+    formatters: optional(mapping(section({}))),
+    filters: optional(mapping(section({}))),
+    handlers: optional(mapping(section({}))),
+    loggers: optional(mapping(LoggerSection)),
+    root: optional(LoggerSection)
+  }).annotate({ ...expected("a mapping"), messageUnexpectedKey: "unknown key" })
+
+  const common = {
+    class: optional(string),
+    level: optional(level),
+    formatter: optional(string),
+    filters: optional(ids),
+    capacity: optional(positive),
+    policy: optional(string),
+    executor: optional(Schema.Literals(["inline", "worker"]).annotate(expected("\"inline\" or \"worker\""))),
+    pool: optional(string),
+    bufferBytes: optional(positive),
+    flushInterval: optional(positive),
+    flushAfterMs: optional(positive),
+    flushTimeoutMs: optional(positive)
+  }
+  const file = {
+    ...common,
+    filename: optional(Schema.String.annotate(expected("a path")).check(Schema.isNonEmpty(expected("a path")))),
+    mode: optional(Schema.Literals(["a", "w"]).annotate(expected("\"a\" or \"w\""))),
+    encoding: optional(Schema.NullOr(string)),
+    delay: optional(boolean),
+    errors: optional(Schema.NullOr(string))
+  }
+  const struct = (fields: EffectSchema.Struct.Fields) =>
+    Schema.Struct(fields).annotate({ ...expected("a mapping"), messageUnexpectedKey: "unknown key" }) as unknown as
+      EffectSchema.Codec<Record<string, unknown>, unknown>
+  const kinds = new Map<Kind, EffectSchema.Codec<Record<string, unknown>, unknown>>([
+    ["stream", struct({ ...common, stream: optional(Schema.Literals(["stdout", "stderr"]).annotate(expected("ext://sys.stdout or ext://sys.stderr"))) })],
+    ["file", struct(file)],
+    ["watched", struct(file)],
+    ["rotating", struct({ ...file, maxBytes: optional(nonNegative), backupCount: optional(nonNegative), compress: optional(boolean) })],
+    ["timed", struct({
+      ...file,
+      when: optional(string),
+      interval: optional(positive),
+      backupCount: optional(nonNegative),
+      utc: optional(boolean),
+      atTime: optional(Schema.NullOr(string)),
+      compress: optional(boolean)
+    })],
+    ["null", struct({ class: optional(string), level: optional(level), formatter: optional(string), filters: optional(ids) })],
+    ["queue", struct({
+      class: optional(string),
+      level: optional(level),
+      formatter: optional(string),
+      filters: optional(ids),
+      handlers: optional(ids),
+      queue: optional(Schema.Unknown),
+      listener: optional(Schema.Unknown),
+      respect_handler_level: optional(boolean)
+    })]
+  ])
+  schemas = { Schema, SchemaIssue, Top: Top as unknown as Schemas["Top"], kinds }
+  return schemas
+}
+
+/** Decodes `input` with `schema`; a `ConfigError` naming the first problem's path otherwise. */
+const decode = <A>(schema: EffectSchema.Codec<A, unknown>, input: unknown, base: ReadonlyArray<string>): A => {
+  const { Schema, SchemaIssue } = loadSchemas()
+  const result = Schema.decodeUnknownExit(schema)(input, { errors: "all", onExcessProperty: "error" })
+  if (result._tag === "Success") return result.value
+  const squashed = result.cause.reasons.find((r) => r._tag === "Fail")
+  const issue = squashed === undefined ? undefined : (squashed.error as { readonly issue?: unknown }).issue
+  if (issue === undefined) throw new ConfigError({ path: base.join("."), detail: "could not be decoded" })
+  const { issues } = SchemaIssue.makeFormatterStandardSchemaV1()(issue as EffectSchemaIssue.Issue)
+  const first = issues[0]!
+  const path = first.path?.map((p) => String(typeof p === "object" ? p.key : p)) ?? []
+  const message = first.message.startsWith("Expected") ? `e${first.message.slice(1)}` : first.message
+  const got = message === "unknown key" || message === "Missing key" ? "" : `, got ${describe(valueAt(input, path))}`
+  throw new ConfigError({ path: [...base, ...path].join("."), detail: message + got })
+}
+
+const valueAt = (input: unknown, path: ReadonlyArray<string>): unknown => {
+  let value = input
+  for (const key of path) {
+    if (typeof value !== "object" || value === null) return undefined
+    value = (value as Record<string, unknown>)[key]
+  }
+  return value
+}
+
+/** A value as an error message shows it: JSON where it can be, else its string form. */
+const describe = (u: unknown): string => {
+  if (u === undefined) return "nothing"
+  if (typeof u === "function") return "a function"
+  try {
+    const json = JSON.stringify(u)
+    if (json !== undefined) return json.length > 60 ? `${json.slice(0, 57)}...` : json
+  } catch {
+    // not JSON
+  }
+  return safeString(u)
+}
+
+const fail = (path: ReadonlyArray<string>, detail: string): never => {
+  throw new ConfigError({ path: path.join("."), detail })
+}
+
+/** Runs `f`; what it throws becomes a `ConfigError` at `path` with the same message. */
+const at = <A>(path: ReadonlyArray<string>, f: () => A): A => {
+  try {
+    return f()
+  } catch (error) {
+    if (error instanceof ConfigError) throw error
+    const field = (error as { readonly field?: unknown }).field
+    const message = error instanceof Error ? error.message : safeString(error)
+    const full = typeof field === "string" && field !== "" && !path.includes(field) ? [...path, field] : path
+    return fail(full, message)
+  }
+}
+
+// =============================================================================================
+// References: ext:// and cfg://
+// =============================================================================================
+
+const isMapping = (u: unknown): u is Record<string, unknown> =>
+  typeof u === "object" && u !== null && !Array.isArray(u)
+
+/** CPython's `cfg://` path: `handlers.file.level`, `handlers[file][level]`, `list[0]`. */
+const cfgPath = (text: string, path: ReadonlyArray<string>): Array<string> => {
+  const parts: Array<string> = []
+  const pattern = /^([^.[\]]+)|\.([^.[\]]+)|\[([^\]]+)\]/y
+  let index = 0
+  while (index < text.length) {
+    pattern.lastIndex = index
+    const match = pattern.exec(text)
+    if (match === null || (index === 0) !== (match[1] !== undefined)) fail(path, `invalid cfg:// reference: ${text}`)
+    parts.push(match![1] ?? match![2] ?? match![3]!)
+    index = pattern.lastIndex
+  }
+  if (parts.length === 0) fail(path, `invalid cfg:// reference: ${text}`)
+  return parts
+}
+
+/** Replaces `ext://` and `cfg://` strings in a configuration (a copy; the input is not changed). */
+const resolveReferences = (config: Record<string, unknown>, registry: Registry): Record<string, unknown> => {
+  const visit = (value: unknown, path: ReadonlyArray<string>, depth: number): unknown => {
+    if (depth > 20) return fail(path, "references nest more than 20 deep (a cycle?)")
+    if (typeof value === "string") {
+      if (value.startsWith("ext://")) return ext(value.slice(6), path)
+      if (value.startsWith("cfg://")) {
+        let target: unknown = config
+        for (const key of cfgPath(value.slice(6), path)) {
+          if (Array.isArray(target) && /^\d+$/.test(key)) target = target[Number(key)]
+          else if (isMapping(target) && Object.hasOwn(target, key)) target = target[key]
+          else return fail(path, `${value} names nothing in the configuration`)
+        }
+        return visit(target, path, depth + 1)
+      }
+      return value
+    }
+    if (Array.isArray(value)) return value.map((v, i) => visit(v, [...path, String(i)], depth))
+    if (isMapping(value) && Object.getPrototypeOf(value) === Object.prototype) {
+      const out: Record<string, unknown> = {}
+      for (const key of Object.keys(value)) out[key] = visit(value[key], [...path, key], depth)
+      return out
+    }
+    return value
+  }
+  const ext = (name: string, path: ReadonlyArray<string>): unknown => {
+    if (name === "sys.stdout") return "stdout"
+    if (name === "sys.stderr") return "stderr"
+    if (registry.objects !== undefined && Object.hasOwn(registry.objects, name)) return registry.objects[name]
+    return fail(path, `ext://${name} is not known (sys.stdout, sys.stderr, or a name in the registry's objects)`)
+  }
+  return visit(config, [], 0) as Record<string, unknown>
+}
+
+// =============================================================================================
+// Formatters and filters
+// =============================================================================================
+
+const factoryOf = (registry: Registry, name: unknown, path: ReadonlyArray<string>) => {
+  if (typeof name !== "string") return fail([...path, "()"], "expected the name of a factory in the registry")
+  const factory = registry.factories?.[name]
+  if (typeof factory !== "function" || !Object.hasOwn(registry.factories!, name)) {
+    return fail([...path, "()"], `no factory named '${name}' in the registry`)
+  }
+  return factory
+}
+
+const withoutKeys = (section: Record<string, unknown>, keys: ReadonlyArray<string>): Record<string, unknown> => {
+  const rest: Record<string, unknown> = {}
+  for (const key of Object.keys(section)) if (!keys.includes(key) && key !== ".") rest[key] = section[key]
+  return rest
+}
+
+const buildFormatter = (section: Record<string, unknown>, registry: Registry, path: ReadonlyArray<string>): Formatter.Formatter => {
+  if (Object.hasOwn(section, "()")) {
+    const factory = factoryOf(registry, section["()"], path)
+    const made = at(path, () => factory(withoutKeys(section, ["()"])))
+    return at(path, () => Formatter.resolve(made as Formatter.Formatter))
+  }
+  const { Schema } = loadSchemas()
+  const expected = (what: string) => ({ message: `expected ${what}` })
+  const decoded = decode(
+    Schema.Struct({
+      format: Schema.optionalKey(Schema.NullOr(Schema.String.annotate(expected("a string")))),
+      datefmt: Schema.optionalKey(Schema.NullOr(Schema.String.annotate(expected("a string")))),
+      style: Schema.optionalKey(Schema.Literals(["%", "{", "$"]).annotate(expected("\"%\", \"{\" or \"$\""))),
+      validate: Schema.optionalKey(Schema.Boolean.annotate(expected("a boolean"))),
+      defaults: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown).annotate(expected("a mapping"))),
+      class: Schema.optionalKey(Schema.String.annotate(expected("a string")))
+    }).annotate({ ...expected("a mapping"), messageUnexpectedKey: "unknown key" }),
+    section,
+    path
+  )
+  const cls = decoded.class ?? "logging.Formatter"
+  switch (cls) {
+    case "logging.Formatter":
+    case "femtologging.Formatter":
+      return at([...path, "format"], () =>
+        Formatter.python(decoded.format ?? "", {
+          style: decoded.style,
+          datefmt: decoded.datefmt ?? undefined,
+          defaults: decoded.defaults,
+          validate: decoded.validate
+        }))
+    case "femtologging.JsonFormatter":
+      return Formatter.json
+    case "femtologging.LogfmtFormatter":
+      return Formatter.logfmt
+    case "femtologging.DefaultFormatter":
+      return Formatter.defaultFormatter
+  }
+  return fail(
+    [...path, "class"],
+    `unknown formatter class '${cls}' (logging.Formatter, femtologging.JsonFormatter, femtologging.LogfmtFormatter, femtologging.DefaultFormatter; or a '()' factory)`
+  )
+}
+
+const buildFilter = (section: Record<string, unknown>, registry: Registry, path: ReadonlyArray<string>): Filter.Filter => {
+  if (Object.hasOwn(section, "()")) {
+    const factory = factoryOf(registry, section["()"], path)
+    const made = at(path, () => factory(withoutKeys(section, ["()"])))
+    if (!Filter.isFilter(made)) return fail([...path, "()"], "the factory did not return a filter (a function or an object with filter)")
+    return made
+  }
+  const { Schema } = loadSchemas()
+  const expected = (what: string) => ({ message: `expected ${what}` })
+  const level = Schema.Union([Schema.String, Schema.Number]).annotate(expected("a level"))
+  const decoded = decode(
+    Schema.Struct({
+      name: Schema.optionalKey(Schema.String.annotate(expected("a logger name"))),
+      level: Schema.optionalKey(level),
+      min: Schema.optionalKey(level),
+      max: Schema.optionalKey(level)
+    }).annotate({ ...expected("a mapping"), messageUnexpectedKey: "unknown key" }),
+    section,
+    path
+  )
+  const filters: Array<Filter.Filter> = []
+  if (decoded.name !== undefined) filters.push(Filter.name(decoded.name))
+  if (decoded.level !== undefined && decoded.max !== undefined) fail(path, "give 'level' (a maximum) or 'max', not both")
+  const max = decoded.max ?? decoded.level
+  if (max !== undefined || decoded.min !== undefined) {
+    filters.push(at(path, () =>
+      Filter.level({ ...(decoded.min === undefined ? {} : { min: decoded.min }), ...(max === undefined ? {} : { max }) })
+    ))
+  }
+  if (filters.length === 0) return Filter.name("")
+  return filters.length === 1 ? filters[0]! : (record) => filters.every((f) => Filter.apply([f], record, () => {}) !== undefined)
+}
+
+// =============================================================================================
+// Handlers
+// =============================================================================================
+
+const classes: Readonly<Record<string, Kind>> = {
+  "logging.StreamHandler": "stream",
+  "logging.FileHandler": "file",
+  "logging.NullHandler": "null",
+  "logging.handlers.RotatingFileHandler": "rotating",
+  "logging.handlers.TimedRotatingFileHandler": "timed",
+  "logging.handlers.WatchedFileHandler": "watched",
+  "logging.handlers.QueueHandler": "queue",
+  "femtologging.StreamHandler": "stream",
+  "femtologging.FemtoStreamHandler": "stream",
+  "femtologging.FileHandler": "file",
+  "femtologging.FemtoFileHandler": "file",
+  "femtologging.RotatingFileHandler": "rotating",
+  "femtologging.FemtoRotatingFileHandler": "rotating",
+  "femtologging.TimedRotatingFileHandler": "timed",
+  "femtologging.FemtoTimedRotatingFileHandler": "timed",
+  "femtologging.WatchedFileHandler": "watched",
+  "femtologging.FemtoWatchedFileHandler": "watched",
+  "femtologging.NullHandler": "null"
+}
+
+/** CPython's positional order of each kind's constructor, for upstream's `args` form. */
+const positional: Readonly<Record<Kind, ReadonlyArray<string>>> = {
+  stream: ["stream"],
+  file: ["filename", "mode", "encoding", "delay", "errors"],
+  watched: ["filename", "mode", "encoding", "delay", "errors"],
+  rotating: ["filename", "mode", "maxBytes", "backupCount", "encoding", "delay", "errors"],
+  timed: ["filename", "when", "interval", "backupCount", "encoding", "delay", "utc", "atTime", "errors"],
+  null: [],
+  queue: []
+}
+
+/** A handler being made: what loggers attach for its id. */
+interface Made {
+  /** The handlers a logger naming this id gets (a QueueHandler: the ones it lists). */
+  readonly attach: ReadonlyArray<unknown>
+  /** What `getHandlerByName` returns. */
+  readonly handler: unknown
+  /** Made by this configuration (closed if it fails, or when replaced). */
+  readonly owned: boolean
+}
+
+/** Merges upstream's `args`/`kwargs` forms into keyword arguments. */
+const keywordsOf = (section: Record<string, unknown>, kind: Kind, path: ReadonlyArray<string>): Record<string, unknown> => {
+  const out: Record<string, unknown> = {}
+  for (const key of Object.keys(section)) if (key !== "args" && key !== "kwargs") out[key] = section[key]
+  const args = section["args"]
+  if (args !== undefined) {
+    if (!Array.isArray(args)) return fail([...path, "args"], `expected a list, got ${describe(args)}`)
+    const names = positional[kind]
+    if (args.length > names.length) fail([...path, "args"], `expected at most ${names.length} positional arguments (${names.join(", ")}), got ${args.length}`)
+    args.forEach((value, i) => {
+      if (Object.hasOwn(out, names[i]!)) fail([...path, "args"], `${names[i]} is given twice`)
+      out[names[i]!] = value
+    })
+  }
+  const kwargs = section["kwargs"]
+  if (kwargs !== undefined) {
+    if (!isMapping(kwargs)) return fail([...path, "kwargs"], `expected a mapping, got ${describe(kwargs)}`)
+    for (const key of Object.keys(kwargs)) {
+      if (Object.hasOwn(out, key)) fail([...path, "kwargs", key], `${key} is given twice`)
+      out[key] = kwargs[key]
+    }
+  }
+  return out
+}
+
+const nullHandler = (spawn: Spawner): Handler.Handler =>
+  Handler.makeUnsafe({ label: "NullHandler", target: { _tag: "Records", handle: () => {} }, policy: "drop" }, spawn)
+
+/** Our option names from decoded keyword arguments (CPython's `filename` is our `path`, ...). */
+const optionsOf = (o: Record<string, unknown>, formatter: Formatter.Formatter | undefined, filters: ReadonlyArray<Filter.Filter> | undefined) => {
+  const { class: _class, filename: _filename, formatter: _formatter, filters: _filters, delay: _delay, ...rest } = o
+  const options: Record<string, unknown> = { ...rest }
+  for (const key of ["encoding", "errors", "atTime"]) if (options[key] === null) delete options[key]
+  if (formatter !== undefined) options.formatter = formatter
+  if (filters !== undefined && filters.length > 0) options.filters = filters
+  return options
+}
+
+const buildHandler = (
+  section: Record<string, unknown>,
+  context: {
+    readonly registry: Registry
+    readonly formatters: ReadonlyMap<string, Formatter.Formatter>
+    readonly filters: ReadonlyMap<string, Filter.Filter>
+    readonly made: ReadonlyMap<string, Made>
+    readonly spawn: Spawner
+  },
+  path: ReadonlyArray<string>
+): Made => {
+  const formatterOf = (id: unknown): Formatter.Formatter | undefined => {
+    if (id === undefined) return undefined
+    if (typeof id !== "string") return fail([...path, "formatter"], `expected a formatter id, got ${describe(id)}`)
+    const found = context.formatters.get(id)
+    return found ?? fail([...path, "formatter"], `no formatter with id '${id}'`)
+  }
+  const filtersOf = (ids: unknown): Array<Filter.Filter> | undefined => {
+    if (ids === undefined) return undefined
+    if (!Array.isArray(ids)) return fail([...path, "filters"], `expected a list of filter ids, got ${describe(ids)}`)
+    return ids.map((id, i) => {
+      if (typeof id !== "string") return fail([...path, "filters", String(i)], `expected a filter id, got ${describe(id)}`)
+      return context.filters.get(id) ?? fail([...path, "filters", String(i)], `no filter with id '${id}'`)
+    })
+  }
+  if (Object.hasOwn(section, "()") || (typeof section.class === "string" && context.registry.handlers?.[section.class] !== undefined && Object.hasOwn(context.registry.handlers, section.class))) {
+    const factory = Object.hasOwn(section, "()")
+      ? factoryOf(context.registry, section["()"], path)
+      : context.registry.handlers![section.class as string]!
+    const keys = withoutKeys(section, ["()", "class", "level", "formatter", "filters"])
+    const formatter = formatterOf(section.formatter)
+    const filters = filtersOf(section.filters)
+    const made = at(path, () => factory({ ...keys, ...(formatter === undefined ? {} : { formatter }), ...(filters === undefined ? {} : { filters }) }))
+    let pipeline = Handler.of(made)
+    if (pipeline === undefined) {
+      // A user handler object (`handle` or `handleRecord`): queued and called as a logger would.
+      const { name, target } = at(path, () => Handler.objectTarget(made))
+      pipeline = Handler.makeUnsafe({ label: `handler ${name}`, target, ...(filters === undefined ? {} : { filters }) }, context.spawn)
+    }
+    if (section.level !== undefined) {
+      at([...path, "level"], () => pipeline!.setLevel(section.level as Level.LevelInput))
+    }
+    if (isMapping(section["."])) {
+      for (const [key, value] of Object.entries(section["."])) at([...path, ".", key], () => {
+        ;(made as Record<string, unknown>)[key] = value
+      })
+    }
+    return { attach: [pipeline], handler: Handler.of(made) === undefined ? pipeline : made, owned: true }
+  }
+  const cls = section.class
+  if (cls === undefined) return fail(path, "a handler needs a 'class' (or a '()' factory)")
+  if (typeof cls !== "string") return fail([...path, "class"], `expected a class name, got ${describe(cls)}`)
+  const kind = Object.hasOwn(classes, cls) ? classes[cls]! : fail([...path, "class"], `unknown handler class '${cls}' (known: ${Object.keys(classes).join(", ")}; others through the registry)`)
+  const keywords = decode(loadSchemas().kinds.get(kind)!, keywordsOf(section, kind, path), path)
+  const formatter = formatterOf(keywords.formatter)
+  const filters = filtersOf(keywords.filters)
+  const spawn = context.spawn
+  if (kind === "queue") {
+    const attach = ((keywords.handlers ?? []) as ReadonlyArray<string>).flatMap((id, i) => {
+      const target = context.made.get(id)
+      return target?.attach ?? fail([...path, "handlers", String(i)], `no handler with id '${id}' (defined before this one)`)
+    })
+    return { attach, handler: attach, owned: false }
+  }
+  if (kind === "null") {
+    const handler = nullHandler(spawn)
+    return { attach: [handler], handler, owned: true }
+  }
+  const options = optionsOf(keywords, formatter, filters)
+  const file = keywords.filename as string | undefined
+  const needsFile = () => file ?? fail([...path, "filename"], "a file handler needs a filename")
+  const handler: FemtoHandler = at(path, () => {
+    switch (kind) {
+      case "stream":
+        return new FemtoStreamHandler(options, spawn)
+      case "file":
+        return new FemtoFileHandler(needsFile(), options, spawn)
+      case "watched":
+        return new FemtoWatchedFileHandler(needsFile(), options, spawn)
+      case "rotating": {
+        // CPython: "if either of maxBytes or backupCount is zero, rollover never occurs".
+        const maxBytes = (options.maxBytes ?? 0) as number
+        const backupCount = (options.backupCount ?? 0) as number
+        const rotates = maxBytes > 0 && backupCount > 0
+        return new FemtoRotatingFileHandler(
+          needsFile(),
+          { ...options, maxBytes: rotates ? maxBytes : 0, backupCount: rotates ? backupCount : 0 },
+          spawn
+        )
+      }
+      case "timed":
+        return new FemtoTimedRotatingFileHandler(needsFile(), options, spawn)
+    }
+  })
+  return { attach: [handler], handler, owned: true }
+}
+
+/** Handlers that name others (QueueHandler) after those they name. */
+const handlerOrder = (handlers: Readonly<Record<string, Record<string, unknown>>>): Array<string> => {
+  const order: Array<string> = []
+  const state = new Map<string, "visiting" | "done">()
+  const visit = (id: string): void => {
+    if (state.get(id) === "done") return
+    if (state.get(id) === "visiting") fail(["handlers", id, "handlers"], "handlers name each other in a cycle")
+    state.set(id, "visiting")
+    const listed = handlers[id]!.handlers
+    if (Array.isArray(listed)) for (const other of listed) if (typeof other === "string" && Object.hasOwn(handlers, other)) visit(other)
+    state.set(id, "done")
+    order.push(id)
+  }
+  for (const id of Object.keys(handlers)) visit(id)
+  return order
+}
+
+// =============================================================================================
+// Plan and apply
+// =============================================================================================
+
+/** What configured state a manager remembers, to replace it next time. */
+const applied = new WeakMap<LoggerManager, { readonly owned: ReadonlyArray<unknown>; readonly attached: Map<Logger, Array<unknown>> }>()
+
+const closeQuietly = (handler: unknown): void => {
+  const pipeline = Handler.of(handler)
+  if (pipeline !== undefined) Effect.runFork(pipeline.closeEffect())
+}
+
+interface LoggerPlan {
+  readonly logger: Logger
+  readonly level: Level.LevelInput | undefined
+  readonly handlers: ReadonlyArray<unknown> | undefined
+  readonly filters: ReadonlyArray<Filter.Filter> | undefined
+  readonly propagate: boolean | undefined
+}
+
+const loggerPlan = (
+  manager: LoggerManager,
+  name: string | undefined,
+  section: DecodedLogger,
+  made: ReadonlyMap<string, Made>,
+  filters: ReadonlyMap<string, Filter.Filter>,
+  path: ReadonlyArray<string>
+): LoggerPlan => {
+  const logger = at(path, () => manager.getLogger(name))
+  return {
+    logger,
+    level: section.level,
+    handlers: section.handlers?.flatMap((id, i) =>
+      made.get(id)?.attach ?? fail([...path, "handlers", String(i)], `no handler with id '${id}'`)
+    ),
+    filters: section.filters?.map((id, i) =>
+      filters.get(id) ?? fail([...path, "filters", String(i)], `no filter with id '${id}'`)
+    ),
+    propagate: section.propagate
+  }
+}
+
+/**
+ * Builds what `config` describes, then applies it to `manager` (see the module's description).
+ * Throws `ConfigError`; on a throw, nothing changed. Returns the handlers it made.
+ *
+ * @internal
+ */
+export const configureUnsafe = (config: unknown, registry: Registry, manager: LoggerManager, spawn: Spawner): ReadonlyArray<unknown> => {
+  if (!isMapping(config)) return fail([], `expected a mapping, got ${describe(config)}`)
+  const resolved = resolveReferences(config, registry)
+  const decoded = decode(loadSchemas().Top, resolved, [])
+  if (decoded.incremental === true) {
+    incremental(decoded, manager)
+    return []
+  }
+  const formatters = new Map<string, Formatter.Formatter>()
+  for (const [id, section] of Object.entries(decoded.formatters ?? {})) {
+    formatters.set(id, buildFormatter(section, registry, ["formatters", id]))
+  }
+  const filters = new Map<string, Filter.Filter>()
+  for (const [id, section] of Object.entries(decoded.filters ?? {})) {
+    filters.set(id, buildFilter(section, registry, ["filters", id]))
+  }
+  const made = new Map<string, Made>()
+  try {
+    const sections = decoded.handlers ?? {}
+    for (const id of handlerOrder(sections)) {
+      made.set(id, buildHandler(sections[id]!, { registry, formatters, filters, made, spawn }, ["handlers", id]))
+    }
+    const plans: Array<LoggerPlan> = []
+    if (decoded.root !== undefined) plans.push(loggerPlan(manager, undefined, decoded.root, made, filters, ["root"]))
+    for (const [name, section] of Object.entries(decoded.loggers ?? {})) {
+      plans.push(loggerPlan(manager, name === "root" ? undefined : name, section, made, filters, ["loggers", name]))
+    }
+    // Levels are checked by the schema; nothing below throws.
+    apply(manager, plans, decoded.disable_existing_loggers ?? true, made)
+  } catch (error) {
+    for (const m of made.values()) if (m.owned) closeQuietly(m.handler)
+    throw error
+  }
+  return [...made.values()].filter((m) => m.owned).map((m) => m.handler)
+}
+
+const apply = (
+  manager: LoggerManager,
+  plans: ReadonlyArray<LoggerPlan>,
+  disableExisting: boolean,
+  made: ReadonlyMap<string, Made>
+): void => {
+  const previous = applied.get(manager)
+  // The previous configuration's handlers leave every logger they were attached to.
+  if (previous !== undefined) {
+    for (const [logger, handlers] of previous.attached) for (const h of handlers) logger.removeHandler(h)
+  }
+  const configured = new Set(plans.map((p) => p.logger.name))
+  const attached = new Map<Logger, Array<unknown>>()
+  for (const plan of plans) {
+    const { logger } = plan
+    if (plan.handlers !== undefined) {
+      for (const h of [...logger.handlers]) logger.removeHandler(h)
+      for (const h of plan.handlers) logger.addHandler(h)
+      attached.set(logger, [...plan.handlers])
+    }
+    for (const f of [...logger.getFilters()]) logger.removeFilter(f)
+    for (const f of plan.filters ?? []) logger.addFilter(f)
+    if (plan.level !== undefined) logger.setLevel(plan.level)
+    if (logger.name !== "root") logger.setPropagate(plan.propagate ?? true)
+    logger.disabled = false
+  }
+  for (const name of manager.loggerNames()) {
+    if (configured.has(name)) continue
+    const logger = manager.getLogger(name)
+    const child = [...configured].some((c) => c !== "root" && name.startsWith(`${c}.`))
+    if (child) {
+      // CPython: below a configured logger, an existing logger is reset to propagate to it.
+      logger.setLevel("NOTSET")
+      for (const h of [...logger.handlers]) logger.removeHandler(h)
+      logger.setPropagate(true)
+      logger.disabled = false
+    } else logger.disabled = disableExisting
+  }
+  const named = new Map<string, unknown>()
+  for (const [id, m] of made) named.set(id, m.handler)
+  manager.setNamedHandlers(named)
+  const owned = [...made.values()].filter((m) => m.owned).map((m) => m.handler)
+  applied.set(manager, { owned, attached })
+  // Handlers of the previous configuration write what they accepted, then close.
+  if (previous !== undefined) for (const h of previous.owned) if (!owned.includes(h)) closeQuietly(h)
+}
+
+/** `incremental: true`: levels of loggers and named handlers, and loggers' `propagate`, only. */
+const incremental = (decoded: DecodedConfig, manager: LoggerManager): void => {
+  const changes: Array<() => void> = []
+  for (const [id, section] of Object.entries(decoded.handlers ?? {})) {
+    const extra = Object.keys(section).filter((k) => k !== "level")
+    if (extra.length > 0) fail(["handlers", id, extra[0]!], "an incremental configuration changes only handler levels")
+    const handler = Handler.of(manager.getHandlerByName(id))
+    if (handler === undefined) fail(["handlers", id], `no configured handler named '${id}'`)
+    if (section.level !== undefined) changes.push(() => handler!.setLevel(section.level as Level.LevelInput))
+  }
+  const loggers: Array<[string | undefined, DecodedLogger, ReadonlyArray<string>]> = Object.entries(decoded.loggers ?? {})
+    .map(([name, s]) => [name, s, ["loggers", name]])
+  if (decoded.root !== undefined) loggers.push([undefined, decoded.root, ["root"]])
+  for (const [name, section, path] of loggers) {
+    if (section.handlers !== undefined || section.filters !== undefined) {
+      fail([...path, section.handlers !== undefined ? "handlers" : "filters"], "an incremental configuration changes only levels and propagate")
+    }
+    const logger = at(path, () => manager.getLogger(name))
+    if (section.level !== undefined) changes.push(() => logger.setLevel(section.level!))
+    if (section.propagate !== undefined) changes.push(() => logger.setPropagate(section.propagate!))
+  }
+  for (const change of changes) change()
+}
+
+// =============================================================================================
+// Entry points
+// =============================================================================================
+
+/**
+ * Configures logging from a dictionary in CPython's `logging.config.dictConfig` schema (see the
+ * module's description). Throws `ConfigError` naming the path of the problem; a configuration
+ * that fails changes nothing.
+ *
+ * **Example** (The CPython documentation's shape)
+ *
+ * ```ts
+ * import { dictConfig, getLogger } from "femtologging"
+ *
+ * dictConfig({
+ *   version: 1,
+ *   formatters: { brief: { format: "%(levelname)-8s %(name)s: %(message)s" } },
+ *   handlers: {
+ *     console: { class: "logging.StreamHandler", formatter: "brief", stream: "ext://sys.stdout" },
+ *     file: { class: "logging.handlers.RotatingFileHandler", filename: "app.log", maxBytes: 1048576, backupCount: 3 }
+ *   },
+ *   root: { level: "INFO", handlers: ["console", "file"] }
+ * })
+ * getLogger("app").info("configured")
+ * ```
+ *
+ * @category configuration
+ * @since 0.2.0
+ */
+export const dictConfig = (config: unknown, options: DictConfigOptions = {}): void => {
+  const manager = options.manager ?? processWide()
+  configureUnsafe(config, options.registry ?? {}, manager, manager === processWide() ? facadeSpawner() : manager.spawn)
+}
+
+/**
+ * Options of the Effect face ({@link dictConfigEffect}, {@link layer}).
+ *
+ * @category models
+ * @since 0.2.0
+ */
+export interface EffectConfigOptions {
+  readonly registry?: Registry | undefined
+  /**
+   * Read overrides from Effect's `ConfigProvider` (the environment by default), default `true`:
+   * `LOG_LEVEL` then `FEMTOLOG_LEVEL` set root's level, `FEMTOLOG_DISABLE_EXISTING_LOGGERS`
+   * (`true`/`false`) the option of that name. Values are decoded with the same level Schema as
+   * the configuration's, and a bad one fails naming the variable.
+   */
+  readonly env?: boolean | undefined
+}
+
+/** The documented environment variables, read through Effect's `Config` (see {@link EffectConfigOptions}). */
+const environment = Effect.suspend(() => {
+  const { Schema } = loadSchemas()
+  const EffectConfig = createRequire(import.meta.url)("effect/Config") as typeof import("effect/Config")
+  const level = Schema.String.check(Schema.makeFilter((u: string) => {
+    try {
+      Level.parseThresholdUnsafe(u)
+      return true
+    } catch {
+      return false
+    }
+  }, { message: "expected a level (TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL, NOTSET)" }))
+  const optional = <A>(config: import("effect/Config").Config<A>) => EffectConfig.option(config)
+  return Effect.all({
+    logLevel: optional(EffectConfig.schema(level, "LOG_LEVEL")),
+    femtoLevel: optional(EffectConfig.schema(level, "FEMTOLOG_LEVEL")),
+    disable: optional(EffectConfig.Boolean("FEMTOLOG_DISABLE_EXISTING_LOGGERS"))
+  }).pipe(Effect.mapError((error) => new ConfigError({ path: "environment", detail: error.message })))
+})
+
+/** `config` with the environment's overrides applied (a copy). */
+const withOverrides = (
+  config: unknown,
+  env: Effect.Success<typeof environment>
+): unknown => {
+  if (!isMapping(config)) return config
+  const out: Record<string, unknown> = { ...config }
+  const level = env.femtoLevel._tag === "Some" ? env.femtoLevel.value : env.logLevel._tag === "Some" ? env.logLevel.value : undefined
+  if (level !== undefined) out.root = { ...(isMapping(out.root) ? out.root : {}), level }
+  if (env.disable._tag === "Some") out.disable_existing_loggers = env.disable.value
+  return out
+}
+
+/**
+ * The Effect face of {@link dictConfig}: configures the {@link Manager} in context, with
+ * handlers made in the current scope (closed, after writing what they accepted, when it closes),
+ * and the environment's overrides (see {@link EffectConfigOptions}).
+ *
+ * @category configuration
+ * @since 0.2.0
+ */
+export const dictConfigEffect = (
+  config: unknown,
+  options: EffectConfigOptions = {}
+): Effect.Effect<void, ConfigError, Manager | Scope.Scope> =>
+  Effect.gen(function*() {
+    const manager = yield* Manager
+    const spawn = yield* currentSpawner
+    const effective = options.env === false ? config : withOverrides(config, yield* environment)
+    yield* Effect.try({
+      try: () => configureUnsafe(effective, options.registry ?? {}, manager, spawn),
+      catch: (error) => error instanceof ConfigError ? error : new ConfigError({ path: "", detail: safeString(error) })
+    })
+  })
+
+/**
+ * A layer that configures the {@link Manager} in context from `config` when built, and closes the
+ * handlers it made when released.
+ *
+ * @category layers
+ * @since 0.2.0
+ */
+export const layer = (
+  config: unknown,
+  options: EffectConfigOptions = {}
+): Layer.Layer<never, ConfigError, Manager> => Layer.effectDiscard(dictConfigEffect(config, options))

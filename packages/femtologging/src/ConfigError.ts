@@ -1,0 +1,24 @@
+/**
+ * The error every configuration entry point raises (`basicConfig`, `dictConfig`, `fileConfig`,
+ * `ConfigBuilder`): `path` names where in the configuration the problem is (`handlers.file.maxBytes`,
+ * `app.ini:12`), `detail` what is wrong, and `message` is both: `handlers.file.maxBytes: expected a
+ * non-negative integer, got "ten"`. A configuration that fails changes nothing.
+ *
+ * @since 0.2.0
+ */
+import * as Data from "effect/Data"
+
+/**
+ * A refused configuration.
+ *
+ * @category errors
+ * @since 0.2.0
+ */
+export class ConfigError extends Data.TaggedError("ConfigError")<{
+  readonly path: string
+  readonly detail: string
+}> {
+  override get message(): string {
+    return this.path === "" ? this.detail : `${this.path}: ${this.detail}`
+  }
+}

@@ -1,0 +1,259 @@
+/**
+ * Configuration files: CPython's INI files (`fileConfig`), and JSON or YAML files in the
+ * `dictConfig` schema (`dictConfigFromFile`).
+ *
+ * **`fileConfig(path, { defaults, disableExistingLoggers = true, encoding })`** reads the file as
+ * CPython's `logging.config.fileConfig` does: `configparser.ConfigParser` syntax (`[DEFAULT]`,
+ * `%(name)s` interpolation with `defaults`, continuation lines; see internal/ini.ts),
+ * `[formatters]`, `[handlers]`, `[loggers]` and their `formatter_<id>`, `handler_<id>`,
+ * `logger_<key>` sections with CPython's keys (`format`, `datefmt`, `style`, `defaults`, `class`;
+ * `class`, `args`, `kwargs`, `level`, `formatter`; `level`, `handlers`, `qualname`, `propagate`).
+ * `args` and `kwargs` are Python expressions that CPython `eval`s: here they are read by a safe
+ * evaluator (internal/pyliteral.ts: literals, arithmetic, `sys.stdout`, `sys.stderr`, level
+ * names), never executed. Handler classes are CPython's names as fileConfig resolves them
+ * (`StreamHandler`, `handlers.RotatingFileHandler`, `logging.handlers.RotatingFileHandler`, ...)
+ * and ours (`femtologging.FileHandler`, ...); other classes through the registry. The file is
+ * then applied as `dictConfig` applies a dictionary: transactionally, closing the handlers it
+ * replaces after their records.
+ *
+ * Errors are `ConfigError`s naming the file, the line where there is one, and the section and
+ * key: `app.ini:12: [handler_file] args: expected a non-negative integer for maxBytes, got "ten"`.
+ * A missing or empty file is an error naming it.
+ *
+ * **`dictConfigFromFile(path)`** reads a `.json`, `.yaml` or `.yml` file and applies it with
+ * `dictConfig` (YAML parsed by the `yaml` package, loaded on first use).
+ *
+ * @since 0.2.0
+ */
+import * as fs from "node:fs"
+import { createRequire } from "node:module"
+import * as Path from "node:path"
+import { type DictConfigOptions, configureUnsafe, type Registry } from "./Config.ts"
+import { ConfigError } from "./ConfigError.ts"
+import { type Ini, IniError, parseIni } from "./internal/ini.ts"
+import { type JsValue, parsePython, PythonLiteralError, toJs } from "./internal/pyliteral.ts"
+import { facadeSpawner } from "./internal/runtime.ts"
+import { type LoggerManager, processWide } from "./Manager.ts"
+
+/**
+ * Options of {@link fileConfig}, named as CPython names them (in camelCase).
+ *
+ * @category models
+ * @since 0.2.0
+ */
+export interface FileConfigOptions {
+  /** Values `%(name)s` may name, below the file's `[DEFAULT]`. */
+  readonly defaults?: Readonly<Record<string, unknown>> | undefined
+  /** Disable loggers that exist and are not in the file (default `true`, as in CPython). */
+  readonly disableExistingLoggers?: boolean | undefined
+  /** The file's encoding: only UTF-8 (the default) is read. */
+  readonly encoding?: string | undefined
+  readonly registry?: Registry | undefined
+  readonly manager?: LoggerManager | undefined
+}
+
+const readText = (path: string, encoding: string | undefined): string => {
+  if (encoding !== undefined && !/^utf-?8(-sig)?$/i.test(encoding)) {
+    throw new ConfigError({ path, detail: `unsupported encoding: ${encoding} (only utf-8)` })
+  }
+  let text: string
+  try {
+    text = fs.readFileSync(path, "utf8")
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    throw new ConfigError({
+      path,
+      detail: code === "ENOENT" ? "the file does not exist" : `cannot be read (${(error as Error).message})`
+    })
+  }
+  if (text.trim() === "") throw new ConfigError({ path, detail: "the file is empty" })
+  return text
+}
+
+/** CPython's `_strip_spaces(s.split(","))`, without empty names. */
+const list = (value: string): Array<string> => value.split(",").map((s) => s.trim()).filter((s) => s !== "")
+
+/** fileConfig's class names (`eval(klass, vars(logging))`, then `_resolve`) in dictConfig's. */
+const handlerClass = (name: string): string => {
+  const trimmed = name.trim()
+  if (/^[A-Z]\w*Handler$/.test(trimmed)) return `logging.${trimmed}`
+  if (trimmed.startsWith("handlers.")) return `logging.${trimmed}`
+  return trimmed
+}
+
+/**
+ * Translates a parsed INI file into a dictConfig object, recording where each key came from.
+ * Throws `ConfigError` naming the file, line, section and key.
+ */
+const translate = (ini: Ini, disableExisting: boolean) => {
+  const where = (section: string, option?: string): string => {
+    const line = option === undefined ? undefined : ini.lineOf(section, option)
+    return `${ini.file}${line === undefined ? "" : `:${line}`}: [${section}]${option === undefined ? "" : ` ${option}`}`
+  }
+  const get = (section: string, option: string, raw = false): string | undefined => {
+    if (!ini.hasSection(section)) throw new ConfigError({ path: ini.file, detail: `section [${section}] is missing` })
+    return ini.get(section, option, { raw, fallback: undefined })
+  }
+  const python = (section: string, option: string, fallback: string): JsValue => {
+    const source = get(section, option) ?? fallback
+    try {
+      return toJs(parsePython(source, `[${section}] ${option}`), (name) => (name === "sys.stdout" ? "stdout" : "stderr"))
+    } catch (error) {
+      if (error instanceof PythonLiteralError) throw new ConfigError({ path: where(section, option), detail: error.detail })
+      throw error
+    }
+  }
+  const sources = new Map<string, string>()
+  const config: Record<string, unknown> = { version: 1, disable_existing_loggers: disableExisting }
+  const formatters: Record<string, unknown> = {}
+  // CPython requires [formatters] and [handlers]; a file without them means none.
+  const keysOf = (section: string): Array<string> => (ini.hasSection(section) ? list(get(section, "keys") ?? "") : [])
+  for (const id of keysOf("formatters")) {
+    const section = `formatter_${id}`
+    const format: Record<string, unknown> = {}
+    for (const key of ["format", "datefmt", "style"]) {
+      const value = get(section, key, true)
+      if (value !== undefined) format[key] = value
+    }
+    const defaults = ini.has(section, "defaults") ? python(section, "defaults", "None") : undefined
+    if (defaults !== undefined && defaults !== null) format.defaults = defaults
+    const cls = get(section, "class")
+    if (cls !== undefined && cls !== "") format.class = cls
+    formatters[id] = format
+    sources.set(`formatters.${id}`, section)
+  }
+  const handlers: Record<string, unknown> = {}
+  for (const id of keysOf("handlers")) {
+    const section = `handler_${id}`
+    const cls = get(section, "class")
+    if (cls === undefined) throw new ConfigError({ path: where(section), detail: "the handler has no class" })
+    const handler: Record<string, unknown> = { class: handlerClass(cls) }
+    const args = python(section, "args", "()")
+    if (!Array.isArray(args)) throw new ConfigError({ path: where(section, "args"), detail: "expected a tuple of arguments" })
+    if (args.length > 0) handler.args = args
+    const kwargs = python(section, "kwargs", "{}")
+    if (typeof kwargs !== "object" || kwargs === null || Array.isArray(kwargs) || kwargs instanceof Map) {
+      throw new ConfigError({ path: where(section, "kwargs"), detail: "expected a dict of keyword arguments" })
+    }
+    if (Object.keys(kwargs).length > 0) handler.kwargs = kwargs
+    const level = get(section, "level")
+    if (level !== undefined) handler.level = level
+    const formatter = get(section, "formatter")
+    if (formatter !== undefined && formatter !== "") handler.formatter = formatter
+    handlers[id] = handler
+    sources.set(`handlers.${id}`, section)
+  }
+  const keys = list(get("loggers", "keys") ?? "")
+  if (!keys.includes("root")) throw new ConfigError({ path: where("loggers", "keys"), detail: "the root logger is missing" })
+  const loggers: Record<string, unknown> = {}
+  for (const key of keys) {
+    const section = `logger_${key}`
+    const logger: Record<string, unknown> = {}
+    const level = get(section, "level")
+    if (level !== undefined) logger.level = level
+    logger.handlers = list(get(section, "handlers") ?? "")
+    if (key === "root") {
+      config.root = logger
+      sources.set("root", section)
+      continue
+    }
+    const qualname = get(section, "qualname")
+    if (qualname === undefined) throw new ConfigError({ path: where(section), detail: "the logger has no qualname" })
+    const propagate = get(section, "propagate") ?? "1"
+    if (!/^-?\d+$/.test(propagate.trim())) {
+      throw new ConfigError({ path: where(section, "propagate"), detail: `expected an integer (1 or 0), got ${JSON.stringify(propagate)}` })
+    }
+    logger.propagate = Number(propagate) !== 0
+    loggers[qualname] = logger
+    sources.set(`loggers.${qualname}`, section)
+  }
+  config.formatters = formatters
+  config.handlers = handlers
+  config.loggers = loggers
+  /** A dictConfig path (`handlers.file.maxBytes`) as the INI file names it. */
+  const locate = (path: string): string => {
+    const parts = path.split(".")
+    for (let n = parts.length; n > 0; n--) {
+      const section = sources.get(parts.slice(0, n).join("."))
+      if (section === undefined) continue
+      const rest = parts.slice(n)
+      const option = rest[0] === undefined ? undefined : ini.has(section, rest[0]) ? rest[0] : rest[0] === "args" || ini.has(section, "args") ? "args" : undefined
+      const more = option !== undefined && option === rest[0] ? rest.slice(1) : rest
+      const detail = more.length === 0 ? "" : ` (${more.join(".")})`
+      return `${where(section, option)}${detail}`
+    }
+    return `${ini.file}: ${path}`
+  }
+  return { config, locate }
+}
+
+/**
+ * Configures logging from a CPython `logging.config.fileConfig` INI file (see the module's
+ * description). Throws `ConfigError` naming the file and line; a file that fails changes nothing.
+ *
+ * @category configuration
+ * @since 0.2.0
+ */
+export const fileConfig = (path: string, options: FileConfigOptions = {}): void => {
+  const text = readText(path, options.encoding)
+  const defaults: Record<string, string> = {}
+  for (const [key, value] of Object.entries(options.defaults ?? {})) defaults[key] = String(value)
+  let ini: Ini
+  try {
+    ini = parseIni(text, { file: path, defaults })
+  } catch (error) {
+    if (error instanceof IniError) {
+      throw new ConfigError({ path: `${path}${error.line === undefined ? "" : `:${error.line}`}`, detail: error.detail })
+    }
+    throw error
+  }
+  let translated: ReturnType<typeof translate>
+  try {
+    translated = translate(ini, options.disableExistingLoggers ?? true)
+  } catch (error) {
+    if (error instanceof IniError) {
+      throw new ConfigError({ path: `${path}${error.line === undefined ? "" : `:${error.line}`}`, detail: error.detail })
+    }
+    throw error
+  }
+  const manager = options.manager ?? processWide()
+  try {
+    configureUnsafe(translated.config, options.registry ?? {}, manager, manager === processWide() ? facadeSpawner() : manager.spawn)
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ConfigError({ path: translated.locate(error.path), detail: error.detail })
+    throw error
+  }
+}
+
+let yaml: { readonly parse: (text: string) => unknown } | undefined
+
+/**
+ * Configures logging from a `.json`, `.yaml` or `.yml` file in the `dictConfig` schema. Throws
+ * `ConfigError` naming the file (and the line, for a syntax error).
+ *
+ * @category configuration
+ * @since 0.2.0
+ */
+export const dictConfigFromFile = (path: string, options: DictConfigOptions & { readonly encoding?: string } = {}): void => {
+  const text = readText(path, options.encoding)
+  const extension = Path.extname(path).toLowerCase()
+  let config: unknown
+  try {
+    if (extension === ".json") config = JSON.parse(text)
+    else if (extension === ".yaml" || extension === ".yml") {
+      yaml ??= createRequire(import.meta.url)("yaml") as { readonly parse: (text: string) => unknown }
+      config = yaml.parse(text)
+    } else throw new ConfigError({ path, detail: "expected a .json, .yaml or .yml file" })
+  } catch (error) {
+    if (error instanceof ConfigError) throw error
+    const line = (error as { readonly linePos?: ReadonlyArray<{ readonly line: number }> }).linePos?.[0]?.line
+    throw new ConfigError({ path: `${path}${line === undefined ? "" : `:${line}`}`, detail: (error as Error).message })
+  }
+  const manager = options.manager ?? processWide()
+  try {
+    configureUnsafe(config, options.registry ?? {}, manager, manager === processWide() ? facadeSpawner() : manager.spawn)
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ConfigError({ path: `${path}: ${error.path}`, detail: error.detail })
+    throw error
+  }
+}

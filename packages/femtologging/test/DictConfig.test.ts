@@ -1,0 +1,326 @@
+/**
+ * dictConfig: configurations in the shapes real Python projects use, compared with CPython's own
+ * dictConfig writing the same records (python3 as the oracle); errors naming their path;
+ * transactional application; reconfiguration without loss; the Effect layer. Real files.
+ */
+import { afterEach, assert, beforeEach, describe, it } from "@effect/vitest"
+import * as ConfigProvider from "effect/ConfigProvider"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { spawnSync } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import * as Config from "../src/Config.ts"
+import { ConfigError } from "../src/ConfigError.ts"
+import { getHandlerByName, getHandlerNames, getLogger, getManager, resetManager } from "../src/Facade.ts"
+import * as Handler from "../src/Handler.ts"
+import * as Manager from "../src/Manager.ts"
+
+const python = spawnSync("python3", ["--version"]).status === 0
+const oracle = python ? it : it.skip
+const suffix = python ? "" : " (SKIPPED: python3 is not installed)"
+
+const dirs: Array<string> = []
+const tempDir = (): string => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "femto-dict-"))
+  dirs.push(dir)
+  return dir
+}
+
+/** Closes every handler configuration made (an empty configuration replaces them). */
+const unconfigure = async () => {
+  const named = getHandlerNames().map((n) => Handler.of(getHandlerByName(n))).filter((h) => h !== undefined)
+  Config.dictConfig({ version: 1, root: { handlers: [] }, disable_existing_loggers: false })
+  await Promise.all(named.map((h) => Effect.runPromise(h!.closeEffect())))
+}
+
+beforeEach(() => resetManager())
+afterEach(async () => {
+  await unconfigure()
+  resetManager()
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true })
+})
+
+const closeAll = async () => {
+  await Promise.all(getHandlerNames().map((n) => {
+    const h = Handler.of(getHandlerByName(n))
+    return h === undefined ? undefined : Effect.runPromise(h.closeEffect())
+  }))
+}
+
+/** Runs CPython's dictConfig on `config` (JSON) and logs `records` ([logger, LEVEL, message]). */
+const cpython = (config: unknown, records: ReadonlyArray<readonly [string, string, string]>): void => {
+  const script = String.raw`
+import json, logging, logging.config, sys
+logging.config.dictConfig(json.loads(sys.argv[1]))
+for name, level, message in json.loads(sys.argv[2]):
+    logging.getLogger(None if name == "root" else name).log(getattr(logging, level), message)
+logging.shutdown()
+`
+  const result = spawnSync("python3", ["-c", script, JSON.stringify(config), JSON.stringify(records)], { encoding: "utf8" })
+  assert.strictEqual(result.status, 0, result.stderr)
+}
+
+const ours = async (config: unknown, records: ReadonlyArray<readonly [string, string, string]>) => {
+  Config.dictConfig(config)
+  for (const [name, level, message] of records) getLogger(name === "root" ? undefined : name).log(level === "WARNING" ? "WARN" : level, message)
+  await closeAll()
+}
+
+const read = (file: string): string => fs.readFileSync(file, "utf8")
+
+const records = [
+  ["root", "INFO", "root info"],
+  ["app", "DEBUG", "app debug"],
+  ["app.db", "WARNING", "slow query: 120% of budget"],
+  ["app.db.pool", "ERROR", "pool exhausted"],
+  ["other", "CRITICAL", "other critical"],
+  ["other", "INFO", "other info"]
+] as const
+
+const configFor = (dir: string, style: "%" | "{") => ({
+  version: 1,
+  disable_existing_loggers: false,
+  formatters: {
+    brief: style === "%"
+      ? { format: "%(levelname)-8s %(name)-12s %(message)s" }
+      : { format: "{levelname:<8} {name:<12} {message}", style: "{" },
+    precise: { format: "%(name)s|%(levelno)d|%(levelname)s|%(message)r" }
+  },
+  filters: { onlyApp: { name: "app" } },
+  handlers: {
+    everything: { class: "logging.FileHandler", filename: path.join(dir, "all.log"), formatter: "brief", mode: "w" },
+    errors: { class: "logging.FileHandler", filename: path.join(dir, "errors.log"), level: "ERROR", formatter: "precise" },
+    app: { class: "logging.handlers.RotatingFileHandler", filename: path.join(dir, "app.log"), maxBytes: 1_000_000, backupCount: 2, filters: ["onlyApp"], formatter: "precise" }
+  },
+  loggers: {
+    app: { level: "DEBUG", handlers: ["app"] },
+    other: { level: "WARNING", handlers: ["errors"], propagate: false }
+  },
+  root: { level: "INFO", handlers: ["everything", "errors"] }
+})
+
+describe("dictConfig: output as CPython's", () => {
+  for (const style of ["%", "{"] as const) {
+    oracle(`formatters, filters, handler levels, propagation and rotation write what CPython writes (${style} style)${suffix}`, async () => {
+      const theirs = tempDir()
+      const mine = tempDir()
+      cpython(configFor(theirs, style), records)
+      await ours(configFor(mine, style), records)
+      for (const file of ["all.log", "errors.log", "app.log"]) {
+        assert.strictEqual(read(path.join(mine, file)), read(path.join(theirs, file)), file)
+      }
+      assert.notStrictEqual(read(path.join(mine, "all.log")), "")
+    })
+  }
+
+  oracle(`a Django-style LOGGING dict with '()' factories from the registry${suffix}`, async () => {
+    const dir = tempDir()
+    const seen: Array<string> = []
+    const logging = {
+      version: 1,
+      disable_existing_loggers: false,
+      formatters: {
+        verbose: { format: "{levelname} {name} {process:d} {message}", style: "{" },
+        simple: { format: "{levelname} {message}", style: "{" }
+      },
+      filters: { special: { "()": "project.logging.SpecialFilter", foo: "bar" } },
+      handlers: {
+        console: { level: "INFO", class: "logging.FileHandler", filename: path.join(dir, "console.log"), formatter: "simple" },
+        mail_admins: { level: "ERROR", class: "django.utils.log.AdminEmailHandler", filters: ["special"] }
+      },
+      loggers: {
+        django: { handlers: ["console"], propagate: true },
+        "django.request": { handlers: ["mail_admins"], level: "ERROR", propagate: false },
+        "myproject.custom": { handlers: ["console", "mail_admins"], level: "INFO", filters: ["special"] }
+      }
+    }
+    Config.dictConfig(logging, {
+      registry: {
+        factories: { "project.logging.SpecialFilter": (options) => (record: { readonly message: string }) => options.foo === "bar" && !record.message.includes("secret") },
+        handlers: { "django.utils.log.AdminEmailHandler": () => ({ handle: (_l: string, level: string, m: string) => seen.push(`${level} ${m}`) }) }
+      }
+    })
+    getLogger("django").info("started")
+    getLogger("django.request").error("500 on /x")
+    getLogger("django.request").warning("not an error")
+    getLogger("myproject.custom").info("custom info")
+    getLogger("myproject.custom").error("custom secret error")
+    getLogger("myproject.custom").error("custom error")
+    await closeAll()
+    await getManager().root.handlers.length
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    assert.strictEqual(read(path.join(dir, "console.log")), "INFO started\nINFO custom info\nERROR custom error\n")
+    assert.deepStrictEqual(seen, ["ERROR 500 on /x", "ERROR custom error"])
+  })
+})
+
+describe("dictConfig: errors name their path; nothing changes", () => {
+  const cases: ReadonlyArray<[unknown, string]> = [
+    [{ version: 2 }, "version: expected 1 (the only version), got 2"],
+    [{ version: 1, handlers: { file: { class: "logging.handlers.RotatingFileHandler", filename: "/tmp/x.log", maxBytes: "ten" } } }, "handlers.file.maxBytes: expected a non-negative integer, got \"ten\""],
+    [{ version: 1, handlers: { file: { class: "logging.FileHandler", filename: "/tmp/x.log", maxbytes: 1 } } }, "handlers.file.maxbytes: unknown key"],
+    [{ version: 1, handlers: { h: { class: "logging.Nope" } } }, "handlers.h.class: unknown handler class 'logging.Nope'"],
+    [{ version: 1, handlers: { h: { filename: "x" } } }, "handlers.h: a handler needs a 'class' (or a '()' factory)"],
+    [{ version: 1, handlers: { h: { class: "logging.StreamHandler", formatter: "nope" } } }, "handlers.h.formatter: no formatter with id 'nope'"],
+    [{ version: 1, handlers: { h: { class: "logging.StreamHandler", stream: "ext://sys.stdin" } } }, "handlers.h.stream: ext://sys.stdin is not known"],
+    [{ version: 1, handlers: { h: { class: "logging.StreamHandler", level: "LOUD" } } }, "handlers.h.level: expected a level"],
+    [{ version: 1, formatters: { f: { format: "%(message)" } } }, "formatters.f.format: Invalid format '%(message)' for '%' style"],
+    [{ version: 1, formatters: { f: { fmt: "x" } } }, "formatters.f.fmt: unknown key"],
+    [{ version: 1, filters: { f: { "()": "nope" } } }, "filters.f.(): no factory named 'nope' in the registry"],
+    [{ version: 1, root: { handlers: ["missing"] } }, "root.handlers.0: no handler with id 'missing'"],
+    [{ version: 1, loggers: { "a..b": {} } }, "loggers.a..b: logger name cannot be empty"],
+    [{ version: 1, loggers: { a: { propagate: "yes" } } }, "loggers.a.propagate: expected a boolean (true or false), got \"yes\""],
+    [{ version: 1, rooot: {} }, "rooot: unknown key"],
+    [{ version: 1, handlers: { h: { class: "logging.StreamHandler", level: "cfg://handlers.h.nothing" } } }, "handlers.h.level: cfg://handlers.h.nothing names nothing in the configuration"],
+    ["not a dict", ": expected a mapping, got \"not a dict\""]
+  ]
+  for (const [config, message] of cases) {
+    it(message, () => {
+      const dir = tempDir()
+      const kept = path.join(dir, "kept.log")
+      Config.dictConfig({ version: 1, handlers: { kept: { class: "logging.FileHandler", filename: kept } }, root: { level: "WARNING", handlers: ["kept"] } })
+      const before = getLogger().handlers
+      const error = (() => {
+        try {
+          Config.dictConfig(config)
+        } catch (e) {
+          return e
+        }
+        return assert.fail("accepted")
+      })()
+      assert.instanceOf(error, ConfigError)
+      const text = (error as Error).message.startsWith(": ") ? (error as Error).message : (error as Error).message
+      assert.isTrue(text.startsWith(message.replace(/^: /, "")), `${text}\n  does not start with\n${message}`)
+      assert.deepStrictEqual(getLogger().handlers, before)
+      assert.strictEqual(getLogger().level, "WARN")
+      assert.deepStrictEqual(getHandlerNames(), ["kept"])
+    })
+  }
+
+  it("a failing configuration closes the files it opened, and leaves the running one untouched", async () => {
+    const dir = tempDir()
+    const fds = () => fs.readdirSync("/proc/self/fd").length
+    const before = fds()
+    assert.throws(() =>
+      Config.dictConfig({
+        version: 1,
+        handlers: {
+          a: { class: "logging.FileHandler", filename: path.join(dir, "a.log") },
+          b: { class: "logging.FileHandler", filename: path.join(dir, "b.log") },
+          c: { class: "logging.FileHandler", filename: "/proc/nope/c.log" }
+        },
+        root: { handlers: ["a", "b", "c"] }
+      }), ConfigError)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    assert.strictEqual(fds(), before)
+    assert.deepStrictEqual(getLogger().handlers, [])
+  })
+})
+
+describe("dictConfig: reconfiguration", () => {
+  it("a new configuration swaps handlers without losing records the old ones accepted", async () => {
+    const dir = tempDir()
+    const config = (file: string) => ({
+      version: 1,
+      disable_existing_loggers: false,
+      formatters: { plain: { format: "%(message)s" } },
+      handlers: { out: { class: "logging.FileHandler", filename: path.join(dir, file), formatter: "plain" } },
+      root: { level: "INFO", handlers: ["out"] }
+    })
+    Config.dictConfig(config("first.log"))
+    const old = Handler.of(getHandlerByName("out"))!
+    for (let i = 0; i < 5000; i++) getLogger("app").info(`first ${i}`)
+    Config.dictConfig(config("second.log"))
+    for (let i = 0; i < 10; i++) getLogger("app").info(`second ${i}`)
+    await Effect.runPromise(old.closeEffect())
+    await closeAll()
+    const first = read(path.join(dir, "first.log")).split("\n").filter((l) => l !== "")
+    assert.strictEqual(first.length, 5000)
+    assert.strictEqual(first[4999], "first 4999")
+    assert.strictEqual(read(path.join(dir, "second.log")), Array.from({ length: 10 }, (_, i) => `second ${i}\n`).join(""))
+    assert.isTrue(old.closed)
+  })
+
+  it("disable_existing_loggers (default true) disables loggers not configured, except below configured ones", () => {
+    const early = getLogger("early")
+    const below = getLogger("app.below")
+    below.setLevel("ERROR")
+    Config.dictConfig({ version: 1, loggers: { app: { level: "DEBUG" } } })
+    assert.isTrue(early.disabled)
+    assert.isFalse(below.disabled)
+    assert.strictEqual(below.level, "DEBUG")
+    assert.strictEqual(early.info("x"), undefined)
+    Config.dictConfig({ version: 1, disable_existing_loggers: false, loggers: { early: {} } })
+    assert.isFalse(early.disabled)
+  })
+
+  it("incremental changes levels and propagate only", () => {
+    const dir = tempDir()
+    Config.dictConfig({
+      version: 1,
+      handlers: { f: { class: "logging.FileHandler", filename: path.join(dir, "f.log") } },
+      loggers: { app: { level: "INFO", handlers: ["f"] } }
+    })
+    Config.dictConfig({ version: 1, incremental: true, handlers: { f: { level: "ERROR" } }, loggers: { app: { level: "DEBUG", propagate: false } } })
+    assert.strictEqual(getLogger("app").level, "DEBUG")
+    assert.isFalse(getLogger("app").propagate)
+    assert.strictEqual(Handler.of(getHandlerByName("f"))!.level, "ERROR")
+    assert.throws(() => Config.dictConfig({ version: 1, incremental: true, loggers: { app: { handlers: [] } } }), /loggers\.app\.handlers: an incremental configuration changes only levels and propagate/)
+  })
+
+  it("cfg:// and ext:// references, upstream's args/kwargs form, QueueHandler listing handlers", async () => {
+    const dir = tempDir()
+    Config.dictConfig({
+      version: 1,
+      handlers: {
+        file: { class: "logging.handlers.RotatingFileHandler", args: [path.join(dir, "r.log"), "a", 0, 0], kwargs: { level: "cfg://handlers.console.level" } },
+        console: { class: "logging.StreamHandler", stream: "ext://sys.stdout", level: "ERROR" },
+        queue: { class: "logging.handlers.QueueHandler", handlers: ["file"], queue: "ignored" }
+      },
+      root: { level: "INFO", handlers: ["queue"] }
+    } as never)
+    assert.strictEqual(Handler.of(getHandlerByName("file"))!.level, "ERROR")
+    getLogger("q").warning("not at error")
+    getLogger("q").error("at error")
+    await closeAll()
+    assert.strictEqual(read(path.join(dir, "r.log")), "q [ERROR] at error\n")
+  })
+})
+
+describe("dictConfig: the Effect face", () => {
+  it.effect("LOG_LEVEL and FEMTOLOG_* from Effect's ConfigProvider override the configuration; a bad value names the variable", () =>
+    Effect.gen(function*() {
+      const level = Effect.provide(
+        Effect.map(Effect.service(Manager.Manager), (m) => m.root.level),
+        Config.layer({ version: 1, root: { level: "ERROR" } }).pipe(Layer.provideMerge(Manager.layerIsolated()))
+      )
+      const fromEnv = (env: Record<string, string>) =>
+        Effect.provideService(level, ConfigProvider.ConfigProvider, ConfigProvider.fromEnvRecord(env))
+      assert.strictEqual(yield* fromEnv({}), "ERROR")
+      assert.strictEqual(yield* fromEnv({ LOG_LEVEL: "debug" }), "DEBUG")
+      assert.strictEqual(yield* fromEnv({ LOG_LEVEL: "debug", FEMTOLOG_LEVEL: "WARNING" }), "WARN")
+      const failed = yield* Effect.flip(fromEnv({ LOG_LEVEL: "loud" }))
+      assert.instanceOf(failed, ConfigError)
+      assert.match(failed.message, /^environment: .*LOG_LEVEL/s)
+    }))
+
+  it.effect("Config.layer configures the manager in context and closes its handlers on release", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const file = path.join(dir, "layer.log")
+      const program = Effect.gen(function*() {
+        const manager = yield* Manager.Manager
+        manager.getLogger("svc").info("from the layer")
+        return manager.getHandlerByName("out")
+      })
+      const handler = yield* Effect.provide(
+        program,
+        Config.layer({ version: 1, handlers: { out: { class: "logging.FileHandler", filename: file } }, root: { handlers: ["out"] } })
+          .pipe(Layer.provideMerge(Manager.layerIsolated()))
+      )
+      assert.isTrue(Handler.of(handler)!.closed)
+      assert.strictEqual(read(file), "svc [INFO] from the layer\n")
+    }))
+})
