@@ -219,6 +219,47 @@ describe("dictConfig: errors name their path; nothing changes", () => {
   })
 })
 
+describe("dictConfig: random configurations", () => {
+  it("never fail with anything but ConfigError, and never half-configure", async () => {
+    const dir = tempDir()
+    let seed = 11
+    const next = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff
+    const pick = <A>(xs: ReadonlyArray<A>): A => xs[Math.floor(next() * xs.length)]!
+    const scalars = [
+      0, -1, 1, 1.5, 10 * 1024, "", "x", "INFO", "LOUD", "%(message)s", "%(message)", "{message}", "ext://sys.stdout",
+      "ext://nope", "cfg://handlers", "cfg://handlers.h.level", true, false, null, [], {}, path.join(dir, "r.log"),
+      "/proc/nope/x.log", "logging.StreamHandler", "logging.FileHandler", "logging.handlers.RotatingFileHandler",
+      "logging.handlers.TimedRotatingFileHandler", "logging.NullHandler", "logging.handlers.QueueHandler", "nope.Class"
+    ]
+    const keys = [
+      "version", "root", "loggers", "handlers", "formatters", "filters", "incremental", "disable_existing_loggers",
+      "class", "level", "formatter", "filename", "stream", "maxBytes", "backupCount", "when", "interval", "format",
+      "style", "datefmt", "name", "min", "max", "propagate", "capacity", "policy", "args", "kwargs", "()", "h", "f",
+      "app", "__proto__", "constructor", "mode", "encoding", "atTime", "utc", "queue"
+    ]
+    const value = (depth: number): unknown => {
+      const roll = next()
+      if (depth > 3 || roll < 0.5) return pick(scalars)
+      if (roll < 0.65) return Array.from({ length: Math.floor(next() * 3) }, () => pick(["h", "f", ...scalars.slice(0, 5)]))
+      const out: Record<string, unknown> = {}
+      for (let i = Math.floor(next() * 4); i > 0; i--) out[pick(keys)] = value(depth + 1)
+      return out
+    }
+    for (let round = 0; round < 400; round++) {
+      const config = { version: next() < 0.9 ? 1 : 2, ...(value(0) as object) }
+      const before = getLogger().handlers
+      try {
+        Config.dictConfig(config)
+        await unconfigure()
+      } catch (error) {
+        assert.instanceOf(error, ConfigError, `${String(error)} for ${JSON.stringify(config)}`)
+        assert.deepStrictEqual(getLogger().handlers, before)
+      }
+    }
+    assert.strictEqual(({} as Record<string, unknown>).polluted, undefined)
+  })
+})
+
 describe("dictConfig: reconfiguration", () => {
   it("a new configuration swaps handlers without losing records the old ones accepted", async () => {
     const dir = tempDir()
