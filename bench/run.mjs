@@ -89,6 +89,31 @@ const workloads = {
     impls: nullImpls(false),
     about: `chunks of ${chunk} calls, setImmediate between chunks; caller ns = time inside info() only`
   },
+  filters: {
+    key: "ns",
+    script: "null-sink.mjs",
+    records,
+    args: ["--mode", "chunked", "--chunk", String(chunk)],
+    impls: [
+      ["femto", { lib: "femto", label: "femto Handler(null sink), no level, no filter" }],
+      ["femto-level", { lib: "femto", label: "the same with a handler level (INFO) every record passes" }],
+      ["femto-filter", { lib: "femto", label: "the same with a name filter (\"bench\") every record passes" }],
+      ["pino-object", { lib: "pino", label: "pino { write() {} }" }]
+    ],
+    about: "as null-sink: what a handler level and a logger-name filter cost a record they let through"
+  },
+  dictconfig: {
+    key: "ms",
+    script: "config-setup.mjs",
+    args: ["--handlers", "20", "--samples", "5"],
+    impls: [
+      ["femto", { lib: "femto", label: "dictConfig() of 20 file handlers with formatters and filters" }],
+      ["cpython", { lib: "cpython", label: "python3 logging.config.dictConfig() of the same dict" }]
+    ],
+    missing: ["pino (no configuration loader)"],
+    about: "setup time of one dictConfig() of 20 file handlers (files opened), median of 5 in one process, " +
+      "after a first warm-up call; CPython's in the same run"
+  },
   "null-sink-burst": {
     key: "ns",
     script: "null-sink.mjs",
@@ -306,7 +331,9 @@ const skipped = []
   }
   const femtoNeeds = (c) =>
     c.workload === "import" || ["null-sink", "null-sink-burst", "disabled-level"].includes(c.workload)
-      ? c.workload === "import" ? undefined : ["Handler.makeUnsafe", femto?.Handler?.makeUnsafe]
+      ? c.workload === "import" ? undefined : c.workload === "dictconfig"
+        ? ["dictConfig", femto?.dictConfig]
+        : ["Handler.makeUnsafe", femto?.Handler?.makeUnsafe]
       : c.id === "slow-sink-lag/femto-inline"
       ? ["Handler.makeUnsafe", femto?.Handler?.makeUnsafe]
       : c.id === "slow-sink-lag/femto-worker"
@@ -321,6 +348,8 @@ const skipped = []
     if (c.lib === "femto") {
       const need = femtoNeeds(c)
       if (need !== undefined && typeof need[1] !== "function") why = `femtologging does not export ${need[0]}`
+    } else if (c.lib === "cpython") {
+      if (spawnSync("python3", ["--version"]).status !== 0) why = "python3 is not installed"
     } else {
       const missing = packages[c.lib].filter((p) => !resolvable(p))
       if (c.impl.startsWith("pino-roll") && !resolvable("pino-roll")) missing.push("pino-roll")
@@ -481,7 +510,7 @@ const table = rows.map((r) =>
       r.maxLagMs !== undefined
         ? `max lag ${r.maxLagMs.toFixed(1)} ms`
         : r.importMs !== undefined
-        ? `import ${r.importMs.toFixed(1)} ms`
+        ? `${r.workload === "dictconfig" ? "setup" : "import"} ${r.importMs.toFixed(1)} ms`
         : r.workload === "rotating" && r.files !== undefined
         ? `${fmtInt(r.files)} file${r.files === 1 ? "" : "s"}`
         : "",
