@@ -23,8 +23,9 @@
  *   another `maxBytes`, i.e. at most one attempt per `maxBytes` written, as many as successful
  *   rotations would cost, and no clock needed; timed rotation at the next boundary.
  * - Compression (`compress: true`) runs off the write path with `fs.promises` file handles, each
- *   closed once; it never rejects: on any failure the uncompressed backup stays, the temporary
- *   file is removed and the failure is reported. `close()` waits for it at most 5 s.
+ *   closed once, at most two copying at a time; it never rejects: on any failure the
+ *   uncompressed backup stays, the temporary file is removed and the failure is reported.
+ *   `close()` waits for it at most 5 s.
  *
  * Across processes appending to one path (Node cluster), when all use this sink on a local file
  * system:
@@ -142,6 +143,8 @@ const lockStaleMs = 10_000
 const compressionWaitMs = 5_000
 /** How long a compression keeps a removed backup open for writes already under way (see `catchUp`). */
 const tailGraceMs = 200
+/** Compressions of one sink copying at once. */
+const maxRunning = 2
 const newline = new Uint8Array([10])
 
 const errorCode = (error: unknown): unknown =>
@@ -462,12 +465,37 @@ const makeCompressor = (lock: string, report: (message: string) => void, tailGra
     throw new Error("it kept moving (rotations faster than compression)")
   }
 
+  /**
+   * At most `maxRunning` compressions copy at once (the others wait their turn): after a burst of
+   * rotations, few descriptors are held and few temporary files exist at any time.
+   */
+  let running = 0
+  const queued: Array<() => void> = []
+  const acquire = (): Promise<void> | void => {
+    if (running < maxRunning) {
+      running++
+      return
+    }
+    return new Promise<void>((resolve) => queued.push(resolve))
+  }
+  const release = (): void => {
+    const next = queued.shift()
+    if (next === undefined) running--
+    else next() // the slot passes on
+  }
+
   const compress = async (dev: number, ino: number, candidates: () => ReadonlyArray<string>): Promise<void> => {
     let name = "a backup"
     let tmp: string | undefined
     let source: fsp.FileHandle | undefined
     let target: fsp.FileHandle | undefined
     let created = false
+    let slot = true
+    await acquire()
+    const free = () => {
+      if (slot) release()
+      slot = false
+    }
     try {
       const opened = await openBackup(dev, ino, candidates)
       if (opened === undefined) return // removed (pruned) before we got to it: nothing to compress
@@ -484,6 +512,7 @@ const makeCompressor = (lock: string, report: (message: string) => void, tailGra
         const placed = await swap(source, dev, ino, size, tmp, candidates)
         if (placed === "gone") return
         if (placed !== "grew") {
+          free() // the catch-up only waits: the next compression may start
           try {
             await catchUp(source, Math.min(read, size), placed, candidates)
           } catch (error) {
@@ -503,6 +532,7 @@ const makeCompressor = (lock: string, report: (message: string) => void, tailGra
       }
       report(`could not compress ${name}, left uncompressed: ${messageOf(error)}`)
     } finally {
+      free()
       await closeQuietly(target)
       await closeQuietly(source)
     }
