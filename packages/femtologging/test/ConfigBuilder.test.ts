@@ -4,9 +4,7 @@
  * and a failing build that changes nothing.
  */
 import { afterEach, assert, beforeEach, describe, it } from "@effect/vitest"
-import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import * as Config from "../src/Config.ts"
 import {
@@ -17,32 +15,14 @@ import {
   NameFilterBuilder
 } from "../src/ConfigBuilder.ts"
 import { ConfigError } from "../src/ConfigError.ts"
-import { getHandlerByName, getHandlerNames, getLogger, resetManager } from "../src/Facade.ts"
+import { getLogger, resetManager } from "../src/Facade.ts"
 import { FileHandlerBuilder } from "../src/FileHandler.ts"
-import * as Handler from "../src/Handler.ts"
+import { closeConfigured, resetConfiguration } from "./utils/configured.ts"
+import { tempDir } from "./utils/files.ts"
 import * as OverflowPolicy from "../src/OverflowPolicy.ts"
 
-const dirs: Array<string> = []
-const tempDir = (): string => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "femto-builder-"))
-  dirs.push(dir)
-  return dir
-}
-
-const closeAll = async () => {
-  await Promise.all(getHandlerNames().map((n) => {
-    const h = Handler.of(getHandlerByName(n))
-    return h === undefined ? undefined : Effect.runPromise(h.closeEffect())
-  }))
-}
-
 beforeEach(() => resetManager())
-afterEach(async () => {
-  await closeAll()
-  Config.dictConfig({ version: 1, root: { handlers: [] }, disable_existing_loggers: false })
-  resetManager()
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true })
-})
+afterEach(resetConfiguration)
 
 const read = (file: string) => fs.readFileSync(file, "utf8")
 
@@ -65,7 +45,7 @@ describe("ConfigBuilder", () => {
     getLogger("app.audit").error("filtered out by info_only")
     getLogger("app").warning("to the console")
     getLogger("app").info("below root's level")
-    await closeAll()
+    await closeConfigured()
     assert.strictEqual(read(audit), "app.audit [INFO] audited\n")
     assert.strictEqual(read(console), "app [WARN] to the console\n")
   })
@@ -86,14 +66,14 @@ describe("ConfigBuilder", () => {
     const builder = build(first)
     builder.buildAndInit()
     emit()
-    await closeAll()
+    await closeConfigured()
     const dict = builder.asDict()
     assert.deepStrictEqual((dict.loggers as Record<string, unknown>).app, { level: "DEBUG", handlers: ["file"], filters: ["onlyDb"] })
     const second = tempDir()
     resetManager()
     Config.dictConfig(build(second).asDict())
     emit()
-    await closeAll()
+    await closeConfigured()
     assert.strictEqual(read(path.join(first, "out.log")), "DEBUG|app.db|child records are not filtered by the parent's logger filters\n")
     assert.strictEqual(read(path.join(second, "out.log")), read(path.join(first, "out.log")))
   })

@@ -9,45 +9,17 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import * as Config from "../src/Config.ts"
 import { ConfigError } from "../src/ConfigError.ts"
 import { getHandlerByName, getHandlerNames, getLogger, getManager, resetManager } from "../src/Facade.ts"
 import * as Handler from "../src/Handler.ts"
+import { closeConfigured, oracle, resetConfiguration, suffix } from "./utils/configured.ts"
+import { tempDir } from "./utils/files.ts"
 import * as Manager from "../src/Manager.ts"
 
-const python = spawnSync("python3", ["--version"]).status === 0
-const oracle = python ? it : it.skip
-const suffix = python ? "" : " (SKIPPED: python3 is not installed)"
-
-const dirs: Array<string> = []
-const tempDir = (): string => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "femto-dict-"))
-  dirs.push(dir)
-  return dir
-}
-
-/** Closes every handler configuration made (an empty configuration replaces them). */
-const unconfigure = async () => {
-  const named = getHandlerNames().map((n) => Handler.of(getHandlerByName(n))).filter((h) => h !== undefined)
-  Config.dictConfig({ version: 1, root: { handlers: [] }, disable_existing_loggers: false })
-  await Promise.all(named.map((h) => Effect.runPromise(h!.closeEffect())))
-}
-
 beforeEach(() => resetManager())
-afterEach(async () => {
-  await unconfigure()
-  resetManager()
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true })
-})
-
-const closeAll = async () => {
-  await Promise.all(getHandlerNames().map((n) => {
-    const h = Handler.of(getHandlerByName(n))
-    return h === undefined ? undefined : Effect.runPromise(h.closeEffect())
-  }))
-}
+afterEach(resetConfiguration)
 
 /** Runs CPython's dictConfig on `config` (JSON) and logs `records` ([logger, LEVEL, message]). */
 const cpython = (config: unknown, records: ReadonlyArray<readonly [string, string, string]>): void => {
@@ -65,7 +37,7 @@ logging.shutdown()
 const ours = async (config: unknown, records: ReadonlyArray<readonly [string, string, string]>) => {
   Config.dictConfig(config)
   for (const [name, level, message] of records) getLogger(name === "root" ? undefined : name).log(level === "WARNING" ? "WARN" : level, message)
-  await closeAll()
+  await closeConfigured()
 }
 
 const read = (file: string): string => fs.readFileSync(file, "utf8")
@@ -148,7 +120,7 @@ describe("dictConfig: output as CPython's", () => {
     getLogger("myproject.custom").info("custom info")
     getLogger("myproject.custom").error("custom secret error")
     getLogger("myproject.custom").error("custom error")
-    await closeAll()
+    await closeConfigured()
     await getManager().root.handlers.length
     await new Promise((resolve) => setTimeout(resolve, 20))
     assert.strictEqual(read(path.join(dir, "console.log")), "INFO started\nINFO custom info\nERROR custom error\n")
@@ -250,7 +222,7 @@ describe("dictConfig: random configurations", () => {
       const before = getLogger().handlers
       try {
         Config.dictConfig(config)
-        await unconfigure()
+        await resetConfiguration()
       } catch (error) {
         assert.instanceOf(error, ConfigError, `${String(error)} for ${JSON.stringify(config)}`)
         assert.deepStrictEqual(getLogger().handlers, before)
@@ -276,7 +248,7 @@ describe("dictConfig: reconfiguration", () => {
     Config.dictConfig(config("second.log"))
     for (let i = 0; i < 10; i++) getLogger("app").info(`second ${i}`)
     await Effect.runPromise(old.closeEffect())
-    await closeAll()
+    await closeConfigured()
     const first = read(path.join(dir, "first.log")).split("\n").filter((l) => l !== "")
     assert.strictEqual(first.length, 5000)
     assert.strictEqual(first[4999], "first 4999")
@@ -325,7 +297,7 @@ describe("dictConfig: reconfiguration", () => {
     assert.strictEqual(Handler.of(getHandlerByName("file"))!.level, "ERROR")
     getLogger("q").warning("not at error")
     getLogger("q").error("at error")
-    await closeAll()
+    await closeConfigured()
     assert.strictEqual(read(path.join(dir, "r.log")), "q [ERROR] at error\n")
   })
 })

@@ -3,42 +3,18 @@
  * CPython and by us writes the same bytes (python3 as the oracle); errors name the file and line.
  */
 import { afterEach, assert, beforeEach, describe, it } from "@effect/vitest"
-import * as Effect from "effect/Effect"
 import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import * as Config from "../src/Config.ts"
 import { ConfigError } from "../src/ConfigError.ts"
-import { getHandlerByName, getHandlerNames, getLogger, resetManager } from "../src/Facade.ts"
+import { getHandlerNames, getLogger, resetManager } from "../src/Facade.ts"
 import { dictConfigFromFile, fileConfig } from "../src/FileConfig.ts"
-import * as Handler from "../src/Handler.ts"
-
-const python = spawnSync("python3", ["--version"]).status === 0
-const oracle = python ? it : it.skip
-const suffix = python ? "" : " (SKIPPED: python3 is not installed)"
-
-const dirs: Array<string> = []
-const tempDir = (): string => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "femto-fileconfig-"))
-  dirs.push(dir)
-  return dir
-}
-
-const closeAll = async () => {
-  await Promise.all(getHandlerNames().map((n) => {
-    const h = Handler.of(getHandlerByName(n))
-    return h === undefined ? undefined : Effect.runPromise(h.closeEffect())
-  }))
-}
+import { closeConfigured, oracle, resetConfiguration, suffix } from "./utils/configured.ts"
+import { tempDir } from "./utils/files.ts"
 
 beforeEach(() => resetManager())
-afterEach(async () => {
-  await closeAll()
-  Config.dictConfig({ version: 1, root: { handlers: [] }, disable_existing_loggers: false })
-  resetManager()
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true })
-})
+afterEach(resetConfiguration)
 
 const records = [
   ["root", "DEBUG", "root debug"],
@@ -121,7 +97,7 @@ logging.shutdown()
     assert.strictEqual(result.status, 0, result.stderr)
     fileConfig(path.join(mine, "logging.ini"), { defaults: { logdir: mine } })
     for (const [name, level, message] of records) getLogger(name === "root" ? undefined : name).log(level, message)
-    await closeAll()
+    await closeConfigured()
     for (const file of ["all.log", "errors.log", "rotating.log"]) {
       assert.strictEqual(fs.readFileSync(path.join(mine, file), "utf8"), fs.readFileSync(path.join(theirs, file), "utf8"), file)
     }
@@ -223,13 +199,13 @@ loggers:
     dictConfigFromFile(path.join(dir, "log.yaml"))
     getLogger("uvicorn.error").info("Started server process")
     getLogger("uvicorn.access").info("GET / 200")
-    await closeAll()
+    await closeConfigured()
     assert.strictEqual(fs.readFileSync(path.join(dir, "server.log"), "utf8"), "INFO uvicorn.error: Started server process\n")
     assert.strictEqual(fs.readFileSync(path.join(dir, "access.log"), "utf8"), "INFO uvicorn.access - \"GET / 200\"\n")
     fs.writeFileSync(path.join(dir, "log.json"), JSON.stringify({ version: 1, handlers: { h: { class: "logging.FileHandler", filename: `${dir}/j.log` } }, root: { handlers: ["h"] } }))
     dictConfigFromFile(path.join(dir, "log.json"))
     getLogger("j").warning("json")
-    await closeAll()
+    await closeConfigured()
     assert.strictEqual(fs.readFileSync(path.join(dir, "j.log"), "utf8"), "j [WARN] json\n")
     fs.writeFileSync(path.join(dir, "bad.yaml"), "version: 1\nhandlers:\n  h: [unclosed\n")
     assert.throws(() => dictConfigFromFile(path.join(dir, "bad.yaml")), /bad\.yaml:\d+: /)

@@ -1,0 +1,32 @@
+/**
+ * Shared set-up of the configuration tests: CPython as an oracle when python3 is installed, and
+ * closing what a configuration made between tests (the process-wide manager is shared).
+ */
+import { it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import { spawnSync } from "node:child_process"
+import * as Config from "../../src/Config.ts"
+import { getHandlerByName, getHandlerNames, resetManager } from "../../src/Facade.ts"
+import * as Handler from "../../src/Handler.ts"
+import { removeTempDirs } from "./files.ts"
+
+/** Whether python3 runs here; `oracle` is `it`, or `it.skip` (and `suffix` says so) without it. */
+export const python = spawnSync("python3", ["--version"]).status === 0
+export const oracle = python ? it : it.skip
+export const suffix = python ? "" : " (SKIPPED: python3 is not installed)"
+
+/** Closes every handler configuration named, after what it accepted. */
+export const closeConfigured = async (): Promise<void> => {
+  await Promise.all(getHandlerNames().map((name) => {
+    const handler = Handler.of(getHandlerByName(name))
+    return handler === undefined ? undefined : Effect.runPromise(handler.closeEffect())
+  }))
+}
+
+/** Between tests: handlers closed, an empty configuration, a fresh manager, temp dirs removed. */
+export const resetConfiguration = async (): Promise<void> => {
+  await closeConfigured()
+  Config.dictConfig({ version: 1, root: { handlers: [] }, disable_existing_loggers: false })
+  resetManager()
+  removeTempDirs()
+}
