@@ -69,6 +69,7 @@ import * as Level from "./Level.ts"
 import type { Logger } from "./Logger.ts"
 import { Manager, type LoggerManager, processWide } from "./Manager.ts"
 import { FemtoRotatingFileHandler } from "./RotatingFileHandler.ts"
+import { FemtoSocketHandler, type SocketHandlerOptions } from "./SocketHandler.ts"
 import { FemtoStreamHandler } from "./StreamHandler.ts"
 import { FemtoTimedRotatingFileHandler } from "./TimedRotatingFileHandler.ts"
 import { FemtoWatchedFileHandler } from "./WatchedFileHandler.ts"
@@ -138,7 +139,7 @@ interface DecodedConfig {
   readonly root?: DecodedLogger
 }
 
-type Kind = "stream" | "file" | "rotating" | "timed" | "watched" | "null" | "queue"
+type Kind = "stream" | "file" | "rotating" | "timed" | "watched" | "null" | "queue" | "socket"
 
 let schemas: Schemas | undefined
 
@@ -233,6 +234,21 @@ const loadSchemas = (): Schemas => {
       compress: optional(boolean)
     })],
     ["null", struct({ class: optional(string), level: optional(level), formatter: optional(string), filters: optional(ids) })],
+    // The socket handler (issue 10): CPython's `host`, `port` (null: `host` is a Unix socket path), and ours.
+    ["socket", struct({
+      ...common,
+      host: optional(string),
+      port: optional(Schema.NullOr(integer("a port (1 to 65535) or null", 1).check(
+        Schema.isLessThanOrEqualTo(65535, expected("a port (1 to 65535) or null"))
+      ))),
+      unixPath: optional(string),
+      connectTimeoutMs: optional(positive),
+      writeTimeoutMs: optional(positive),
+      maxFrameSize: optional(positive),
+      tls: optional(Schema.Unknown),
+      backoff: optional(Schema.Unknown),
+      includeCaller: optional(boolean)
+    })],
     ["queue", struct({
       class: optional(string),
       level: optional(level),
@@ -460,6 +476,8 @@ const buildFilter = (section: Record<string, unknown>, registry: Registry, path:
 // Handlers
 // =============================================================================================
 
+const builtInFormatters: ReadonlyArray<string> = ["default", "json", "logfmt"]
+
 const classes: Readonly<Record<string, Kind>> = {
   "logging.StreamHandler": "stream",
   "logging.FileHandler": "file",
@@ -478,7 +496,10 @@ const classes: Readonly<Record<string, Kind>> = {
   "femtologging.FemtoTimedRotatingFileHandler": "timed",
   "femtologging.WatchedFileHandler": "watched",
   "femtologging.FemtoWatchedFileHandler": "watched",
-  "femtologging.NullHandler": "null"
+  "femtologging.NullHandler": "null",
+  "logging.handlers.SocketHandler": "socket",
+  "femtologging.SocketHandler": "socket",
+  "femtologging.FemtoSocketHandler": "socket"
 }
 
 /** CPython's positional order of each kind's constructor, for upstream's `args` form. */
@@ -489,7 +510,8 @@ const positional: Readonly<Record<Kind, ReadonlyArray<string>>> = {
   rotating: ["filename", "mode", "maxBytes", "backupCount", "encoding", "delay", "errors"],
   timed: ["filename", "when", "interval", "backupCount", "encoding", "delay", "utc", "atTime", "errors"],
   null: [],
-  queue: []
+  queue: [],
+  socket: ["host", "port"]
 }
 
 /** A handler being made: what loggers attach for its id. */
@@ -555,7 +577,10 @@ const buildHandler = (
     if (id === undefined) return undefined
     if (typeof id !== "string") return fail([...path, "formatter"], `expected a formatter id, got ${describe(id)}`)
     const found = context.formatters.get(id)
-    return found ?? fail([...path, "formatter"], `no formatter with id '${id}'`)
+    if (found !== undefined) return found
+    // Our built-in formatters by name ("default", "json", "logfmt"), as handler options name them.
+    if (builtInFormatters.includes(id)) return Formatter.resolve(id as Formatter.FormatterId)
+    return fail([...path, "formatter"], `no formatter with id '${id}' (define it under formatters)`)
   }
   const filtersOf = (ids: unknown): Array<Filter.Filter> | undefined => {
     if (ids === undefined) return undefined
@@ -632,6 +657,13 @@ const buildHandler = (
       }
       case "timed":
         return new FemtoTimedRotatingFileHandler(needsFile(), options, spawn)
+      case "socket": {
+        // Records are sent as data: a formatter is not used (CPython's SocketHandler pickles the
+        // record too). `port: null` means `host` is a Unix socket path, as in CPython.
+        const { formatter: _formatter, host, port, ...rest } = options
+        const transport = port === null ? { unixPath: host } : { host, port }
+        return new FemtoSocketHandler({ ...rest, ...transport } as SocketHandlerOptions, spawn)
+      }
     }
   })
   return { attach: [handler], handler, owned: true }

@@ -16,7 +16,11 @@ import { getHandlerByName, getHandlerNames, getLogger, getManager, resetManager 
 import * as Handler from "../src/Handler.ts"
 import { closeConfigured, oracle, resetConfiguration, suffix } from "./utils/configured.ts"
 import { tempDir } from "./utils/files.ts"
+import { FileHandlerBuilder } from "../src/FileHandler.ts"
 import * as Manager from "../src/Manager.ts"
+import { RotatingFileHandlerBuilder } from "../src/RotatingFileHandler.ts"
+import { TimedRotatingFileHandlerBuilder } from "../src/TimedRotatingFileHandler.ts"
+import { WatchedFileHandlerBuilder } from "../src/WatchedFileHandler.ts"
 
 beforeEach(() => resetManager())
 afterEach(resetConfiguration)
@@ -229,6 +233,25 @@ describe("dictConfig: random configurations", () => {
       }
     }
     assert.strictEqual(({} as Record<string, unknown>).polluted, undefined)
+  })
+})
+
+describe("dictConfig: handler builders' asDict() is a handler entry", () => {
+  it("each kind's asDict() loads back with dictConfig and writes the same", async () => {
+    const dir = tempDir()
+    const builders = {
+      file: new FileHandlerBuilder(path.join(dir, "f.log")).withFormatter("json").withCapacity(64),
+      rotating: new RotatingFileHandlerBuilder(path.join(dir, "r.log")).withMaxBytes(1_000_000).withBackupCount(3),
+      timed: new TimedRotatingFileHandlerBuilder(path.join(dir, "t.log")).withWhen("D").withBackupCount(2),
+      watched: new WatchedFileHandlerBuilder(path.join(dir, "w.log")).withOverflowPolicy("timeout:250")
+    }
+    const handlers = Object.fromEntries(Object.entries(builders).map(([id, b]) => [id, b.asDict()]))
+    Config.dictConfig({ version: 1, handlers, root: { handlers: Object.keys(builders) } })
+    getLogger("rt").warning("round trip")
+    await closeConfigured()
+    assert.match(read(path.join(dir, "f.log")), /^\{.*"message":"round trip".*\}\n$/)
+    for (const file of ["r.log", "t.log", "w.log"]) assert.strictEqual(read(path.join(dir, file)), "rt [WARN] round trip\n")
+    assert.deepStrictEqual(Handler.of(getHandlerByName("watched"))!.policy, { _tag: "Timeout", ms: 250 } as never)
   })
 })
 
