@@ -460,6 +460,13 @@ export const json: Formatter = (record) => {
 const jsonWhole = (record: LogRecord): string | undefined => {
   const { level, logger, message } = record
   if (typeof level !== "string" || typeof logger !== "string" || typeof message !== "string") return undefined
+  if (record.fields === undefined && record.error === undefined) {
+    // The common record: the same text JSON.stringify would give, without building an object.
+    const time = isoTime(timestampMs(record))
+    return `{"time":${time === null ? "null" : `"${time}"`},"level":${JSON.stringify(level)},"logger":${
+      JSON.stringify(logger)
+    },"message":${JSON.stringify(message)}}`
+  }
   const out: Record<string, unknown> = { time: isoTime(timestampMs(record)), level, logger, message }
   const fields = record.fields
   if (typeof fields === "object" && fields !== null) {
