@@ -146,6 +146,8 @@ export const basicConfig = (options: BasicConfigOptions = {}, manager: LoggerMan
   }
   for (const handler of made) root.addHandler(handler as Parameters<typeof root.addHandler>[0])
   if (options.level !== undefined) root.setLevel(level ?? "NOTSET")
+  // CPython's root starts at WARNING (ours at INFO): unless the application set root's level.
+  else if (root.levelIsDefault) root.setLevel("WARNING")
 }
 
 /** Runs `f`, turning what it throws into a `ConfigError` with the same message. */

@@ -69,7 +69,6 @@ import * as Level from "./Level.ts"
 import type { Logger } from "./Logger.ts"
 import { Manager, type LoggerManager, processWide } from "./Manager.ts"
 import { FemtoRotatingFileHandler } from "./RotatingFileHandler.ts"
-import { FemtoSocketHandler, type SocketHandlerOptions } from "./SocketHandler.ts"
 import { FemtoStreamHandler } from "./StreamHandler.ts"
 import { FemtoTimedRotatingFileHandler } from "./TimedRotatingFileHandler.ts"
 import { FemtoWatchedFileHandler } from "./WatchedFileHandler.ts"
@@ -139,7 +138,7 @@ interface DecodedConfig {
   readonly root?: DecodedLogger
 }
 
-type Kind = "stream" | "file" | "rotating" | "timed" | "watched" | "null" | "queue" | "socket"
+type Kind = "stream" | "file" | "rotating" | "timed" | "watched" | "null" | "queue"
 
 let schemas: Schemas | undefined
 
@@ -166,7 +165,7 @@ const loadSchemas = (): Schemas => {
       } catch {
         return false
       }
-    }, expected("a level (TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL, NOTSET, or 5 to 50)"))
+    }, expected("a level (TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL, NOTSET, or one of 0, 5, 10, 20, 30, 40, 50)"))
   )
   const ids = Schema.Array(string).annotate(expected("a list of ids"))
   const mapping = <S extends EffectSchema.Top>(schema: S) =>
@@ -234,21 +233,6 @@ const loadSchemas = (): Schemas => {
       compress: optional(boolean)
     })],
     ["null", struct({ class: optional(string), level: optional(level), formatter: optional(string), filters: optional(ids) })],
-    // The socket handler (issue 10): CPython's `host`, `port` (null: `host` is a Unix socket path), and ours.
-    ["socket", struct({
-      ...common,
-      host: optional(string),
-      port: optional(Schema.NullOr(integer("a port (1 to 65535) or null", 1).check(
-        Schema.isLessThanOrEqualTo(65535, expected("a port (1 to 65535) or null"))
-      ))),
-      unixPath: optional(string),
-      connectTimeoutMs: optional(positive),
-      writeTimeoutMs: optional(positive),
-      maxFrameSize: optional(positive),
-      tls: optional(Schema.Unknown),
-      backoff: optional(Schema.Unknown),
-      includeCaller: optional(boolean)
-    })],
     ["queue", struct({
       class: optional(string),
       level: optional(level),
@@ -346,6 +330,7 @@ const cfgPath = (text: string, path: ReadonlyArray<string>): Array<string> => {
 const resolveReferences = (config: Record<string, unknown>, registry: Registry): Record<string, unknown> => {
   const visit = (value: unknown, path: ReadonlyArray<string>, depth: number): unknown => {
     if (depth > 20) return fail(path, "references nest more than 20 deep (a cycle?)")
+    if (path.length > 64) return fail(path.slice(0, 8), "the configuration nests more than 64 levels deep")
     if (typeof value === "string") {
       if (value.startsWith("ext://")) return ext(value.slice(6), path)
       if (value.startsWith("cfg://")) {
@@ -362,7 +347,11 @@ const resolveReferences = (config: Record<string, unknown>, registry: Registry):
     if (Array.isArray(value)) return value.map((v, i) => visit(v, [...path, String(i)], depth))
     if (isMapping(value) && Object.getPrototypeOf(value) === Object.prototype) {
       const out: Record<string, unknown> = {}
-      for (const key of Object.keys(value)) out[key] = visit(value[key], [...path, key], depth)
+      for (const key of Object.keys(value)) {
+        // An own "__proto__" key (JSON.parse, YAML) would set the copy's prototype instead.
+        if (key === "__proto__") return fail([...path, key], "this key is not allowed")
+        out[key] = visit(value[key], [...path, key], depth)
+      }
       return out
     }
     return value
@@ -496,10 +485,7 @@ const classes: Readonly<Record<string, Kind>> = {
   "femtologging.FemtoTimedRotatingFileHandler": "timed",
   "femtologging.WatchedFileHandler": "watched",
   "femtologging.FemtoWatchedFileHandler": "watched",
-  "femtologging.NullHandler": "null",
-  "logging.handlers.SocketHandler": "socket",
-  "femtologging.SocketHandler": "socket",
-  "femtologging.FemtoSocketHandler": "socket"
+  "femtologging.NullHandler": "null"
 }
 
 /** CPython's positional order of each kind's constructor, for upstream's `args` form. */
@@ -510,8 +496,7 @@ const positional: Readonly<Record<Kind, ReadonlyArray<string>>> = {
   rotating: ["filename", "mode", "maxBytes", "backupCount", "encoding", "delay", "errors"],
   timed: ["filename", "when", "interval", "backupCount", "encoding", "delay", "utc", "atTime", "errors"],
   null: [],
-  queue: [],
-  socket: ["host", "port"]
+  queue: []
 }
 
 /** A handler being made: what loggers attach for its id. */
@@ -548,6 +533,9 @@ const keywordsOf = (section: Record<string, unknown>, kind: Kind, path: Readonly
   }
   return out
 }
+
+let messageFormatter: Formatter.Formatter | undefined
+const messageOnly = (): Formatter.Formatter => (messageFormatter ??= Formatter.python("%(message)s"))
 
 const nullHandler = (spawn: Spawner): Handler.Handler =>
   Handler.makeUnsafe({ label: "NullHandler", target: { _tag: "Records", handle: () => {} }, policy: "drop" }, spawn)
@@ -633,7 +621,8 @@ const buildHandler = (
     const handler = nullHandler(spawn)
     return { attach: [handler], handler, owned: true }
   }
-  const options = optionsOf(keywords, formatter, filters)
+  // CPython's handlers format with `Formatter()`, i.e. `%(message)s`, when given no formatter.
+  const options = optionsOf(keywords, formatter ?? (cls.startsWith("logging.") ? messageOnly() : undefined), filters)
   const file = keywords.filename as string | undefined
   const needsFile = () => file ?? fail([...path, "filename"], "a file handler needs a filename")
   const handler: FemtoHandler = at(path, () => {
@@ -657,13 +646,6 @@ const buildHandler = (
       }
       case "timed":
         return new FemtoTimedRotatingFileHandler(needsFile(), options, spawn)
-      case "socket": {
-        // Records are sent as data: a formatter is not used (CPython's SocketHandler pickles the
-        // record too). `port: null` means `host` is a Unix socket path, as in CPython.
-        const { formatter: _formatter, host, port, ...rest } = options
-        const transport = port === null ? { unixPath: host } : { host, port }
-        return new FemtoSocketHandler({ ...rest, ...transport } as SocketHandlerOptions, spawn)
-      }
     }
   })
   return { attach: [handler], handler, owned: true }
@@ -699,6 +681,8 @@ const closeQuietly = (handler: unknown): void => {
 }
 
 interface LoggerPlan {
+  /** Only the level changes (root's CPython default). */
+  readonly levelOnly?: boolean
   readonly logger: Logger
   readonly level: Level.LevelInput | undefined
   readonly handlers: ReadonlyArray<unknown> | undefined
@@ -734,7 +718,13 @@ const loggerPlan = (
  *
  * @internal
  */
-export const configureUnsafe = (config: unknown, registry: Registry, manager: LoggerManager, spawn: Spawner): ReadonlyArray<unknown> => {
+export const configureUnsafe = (
+  config: unknown,
+  registry: Registry,
+  manager: LoggerManager,
+  spawn: Spawner,
+  options: { readonly cpythonRoot?: boolean } = { cpythonRoot: true }
+): ReadonlyArray<unknown> => {
   if (!isMapping(config)) return fail([], `expected a mapping, got ${describe(config)}`)
   const resolved = resolveReferences(config, registry)
   const decoded = decode(loadSchemas().Top, resolved, [])
@@ -761,6 +751,11 @@ export const configureUnsafe = (config: unknown, registry: Registry, manager: Lo
     for (const [name, section] of Object.entries(decoded.loggers ?? {})) {
       plans.push(loggerPlan(manager, name === "root" ? undefined : name, section, made, filters, ["loggers", name]))
     }
+    // CPython's root starts at WARNING (ours at INFO, the seed's default): a configuration in
+    // CPython's terms that leaves root's level alone gets CPython's, unless the application set one.
+    if (options.cpythonRoot === true && decoded.root?.level === undefined && manager.root.levelIsDefault) {
+      plans.push({ logger: manager.root, level: "WARNING", handlers: undefined, filters: undefined, propagate: undefined, levelOnly: true })
+    }
     // Levels are checked by the schema; nothing below throws.
     apply(manager, plans, decoded.disable_existing_loggers ?? true, made)
   } catch (error) {
@@ -785,11 +780,14 @@ const apply = (
   const attached = new Map<Logger, Array<unknown>>()
   for (const plan of plans) {
     const { logger } = plan
-    if (plan.handlers !== undefined) {
-      for (const h of [...logger.handlers]) logger.removeHandler(h)
-      for (const h of plan.handlers) logger.addHandler(h)
-      attached.set(logger, [...plan.handlers])
+    if (plan.levelOnly === true) {
+      if (plan.level !== undefined) logger.setLevel(plan.level)
+      continue
     }
+    // As CPython: a configured logger has the handlers its section lists, and no others.
+    for (const h of [...logger.handlers]) logger.removeHandler(h)
+    for (const h of plan.handlers ?? []) logger.addHandler(h)
+    attached.set(logger, [...(plan.handlers ?? [])])
     for (const f of [...logger.getFilters()]) logger.removeFilter(f)
     for (const f of plan.filters ?? []) logger.addFilter(f)
     if (plan.level !== undefined) logger.setLevel(plan.level)
@@ -872,7 +870,22 @@ const incremental = (decoded: DecodedConfig, manager: LoggerManager): void => {
  */
 export const dictConfig = (config: unknown, options: DictConfigOptions = {}): void => {
   const manager = options.manager ?? processWide()
-  configureUnsafe(config, options.registry ?? {}, manager, manager === processWide() ? facadeSpawner() : manager.spawn)
+  typed(() => configureUnsafe(config, options.registry ?? {}, manager, manager === processWide() ? facadeSpawner() : manager.spawn))
+}
+
+/**
+ * Runs a configuration step, turning anything but a `ConfigError` it throws (a getter or Proxy
+ * in the configuration that throws, a stack overflow) into one.
+ *
+ * @internal
+ */
+export const typed = <A>(f: () => A): A => {
+  try {
+    return f()
+  } catch (error) {
+    if (error instanceof ConfigError) throw error
+    throw new ConfigError({ path: "", detail: `the configuration could not be read: ${safeString(error)}` })
+  }
 }
 
 /**

@@ -29,7 +29,7 @@
  *
  * @since 0.2.0
  */
-import { configureUnsafe, type Registry } from "./Config.ts"
+import { configureUnsafe, type Registry, typed } from "./Config.ts"
 import { ConfigError } from "./ConfigError.ts"
 import type * as Filter from "./Filter.ts"
 import type * as Formatter from "./Formatter.ts"
@@ -305,6 +305,11 @@ export class ConfigBuilder {
     config.loggers = Object.fromEntries([...s.loggers].map(([name, l]) => [name, this.loggerDict(l)]))
     if (s.root !== undefined) config.root = this.loggerDict(s.root)
     const registry: Registry = { factories }
-    configureUnsafe(config, registry, manager, manager === processWide() ? facadeSpawner() : manager.spawn)
+    // The seed's builder keeps root's level unless told (no CPython default of WARNING here).
+    typed(() =>
+      configureUnsafe(config, registry, manager, manager === processWide() ? facadeSpawner() : manager.spawn, {
+        cpythonRoot: false
+      })
+    )
   }
 }

@@ -21,7 +21,7 @@ import * as Effect from "effect/Effect"
 import * as Filter from "./Filter.ts"
 import * as Formatter from "./Formatter.ts"
 import * as Handler from "./Handler.ts"
-import { checkKeys, HandlerConfigError, oneOf, positiveInt, show } from "./HandlerConfigError.ts"
+import { capacityOf, checkKeys, HandlerConfigError, oneOf, positiveInt, show } from "./HandlerConfigError.ts"
 import * as Level from "./Level.ts"
 import * as LogRecord from "./LogRecord.ts"
 import * as OverflowPolicy from "./OverflowPolicy.ts"
@@ -248,7 +248,7 @@ const nonEmptyString = (field: string) => (value: unknown): string => {
  * The rules of the options every kind shares (see {@link CommonOptions}). @internal
  */
 export const commonRules = {
-  capacity: (value: unknown) => positiveInt("capacity", value),
+  capacity: (value: unknown) => capacityOf("capacity", value),
   policy: (value: unknown) => OverflowPolicy.parse(value as string),
   flushInterval: (value: unknown) => positiveInt("flushInterval", value),
   flushAfterMs: (value: unknown) => positiveInt("flushAfterMs", value),

@@ -28,7 +28,7 @@
 import * as fs from "node:fs"
 import { createRequire } from "node:module"
 import * as Path from "node:path"
-import { type DictConfigOptions, configureUnsafe, type Registry } from "./Config.ts"
+import { configureUnsafe, type DictConfigOptions, type Registry, typed } from "./Config.ts"
 import { ConfigError } from "./ConfigError.ts"
 import { type Ini, IniError, parseIni } from "./internal/ini.ts"
 import { type JsValue, parsePython, PythonLiteralError, toJs } from "./internal/pyliteral.ts"
@@ -218,7 +218,9 @@ export const fileConfig = (path: string, options: FileConfigOptions = {}): void 
   }
   const manager = options.manager ?? processWide()
   try {
-    configureUnsafe(translated.config, options.registry ?? {}, manager, manager === processWide() ? facadeSpawner() : manager.spawn)
+    typed(() =>
+      configureUnsafe(translated.config, options.registry ?? {}, manager, manager === processWide() ? facadeSpawner() : manager.spawn)
+    )
   } catch (error) {
     if (error instanceof ConfigError) throw new ConfigError({ path: translated.locate(error.path), detail: error.detail })
     throw error
@@ -251,7 +253,7 @@ export const dictConfigFromFile = (path: string, options: DictConfigOptions & { 
   }
   const manager = options.manager ?? processWide()
   try {
-    configureUnsafe(config, options.registry ?? {}, manager, manager === processWide() ? facadeSpawner() : manager.spawn)
+    typed(() => configureUnsafe(config, options.registry ?? {}, manager, manager === processWide() ? facadeSpawner() : manager.spawn))
   } catch (error) {
     if (error instanceof ConfigError) throw new ConfigError({ path: `${path}: ${error.path}`, detail: error.detail })
     throw error

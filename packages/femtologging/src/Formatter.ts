@@ -649,8 +649,7 @@ export const python = (format: string, options: PythonOptions = {}): Formatter =
   try {
     compiled = compile(format ?? "", options.style ?? "%", {
       ...(options.validate === undefined ? {} : { validate: options.validate }),
-      ...(options.defaults === undefined ? {} : { defaults: options.defaults }),
-      str: safeString
+      ...(options.defaults === undefined ? {} : { defaults: options.defaults })
     })
   } catch (error) {
     throw new HandlerConfigError({ field: "format", detail: error instanceof Error ? error.message : String(error) })

@@ -28,7 +28,7 @@ import * as Queue from "effect/Queue"
 import * as Scope from "effect/Scope"
 import * as Filter from "./Filter.ts"
 import * as Formatter from "./Formatter.ts"
-import { HandlerConfigError, positiveInt } from "./HandlerConfigError.ts"
+import { capacityOf, HandlerConfigError, positiveInt } from "./HandlerConfigError.ts"
 import {
   HandlerClosedError,
   HandlerError,
@@ -695,7 +695,7 @@ export const describeError = (error: unknown): string => {
  */
 export const make = (options: MakeOptions): Effect.Effect<Handler, HandlerConfigError | HandlerIOError, Scope.Scope> =>
   Effect.gen(function*() {
-    const capacity = yield* check(() => positiveInt("capacity", options.capacity ?? 1024))
+    const capacity = yield* check(() => capacityOf("capacity", options.capacity ?? 1024))
     const policy = yield* check(() => OverflowPolicy.parse(options.policy ?? "block"))
     const flushInterval = yield* check(() => positiveInt("flushInterval", options.flushInterval ?? 1))
     const flushAfterMs = yield* check(() => positiveInt("flushAfterMs", options.flushAfterMs ?? 1000))

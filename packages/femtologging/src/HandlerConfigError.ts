@@ -25,6 +25,21 @@ export class HandlerConfigError extends Data.TaggedError("HandlerConfigError")<{
   }
 }
 
+/** The largest queue capacity (records); a queue's bookkeeping is allocated up front. */
+export const maxCapacity = 16_777_216
+
+/**
+ * Checks a queue capacity: an integer from 1 to {@link maxCapacity}, naming `field` otherwise.
+ *
+ * @category validation
+ * @since 0.2.0
+ */
+export const capacityOf = (field: string, value: unknown): number => {
+  const n = positiveInt(field, value)
+  if (n > maxCapacity) throw new HandlerConfigError({ field, detail: `${field} must be at most ${maxCapacity} (got ${n})` })
+  return n
+}
+
 /**
  * Checks that `value` is an integer greater than zero, naming `field` when it is not.
  *

@@ -27,7 +27,7 @@ import * as Filter from "./Filter.ts"
 import * as Formatter from "./Formatter.ts"
 import { safeString } from "./internal/safe.ts"
 import * as Handler from "./Handler.ts"
-import { HandlerConfigError, positiveInt } from "./HandlerConfigError.ts"
+import { capacityOf, HandlerConfigError } from "./HandlerConfigError.ts"
 import { facadeSpawner, type Spawner } from "./internal/runtime.ts"
 import { labelledReporter, Warner } from "./internal/warner.ts"
 import * as Level from "./Level.ts"
@@ -122,6 +122,18 @@ export class Logger {
     return this.current().level
   }
 
+  private levelSet = false
+
+  /**
+   * Whether this logger's level was never set (root still at its default, INFO). CPython's
+   * configuration entry points then give root CPython's default, WARNING.
+   *
+   * @internal
+   */
+  get levelIsDefault(): boolean {
+    return !this.levelSet
+  }
+
   /** The level set on this logger itself, if any. */
   get ownLevelValue(): Level.Level | undefined {
     return this.ownLevel
@@ -138,6 +150,7 @@ export class Logger {
    * let everything through. Throws `InvalidLevelError`.
    */
   setLevel(level: Level.LevelInput): void {
+    this.levelSet = true
     const parsed = Level.parseThresholdUnsafe(level)
     this.ownLevel = parsed ?? (this.parent === undefined ? "TRACE" : undefined)
     this.host.bump()
@@ -212,7 +225,7 @@ export class Logger {
    * inside its own hand-off may wait. Only before its first record.
    */
   setCapacity(capacity: number): void {
-    positiveInt("capacity", capacity)
+    capacityOf("capacity", capacity)
     if (this.started) {
       throw new HandlerConfigError({
         field: "capacity",

@@ -21,7 +21,7 @@ import * as Level from "./Level.ts"
 import { Logger, type LoggerHost } from "./Logger.ts"
 import { FemtoStreamHandler } from "./StreamHandler.ts"
 import type { HandlerConfigError } from "./HandlerConfigError.ts"
-import { positiveInt } from "./HandlerConfigError.ts"
+import { capacityOf } from "./HandlerConfigError.ts"
 
 /**
  * Raised for a logger name that is empty, starts or ends with `.`, or contains `..`.
@@ -77,7 +77,7 @@ export class LoggerManager implements LoggerHost {
 
   /** @internal */
   constructor(readonly spawn: Spawner, options: ManagerOptions = {}) {
-    this.defaultCapacity = positiveInt("capacity", options.loggerCapacity ?? 1024)
+    this.defaultCapacity = capacityOf("capacity", options.loggerCapacity ?? 1024)
     this.rootLogger = new Logger("root", undefined, this)
   }
 

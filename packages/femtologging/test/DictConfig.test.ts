@@ -91,6 +91,39 @@ describe("dictConfig: output as CPython's", () => {
     })
   }
 
+  oracle(`root without a level (CPython's WARNING), a handler without a formatter (%(message)s), extra fields as Python values${suffix}`, async () => {
+    const config = (dir: string) => ({
+      version: 1,
+      formatters: { fields: { format: "%(levelname)s %(message)s %(items)s %(meta)r" } },
+      handlers: {
+        bare: { class: "logging.FileHandler", filename: path.join(dir, "bare.log") },
+        fields: { class: "logging.FileHandler", filename: path.join(dir, "fields.log"), formatter: "fields" }
+      },
+      loggers: { app: { handlers: ["fields"], propagate: true } },
+      root: { handlers: ["bare"] }
+    })
+    const theirs = tempDir()
+    const mine = tempDir()
+    const script = String.raw`
+import json, logging, logging.config, sys
+logging.config.dictConfig(json.loads(sys.argv[1]))
+extra = {"items": [1, "a", None, True, [2.5]], "meta": {"id": 7, "tags": ["x"]}}
+logging.getLogger("app").info("info, dropped at root's WARNING", extra=extra)
+logging.getLogger("app").warning("warned", extra=extra)
+logging.getLogger("other").error("to bare only")
+logging.shutdown()
+`
+    const result = spawnSync("python3", ["-c", script, JSON.stringify(config(theirs))], { encoding: "utf8" })
+    assert.strictEqual(result.status, 0, result.stderr)
+    Config.dictConfig(config(mine))
+    const extra = { items: [1, "a", null, true, [2.5]], meta: { id: 7, tags: ["x"] } }
+    getLogger("app").info("info, dropped at root's WARNING", extra)
+    getLogger("app").warning("warned", extra)
+    getLogger("other").error("to bare only")
+    await closeConfigured()
+    for (const file of ["bare.log", "fields.log"]) assert.strictEqual(read(path.join(mine, file)), read(path.join(theirs, file)), file)
+  })
+
   oracle(`a Django-style LOGGING dict with '()' factories from the registry${suffix}`, async () => {
     const dir = tempDir()
     const seen: Array<string> = []
@@ -127,7 +160,8 @@ describe("dictConfig: output as CPython's", () => {
     await closeConfigured()
     await getManager().root.handlers.length
     await new Promise((resolve) => setTimeout(resolve, 20))
-    assert.strictEqual(read(path.join(dir, "console.log")), "INFO started\nINFO custom info\nERROR custom error\n")
+    // As in CPython: "django" has no level and root is at WARNING, so its INFO record is not written.
+    assert.strictEqual(read(path.join(dir, "console.log")), "INFO custom info\nERROR custom error\n")
     assert.deepStrictEqual(seen, ["ERROR 500 on /x", "ERROR custom error"])
   })
 })
@@ -150,7 +184,11 @@ describe("dictConfig: errors name their path; nothing changes", () => {
     [{ version: 1, loggers: { a: { propagate: "yes" } } }, "loggers.a.propagate: expected a boolean (true or false), got \"yes\""],
     [{ version: 1, rooot: {} }, "rooot: unknown key"],
     [{ version: 1, handlers: { h: { class: "logging.StreamHandler", level: "cfg://handlers.h.nothing" } } }, "handlers.h.level: cfg://handlers.h.nothing names nothing in the configuration"],
-    ["not a dict", ": expected a mapping, got \"not a dict\""]
+    ["not a dict", ": expected a mapping, got \"not a dict\""],
+    [JSON.parse('{"version":1,"__proto__":{"root":{"level":"ERROR"}}}'), "__proto__: this key is not allowed"],
+    [{ version: 1, handlers: { h: JSON.parse('{"class":"logging.StreamHandler","__proto__":{"level":"ERROR"}}') } }, "handlers.h.__proto__: this key is not allowed"],
+    [{ version: 1, handlers: { a: { class: "femtologging.FileHandler", filename: "/tmp/femto-cap.log", capacity: 1e15 } } }, "handlers.a.capacity: capacity must be at most 16777216"],
+    [{ version: 1, get root() { throw new Error("getter on fire") } }, ": the configuration could not be read: Error: getter on fire"]
   ]
   for (const [config, message] of cases) {
     it(message, () => {
@@ -279,6 +317,15 @@ describe("dictConfig: reconfiguration", () => {
     assert.isTrue(old.closed)
   })
 
+  it("a configured logger has exactly the handlers its section lists (none when it lists none), as CPython", async () => {
+    const dir = tempDir()
+    const early = new FileHandlerBuilder(path.join(dir, "early.log")).build()
+    getLogger("app").addHandler(early)
+    Config.dictConfig({ version: 1, loggers: { app: { level: "INFO" } } })
+    assert.deepStrictEqual(getLogger("app").handlers, [])
+    await early.close()
+  })
+
   it("disable_existing_loggers (default true) disables loggers not configured, except below configured ones", () => {
     const early = getLogger("early")
     const below = getLogger("app.below")
@@ -321,7 +368,7 @@ describe("dictConfig: reconfiguration", () => {
     getLogger("q").warning("not at error")
     getLogger("q").error("at error")
     await closeConfigured()
-    assert.strictEqual(read(path.join(dir, "r.log")), "q [ERROR] at error\n")
+    assert.strictEqual(read(path.join(dir, "r.log")), "at error\n") // CPython's classes default to %(message)s
   })
 })
 
@@ -353,7 +400,11 @@ describe("dictConfig: the Effect face", () => {
       })
       const handler = yield* Effect.provide(
         program,
-        Config.layer({ version: 1, handlers: { out: { class: "logging.FileHandler", filename: file } }, root: { handlers: ["out"] } })
+        Config.layer({
+          version: 1,
+          handlers: { out: { class: "femtologging.FileHandler", filename: file } },
+          root: { level: "INFO", handlers: ["out"] }
+        })
           .pipe(Layer.provideMerge(Manager.layerIsolated()))
       )
       assert.isTrue(Handler.of(handler)!.closed)

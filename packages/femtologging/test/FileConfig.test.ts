@@ -206,7 +206,7 @@ loggers:
     dictConfigFromFile(path.join(dir, "log.json"))
     getLogger("j").warning("json")
     await closeConfigured()
-    assert.strictEqual(fs.readFileSync(path.join(dir, "j.log"), "utf8"), "j [WARN] json\n")
+    assert.strictEqual(fs.readFileSync(path.join(dir, "j.log"), "utf8"), "json\n")
     fs.writeFileSync(path.join(dir, "bad.yaml"), "version: 1\nhandlers:\n  h: [unclosed\n")
     assert.throws(() => dictConfigFromFile(path.join(dir, "bad.yaml")), /bad\.yaml:\d+: /)
     fs.writeFileSync(path.join(dir, "bad2.json"), JSON.stringify({ version: 1, handlers: { h: { class: "logging.FileHandler", filename: "" } } }))

@@ -201,7 +201,40 @@ interface Hooks {
   readonly repr: (u: unknown) => string
 }
 
-const defaultStr = (u: unknown): string => (typeof u === "function" ? functionTag(u) : safeString(u))
+/**
+ * `str()` of a value Python has no type for: arrays and plain objects as Python prints a list and
+ * a dict (`[1, 'a', None, True]`, `{'a': 1}`; 5 levels deep, then `[...]`/`{...}`), a function as
+ * `[Function name]`, anything else as its string form. Never throws.
+ */
+const defaultStr = (u: unknown): string => containerRepr(u, 0)
+
+const containerRepr = (u: unknown, depth: number): string => {
+  try {
+    if (Array.isArray(u)) {
+      if (depth >= 5) return "[...]"
+      return `[${u.map((item) => itemRepr(item, depth + 1)).join(", ")}]`
+    }
+    if (typeof u === "object" && u !== null) {
+      const proto = Object.getPrototypeOf(u)
+      if (proto === Object.prototype || proto === null) {
+        if (depth >= 5) return "{...}"
+        const o = u as Record<string, unknown>
+        return `{${Object.keys(o).map((key) => `${reprStr(key)}: ${itemRepr(o[key], depth + 1)}`).join(", ")}}`
+      }
+    }
+    return typeof u === "function" ? functionTag(u) : safeString(u)
+  } catch {
+    return safeString(u)
+  }
+}
+
+/** An element of a list or dict: Python's `repr`. */
+const itemRepr = (u: unknown, depth: number): string => {
+  const kind = kindOf(u)
+  if (kind === STR) return reprStr(u as string)
+  if (kind === OBJECT) return containerRepr(u, depth)
+  return pyStr(u, { str: defaultStr, repr: defaultStr })
+}
 
 /** Python `str(int)`. */
 const intStr = (v: PyInt): string => (typeof v === "bigint" ? v.toString() : String(v + 0))

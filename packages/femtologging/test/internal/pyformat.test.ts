@@ -682,7 +682,10 @@ describe("compile", () => {
 
   it("prints other JS values through the str and repr hooks", () => {
     const get = (n: string) => (n === "obj" ? { id: 7 } : n === "fn" ? function named() {} : undefined)
-    assert.strictEqual(compile("%(obj)s", "%").render(get), "[object Object]")
+    // Plain objects and arrays print as Python's dict and list do.
+    assert.strictEqual(compile("%(obj)s", "%").render(get), "{'id': 7}")
+    assert.strictEqual(compile("%(list)s", "%").render(() => [1, "a", null, true, [2.5]]), "[1, 'a', None, True, [2.5]]")
+    assert.strictEqual(compile("%(d)s", "%").render(() => new Date(0)), new Date(0).toString())
     assert.strictEqual(compile("%(fn)s", "%").render(get), "[Function named]")
     const hooked = compile("%(obj)s %(obj)r {}", "%", { str: (u) => JSON.stringify(u), repr: () => "<obj>" })
     assert.strictEqual(hooked.render(get), '{"id":7} <obj> {}')
