@@ -457,15 +457,21 @@ export const json: Formatter = (record) => {
 }
 
 /** The whole record in one `JSON.stringify` call, or `undefined` when it must be written in pieces. */
+/** Characters `JSON.stringify` escapes in a string (quotes, backslash, controls, lone surrogates). */
+const jsonEscaped = /["\\\u0000-\u001f\ud800-\udfff]/
+
+/** `JSON.stringify(s)` for a string: quoted as it is when nothing in it needs escaping (the usual case). */
+const jsonString = (s: string): string => (jsonEscaped.test(s) ? JSON.stringify(s) : `"${s}"`)
+
 const jsonWhole = (record: LogRecord): string | undefined => {
   const { level, logger, message } = record
   if (typeof level !== "string" || typeof logger !== "string" || typeof message !== "string") return undefined
   if (record.fields === undefined && record.error === undefined) {
     // The common record: the same text JSON.stringify would give, without building an object.
     const time = isoTime(timestampMs(record))
-    return `{"time":${time === null ? "null" : `"${time}"`},"level":${JSON.stringify(level)},"logger":${
-      JSON.stringify(logger)
-    },"message":${JSON.stringify(message)}}`
+    return `{"time":${time === null ? "null" : `"${time}"`},"level":"${level}","logger":${jsonString(logger)},"message":${
+      jsonString(message)
+    }}`
   }
   const out: Record<string, unknown> = { time: isoTime(timestampMs(record)), level, logger, message }
   const fields = record.fields
