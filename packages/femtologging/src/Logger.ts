@@ -318,42 +318,51 @@ export class Logger {
 
   /** Logs at TRACE. */
   trace(message: Message, extra?: Extra): string | undefined {
-    return this.emit("TRACE", message, extra)
+    return this.below(0) ? undefined : this.emit("TRACE", message, extra)
   }
 
   /** Logs at DEBUG. */
   debug(message: Message, extra?: Extra): string | undefined {
-    return this.emit("DEBUG", message, extra)
+    return this.below(1) ? undefined : this.emit("DEBUG", message, extra)
   }
 
   /** Logs at INFO. */
   info(message: Message, extra?: Extra): string | undefined {
-    return this.emit("INFO", message, extra)
+    return this.below(2) ? undefined : this.emit("INFO", message, extra)
   }
 
   /** Logs at WARN. */
   warn(message: Message, extra?: Extra): string | undefined {
-    return this.emit("WARN", message, extra)
+    return this.below(3) ? undefined : this.emit("WARN", message, extra)
   }
 
   /** Logs at WARN (the standard library's name). */
   warning(message: Message, extra?: Extra): string | undefined {
-    return this.emit("WARN", message, extra)
+    return this.below(3) ? undefined : this.emit("WARN", message, extra)
   }
 
   /** Logs at ERROR. */
   error(message: Message, extra?: Extra): string | undefined {
-    return this.emit("ERROR", message, extra)
+    return this.below(4) ? undefined : this.emit("ERROR", message, extra)
   }
 
   /** Logs at CRITICAL. */
   critical(message: Message, extra?: Extra): string | undefined {
-    return this.emit("CRITICAL", message, extra)
+    return this.below(5) ? undefined : this.emit("CRITICAL", message, extra)
   }
 
   /** Logs at ERROR with an error (given directly, or as `error` in the fields). */
   exception(message: Message, extra?: Extra): string | undefined {
     return this.emit("ERROR", message, extra)
+  }
+
+  /**
+   * Whether records at the level of ordinal `n` are below this logger's threshold, by the plan
+   * in hand (a stale plan says no: `emit` then resolves a fresh one). The level methods' fast path.
+   */
+  private below(n: number): boolean {
+    const plan = this.plan
+    return n < plan.threshold && plan.version === this.host.version
   }
 
   /** @internal */
