@@ -26,6 +26,7 @@
 //                      (default 2,000; --quick 500)
 //   --rotate-bytes N   file size at which the rotating cases rotate (default 4 MiB; --quick 1 MiB)
 //   --import-samples N process pairs per import-time run (default 7; --quick 5)
+//   --socket-records N records per run of the socket workload (default 200,000; --quick 50,000)
 //   --quick            100,000 records (one-per-turn 50,000), 1 run
 //   --no-build         skip `tsc -b` before running
 //   --no-chart         skip the chart
@@ -51,6 +52,7 @@ const lagChunk = numberArg(args, "lag-chunk", 100)
 const fsyncRecords = numberArg(args, "fsync-records", quick ? 500 : 2_000)
 const rotateBytes = numberArg(args, "rotate-bytes", quick ? 1 << 20 : 4 << 20)
 const importSamples = numberArg(args, "import-samples", quick ? 5 : 7)
+const socketRecords = numberArg(args, "socket-records", quick ? 50_000 : 200_000)
 const only = typeof args.only === "string" ? args.only.split(",").map((s) => s.trim()) : undefined
 const childTimeoutMs = quick ? 180_000 : 900_000
 const fmtInt = (x) => Math.round(x).toLocaleString("en-US")
@@ -234,6 +236,26 @@ const workloads = {
     about: `${fmtInt(lagRecords)} records in chunks of ${lagChunk}, setImmediate between chunks, to a sink that takes ` +
       "1 ms per batch then appends it to a file; max lag = the latest a setInterval(10) tick ran beyond its 10 ms"
   },
+  // Issue 10: records/s from a handler to a local receiver (another process) on loopback.
+  socket: {
+    key: "rate",
+    script: "socket.mjs",
+    records: socketRecords,
+    args: [],
+    impls: [
+      ["femto", {
+        lib: "femto",
+        label: "femto FemtoSocketHandler (worker, MessagePack frames, policy block) -> receive() in another process"
+      }],
+      ["pino-socket", {
+        lib: "pino",
+        label: "pino transport pino-socket (TCP, NDJSON, pino's worker) -> a line-splitting JSON.parse receiver"
+      }]
+    ],
+    missing: ["winston, LogTape, Effect (no maintained TCP transport of their own)"],
+    about: "one plain loop of ~90 B messages to a TCP receiver on 127.0.0.1 in another process, then close; " +
+      "records/s until the receiver has decoded every record (each id checked there once)"
+  },
   import: {
     key: "ms",
     script: "import-time.mjs",
@@ -336,6 +358,8 @@ const skipped = []
         : ["Handler.makeUnsafe", femto?.Handler?.makeUnsafe]
       : c.id === "slow-sink-lag/femto-inline"
       ? ["Handler.makeUnsafe", femto?.Handler?.makeUnsafe]
+      : c.workload === "socket"
+      ? ["FemtoSocketHandler", femto?.FemtoSocketHandler]
       : c.id === "slow-sink-lag/femto-worker"
       ? ["FemtoWorkerHandler", femto?.FemtoWorkerHandler]
       : c.workload === "rotating"
@@ -353,6 +377,7 @@ const skipped = []
     } else {
       const missing = packages[c.lib].filter((p) => !resolvable(p))
       if (c.impl.startsWith("pino-roll") && !resolvable("pino-roll")) missing.push("pino-roll")
+      if (c.impl === "pino-socket" && !resolvable("pino-socket")) missing.push("pino-socket")
       if (missing.length > 0) why = `${missing.join(", ")} not installed (npm install)`
     }
     if (why === undefined) return true

@@ -21,7 +21,9 @@
  *   class. Classes by CPython name (`logging.StreamHandler`, `logging.FileHandler`,
  *   `logging.NullHandler`, `logging.handlers.RotatingFileHandler`,
  *   `logging.handlers.TimedRotatingFileHandler`, `logging.handlers.WatchedFileHandler`,
- *   `logging.handlers.QueueHandler`) and ours (`femtologging.StreamHandler`, ...).
+ *   `logging.handlers.QueueHandler`, `logging.handlers.SocketHandler` with `host` and `port`,
+ *   `port: null` meaning `host` is a Unix socket path) and ours (`femtologging.StreamHandler`,
+ *   `femtologging.SocketHandler` with `unixPath`, `tls`, `backoff`, ...).
  * - `loggers.<name>` and `root`: `level`, `handlers`, `filters`, `propagate` (loggers).
  * - Values `ext://sys.stdout` / `ext://sys.stderr` (and names the registry's `objects` hold);
  *   `cfg://handlers.file.level` or `cfg://handlers[file][level]` refer to another value of the
@@ -69,6 +71,7 @@ import * as Level from "./Level.ts"
 import type { Logger } from "./Logger.ts"
 import { Manager, type LoggerManager, processWide } from "./Manager.ts"
 import { FemtoRotatingFileHandler } from "./RotatingFileHandler.ts"
+import { FemtoSocketHandler, type SocketHandlerOptions } from "./SocketHandler.ts"
 import { FemtoStreamHandler } from "./StreamHandler.ts"
 import { FemtoTimedRotatingFileHandler } from "./TimedRotatingFileHandler.ts"
 import { FemtoWatchedFileHandler } from "./WatchedFileHandler.ts"
@@ -138,7 +141,7 @@ interface DecodedConfig {
   readonly root?: DecodedLogger
 }
 
-type Kind = "stream" | "file" | "rotating" | "timed" | "watched" | "null" | "queue"
+type Kind = "stream" | "file" | "rotating" | "timed" | "watched" | "null" | "queue" | "socket"
 
 let schemas: Schemas | undefined
 
@@ -233,6 +236,21 @@ const loadSchemas = (): Schemas => {
       compress: optional(boolean)
     })],
     ["null", struct({ class: optional(string), level: optional(level), formatter: optional(string), filters: optional(ids) })],
+    // The socket handler (issue 10): CPython's `host`, `port` (null: `host` is a Unix socket path), and ours.
+    ["socket", struct({
+      ...common,
+      host: optional(string),
+      port: optional(Schema.NullOr(integer("a port (1 to 65535) or null", 1).check(
+        Schema.isLessThanOrEqualTo(65535, expected("a port (1 to 65535) or null"))
+      ))),
+      unixPath: optional(string),
+      connectTimeoutMs: optional(positive),
+      writeTimeoutMs: optional(positive),
+      maxFrameSize: optional(positive),
+      tls: optional(Schema.Unknown),
+      backoff: optional(Schema.Unknown),
+      includeCaller: optional(boolean)
+    })],
     ["queue", struct({
       class: optional(string),
       level: optional(level),
@@ -485,7 +503,10 @@ const classes: Readonly<Record<string, Kind>> = {
   "femtologging.FemtoTimedRotatingFileHandler": "timed",
   "femtologging.WatchedFileHandler": "watched",
   "femtologging.FemtoWatchedFileHandler": "watched",
-  "femtologging.NullHandler": "null"
+  "femtologging.NullHandler": "null",
+  "logging.handlers.SocketHandler": "socket",
+  "femtologging.SocketHandler": "socket",
+  "femtologging.FemtoSocketHandler": "socket"
 }
 
 /** CPython's positional order of each kind's constructor, for upstream's `args` form. */
@@ -496,7 +517,8 @@ const positional: Readonly<Record<Kind, ReadonlyArray<string>>> = {
   rotating: ["filename", "mode", "maxBytes", "backupCount", "encoding", "delay", "errors"],
   timed: ["filename", "when", "interval", "backupCount", "encoding", "delay", "utc", "atTime", "errors"],
   null: [],
-  queue: []
+  queue: [],
+  socket: ["host", "port"]
 }
 
 /** A handler being made: what loggers attach for its id. */
@@ -646,6 +668,13 @@ const buildHandler = (
       }
       case "timed":
         return new FemtoTimedRotatingFileHandler(needsFile(), options, spawn)
+      case "socket": {
+        // Records are sent as data: a formatter is not used (CPython's SocketHandler pickles the
+        // record too). `port: null` means `host` is a Unix socket path, as in CPython.
+        const { formatter: _formatter, host, port, ...rest } = options
+        const transport = port === null ? { unixPath: host } : { host, port }
+        return new FemtoSocketHandler({ ...rest, ...transport } as SocketHandlerOptions, spawn)
+      }
     }
   })
   return { attach: [handler], handler, owned: true }

@@ -119,6 +119,17 @@ export interface MakeOptions {
   readonly level?: Level.LevelInput | undefined
   /** Every record reaching the handler passes these first (see `Filter`). */
   readonly filters?: ReadonlyArray<Filter.Filter> | undefined
+  /**
+   * Binary frames instead of text lines (the socket handler): each record is encoded by
+   * `encode` and sent as `[u32 big-endian length][payload]`; the formatter is then not used.
+   */
+  readonly encoding?: { readonly _tag: "Frames" } & Output.FrameEncoding | undefined
+  /**
+   * How long the exit drain (and `drainAll()`) waits for this handler's sink at most; default
+   * the process-wide limit (5 s). A network handler sets its write timeout, so that an
+   * unreachable collector does not hold the process at exit.
+   */
+  readonly exitTimeoutMs?: number | undefined
 }
 
 type State =
@@ -172,6 +183,7 @@ export class Handler {
   /** Whether a level or a filter is set: only then does an offer check them. */
   private gated = false
   private filterReport: ((message: string) => void) | undefined
+  private readonly exitTimeoutMs: number | undefined
 
   /** @internal */
   constructor(
@@ -191,6 +203,7 @@ export class Handler {
     this.executor = executor
     this.warner = new Warner(options.label, 5_000, () => clock.currentTimeMillisUnsafe())
     this.sizes = new Float64Array(this.capacity)
+    this.exitTimeoutMs = options.exitTimeoutMs
     if (options.level !== undefined) this.setLevel(options.level)
     for (const filter of options.filters ?? []) this.addFilter(filter)
   }
@@ -609,6 +622,7 @@ export class Handler {
    * @internal
    */
   drainSync(deadline: number): void {
+    if (this.exitTimeoutMs !== undefined) deadline = Math.min(deadline, performance.now() + this.exitTimeoutMs)
     for (let guard = 0; guard < 1_000_000 && this.size() > 0; guard++) {
       if (!this.makeRoomSync(deadline)) break
     }
@@ -623,6 +637,7 @@ export class Handler {
    */
   exitSync(deadline: number): void {
     if (this.state._tag === "Closed") return
+    if (this.exitTimeoutMs !== undefined) deadline = Math.min(deadline, performance.now() + this.exitTimeoutMs)
     if (this.busy === true) {
       this.busy = undefined
       this.output.resumeAtExit()
@@ -700,6 +715,7 @@ export const make = (options: MakeOptions): Effect.Effect<Handler, HandlerConfig
     const flushInterval = yield* check(() => positiveInt("flushInterval", options.flushInterval ?? 1))
     const flushAfterMs = yield* check(() => positiveInt("flushAfterMs", options.flushAfterMs ?? 1000))
     yield* check(() => positiveInt("flushTimeoutMs", options.flushTimeoutMs ?? 1000))
+    if (options.exitTimeoutMs !== undefined) yield* check(() => positiveInt("exitTimeoutMs", options.exitTimeoutMs))
     const formatter = yield* check(() => Formatter.resolve(options.formatter ?? "default"))
     const guarded = Formatter.guard(formatter, options.label)
     const clock = yield* Clock.Clock
@@ -726,7 +742,9 @@ export const make = (options: MakeOptions): Effect.Effect<Handler, HandlerConfig
           bufferBytes: target.bufferBytes,
           pool: target.pool
         })
-      output = Output.bytes(executor, guarded, flushInterval, () => handler.onBuffered())
+      output = options.encoding?._tag === "Frames"
+        ? Output.frames(executor, options.encoding, options.label, flushInterval, () => handler.onBuffered())
+        : Output.bytes(executor, guarded, flushInterval, () => handler.onBuffered())
     }
     const context = yield* Effect.context<never>()
     // Under the live clock a plain unref'd timer (an idle process is not kept alive to flush);

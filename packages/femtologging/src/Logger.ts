@@ -357,6 +357,29 @@ export class Logger {
   }
 
   /**
+   * Hands on a record made elsewhere (one a socket receiver decoded), as CPython's
+   * `Logger.handle` does: this logger's `disabled` flag and filters apply, its level does not
+   * (the sender applied its own); the record goes to this logger's handlers and, through
+   * propagation, its ancestors' (or the last-resort handler when there are none).
+   */
+  handle(record: LogRecord.LogRecord): void {
+    if (this.disabledFlag) return
+    let handlers = this.current().handlers
+    if (handlers.length === 0 && !this.retired) {
+      const lastResort = this.host.lastResort(record.level)
+      if (lastResort === undefined) return
+      handlers = [lastResort]
+    }
+    if (this.filters.length > 0) {
+      const admitted = this.admit(record)
+      if (admitted === undefined) return
+      record = admitted
+    }
+    if (this.retired) this.drop("its manager was reset or closed")
+    else this.handOn(record, handlers)
+  }
+
+  /**
    * Whether records at the level of ordinal `n` are below this logger's threshold, by the plan
    * in hand (a stale plan says no: `emit` then resolves a fresh one). The level methods' fast path.
    */

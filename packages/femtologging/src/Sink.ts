@@ -1,7 +1,8 @@
 /**
  * A sink is where a handler's bytes finally go: a stream, a file, a socket, a user module. It
  * knows nothing of loggers, handlers, queues or faces: it receives batches of encoded records
- * (UTF-8 lines, each record ending in `\n`) and writes them.
+ * (UTF-8 lines, each record ending in `\n`; or, for a handler encoding frames such as the socket
+ * handler, `[u32 big-endian length][payload]` frames) and writes them.
  *
  * A sink runs where its handler's executor puts it: on the main thread (`executor: "inline"`)
  * or on a dedicated worker thread (`executor: "worker"`). Every method may be synchronous or

@@ -221,7 +221,9 @@ describe("The packed package, installed into a project outside the repository", 
         "dist/internal/sinkWorker.js",
         "dist/internal/workerExecutor.js",
         "dist/internal/fileSink.js",
-        "dist/internal/streamSink.js"
+        "dist/internal/streamSink.js",
+        "dist/internal/socketSink.js",
+        "dist/bin/femtologging.js"
       ]
     ) {
       assert.include(files, file, `${file} is missing from the tarball`)
@@ -287,6 +289,40 @@ describe("The packed package, installed into a project outside the repository", 
       assert.strictEqual(Fs.realpathSync(write.entry), entry, "the worker did not run the installed entry file")
     }
   })
+
+  // Issue 10: the CLI as installed, `npx femtologging receive --file`, fed by a socket handler.
+  it("CLI round trip: a socket handler -> `npx femtologging receive --file` -> the file holds every record", async ({ skip }) => {
+    const { project } = need(skip)
+    const out = Path.join(project, "received.log")
+    const port = 20_000 + Math.floor(Math.random() * 20_000)
+    // In a process group of its own: npx runs the command in a child, and the signal must reach both.
+    const child = spawn("npx", ["--no-install", "femtologging", "receive", "--port", String(port), "--file", out], {
+      cwd: project,
+      env: childEnv(),
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true
+    })
+    let stderr = ""
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
+    try {
+      const deadline = Date.now() + 30_000
+      while (!stderr.includes("receiving on") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+      assert.include(stderr, `receiving on tcp://127.0.0.1:${port}`, `the receiver did not start:\n${stderr}`)
+      const sent = await node(project, "socket-sender.mjs", String(port), "2000")
+      assert.strictEqual(sent.code, 0, describeRun("socket-sender.mjs", sent))
+      assert.match(sent.stdout, /^written 2000 dropped 0$/m, describeRun("socket-sender.mjs", sent))
+      for (let i = 0; i < 100 && splitLines(readText(out)).length < 2000; i++) await new Promise((r) => setTimeout(r, 50))
+    } finally {
+      process.kill(-child.pid!, "SIGTERM")
+    }
+    await exited
+    for (let i = 0; i < 100 && !stderr.includes("stopped;"); i++) await new Promise((r) => setTimeout(r, 50))
+    assert.include(stderr, "stopped; 2000 records received", stderr)
+    const lines = splitLines(readText(out))
+    assert.strictEqual(lines.length, 2_000, stderr)
+    assert.strictEqual(firstMismatch(lines, records("package.socket", 2_000)), -1)
+  }, 90_000)
 
   it("the seed's quick start prints `demo.app [INFO] hello from femtologging` on stderr", async ({ skip }) => {
     const { project } = need(skip)

@@ -11,6 +11,7 @@
 import type { Formatter } from "../Formatter.ts"
 import type { LogRecord } from "../LogRecord.ts"
 import type { Executor } from "./executor.ts"
+import { Warner } from "./warner.ts"
 
 /** @internal */
 export interface Output {
@@ -122,6 +123,128 @@ export const bytes = (
     resumeAtExit: () => {},
     written: executor.written,
     lost: executor.lost,
+    pending: () => count + executor.pending(),
+    duplicates: executor.duplicates
+  }
+}
+
+/**
+ * How a frames output encodes records (see {@link frames}).
+ *
+ * @internal
+ */
+export interface FrameEncoding {
+  /** The record's payload; may be a view of a shared buffer (copied at once). May throw. */
+  readonly encode: (record: LogRecord) => Uint8Array
+  /** Payloads larger than this are dropped and counted, never truncated. */
+  readonly maxFrameSize: number
+}
+
+/**
+ * Binary frames for an executor: each record becomes `[u32 big-endian length][payload]`, written
+ * straight into one reused buffer, with `ends` at frame boundaries (a sink never gets part of a
+ * frame). A payload over `maxFrameSize` (or one the encoder throws on) is dropped and counted in
+ * `lost()`, with a rate-limited warning naming its size. Otherwise as {@link bytes}.
+ *
+ * @internal
+ */
+export const frames = (
+  executor: Executor,
+  encoding: FrameEncoding,
+  label: string,
+  flushInterval: number,
+  onBuffered: () => void
+): Output => {
+  let buffer = Buffer.allocUnsafe(initialBytes)
+  let ends = new Uint32Array(1024)
+  let length = 0
+  let count = 0
+  let dropped = 0
+  let lastSize = 0
+  let lastError = ""
+  const { encode, maxFrameSize } = encoding
+  const oversize = new Warner(label, 5_000, Date.now, undefined, (n) =>
+    `femtologging: ${label} dropped ${n} record${n === 1 ? "" : "s"} whose frame exceeds maxFrameSize ` +
+    `(${maxFrameSize} bytes; the last was ${lastSize} bytes)`)
+  const failed = new Warner(label, 5_000, Date.now, undefined, (n) =>
+    `femtologging: ${label} dropped ${n} record${n === 1 ? "" : "s"} that could not be encoded; last: ${lastError}`)
+
+  const emit = (): void | Promise<void> => {
+    if (count === 0) return
+    const result = executor.write(buffer.subarray(0, length), ends.subarray(0, count))
+    length = 0
+    count = 0
+    if (buffer.length > keepBytes) buffer = Buffer.allocUnsafe(initialBytes)
+    if (ends.length > 65536) ends = new Uint32Array(1024)
+    return result
+  }
+
+  const append = (record: LogRecord): void => {
+    let payload: Uint8Array
+    try {
+      payload = encode(record)
+    } catch (error) {
+      dropped++
+      lastError = error instanceof Error ? error.message : String(error)
+      failed.drop()
+      return
+    }
+    if (payload.length > maxFrameSize) {
+      dropped++
+      lastSize = payload.length
+      oversize.drop()
+      return
+    }
+    const need = length + 4 + payload.length
+    if (need > buffer.length) {
+      let size = buffer.length * 2
+      while (size < need) size *= 2
+      const grown = Buffer.allocUnsafe(size)
+      buffer.copy(grown, 0, 0, length)
+      buffer = grown
+    }
+    buffer.writeUInt32BE(payload.length, length)
+    buffer.set(payload, length + 4)
+    length = need
+    if (count === ends.length) {
+      const grown = new Uint32Array(ends.length * 2)
+      grown.set(ends)
+      ends = grown
+    }
+    ends[count++] = length
+  }
+
+  return {
+    ready: executor.ready,
+    deliver: (batch) => {
+      for (let i = 0; i < batch.length; i++) append(batch[i]!)
+      if (count >= flushInterval || length >= maxBufferedBytes) return emit()
+      if (count > 0) onBuffered()
+    },
+    waitSync: executor.waitSync,
+    wait: executor.wait,
+    emit,
+    flush: async (timeoutMs) => {
+      if (count > 0) {
+        await executor.wait()
+        await emit()
+      }
+      return executor.flush(timeoutMs)
+    },
+    close: async (timeoutMs) => {
+      if (count > 0) {
+        await executor.wait()
+        await emit()
+      }
+      return executor.close(timeoutMs)
+    },
+    exitSync: (deadline) => {
+      if (count > 0 && executor.waitSync(deadline)) void emit()
+      executor.exitSync(deadline)
+    },
+    resumeAtExit: () => {},
+    written: executor.written,
+    lost: () => executor.lost() + dropped,
     pending: () => count + executor.pending(),
     duplicates: executor.duplicates
   }

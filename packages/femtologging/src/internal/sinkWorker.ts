@@ -97,6 +97,10 @@ interface Slot {
   readonly ring: Ring.Ring
   readonly report: (what: string, error: unknown) => void
   status: "opening" | "open" | "failed"
+  /** A sink write is under way. */
+  writing: boolean
+  /** `sink.close()`, once called. */
+  closing: Promise<void> | undefined
 }
 
 const slots = new Map<number, Slot>()
@@ -126,13 +130,37 @@ const flushSink = async (slot: Slot, sink: Sink): Promise<boolean> => {
 /** Writes one batch; resolves to how many of its records were written (the rest are lost). */
 const writeBatch = async (slot: Slot, sink: Sink, bytes: Uint8Array, ends: Uint32Array): Promise<number> => {
   try {
+    slot.writing = true
     const result = sink.write(bytes, ends)
     if (isThenable(result)) await result
     return ends.length
   } catch (error) {
     slot.report("write", error)
     return recordsWrittenOf(error, ends.length)
+  } finally {
+    slot.writing = false
   }
+}
+
+/** Calls `sink.close()` once (a close frame, or the producer giving up). */
+const closeSink = (slot: Slot, sink: Sink): Promise<void> =>
+  slot.closing ??= (async () => {
+    try {
+      const closed = sink.close?.()
+      if (isThenable(closed)) await closed
+    } catch (error) {
+      slot.report("close", error)
+    }
+  })()
+
+/**
+ * When the producer gives up waiting (`stop`, a close that timed out) while a write is under way,
+ * closes the sink at once: that ends the write it holds (a socket sink waiting for a connection
+ * gives up its batch, counted as lost), as the inline executor does on a close timeout.
+ */
+const watchStop = async (slot: Slot, sink: Sink): Promise<void> => {
+  while (Atomics.load(slot.ring.cells, Ring.cell.stop) !== 1) await Ring.waitAsync(slot.ring, Ring.cell.stop, 0)
+  if (slot.writing) void closeSink(slot, sink)
 }
 
 /**
@@ -234,12 +262,7 @@ const serve = async (slot: Slot, sink: Sink): Promise<void> => {
     if (Atomics.load(ring.cells, Ring.cell.stop) === 1) {
       // The producer gave up waiting: what was written is counted; close the sink and stop here.
       await flushSink(slot, sink)
-      try {
-        const closed = sink.close?.()
-        if (isThenable(closed)) await closed
-      } catch (error) {
-        slot.report("close", error)
-      }
+      await closeSink(slot, sink)
       Ring.setState(ring, Ring.state.closed)
       return
     }
@@ -300,12 +323,7 @@ const serve = async (slot: Slot, sink: Sink): Promise<void> => {
       Ring.signal(ring)
     } else if (type === Ring.frame.close) {
       await flushSink(slot, sink)
-      try {
-        const closed = sink.close?.()
-        if (isThenable(closed)) await closed
-      } catch (error) {
-        slot.report("close", error)
-      }
+      await closeSink(slot, sink)
       release(ring, (pos + Ring.headerBytes) >>> 0)
       Ring.setState(ring, Ring.state.closed)
       return
@@ -320,7 +338,7 @@ const open = async (message: Open, tell: (message: Opened) => void): Promise<voi
   const existing = slots.get(message.id)
   if (existing !== undefined && existing.status !== "failed") return
   const slot: Slot = existing ??
-    { ring: Ring.attach(message.buffer), report: reporter(message.label), status: "opening" }
+    { ring: Ring.attach(message.buffer), report: reporter(message.label), status: "opening", writing: false, closing: undefined }
   if (Atomics.load(slot.ring.cells, Ring.cell.state) === Ring.state.closed) return
   slot.status = "opening"
   slots.set(message.id, slot)
@@ -341,6 +359,7 @@ const open = async (message: Open, tell: (message: Opened) => void): Promise<voi
   recover(slot.ring)
   Ring.setState(slot.ring, Ring.state.running)
   tell({ _tag: "Opened", id: message.id })
+  void watchStop(slot, sink)
   await serve(slot, sink)
   slots.delete(message.id)
 }

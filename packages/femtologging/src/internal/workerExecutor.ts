@@ -453,6 +453,8 @@ const executor = (host: Host, slot: Slot): Executor => {
           // then counted written), so that nothing is both written and counted lost.
           Atomics.store(cells, Ring.cell.stop, 1)
           Atomics.notify(cells, Ring.cell.write)
+          // A write under way (a socket waiting for its peer) is ended by closing the sink.
+          Atomics.notify(cells, Ring.cell.stop)
           await until(ring, () => stateOf(ring) !== Ring.state.running || final !== undefined, closeTimeoutMs)
         }
         // A dedicated thread is ended before its counts are read (a pool thread serving other

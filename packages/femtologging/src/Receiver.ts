@@ -1,0 +1,409 @@
+/**
+ * The receiver is the other end of the socket handler: a server (TCP, Unix socket, optional TLS;
+ * Effect's `SocketServer` on the Node platform layer) that decodes frames back into records and
+ * hands them to local handlers. It is the Node equivalent of CPython's socket-listener recipe:
+ * each record goes to the logger of the process-wide manager (or `manager`) named by its
+ * `logger`, so the local configuration applies (its handlers, their levels and filters; as in
+ * CPython, the logger's own level does not, since the sender applied its own), or straight to
+ * `handlers` when given.
+ *
+ * Three faces: {@link make} and {@link layer} (Effect), {@link receive} (a promise of a closable
+ * server), and the CLI `npx femtologging receive --port 9020 [--unix path] [--file out.log]
+ * [--config logging.yaml]`.
+ *
+ * **Hostile input.** A connection that sends a bad length (zero, or over `maxFrameSize`), bad
+ * MessagePack, a map whose keys have the wrong types, or that stops mid-frame for
+ * `stallTimeoutMs`, is closed with the reason reported (`onReject`, else stderr, rate-limited);
+ * the records it sent before are kept, and no other connection is affected. At most
+ * `maxConnections` connections are served at once (more are closed at once, reported).
+ *
+ * @since 0.3.0
+ */
+import type * as NodeSocketModule from "@effect/platform-node/NodeSocket"
+import type * as NodeSocketServerModule from "@effect/platform-node/NodeSocketServer"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Scope from "effect/Scope"
+import type * as Socket from "effect/socket/Socket"
+import type * as SocketServer from "effect/socket/SocketServer"
+import * as fs from "node:fs"
+import { createRequire } from "node:module"
+import * as Net from "node:net"
+import * as Handler from "./Handler.ts"
+import { defaultMaxFrameSize, decodeRecord, FrameError, FrameReader } from "./internal/frame.ts"
+import { labelledReporter } from "./internal/warner.ts"
+import * as LogRecord from "./LogRecord.ts"
+import { type LoggerManager, Manager, processWide } from "./Manager.ts"
+
+/**
+ * TLS for the receiver: its key and certificate (PEM text, or paths of PEM files), and, to ask
+ * clients for certificates signed by it, a `ca` with `requestCert: true`.
+ *
+ * @category models
+ * @since 0.3.0
+ */
+export interface ReceiverTlsOptions {
+  readonly key: string
+  readonly cert: string
+  readonly ca?: string | undefined
+  readonly requestCert?: boolean | undefined
+}
+
+/**
+ * Options of a receiver.
+ *
+ * @category models
+ * @since 0.3.0
+ */
+export interface ReceiverOptions {
+  /** The address to listen on, default `"127.0.0.1"` (`"0.0.0.0"` or `"::"` for every interface). */
+  readonly host?: string | undefined
+  /** The TCP port, default 9020; 0 picks a free one (see `address`). */
+  readonly port?: number | undefined
+  /** A Unix socket path to listen on instead of TCP (a stale socket file there is replaced). */
+  readonly unixPath?: string | undefined
+  /** TLS over TCP. */
+  readonly tls?: ReceiverTlsOptions | undefined
+  /** Hand records straight to these handlers instead of the manager's loggers. */
+  readonly handlers?: ReadonlyArray<Handler.HandlerLike> | undefined
+  /** The manager whose loggers get the records; default the `Manager` service (Effect) or the process-wide one. */
+  readonly manager?: LoggerManager | undefined
+  /** Connections served at once, default 256. */
+  readonly maxConnections?: number | undefined
+  /** The largest payload accepted, default 1 MiB (the handler's default). */
+  readonly maxFrameSize?: number | undefined
+  /** A connection that stops this long in the middle of a frame is closed, default 10,000 ms. */
+  readonly stallTimeoutMs?: number | undefined
+  /** Told of every connection closed for bad input; default: a line on stderr (rate-limited). */
+  readonly onReject?: ((rejection: Rejection) => void) | undefined
+}
+
+/**
+ * A connection the receiver closed, and why.
+ *
+ * @category models
+ * @since 0.3.0
+ */
+export interface Rejection {
+  /** The peer: `127.0.0.1:53124`, or `unix` for a Unix socket. */
+  readonly peer: string
+  /** Why: `bad MessagePack: ...`, `a frame of 2000000 bytes, over the limit of 1048576`, ... */
+  readonly reason: string
+}
+
+/**
+ * What a receiver counted so far.
+ *
+ * @category models
+ * @since 0.3.0
+ */
+export interface ReceiverStats {
+  /** Connections open now. */
+  readonly connections: number
+  /** Connections accepted in all. */
+  readonly accepted: number
+  /** Records decoded and handed on. */
+  readonly records: number
+  /** Connections closed for bad input (or over `maxConnections`). */
+  readonly rejected: number
+}
+
+/**
+ * A running receiver.
+ *
+ * @category models
+ * @since 0.3.0
+ */
+export interface ReceiverServer {
+  /** Where it listens. */
+  readonly address:
+    | { readonly _tag: "Tcp"; readonly host: string; readonly port: number; readonly tls: boolean }
+    | { readonly _tag: "Unix"; readonly path: string }
+  readonly stats: () => ReceiverStats
+}
+
+/**
+ * The receiver as a service ({@link layer}).
+ *
+ * @category services
+ * @since 0.3.0
+ */
+export class Receiver extends Context.Service<Receiver, ReceiverServer>()("femtologging/Receiver") {}
+
+/**
+ * The receiver could not start (the address is in use, a TLS file cannot be read, ...).
+ *
+ * @category errors
+ * @since 0.3.0
+ */
+export class ReceiverError extends Data.TaggedError("ReceiverError")<{
+  readonly address: string
+  readonly detail: string
+}> {
+  override get message(): string {
+    return `cannot listen on ${this.address}: ${this.detail}`
+  }
+}
+
+/**
+ * Effect's socket server modules for Node, loaded with the first receiver (not when the package
+ * is imported: they bring `ws` along).
+ */
+const platform = (() => {
+  let loaded: { readonly server: typeof NodeSocketServerModule; readonly socket: typeof NodeSocketModule } | undefined
+  return () => {
+    if (loaded === undefined) {
+      const require = createRequire(import.meta.url)
+      loaded = {
+        server: require("@effect/platform-node/NodeSocketServer") as typeof NodeSocketServerModule,
+        socket: require("@effect/platform-node/NodeSocket") as typeof NodeSocketModule
+      }
+    }
+    return loaded
+  }
+})()
+
+const readPem = (value: string): string => {
+  if (value.includes("-----BEGIN")) return value
+  return fs.readFileSync(value, "utf8")
+}
+
+const addressText = (o: ReceiverOptions): string =>
+  o.unixPath !== undefined ? `unix:${o.unixPath}` : `${o.tls === undefined ? "tcp" : "tls"}://${o.host ?? "127.0.0.1"}:${o.port ?? 9020}`
+
+const positive = (field: string, value: number | undefined, fallback: number): number => {
+  if (value === undefined) return fallback
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${field} must be a positive integer (got ${String(value)})`)
+  return value
+}
+
+/** Whether something listens at a Unix socket path (a stale file left by a dead receiver does not). */
+const listening = (path: string): Promise<boolean> =>
+  new Promise((resolve) => {
+    const probe = Net.connect({ path })
+    probe.once("connect", () => {
+      probe.destroy()
+      resolve(true)
+    })
+    probe.once("error", () => resolve(false))
+  })
+
+/** How much a connection reads ahead (its stream's high-water mark). */
+const readBytes = 1024 * 1024
+
+/** Bytes a string chunk (never sent by a net socket) stands for. */
+const bytesOf = (chunk: Uint8Array | string): Uint8Array => (typeof chunk === "string" ? Buffer.from(chunk) : chunk)
+
+/**
+ * Starts a receiver in the current scope; closing the scope closes the connections and stops
+ * listening. Fails with {@link ReceiverError} when it cannot listen.
+ *
+ * **Example** (Records from the network to a local file)
+ *
+ * ```ts
+ * import { Effect } from "effect"
+ * import { FileHandler, Receiver } from "femtologging"
+ * const program = Effect.gen(function*() {
+ *   const file = yield* FileHandler.make("collected.log")
+ *   const server = yield* Receiver.make({ port: 9020, handlers: [file] })
+ *   return server.address // => { _tag: "Tcp", host: "127.0.0.1", port: 9020, tls: false }
+ * })
+ * ```
+ *
+ * @category constructors
+ * @since 0.3.0
+ */
+export const make = (options: ReceiverOptions = {}): Effect.Effect<ReceiverServer, ReceiverError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const where = addressText(options)
+    const settings = yield* Effect.try({
+      try: () => ({
+        maxConnections: positive("maxConnections", options.maxConnections, 256),
+        maxFrameSize: positive("maxFrameSize", options.maxFrameSize, defaultMaxFrameSize),
+        stallTimeoutMs: positive("stallTimeoutMs", options.stallTimeoutMs, 10_000),
+        tls: options.tls === undefined ? undefined : {
+          key: readPem(options.tls.key),
+          cert: readPem(options.tls.cert),
+          ...(options.tls.ca === undefined ? {} : { ca: readPem(options.tls.ca) }),
+          ...(options.tls.requestCert === undefined ? {} : { requestCert: options.tls.requestCert })
+        }
+      }),
+      catch: (error) => new ReceiverError({ address: where, detail: (error as Error).message })
+    })
+    if (options.unixPath !== undefined && settings.tls !== undefined) {
+      return yield* new ReceiverError({ address: where, detail: "tls is only supported for tcp transports" })
+    }
+    const manager = options.manager ?? Option(yield* Effect.serviceOption(Manager)) ?? processWide()
+    const handlers = options.handlers?.map((like) => {
+      const handler = Handler.of(like)
+      if (handler === undefined) throw new TypeError("receiver handlers must be femtologging handlers")
+      return handler
+    })
+    const report = options.onReject ?? (() => {
+      const write = labelledReporter(`receiver ${where}`)
+      return (r: Rejection) => write(`closed the connection from ${r.peer}: ${r.reason}`)
+    })()
+    const counts = { connections: 0, accepted: 0, records: 0, rejected: 0 }
+
+    const deliver = handlers !== undefined
+      ? (record: LogRecord.LogRecord) => {
+        for (const h of handlers) h.offerUnsafe(record)
+      }
+      : (record: LogRecord.LogRecord) => {
+        let logger
+        try {
+          logger = manager.getLogger(record.logger)
+        } catch {
+          logger = manager.getLogger()
+        }
+        logger.handle(record)
+      }
+
+    /** Decodes every whole frame `frames` holds and hands the records on; the reason to close, if any. */
+    const drain = (frames: FrameReader): string | undefined => {
+      try {
+        for (let payload = frames.next(); payload !== undefined; payload = frames.next()) {
+          const decoded = decodeRecord(payload)
+          const record = LogRecord.make({ ...decoded, error: undefined })
+          deliver(decoded.error === undefined ? record : { ...record, error: decoded.error })
+          counts.records++
+        }
+        return undefined
+      } catch (error) {
+        if (error instanceof FrameError) return error.message
+        throw error
+      }
+    }
+
+    const { server: NodeSocketServer, socket: NodeSocket } = platform()
+
+    const connection = (socket: Socket.Socket) =>
+      Effect.scoped(Effect.gen(function*() {
+        // The server provides each connection's Node socket.
+        const conn = Option(yield* Effect.serviceOption(NodeSocket.NetSocket))
+        const peer = conn?.remoteAddress === undefined ? "unix" : `${conn.remoteAddress}:${conn.remotePort}`
+        const reject = (reason: string) =>
+          Effect.sync(() => {
+            counts.rejected++
+            report({ peer, reason })
+          })
+        if (counts.connections >= settings.maxConnections) {
+          conn?.destroy()
+          return yield* reject(`too many connections (maxConnections ${settings.maxConnections})`)
+        }
+        counts.connections++
+        counts.accepted++
+        yield* Effect.addFinalizer(() => Effect.sync(() => counts.connections--))
+        const reader = yield* socket.reader
+        const frames = new FrameReader(settings.maxFrameSize)
+        for (;;) {
+          const pulled = frames.buffered > 0
+            ? yield* Effect.timeoutOption(Effect.exit(reader.pull), settings.stallTimeoutMs)
+            : { _tag: "Some" as const, value: yield* Effect.exit(reader.pull) }
+          if (pulled._tag === "None") {
+            return yield* reject(`stalled for ${settings.stallTimeoutMs} ms in the middle of a frame (${frames.buffered} bytes of it)`)
+          }
+          const exit = pulled.value
+          if (Exit.isFailure(exit)) {
+            // The peer closed (or the connection failed): what it sent whole was handed on.
+            if (frames.buffered > 0) {
+              return yield* reject(`closed in the middle of a frame (${frames.buffered} bytes of it)`)
+            }
+            return
+          }
+          for (const chunk of exit.value) frames.push(bytesOf(chunk))
+          const reason = drain(frames)
+          if (reason !== undefined) return yield* reject(reason)
+        }
+      }))
+
+    const server = yield* Effect.gen(function*() {
+      if (options.unixPath !== undefined) {
+        const path = options.unixPath
+        const stale = yield* Effect.promise(async () => {
+          try {
+            return fs.statSync(path).isSocket() && !(await listening(path))
+          } catch {
+            return false
+          }
+        })
+        if (stale) fs.rmSync(path, { force: true })
+        return yield* NodeSocketServer.make({ path, highWaterMark: readBytes })
+      }
+      // Larger reads than Node's default 64 KiB: fewer pulls per record under load.
+      const listen = { host: options.host ?? "127.0.0.1", port: options.port ?? 9020, highWaterMark: readBytes }
+      return settings.tls === undefined
+        ? yield* NodeSocketServer.make(listen)
+        : yield* NodeSocketServer.makeTls({ ...listen, ...settings.tls })
+    }).pipe(
+      Effect.mapError((error: SocketServer.SocketServerError) => {
+        const cause = error.reason.cause
+        return new ReceiverError({ address: where, detail: cause instanceof Error ? cause.message : String(cause) })
+      })
+    )
+    yield* Effect.forkScoped(server.run(connection))
+    const bound = server.address
+    const address: ReceiverServer["address"] = bound._tag === "UnixPathAddress"
+      ? { _tag: "Unix", path: bound.path }
+      : { _tag: "Tcp", host: options.host ?? "127.0.0.1", port: bound.port, tls: settings.tls !== undefined }
+    return { address, stats: () => ({ ...counts }) }
+  })
+
+const Option = <A>(o: { readonly _tag: "Some"; readonly value: A } | { readonly _tag: "None" }): A | undefined =>
+  o._tag === "Some" ? o.value : undefined
+
+/**
+ * The receiver as a layer: it listens while the layer is in use.
+ *
+ * @category layers
+ * @since 0.3.0
+ */
+export const layer = (options: ReceiverOptions = {}): Layer.Layer<Receiver, ReceiverError> =>
+  Layer.effect(Receiver, make(options))
+
+/**
+ * A running receiver of the facade: `close()` closes its connections and stops listening
+ * (idempotent).
+ *
+ * @category models
+ * @since 0.3.0
+ */
+export interface ClosableReceiver extends ReceiverServer {
+  readonly close: () => Promise<void>
+}
+
+/**
+ * Starts a receiver (facade): resolves once it listens, rejects with {@link ReceiverError}
+ * when it cannot.
+ *
+ * **Example** (Records from the network to stdout)
+ *
+ * ```ts
+ * import { FemtoStreamHandler, receive } from "femtologging"
+ * const server = await receive({ port: 9020, handlers: [FemtoStreamHandler.stdout()] })
+ * // ... later
+ * await server.close()
+ * ```
+ *
+ * @category constructors
+ * @since 0.3.0
+ */
+export const receive = async (options: ReceiverOptions = {}): Promise<ClosableReceiver> => {
+  const scope = Effect.runSync(Scope.make())
+  const exit = await Effect.runPromiseExit(Scope.provide(scope)(make(options)))
+  if (Exit.isFailure(exit)) {
+    await Effect.runPromise(Scope.close(scope, Exit.void))
+    const failure = exit.cause.reasons.find((r) => r._tag === "Fail")
+    if (failure !== undefined && failure._tag === "Fail") throw failure.error
+    const defect = exit.cause.reasons.find((r) => r._tag === "Die")
+    throw defect !== undefined && defect._tag === "Die" ? defect.defect : new Error("the receiver was interrupted")
+  }
+  let closing: Promise<void> | undefined
+  return {
+    ...exit.value,
+    close: () => (closing ??= Effect.runPromise(Scope.close(scope, Exit.void)))
+  }
+}
