@@ -3,7 +3,9 @@
  *
  * `CaptureHandler` is a handler like any other (same queue, policy and flush code), whose output
  * appends each record to an array. `capture()` creates one in an Effect scope and `layerCapture` provides
- * a manager whose root logger writes into one, for `@effect/vitest`'s `it.effect` and `layer()`.
+ * a manager whose root logger writes into one, for `@effect/vitest`'s `it.effect` and `layer()`;
+ * `layerEffectCapture` also captures `Effect.log` (through `EffectLogger`), and `expectLogged`,
+ * `expectNotLogged`, `assertNoDrops`, `records`, `clearCaptured` assert on it from Effect code.
  *
  * @since 0.1.0
  */
@@ -11,6 +13,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
+import * as EffectLogger from "./EffectLogger.ts"
 import { FemtoHandler } from "./FemtoHandler.ts"
 import * as Formatter from "./Formatter.ts"
 import * as Handler from "./Handler.ts"
@@ -48,6 +51,8 @@ export interface RecordMatch {
   readonly level?: Level.Level | undefined
   readonly message?: string | RegExp | undefined
   readonly fields?: Readonly<Record<string, unknown>> | undefined
+  /** The record's error: its message (a string must be equal, a RegExp must match). */
+  readonly error?: string | RegExp | undefined
 }
 
 const matches = (record: LogRecord, match: RecordMatch): boolean =>
@@ -56,7 +61,10 @@ const matches = (record: LogRecord, match: RecordMatch): boolean =>
   (match.message === undefined ||
     (typeof match.message === "string" ? record.message === match.message : match.message.test(record.message))) &&
   (match.fields === undefined ||
-    Object.entries(match.fields).every(([k, v]) => JSON.stringify(record.fields?.[k]) === JSON.stringify(v)))
+    Object.entries(match.fields).every(([k, v]) => JSON.stringify(record.fields?.[k]) === JSON.stringify(v))) &&
+  (match.error === undefined ||
+    (record.error !== undefined &&
+      (typeof match.error === "string" ? record.error.message === match.error : match.error.test(record.error.message))))
 
 /**
  * A handler that keeps every record it writes in {@link records}.
@@ -159,3 +167,92 @@ export const layerCapture = (options: CaptureOptions = {}): Layer.Layer<Captured
     manager.root.addHandler(handler)
     return Context.make(Manager.Manager, manager).pipe(Context.add(Captured, handler))
   }))
+
+/**
+ * {@link layerCapture} with femtologging installed as Effect's logger (`EffectLogger.layer`):
+ * `Effect.log`, `Effect.logInfo`, `Effect.logError(cause)`... are captured too, as records of
+ * the captured manager (the `logger` annotation names the logger, default root). Every level
+ * reaches the capture handler (root is at TRACE and Effect's minimum is `All`).
+ *
+ * **Example** (Asserting on Effect's log calls)
+ *
+ * ```ts
+ * import { it } from "@effect/vitest"
+ * import { Effect } from "effect"
+ * import { Testing } from "femtologging"
+ *
+ * it.effect("logs the order", () =>
+ *   Effect.gen(function*() {
+ *     yield* Effect.logInfo("order placed").pipe(Effect.annotateLogs({ id: 7 }))
+ *     yield* Testing.expectLogged({ level: "INFO", message: "order placed", fields: { id: 7 } })
+ *     yield* Testing.assertNoDrops()
+ *   }).pipe(Effect.provide(Testing.layerEffectCapture())))
+ * ```
+ *
+ * @category layers
+ * @since 0.3.0
+ */
+export const layerEffectCapture = (
+  options: CaptureOptions & Omit<EffectLogger.LayerOptions, "manager"> = {}
+): Layer.Layer<Captured | Manager.Manager> => {
+  const { defaultLogger, loggerAnnotation, tracer, mergeWithExisting, minimumLevel, ...capture } = options
+  return Layer.merge(
+    EffectLogger.layer({ defaultLogger, loggerAnnotation, tracer, mergeWithExisting, minimumLevel }),
+    layerCapture(capture)
+  )
+}
+
+/**
+ * The records the {@link Captured} handler holds, once everything logged before was delivered
+ * to it (`Handler.flush`).
+ *
+ * @category assertions
+ * @since 0.3.0
+ */
+export const records: Effect.Effect<ReadonlyArray<LogRecord>, never, Captured> = Effect.flatMap(
+  Effect.service(Captured),
+  (captured) => Effect.as(Handler.flush(captured), captured.records)
+)
+
+const assertion = <A>(f: (captured: CaptureHandler) => A): Effect.Effect<A, never, Captured> =>
+  Effect.flatMap(Effect.service(Captured), (captured) =>
+    Effect.andThen(Handler.flush(captured), Effect.try({ try: () => f(captured), catch: (e) => e }))).pipe(Effect.orDie)
+
+/**
+ * Succeeds with the first record the {@link Captured} handler holds matching `match` (after
+ * delivering everything logged before); dies with an `Error` listing what was captured when
+ * none does, which fails an `it.effect` test.
+ *
+ * @category assertions
+ * @since 0.3.0
+ */
+export const expectLogged = (match: RecordMatch): Effect.Effect<LogRecord, never, Captured> =>
+  assertion((captured) => captured.expectLogged(match))
+
+/**
+ * Dies with an `Error` when a record the {@link Captured} handler holds matches `match`.
+ *
+ * @category assertions
+ * @since 0.3.0
+ */
+export const expectNotLogged = (match: RecordMatch): Effect.Effect<void, never, Captured> =>
+  assertion((captured) => captured.expectNotLogged(match))
+
+/**
+ * Dies with an `Error` when the {@link Captured} handler dropped any record.
+ *
+ * @category assertions
+ * @since 0.3.0
+ */
+export const assertNoDrops = (): Effect.Effect<void, never, Captured> =>
+  assertion((captured) => captured.assertNoDrops())
+
+/**
+ * Forgets the records the {@link Captured} handler holds (after delivering what was logged
+ * before): for tests sharing one layer (`layer(...)` of `@effect/vitest`).
+ *
+ * @category assertions
+ * @since 0.3.0
+ */
+export const clearCaptured = (): Effect.Effect<void, never, Captured> =>
+  assertion((captured) => captured.clear())

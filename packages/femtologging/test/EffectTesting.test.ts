@@ -1,0 +1,72 @@
+import { assert, describe, it, layer } from "@effect/vitest"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Logger from "../src/Logger.ts"
+import * as Manager from "../src/Manager.ts"
+import * as Testing from "../src/Testing.ts"
+
+const failureMessage = <A>(exit: Exit.Exit<A, unknown>): string => {
+  assert.isTrue(Exit.isFailure(exit))
+  if (!Exit.isFailure(exit)) return ""
+  const defect = Cause.squash(exit.cause)
+  return defect instanceof Error ? defect.message : String(defect)
+}
+
+describe("Testing's Effect assertions with it.effect", () => {
+  it.effect("expectLogged and assertNoDrops see what Effect.log and the Effect face logged", () =>
+    Effect.gen(function*() {
+      yield* Effect.logInfo("order placed").pipe(Effect.annotateLogs({ logger: "shop", id: 7 }))
+      const logger = yield* Manager.getLogger("shop.db")
+      yield* Logger.debug(logger, "row written", { table: "orders" })
+      const record = yield* Testing.expectLogged({ logger: "shop", level: "INFO", message: "order placed", fields: { id: 7 } })
+      assert.strictEqual(record.fields?.id, 7)
+      yield* Testing.expectLogged({ level: "DEBUG", message: /row/, fields: { table: "orders" } })
+      yield* Testing.expectNotLogged({ level: "ERROR" })
+      yield* Testing.assertNoDrops()
+    }).pipe(Effect.provide(Testing.layerEffectCapture())))
+
+  it.effect("a failed expectation fails the test with what was captured", () =>
+    Effect.gen(function*() {
+      yield* Effect.logWarning("disk low")
+      const missing = yield* Effect.exit(Testing.expectLogged({ level: "ERROR" }))
+      assert.strictEqual(
+        failureMessage(missing),
+        "expected a record matching {\"level\":\"ERROR\"}; got:\nroot [WARN] disk low"
+      )
+      const present = yield* Effect.exit(Testing.expectNotLogged({ message: "disk low" }))
+      assert.strictEqual(failureMessage(present), "expected no record matching {\"message\":\"disk low\"}; got: disk low")
+    }).pipe(Effect.provide(Testing.layerEffectCapture())))
+
+  it.effect("assertNoDrops fails once the capture handler dropped a record", () =>
+    Effect.gen(function*() {
+      for (let i = 0; i < 5; i++) yield* Effect.logInfo(`burst ${i}`)
+      const exit = yield* Effect.exit(Testing.assertNoDrops())
+      assert.match(failureMessage(exit), /^CaptureHandler dropped \d+ records?$/)
+    }).pipe(Effect.provide(Testing.layerEffectCapture({ capacity: 1, policy: "drop" }))))
+
+  it.effect("the error of a logged cause can be matched", () =>
+    Effect.gen(function*() {
+      const exit = yield* Effect.exit(Effect.fail(new Error("card declined")))
+      if (Exit.isFailure(exit)) yield* Effect.logError("payment failed", exit.cause)
+      yield* Testing.expectLogged({ message: "payment failed", error: "card declined" })
+      yield* Testing.expectLogged({ error: /declined/ })
+      yield* Testing.expectNotLogged({ error: "card accepted" })
+    }).pipe(Effect.provide(Testing.layerEffectCapture())))
+})
+
+layer(Testing.layerEffectCapture())("Testing's Effect assertions with a shared layer", (it) => {
+  it.effect("records from the first test", () =>
+    Effect.gen(function*() {
+      yield* Effect.logInfo("first")
+      yield* Testing.expectLogged({ message: "first" })
+    }))
+
+  it.effect("clearCaptured forgets what earlier tests logged", () =>
+    Effect.gen(function*() {
+      yield* Testing.clearCaptured()
+      yield* Effect.logInfo("second")
+      assert.deepStrictEqual((yield* Testing.records).map((r) => r.message), ["second"])
+      yield* Testing.assertNoDrops()
+    }))
+})
