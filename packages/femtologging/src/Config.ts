@@ -70,6 +70,7 @@ import { safeString } from "./internal/safe.ts"
 import * as Level from "./Level.ts"
 import type { Logger } from "./Logger.ts"
 import { Manager, type LoggerManager, processWide } from "./Manager.ts"
+import { FemtoMemoryHandler, type MemoryHandlerOptions } from "./MemoryHandler.ts"
 import { FemtoRotatingFileHandler } from "./RotatingFileHandler.ts"
 import { FemtoSocketHandler, type SocketHandlerOptions } from "./SocketHandler.ts"
 import { FemtoStreamHandler } from "./StreamHandler.ts"
@@ -141,7 +142,7 @@ interface DecodedConfig {
   readonly root?: DecodedLogger
 }
 
-type Kind = "stream" | "file" | "rotating" | "timed" | "watched" | "null" | "queue" | "socket"
+type Kind = "stream" | "file" | "rotating" | "timed" | "watched" | "null" | "queue" | "socket" | "memory"
 
 let schemas: Schemas | undefined
 
@@ -250,6 +251,20 @@ const loadSchemas = (): Schemas => {
       tls: optional(Schema.Unknown),
       backoff: optional(Schema.Unknown),
       includeCaller: optional(boolean)
+    })],
+    // CPython's MemoryHandler(capacity, flushLevel, target, flushOnClose); `target` is a handler id.
+    ["memory", struct({
+      class: optional(string),
+      level: optional(level),
+      formatter: optional(string),
+      filters: optional(ids),
+      capacity: optional(positive),
+      flushLevel: optional(level),
+      target: optional(string),
+      flushOnClose: optional(boolean),
+      queueCapacity: optional(positive),
+      policy: optional(string),
+      flushTimeoutMs: optional(positive)
     })],
     ["queue", struct({
       class: optional(string),
@@ -506,7 +521,10 @@ const classes: Readonly<Record<string, Kind>> = {
   "femtologging.NullHandler": "null",
   "logging.handlers.SocketHandler": "socket",
   "femtologging.SocketHandler": "socket",
-  "femtologging.FemtoSocketHandler": "socket"
+  "femtologging.FemtoSocketHandler": "socket",
+  "logging.handlers.MemoryHandler": "memory",
+  "femtologging.MemoryHandler": "memory",
+  "femtologging.FemtoMemoryHandler": "memory"
 }
 
 /** CPython's positional order of each kind's constructor, for upstream's `args` form. */
@@ -518,7 +536,8 @@ const positional: Readonly<Record<Kind, ReadonlyArray<string>>> = {
   timed: ["filename", "when", "interval", "backupCount", "encoding", "delay", "utc", "atTime", "errors"],
   null: [],
   queue: [],
-  socket: ["host", "port"]
+  socket: ["host", "port"],
+  memory: ["capacity", "flushLevel", "target", "flushOnClose"]
 }
 
 /** A handler being made: what loggers attach for its id. */
@@ -639,6 +658,20 @@ const buildHandler = (
     })
     return { attach, handler: attach, owned: false }
   }
+  if (kind === "memory") {
+    // The target is made first (handlerOrder); CPython's MemoryHandler ignores its formatter.
+    const id = keywords.target as string | undefined
+    const target = id === undefined
+      ? undefined
+      : (context.made.get(id)?.attach[0] ?? fail([...path, "target"], `no handler with id '${id}' (defined before this one)`))
+    const { class: _c, formatter: _f, filters: _fl, target: _t, ...rest } = keywords
+    const handler = at(path, () =>
+      new FemtoMemoryHandler(target as Handler.HandlerLike | undefined, {
+        ...rest,
+        ...(filters === undefined || filters.length === 0 ? {} : { filters })
+      } as MemoryHandlerOptions, spawn))
+    return { attach: [handler], handler, owned: true }
+  }
   if (kind === "null") {
     const handler = nullHandler(spawn)
     return { attach: [handler], handler, owned: true }
@@ -690,6 +723,9 @@ const handlerOrder = (handlers: Readonly<Record<string, Record<string, unknown>>
     state.set(id, "visiting")
     const listed = handlers[id]!.handlers
     if (Array.isArray(listed)) for (const other of listed) if (typeof other === "string" && Object.hasOwn(handlers, other)) visit(other)
+    // A MemoryHandler's target is made before it.
+    const target = handlers[id]!.target
+    if (typeof target === "string" && Object.hasOwn(handlers, target)) visit(target)
     state.set(id, "done")
     order.push(id)
   }
@@ -707,6 +743,19 @@ const applied = new WeakMap<LoggerManager, { readonly owned: ReadonlyArray<unkno
 const closeQuietly = (handler: unknown): void => {
   const pipeline = Handler.of(handler)
   if (pipeline !== undefined) Effect.runFork(pipeline.closeEffect())
+}
+
+/**
+ * Closes replaced handlers: memory handlers first, one after the other from the last made (their
+ * buffer goes to targets still open, a chain of them included), then the others as before.
+ */
+const closeInOrder = (handlers: ReadonlyArray<unknown>): void => {
+  const memory = handlers.filter((h) => h instanceof FemtoMemoryHandler).reverse()
+  const others = handlers.filter((h) => !(h instanceof FemtoMemoryHandler))
+  if (memory.length === 0) return others.forEach(closeQuietly)
+  Effect.runFork(Effect.forEach(memory, (h) => Handler.close(h as FemtoMemoryHandler), { discard: true }).pipe(
+    Effect.andThen(Effect.sync(() => others.forEach(closeQuietly)))
+  ))
 }
 
 interface LoggerPlan {
@@ -841,7 +890,7 @@ const apply = (
   const owned = [...made.values()].filter((m) => m.owned).map((m) => m.handler)
   applied.set(manager, { owned, attached })
   // Handlers of the previous configuration write what they accepted, then close.
-  if (previous !== undefined) for (const h of previous.owned) if (!owned.includes(h)) closeQuietly(h)
+  if (previous !== undefined) closeInOrder(previous.owned.filter((h) => !owned.includes(h)))
 }
 
 /** `incremental: true`: levels of loggers and named handlers, and loggers' `propagate`, only. */

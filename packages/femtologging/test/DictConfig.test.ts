@@ -326,6 +326,31 @@ describe("dictConfig: reconfiguration", () => {
     await early.close()
   })
 
+  it("logging.handlers.MemoryHandler: buffers until a record at flushLevel, then hands all to its target", async () => {
+    const dir = tempDir()
+    Config.dictConfig({
+      version: 1,
+      handlers: {
+        file: { class: "logging.FileHandler", filename: path.join(dir, "m.log") },
+        memory: { class: "logging.handlers.MemoryHandler", capacity: 100, flushLevel: "ERROR", target: "file" }
+      },
+      root: { level: "INFO", handlers: ["memory"] }
+    })
+    getLogger("m").info("first")
+    getLogger("m").warning("second")
+    await Effect.runPromise(Handler.of(getHandlerByName("file"))!.flushEffect())
+    assert.strictEqual(read(path.join(dir, "m.log")), "")
+    getLogger("m").error("third")
+    // The memory handler first: it hands on to its target, which must still be open.
+    await Effect.runPromise(Handler.of(getHandlerByName("memory"))!.closeEffect())
+    await closeConfigured()
+    assert.strictEqual(read(path.join(dir, "m.log")), "first\nsecond\nthird\n")
+    assert.throws(
+      () => Config.dictConfig({ version: 1, handlers: { memory: { class: "logging.handlers.MemoryHandler", capacity: 10, target: "nope" } } }),
+      /handlers\.memory\.target: no handler with id 'nope'/
+    )
+  })
+
   it("disable_existing_loggers (default true) disables loggers not configured, except below configured ones", () => {
     const early = getLogger("early")
     const below = getLogger("app.below")
