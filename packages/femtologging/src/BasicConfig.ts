@@ -6,7 +6,9 @@
  * removes root's handlers and closes them (after writing what they accepted). The handler made
  * is a file handler for `filename` (mode `filemode`, default `"a"`), else a stream handler on
  * `stream` (default stderr), formatted by `format` in `style` with `datefmt` (default CPython's
- * `%(levelname)s:%(name)s:%(message)s`, so output matches CPython's byte for byte). Handlers
+ * `%(levelname)s:%(name)s:%(message)s`, so output matches CPython's byte for byte; but a stream
+ * handler writing to a terminal, with no `format`, `style` or `datefmt` given, uses the pretty
+ * formatter: colour by level, local time, fields and errors readable). Handlers
  * given in `handlers` keep their own formatters. `level` is set on root last.
  *
  * Unlike CPython, every argument is checked on every call, even when root already has handlers
@@ -16,12 +18,14 @@
  * @since 0.2.0
  */
 import * as Effect from "effect/Effect"
+import * as tty from "node:tty"
 import { ConfigError } from "./ConfigError.ts"
 import { processWide } from "./Manager.ts"
 import { FemtoFileHandler, type FileHandlerOptions } from "./FileHandler.ts"
 import * as Formatter from "./Formatter.ts"
 import * as Handler from "./Handler.ts"
 import * as Level from "./Level.ts"
+import * as PrettyFormatter from "./PrettyFormatter.ts"
 import type { LoggerManager } from "./Manager.ts"
 import { FemtoStreamHandler } from "./StreamHandler.ts"
 
@@ -120,10 +124,14 @@ export const basicConfig = (options: BasicConfigOptions = {}, manager: LoggerMan
   const mode = options.filemode ?? "a"
   if (mode !== "a" && mode !== "w") fail(`filemode must be "a" or "w" (got ${String(mode)})`)
   const level = options.level === undefined ? undefined : attempt(() => Level.parseThresholdUnsafe(options.level!))
-  const formatter = attempt(() =>
-    Formatter.python(options.format ?? defaultFormats[style], { style, datefmt: options.datefmt })
-  )
   const target = handlers === undefined && filename === undefined ? streamTarget(stream) : undefined
+  // In a terminal, with no format asked for, the pretty formatter (colour per NO_COLOR/FORCE_COLOR);
+  // everywhere else (pipes, files, an explicit format) CPython's format, byte for byte.
+  const pretty = target !== undefined && options.format === undefined && options.style === undefined &&
+    options.datefmt === undefined && process.env.TERM !== "dumb" && tty.isatty(target === "stdout" ? 1 : 2)
+  const formatter = pretty
+    ? PrettyFormatter.make({ stream: target })
+    : attempt(() => Formatter.python(options.format ?? defaultFormats[style], { style, datefmt: options.datefmt }))
   const root = manager.root
   if (options.force !== true && root.handlers.length > 0) return
   // Everything is checked and the new handler opened before root changes.

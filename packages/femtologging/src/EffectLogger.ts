@@ -50,7 +50,7 @@
  * A log call never fails nor throws because of logging: a problem building the record is
  * reported on stderr (rate-limited) and the record dropped.
  *
- * @since 0.3.0
+ * @since 0.2.0
  */
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
@@ -72,7 +72,7 @@ import { type LoggerManager, Manager, processWide, validateName } from "./Manage
  * Options of {@link make}.
  *
  * @category models
- * @since 0.3.0
+ * @since 0.2.0
  */
 export interface MakeOptions {
   /** The logger of records without a `logger` annotation; default `"root"`. */
@@ -90,7 +90,7 @@ export interface MakeOptions {
  * Options of {@link layer}: those of {@link make}, and which Effect loggers stay installed.
  *
  * @category models
- * @since 0.3.0
+ * @since 0.2.0
  */
 export interface LayerOptions extends MakeOptions {
   /** Keep Effect's `Logger.tracerLogger` (log calls become events of the current span); default `true`. */
@@ -117,7 +117,7 @@ const reporter = labelledReporter("EffectLogger")
  * {@link layer} for the usual way. Throws `InvalidLoggerNameError` for a bad `defaultLogger`.
  *
  * @category constructors
- * @since 0.3.0
+ * @since 0.2.0
  */
 export const make = (options: MakeOptions = {}): EffectLogger.Logger<unknown, void> => {
   const defaultName = validateName(options.defaultLogger ?? "root")
@@ -182,7 +182,7 @@ const isOurs = (logger: EffectLogger.Logger<unknown, unknown>): boolean =>
  * ```
  *
  * @category layers
- * @since 0.3.0
+ * @since 0.2.0
  */
 export const layer = (options: LayerOptions = {}): Layer.Layer<never> => {
   const ours = make(options)
@@ -240,7 +240,7 @@ const put = (out: Record<string, unknown>, key: string, value: unknown): void =>
  * named it, and is left out of the fields).
  *
  * @category conversions
- * @since 0.3.0
+ * @since 0.2.0
  */
 export const toRecord = (
   options: EffectLogger.Options<unknown>,
@@ -349,7 +349,7 @@ const maxCauses = 100
  * frame named `InterruptError`. An empty cause gives `undefined`.
  *
  * @category conversions
- * @since 0.3.0
+ * @since 0.2.0
  */
 export const causeInfo = (cause: Cause.Cause<unknown>): LogRecord.ErrorInfo | undefined => {
   const infos: Array<LogRecord.ErrorInfo> = []

@@ -32,7 +32,7 @@
  * Like every handler it takes records through its own bounded queue (`queueCapacity`, default
  * 1024, with its `policy`, default `block`); `capacity` is the buffer's, as in CPython.
  *
- * @since 0.3.0
+ * @since 0.2.0
  */
 import type * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
@@ -53,7 +53,7 @@ import * as OverflowPolicy from "./OverflowPolicy.ts"
  * Options of a memory handler.
  *
  * @category models
- * @since 0.3.0
+ * @since 0.2.0
  */
 export interface MemoryHandlerOptions {
   /** `femtologging.MemoryHandler` (what `asDict()`-style data carries); any other value is refused. */
@@ -103,7 +103,7 @@ const rules = {
  * defaults filled in.
  *
  * @category validation
- * @since 0.3.0
+ * @since 0.2.0
  */
 export const checkMemoryOptions = (options: MemoryHandlerOptions = {}): MemoryHandlerOptions & {
   readonly capacity: number
@@ -323,7 +323,7 @@ const makePipeline = (
  * ```
  *
  * @category constructors
- * @since 0.3.0
+ * @since 0.2.0
  */
 export class FemtoMemoryHandler extends FemtoHandler {
   private readonly memory: MemoryPipeline
@@ -408,7 +408,7 @@ export class FemtoMemoryHandler extends FemtoHandler {
  * ```
  *
  * @category constructors
- * @since 0.3.0
+ * @since 0.2.0
  */
 export const make = (
   target: Handler.HandlerLike | null | undefined,

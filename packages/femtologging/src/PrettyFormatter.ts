@@ -28,7 +28,7 @@
  *
  * Never throws: it falls back to the default formatter for a record it cannot read.
  *
- * @since 0.3.0
+ * @since 0.2.0
  */
 import * as tty from "node:tty"
 import * as Formatter from "./Formatter.ts"
@@ -40,7 +40,7 @@ import type { ErrorFrame, ErrorInfo, LogRecord } from "./LogRecord.ts"
  * file descriptor, or a stream (anything with `isTTY`).
  *
  * @category models
- * @since 0.3.0
+ * @since 0.2.0
  */
 export type Destination = "stdout" | "stderr" | number | { readonly isTTY?: boolean | undefined }
 
@@ -48,7 +48,7 @@ export type Destination = "stdout" | "stderr" | number | { readonly isTTY?: bool
  * Options of {@link make}.
  *
  * @category models
- * @since 0.3.0
+ * @since 0.2.0
  */
 export interface PrettyOptions {
   /** `true`, `false`, or `"auto"` (the default: see {@link colorEnabled}). */
@@ -79,7 +79,7 @@ const isTTY = (stream: Destination): boolean => {
  * and `TERM` is not `dumb`.
  *
  * @category colour
- * @since 0.3.0
+ * @since 0.2.0
  */
 export const colorEnabled = (
   stream: Destination = "stderr",
@@ -184,7 +184,7 @@ const errorText = (error: ErrorInfo, palette: Palette): string => {
  * ```
  *
  * @category constructors
- * @since 0.3.0
+ * @since 0.2.0
  */
 export const make = (options: PrettyOptions = {}): Formatter.Formatter => {
   const color = options.color === undefined || options.color === "auto"
@@ -216,6 +216,6 @@ export const make = (options: PrettyOptions = {}): Formatter.Formatter => {
  * pipe should get).
  *
  * @category constructors
- * @since 0.3.0
+ * @since 0.2.0
  */
 export const plainPretty: Formatter.Formatter = make({ color: false })

@@ -17,7 +17,7 @@
  * the records it sent before are kept, and no other connection is affected. At most
  * `maxConnections` connections are served at once (more are closed at once, reported).
  *
- * @since 0.3.0
+ * @since 0.2.0
  */
 import type * as NodeSocketModule from "@effect/platform-node/NodeSocket"
 import type * as NodeSocketServerModule from "@effect/platform-node/NodeSocketServer"
@@ -43,7 +43,7 @@ import { type LoggerManager, Manager, processWide } from "./Manager.ts"
  * clients for certificates signed by it, a `ca` with `requestCert: true`.
  *
  * @category models
- * @since 0.3.0
+ * @since 0.2.0
  */
 export interface ReceiverTlsOptions {
   readonly key: string
@@ -56,7 +56,7 @@ export interface ReceiverTlsOptions {
  * Options of a receiver.
  *
  * @category models
- * @since 0.3.0
+ * @since 0.2.0
  */
 export interface ReceiverOptions {
   /** The address to listen on, default `"127.0.0.1"` (`"0.0.0.0"` or `"::"` for every interface). */
@@ -85,7 +85,7 @@ export interface ReceiverOptions {
  * A connection the receiver closed, and why.
  *
  * @category models
- * @since 0.3.0
+ * @since 0.2.0
  */
 export interface Rejection {
   /** The peer: `127.0.0.1:53124`, or `unix` for a Unix socket. */
@@ -98,7 +98,7 @@ export interface Rejection {
  * What a receiver counted so far.
  *
  * @category models
- * @since 0.3.0
+ * @since 0.2.0
  */
 export interface ReceiverStats {
   /** Connections open now. */
@@ -115,7 +115,7 @@ export interface ReceiverStats {
  * A running receiver.
  *
  * @category models
- * @since 0.3.0
+ * @since 0.2.0
  */
 export interface ReceiverServer {
   /** Where it listens. */
@@ -129,7 +129,7 @@ export interface ReceiverServer {
  * The receiver as a service ({@link layer}).
  *
  * @category services
- * @since 0.3.0
+ * @since 0.2.0
  */
 export class Receiver extends Context.Service<Receiver, ReceiverServer>()("femtologging/Receiver") {}
 
@@ -137,7 +137,7 @@ export class Receiver extends Context.Service<Receiver, ReceiverServer>()("femto
  * The receiver could not start (the address is in use, a TLS file cannot be read, ...).
  *
  * @category errors
- * @since 0.3.0
+ * @since 0.2.0
  */
 export class ReceiverError extends Data.TaggedError("ReceiverError")<{
   readonly address: string
@@ -214,7 +214,7 @@ const bytesOf = (chunk: Uint8Array | string): Uint8Array => (typeof chunk === "s
  * ```
  *
  * @category constructors
- * @since 0.3.0
+ * @since 0.2.0
  */
 export const make = (options: ReceiverOptions = {}): Effect.Effect<ReceiverServer, ReceiverError, Scope.Scope> =>
   Effect.gen(function*() {
@@ -359,7 +359,7 @@ const Option = <A>(o: { readonly _tag: "Some"; readonly value: A } | { readonly 
  * The receiver as a layer: it listens while the layer is in use.
  *
  * @category layers
- * @since 0.3.0
+ * @since 0.2.0
  */
 export const layer = (options: ReceiverOptions = {}): Layer.Layer<Receiver, ReceiverError> =>
   Layer.effect(Receiver, make(options))
@@ -369,7 +369,7 @@ export const layer = (options: ReceiverOptions = {}): Layer.Layer<Receiver, Rece
  * (idempotent).
  *
  * @category models
- * @since 0.3.0
+ * @since 0.2.0
  */
 export interface ClosableReceiver extends ReceiverServer {
   readonly close: () => Promise<void>
@@ -389,7 +389,7 @@ export interface ClosableReceiver extends ReceiverServer {
  * ```
  *
  * @category constructors
- * @since 0.3.0
+ * @since 0.2.0
  */
 export const receive = async (options: ReceiverOptions = {}): Promise<ClosableReceiver> => {
   const scope = Effect.runSync(Scope.make())

@@ -13,7 +13,7 @@
  * records waiting are dropped and counted while it keeps trying. Delivery is at-least-once across
  * a reconnect: the frames written just before a connection failed are written again on the next.
  *
- * @since 0.3.0
+ * @since 0.2.0
  */
 import type * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
@@ -52,7 +52,7 @@ import { writeStderr } from "./internal/warner.ts"
  * an unknown key fails naming it (`unknown BackoffConfig key 'base'`).
  *
  * @category models
- * @since 0.3.0
+ * @since 0.2.0
  */
 export class BackoffConfig {
   readonly baseMs: number
@@ -93,7 +93,7 @@ const backoffKeys: ReadonlyArray<keyof BackoffOptions> = ["baseMs", "capMs", "re
  * TLS settings of a socket handler.
  *
  * @category models
- * @since 0.3.0
+ * @since 0.2.0
  */
 export interface SocketTlsOptions {
   /** The name the server's certificate must hold (and sent as SNI); default the host. */
@@ -109,7 +109,7 @@ export interface SocketTlsOptions {
  * data), where to connect, and the socket's own.
  *
  * @category models
- * @since 0.3.0
+ * @since 0.2.0
  */
 export interface SocketHandlerOptions extends Omit<CommonOptions, "formatter"> {
   /** TCP host, default `"localhost"`. */
@@ -142,7 +142,7 @@ export interface SocketHandlerOptions extends Omit<CommonOptions, "formatter"> {
  * What a socket builder's `asDict()` returns: valid options for the constructor as they are.
  *
  * @category models
- * @since 0.3.0
+ * @since 0.2.0
  */
 export interface SocketDict extends CommonDict {
   readonly class: string
@@ -228,7 +228,7 @@ const socketRules: Rules = {
  * a {@link BackoffConfig}.
  *
  * @category validation
- * @since 0.3.0
+ * @since 0.2.0
  */
 export const checkSocketOptions = (options: SocketHandlerOptions = {}): SocketHandlerOptions => {
   const checked = checkOptions("SocketHandler", options, socketRules)
@@ -327,7 +327,7 @@ const makeOptions = (options: SocketHandlerOptions): { readonly made: Handler.Ma
  * ```
  *
  * @category constructors
- * @since 0.3.0
+ * @since 0.2.0
  */
 export class FemtoSocketHandler extends FemtoHandler {
   /** Where it connects: `tcp://host:port`, `tls://host:port` or `unix:/path`. */
@@ -346,7 +346,7 @@ export class FemtoSocketHandler extends FemtoHandler {
  * accepted (bounded by the write timeout) and closes the connection.
  *
  * @category constructors
- * @since 0.3.0
+ * @since 0.2.0
  */
 export const make = (
   options: SocketHandlerOptions = {}
@@ -360,7 +360,7 @@ export const make = (
  * as it is set; TLS with a Unix path fails at `build()`.
  *
  * @category builders
- * @since 0.3.0
+ * @since 0.2.0
  */
 export class SocketHandlerBuilder extends HandlerBuilderBase<SocketHandlerBuilder, SocketHandlerOptions> {
   constructor(options: SocketHandlerOptions = {}) {

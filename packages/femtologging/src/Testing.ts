@@ -190,7 +190,7 @@ export const layerCapture = (options: CaptureOptions = {}): Layer.Layer<Captured
  * ```
  *
  * @category layers
- * @since 0.3.0
+ * @since 0.2.0
  */
 export const layerEffectCapture = (
   options: CaptureOptions & Omit<EffectLogger.LayerOptions, "manager"> = {}
@@ -207,7 +207,7 @@ export const layerEffectCapture = (
  * to it (`Handler.flush`).
  *
  * @category assertions
- * @since 0.3.0
+ * @since 0.2.0
  */
 export const records: Effect.Effect<ReadonlyArray<LogRecord>, never, Captured> = Effect.flatMap(
   Effect.service(Captured),
@@ -224,7 +224,7 @@ const assertion = <A>(f: (captured: CaptureHandler) => A): Effect.Effect<A, neve
  * none does, which fails an `it.effect` test.
  *
  * @category assertions
- * @since 0.3.0
+ * @since 0.2.0
  */
 export const expectLogged = (match: RecordMatch): Effect.Effect<LogRecord, never, Captured> =>
   assertion((captured) => captured.expectLogged(match))
@@ -233,7 +233,7 @@ export const expectLogged = (match: RecordMatch): Effect.Effect<LogRecord, never
  * Dies with an `Error` when a record the {@link Captured} handler holds matches `match`.
  *
  * @category assertions
- * @since 0.3.0
+ * @since 0.2.0
  */
 export const expectNotLogged = (match: RecordMatch): Effect.Effect<void, never, Captured> =>
   assertion((captured) => captured.expectNotLogged(match))
@@ -242,7 +242,7 @@ export const expectNotLogged = (match: RecordMatch): Effect.Effect<void, never, 
  * Dies with an `Error` when the {@link Captured} handler dropped any record.
  *
  * @category assertions
- * @since 0.3.0
+ * @since 0.2.0
  */
 export const assertNoDrops = (): Effect.Effect<void, never, Captured> =>
   assertion((captured) => captured.assertNoDrops())
@@ -252,7 +252,7 @@ export const assertNoDrops = (): Effect.Effect<void, never, Captured> =>
  * before): for tests sharing one layer (`layer(...)` of `@effect/vitest`).
  *
  * @category assertions
- * @since 0.3.0
+ * @since 0.2.0
  */
 export const clearCaptured = (): Effect.Effect<void, never, Captured> =>
   assertion((captured) => captured.clear())

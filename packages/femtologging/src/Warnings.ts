@@ -25,7 +25,7 @@
  * `unhandledRejection` listener is added, since one would stop Node from ending the process; a
  * rejection Node only warns about (`--unhandled-rejections=warn`) is a warning, recorded as such.
  *
- * @since 0.3.0
+ * @since 0.2.0
  */
 import { drainAllSync } from "./internal/runtime.ts"
 import { labelledReporter } from "./internal/warner.ts"
@@ -36,7 +36,7 @@ import { processWide } from "./Manager.ts"
  * Options of {@link captureWarnings}.
  *
  * @category models
- * @since 0.3.0
+ * @since 0.2.0
  */
 export interface CaptureWarningsOptions {
   /** Record process warnings (default `true`). */
@@ -161,7 +161,7 @@ const restoreDefault = (): void => {
  * ```
  *
  * @category configuration
- * @since 0.3.0
+ * @since 0.2.0
  */
 export const captureWarnings = (options: boolean | CaptureWarningsOptions = true): void => {
   const o: CaptureWarningsOptions = typeof options === "boolean" ? { warnings: options, uncaught: false } : options
@@ -186,7 +186,7 @@ export const captureWarnings = (options: boolean | CaptureWarningsOptions = true
  * What {@link captureWarnings} currently records.
  *
  * @category configuration
- * @since 0.3.0
+ * @since 0.2.0
  */
 export const capturing = (): { readonly warnings: boolean; readonly uncaught: boolean } => ({
   warnings: state.warnings,

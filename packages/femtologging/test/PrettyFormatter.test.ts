@@ -95,9 +95,9 @@ const withoutColorEnv = (env: Record<string, string | undefined>): Record<string
 }
 
 /** Runs the fixture with stdout on a real pseudo-terminal (`script` from util-linux). */
-const runOnTerminal = (env: Record<string, string>): Promise<string> =>
+const runOnTerminal = (env: Record<string, string>, script = "pretty.mjs"): Promise<string> =>
   new Promise((resolve, reject) => {
-    const fixture = Path.join(fixturesDir, "issue11", "pretty.mjs")
+    const fixture = Path.join(fixturesDir, "issue11", script)
     const child = spawn("script", ["-qc", `'${process.execPath}' '${fixture}'`, "/dev/null"], {
       cwd: repoRoot,
       env: { ...withoutColorEnv(process.env), ...env },
@@ -120,6 +120,17 @@ describe.concurrent("PrettyFormatter in a child process", () => {
     assert.match(output, /\x1b\[2m\d\d:\d\d:\d\d\.\d{3}\x1b\[0m \x1b\[32mINFO \x1b\[0m \x1b\[36mapp\.db\x1b\[0m connected \x1b\[2mhost=localhost pool=4\x1b\[0m/)
     assert.include(output, "\x1b[31mERROR\x1b[0m")
     assert.include(output, "\n    \x1b[31mCaused by: Error: socket closed\x1b[0m\n")
+  })
+
+  it.skipIf(!hasScript)("basicConfig() with no format: pretty on a terminal, CPython's format on a pipe", async () => {
+    const output = await runOnTerminal({ TERM: "xterm", NO_COLOR: "1" }, "basic-tty.mjs")
+    assert.match(output, /^\d\d:\d\d:\d\d\.\d{3} INFO  app\.db connected host=localhost\n$/)
+    const piped = spawnSync(process.execPath, [Path.join(fixturesDir, "issue11", "basic-tty.mjs")], {
+      cwd: repoRoot,
+      env: withoutColorEnv(process.env),
+      encoding: "utf8"
+    })
+    assert.strictEqual(piped.stderr, "INFO:app.db:connected\n")
   })
 
   it.skipIf(!hasScript)("on a real terminal with NO_COLOR: no colour", async () => {
