@@ -29,6 +29,7 @@ import { safeString } from "./internal/safe.ts"
 import * as Handler from "./Handler.ts"
 import { capacityOf, HandlerConfigError } from "./HandlerConfigError.ts"
 import { facadeSpawner, type Spawner } from "./internal/runtime.ts"
+import { formatMessage } from "./internal/pyformat.ts"
 import { labelledReporter, Warner } from "./internal/warner.ts"
 import * as Level from "./Level.ts"
 import * as LogRecord from "./LogRecord.ts"
@@ -312,48 +313,53 @@ export class Logger {
    * Logs at a level given by name. Returns the seed's line (`"{logger} [{LEVEL}] {message}"`)
    * when the level is enabled, `undefined` otherwise. Throws `InvalidLevelError` for a bad level.
    */
-  log(level: Level.LevelInput, message: Message, extra?: Extra): string | undefined {
-    return this.emit(Level.parseUnsafe(level), message, extra)
+  log(level: Level.LevelInput, message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
+    return this.emit(Level.parseUnsafe(level), message, args)
   }
 
   /** Logs at TRACE. */
-  trace(message: Message, extra?: Extra): string | undefined {
-    return this.below(0) ? undefined : this.emit("TRACE", message, extra)
+  trace(message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
+    return this.below(0) ? undefined : this.emit("TRACE", message, args)
   }
 
   /** Logs at DEBUG. */
-  debug(message: Message, extra?: Extra): string | undefined {
-    return this.below(1) ? undefined : this.emit("DEBUG", message, extra)
+  debug(message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
+    return this.below(1) ? undefined : this.emit("DEBUG", message, args)
   }
 
   /** Logs at INFO. */
-  info(message: Message, extra?: Extra): string | undefined {
-    return this.below(2) ? undefined : this.emit("INFO", message, extra)
+  info(message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
+    return this.below(2) ? undefined : this.emit("INFO", message, args)
   }
 
   /** Logs at WARN. */
-  warn(message: Message, extra?: Extra): string | undefined {
-    return this.below(3) ? undefined : this.emit("WARN", message, extra)
+  warn(message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
+    return this.below(3) ? undefined : this.emit("WARN", message, args)
   }
 
   /** Logs at WARN (the standard library's name). */
-  warning(message: Message, extra?: Extra): string | undefined {
-    return this.below(3) ? undefined : this.emit("WARN", message, extra)
+  warning(message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
+    return this.below(3) ? undefined : this.emit("WARN", message, args)
   }
 
   /** Logs at ERROR. */
-  error(message: Message, extra?: Extra): string | undefined {
-    return this.below(4) ? undefined : this.emit("ERROR", message, extra)
+  error(message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
+    return this.below(4) ? undefined : this.emit("ERROR", message, args)
   }
 
   /** Logs at CRITICAL. */
-  critical(message: Message, extra?: Extra): string | undefined {
-    return this.below(5) ? undefined : this.emit("CRITICAL", message, extra)
+  critical(message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
+    return this.below(5) ? undefined : this.emit("CRITICAL", message, args)
+  }
+
+  /** Logs at CRITICAL (pino's and CPython's `fatal`). */
+  fatal(message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
+    return this.below(5) ? undefined : this.emit("CRITICAL", message, args)
   }
 
   /** Logs at ERROR with an error (given directly, or as `error` in the fields). */
-  exception(message: Message, extra?: Extra): string | undefined {
-    return this.emit("ERROR", message, extra)
+  exception(message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
+    return this.emit("ERROR", message, args)
   }
 
   /**
@@ -389,7 +395,7 @@ export class Logger {
   }
 
   /** @internal */
-  emit(level: Level.Level, message: Message, extra: Extra | undefined, fiberId?: number): string | undefined {
+  emit(level: Level.Level, message: unknown, args: ReadonlyArray<unknown>, fiberId?: number): string | undefined {
     const plan = this.current()
     if (Level.ordinal(level) < plan.threshold) return undefined
     let handlers = plan.handlers
@@ -397,11 +403,12 @@ export class Logger {
       const lastResort = this.host.lastResort(level)
       // No record (nor clock read) for a call that no handler will see.
       if (lastResort === undefined && this.filters.length === 0) {
-        return Formatter.line(this.name, level, textOf(message).text)
+        return Formatter.line(this.name, level, textOf(callOf(message, args).message).text)
       }
       if (lastResort !== undefined) handlers = [lastResort]
     }
-    let record = build(this.name, level, message, extra, fiberId, plan.caller ? callSite() : undefined)
+    const call = callOf(message, args)
+    let record = build(this.name, level, call.message, call.extra, fiberId, plan.caller ? callSite() : undefined)
     if (this.filters.length > 0) {
       const admitted = this.admit(record)
       if (admitted === undefined) return undefined
@@ -479,6 +486,71 @@ export class Logger {
     const threshold = this.disabledFlag ? Number.POSITIVE_INFINITY : Level.ordinal(effective)
     const caller = handlers.some((h) => Formatter.needsCaller(h.formatter))
     return { version: this.host.version, level: effective, threshold, caller, handlers }
+  }
+}
+
+const isPlainObject = (u: unknown): u is Record<string, unknown> => {
+  if (typeof u !== "object" || u === null || Array.isArray(u)) return false
+  const proto = Object.getPrototypeOf(u)
+  return proto === Object.prototype || proto === null
+}
+
+/** What the second argument of a log call may be: fields or an error (never a string or an array). */
+const isExtra = (u: unknown): boolean => typeof u === "object" && u !== null && !Array.isArray(u)
+
+const argText = (u: unknown): string => (typeof u === "string" ? u : typeof u === "function" ? "[Function]" : safeString(u))
+
+/**
+ * A log call's arguments as a message and its fields or error, in the styles users bring:
+ * - CPython/printf: `info("user %s took %.1f ms", name, ms)`, formatted as CPython's `msg % args`
+ *   (`%(key)s` with a single mapping argument); a fields object or an error after the arguments the
+ *   conversions take is the record's extra;
+ * - pino's object first: `info({ reqId }, "handled %s", path)`;
+ * - ours: `info("message", { fields })` or `info("message", error)`.
+ * Arguments nothing takes are appended to the message, separated by spaces (a string is never
+ * spread into fields); a format CPython would refuse keeps the message as written and appends
+ * the arguments. Only called for an enabled level. Never throws.
+ */
+const callOf = (message: unknown, args: ReadonlyArray<unknown>): { readonly message: unknown; readonly extra: unknown } => {
+  try {
+    if (isPlainObject(message) && typeof args[0] === "string") {
+      const inner = callOf(args[0], args.slice(1))
+      const extra = inner.extra === undefined
+        ? message
+        : inner.extra instanceof Error
+        ? { ...message, error: inner.extra }
+        : { ...message, ...(inner.extra as object) }
+      return { message: inner.message, extra }
+    }
+    if (args.length === 0) return { message, extra: undefined }
+    if (typeof message === "string" && message.includes("%")) {
+      if (args.length === 1 && isPlainObject(args[0]) && message.includes("%(")) {
+        try {
+          return { message: formatMessage(message, [], args[0]), extra: undefined }
+        } catch {
+          // not CPython's mapping form: the argument is fields
+        }
+      }
+      try {
+        return { message: formatMessage(message, args), extra: undefined }
+      } catch {
+        const last = args[args.length - 1]
+        if (isExtra(last)) {
+          try {
+            return { message: formatMessage(message, args.slice(0, -1)), extra: last }
+          } catch {
+            // fall through: no conversions took the arguments
+          }
+        }
+      }
+    }
+    const [first, ...more] = args
+    const extra = isExtra(first) ? first : undefined
+    const rest = extra === undefined ? args : more
+    if (rest.length === 0) return { message, extra }
+    return { message: `${textOf(message).text} ${rest.map(argText).join(" ")}`, extra }
+  } catch {
+    return { message, extra: undefined }
   }
 }
 

@@ -216,7 +216,8 @@ const containerRepr = (u: unknown, depth: number): string => {
     }
     if (typeof u === "object" && u !== null) {
       const proto = Object.getPrototypeOf(u)
-      if (proto === Object.prototype || proto === null) {
+      // A plain object with its own toString prints through it (as Python's str calls __str__).
+      if ((proto === Object.prototype || proto === null) && !Object.hasOwn(u, "toString")) {
         if (depth >= 5) return "{...}"
         const o = u as Record<string, unknown>
         return `{${Object.keys(o).map((key) => `${reprStr(key)}: ${itemRepr(o[key], depth + 1)}`).join(", ")}}`
@@ -632,6 +633,8 @@ interface Context {
   /** `%` style: the current argument (`ctx->args`) and `ctx->argidx` (arglen is -1). */
   arg: unknown
   argIndex: number
+  /** `%` style on a tuple (`msg % (a, b)`): the arguments, taken in turn from `argIndex`. */
+  readonly tuple?: ReadonlyArray<unknown> | undefined
 }
 
 /** A record attribute, else a default, else CPython's KeyError. */
@@ -793,6 +796,10 @@ const parsePercent = (format: string): Array<PercentItem> => {
 
 /** `unicode_format_getnextarg` with a mapping: the current value, once. */
 const nextArg = (ctx: Context): unknown => {
+  if (ctx.tuple !== undefined) {
+    if (ctx.argIndex < ctx.tuple.length) return ctx.tuple[ctx.argIndex++]
+    throw typeError("not enough arguments for format string")
+  }
   if (ctx.argIndex < -1) {
     ctx.argIndex++
     return ctx.arg
@@ -945,6 +952,7 @@ const percentFormat = (ctx: Context, spec: PercentSpec, v: unknown, flags: numbe
 
 const compilePercentSpec = (spec: PercentSpec): Segment => (ctx) => {
   if (spec.key !== undefined) {
+    if (ctx.tuple !== undefined) throw typeError("format requires a mapping")
     ctx.arg = lookup(ctx, spec.key)
     ctx.argIndex = -2
   }
@@ -984,6 +992,43 @@ const compilePercent = (format: string): Parsed => {
   })
   const invalid = PERCENT_VALIDATION.test(format) ? undefined : `Invalid format '${format}' for '%' style`
   return { segments, fields, invalid }
+}
+
+/** Compiled `%` formats of log messages, by text (log calls repeat the same few). */
+const messageFormats = new Map<string, Parsed>()
+
+const messageFormat = (format: string): Parsed => {
+  let parsed = messageFormats.get(format)
+  if (parsed === undefined) {
+    parsed = compilePercent(format)
+    if (messageFormats.size >= 512) messageFormats.clear()
+    messageFormats.set(format, parsed)
+  }
+  return parsed
+}
+
+/**
+ * CPython's `msg % args` for a log message (`LogRecord.getMessage`): `args` taken in turn by the
+ * conversions (`logger.info("user %s took %.1f ms", name, ms)`), or, as CPython does for a single
+ * mapping argument, `%(key)s` read from `mapping`. Throws `FormatRenderError` where CPython raises
+ * (`not enough arguments for format string`, `not all arguments converted during string
+ * formatting`, a bad conversion).
+ */
+export const formatMessage = (
+  format: string,
+  args: ReadonlyArray<unknown>,
+  mapping?: Readonly<Record<string, unknown>>
+): string => {
+  const hooks: Hooks = { str: defaultStr, repr: defaultStr }
+  const parsed = messageFormat(format)
+  if (mapping !== undefined) {
+    const get = (name: string) => (Object.hasOwn(mapping, name) ? mapping[name] : undefined)
+    return renderSegments(parsed.segments, { get, defaults: undefined, hooks, arg: MAPPING, argIndex: -2 })
+  }
+  const ctx: Context = { get: () => undefined, defaults: undefined, hooks, arg: undefined, argIndex: 0, tuple: args }
+  const out = renderSegments(parsed.segments, ctx)
+  if (ctx.argIndex < args.length) throw typeError("not all arguments converted during string formatting")
+  return out
 }
 
 // =============================================================================================

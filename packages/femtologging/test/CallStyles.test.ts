@@ -1,0 +1,94 @@
+/**
+ * The call styles users bring: CPython's printf arguments (compared with CPython's `msg % args`),
+ * pino's object first, ours (message then fields or an error), and `fatal`. A string is never
+ * spread into fields; formatting happens only for an enabled level.
+ */
+import { afterEach, assert, beforeEach, describe, it } from "@effect/vitest"
+import { spawnSync } from "node:child_process"
+import { getLogger, resetManager } from "../src/Facade.ts"
+import { CaptureHandler } from "../src/Testing.ts"
+import { oracle, suffix } from "./utils/configured.ts"
+
+let capture: CaptureHandler
+beforeEach(() => {
+  resetManager()
+  capture = new CaptureHandler()
+  getLogger("calls").addHandler(capture)
+})
+afterEach(() => capture.close())
+
+const logged = async () => {
+  await capture.flush()
+  return capture.records.map((r) => [r.message, r.fields, r.error?.message] as const)
+}
+
+describe("call styles", () => {
+  oracle(`CPython's printf arguments format as CPython's msg % args${suffix}`, async () => {
+    const cases: ReadonlyArray<readonly [string, ReadonlyArray<unknown>]> = [
+      ["user %s took %.1f ms", ["bob", 12.345]],
+      ["%d%% done, %5s|%-5s|%r", [42, "ab", "cd", "it's"]],
+      ["%x %o %e %g %c", [255, 8, 12345.678, 0.0001, 65]],
+      ["%(user)s did %(n)03d", [{ user: "amy", n: 7 }]],
+      ["%s and %s", [[1, "a", null], { k: true }]]
+    ]
+    const script = String.raw`
+import json, sys
+out = []
+for fmt, args in json.load(sys.stdin):
+    out.append(fmt % (args[0] if len(args) == 1 and isinstance(args[0], dict) else tuple(args)))
+print(json.dumps(out))
+`
+    const result = spawnSync("python3", ["-c", script], { input: JSON.stringify(cases), encoding: "utf8" })
+    assert.strictEqual(result.status, 0, result.stderr)
+    const logger = getLogger("calls")
+    for (const [format, args] of cases) logger.info(format, ...args)
+    assert.deepStrictEqual((await logged()).map(([m]) => m), JSON.parse(result.stdout))
+  })
+
+  it("fields or an error after the printf arguments are the record's; pino's object first; ours", async () => {
+    const logger = getLogger("calls")
+    const boom = new Error("boom")
+    logger.info("user %s logged in", "ada", { requestId: "r1" })
+    logger.error("failed for %s", "ada", boom)
+    logger.info({ requestId: "r2" }, "handled %s in %d ms", "/x", 12)
+    logger.info({ requestId: "r3" }, "plain")
+    logger.warning("50% done", { pct: 50 })
+    logger.info("fields", { a: 1 })
+    logger.exception("caught", boom)
+    assert.deepStrictEqual(await logged(), [
+      ["user ada logged in", { requestId: "r1" }, undefined],
+      ["failed for ada", undefined, "boom"],
+      ["handled /x in 12 ms", { requestId: "r2" }, undefined],
+      ["plain", { requestId: "r3" }, undefined],
+      ["50% done", { pct: 50 }, undefined],
+      ["fields", { a: 1 }, undefined],
+      ["caught", undefined, "boom"]
+    ])
+  })
+
+  it("a string is never spread into fields; extra arguments are appended; a bad format keeps the message", async () => {
+    const logger = getLogger("calls")
+    logger.info("ada", "lovelace")
+    logger.info("count", 3, [1, 2])
+    logger.info("%d apples", "many")
+    logger.info("%s %s", "only one")
+    assert.deepStrictEqual(await logged(), [
+      ["ada lovelace", undefined, undefined],
+      ["count 3 1,2", undefined, undefined],
+      ["%d apples many", undefined, undefined],
+      ["%s %s only one", undefined, undefined]
+    ])
+  })
+
+  it("arguments are formatted only when the level is enabled; fatal is CRITICAL", async () => {
+    const logger = getLogger("calls")
+    let calls = 0
+    const costly = { toString: () => `costly ${++calls}` }
+    assert.strictEqual(logger.debug("value %s", costly), undefined)
+    assert.strictEqual(calls, 0)
+    assert.strictEqual(logger.info("value %s", costly), "calls [INFO] value costly 1")
+    assert.strictEqual(logger.fatal("down"), "calls [CRITICAL] down")
+    await capture.flush()
+    assert.strictEqual(capture.records[1]!.level, "CRITICAL")
+  })
+})
