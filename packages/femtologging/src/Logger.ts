@@ -21,8 +21,10 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
+import * as References from "effect/References"
 import { fileURLToPath } from "node:url"
 import { getCallSites } from "node:util"
+import * as Context from "./Context.ts"
 import * as Filter from "./Filter.ts"
 import * as Formatter from "./Formatter.ts"
 import { safeString } from "./internal/safe.ts"
@@ -352,6 +354,19 @@ export class Logger {
     return this.below(5) ? undefined : this.emit("CRITICAL", message, args)
   }
 
+  /**
+   * A logger that adds `fields` to every record it logs (under the call's own fields), as pino's
+   * `child` and CPython's `LoggerAdapter`. Levels, handlers and propagation are this logger's.
+   */
+  with(fields: LogRecord.Fields): BoundLogger {
+    return new BoundLogger(this, { ...fields })
+  }
+
+  /** {@link with} under pino's name. */
+  child(fields: LogRecord.Fields): BoundLogger {
+    return this.with(fields)
+  }
+
   /** Logs at CRITICAL (pino's and CPython's `fatal`). */
   fatal(message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
     return this.below(5) ? undefined : this.emit("CRITICAL", message, args)
@@ -395,7 +410,13 @@ export class Logger {
   }
 
   /** @internal */
-  emit(level: Level.Level, message: unknown, args: ReadonlyArray<unknown>, fiberId?: number): string | undefined {
+  emit(
+    level: Level.Level,
+    message: unknown,
+    args: ReadonlyArray<unknown>,
+    fiberId?: number,
+    bound?: LogRecord.Fields
+  ): string | undefined {
     const plan = this.current()
     if (Level.ordinal(level) < plan.threshold) return undefined
     let handlers = plan.handlers
@@ -408,7 +429,8 @@ export class Logger {
       if (lastResort !== undefined) handlers = [lastResort]
     }
     const call = callOf(message, args)
-    let record = build(this.name, level, call.message, call.extra, fiberId, plan.caller ? callSite() : undefined)
+    const extra = withFields(Context.current(), bound, call.extra)
+    let record = build(this.name, level, call.message, extra, fiberId, plan.caller ? callSite() : undefined)
     if (this.filters.length > 0) {
       const admitted = this.admit(record)
       if (admitted === undefined) return undefined
@@ -448,7 +470,10 @@ export class Logger {
     return Effect.withFiber((fiber) => {
       const plan = this.current()
       if (Level.ordinal(level) < plan.threshold) return Effect.succeed(undefined)
-      let record = build(this.name, level, message, extra, fiber.id)
+      // The fiber's log annotations (`Effect.annotateLogs`) are its context.
+      const annotations = fiber.getRef(References.CurrentLogAnnotations)
+      const context = Object.keys(annotations).length === 0 ? undefined : annotations
+      let record = build(this.name, level, message, withFields(context, undefined, extra), fiber.id)
       if (this.filters.length > 0) {
         const admitted = this.admit(record)
         if (admitted === undefined) return Effect.succeed(undefined)
@@ -487,6 +512,18 @@ export class Logger {
     const caller = handlers.some((h) => Formatter.needsCaller(h.formatter))
     return { version: this.host.version, level: effective, threshold, caller, handlers }
   }
+}
+
+/**
+ * A call's fields or error with the context's and a bound logger's fields under it (the call's
+ * own win). The call's extra as it is when there are none.
+ */
+const withFields = (context: LogRecord.Fields | undefined, bound: LogRecord.Fields | undefined, extra: unknown): unknown => {
+  if (context === undefined && bound === undefined) return extra
+  const base = { ...context, ...bound }
+  if (extra === undefined) return base
+  if (extra instanceof Error) return { ...base, error: extra }
+  return isExtra(extra) ? { ...base, ...(extra as object) } : base
 }
 
 const isPlainObject = (u: unknown): u is Record<string, unknown> => {
@@ -580,6 +617,81 @@ const textOf = (message: unknown): { readonly text: string; readonly error: unkn
 }
 
 /** Builds the record of a log call; never throws, whatever the message and fields hold. */
+/**
+ * A logger with fields bound to it (`logger.with({ component: "db" })`, pino's `child`, CPython's
+ * `LoggerAdapter`): every record it logs carries them, under the call's own fields. It has the
+ * level methods of a logger; its levels, handlers and filters are the logger's.
+ *
+ * @category models
+ * @since 0.2.0
+ */
+export class BoundLogger {
+  constructor(
+    /** The logger records go through. */
+    readonly logger: Logger,
+    /** The fields added to every record. */
+    readonly fields: LogRecord.Fields
+  ) {}
+
+  /** The logger's name. */
+  get name(): string {
+    return this.logger.name
+  }
+
+  /** These fields plus `fields` (the new ones win). */
+  with(fields: LogRecord.Fields): BoundLogger {
+    return new BoundLogger(this.logger, { ...this.fields, ...fields })
+  }
+
+  /** {@link with} under pino's name. */
+  child(fields: LogRecord.Fields): BoundLogger {
+    return this.with(fields)
+  }
+
+  isEnabledFor(level: Level.LevelInput): boolean {
+    return this.logger.isEnabledFor(level)
+  }
+
+  log(level: Level.LevelInput, message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
+    return this.logger.emit(Level.parseUnsafe(level), message, args, undefined, this.fields)
+  }
+  trace(message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
+    return this.logger.emit("TRACE", message, args, undefined, this.fields)
+  }
+  debug(message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
+    return this.logger.emit("DEBUG", message, args, undefined, this.fields)
+  }
+  info(message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
+    return this.logger.emit("INFO", message, args, undefined, this.fields)
+  }
+  warn(message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
+    return this.logger.emit("WARN", message, args, undefined, this.fields)
+  }
+  warning(message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
+    return this.logger.emit("WARN", message, args, undefined, this.fields)
+  }
+  error(message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
+    return this.logger.emit("ERROR", message, args, undefined, this.fields)
+  }
+  critical(message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
+    return this.logger.emit("CRITICAL", message, args, undefined, this.fields)
+  }
+  fatal(message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
+    return this.logger.emit("CRITICAL", message, args, undefined, this.fields)
+  }
+  exception(message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
+    return this.logger.emit("ERROR", message, args, undefined, this.fields)
+  }
+}
+
+/**
+ * CPython's name for a bound logger: `new LoggerAdapter(logger, { connid })`.
+ *
+ * @category models
+ * @since 0.2.0
+ */
+export class LoggerAdapter extends BoundLogger {}
+
 /**
  * Where the log call is: the frame two above this function's caller (`emit` ← `info`/`log` ←
  * the application). Only called when a formatter prints it (about 10 µs).

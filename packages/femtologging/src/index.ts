@@ -9,6 +9,7 @@
  */
 export * as BasicConfig from "./BasicConfig.ts"
 export * as Config from "./Config.ts"
+export * as Context from "./Context.ts"
 export * as EffectLogger from "./EffectLogger.ts"
 export * as Facade from "./Facade.ts"
 export * as FileConfig from "./FileConfig.ts"
@@ -61,6 +62,8 @@ export {
 } from "./ConfigBuilder.ts"
 export type { HandlerBuilderLike } from "./ConfigBuilder.ts"
 export { ConfigError } from "./ConfigError.ts"
+export { withContext } from "./Context.ts"
+export { BoundLogger, LoggerAdapter } from "./Logger.ts"
 export { dictConfigFromFile, fileConfig } from "./FileConfig.ts"
 export type { FileConfigOptions } from "./FileConfig.ts"
 export { FemtoFileHandler, FileHandlerBuilder, HandlerIOError } from "./FileHandler.ts"

@@ -5,7 +5,10 @@
  */
 import { afterEach, assert, beforeEach, describe, it } from "@effect/vitest"
 import { spawnSync } from "node:child_process"
+import * as Effect from "effect/Effect"
+import * as Context from "../src/Context.ts"
 import { getLogger, resetManager } from "../src/Facade.ts"
+import * as Logger from "../src/Logger.ts"
 import { CaptureHandler } from "../src/Testing.ts"
 import { oracle, suffix } from "./utils/configured.ts"
 
@@ -91,4 +94,64 @@ print(json.dumps(out))
     await capture.flush()
     assert.strictEqual(capture.records[1]!.level, "CRITICAL")
   })
+})
+
+describe("bound loggers and scoped context", () => {
+  it("with / child / LoggerAdapter add fields under the call's own; levels are the logger's", async () => {
+    const logger = getLogger("calls")
+    const db = logger.with({ component: "db", shard: 1 })
+    db.info("connected", { shard: 2 })
+    db.child({ table: "users" }).warning("slow %s", "query")
+    new Logger.LoggerAdapter(logger, { connid: 7 }).error("lost", new Error("reset"))
+    logger.setLevel("WARN")
+    assert.strictEqual(db.info("hidden"), undefined)
+    assert.deepStrictEqual(await logged(), [
+      ["connected", { component: "db", shard: 2 }, undefined],
+      ["slow query", { component: "db", shard: 1, table: "users" }, undefined],
+      ["lost", { connid: 7 }, "reset"]
+    ])
+  })
+
+  it("withContext carries fields through await, timers and Promise.all; nested scopes override; explicit fields win", async () => {
+    const logger = getLogger("calls")
+    await Context.withContext({ requestId: "r1", user: "ada" }, async () => {
+      logger.info("start")
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      await Promise.all([
+        Context.withContext({ user: "bob" }, async () => {
+          await Promise.resolve()
+          logger.info("inner")
+        }),
+        new Promise<void>((resolve) => setImmediate(() => resolve(void logger.info("sibling"))))
+      ])
+      logger.info("explicit", { requestId: "mine" })
+    })
+    logger.info("outside")
+    assert.deepStrictEqual(await logged(), [
+      ["start", { requestId: "r1", user: "ada" }, undefined],
+      ["inner", { requestId: "r1", user: "bob" }, undefined],
+      ["sibling", { requestId: "r1", user: "ada" }, undefined],
+      ["explicit", { requestId: "mine", user: "ada" }, undefined],
+      ["outside", undefined, undefined]
+    ])
+  })
+
+  it("the context is bounded: long values cut, keys past the limit left out, both counted", async () => {
+    const before = Context.getTruncated()
+    const many = Object.fromEntries(Array.from({ length: 70 }, (_, i) => [`k${i}`, i]))
+    Context.withContext({ long: "x".repeat(2000), ...many }, () => getLogger("calls").info("bounded"))
+    const [[, fields]] = await logged()
+    assert.strictEqual((fields!.long as string).length, Context.limits.valueLength)
+    assert.strictEqual(Object.keys(fields!).length, Context.limits.keys)
+    assert.strictEqual(Context.getTruncated() - before, 1 + (71 - Context.limits.keys))
+  })
+
+  it.effect("in Effect code, Effect.annotateLogs is the context of the Effect face's log calls", () =>
+    Effect.gen(function*() {
+      const logger = getLogger("calls")
+      yield* Logger.info(logger, "from a fiber", { explicit: true }).pipe(Effect.annotateLogs({ requestId: "r9" }))
+      const [[message, fields]] = yield* Effect.promise(logged)
+      assert.strictEqual(message, "from a fiber")
+      assert.deepStrictEqual(fields, { requestId: "r9", explicit: true })
+    }))
 })
