@@ -132,3 +132,14 @@ export const getHandlerNames = (): ReadonlyArray<string> => processWide().getHan
  */
 export const setLastResort = (handler: Parameters<LoggerManager["setLastResort"]>[0]): void =>
   processWide().setLastResort(handler)
+
+/**
+ * Redacts field paths (`password`, `user.token`, `*.secret`, `users.*.ssn`) and value patterns in
+ * every record of the facade's loggers before any handler sees it (see `Redaction`); `undefined`
+ * turns it off. Throws `ConfigError` for a bad path or pattern.
+ *
+ * @category configuration
+ * @since 0.2.0
+ */
+export const setRedaction = (options: Parameters<LoggerManager["setRedaction"]>[0]): void =>
+  processWide().setRedaction(options)

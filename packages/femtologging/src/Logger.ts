@@ -48,6 +48,8 @@ export interface LoggerHost {
   readonly defaultCapacity: number
   /** Where a record that reaches no handler goes, if anywhere (CPython's `lastResort`). */
   readonly lastResort: (level: Level.Level) => Handler.Handler | undefined
+  /** Redaction before any handler sees a record (the identity when none is configured). */
+  readonly redact: (record: LogRecord.LogRecord) => LogRecord.LogRecord
 }
 
 interface Plan {
@@ -397,7 +399,7 @@ export class Logger {
       record = admitted
     }
     if (this.retired) this.drop("its manager was reset or closed")
-    else this.handOn(record, handlers)
+    else this.handOn(this.host.redact(record), handlers)
   }
 
   /**
@@ -437,7 +439,7 @@ export class Logger {
       record = admitted
     }
     if (this.retired) this.drop("its manager was reset or closed")
-    else if (handlers.length > 0) this.handOn(record, handlers)
+    else if (handlers.length > 0) this.handOn(this.host.redact(record), handlers)
     return Formatter.line(this.name, level, record.message)
   }
 
@@ -487,7 +489,8 @@ export class Logger {
       this.started = true
       const lastResort = plan.handlers.length === 0 ? this.host.lastResort(level) : undefined
       const handlers = lastResort === undefined ? plan.handlers : [lastResort]
-      return Effect.as(Effect.forEach(handlers, (h) => h.offer(record), { discard: true }), line)
+      const redacted = this.host.redact(record)
+      return Effect.as(Effect.forEach(handlers, (h) => h.offer(redacted), { discard: true }), line)
     })
   }
 

@@ -18,6 +18,7 @@ import { currentSpawner, facadeSpawner, registry, type Spawner } from "./interna
 import * as Handler from "./Handler.ts"
 import { InvalidHandlerError } from "./HandlerError.ts"
 import * as Level from "./Level.ts"
+import * as Redaction from "./Redaction.ts"
 import { Logger, type LoggerHost } from "./Logger.ts"
 import { FemtoStreamHandler } from "./StreamHandler.ts"
 import type { HandlerConfigError } from "./HandlerConfigError.ts"
@@ -113,6 +114,22 @@ export class LoggerManager implements LoggerHost {
     const pipeline = Handler.of(handler)
     if (pipeline === undefined) throw new InvalidHandlerError({ detail: "the last resort must be a femtologging handler" })
     this.lastResortHandler = pipeline
+  }
+
+  /**
+   * What every record of this manager's loggers goes through before any handler sees it (see
+   * `Redaction`); the identity by default.
+   *
+   * @internal
+   */
+  redact: Redaction.Redactor = (record) => record
+
+  /**
+   * Redacts field paths and value patterns in every record before any handler sees it (see
+   * `Redaction`); `undefined` turns it off. Throws `ConfigError` for a bad path or pattern.
+   */
+  setRedaction(options: Redaction.RedactionOptions | undefined): void {
+    this.redact = options === undefined ? (record) => record : Redaction.make(options)
   }
 
   /** Handlers named by configuration (`dictConfig`, `fileConfig`, `ConfigBuilder`), by name. */

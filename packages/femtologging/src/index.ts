@@ -26,6 +26,7 @@ export * as MemoryHandler from "./MemoryHandler.ts"
 export * as OverflowPolicy from "./OverflowPolicy.ts"
 export * as PrettyFormatter from "./PrettyFormatter.ts"
 export * as Receiver from "./Receiver.ts"
+export * as Redaction from "./Redaction.ts"
 export * as RotatingFileHandler from "./RotatingFileHandler.ts"
 export * as Sink from "./Sink.ts"
 export * as SocketHandler from "./SocketHandler.ts"
@@ -46,6 +47,7 @@ export {
   installSignalHandlers,
   resetManager,
   setLastResort,
+  setRedaction,
   setMaxQueuedBytes,
   uninstallSignalHandlers
 } from "./Facade.ts"
