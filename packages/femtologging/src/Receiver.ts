@@ -75,8 +75,10 @@ export interface ReceiverOptions {
   readonly maxConnections?: number | undefined
   /** The largest payload accepted, default 1 MiB (the handler's default). */
   readonly maxFrameSize?: number | undefined
-  /** A connection that stops this long in the middle of a frame is closed, default 10,000 ms. */
+  /** A frame must arrive whole within this long from its first byte, default 10,000 ms (else the connection is closed). */
   readonly stallTimeoutMs?: number | undefined
+  /** A connection that sends nothing this long is closed (a sender reconnects at its next record), default 60,000 ms. */
+  readonly idleTimeoutMs?: number | undefined
   /** Told of every connection closed for bad input; default: a line on stderr (rate-limited). */
   readonly onReject?: ((rejection: Rejection) => void) | undefined
 }
@@ -224,6 +226,7 @@ export const make = (options: ReceiverOptions = {}): Effect.Effect<ReceiverServe
         maxConnections: positive("maxConnections", options.maxConnections, 256),
         maxFrameSize: positive("maxFrameSize", options.maxFrameSize, defaultMaxFrameSize),
         stallTimeoutMs: positive("stallTimeoutMs", options.stallTimeoutMs, 10_000),
+        idleTimeoutMs: positive("idleTimeoutMs", options.idleTimeoutMs, 60_000),
         tls: options.tls === undefined ? undefined : {
           key: readPem(options.tls.key),
           cert: readPem(options.tls.cert),
@@ -299,12 +302,22 @@ export const make = (options: ReceiverOptions = {}): Effect.Effect<ReceiverServe
         yield* Effect.addFinalizer(() => Effect.sync(() => counts.connections--))
         const reader = yield* socket.reader
         const frames = new FrameReader(settings.maxFrameSize)
+        /** When the frame in progress began (a frame must arrive whole within `stallTimeoutMs`). */
+        let frameStartedAt = 0
         for (;;) {
-          const pulled = frames.buffered > 0
-            ? yield* Effect.timeoutOption(Effect.exit(reader.pull), settings.stallTimeoutMs)
-            : { _tag: "Some" as const, value: yield* Effect.exit(reader.pull) }
+          const midFrame = frames.buffered > 0
+          const wait = midFrame
+            ? settings.stallTimeoutMs - (performance.now() - frameStartedAt)
+            : settings.idleTimeoutMs
+          const pulled = wait > 0
+            ? yield* Effect.timeoutOption(Effect.exit(reader.pull), wait)
+            : { _tag: "None" as const }
           if (pulled._tag === "None") {
-            return yield* reject(`stalled for ${settings.stallTimeoutMs} ms in the middle of a frame (${frames.buffered} bytes of it)`)
+            // An idle sender reconnects at its next record; a frame that trickles is an attack.
+            if (!midFrame) return
+            return yield* reject(
+              `a frame did not arrive whole within ${settings.stallTimeoutMs} ms (${frames.buffered} bytes of it)`
+            )
           }
           const exit = pulled.value
           if (Exit.isFailure(exit)) {
@@ -315,8 +328,11 @@ export const make = (options: ReceiverOptions = {}): Effect.Effect<ReceiverServe
             return
           }
           for (const chunk of exit.value) frames.push(bytesOf(chunk))
+          const before = counts.records
           const reason = drain(frames)
           if (reason !== undefined) return yield* reject(reason)
+          // A new frame began: with this chunk (none was in progress, or the one in progress ended).
+          if (frames.buffered > 0 && (!midFrame || counts.records > before)) frameStartedAt = performance.now()
         }
       }))
 

@@ -61,7 +61,7 @@ const keyValues = (record: LogRecord): Record<string, unknown> => {
   if (fields !== undefined) {
     for (const key in fields) {
       const value = read(fields, key)
-      map[key] = typeof value === "number"
+      map[key === "__proto__" ? "[__proto__]" : key] = typeof value === "number"
         ? Number.isSafeInteger(value) && (value >= uint32Limit || value < int32Min) ? BigInt(value) : value
         : typeof value === "string" || typeof value === "boolean" ? value
         : value === undefined || value === null ? null
@@ -236,7 +236,9 @@ const writeKeyValues = (record: LogRecord): void => {
   if (fields !== undefined) {
     try {
       for (const key in fields) {
-        writeStr(key)
+        // Decoders refuse a `__proto__` key (prototype pollution): the whole frame, and the
+        // connection, would be rejected. Sent under another name.
+        writeStr(key === "__proto__" ? "[__proto__]" : key)
         writeValue(read(fields, key))
         if (key === "exc_text") hasExcText = true
         count++

@@ -140,6 +140,8 @@ interface Written {
   readonly at: number
   readonly bytes: Uint8Array
   readonly records: number
+  /** Already resent once after a failure: never again (a frame the peer rejects cannot loop). */
+  readonly resent?: boolean
 }
 
 interface Waiter {
@@ -179,6 +181,8 @@ export const makeSocketSink = (options: SocketSinkOptions, hooks: SocketSinkHook
   let reconnecting = false
   let waiters: Array<Waiter> = []
   let attempt = 0
+  /** The last connection failed soon after it opened: wait before the next attempt. */
+  let backOffFirst = false
   let connectedAt = 0
   /** When the connection went missing (`performance.now()`); undefined while connected (or never tried). */
   let failingSince: number | undefined
@@ -217,10 +221,12 @@ export const makeSocketSink = (options: SocketSinkOptions, hooks: SocketSinkHook
     socket = undefined
     s.destroy()
     const now = performance.now()
+    // A connection that did not stay up `resetAfterMs` failed: the next attempt backs off.
     if (now - connectedAt >= backoff.resetAfterMs) attempt = 0
+    else backOffFirst = true
     failingSince ??= now
     const cutoff = now - writeTimeoutMs
-    for (const w of recent) if (w.at >= cutoff) resend.push(w)
+    for (const w of recent) if (w.at >= cutoff && w.resent !== true) resend.push(w)
     recent = []
     recentBytes = 0
     if (closed) return
@@ -321,7 +327,11 @@ export const makeSocketSink = (options: SocketSinkOptions, hooks: SocketSinkHook
       }
       await send(s, joined)
       resend = []
-      for (const w of again) remember(w.bytes, w.records, false)
+      // Kept with their first time and marked: they age out, and are never resent twice.
+      for (const w of again) {
+        recent.push({ at: w.at, bytes: w.bytes, records: w.records, resent: true })
+        recentBytes += w.bytes.length
+      }
     }
     if (s.destroyed) throw new Error("the connection closed")
     socket = s
@@ -346,6 +356,12 @@ export const makeSocketSink = (options: SocketSinkOptions, hooks: SocketSinkHook
     if (reconnecting || closed) return
     reconnecting = true
     void (async () => {
+      if (backOffFirst) {
+        backOffFirst = false
+        const delay = backoffDelay(attempt++, backoff, random())
+        await sleep(delay, (cancel) => (cancelSleep = cancel))
+        cancelSleep = undefined
+      }
       while (!closed) {
         let s: Net.Socket | undefined
         try {

@@ -209,8 +209,11 @@ const describe = (exit: Exit.Exit<unknown, unknown>): string => {
 /** Resolves `true` once `done()` holds (re-checked on every signal), `false` after `timeoutMs`. */
 const until = async (ring: Ring.Ring, done: () => boolean, timeoutMs: number): Promise<boolean> => {
   const deadline = performance.now() + timeoutMs
-  // A pending waitAsync does not keep the process alive; someone awaiting this should.
-  const keepAlive = setTimeout(() => {}, Math.min(Math.max(0, timeoutMs), 2 ** 31 - 1))
+  // A pending waitAsync does not keep the process alive; someone awaiting this should. The timer
+  // outlives the deadline a little: libuv's cached loop time can fire it before performance.now()
+  // reaches the deadline, which would leave only the waitAsync pending and let the process end
+  // with the caller's await unsettled.
+  const keepAlive = setTimeout(() => {}, Math.min(Math.max(0, timeoutMs) + 100, 2 ** 31 - 1))
   try {
     for (;;) {
       const seen = Atomics.load(ring.cells, Ring.cell.signal)
