@@ -49,10 +49,13 @@ const fail = (message: string): never => {
   process.exit(2)
 }
 
-const integer = (name: string, value: string | undefined): number | undefined => {
+const integer = (name: string, value: string | undefined, max = Number.MAX_SAFE_INTEGER): number | undefined => {
   if (value === undefined) return undefined
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < 0) fail(`--${name} must be a non-negative integer (got ${value})`)
+  // Decimal digits only (Number() would also take "0x10", "1e3", " 7").
+  const n = /^\d+$/.test(value) ? Number(value) : Number.NaN
+  if (!Number.isSafeInteger(n) || n > max) {
+    fail(`--${name} must be ${max === 65535 ? "a port from 0 to 65535" : "a non-negative integer"} (got ${value})`)
+  }
   return n
 }
 
@@ -108,7 +111,7 @@ const main = async (argv: ReadonlyArray<string>): Promise<void> => {
   if (file === undefined && config === undefined) own.push(FemtoStreamHandler.stdout({ formatter }))
   for (const handler of own) getLogger().addHandler(handler)
 
-  const port = integer("port", str("port"))
+  const port = integer("port", str("port"), 65535)
   const maxFrameSize = integer("max-frame-size", str("max-frame-size"))
   const maxConnections = integer("max-connections", str("max-connections"))
   const options: ReceiverOptions = {
