@@ -100,9 +100,11 @@ const workloads = {
       ["femto", { lib: "femto", label: "femto Handler(null sink), no level, no filter" }],
       ["femto-level", { lib: "femto", label: "the same with a handler level (INFO) every record passes" }],
       ["femto-filter", { lib: "femto", label: "the same with a name filter (\"bench\") every record passes" }],
+      ["femto-context", { lib: "femto", label: "the same with scoped context in use in the process, none around the call" }],
       ["pino-object", { lib: "pino", label: "pino { write() {} }" }]
     ],
-    about: "as null-sink: what a handler level and a logger-name filter cost a record they let through"
+    about: "as null-sink: what a handler level, a logger-name filter and an empty scoped context cost a record " +
+      "(caller location is off unless a formatter prints it: the plain femto row)"
   },
   dictconfig: {
     key: "ms",
@@ -152,6 +154,15 @@ const workloads = {
       "effect"
     ],
     about: "~90 B messages in one plain loop, then close; records/s until the file is closed; every line checked"
+  },
+  "effect-log": {
+    key: "rate",
+    script: "file.mjs",
+    records,
+    args: [],
+    impls: ["femto-effectlog", "effect", "pino-sync", "pino-transport"],
+    about: "Effect.logInfo(m) per record from a synchronous caller (Effect.runSyncWith), through femtologging's " +
+      "EffectLogger to a file, beside Effect's own Logger.toFile(formatJson); pino's rows for the ratio"
   },
   rotating: {
     key: "rate",

@@ -26,7 +26,9 @@ let dropped = () => 0
 let finish = async () => {}
 
 if (impl.startsWith("femto")) {
-  const { Filter, getLogger, Handler } = await import("femtologging")
+  const { Filter, getLogger, Handler, withContext } = await import("femtologging")
+  // femto-context: scoped context in use elsewhere in the process, none around these calls
+  if (impl === "femto-context") withContext({ warm: true }, () => {})
   const { Effect } = await import("effect")
   const logger = getLogger("bench")
   const handler = Handler.makeUnsafe({

@@ -259,9 +259,32 @@ const effectImpl = () => async ({ dirs }) => {
   }
 }
 
+// Effect.logInfo through femtologging (EffectLogger.make) to FemtoFileHandlers on the logger
+// "bench" (the default logger of the Effect logger), the same synchronous caller as `effectImpl`:
+// the Effect.log path beside Effect's own Logger.toFile.
+const femtoEffectLog = () => async ({ dirs }) => {
+  const F = await import("femtologging")
+  const { Context, Effect, Logger } = await import("effect")
+  const handlers = dirs.map((d) => new F.FemtoFileHandler(join(d, FILE), { capacity: 1024, policy: "block" }))
+  const owner = F.getLogger("bench")
+  for (const h of handlers) owner.addHandler(h)
+  const effectLogger = F.EffectLogger.make({ defaultLogger: "bench" })
+  const run = Effect.runSyncWith(Context.make(Logger.CurrentLoggers, new Set([effectLogger])))
+  return {
+    log: (m) => run(Effect.logInfo(m)),
+    close: () => Promise.all(handlers.map((h) => h.close())),
+    dropped: () => handlers.map((h) => owner.getDropped() + h.getDropped())
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 
 export const impls = {
+  "femto-effectlog": {
+    lib: "femto",
+    label: "Effect.logInfo through EffectLogger.make to a FemtoFileHandler",
+    setup: femtoEffectLog()
+  },
   femto: { lib: "femto", label: "femto FemtoFileHandler (inline, block, cap 1024)", setup: femto() },
   "femto-worker": { lib: "femto", label: "femto FemtoFileHandler, executor: worker", setup: femto({ executor: "worker" }) },
   "femto-json": {
