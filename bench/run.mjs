@@ -4,7 +4,8 @@
 // each case in a fresh child process (process.execPath + bench/cases/<script>), `runs` times,
 // round-robin over the cases so slow drift hits them alike. Prints a table of medians with each
 // row's ratio to pino's best row of the same workload, the issue's targets (met or missed), and
-// writes bench/results/latest.json (every run) and bench/results/chart.svg (records/s per case
+// writes bench/results/latest.json (every run) and bench/results/chart.svg (records/s per case; a
+// partial run, --only or --quick, writes bench/results/runs-partial.json only, git-ignored)
 // and library, rendered by vega-lite).
 //
 // How long: `--quick` (100,000 records, 1 run) takes about 4-5 minutes on the project's 2-core
@@ -756,9 +757,12 @@ const out = {
   baseline: baseline.error === undefined ? baseline : null,
   cases: rows.map(({ script, args, ...r }) => r)
 }
-writeFileSync(join(resultsDir, "latest.json"), JSON.stringify(out, null, 2) + "\n")
-let wrote = "bench/results/latest.json"
-if (args["no-chart"] !== true) {
+// A partial run (--only, --quick) goes to runs-partial.json (git-ignored), not over the full run's files.
+const partial = only !== undefined || quick
+const jsonName = partial ? "runs-partial.json" : "latest.json"
+writeFileSync(join(resultsDir, jsonName), JSON.stringify(out, null, 2) + "\n")
+let wrote = `bench/results/${jsonName}`
+if (args["no-chart"] !== true && !partial) {
   const charted = rows.filter((r) => r.n > 0 && typeof r.recordsPerSec === "number" && !["disabled-level", "import"].includes(r.workload))
   try {
     if (charted.length > 0) {
