@@ -4,9 +4,9 @@
 // each case in a fresh child process (process.execPath + bench/cases/<script>), `runs` times,
 // round-robin over the cases so slow drift hits them alike. Prints a table of medians with each
 // row's ratio to pino's best row of the same workload, the issue's targets (met or missed), and
-// writes bench/results/latest.json (every run) and bench/results/chart.svg (records/s per case; a
-// partial run, --only or --quick, writes bench/results/runs-partial.json only, git-ignored)
-// and library, rendered by vega-lite).
+// writes bench/results/latest.json (every run) and bench/results/chart.svg (records/s per case
+// and library, rendered by vega-lite); a partial run (--only, --quick) writes
+// bench/results/runs-partial.json only, which git ignores.
 //
 // How long: `--quick` (100,000 records, 1 run) takes about 4-5 minutes on the project's 2-core
 // machine; the full run (1,000,000 records, 3 runs, about 250 processes writing a few GB) takes
