@@ -28,12 +28,15 @@
 import * as fs from "node:fs"
 import { createRequire } from "node:module"
 import * as Path from "node:path"
-import { configureUnsafe, type DictConfigOptions, type Registry, typed } from "./Config.ts"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Config from "./Config.ts"
+import { configureUnsafe, type DictConfigOptions, type EffectConfigOptions, type Registry, typed } from "./Config.ts"
 import { ConfigError } from "./ConfigError.ts"
 import { type Ini, IniError, parseIni } from "./internal/ini.ts"
 import { type JsValue, parsePython, PythonLiteralError, toJs } from "./internal/pyliteral.ts"
 import { facadeSpawner } from "./internal/runtime.ts"
-import { type LoggerManager, processWide } from "./Manager.ts"
+import { type LoggerManager, type Manager, processWide } from "./Manager.ts"
 
 /**
  * Options of {@link fileConfig}, named as CPython names them (in camelCase).
@@ -230,6 +233,33 @@ export const fileConfig = (path: string, options: FileConfigOptions = {}): void 
 let yaml: { readonly parse: (text: string) => unknown } | undefined
 
 /**
+ * Reads a `.json`, `.yaml` or `.yml` file as a configuration object (not applied). Throws
+ * `ConfigError` naming the file (and the line, for a syntax error).
+ *
+ * @category configuration
+ * @since 0.2.0
+ */
+export const readConfigFile = (path: string, options: { readonly encoding?: string | undefined } = {}): unknown => {
+  const text = readText(path, options.encoding)
+  const extension = Path.extname(path).toLowerCase()
+  try {
+    if (extension === ".json") return JSON.parse(text)
+    if (extension === ".yaml" || extension === ".yml") {
+      yaml ??= createRequire(import.meta.url)("yaml") as { readonly parse: (text: string) => unknown }
+      return yaml.parse(text)
+    }
+  } catch (error) {
+    const line = (error as { readonly linePos?: ReadonlyArray<{ readonly line: number }> }).linePos?.[0]?.line
+    throw new ConfigError({ path: `${path}${line === undefined ? "" : `:${line}`}`, detail: (error as Error).message })
+  }
+  throw new ConfigError({ path, detail: "expected a .json, .yaml or .yml file" })
+}
+
+/** A `ConfigError` from applying a file's configuration, its path prefixed with the file's. */
+const inFile = (path: string, error: unknown): unknown =>
+  error instanceof ConfigError ? new ConfigError({ path: `${path}: ${error.path}`, detail: error.detail }) : error
+
+/**
  * Configures logging from a `.json`, `.yaml` or `.yml` file in the `dictConfig` schema. Throws
  * `ConfigError` naming the file (and the line, for a syntax error).
  *
@@ -237,25 +267,28 @@ let yaml: { readonly parse: (text: string) => unknown } | undefined
  * @since 0.2.0
  */
 export const dictConfigFromFile = (path: string, options: DictConfigOptions & { readonly encoding?: string } = {}): void => {
-  const text = readText(path, options.encoding)
-  const extension = Path.extname(path).toLowerCase()
-  let config: unknown
-  try {
-    if (extension === ".json") config = JSON.parse(text)
-    else if (extension === ".yaml" || extension === ".yml") {
-      yaml ??= createRequire(import.meta.url)("yaml") as { readonly parse: (text: string) => unknown }
-      config = yaml.parse(text)
-    } else throw new ConfigError({ path, detail: "expected a .json, .yaml or .yml file" })
-  } catch (error) {
-    if (error instanceof ConfigError) throw error
-    const line = (error as { readonly linePos?: ReadonlyArray<{ readonly line: number }> }).linePos?.[0]?.line
-    throw new ConfigError({ path: `${path}${line === undefined ? "" : `:${line}`}`, detail: (error as Error).message })
-  }
+  const config = readConfigFile(path, options)
   const manager = options.manager ?? processWide()
   try {
     typed(() => configureUnsafe(config, options.registry ?? {}, manager, manager === processWide() ? facadeSpawner() : manager.spawn))
   } catch (error) {
-    if (error instanceof ConfigError) throw new ConfigError({ path: `${path}: ${error.path}`, detail: error.detail })
-    throw error
+    throw inFile(path, error)
   }
 }
+
+/**
+ * The Effect face of {@link dictConfigFromFile}: a layer that reads the file when built and
+ * configures the `Manager` in context (with the environment's overrides, as `Config.layer`),
+ * closing the handlers it made when released.
+ *
+ * @category layers
+ * @since 0.2.0
+ */
+export const layer = (path: string, options: EffectConfigOptions & { readonly encoding?: string } = {}): Layer.Layer<never, ConfigError, Manager> =>
+  Layer.unwrap(Effect.try({
+    try: () =>
+      Config.layer(readConfigFile(path, options), options).pipe(
+        Layer.catch((error) => Layer.effectDiscard(Effect.fail(inFile(path, error) as ConfigError)))
+      ),
+    catch: (error) => error instanceof ConfigError ? error : new ConfigError({ path, detail: String(error) })
+  }))
