@@ -6,6 +6,7 @@
 import { afterEach, assert, beforeEach, describe, it } from "@effect/vitest"
 import { spawnSync } from "node:child_process"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Context from "../src/Context.ts"
 import { getLogger, resetManager } from "../src/Facade.ts"
 import * as Logger from "../src/Logger.ts"
@@ -145,6 +146,18 @@ describe("bound loggers and scoped context", () => {
     assert.strictEqual(Object.keys(fields!).length, Context.limits.keys)
     assert.strictEqual(Context.getTruncated() - before, 1 + (71 - Context.limits.keys))
   })
+
+  it.effect("annotations reach the records of fibers forked inside them", () =>
+    Effect.gen(function*() {
+      const logger = getLogger("calls")
+      yield* Effect.gen(function*() {
+        const child = yield* Effect.forkChild(Logger.info(logger, "from a forked fiber"))
+        yield* Fiber.join(child)
+      }).pipe(Effect.annotateLogs({ requestId: "r10" }))
+      const [[message, fields]] = yield* Effect.promise(logged)
+      assert.strictEqual(message, "from a forked fiber")
+      assert.deepStrictEqual(fields, { requestId: "r10" })
+    }))
 
   it.effect("in Effect code, Effect.annotateLogs is the context of the Effect face's log calls", () =>
     Effect.gen(function*() {
