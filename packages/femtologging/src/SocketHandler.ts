@@ -18,6 +18,7 @@
 import type * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import * as fs from "node:fs"
+import * as Crypto from "node:crypto"
 import {
   checkOptions,
   classRule,
@@ -250,6 +251,19 @@ const addressOf = (o: SocketHandlerOptions): string =>
     : `${o.tls !== undefined && o.tls !== false ? "tls" : "tcp"}://${o.host ?? defaults.host}:${o.port ?? defaults.port}`
 
 const readCa = (ca: string): string => {
+  const pem = readCaText(ca)
+  // Checked now, not at the first connection (which would fail and retry forever).
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []
+  try {
+    if (blocks.length === 0) throw new Error("no certificate in it")
+    for (const block of blocks) new Crypto.X509Certificate(block)
+  } catch (error) {
+    throw new HandlerConfigError({ field: "ca", detail: `the tls ca is not a PEM certificate: ${(error as Error).message}` })
+  }
+  return pem
+}
+
+const readCaText = (ca: string): string => {
   if (ca.includes("-----BEGIN")) return ca
   try {
     return fs.readFileSync(ca, "utf8")

@@ -86,6 +86,9 @@ describe("SocketHandler: options, builder, configuration", () => {
       "tls"
     )
     configError(() => new FemtoSocketHandler({ unixPath: "/tmp/x", host: "h" }), "give host and port, or unixPath, not both", "unixPath")
+    // A ca that is not a certificate fails at once, not at every connection attempt.
+    const garbage = "-----BEGIN CERTIFICATE-----\ngarbage\n-----END CERTIFICATE-----"
+    assert.throws(() => new FemtoSocketHandler({ host: "127.0.0.1", port: 9, tls: { ca: garbage } }), /the tls ca is not a PEM certificate/)
   })
 
   it("zero or negative sizes and timeouts fail naming the field", () => {
