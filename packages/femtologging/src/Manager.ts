@@ -177,6 +177,16 @@ export class LoggerManager implements LoggerHost {
     return logger
   }
 
+  /** The logger for a dotted name if it was created already (root for `"root"`); never creates one. */
+  findLogger(name: string): Logger | undefined {
+    return name === "root" ? this.rootLogger : this.loggers.get(name)
+  }
+
+  /** How many loggers were created (root excluded). */
+  get size(): number {
+    return this.loggers.size
+  }
+
   /** Whether the manager's scope has closed: its loggers count their records as dropped. */
   closed = false
 

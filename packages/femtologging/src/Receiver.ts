@@ -79,6 +79,12 @@ export interface ReceiverOptions {
   readonly stallTimeoutMs?: number | undefined
   /** A connection that sends nothing this long is closed (a sender reconnects at its next record), default 60,000 ms. */
   readonly idleTimeoutMs?: number | undefined
+  /**
+   * Loggers the manager may hold before names received stop creating new ones (records with new
+   * names then go to their nearest existing ancestor, else root), default 10,000: a peer cannot
+   * grow memory by inventing names.
+   */
+  readonly maxLoggers?: number | undefined
   /** Told of every connection closed for bad input; default: a line on stderr (rate-limited). */
   readonly onReject?: ((rejection: Rejection) => void) | undefined
 }
@@ -227,6 +233,7 @@ export const make = (options: ReceiverOptions = {}): Effect.Effect<ReceiverServe
         maxFrameSize: positive("maxFrameSize", options.maxFrameSize, defaultMaxFrameSize),
         stallTimeoutMs: positive("stallTimeoutMs", options.stallTimeoutMs, 10_000),
         idleTimeoutMs: positive("idleTimeoutMs", options.idleTimeoutMs, 60_000),
+        maxLoggers: positive("maxLoggers", options.maxLoggers, 10_000),
         tls: options.tls === undefined ? undefined : {
           key: readPem(options.tls.key),
           cert: readPem(options.tls.cert),
@@ -256,11 +263,24 @@ export const make = (options: ReceiverOptions = {}): Effect.Effect<ReceiverServe
         for (const h of handlers) h.offerUnsafe(record)
       }
       : (record: LogRecord.LogRecord) => {
-        let logger
-        try {
-          logger = manager.getLogger(record.logger)
-        } catch {
-          logger = manager.getLogger()
+        // A new logger per name received, up to `maxLoggers` in the manager; past that (a peer
+        // inventing names), the nearest existing ancestor handles it (the record keeps its name).
+        let logger = manager.findLogger(record.logger)
+        if (logger === undefined) {
+          if (manager.size < settings.maxLoggers) {
+            try {
+              logger = manager.getLogger(record.logger)
+            } catch {
+              logger = manager.getLogger()
+            }
+          } else {
+            let name = record.logger
+            while (logger === undefined && name.includes(".")) {
+              name = name.slice(0, name.lastIndexOf("."))
+              logger = manager.findLogger(name)
+            }
+            logger ??= manager.getLogger()
+          }
         }
         logger.handle(record)
       }

@@ -11,7 +11,7 @@ import { spawn, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as net from "node:net"
 import * as path from "node:path"
-import { getLogger, resetManager } from "../src/Facade.ts"
+import { getLogger, getManager, resetManager } from "../src/Facade.ts"
 import * as Formatter from "../src/Formatter.ts"
 import * as Receiver from "../src/Receiver.ts"
 import { receive, type Rejection } from "../src/Receiver.ts"
@@ -387,6 +387,23 @@ describe("Receiver: a record the receiver refuses cannot stop the ones after it"
     assert.isAtMost(rejected.length, 3, `${rejected.length} connections rejected: the frame looped`)
     assert.strictEqual(capture.messages.filter((m) => m === "before").length <= 2, true)
     log.removeHandler(handler)
+  })
+})
+
+describe("Receiver: names from the network are bounded", () => {
+  it("past maxLoggers, a new name goes to its nearest existing ancestor (else root), keeping its name", async () => {
+    resetManager()
+    const capture = new CaptureHandler()
+    track(capture)
+    getLogger().addHandler(capture)
+    const server = track(await receive({ port: 0, maxLoggers: 2 }))
+    const peer = net.connect({ host: "127.0.0.1", port: portOf(server) })
+    await new Promise<void>((resolve) => peer.on("connect", () => resolve()))
+    for (const name of ["a", "b", "a.x", "c.d"]) peer.write(frame(payload({ logger: name, message: name })))
+    assert.isTrue(await waitUntil(() => capture.records.length >= 4, 5_000), `got ${capture.records.length}`)
+    peer.destroy()
+    assert.deepStrictEqual(capture.records.map((r) => [r.logger, r.message]), [["a", "a"], ["b", "b"], ["a.x", "a.x"], ["c.d", "c.d"]])
+    assert.deepStrictEqual([...getManager().loggerNames()].sort(), ["a", "b"])
   })
 })
 
