@@ -6,7 +6,8 @@
  *
  *   node examples/http-app.ts [port] [access.log]
  *
- * GET /hello answers "hello"; GET /fail fails (logged at ERROR with the cause). SIGTERM/SIGINT
+ * GET /hello answers "hello"; GET /fail fails (Effect's request logger records it at INFO, with the
+ * cause and status 500). SIGTERM/SIGINT
  * stop it: the layers are released, the handlers write what they hold and close.
  */
 import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"

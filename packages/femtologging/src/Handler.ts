@@ -341,7 +341,8 @@ export class Handler {
       this.spill.push(record)
       return this.acceptedOne()
     }
-    if (policy._tag === "Timeout" && this.stalledAt === this.taken) return this.refuse()
+    // A stalled sink costs the caller N ms once; once the output is ready again, it is tried anew.
+    if (policy._tag === "Timeout" && this.stalledAt === this.taken && !this.output.ready()) return this.refuse()
     const deadline = policy._tag === "Timeout" ? performance.now() + policy.ms : Number.POSITIVE_INFINITY
     for (;;) {
       const room = this.makeRoomSync(deadline)

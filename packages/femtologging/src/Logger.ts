@@ -27,7 +27,7 @@ import { getCallSites } from "node:util"
 import * as Context from "./Context.ts"
 import * as Filter from "./Filter.ts"
 import * as Formatter from "./Formatter.ts"
-import { safeString } from "./internal/safe.ts"
+import { isError, safeString } from "./internal/safe.ts"
 import * as Handler from "./Handler.ts"
 import { capacityOf, HandlerConfigError } from "./HandlerConfigError.ts"
 import { facadeSpawner, type Spawner } from "./internal/runtime.ts"
@@ -525,8 +525,24 @@ const withFields = (context: LogRecord.Fields | undefined, bound: LogRecord.Fiel
   if (context === undefined && bound === undefined) return extra
   const base = { ...context, ...bound }
   if (extra === undefined) return base
-  if (extra instanceof Error) return { ...base, error: extra }
-  return isExtra(extra) ? { ...base, ...(extra as object) } : base
+  if (isError(extra)) return { ...base, error: extra }
+  if (!isExtra(extra)) return base
+  // Copied key by key: a getter (or a Proxy trap) that throws marks its key, never the call.
+  const out: Record<string, unknown> = base
+  try {
+    for (const key of Object.keys(extra as object)) {
+      let value: unknown
+      try {
+        value = (extra as Record<string, unknown>)[key]
+      } catch (thrown) {
+        value = `[Getter threw: ${safeString(thrown)}]`
+      }
+      Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true })
+    }
+  } catch (thrown) {
+    out.fieldsError = `[fields could not be read: ${safeString(thrown)}]`
+  }
+  return out
 }
 
 const isPlainObject = (u: unknown): u is Record<string, unknown> => {
@@ -609,7 +625,7 @@ const textOf = (message: unknown): { readonly text: string; readonly error: unkn
     }
   }
   if (typeof message === "string") return { text: message, error }
-  if (message instanceof Error) {
+  if (isError(message)) {
     try {
       return { text: String(message.message), error: message }
     } catch {

@@ -11,12 +11,17 @@
  *
  * Hardening (pino's bar): paths naming `__proto__`, `constructor` or `prototype` are refused at
  * configuration; fields are copied (the caller's objects are never changed) with own properties
- * only, through `defineProperty`, so a field named `__proto__` cannot reach a prototype; copying
- * stops at 32 levels and at cycles (the rest is kept as it was, unredacted only below that depth).
+ * only, through `defineProperty`, so a field named `__proto__` cannot reach a prototype. Plain
+ * objects and arrays are copied when the record is made (a later change by the caller cannot
+ * bypass redaction); a back-reference becomes `"[Circular]"`, below 32 levels `"[Too deep]"`, an
+ * unreadable value its marker (`[Getter threw: …]`) while its siblings are still redacted.
+ * Patterns also apply to the error's message and stack (and its causes'); an error's own
+ * properties are not reached by paths.
  *
  * @since 0.2.0
  */
 import { ConfigError } from "./ConfigError.ts"
+import { safeString } from "./internal/safe.ts"
 import type { Fields, LogRecord } from "./LogRecord.ts"
 
 /**
@@ -99,36 +104,67 @@ export const make = (options: RedactionOptions): Redactor => {
     for (const p of patterns) out = out.replace(p.global ? p : new RegExp(p.source, `${p.flags}g`), censor)
     return out
   }
-  /** `value` with the paths in `active` (each the rest of a path) and the patterns applied. */
+  /**
+   * `value` with the paths in `active` (each the rest of a path) and the patterns applied. Plain
+   * objects and arrays are always copied (a snapshot: the caller changing them after the call
+   * cannot bypass redaction); other objects (dates, class instances) are kept as they are.
+   */
   const visit = (value: unknown, active: ReadonlyArray<ReadonlyArray<string>>, depth: number, seen: Set<object>): unknown => {
     if (typeof value === "string") return patterns.length === 0 ? value : scrub(value)
-    if (typeof value !== "object" || value === null || depth > maxDepth || seen.has(value)) return value
-    if (active.length === 0 && patterns.length === 0) return value
+    if (typeof value !== "object" || value === null) return value
+    if (seen.has(value)) return "[Circular]"
+    let isArray: boolean
+    let plain: boolean
+    try {
+      isArray = Array.isArray(value)
+      const proto = Object.getPrototypeOf(value)
+      plain = isArray || proto === Object.prototype || proto === null
+    } catch (thrown) {
+      return `[Unreadable: ${safeString(thrown)}]`
+    }
+    if (!plain) return value
+    if (depth > maxDepth) return "[Too deep]"
     seen.add(value)
     try {
-      const isArray = Array.isArray(value)
       const out: Record<string, unknown> | Array<unknown> = isArray ? [] : {}
-      let changed = false
-      for (const key of Object.keys(value)) {
-        const here = active.filter((keys) => keys[0] === "*" || keys[0] === key)
+      let keys: Array<string>
+      try {
+        keys = Object.keys(value)
+      } catch (thrown) {
+        return `[Unreadable: ${safeString(thrown)}]`
+      }
+      for (const key of keys) {
+        const here = active.filter((k) => k[0] === "*" || k[0] === key)
         let next: unknown
-        const original = (value as Record<string, unknown>)[key]
-        if (here.some((keys) => keys.length === 1)) next = censor
-        else next = visit(original, here.map((keys) => keys.slice(1)), depth + 1, seen)
-        if (next !== original) changed = true
+        if (here.some((k) => k.length === 1)) next = censor
+        else {
+          let original: unknown
+          try {
+            original = (value as Record<string, unknown>)[key]
+          } catch (thrown) {
+            original = `[Getter threw: ${safeString(thrown)}]`
+          }
+          next = visit(original, here.map((k) => k.slice(1)), depth + 1, seen)
+        }
         Object.defineProperty(out, key, { value: next, enumerable: true, writable: true, configurable: true })
       }
-      return changed ? out : value
-    } catch {
-      return value // unreadable (a throwing getter or Proxy): the formatter marks it
+      return out
     } finally {
       seen.delete(value)
     }
   }
+  const scrubError = (error: LogRecord["error"]): LogRecord["error"] => {
+    if (error === undefined || patterns.length === 0) return error
+    const frame = <F extends { readonly message: string; readonly stack: string | undefined }>(f: F): F => ({
+      ...f,
+      message: scrub(f.message),
+      stack: f.stack === undefined ? undefined : scrub(f.stack)
+    })
+    return { ...frame(error), causes: error.causes.map(frame) }
+  }
   return (record) => {
     const fields = record.fields === undefined ? undefined : visit(record.fields, paths, 0, new Set()) as Fields
     const message = patterns.length === 0 ? record.message : scrub(record.message)
-    if (fields === record.fields && message === record.message) return record
-    return { ...record, fields, message }
+    return { ...record, fields, message, error: scrubError(record.error) }
   }
 }

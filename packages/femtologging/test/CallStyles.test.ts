@@ -84,6 +84,23 @@ print(json.dumps(out))
     ])
   })
 
+  it("never throws: throwing getters with a bound logger or context, Proxies whose traps throw, revoked Proxies", async () => {
+    const logger = getLogger("calls")
+    const bomb = { get x(): unknown { throw new Error("getter") }, y: 1 }
+    const trap = new Proxy({}, { getPrototypeOf() { throw new Error("trap") } })
+    const { proxy, revoke } = Proxy.revocable({}, {})
+    revoke()
+    logger.with({ a: 1 }).info("bound", bomb)
+    Context.withContext({ r: 1 }, () => logger.info("context", bomb))
+    logger.info(trap)
+    logger.info(proxy)
+    logger.info(proxy, "x")
+    Context.withContext({ r: 1 }, () => logger.info("trap in context", trap))
+    const records = await logged()
+    assert.strictEqual(records.length, 6)
+    assert.deepStrictEqual(records[0]![1], { a: 1, x: "[Getter threw: Error: getter]", y: 1 })
+  })
+
   it("arguments are formatted only when the level is enabled; fatal is CRITICAL", async () => {
     const logger = getLogger("calls")
     let calls = 0

@@ -84,4 +84,24 @@ describe("redaction", () => {
     assert.strictEqual(Object.getPrototypeOf(first!.fields), Object.prototype)
     assert.strictEqual((second!.fields!.a as Record<string, unknown>).password, "[REDACTED]")
   })
+
+  it("review cases: an unreadable sibling, a mutation after the call, a cycle, an error's message and stack", async () => {
+    setRedaction({ paths: ["password", "*.password"], patterns: [/\b\d{16}\b/] })
+    const log = getLogger("r")
+    log.info("unreadable", { password: "S3CRET", get boom() { throw new Error("boom") } })
+    const later: Record<string, unknown> = { user: "bob" }
+    log.info("mutated", later)
+    later.password = "S3CRET"
+    const cyclic: Record<string, unknown> = { password: "S3CRET" }
+    cyclic.me = cyclic
+    log.info("cyclic", cyclic)
+    log.info("error", new Error("card 4111111111111111 refused"))
+    await capture.flush()
+    const [unreadable, mutated, cycle, error] = capture.records
+    assert.deepStrictEqual(unreadable!.fields, { password: "[REDACTED]", boom: "[Getter threw: Error: boom]" })
+    assert.deepStrictEqual(mutated!.fields, { user: "bob" })
+    assert.deepStrictEqual(cycle!.fields, { password: "[REDACTED]", me: "[Circular]" })
+    assert.strictEqual(error!.error!.message, "card [REDACTED] refused")
+    assert.notInclude(error!.error!.stack ?? "", "4111111111111111")
+  })
 })
