@@ -245,7 +245,17 @@ export const expectNotLogged = (match: RecordMatch): Effect.Effect<void, never, 
  * @since 0.2.0
  */
 export const assertNoDrops = (): Effect.Effect<void, never, Captured> =>
-  assertion((captured) => captured.assertNoDrops())
+  Effect.flatMap(Effect.serviceOption(Manager.Manager), (manager) =>
+    assertion((captured) => {
+      captured.assertNoDrops()
+      // Records a logger of the captured manager dropped (its own queue, or after a reset) too.
+      if (manager._tag === "Some") {
+        const m = manager.value
+        const loggers = [m.root, ...m.loggerNames().map((name) => m.getLogger(name))]
+        const n = loggers.reduce((sum, logger) => sum + logger.getDropped(), 0)
+        if (n > 0) throw new Error(`loggers dropped ${n} record${n === 1 ? "" : "s"}`)
+      }
+    }))
 
 /**
  * Forgets the records the {@link Captured} handler holds (after delivering what was logged
