@@ -43,6 +43,51 @@ const keepBytes = 4 * 1024 * 1024
 const maxBufferedBytes = 1024 * 1024
 
 /**
+ * The output of a buffer in front of an executor, what `bytes` and `frames` share: flush, close
+ * and exit first write what the buffer holds (once the executor can take it).
+ */
+const buffered = (
+  executor: Executor,
+  buffer: {
+    readonly count: () => number
+    readonly emit: () => void | Promise<void>
+    readonly deliver: Output["deliver"]
+  },
+  lost: () => number = executor.lost
+): Output => {
+  const drain = async (): Promise<void> => {
+    if (buffer.count() > 0) {
+      await executor.wait()
+      await buffer.emit()
+    }
+  }
+  return {
+    ready: executor.ready,
+    deliver: buffer.deliver,
+    waitSync: executor.waitSync,
+    wait: executor.wait,
+    emit: buffer.emit,
+    flush: async (timeoutMs) => {
+      await drain()
+      return executor.flush(timeoutMs)
+    },
+    close: async (timeoutMs) => {
+      await drain()
+      return executor.close(timeoutMs)
+    },
+    exitSync: (deadline) => {
+      if (buffer.count() > 0 && executor.waitSync(deadline)) void buffer.emit()
+      executor.exitSync(deadline)
+    },
+    resumeAtExit: () => {},
+    written: executor.written,
+    lost,
+    pending: () => buffer.count() + executor.pending(),
+    duplicates: executor.duplicates
+  }
+}
+
+/**
  * Bytes for an executor. Records are formatted (the formatter is already guarded: it never
  * throws) and encoded straight into one reused buffer; a batch goes out as one `write` once
  * `flushInterval` records are buffered (1: every batch), or when `emit()` is called (the
@@ -81,8 +126,9 @@ export const bytes = (
     return result
   }
 
-  return {
-    ready: executor.ready,
+  return buffered(executor, {
+    count: () => count,
+    emit,
     deliver: (batch) => {
       for (let i = 0; i < batch.length; i++) {
         const line = formatter(batch[i]!)
@@ -98,34 +144,8 @@ export const bytes = (
       }
       if (count >= flushInterval || length >= maxBufferedBytes) return emit()
       if (count > 0) onBuffered()
-    },
-    waitSync: executor.waitSync,
-    wait: executor.wait,
-    emit,
-    flush: async (timeoutMs) => {
-      if (count > 0) {
-        await executor.wait()
-        await emit()
-      }
-      return executor.flush(timeoutMs)
-    },
-    close: async (timeoutMs) => {
-      if (count > 0) {
-        await executor.wait()
-        await emit()
-      }
-      return executor.close(timeoutMs)
-    },
-    exitSync: (deadline) => {
-      if (count > 0 && executor.waitSync(deadline)) void emit()
-      executor.exitSync(deadline)
-    },
-    resumeAtExit: () => {},
-    written: executor.written,
-    lost: executor.lost,
-    pending: () => count + executor.pending(),
-    duplicates: executor.duplicates
-  }
+    }
+  })
 }
 
 /**
@@ -214,40 +234,19 @@ export const frames = (
     ends[count++] = length
   }
 
-  return {
-    ready: executor.ready,
-    deliver: (batch) => {
-      for (let i = 0; i < batch.length; i++) append(batch[i]!)
-      if (count >= flushInterval || length >= maxBufferedBytes) return emit()
-      if (count > 0) onBuffered()
-    },
-    waitSync: executor.waitSync,
-    wait: executor.wait,
-    emit,
-    flush: async (timeoutMs) => {
-      if (count > 0) {
-        await executor.wait()
-        await emit()
+  return buffered(
+    executor,
+    {
+      count: () => count,
+      emit,
+      deliver: (batch) => {
+        for (let i = 0; i < batch.length; i++) append(batch[i]!)
+        if (count >= flushInterval || length >= maxBufferedBytes) return emit()
+        if (count > 0) onBuffered()
       }
-      return executor.flush(timeoutMs)
     },
-    close: async (timeoutMs) => {
-      if (count > 0) {
-        await executor.wait()
-        await emit()
-      }
-      return executor.close(timeoutMs)
-    },
-    exitSync: (deadline) => {
-      if (count > 0 && executor.waitSync(deadline)) void emit()
-      executor.exitSync(deadline)
-    },
-    resumeAtExit: () => {},
-    written: executor.written,
-    lost: () => executor.lost() + dropped,
-    pending: () => count + executor.pending(),
-    duplicates: executor.duplicates
-  }
+    () => executor.lost() + dropped
+  )
 }
 
 /**
