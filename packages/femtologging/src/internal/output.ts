@@ -43,30 +43,81 @@ const keepBytes = 4 * 1024 * 1024
 const maxBufferedBytes = 1024 * 1024
 
 /**
- * The output of a buffer in front of an executor, what `bytes` and `frames` share: flush, close
- * and exit first write what the buffer holds (once the executor can take it).
+ * One reused buffer of whole records and their `ends`, written to the executor as one batch by
+ * `emit` (what `bytes` and `frames` both fill).
+ */
+class RecordBuffer {
+  buffer = Buffer.allocUnsafe(initialBytes)
+  ends = new Uint32Array(1024)
+  length = 0
+  count = 0
+
+  constructor(private readonly executor: Executor) {}
+
+  /** Room for `bytes` more bytes after `length`. */
+  reserve(bytes: number): void {
+    const need = this.length + bytes
+    if (need <= this.buffer.length) return
+    let size = this.buffer.length * 2
+    while (size < need) size *= 2
+    const grown = Buffer.allocUnsafe(size)
+    this.buffer.copy(grown, 0, 0, this.length)
+    this.buffer = grown
+  }
+
+  /** The record written since the previous end is whole: it ends at `length`. */
+  endRecord(): void {
+    if (this.count === this.ends.length) {
+      const grown = new Uint32Array(this.ends.length * 2)
+      grown.set(this.ends)
+      this.ends = grown
+    }
+    this.ends[this.count++] = this.length
+  }
+
+  /** Hands what it holds to the executor as one batch. */
+  emit(): void | Promise<void> {
+    if (this.count === 0) return
+    const result = this.executor.write(this.buffer.subarray(0, this.length), this.ends.subarray(0, this.count))
+    this.length = 0
+    this.count = 0
+    if (this.buffer.length > keepBytes) this.buffer = Buffer.allocUnsafe(initialBytes)
+    if (this.ends.length > 65536) this.ends = new Uint32Array(1024)
+    return result
+  }
+}
+
+/**
+ * The output of a record buffer in front of an executor, what `bytes` and `frames` share: a
+ * batch is appended record by record and written once `flushInterval` records (or
+ * `maxBufferedBytes`) are buffered; flush, close and exit first write what the buffer holds
+ * (once the executor can take it).
  */
 const buffered = (
   executor: Executor,
-  buffer: {
-    readonly count: () => number
-    readonly emit: () => void | Promise<void>
-    readonly deliver: Output["deliver"]
-  },
+  records: RecordBuffer,
+  append: (record: LogRecord) => void,
+  flushInterval: number,
+  onBuffered: () => void,
   lost: () => number = executor.lost
 ): Output => {
+  const emit = () => records.emit()
   const drain = async (): Promise<void> => {
-    if (buffer.count() > 0) {
+    if (records.count > 0) {
       await executor.wait()
-      await buffer.emit()
+      await emit()
     }
   }
   return {
     ready: executor.ready,
-    deliver: buffer.deliver,
+    deliver: (batch) => {
+      for (let i = 0; i < batch.length; i++) append(batch[i]!)
+      if (records.count >= flushInterval || records.length >= maxBufferedBytes) return emit()
+      if (records.count > 0) onBuffered()
+    },
     waitSync: executor.waitSync,
     wait: executor.wait,
-    emit: buffer.emit,
+    emit,
     flush: async (timeoutMs) => {
       await drain()
       return executor.flush(timeoutMs)
@@ -76,13 +127,13 @@ const buffered = (
       return executor.close(timeoutMs)
     },
     exitSync: (deadline) => {
-      if (buffer.count() > 0 && executor.waitSync(deadline)) void buffer.emit()
+      if (records.count > 0 && executor.waitSync(deadline)) void emit()
       executor.exitSync(deadline)
     },
     resumeAtExit: () => {},
     written: executor.written,
     lost,
-    pending: () => buffer.count() + executor.pending(),
+    pending: () => records.count + executor.pending(),
     duplicates: executor.duplicates
   }
 }
@@ -101,51 +152,15 @@ export const bytes = (
   flushInterval: number,
   onBuffered: () => void
 ): Output => {
-  let buffer = Buffer.allocUnsafe(initialBytes)
-  let ends = new Uint32Array(1024)
-  let length = 0
-  let count = 0
-
-  const reserve = (chars: number): void => {
-    const need = length + chars * 3 + 1
-    if (need <= buffer.length) return
-    let size = buffer.length * 2
-    while (size < need) size *= 2
-    const grown = Buffer.allocUnsafe(size)
-    buffer.copy(grown, 0, 0, length)
-    buffer = grown
+  const records = new RecordBuffer(executor)
+  const append = (record: LogRecord): void => {
+    const line = formatter(record)
+    records.reserve(line.length * 3 + 1)
+    records.length += records.buffer.write(line, records.length)
+    records.buffer[records.length++] = 10
+    records.endRecord()
   }
-
-  const emit = (): void | Promise<void> => {
-    if (count === 0) return
-    const result = executor.write(buffer.subarray(0, length), ends.subarray(0, count))
-    length = 0
-    count = 0
-    if (buffer.length > keepBytes) buffer = Buffer.allocUnsafe(initialBytes)
-    if (ends.length > 65536) ends = new Uint32Array(1024)
-    return result
-  }
-
-  return buffered(executor, {
-    count: () => count,
-    emit,
-    deliver: (batch) => {
-      for (let i = 0; i < batch.length; i++) {
-        const line = formatter(batch[i]!)
-        reserve(line.length)
-        length += buffer.write(line, length)
-        buffer[length++] = 10
-        if (count === ends.length) {
-          const grown = new Uint32Array(ends.length * 2)
-          grown.set(ends)
-          ends = grown
-        }
-        ends[count++] = length
-      }
-      if (count >= flushInterval || length >= maxBufferedBytes) return emit()
-      if (count > 0) onBuffered()
-    }
-  })
+  return buffered(executor, records, append, flushInterval, onBuffered)
 }
 
 /**
@@ -175,10 +190,7 @@ export const frames = (
   flushInterval: number,
   onBuffered: () => void
 ): Output => {
-  let buffer = Buffer.allocUnsafe(initialBytes)
-  let ends = new Uint32Array(1024)
-  let length = 0
-  let count = 0
+  const records = new RecordBuffer(executor)
   let dropped = 0
   let lastSize = 0
   let lastError = ""
@@ -188,16 +200,6 @@ export const frames = (
     `(${maxFrameSize} bytes; the last was ${lastSize} bytes)`)
   const failed = new Warner(label, 5_000, Date.now, undefined, (n) =>
     `femtologging: ${label} dropped ${n} record${n === 1 ? "" : "s"} that could not be encoded; last: ${lastError}`)
-
-  const emit = (): void | Promise<void> => {
-    if (count === 0) return
-    const result = executor.write(buffer.subarray(0, length), ends.subarray(0, count))
-    length = 0
-    count = 0
-    if (buffer.length > keepBytes) buffer = Buffer.allocUnsafe(initialBytes)
-    if (ends.length > 65536) ends = new Uint32Array(1024)
-    return result
-  }
 
   const append = (record: LogRecord): void => {
     let payload: Uint8Array
@@ -215,38 +217,14 @@ export const frames = (
       oversize.drop()
       return
     }
-    const need = length + 4 + payload.length
-    if (need > buffer.length) {
-      let size = buffer.length * 2
-      while (size < need) size *= 2
-      const grown = Buffer.allocUnsafe(size)
-      buffer.copy(grown, 0, 0, length)
-      buffer = grown
-    }
-    buffer.writeUInt32BE(payload.length, length)
-    buffer.set(payload, length + 4)
-    length = need
-    if (count === ends.length) {
-      const grown = new Uint32Array(ends.length * 2)
-      grown.set(ends)
-      ends = grown
-    }
-    ends[count++] = length
+    records.reserve(4 + payload.length)
+    records.buffer.writeUInt32BE(payload.length, records.length)
+    records.buffer.set(payload, records.length + 4)
+    records.length += 4 + payload.length
+    records.endRecord()
   }
 
-  return buffered(
-    executor,
-    {
-      count: () => count,
-      emit,
-      deliver: (batch) => {
-        for (let i = 0; i < batch.length; i++) append(batch[i]!)
-        if (count >= flushInterval || length >= maxBufferedBytes) return emit()
-        if (count > 0) onBuffered()
-      }
-    },
-    () => executor.lost() + dropped
-  )
+  return buffered(executor, records, append, flushInterval, onBuffered, () => executor.lost() + dropped)
 }
 
 /**
