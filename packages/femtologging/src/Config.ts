@@ -65,7 +65,7 @@ import { FemtoFileHandler } from "./FileHandler.ts"
 import * as Filter from "./Filter.ts"
 import * as Formatter from "./Formatter.ts"
 import * as Handler from "./Handler.ts"
-import { currentSpawner, facadeSpawner, type Spawner } from "./internal/runtime.ts"
+import { currentSpawner, type Spawner } from "./internal/runtime.ts"
 import { safeString } from "./internal/safe.ts"
 import * as Level from "./Level.ts"
 import type { Logger } from "./Logger.ts"
@@ -122,6 +122,24 @@ interface Schemas {
   readonly SchemaIssue: typeof EffectSchemaIssue
   readonly Top: EffectSchema.Codec<DecodedConfig, unknown>
   readonly kinds: ReadonlyMap<Kind, EffectSchema.Codec<Record<string, unknown>, unknown>>
+  readonly FormatterSection: EffectSchema.Codec<DecodedFormatter, unknown>
+  readonly FilterSection: EffectSchema.Codec<DecodedFilter, unknown>
+}
+
+interface DecodedFormatter {
+  readonly format?: string | null
+  readonly datefmt?: string | null
+  readonly style?: "%" | "{" | "$"
+  readonly validate?: boolean
+  readonly defaults?: Readonly<Record<string, unknown>>
+  readonly class?: string
+}
+
+interface DecodedFilter {
+  readonly name?: string
+  readonly level?: string | number
+  readonly min?: string | number
+  readonly max?: string | number
 }
 
 interface DecodedLogger {
@@ -146,6 +164,16 @@ type Kind = "stream" | "file" | "rotating" | "timed" | "watched" | "null" | "que
 
 let schemas: Schemas | undefined
 
+/** Whether `u` is a level a logger or handler may be set to (`NOTSET` included). */
+const isThreshold = (u: string | number): boolean => {
+  try {
+    Level.parseThresholdUnsafe(u)
+    return true
+  } catch {
+    return false
+  }
+}
+
 const loadSchemas = (): Schemas => {
   if (schemas !== undefined) return schemas
   const require = createRequire(import.meta.url)
@@ -162,14 +190,7 @@ const loadSchemas = (): Schemas => {
   const positive = integer("a positive integer", 1)
   const nonNegative = integer("a non-negative integer", 0)
   const level = Schema.Union([Schema.String, Schema.Number]).annotate(expected("a level name or number")).check(
-    Schema.makeFilter((u: string | number) => {
-      try {
-        Level.parseThresholdUnsafe(u)
-        return true
-      } catch {
-        return false
-      }
-    }, expected("a level (TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL, NOTSET, or one of 0, 5, 10, 20, 30, 40, 50)"))
+    Schema.makeFilter(isThreshold, expected("a level (TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL, NOTSET, or one of 0, 5, 10, 20, 30, 40, 50)"))
   )
   const ids = Schema.Array(string).annotate(expected("a list of ids"))
   const mapping = <S extends EffectSchema.Top>(schema: S) =>
@@ -277,7 +298,29 @@ const loadSchemas = (): Schemas => {
       respect_handler_level: optional(boolean)
     })]
   ])
-  schemas = { Schema, SchemaIssue, Top: Top as unknown as Schemas["Top"], kinds }
+  const FormatterSection = Schema.Struct({
+    format: optional(Schema.NullOr(string)),
+    datefmt: optional(Schema.NullOr(string)),
+    style: optional(Schema.Literals(["%", "{", "$"]).annotate(expected("\"%\", \"{\" or \"$\""))),
+    validate: optional(Schema.Boolean.annotate(expected("a boolean"))),
+    defaults: optional(Schema.Record(Schema.String, Schema.Unknown).annotate(expected("a mapping"))),
+    class: optional(string)
+  }).annotate({ ...expected("a mapping"), messageUnexpectedKey: "unknown key" })
+  const anyLevel = Schema.Union([Schema.String, Schema.Number]).annotate(expected("a level"))
+  const FilterSection = Schema.Struct({
+    name: optional(Schema.String.annotate(expected("a logger name"))),
+    level: optional(anyLevel),
+    min: optional(anyLevel),
+    max: optional(anyLevel)
+  }).annotate({ ...expected("a mapping"), messageUnexpectedKey: "unknown key" })
+  schemas = {
+    Schema,
+    SchemaIssue,
+    Top: Top as unknown as Schemas["Top"],
+    kinds,
+    FormatterSection: FormatterSection as unknown as Schemas["FormatterSection"],
+    FilterSection: FilterSection as unknown as Schemas["FilterSection"]
+  }
   return schemas
 }
 
@@ -423,20 +466,7 @@ const buildFormatter = (section: Record<string, unknown>, registry: Registry, pa
     const made = at(path, () => factory(withoutKeys(section, ["()"])))
     return at(path, () => Formatter.resolve(made as Formatter.Formatter))
   }
-  const { Schema } = loadSchemas()
-  const expected = (what: string) => ({ message: `expected ${what}` })
-  const decoded = decode(
-    Schema.Struct({
-      format: Schema.optionalKey(Schema.NullOr(Schema.String.annotate(expected("a string")))),
-      datefmt: Schema.optionalKey(Schema.NullOr(Schema.String.annotate(expected("a string")))),
-      style: Schema.optionalKey(Schema.Literals(["%", "{", "$"]).annotate(expected("\"%\", \"{\" or \"$\""))),
-      validate: Schema.optionalKey(Schema.Boolean.annotate(expected("a boolean"))),
-      defaults: Schema.optionalKey(Schema.Record(Schema.String, Schema.Unknown).annotate(expected("a mapping"))),
-      class: Schema.optionalKey(Schema.String.annotate(expected("a string")))
-    }).annotate({ ...expected("a mapping"), messageUnexpectedKey: "unknown key" }),
-    section,
-    path
-  )
+  const decoded = decode(loadSchemas().FormatterSection, section, path)
   const cls = decoded.class ?? "logging.Formatter"
   switch (cls) {
     case "logging.Formatter":
@@ -468,19 +498,7 @@ const buildFilter = (section: Record<string, unknown>, registry: Registry, path:
     if (!Filter.isFilter(made)) return fail([...path, "()"], "the factory did not return a filter (a function or an object with filter)")
     return made
   }
-  const { Schema } = loadSchemas()
-  const expected = (what: string) => ({ message: `expected ${what}` })
-  const level = Schema.Union([Schema.String, Schema.Number]).annotate(expected("a level"))
-  const decoded = decode(
-    Schema.Struct({
-      name: Schema.optionalKey(Schema.String.annotate(expected("a logger name"))),
-      level: Schema.optionalKey(level),
-      min: Schema.optionalKey(level),
-      max: Schema.optionalKey(level)
-    }).annotate({ ...expected("a mapping"), messageUnexpectedKey: "unknown key" }),
-    section,
-    path
-  )
+  const decoded = decode(loadSchemas().FilterSection, section, path)
   const filters: Array<Filter.Filter> = []
   if (decoded.name !== undefined) filters.push(Filter.name(decoded.name))
   if (decoded.level !== undefined && decoded.max !== undefined) fail(path, "give 'level' (a maximum) or 'max', not both")
@@ -792,7 +810,10 @@ const loggerPlan = (
 
 /**
  * Builds what `config` describes, then applies it to `manager` (see the module's description).
- * Throws `ConfigError`; on a throw, nothing changed. Returns the handlers it made.
+ * Throws `ConfigError` only (anything else a configuration makes throw, a getter or Proxy, a stack
+ * overflow, becomes one); on a throw, nothing changed. Returns the handlers it made, in
+ * `options.spawn`'s scope (default the manager's). `cpythonRoot` (default true): root gets
+ * CPython's WARNING when neither the application nor the configuration set its level.
  *
  * @internal
  */
@@ -800,8 +821,22 @@ export const configureUnsafe = (
   config: unknown,
   registry: Registry,
   manager: LoggerManager,
+  options: { readonly spawn?: Spawner | undefined; readonly cpythonRoot?: boolean | undefined } = {}
+): ReadonlyArray<unknown> => {
+  try {
+    return configure(config, registry, manager, options.spawn ?? manager.spawn, options.cpythonRoot ?? true)
+  } catch (error) {
+    if (error instanceof ConfigError) throw error
+    throw new ConfigError({ path: "", detail: `the configuration could not be read: ${safeString(error)}` })
+  }
+}
+
+const configure = (
+  config: unknown,
+  registry: Registry,
+  manager: LoggerManager,
   spawn: Spawner,
-  options: { readonly cpythonRoot?: boolean } = { cpythonRoot: true }
+  cpythonRoot: boolean
 ): ReadonlyArray<unknown> => {
   if (!isMapping(config)) return fail([], `expected a mapping, got ${describe(config)}`)
   const resolved = resolveReferences(config, registry)
@@ -831,7 +866,7 @@ export const configureUnsafe = (
     }
     // CPython's root starts at WARNING (ours at INFO, the seed's default): a configuration in
     // CPython's terms that leaves root's level alone gets CPython's, unless the application set one.
-    if (options.cpythonRoot === true && decoded.root?.level === undefined && manager.root.levelIsDefault) {
+    if (cpythonRoot && decoded.root?.level === undefined && manager.root.levelIsDefault) {
       plans.push({ logger: manager.root, level: "WARNING", handlers: undefined, filters: undefined, propagate: undefined, levelOnly: true })
     }
     // Levels are checked by the schema; nothing below throws.
@@ -947,23 +982,7 @@ const incremental = (decoded: DecodedConfig, manager: LoggerManager): void => {
  * @since 0.2.0
  */
 export const dictConfig = (config: unknown, options: DictConfigOptions = {}): void => {
-  const manager = options.manager ?? processWide()
-  typed(() => configureUnsafe(config, options.registry ?? {}, manager, manager === processWide() ? facadeSpawner() : manager.spawn))
-}
-
-/**
- * Runs a configuration step, turning anything but a `ConfigError` it throws (a getter or Proxy
- * in the configuration that throws, a stack overflow) into one.
- *
- * @internal
- */
-export const typed = <A>(f: () => A): A => {
-  try {
-    return f()
-  } catch (error) {
-    if (error instanceof ConfigError) throw error
-    throw new ConfigError({ path: "", detail: `the configuration could not be read: ${safeString(error)}` })
-  }
+  configureUnsafe(config, options.registry ?? {}, options.manager ?? processWide())
 }
 
 /**
@@ -987,14 +1006,9 @@ export interface EffectConfigOptions {
 const environment = Effect.suspend(() => {
   const { Schema } = loadSchemas()
   const EffectConfig = createRequire(import.meta.url)("effect/Config") as typeof import("effect/Config")
-  const level = Schema.String.check(Schema.makeFilter((u: string) => {
-    try {
-      Level.parseThresholdUnsafe(u)
-      return true
-    } catch {
-      return false
-    }
-  }, { message: "expected a level (TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL, NOTSET)" }))
+  const level = Schema.String.check(
+    Schema.makeFilter(isThreshold, { message: "expected a level (TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL, NOTSET)" })
+  )
   const optional = <A>(config: import("effect/Config").Config<A>) => EffectConfig.option(config)
   return Effect.all({
     logLevel: optional(EffectConfig.schema(level, "LOG_LEVEL")),
@@ -1033,7 +1047,7 @@ export const dictConfigEffect = (
     const spawn = yield* currentSpawner
     const effective = options.env === false ? config : withOverrides(config, yield* environment)
     yield* Effect.try({
-      try: () => configureUnsafe(effective, options.registry ?? {}, manager, spawn),
+      try: () => configureUnsafe(effective, options.registry ?? {}, manager, { spawn }),
       catch: (error) => error instanceof ConfigError ? error : new ConfigError({ path: "", detail: safeString(error) })
     })
   })

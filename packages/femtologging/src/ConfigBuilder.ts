@@ -29,12 +29,11 @@
  *
  * @since 0.2.0
  */
-import { configureUnsafe, type Registry, typed } from "./Config.ts"
+import { configureUnsafe, type Registry } from "./Config.ts"
 import { ConfigError } from "./ConfigError.ts"
 import type * as Filter from "./Filter.ts"
 import type * as Formatter from "./Formatter.ts"
 import * as Handler from "./Handler.ts"
-import { facadeSpawner } from "./internal/runtime.ts"
 import * as Level from "./Level.ts"
 import { type LoggerManager, processWide } from "./Manager.ts"
 
@@ -306,10 +305,6 @@ export class ConfigBuilder {
     if (s.root !== undefined) config.root = this.loggerDict(s.root)
     const registry: Registry = { factories }
     // The seed's builder keeps root's level unless told (no CPython default of WARNING here).
-    typed(() =>
-      configureUnsafe(config, registry, manager, manager === processWide() ? facadeSpawner() : manager.spawn, {
-        cpythonRoot: false
-      })
-    )
+    configureUnsafe(config, registry, manager, { cpythonRoot: false })
   }
 }

@@ -31,11 +31,10 @@ import * as Path from "node:path"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Config from "./Config.ts"
-import { configureUnsafe, type DictConfigOptions, type EffectConfigOptions, type Registry, typed } from "./Config.ts"
+import { configureUnsafe, type DictConfigOptions, type EffectConfigOptions, type Registry } from "./Config.ts"
 import { ConfigError } from "./ConfigError.ts"
 import { type Ini, IniError, parseIni } from "./internal/ini.ts"
 import { type JsValue, parsePython, PythonLiteralError, toJs } from "./internal/pyliteral.ts"
-import { facadeSpawner } from "./internal/runtime.ts"
 import { type LoggerManager, type Manager, processWide } from "./Manager.ts"
 
 /**
@@ -219,11 +218,8 @@ export const fileConfig = (path: string, options: FileConfigOptions = {}): void 
     }
     throw error
   }
-  const manager = options.manager ?? processWide()
   try {
-    typed(() =>
-      configureUnsafe(translated.config, options.registry ?? {}, manager, manager === processWide() ? facadeSpawner() : manager.spawn)
-    )
+    configureUnsafe(translated.config, options.registry ?? {}, options.manager ?? processWide())
   } catch (error) {
     if (error instanceof ConfigError) throw new ConfigError({ path: translated.locate(error.path), detail: error.detail })
     throw error
@@ -268,9 +264,8 @@ const inFile = (path: string, error: unknown): unknown =>
  */
 export const dictConfigFromFile = (path: string, options: DictConfigOptions & { readonly encoding?: string } = {}): void => {
   const config = readConfigFile(path, options)
-  const manager = options.manager ?? processWide()
   try {
-    typed(() => configureUnsafe(config, options.registry ?? {}, manager, manager === processWide() ? facadeSpawner() : manager.spawn))
+    configureUnsafe(config, options.registry ?? {}, options.manager ?? processWide())
   } catch (error) {
     throw inFile(path, error)
   }
