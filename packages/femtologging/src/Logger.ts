@@ -393,13 +393,22 @@ export class Logger {
       if (lastResort === undefined) return
       handlers = [lastResort]
     }
+    this.dispatch(record, handlers)
+  }
+
+  /**
+   * A record made (or received): this logger's filters, then, redacted, its handlers. The record
+   * as handed on; `undefined` when a filter stopped it.
+   */
+  private dispatch(record: LogRecord.LogRecord, handlers: ReadonlyArray<Handler.Handler>): LogRecord.LogRecord | undefined {
     if (this.filters.length > 0) {
       const admitted = this.admit(record)
-      if (admitted === undefined) return
+      if (admitted === undefined) return undefined
       record = admitted
     }
     if (this.retired) this.drop("its manager was reset or closed")
-    else this.handOn(this.host.redact(record), handlers)
+    else if (handlers.length > 0) this.handOn(this.host.redact(record), handlers)
+    return record
   }
 
   /**
@@ -432,15 +441,9 @@ export class Logger {
     }
     const call = callOf(message, args)
     const extra = withFields(Context.current(), bound, call.extra)
-    let record = build(this.name, level, call.message, extra, fiberId, plan.caller ? callSite() : undefined)
-    if (this.filters.length > 0) {
-      const admitted = this.admit(record)
-      if (admitted === undefined) return undefined
-      record = admitted
-    }
-    if (this.retired) this.drop("its manager was reset or closed")
-    else if (handlers.length > 0) this.handOn(this.host.redact(record), handlers)
-    return Formatter.line(this.name, level, record.message)
+    const record = build(this.name, level, call.message, extra, fiberId, plan.caller ? callSite() : undefined)
+    const sent = this.dispatch(record, handlers)
+    return sent === undefined ? undefined : Formatter.line(this.name, level, sent.message)
   }
 
   /** Hands a record to each handler's queue; records logged meanwhile wait their turn. */
