@@ -8,7 +8,10 @@
 //   messages of a chunk are built before its clock starts); records/s is over the whole run,
 //   drains included.
 // disabled: as chunked, but every call is `debug` while the level is INFO (the cost of a
-//   disabled level; nothing is built or queued).
+//   disabled level; nothing is built or queued), called as application code calls it
+//   (`logger.debug(m)` in the loop): the closure the other modes call through costs ~5 ns by
+//   itself, as much as the whole target. `emptyCallNsPerRecord` is that loop calling an empty
+//   method, measured in the same process, for scale.
 // burst: one plain loop, nothing yields. femtologging's worker never runs during the loop, so
 //   once the logger's queue (1024) is full every further call is dropped (and counted). The
 //   message is built inside the timed loop here.
@@ -22,6 +25,7 @@ const chunk = numberArg(args, "chunk", 512)
 const method = mode === "disabled" ? "debug" : "info"
 
 let log
+let logger // the library's logger object (the disabled mode calls its `debug` directly)
 let dropped = () => 0
 let finish = async () => {}
 
@@ -30,7 +34,7 @@ if (impl.startsWith("femto")) {
   // femto-context: scoped context in use elsewhere in the process, none around these calls
   if (impl === "femto-context") withContext({ warm: true }, () => {})
   const { Effect } = await import("effect")
-  const logger = getLogger("bench")
+  logger = getLogger("bench")
   const handler = Handler.makeUnsafe({
     label: "null",
     target: { _tag: "Sink", sink: { write() {}, flush() {}, close() {} } },
@@ -51,7 +55,7 @@ if (impl.startsWith("femto")) {
   if (impl === "pino-devnull") dest = pino.destination({ dest: "/dev/null", sync: true })
   else if (impl === "pino-object") dest = { write() {} }
   else throw new Error(`unknown impl ${impl}`)
-  const logger = pino({ level: "info" }, dest)
+  logger = pino({ level: "info" }, dest)
   log = (m) => logger[method](m)
 }
 
@@ -65,9 +69,41 @@ for (let i = 0; i < warmup; i++) {
 await finish()
 const droppedInWarmup = dropped()
 
+// The disabled mode's loop: `target.debug(m)` for each message of the batch, timed.
+const timeDebug = async (target, batch, n) => {
+  const t0 = now()
+  for (let j = 0; j < n; j++) target.debug(batch[j])
+  return now() - t0
+}
+// The same loop over an object whose `debug` does nothing (a separate function, so that each
+// loop sees one kind of object).
+const timeEmpty = async (target, batch, n) => {
+  const t0 = now()
+  for (let j = 0; j < n; j++) target.debug(batch[j])
+  return now() - t0
+}
+
 let callerNs = 0n
 const start = now()
-if (mode === "chunked" || mode === "disabled") {
+let emptyCallNs
+if (mode === "disabled") {
+  const batch = new Array(chunk)
+  for (let k = 0; k < 200; k++) await timeDebug(logger, batch.fill(message(k)), chunk) // warm-up
+  for (let base = 0; base < records; base += chunk) {
+    const n = Math.min(chunk, records - base)
+    for (let j = 0; j < n; j++) batch[j] = message(base + j)
+    callerNs += await timeDebug(logger, batch, n)
+    await tick()
+  }
+  const empty = { debug(_m) {} }
+  let ns = 0n
+  for (let k = 0; k < 200; k++) await timeEmpty(empty, batch, chunk) // warm-up
+  for (let base = 0; base < records; base += chunk) {
+    ns += await timeEmpty(empty, batch, Math.min(chunk, records - base))
+    await tick()
+  }
+  emptyCallNs = Number(ns) / records
+} else if (mode === "chunked") {
   const batch = new Array(chunk)
   for (let base = 0; base < records; base += chunk) {
     const n = Math.min(chunk, records - base)
@@ -93,6 +129,7 @@ report({
   records,
   chunk: mode === "chunked" ? chunk : null,
   callerNsPerRecord: Number(callerNs) / records,
+  ...(emptyCallNs === undefined ? {} : { emptyCallNsPerRecord: emptyCallNs }),
   wallMs: Number(end - start) / 1e6,
   loopMs: Number(loopEnd - start) / 1e6,
   recordsPerSec: records / (Number(end - start) / 1e9),
