@@ -17,7 +17,7 @@
  *
  * @since 0.2.0
  */
-import * as Effect from "effect/Effect"
+import { Effect } from "./internal/lazyEffect.ts"
 import * as tty from "node:tty"
 import { ConfigError } from "./ConfigError.ts"
 import { processWide } from "./Manager.ts"

@@ -55,8 +55,7 @@
  */
 import type * as EffectSchema from "effect/Schema"
 import type * as EffectSchemaIssue from "effect/SchemaIssue"
-import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
+import { Effect, Layer } from "./internal/lazyEffect.ts"
 import type * as Scope from "effect/Scope"
 import { createRequire } from "node:module"
 import { ConfigError } from "./ConfigError.ts"
@@ -1003,7 +1002,7 @@ export interface EffectConfigOptions {
 }
 
 /** The documented environment variables, read through Effect's `Config` (see {@link EffectConfigOptions}). */
-const environment = Effect.suspend(() => {
+const environment = () => {
   const { Schema } = loadSchemas()
   const EffectConfig = createRequire(import.meta.url)("effect/Config") as typeof import("effect/Config")
   const level = Schema.String.check(
@@ -1015,12 +1014,12 @@ const environment = Effect.suspend(() => {
     femtoLevel: optional(EffectConfig.schema(level, "FEMTOLOG_LEVEL")),
     disable: optional(EffectConfig.Boolean("FEMTOLOG_DISABLE_EXISTING_LOGGERS"))
   }).pipe(Effect.mapError((error) => new ConfigError({ path: "environment", detail: error.message })))
-})
+}
 
 /** `config` with the environment's overrides applied (a copy). */
 const withOverrides = (
   config: unknown,
-  env: Effect.Success<typeof environment>
+  env: Effect.Success<ReturnType<typeof environment>>
 ): unknown => {
   if (!isMapping(config)) return config
   const out: Record<string, unknown> = { ...config }
@@ -1044,8 +1043,8 @@ export const dictConfigEffect = (
 ): Effect.Effect<void, ConfigError, Manager | Scope.Scope> =>
   Effect.gen(function*() {
     const manager = yield* Manager
-    const spawn = yield* currentSpawner
-    const effective = options.env === false ? config : withOverrides(config, yield* environment)
+    const spawn = yield* currentSpawner()
+    const effective = options.env === false ? config : withOverrides(config, yield* environment())
     yield* Effect.try({
       try: () => configureUnsafe(effective, options.registry ?? {}, manager, { spawn }),
       catch: (error) => error instanceof ConfigError ? error : new ConfigError({ path: "", detail: safeString(error) })

@@ -52,14 +52,8 @@
  *
  * @since 0.2.0
  */
-import * as Cause from "effect/Cause"
-import * as Clock from "effect/Clock"
+import { Cause, Clock, Effect, Layer, LogLevel, Logger as EffectLogger, References } from "./internal/lazyEffect.ts"
 import * as Context from "effect/Context"
-import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import * as EffectLogger from "effect/Logger"
-import * as LogLevel from "effect/LogLevel"
-import * as References from "effect/References"
 import { inspect } from "node:util"
 import { functionTag, isError, safeString } from "./internal/safe.ts"
 import { labelledReporter } from "./internal/warner.ts"

@@ -17,7 +17,7 @@
  *
  * @since 0.1.0
  */
-import * as Effect from "effect/Effect"
+import { Effect } from "./internal/lazyEffect.ts"
 import * as Filter from "./Filter.ts"
 import * as Formatter from "./Formatter.ts"
 import * as Handler from "./Handler.ts"

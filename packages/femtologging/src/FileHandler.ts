@@ -13,8 +13,7 @@
  *
  * @since 0.1.0
  */
-import * as Clock from "effect/Clock"
-import * as Effect from "effect/Effect"
+import { Clock, Effect } from "./internal/lazyEffect.ts"
 import type * as Scope from "effect/Scope"
 import {
   checkOptions,

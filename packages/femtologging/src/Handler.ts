@@ -22,10 +22,7 @@
  * @since 0.1.0
  */
 import type * as Cause from "effect/Cause"
-import * as Clock from "effect/Clock"
-import * as Effect from "effect/Effect"
-import * as Queue from "effect/Queue"
-import * as Scope from "effect/Scope"
+import { Clock, Effect, Queue, Scope } from "./internal/lazyEffect.ts"
 import * as Filter from "./Filter.ts"
 import * as Formatter from "./Formatter.ts"
 import { capacityOf, HandlerConfigError, positiveInt } from "./HandlerConfigError.ts"
@@ -831,7 +828,7 @@ export const makeUnsafe = (options: MakeOptions, spawn: Spawner = facadeSpawner(
 export const makeIn = <H, E extends HandlerConfigError | HandlerIOError = HandlerConfigError | HandlerIOError>(
   construct: (spawn: Spawner) => H
 ): Effect.Effect<H, E, Scope.Scope> =>
-  Effect.flatMap(currentSpawner, (spawn) =>
+  Effect.flatMap(currentSpawner(), (spawn) =>
     Effect.try({
       try: () => construct(spawn),
       catch: (error) => {

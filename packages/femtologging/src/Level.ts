@@ -7,7 +7,7 @@
  *
  * @since 0.1.0
  */
-import * as Effect from "effect/Effect"
+import { Effect } from "./internal/lazyEffect.ts"
 import type * as LogLevel from "effect/LogLevel"
 import * as Data from "effect/Data"
 

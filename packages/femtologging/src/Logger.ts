@@ -20,8 +20,7 @@
  *
  * @since 0.1.0
  */
-import * as Effect from "effect/Effect"
-import * as References from "effect/References"
+import { Effect, References } from "./internal/lazyEffect.ts"
 import { fileURLToPath } from "node:url"
 import { getCallSites } from "node:util"
 import * as Context from "./Context.ts"

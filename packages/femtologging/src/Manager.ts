@@ -10,8 +10,7 @@
  * @since 0.1.0
  */
 import * as Context from "effect/Context"
-import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
+import { Effect, Layer } from "./internal/lazyEffect.ts"
 import * as Data from "effect/Data"
 import type * as Scope from "effect/Scope"
 import { currentSpawner, facadeSpawner, registry, type Spawner } from "./internal/runtime.ts"
@@ -240,7 +239,7 @@ export function make(): Effect.Effect<LoggerManager, never, Scope.Scope>
 export function make(options: ManagerOptions): Effect.Effect<LoggerManager, HandlerConfigError, Scope.Scope>
 export function make(options?: ManagerOptions): Effect.Effect<LoggerManager, HandlerConfigError, Scope.Scope> {
   return Effect.gen(function*() {
-    const spawn = yield* currentSpawner
+    const spawn = yield* currentSpawner()
     const manager = yield* Effect.try({
       try: () => new LoggerManager(spawn, options),
       catch: (error) => error as HandlerConfigError

@@ -35,9 +35,7 @@
  * @since 0.2.0
  */
 import type * as Cause from "effect/Cause"
-import * as Clock from "effect/Clock"
-import * as Effect from "effect/Effect"
-import * as Queue from "effect/Queue"
+import { Clock, Effect, Queue } from "./internal/lazyEffect.ts"
 import type * as Scope from "effect/Scope"
 import { checkOptions, classRule, commonRules, FemtoHandler } from "./FemtoHandler.ts"
 import * as Handler from "./Handler.ts"

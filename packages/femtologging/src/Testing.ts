@@ -10,8 +10,7 @@
  * @since 0.1.0
  */
 import * as Context from "effect/Context"
-import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
+import { Effect, Layer } from "./internal/lazyEffect.ts"
 import type * as Scope from "effect/Scope"
 import * as EffectLogger from "./EffectLogger.ts"
 import { FemtoHandler } from "./FemtoHandler.ts"
@@ -142,7 +141,7 @@ const describe = (match: RecordMatch): string =>
  * @since 0.1.0
  */
 export const capture = (options: CaptureOptions = {}): Effect.Effect<CaptureHandler, never, Scope.Scope> =>
-  Effect.map(currentSpawner, (spawn) => new CaptureHandler(options, spawn))
+  Effect.map(currentSpawner(), (spawn) => new CaptureHandler(options, spawn))
 
 /**
  * The capture handler attached to root by {@link layerCapture}.
@@ -209,10 +208,8 @@ export const layerEffectCapture = (
  * @category assertions
  * @since 0.2.0
  */
-export const records: Effect.Effect<ReadonlyArray<LogRecord>, never, Captured> = Effect.flatMap(
-  Effect.service(Captured),
-  (captured) => Effect.as(Handler.flush(captured), captured.records)
-)
+export const records = (): Effect.Effect<ReadonlyArray<LogRecord>, never, Captured> =>
+  Effect.flatMap(Effect.service(Captured), (captured) => Effect.as(Handler.flush(captured), captured.records))
 
 const assertion = <A>(f: (captured: CaptureHandler) => A): Effect.Effect<A, never, Captured> =>
   Effect.flatMap(Effect.service(Captured), (captured) =>

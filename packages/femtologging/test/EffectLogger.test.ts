@@ -103,7 +103,7 @@ describe("EffectLogger: Effect's log calls through femtologging", () => {
         assert.isTrue(Exit.isFailure(failed) && Exit.isFailure(defected))
         if (Exit.isFailure(failed)) yield* Effect.logError("checkout failed", failed.cause)
         if (Exit.isFailure(defected)) yield* Effect.logError(defected.cause)
-        return yield* Testing.records
+        return yield* Testing.records()
       }).pipe(Effect.provide(Testing.layerEffectCapture()))
       assert.strictEqual(records.length, 2)
       const [fail, die] = records as [LogRecord.LogRecord, LogRecord.LogRecord]
@@ -170,7 +170,7 @@ describe("EffectLogger: Effect's log calls through femtologging", () => {
         yield* Effect.logInfo("lookup failed", new RangeError("no such key"), new Error("second"))
         yield* Effect.logInfo({ a: [1, 2] }, null, undefined, 10n, cyclic)
         yield* Effect.logError(new TypeError("alone"))
-        return yield* Testing.records
+        return yield* Testing.records()
       }).pipe(Effect.provide(Testing.layerEffectCapture()))
       assert.strictEqual(records[0]!.message, "lookup failed second")
       assert.strictEqual(records[0]!.error?.name, "RangeError")
@@ -225,7 +225,7 @@ describe("EffectLogger: Effect's log calls through femtologging", () => {
           yield* Effect.logDebug("debug")
           yield* Effect.logInfo("info")
           yield* Effect.logError("error")
-          return (yield* Testing.records).map((r) => r.message)
+          return (yield* Testing.records()).map((r) => r.message)
         }).pipe(Effect.provide(layer))
       assert.deepStrictEqual(yield* messages(Testing.layerEffectCapture()), ["debug", "info", "error"])
       assert.deepStrictEqual(yield* messages(Testing.layerEffectCapture({ minimumLevel: "inherit" })), ["info", "error"])

@@ -66,7 +66,7 @@ layer(Testing.layerEffectCapture())("Testing's Effect assertions with a shared l
     Effect.gen(function*() {
       yield* Testing.clearCaptured()
       yield* Effect.logInfo("second")
-      assert.deepStrictEqual((yield* Testing.records).map((r) => r.message), ["second"])
+      assert.deepStrictEqual((yield* Testing.records()).map((r) => r.message), ["second"])
       yield* Testing.assertNoDrops()
     }))
 })

@@ -16,9 +16,7 @@
  * @internal
  */
 import * as Context from "effect/Context"
-import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import * as Scope from "effect/Scope"
+import { Effect, Exit, Scope } from "./lazyEffect.ts"
 
 /** What the exit hook needs from an open handler. @internal */
 export interface Participant {
@@ -186,10 +184,11 @@ const squash = <A, E>(exit: Exit.Failure<A, E>): unknown => {
 }
 
 /** The spawner of the current fiber's context and scope. @internal */
-export const currentSpawner: Effect.Effect<Spawner, never, Scope.Scope> = Effect.map(
-  Effect.context<Scope.Scope>(),
-  (context) => spawner(context as Context.Context<never>, Context.get(context, Scope.Scope))
-)
+export const currentSpawner = (): Effect.Effect<Spawner, never, Scope.Scope> =>
+  Effect.map(
+    Effect.context<Scope.Scope>(),
+    (context) => spawner(context as Context.Context<never>, Context.get(context, Scope.Scope))
+  )
 
 /**
  * The facade's spawner: one process-wide scope that lives as long as the process. Its first use

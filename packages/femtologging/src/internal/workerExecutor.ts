@@ -35,12 +35,6 @@
  * @internal
  */
 import type * as NodeWorker from "@effect/platform-node/NodeWorker"
-import * as Cause from "effect/Cause"
-import * as Clock from "effect/Clock"
-import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import * as Fiber from "effect/Fiber"
-import * as Random from "effect/Random"
 import type * as Scope from "effect/Scope"
 import type * as Worker from "effect/workers/Worker"
 import type * as WorkerError from "effect/workers/WorkerError"
@@ -52,6 +46,7 @@ import type { Executor } from "./executor.ts"
 import * as Ring from "./ring.ts"
 import { registry } from "./runtime.ts"
 import type { Open, Opened, SinkWorkerData } from "./sinkWorker.ts"
+import { Cause, Clock, Effect, Exit, Fiber, Random } from "./lazyEffect.ts"
 
 /** @internal */
 export interface WorkerSinkOptions {

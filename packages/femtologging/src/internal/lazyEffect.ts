@@ -1,0 +1,137 @@
+/**
+ * Effect's runtime modules, loaded when first used rather than when `femtologging` is imported.
+ *
+ * Importing `effect/Effect` (with the modules it stands on, about 70) costs more than 100 ms on a
+ * small machine, most of it per module. Loggers, levels, formatters and configuration need none of
+ * it; a handler's queue, its fibers and the Effect-facing API do. So the library's modules take
+ * `Effect`, `Queue`, `Scope`... from here instead of from `effect/*`: each is a live binding that
+ * starts as a stand-in and is replaced by the real module the first time any of them is touched
+ * (all of the core ones at once: they are one graph). After that, every access is an ordinary
+ * module-binding read, as with a static import; nothing is ever half-loaded.
+ *
+ * The modules come from Node's module cache through `require` (Node >= 22.12 loads ES modules
+ * synchronously), so they are the very instances an application importing `effect` has: services,
+ * layers and fibers are shared. `effect/Data` and `effect/Context` (the error classes and service
+ * tags, ~25 small modules) are still imported statically by the modules that define them.
+ *
+ * The namespaces below re-declare the types the library uses from each module under the same
+ * name, so `Effect.Effect<A>` and `Scope.Scope` read as they would with `import * as`.
+ *
+ * @internal
+ */
+import { createRequire } from "node:module"
+import type * as CauseModule from "effect/Cause"
+import type * as ClockModule from "effect/Clock"
+import type * as EffectModule from "effect/Effect"
+import type * as ExitModule from "effect/Exit"
+import type * as FiberModule from "effect/Fiber"
+import type * as LayerModule from "effect/Layer"
+import type * as LoggerModule from "effect/Logger"
+import type * as LogLevelModule from "effect/LogLevel"
+import type * as QueueModule from "effect/Queue"
+import type * as RandomModule from "effect/Random"
+import type * as ReferencesModule from "effect/References"
+import type * as ScopeModule from "effect/Scope"
+
+const require = createRequire(import.meta.url)
+
+/**
+ * A stand-in for a module not loaded yet: touching it in any way loads the real one (`load`
+ * replaces the live binding), then answers from it.
+ */
+const deferred = <M extends object>(load: () => M): M =>
+  new Proxy({} as M, {
+    get: (_target, key) => Reflect.get(load(), key),
+    has: (_target, key) => Reflect.has(load(), key),
+    ownKeys: () => Reflect.ownKeys(load()),
+    getOwnPropertyDescriptor: (_target, key) => {
+      const descriptor = Reflect.getOwnPropertyDescriptor(load(), key)
+      return descriptor === undefined ? undefined : { ...descriptor, configurable: true }
+    }
+  })
+
+let coreLoaded = false
+
+/** Loads Effect's core modules (if not yet) and replaces the stand-ins. */
+export const loadEffect = (): void => {
+  if (coreLoaded) return
+  Effect = require("effect/Effect")
+  Queue = require("effect/Queue")
+  Scope = require("effect/Scope")
+  Layer = require("effect/Layer")
+  Exit = require("effect/Exit")
+  Cause = require("effect/Cause")
+  Clock = require("effect/Clock")
+  Fiber = require("effect/Fiber")
+  References = require("effect/References")
+  Random = require("effect/Random")
+  coreLoaded = true
+}
+
+const core = <M extends object>(get: () => M): M =>
+  deferred(() => {
+    loadEffect()
+    return get()
+  })
+
+export let Effect: typeof EffectModule = core(() => Effect)
+export declare namespace Effect {
+  export type Effect<A, E = never, R = never> = EffectModule.Effect<A, E, R>
+  export type Success<T> = EffectModule.Success<T>
+}
+
+export let Queue: typeof QueueModule = core(() => Queue)
+export declare namespace Queue {
+  export type Queue<A, E = never> = QueueModule.Queue<A, E>
+}
+
+export let Scope: typeof ScopeModule = core(() => Scope)
+export declare namespace Scope {
+  export type Scope = ScopeModule.Scope
+  export type Closeable = ScopeModule.Closeable
+}
+
+export let Layer: typeof LayerModule = core(() => Layer)
+export declare namespace Layer {
+  export type Layer<ROut, E = never, RIn = never> = LayerModule.Layer<ROut, E, RIn>
+}
+
+export let Exit: typeof ExitModule = core(() => Exit)
+export declare namespace Exit {
+  export type Exit<A, E = never> = ExitModule.Exit<A, E>
+  export type Failure<A, E> = ExitModule.Failure<A, E>
+}
+
+export let Cause: typeof CauseModule = core(() => Cause)
+export declare namespace Cause {
+  export type Cause<E> = CauseModule.Cause<E>
+  export type Reason<E> = CauseModule.Reason<E>
+  export type Done<A = void> = CauseModule.Done<A>
+}
+
+export let Clock: typeof ClockModule = core(() => Clock)
+export declare namespace Clock {
+  export type Clock = ClockModule.Clock
+}
+
+export let Fiber: typeof FiberModule = core(() => Fiber)
+export declare namespace Fiber {
+  export type Fiber<A, E = never> = FiberModule.Fiber<A, E>
+}
+
+export let References: typeof ReferencesModule = core(() => References)
+
+export let Random: typeof RandomModule = core(() => Random)
+
+// Effect's `Logger` (with the file system and streams it imports) only for the Effect logger face.
+
+export let Logger: typeof LoggerModule = deferred(() => (Logger = require("effect/Logger")))
+export declare namespace Logger {
+  export type Logger<Message, Output> = LoggerModule.Logger<Message, Output>
+  export type Options<Message> = LoggerModule.Options<Message>
+}
+
+export let LogLevel: typeof LogLevelModule = deferred(() => (LogLevel = require("effect/LogLevel")))
+export declare namespace LogLevel {
+  export type LogLevel = LogLevelModule.LogLevel
+}
