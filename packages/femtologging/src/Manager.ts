@@ -257,7 +257,13 @@ export function make(options?: ManagerOptions): Effect.Effect<LoggerManager, Han
  * @since 0.1.0
  */
 export const processWide = (): LoggerManager =>
-  (registry.manager ??= new LoggerManager(facadeSpawner())) as LoggerManager
+  (registry.manager ??= new LoggerManager(facadeSpawn)) as LoggerManager
+
+/**
+ * The facade's spawner, made (with its scope, Effect's runtime and the signal listeners) when the
+ * first handler is, not when the first logger is.
+ */
+const facadeSpawn: Spawner = (effect) => facadeSpawner()(effect)
 
 /**
  * A layer providing the process-wide {@link Manager}: the one the facade's `getLogger()` uses.

@@ -28,7 +28,6 @@ import type * as Socket from "effect/socket/Socket"
 import type * as SocketServer from "effect/socket/SocketServer"
 import * as fs from "node:fs"
 import { createRequire } from "node:module"
-import * as Net from "node:net"
 import * as Handler from "./Handler.ts"
 import { defaultMaxFrameSize, decodeRecord, FrameError, FrameReader } from "./internal/frame.ts"
 import { labelledReporter } from "./internal/warner.ts"
@@ -188,7 +187,7 @@ const positive = (field: string, value: number | undefined, fallback: number): n
 /** Whether something listens at a Unix socket path (a stale file left by a dead receiver does not). */
 const listening = (path: string): Promise<boolean> =>
   new Promise((resolve) => {
-    const probe = Net.connect({ path })
+    const probe = process.getBuiltinModule("node:net").connect({ path })
     probe.once("connect", () => {
       probe.destroy()
       resolve(true)

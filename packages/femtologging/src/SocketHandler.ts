@@ -18,7 +18,6 @@
 import type * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import * as fs from "node:fs"
-import * as Crypto from "node:crypto"
 import {
   checkOptions,
   classRule,
@@ -256,7 +255,7 @@ const readCa = (ca: string): string => {
   const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []
   try {
     if (blocks.length === 0) throw new Error("no certificate in it")
-    for (const block of blocks) new Crypto.X509Certificate(block)
+    for (const block of blocks) new (process.getBuiltinModule("node:crypto").X509Certificate)(block)
   } catch (error) {
     throw new HandlerConfigError({ field: "ca", detail: `the tls ca is not a PEM certificate: ${(error as Error).message}` })
   }

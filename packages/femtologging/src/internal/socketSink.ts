@@ -34,8 +34,8 @@
  * @internal
  */
 import { writeSync } from "node:fs"
-import * as Net from "node:net"
-import * as Tls from "node:tls"
+import type * as Net from "node:net"
+import type * as Tls from "node:tls"
 import type { Sink } from "../Sink.ts"
 
 /** The backoff of reconnections, in milliseconds, as `BackoffConfig` holds it. @internal */
@@ -235,21 +235,24 @@ export const makeSocketSink = (options: SocketSinkOptions, hooks: SocketSinkHook
   }
 
   /** Opens a connection (TLS handshake included), within `connectTimeoutMs`. */
+  // Loaded here, not at import: most processes never open a socket (TLS alone costs ~20 ms to load).
+  const net = (): typeof Net => process.getBuiltinModule("node:net")
+  const tls = (): typeof Tls => process.getBuiltinModule("node:tls")
   const open = (): Promise<Net.Socket> =>
     new Promise((resolve, reject) => {
       const secure = options.tls
       let s: Net.Socket
-      if (options.path !== undefined) s = Net.connect({ path: options.path })
-      else if (secure === undefined) s = Net.connect({ host: options.host!, port: options.port! })
+      if (options.path !== undefined) s = net().connect({ path: options.path })
+      else if (secure === undefined) s = net().connect({ host: options.host!, port: options.port! })
       else {
         const name = secure.domain ?? options.host!
-        s = Tls.connect({
+        s = tls().connect({
           host: options.host!,
           port: options.port!,
-          ...(Net.isIP(name) === 0 ? { servername: name } : {}),
-          ...(secure.ca === undefined ? {} : { ca: [...Tls.rootCertificates, secure.ca] }),
+          ...(net().isIP(name) === 0 ? { servername: name } : {}),
+          ...(secure.ca === undefined ? {} : { ca: [...tls().rootCertificates, secure.ca] }),
           rejectUnauthorized: !secure.insecure,
-          checkServerIdentity: secure.insecure ? () => undefined : (_host, cert) => Tls.checkServerIdentity(name, cert)
+          checkServerIdentity: secure.insecure ? () => undefined : (_host, cert) => tls().checkServerIdentity(name, cert)
         })
       }
       const timer = setTimeout(() => {
