@@ -234,10 +234,10 @@ export const makeSocketSink = (options: SocketSinkOptions, hooks: SocketSinkHook
     reconnect()
   }
 
-  /** Opens a connection (TLS handshake included), within `connectTimeoutMs`. */
   // Loaded here, not at import: most processes never open a socket (TLS alone costs ~20 ms to load).
   const net = (): typeof Net => process.getBuiltinModule("node:net")
   const tls = (): typeof Tls => process.getBuiltinModule("node:tls")
+  /** Opens a connection (TLS handshake included), within `connectTimeoutMs`. */
   const open = (): Promise<Net.Socket> =>
     new Promise((resolve, reject) => {
       const secure = options.tls
