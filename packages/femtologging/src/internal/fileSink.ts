@@ -62,8 +62,6 @@
 import * as fs from "node:fs"
 import * as fsp from "node:fs/promises"
 import * as path from "node:path"
-import { pipeline } from "node:stream/promises"
-import * as zlib from "node:zlib"
 import type { Sink } from "../Sink.ts"
 import { backupName, rotateFiles, shouldRotate } from "./rotation.ts"
 import { filesToDelete, makeSchedule, nextRollover, rolledFileName } from "./timedRotation.ts"
@@ -321,6 +319,9 @@ const stderrReporter = (label: string, intervalMs = 5_000): (message: string) =>
  * on the file handles, no fs streams: those close the handle they read from themselves.
  */
 const gzip = async (source: fsp.FileHandle, target: fsp.FileHandle, from = 0, at = 0): Promise<number> => {
+  // Loaded on the first compression, not at import.
+  const { pipeline } = process.getBuiltinModule("node:stream/promises")
+  const zlib = process.getBuiltinModule("node:zlib")
   let position = from
   await pipeline(
     async function*() {
