@@ -22,9 +22,8 @@ import type { Logger } from "./Logger.ts"
 import { type LoggerManager, processWide } from "./Manager.ts"
 
 /**
- * Installs the facade's SIGTERM/SIGINT/SIGHUP listeners (done by the first facade logger or
- * handler). They write out every queued record, then re-raise the signal when no other listener
- * handles it.
+ * Installs the SIGTERM/SIGINT/SIGHUP listeners (done with the first handler). They write out
+ * every queued record, then re-raise the signal when no other listener handles it.
  *
  * @category lifecycle
  * @since 0.1.0
@@ -32,7 +31,8 @@ import { type LoggerManager, processWide } from "./Manager.ts"
 export const installSignalHandlers: () => void = runtime.installSignalHandlers
 
 /**
- * Removes the listeners installed by {@link installSignalHandlers}.
+ * Removes the listeners installed by {@link installSignalHandlers}; called before the first
+ * handler, it keeps them from being installed.
  *
  * @category lifecycle
  * @since 0.1.0

@@ -1,4 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
 import { lines, runFixture } from "./utils/child.ts"
 
 const N = 20_000
@@ -33,6 +36,21 @@ describe("Nothing lost at exit", () => {
     const result = await runFixture("flood.mjs", { args: [String(N), "block", "sigterm"] })
     assert.strictEqual(result.signal, "SIGTERM")
     expectAllInOrder(result.stderr)
+  })
+
+  it.each(["layer", "isolated"])("an Effect program (%s manager): SIGTERM writes the records its file handler held, and ends the process", async (mode) => {
+    const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "femto-signals-"))
+    const file = Path.join(dir, "held.log")
+    const result = await runFixture("signals-effect.mjs", { args: [mode, file] })
+    assert.strictEqual(result.signal, "SIGTERM", result.stderr)
+    assert.deepStrictEqual(lines(Fs.readFileSync(file, "utf8")), Array.from({ length: 10 }, (_, i) => `signals [INFO] record ${i}`))
+    Fs.rmSync(dir, { recursive: true, force: true })
+  })
+
+  it("uninstallSignalHandlers() before the first handler keeps the signal listeners from being installed", async () => {
+    const result = await runFixture("signals-effect.mjs", { args: ["opt-out"] })
+    assert.strictEqual(result.code, 0, result.stderr)
+    assert.strictEqual(result.stdout, "SIGTERM listeners: 0\n")
   })
 
   it("drop policy: written lines plus reported drops add up exactly to the records emitted", async () => {

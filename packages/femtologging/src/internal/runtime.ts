@@ -8,8 +8,8 @@
  * drained and closed, bounded by {@link exitDeadlineMs}). The `exit` event also follows
  * `process.exit()` and an uncaught exception.
  *
- * **Signals.** The facade installs SIGTERM/SIGINT/SIGHUP listeners (`FEMTOLOGGING_SIGNALS=off`
- * or `uninstallSignalHandlers()` opts out). Alone, a listener removes itself first (so a second
+ * **Signals.** SIGTERM/SIGINT/SIGHUP listeners come with the first handler, as the exit listener
+ * does (`FEMTOLOGGING_SIGNALS=off` or `uninstallSignalHandlers()`, even before it, opts out). Alone, a listener removes itself first (so a second
  * signal during the drain ends the process at once), drains, and re-raises the signal: the process
  * ends as it would have without femtologging. Beside other listeners it drains and steps aside.
  *
@@ -45,6 +45,8 @@ export const registry = {
   draining: false,
   exitInstalled: false,
   signalsInstalled: false,
+  /** Set by `uninstallSignalHandlers()`: the first handler then installs no signal listeners. */
+  signalsOptedOut: false,
   facadeScope: undefined as Scope.Closeable | undefined,
   facadeSpawner: undefined as Spawner | undefined,
   /**
@@ -64,6 +66,12 @@ export const register = (participant: Participant): void => {
   if (!registry.exitInstalled) {
     registry.exitInstalled = true
     process.on("exit", onExit)
+    // The signal listeners come with the first handler too (in any manager, facade or Effect),
+    // unless `FEMTOLOGGING_SIGNALS` is `off` (or `0`, `false`) or `uninstallSignalHandlers()` ran.
+    const setting = (process.env.FEMTOLOGGING_SIGNALS ?? "").toLowerCase()
+    if (!registry.signalsOptedOut && setting !== "off" && setting !== "0" && setting !== "false") {
+      installSignalHandlers()
+    }
   }
 }
 
@@ -117,6 +125,7 @@ const onSignal = (signal: NodeJS.Signals): void => {
 
 /** Installs the SIGTERM/SIGINT/SIGHUP listeners once, ahead of any existing ones. @internal */
 export const installSignalHandlers = (): void => {
+  registry.signalsOptedOut = false
   if (registry.signalsInstalled) return
   registry.signalsInstalled = true
   for (const signal of signals) process.prependListener(signal, onSignal)
@@ -149,6 +158,7 @@ export const blocking = <A>(wait: () => A): A => {
 
 /** Removes the listeners installed by {@link installSignalHandlers}. @internal */
 export const uninstallSignalHandlers = (): void => {
+  registry.signalsOptedOut = true
   if (!registry.signalsInstalled) return
   registry.signalsInstalled = false
   for (const signal of signals) process.off(signal, onSignal)
@@ -191,8 +201,7 @@ export const currentSpawner = (): Effect.Effect<Spawner, never, Scope.Scope> =>
   )
 
 /**
- * The facade's spawner: one process-wide scope that lives as long as the process. Its first use
- * installs the signal listeners unless `FEMTOLOGGING_SIGNALS` is `off` (or `0`, `false`).
+ * The facade's spawner: one process-wide scope that lives as long as the process.
  *
  * @internal
  */
@@ -200,8 +209,6 @@ export const facadeSpawner = (): Spawner => {
   if (registry.facadeSpawner === undefined) {
     registry.facadeScope = Scope.makeUnsafe()
     registry.facadeSpawner = spawner(Context.empty(), registry.facadeScope)
-    const setting = (process.env.FEMTOLOGGING_SIGNALS ?? "").toLowerCase()
-    if (setting !== "off" && setting !== "0" && setting !== "false") installSignalHandlers()
   }
   return registry.facadeSpawner
 }
