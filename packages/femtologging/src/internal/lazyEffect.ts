@@ -50,21 +50,71 @@ const deferred = <M extends object>(load: () => M): M =>
     }
   })
 
+/**
+ * `require`s one of Effect's modules; when Node cannot, an error that says why and what to do.
+ * The three ways it fails: `require(esm)` turned off (`--no-experimental-require-module`); no
+ * `effect` to find at run time (a bundle that left these calls to run time); and Effect being
+ * loaded by an `import()` still under way (Node cannot hand a module half loaded to `require`).
+ */
+const load = <M>(specifier: string): M => {
+  try {
+    return require(specifier) as M
+  } catch (error) {
+    const code = (error as { readonly code?: unknown }).code
+    const why = code === "ERR_REQUIRE_ESM"
+      ? "require(esm) is turned off (--no-experimental-require-module)"
+      : code === "MODULE_NOT_FOUND"
+      ? "it is not where Node looks at run time (in a bundle, these loads are left to run time)"
+      : `${error instanceof Error ? error.message.split("\n")[0] : String(error)}`
+    throw new Error(
+      `femtologging: cannot load ${specifier}: ${why}. Import "femtologging/EagerEffect" first, at ` +
+        "the top of the program's entry module: it imports Effect's runtime statically (which " +
+        "bundlers follow), before anything is logged.",
+      { cause: error }
+    )
+  }
+}
+
 let coreLoaded = false
 
 /** Loads Effect's core modules (if not yet) and replaces the stand-ins. */
 export const loadEffect = (): void => {
   if (coreLoaded) return
-  Effect = require("effect/Effect")
-  Queue = require("effect/Queue")
-  Scope = require("effect/Scope")
-  Layer = require("effect/Layer")
-  Exit = require("effect/Exit")
-  Cause = require("effect/Cause")
-  Clock = require("effect/Clock")
-  Fiber = require("effect/Fiber")
-  References = require("effect/References")
-  Random = require("effect/Random")
+  provideEffect({
+    Effect: load("effect/Effect"),
+    Queue: load("effect/Queue"),
+    Scope: load("effect/Scope"),
+    Layer: load("effect/Layer"),
+    Exit: load("effect/Exit"),
+    Cause: load("effect/Cause"),
+    Clock: load("effect/Clock"),
+    Fiber: load("effect/Fiber"),
+    References: load("effect/References"),
+    Random: load("effect/Random")
+  })
+}
+
+/** Effect's modules, as {@link provideEffect} takes them. @internal */
+export interface EffectModules {
+  readonly Effect: typeof EffectModule
+  readonly Queue: typeof QueueModule
+  readonly Scope: typeof ScopeModule
+  readonly Layer: typeof LayerModule
+  readonly Exit: typeof ExitModule
+  readonly Cause: typeof CauseModule
+  readonly Clock: typeof ClockModule
+  readonly Fiber: typeof FiberModule
+  readonly References: typeof ReferencesModule
+  readonly Random: typeof RandomModule
+  readonly Logger?: typeof LoggerModule
+  readonly LogLevel?: typeof LogLevelModule
+}
+
+/** Replaces the stand-ins with modules loaded elsewhere (`EagerEffect.ts` imports them statically). @internal */
+export const provideEffect = (modules: EffectModules): void => {
+  ;({ Effect, Queue, Scope, Layer, Exit, Cause, Clock, Fiber, References, Random } = modules)
+  if (modules.Logger !== undefined) Logger = modules.Logger
+  if (modules.LogLevel !== undefined) LogLevel = modules.LogLevel
   coreLoaded = true
 }
 
@@ -125,13 +175,13 @@ export let Random: typeof RandomModule = core(() => Random)
 
 // Effect's `Logger` (with the file system and streams it imports) only for the Effect logger face.
 
-export let Logger: typeof LoggerModule = deferred(() => (Logger = require("effect/Logger")))
+export let Logger: typeof LoggerModule = deferred(() => (Logger = load("effect/Logger")))
 export declare namespace Logger {
   export type Logger<Message, Output> = LoggerModule.Logger<Message, Output>
   export type Options<Message> = LoggerModule.Options<Message>
 }
 
-export let LogLevel: typeof LogLevelModule = deferred(() => (LogLevel = require("effect/LogLevel")))
+export let LogLevel: typeof LogLevelModule = deferred(() => (LogLevel = load("effect/LogLevel")))
 export declare namespace LogLevel {
   export type LogLevel = LogLevelModule.LogLevel
 }

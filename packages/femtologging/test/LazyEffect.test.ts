@@ -1,0 +1,45 @@
+/**
+ * Effect's runtime loads with the first handler (internal/lazyEffect.ts), through `require(esm)`.
+ * Where Node cannot do that, the error says why and what to do, and `femtologging/EagerEffect`
+ * (static imports) works. The packed-package test checks what `import` itself loads.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { runFixture } from "./utils/child.ts"
+
+const noRequireEsm = { NODE_OPTIONS: "--no-experimental-require-module" }
+
+describe("Effect's runtime, loaded on first use", () => {
+  it("with require(esm) turned off, the first handler throws an error naming the cause and the fix", async () => {
+    const result = await runFixture("lazy/first-handler.mjs", { args: ["lazy"], env: noRequireEsm })
+    assert.strictEqual(result.code, 1)
+    assert.include(
+      result.stderr,
+      "femtologging: cannot load effect/Effect: require(esm) is turned off (--no-experimental-require-module). " +
+        "Import \"femtologging/EagerEffect\" first"
+    )
+    assert.strictEqual(result.stdout, "")
+  })
+
+  it("with require(esm) turned off, femtologging/EagerEffect imported first: the handler logs", async () => {
+    const result = await runFixture("lazy/first-handler.mjs", { args: ["eager"], env: noRequireEsm })
+    assert.strictEqual(result.code, 0, result.stderr)
+    assert.strictEqual(result.stdout, "lazy [INFO] through the first handler\n")
+  })
+
+  it("a handler made while an import() is loading effect: logs, or fails saying why and what to do", async () => {
+    const result = await runFixture("lazy/race.mjs", { args: ["lazy"] })
+    assert.strictEqual(result.code, 0, result.stderr)
+    const out = result.stdout.trimEnd().split("\n").sort()
+    if (out.length === 2) assert.deepStrictEqual(out, ["loaded", "race [INFO] logging configured"])
+    else {
+      assert.match(out[0]!, /^FAILED: femtologging: cannot load effect\/Effect: .*Import "femtologging\/EagerEffect" first/)
+    }
+  })
+
+  it("the same with femtologging/EagerEffect imported first: logs", async () => {
+    const result = await runFixture("lazy/race.mjs", { args: ["eager"] })
+    assert.strictEqual(result.code, 0, result.stderr)
+    // The line and "loaded" come in either order (when the handler writes is the executor's affair).
+    assert.deepStrictEqual(result.stdout.trimEnd().split("\n").sort(), ["loaded", "race [INFO] logging configured"])
+  })
+})
