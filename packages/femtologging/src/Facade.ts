@@ -143,3 +143,12 @@ export const setLastResort = (handler: Parameters<LoggerManager["setLastResort"]
  */
 export const setRedaction = (options: Parameters<LoggerManager["setRedaction"]>[0]): void =>
   processWide().setRedaction(options)
+
+/**
+ * Whether `log()` and the level methods of the facade's loggers return the seed's line (the
+ * default) or always `undefined`, which saves building it (about 18 ns of an accepted call).
+ *
+ * @category configuration
+ * @since 0.2.0
+ */
+export const setReturnLines = (enabled: boolean): void => processWide().setReturnLines(enabled)

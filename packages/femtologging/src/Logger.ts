@@ -49,6 +49,8 @@ export interface LoggerHost {
   readonly lastResort: (level: Level.Level) => Handler.Handler | undefined
   /** Redaction before any handler sees a record (the identity when none is configured). */
   readonly redact: (record: LogRecord.LogRecord) => LogRecord.LogRecord
+  /** Whether the level methods return the seed's line (else `undefined`). */
+  readonly returnLines: boolean
 }
 
 interface Plan {
@@ -434,7 +436,7 @@ export class Logger {
       const lastResort = this.host.lastResort(level)
       // No record (nor clock read) for a call that no handler will see.
       if (lastResort === undefined && this.filters.length === 0) {
-        return Formatter.line(this.name, level, textOf(callOf(message, args).message).text)
+        return this.host.returnLines ? Formatter.line(this.name, level, textOf(callOf(message, args).message).text) : undefined
       }
       if (lastResort !== undefined) handlers = [lastResort]
     }
@@ -442,7 +444,7 @@ export class Logger {
     const extra = withFields(Context.current(), bound, call.extra)
     const record = build(this.name, level, call.message, extra, fiberId, plan.caller ? callSite() : undefined)
     const sent = this.dispatch(record, handlers)
-    return sent === undefined ? undefined : Formatter.line(this.name, level, sent.message)
+    return sent === undefined || !this.host.returnLines ? undefined : Formatter.line(this.name, level, sent.message)
   }
 
   /** Hands a record to each handler's queue; records logged meanwhile wait their turn. */
@@ -483,7 +485,7 @@ export class Logger {
         if (admitted === undefined) return Effect.succeed(undefined)
         record = admitted
       }
-      const line = Formatter.line(this.name, level, record.message)
+      const line = this.host.returnLines ? Formatter.line(this.name, level, record.message) : undefined
       if (this.retired) {
         this.drop("its manager was reset or closed")
         return Effect.succeed(line)

@@ -49,6 +49,7 @@ export {
   setLastResort,
   setRedaction,
   setMaxQueuedBytes,
+  setReturnLines,
   uninstallSignalHandlers
 } from "./Facade.ts"
 export { basicConfig } from "./BasicConfig.ts"

@@ -1,6 +1,6 @@
 import { afterEach, assert, beforeEach, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { drainAll, getLogger, resetManager } from "../src/Facade.ts"
+import { drainAll, getLogger, resetManager, setReturnLines } from "../src/Facade.ts"
 import * as Handler from "../src/Handler.ts"
 import { InvalidHandlerError } from "../src/Handler.ts"
 import { HandlerConfigError } from "../src/HandlerConfigError.ts"
@@ -94,6 +94,24 @@ describe("Logger.log and the level methods", () => {
     assert.strictEqual(logger.log("DEBUG", "hidden"), undefined)
     assert.strictEqual(logger.log("trace", "hidden"), undefined)
     assert.strictEqual(getLogger().log("WARN", "x"), "root [WARN] x")
+  })
+
+  it("setReturnLines(false): the level methods return undefined and the records still reach the handlers", async () => {
+    const logger = getLogger("lines")
+    const handler = capture()
+    logger.addHandler(handler)
+    setReturnLines(false)
+    try {
+      assert.strictEqual(logger.info("a"), undefined)
+      assert.strictEqual(logger.log("WARN", "b"), undefined)
+      assert.strictEqual(logger.with({ k: 1 }).error("c"), undefined)
+      assert.strictEqual(getLogger("no.handler").info("d"), undefined)
+      await drainAll()
+      assert.deepStrictEqual(handler.records.map((r) => r.message), ["a", "b", "c"])
+    } finally {
+      setReturnLines(true)
+    }
+    assert.strictEqual(logger.info("e"), "lines [INFO] e")
   })
 
   it("log throws InvalidLevelError for an unknown level", () => {
