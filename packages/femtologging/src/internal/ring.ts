@@ -253,7 +253,10 @@ const publish = (p: Producer): void => {
  */
 const rewinds = (p: Producer, size: number): boolean => {
   const at = p.position & (p.ring.capacity - 1)
-  return at - size >= rewindAfter && at + headerBytes <= p.ring.capacity && position(p.ring, cell.read) === p.position
+  return at - size >= rewindAfter && at + headerBytes <= p.ring.capacity && position(p.ring, cell.read) === p.position &&
+    // Empty is not idle while a streamed frame is being written (its pieces are released before
+    // the write) or while a thread starts: the bytes skipped would stay used until then.
+    Atomics.load(p.ring.cells, cell.streaming) === 0 && Atomics.load(p.ring.cells, cell.state) === state.running
 }
 
 /** Writes a frame into the ring at once when nothing waits and it fits, else into the outbox. @internal */

@@ -193,6 +193,40 @@ describe("WorkerExecutor", () => {
       assert.deepStrictEqual([executor.written(), executor.lost(), executor.pending()], [5_000, 0, 0])
     }))
 
+  it.live("while a record larger than the ring is being written, the ring still takes a ring's worth after it", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const file = path.join(dir, "out.log")
+      const ring = 256 * 1024
+      const executor = yield* WorkerExecutor.make({
+        label: "streamed",
+        module: sink("file.mjs"),
+        options: { path: file, slowOverBytes: ring, slowMs: 2_000 },
+        bufferBytes: ring
+      })
+      const lines: Array<string> = []
+      const put = (line: string): void => {
+        const { bytes, ends } = batch([line])
+        executor.write(bytes, ends)
+        lines.push(line)
+      }
+      // 20 KiB written first: the large record starts 20 KiB into the ring and ends ~154 KiB in.
+      for (let i = 0; i < 20; i++) put(`small ${i} ${"a".repeat(1000)}`)
+      assert.isTrue(yield* flush(executor))
+      put(`large ${"b".repeat(390 * 1024)}`)
+      // The thread copies it out of the ring (releasing it) and holds its write for 2 s.
+      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 300)))
+      let taken = 0
+      for (let i = 0; executor.ready() && taken < 2 * ring; i++) {
+        put(`after ${i} ${"c".repeat(1000)}`)
+        taken += 1024
+      }
+      // A rewind under the pending write would leave only what lies before its end (~154 KiB).
+      assert.isAbove(taken, 200 * 1024)
+      assert.isTrue(yield* flush(executor, 30_000))
+      assert.deepStrictEqual(readLines(file), lines)
+    }))
+
   it.live("waitSync returns false promptly when the worker thread died, and the restart resends everything", () =>
     Effect.gen(function*() {
       const dir = tempDir()
