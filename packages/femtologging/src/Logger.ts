@@ -472,14 +472,19 @@ export class Logger {
   }
 
   /** @internal */
-  emitEffect(level: Level.Level, message: Message, extra: Extra | undefined): Effect.Effect<string | undefined> {
+  emitEffect(
+    level: Level.Level,
+    message: Message,
+    extra: Extra | undefined,
+    bound?: LogRecord.Fields
+  ): Effect.Effect<string | undefined> {
     return Effect.withFiber((fiber) => {
       const plan = this.current()
       if (Level.ordinal(level) < plan.threshold) return Effect.succeed(undefined)
       // The fiber's log annotations (`Effect.annotateLogs`) are its context.
       const annotations = fiber.getRef(References.CurrentLogAnnotations)
       const context = Object.keys(annotations).length === 0 ? undefined : annotations
-      let record = build(this.name, level, message, withFields(context, undefined, extra), fiber.id)
+      let record = build(this.name, level, message, withFields(context, bound, extra), fiber.id)
       if (this.filters.length > 0) {
         const admitted = this.admit(record)
         if (admitted === undefined) return Effect.succeed(undefined)
@@ -771,8 +776,19 @@ const build = (
   }
 }
 
-const effectMethod = (level: Level.Level) => (self: Logger, message: Message, extra?: Extra) =>
-  self.emitEffect(level, message, extra)
+const effectMethod = (level: Level.Level) => (self: Logger | BoundLogger, message: Message, extra?: Extra) =>
+  emitFrom(self, level, message, extra)
+
+/** A logger's or a bound logger's record, from a fiber (a bound logger adds its fields). */
+const emitFrom = (
+  self: Logger | BoundLogger,
+  level: Level.Level,
+  message: Message,
+  extra: Extra | undefined
+): Effect.Effect<string | undefined> =>
+  self instanceof BoundLogger
+    ? self.logger.emitEffect(level, message, extra, self.fields)
+    : self.emitEffect(level, message, extra)
 
 /**
  * Logs from a fiber at a level given by name. Under a handler's block policy the fiber waits for
@@ -797,12 +813,12 @@ const effectMethod = (level: Level.Level) => (self: Logger, message: Message, ex
  * @since 0.1.0
  */
 export const log = (
-  self: Logger,
+  self: Logger | BoundLogger,
   level: Level.LevelInput,
   message: Message,
   extra?: Extra
 ): Effect.Effect<string | undefined, Level.InvalidLevelError> =>
-  Effect.flatMap(Level.parse(level), (lv) => self.emitEffect(lv, message, extra))
+  Effect.flatMap(Level.parse(level), (lv) => emitFrom(self, lv, message, extra))
 
 /**
  * Logs at TRACE from a fiber. @category logging

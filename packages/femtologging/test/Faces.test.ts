@@ -154,6 +154,22 @@ describe("One core behind both faces", () => {
       assert.strictEqual(logger.log("warning", "w"), "faces.level [WARN] w")
     }).pipe(Effect.provide(Manager.layer())))
 
+  it.effect("the Effect functions take a bound logger: its fields, under the call's own", () =>
+    Effect.gen(function*() {
+      const logger = yield* Manager.getLogger("faces.bound")
+      const handler = new CaptureHandler()
+      logger.addHandler(handler)
+      const bound = logger.with({ request: 7, user: "a" })
+      assert.strictEqual(yield* Logger.info(bound, "m", { user: "b" }), "faces.bound [INFO] m")
+      assert.strictEqual(yield* Logger.log(bound.with({ step: 2 }), "WARN", "n"), "faces.bound [WARN] n")
+      assert.isTrue(yield* Handler.flush(handler))
+      assert.deepStrictEqual(handler.records.map((r) => [r.message, r.fields]), [
+        ["m", { request: 7, user: "b" }],
+        ["n", { request: 7, user: "a", step: 2 }]
+      ])
+      yield* Handler.close(handler)
+    }).pipe(Effect.provide(Manager.layerIsolated())))
+
   it.effect("the Effect functions return what the methods return, level by level", () =>
     Effect.gen(function*() {
       const logger = yield* Manager.getLogger("faces.fns")
