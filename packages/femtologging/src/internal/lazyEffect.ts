@@ -12,7 +12,10 @@
  * The modules come from Node's module cache through `require` (Node >= 22.12 loads ES modules
  * synchronously), so they are the very instances an application importing `effect` has: services,
  * layers and fibers are shared. `effect/Data` and `effect/Context` (the error classes and service
- * tags, ~25 small modules) are still imported statically by the modules that define them.
+ * tags, ~25 small modules) are still imported statically by the modules that define them. Where
+ * `require` cannot load them (a bundle, `--no-experimental-require-module`, a module still being
+ * loaded by an `import()`), `femtologging/EagerEffect` imports them statically and hands them
+ * over ({@link provideEffect}).
  *
  * The namespaces below re-declare the types the library uses from each module under the same
  * name, so `Effect.Effect<A>` and `Scope.Scope` read as they would with `import * as`.
