@@ -14,6 +14,8 @@ import { Effect, Layer } from "./internal/lazyEffect.ts"
 import * as Data from "effect/Data"
 import type * as Scope from "effect/Scope"
 import { currentSpawner, facadeSpawner, registry, type Spawner } from "./internal/runtime.ts"
+import { safeString } from "./internal/safe.ts"
+import { writeStderr } from "./internal/warner.ts"
 import * as Handler from "./Handler.ts"
 import { InvalidHandlerError } from "./HandlerError.ts"
 import * as Level from "./Level.ts"
@@ -31,9 +33,11 @@ import { capacityOf } from "./HandlerConfigError.ts"
  */
 export class InvalidLoggerNameError extends Data.TaggedError("InvalidLoggerNameError")<{
   readonly name: string
+  /** What is wrong, when the name is not a string at all. */
+  readonly detail?: string | undefined
 }> {
   override get message(): string {
-    return "logger name cannot be empty, start or end with '.', or contain consecutive dots"
+    return this.detail ?? "logger name cannot be empty, start or end with '.', or contain consecutive dots"
   }
 }
 
@@ -46,8 +50,12 @@ const warn = Level.ordinal("WARN")
  * @since 0.1.0
  */
 export const validateName = (name: string): string => {
-  if (typeof name !== "string" || name === "" || name.startsWith(".") || name.endsWith(".") || name.includes("..")) {
-    throw new InvalidLoggerNameError({ name: String(name) })
+  if (typeof name !== "string") {
+    const type = name === null ? "null" : Array.isArray(name) ? "an array" : typeof name
+    throw new InvalidLoggerNameError({ name: safeString(name), detail: `logger name must be a string, got ${type}` })
+  }
+  if (name === "" || name.startsWith(".") || name.endsWith(".") || name.includes("..")) {
+    throw new InvalidLoggerNameError({ name })
   }
   return name
 }
@@ -97,7 +105,16 @@ export class LoggerManager implements LoggerHost {
    */
   lastResort(level: Level.Level): Handler.Handler | undefined {
     if (Level.ordinal(level) < warn || this.lastResortHandler === null) return undefined
-    return this.lastResortHandler ??= new FemtoStreamHandler({ target: "stderr" }, this.spawn).handler
+    if (this.lastResortHandler !== undefined) return this.lastResortHandler
+    try {
+      return this.lastResortHandler = new FemtoStreamHandler({ target: "stderr" }, this.spawn).handler
+    } catch (error) {
+      // Made inside a log call, which must not throw: when it cannot be made (Effect's runtime
+      // cannot be loaded: see `EagerEffect`), say why once and do without it.
+      this.lastResortHandler = null
+      writeStderr(`femtologging: no last-resort handler, records that reach no handler are dropped: ${safeString(error)}`)
+      return undefined
+    }
   }
 
   /**

@@ -26,6 +26,23 @@ describe("Effect's runtime, loaded on first use", () => {
     assert.strictEqual(result.stdout, "lazy [INFO] through the first handler\n")
   })
 
+  it("with require(esm) turned off, a WARN record that reaches no handler does not throw: the last resort says why it is missing", async () => {
+    const result = await runFixture("lazy/last-resort.mjs", { env: noRequireEsm })
+    assert.strictEqual(result.code, 0, result.stderr)
+    assert.strictEqual(result.stdout, "warning returned: lib [WARN] reaches the last resort\nerror returned: lib [ERROR] again\n")
+    assert.match(
+      result.stderr,
+      /^femtologging: no last-resort handler, records that reach no handler are dropped: Error: femtologging: cannot load effect\/Effect: require\(esm\) is turned off/
+    )
+    assert.strictEqual(result.stderr.split("\n").filter((line) => line !== "").length, 1)
+  })
+
+  it("with require(esm) available, the same records reach stderr through the last resort", async () => {
+    const result = await runFixture("lazy/last-resort.mjs")
+    assert.strictEqual(result.code, 0, result.stderr)
+    assert.strictEqual(result.stderr, "lib [WARN] reaches the last resort\nlib [ERROR] again\n")
+  })
+
   it("a handler made while an import() is loading effect: logs, or fails saying why and what to do", async () => {
     const result = await runFixture("lazy/race.mjs", { args: ["lazy"] })
     assert.strictEqual(result.code, 0, result.stderr)

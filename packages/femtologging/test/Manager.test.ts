@@ -51,6 +51,14 @@ describe("Manager (facade)", () => {
     assert.strictEqual(getLogger("x").parent, getLogger())
   })
 
+  it("rejects a name that is not a string, saying so", () => {
+    const cases: Array<[unknown, string]> = [[5, "number"], [{}, "object"], [null, "null"], [["a"], "an array"]]
+    for (const [name, type] of cases) {
+      throwsExactly(() => getLogger(name as string), InvalidLoggerNameError, `logger name must be a string, got ${type}`)
+    }
+    assert.deepStrictEqual(getManager().loggerNames(), [])
+  })
+
   it("rejects invalid names with InvalidLoggerNameError and the exact message", () => {
     for (const name of ["", ".bad", "bad.", "a..b", ".", ".."]) {
       const error = throwsExactly(() => getLogger(name), InvalidLoggerNameError, nameMessage)
