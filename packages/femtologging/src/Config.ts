@@ -55,9 +55,8 @@
  */
 import type * as EffectSchema from "effect/Schema"
 import type * as EffectSchemaIssue from "effect/SchemaIssue"
-import { Effect, Layer } from "./internal/lazyEffect.ts"
+import { Effect, Layer, loadConfig, loadSchema } from "./internal/lazyEffect.ts"
 import type * as Scope from "effect/Scope"
-import { createRequire } from "node:module"
 import { ConfigError } from "./ConfigError.ts"
 import type { FemtoHandler } from "./FemtoHandler.ts"
 import { FemtoFileHandler } from "./FileHandler.ts"
@@ -175,9 +174,7 @@ const isThreshold = (u: string | number): boolean => {
 
 const loadSchemas = (): Schemas => {
   if (schemas !== undefined) return schemas
-  const require = createRequire(import.meta.url)
-  const Schema = require("effect/Schema") as typeof EffectSchema
-  const SchemaIssue = require("effect/SchemaIssue") as typeof EffectSchemaIssue
+  const { Schema, SchemaIssue } = loadSchema()
   const expected = (what: string) => ({ message: `expected ${what}` })
   const string = Schema.String.annotate(expected("a string"))
   const boolean = Schema.Boolean.annotate(expected("a boolean (true or false)"))
@@ -1004,7 +1001,7 @@ export interface EffectConfigOptions {
 /** The documented environment variables, read through Effect's `Config` (see {@link EffectConfigOptions}). */
 const environment = () => {
   const { Schema } = loadSchemas()
-  const EffectConfig = createRequire(import.meta.url)("effect/Config") as typeof import("effect/Config")
+  const EffectConfig = loadConfig()
   const level = Schema.String.check(
     Schema.makeFilter(isThreshold, { message: "expected a level (TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL, NOTSET)" })
   )

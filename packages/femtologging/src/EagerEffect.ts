@@ -1,6 +1,7 @@
 /**
- * Loads Effect's runtime when imported, rather than when first needed (see `internal/lazyEffect.ts`
- * and the README's "What loads when"). Import it once, first, in the program's entry module:
+ * Loads Effect's runtime (and the Schema and Config modules the configuration entry points use)
+ * when imported, rather than when first needed (see `internal/lazyEffect.ts` and the README's
+ * "What loads when"). Import it once, first, in the program's entry module:
  *
  * ```ts
  * import "femtologging/EagerEffect"
@@ -13,12 +14,15 @@
  *   made (Node cannot `require` a module another `import()` is still loading);
  * - under `node --no-experimental-require-module`.
  *
- * It costs what `import "effect"`'s core costs (about 100 ms on a small machine), at import.
+ * It costs what those modules cost to load (100 ms or more on a small machine), at import. Not
+ * covered, in a bundle: YAML configuration files (`yaml` is loaded from `node_modules` at run
+ * time) and sinks on worker threads (the thread runs the package's own files).
  *
  * @since 0.2.0
  */
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
+import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
@@ -28,7 +32,25 @@ import * as LogLevel from "effect/LogLevel"
 import * as Queue from "effect/Queue"
 import * as Random from "effect/Random"
 import * as References from "effect/References"
+import * as Schema from "effect/Schema"
+import * as SchemaIssue from "effect/SchemaIssue"
 import * as Scope from "effect/Scope"
 import { provideEffect } from "./internal/lazyEffect.ts"
 
-provideEffect({ Effect, Queue, Scope, Layer, Exit, Cause, Clock, Fiber, References, Random, Logger, LogLevel })
+provideEffect({
+  Effect,
+  Queue,
+  Scope,
+  Layer,
+  Exit,
+  Cause,
+  Clock,
+  Fiber,
+  References,
+  Random,
+  Logger,
+  LogLevel,
+  Schema,
+  SchemaIssue,
+  Config
+})

@@ -26,6 +26,18 @@ describe("Effect's runtime, loaded on first use", () => {
     assert.strictEqual(result.stdout, "lazy [INFO] through the first handler\n")
   })
 
+  it("with require(esm) turned off, dictConfig fails with a ConfigError naming the cause; with femtologging/EagerEffect it configures", async () => {
+    const lazy = await runFixture("lazy/dict-config.mjs", { args: ["lazy"], env: noRequireEsm })
+    assert.strictEqual(lazy.code, 0, lazy.stderr)
+    assert.match(
+      lazy.stdout,
+      /^ConfigError: the configuration could not be read: Error: femtologging: cannot load effect\/Schema: require\(esm\) is turned off.*Import "femtologging\/EagerEffect" first/
+    )
+    const eager = await runFixture("lazy/dict-config.mjs", { args: ["eager"], env: noRequireEsm })
+    assert.strictEqual(eager.code, 0, eager.stderr)
+    assert.strictEqual(eager.stdout, "dict INFO configured\n")
+  })
+
   it("with require(esm) turned off, a WARN record that reaches no handler does not throw: the last resort says why it is missing", async () => {
     const result = await runFixture("lazy/last-resort.mjs", { env: noRequireEsm })
     assert.strictEqual(result.code, 0, result.stderr)

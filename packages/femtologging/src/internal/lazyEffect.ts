@@ -25,6 +25,7 @@
 import { createRequire } from "node:module"
 import type * as CauseModule from "effect/Cause"
 import type * as ClockModule from "effect/Clock"
+import type * as ConfigModule from "effect/Config"
 import type * as EffectModule from "effect/Effect"
 import type * as ExitModule from "effect/Exit"
 import type * as FiberModule from "effect/Fiber"
@@ -34,6 +35,8 @@ import type * as LogLevelModule from "effect/LogLevel"
 import type * as QueueModule from "effect/Queue"
 import type * as RandomModule from "effect/Random"
 import type * as ReferencesModule from "effect/References"
+import type * as SchemaModule from "effect/Schema"
+import type * as SchemaIssueModule from "effect/SchemaIssue"
 import type * as ScopeModule from "effect/Scope"
 
 const require = createRequire(import.meta.url)
@@ -111,6 +114,9 @@ export interface EffectModules {
   readonly Random: typeof RandomModule
   readonly Logger?: typeof LoggerModule
   readonly LogLevel?: typeof LogLevelModule
+  readonly Schema?: typeof SchemaModule
+  readonly SchemaIssue?: typeof SchemaIssueModule
+  readonly Config?: typeof ConfigModule
 }
 
 /** Replaces the stand-ins with modules loaded elsewhere (`EagerEffect.ts` imports them statically). @internal */
@@ -118,7 +124,28 @@ export const provideEffect = (modules: EffectModules): void => {
   ;({ Effect, Queue, Scope, Layer, Exit, Cause, Clock, Fiber, References, Random } = modules)
   if (modules.Logger !== undefined) Logger = modules.Logger
   if (modules.LogLevel !== undefined) LogLevel = modules.LogLevel
+  if (modules.Schema !== undefined && modules.SchemaIssue !== undefined) {
+    schemaModules = { Schema: modules.Schema, SchemaIssue: modules.SchemaIssue }
+  }
+  if (modules.Config !== undefined) configModule = modules.Config
   coreLoaded = true
+}
+
+// Effect Schema (dictConfig's decoding) and Effect's Config (the environment overrides), only for
+// the configuration entry points.
+
+let schemaModules: { readonly Schema: typeof SchemaModule; readonly SchemaIssue: typeof SchemaIssueModule } | undefined
+
+/** Effect's `Schema` and `SchemaIssue`, loaded on first use. @internal */
+export const loadSchema = (): { readonly Schema: typeof SchemaModule; readonly SchemaIssue: typeof SchemaIssueModule } =>
+  schemaModules ??= { Schema: load("effect/Schema"), SchemaIssue: load("effect/SchemaIssue") }
+
+let configModule: typeof ConfigModule | undefined
+
+/** Effect's `Config`, loaded on first use. @internal */
+export const loadConfig = (): typeof ConfigModule => {
+  if (configModule === undefined) configModule = load<typeof ConfigModule>("effect/Config")
+  return configModule
 }
 
 const core = <M extends object>(get: () => M): M =>
