@@ -247,17 +247,23 @@ const publish = (p: Producer): void => {
 }
 
 /**
- * Whether the ring is empty and a frame of `size` bytes fits before the producer's position with
- * `rewindAfter` to spare: then it writes a `rewind` frame there (not wrapping) and the frame at
- * the start of the data area.
+ * Where the frame after a `rewind` frame at `pos` starts: the start of the data area, one lap on.
+ * The producer moves there after writing the `rewind` frame, the worker when it reads it.
+ *
+ * @internal
  */
-const rewinds = (p: Producer, size: number): boolean => {
-  const at = p.position & (p.ring.capacity - 1)
-  return at - size >= rewindAfter && at + headerBytes <= p.ring.capacity && position(p.ring, cell.read) === p.position &&
-    // Empty is not idle while a streamed frame is being written (its pieces are released before
-    // the write) or while a thread starts: the bytes skipped would stay used until then.
-    Atomics.load(p.ring.cells, cell.streaming) === 0 && Atomics.load(p.ring.cells, cell.state) === state.running
-}
+export const afterRewind = (ring: Ring, pos: number): number => (pos + ring.capacity - (pos & (ring.capacity - 1))) >>> 0
+
+/**
+ * Whether the ring is empty and a frame of `size` bytes fits before the producer's position (at
+ * offset `at` of the data area) with `rewindAfter` to spare: then it writes a `rewind` frame there
+ * (not wrapping) and the frame at the start of the data area.
+ */
+const rewinds = (p: Producer, at: number, size: number): boolean =>
+  at - size >= rewindAfter && at + headerBytes <= p.ring.capacity && position(p.ring, cell.read) === p.position &&
+  // Empty is not idle while a streamed frame is being written (its pieces are released before
+  // the write) or while a thread starts: the bytes skipped would stay used until then.
+  Atomics.load(p.ring.cells, cell.streaming) === 0 && Atomics.load(p.ring.cells, cell.state) === state.running
 
 /** Writes a frame into the ring at once when nothing waits and it fits, else into the outbox. @internal */
 export const put = (p: Producer, type: number, a: number, bytes?: Uint8Array, ends?: Uint32Array): void => {
@@ -266,12 +272,12 @@ export const put = (p: Producer, type: number, a: number, bytes?: Uint8Array, en
   if (p.outbox.length === 0 && room(p) >= size) {
     const { ring } = p
     const mask = ring.capacity - 1
-    if (rewinds(p, size)) {
-      const at = p.position & mask
+    const at = p.position & mask
+    if (rewinds(p, at, size)) {
       ring.words[at >>> 2] = frame.rewind
       ring.words[(at + 4) >>> 2] = 0
       ring.words[(at + 8) >>> 2] = 0
-      p.position = (p.position + ring.capacity - at) >>> 0
+      p.position = afterRewind(ring, p.position)
     }
     let pos = p.position
     ring.words[(pos & mask) >>> 2] = type

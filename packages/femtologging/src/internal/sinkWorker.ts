@@ -334,7 +334,7 @@ const serve = async (slot: Slot, sink: Sink): Promise<void> => {
       Ring.signal(ring)
     } else if (type === Ring.frame.rewind) {
       // The producer found the ring empty and went on at the start of the data area.
-      pos = (pos + ring.capacity - (pos & (ring.capacity - 1))) >>> 0
+      pos = Ring.afterRewind(ring, pos)
       release(ring, pos)
     } else if (type === Ring.frame.close) {
       await flushSink(slot, sink)
