@@ -704,6 +704,17 @@ const parsePercent = (format: string): Array<PercentItem> => {
     if (literal !== "") items.push(literal)
     literal = ""
   }
+  let ch = ""
+  /** The run of ASCII digits that starts with `first` (`ch` is then the character after it). */
+  const digitsFrom = (first: string): string => {
+    let digits = first
+    while (--cnt >= 0) {
+      ch = at(pos++)
+      if (!isAsciiDigit(ch)) break
+      digits += ch
+    }
+    return digits
+  }
   while (--cnt >= 0) {
     if (at(pos) !== "%") {
       const start = pos++
@@ -716,7 +727,7 @@ const parsePercent = (format: string): Array<PercentItem> => {
       continue
     }
     pos++
-    let ch = at(pos)
+    ch = at(pos)
     if (ch === "%") {
       pos++
       cnt--
@@ -758,12 +769,7 @@ const parsePercent = (format: string): Array<PercentItem> => {
       spec.starWidth = true
       if (--cnt >= 0) ch = at(pos++)
     } else if (isAsciiDigit(ch)) {
-      let digits = ch
-      while (--cnt >= 0) {
-        ch = at(pos++)
-        if (!isAsciiDigit(ch)) break
-        digits += ch
-      }
+      const digits = digitsFrom(ch)
       if (BigInt(digits) > SSIZE_MAX) return fail(() => valueError("width too big"))
       spec.width = Number(digits)
     }
@@ -774,12 +780,7 @@ const parsePercent = (format: string): Array<PercentItem> => {
         spec.starPrecision = true
         if (--cnt >= 0) ch = at(pos++)
       } else if (isAsciiDigit(ch)) {
-        let digits = ch
-        while (--cnt >= 0) {
-          ch = at(pos++)
-          if (!isAsciiDigit(ch)) break
-          digits += ch
-        }
+        const digits = digitsFrom(ch)
         if (BigInt(digits) > BigInt(INT_MAX)) return fail(() => valueError("precision too big"))
         spec.precision = Number(digits)
       }
