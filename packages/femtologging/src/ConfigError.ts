@@ -6,7 +6,7 @@
  *
  * @since 0.2.0
  */
-import * as Data from "effect/Data"
+import { TaggedError } from "./internal/lazyEffect.ts"
 
 /**
  * A refused configuration.
@@ -14,7 +14,7 @@ import * as Data from "effect/Data"
  * @category errors
  * @since 0.2.0
  */
-export class ConfigError extends Data.TaggedError("ConfigError")<{
+export class ConfigError extends TaggedError("ConfigError")<{
   readonly path: string
   readonly detail: string
 }> {

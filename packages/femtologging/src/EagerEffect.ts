@@ -23,6 +23,8 @@
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
@@ -48,6 +50,8 @@ provideEffect({
   Fiber,
   References,
   Random,
+  Context,
+  Data,
   Logger,
   LogLevel,
   Schema,

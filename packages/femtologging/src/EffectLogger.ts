@@ -52,8 +52,7 @@
  *
  * @since 0.2.0
  */
-import { Cause, Clock, Effect, Layer, LogLevel, Logger as EffectLogger, References } from "./internal/lazyEffect.ts"
-import * as Context from "effect/Context"
+import { Cause, Clock, Context, Effect, Layer, LogLevel, Logger as EffectLogger, References } from "./internal/lazyEffect.ts"
 import { inspect } from "node:util"
 import { functionTag, isError, safeString } from "./internal/safe.ts"
 import { labelledReporter } from "./internal/warner.ts"

@@ -8,7 +8,7 @@
  *
  * @since 0.1.0
  */
-import * as Data from "effect/Data"
+import { TaggedError } from "./internal/lazyEffect.ts"
 
 /**
  * A refused handler option. `field` names the option; `message` is the full sentence.
@@ -16,7 +16,7 @@ import * as Data from "effect/Data"
  * @category errors
  * @since 0.1.0
  */
-export class HandlerConfigError extends Data.TaggedError("HandlerConfigError")<{
+export class HandlerConfigError extends TaggedError("HandlerConfigError")<{
   readonly field: string
   readonly detail: string
 }> {

@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import * as Data from "effect/Data"
+import { TaggedError } from "./internal/lazyEffect.ts"
 
 /**
  * The queue was full under the drop policy.
@@ -13,7 +13,7 @@ import * as Data from "effect/Data"
  * @category errors
  * @since 0.1.0
  */
-export class QueueFullError extends Data.TaggedError("QueueFullError") {
+export class QueueFullError extends TaggedError("QueueFullError") {
   override get message(): string {
     return "queue full"
   }
@@ -25,7 +25,7 @@ export class QueueFullError extends Data.TaggedError("QueueFullError") {
  * @category errors
  * @since 0.1.0
  */
-export class HandlerClosedError extends Data.TaggedError("HandlerClosedError") {
+export class HandlerClosedError extends TaggedError("HandlerClosedError") {
   override get message(): string {
     return "handler is closed"
   }
@@ -37,7 +37,7 @@ export class HandlerClosedError extends Data.TaggedError("HandlerClosedError") {
  * @category errors
  * @since 0.1.0
  */
-export class OfferTimeoutError extends Data.TaggedError("OfferTimeoutError")<{
+export class OfferTimeoutError extends TaggedError("OfferTimeoutError")<{
   readonly ms: number
 }> {
   override get message(): string {
@@ -53,7 +53,7 @@ export class OfferTimeoutError extends Data.TaggedError("OfferTimeoutError")<{
  * @category errors
  * @since 0.1.0
  */
-export class WouldBlockError extends Data.TaggedError("WouldBlockError") {
+export class WouldBlockError extends TaggedError("WouldBlockError") {
   override get message(): string {
     return "queue full and nothing on this thread can make room (asynchronous sink busy, or worker down)"
   }
@@ -65,7 +65,7 @@ export class WouldBlockError extends Data.TaggedError("WouldBlockError") {
  * @category errors
  * @since 0.1.0
  */
-export class HandlerIOError extends Data.TaggedError("HandlerIOError")<{
+export class HandlerIOError extends TaggedError("HandlerIOError")<{
   readonly path: string
   readonly reason: string
 }> {
@@ -88,7 +88,7 @@ export type HandlerErrorReason = QueueFullError | HandlerClosedError | OfferTime
  * @category errors
  * @since 0.1.0
  */
-export class HandlerError extends Data.TaggedError("HandlerError")<{
+export class HandlerError extends TaggedError("HandlerError")<{
   readonly handler: string
   readonly reason: QueueFullError | HandlerClosedError | OfferTimeoutError | WouldBlockError
 }> {
@@ -104,7 +104,7 @@ export class HandlerError extends Data.TaggedError("HandlerError")<{
  * @category errors
  * @since 0.1.0
  */
-export class InvalidHandlerError extends Data.TaggedError("InvalidHandlerError")<{
+export class InvalidHandlerError extends TaggedError("InvalidHandlerError")<{
   readonly detail: string
 }> {
   override get message(): string {

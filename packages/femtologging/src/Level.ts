@@ -7,9 +7,8 @@
  *
  * @since 0.1.0
  */
-import { Effect } from "./internal/lazyEffect.ts"
+import { Effect, TaggedError } from "./internal/lazyEffect.ts"
 import type * as LogLevel from "effect/LogLevel"
-import * as Data from "effect/Data"
 
 /**
  * The six levels in ascending order of severity.
@@ -50,7 +49,7 @@ export type LevelInput =
  * @category errors
  * @since 0.1.0
  */
-export class InvalidLevelError extends Data.TaggedError("InvalidLevelError")<{
+export class InvalidLevelError extends TaggedError("InvalidLevelError")<{
   readonly level: string
 }> {
   override get message(): string {

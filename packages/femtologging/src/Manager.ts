@@ -9,9 +9,7 @@
  *
  * @since 0.1.0
  */
-import * as Context from "effect/Context"
-import { Effect, Layer } from "./internal/lazyEffect.ts"
-import * as Data from "effect/Data"
+import { Effect, Layer, Service, TaggedError } from "./internal/lazyEffect.ts"
 import type * as Scope from "effect/Scope"
 import { currentSpawner, facadeSpawner, registry, type Spawner } from "./internal/runtime.ts"
 import { safeString } from "./internal/safe.ts"
@@ -31,7 +29,7 @@ import { capacityOf } from "./HandlerConfigError.ts"
  * @category errors
  * @since 0.1.0
  */
-export class InvalidLoggerNameError extends Data.TaggedError("InvalidLoggerNameError")<{
+export class InvalidLoggerNameError extends TaggedError("InvalidLoggerNameError")<{
   readonly name: string
   /** What is wrong, when the name is not a string at all. */
   readonly detail?: string | undefined
@@ -255,7 +253,7 @@ export class LoggerManager implements LoggerHost {
  * @category services
  * @since 0.1.0
  */
-export class Manager extends Context.Service<Manager, LoggerManager>()("femtologging/Manager") {}
+export class Manager extends Service<Manager, LoggerManager>()("femtologging/Manager") {}
 
 /**
  * Creates an independent manager in the current scope; closing the scope retires its loggers.

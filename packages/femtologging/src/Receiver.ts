@@ -21,9 +21,7 @@
  */
 import type * as NodeSocketModule from "@effect/platform-node/NodeSocket"
 import type * as NodeSocketServerModule from "@effect/platform-node/NodeSocketServer"
-import * as Context from "effect/Context"
-import * as Data from "effect/Data"
-import { Effect, Exit, Layer, Scope } from "./internal/lazyEffect.ts"
+import { Effect, Exit, Layer, Scope, Service, TaggedError } from "./internal/lazyEffect.ts"
 import type * as Socket from "effect/socket/Socket"
 import type * as SocketServer from "effect/socket/SocketServer"
 import * as fs from "node:fs"
@@ -135,7 +133,7 @@ export interface ReceiverServer {
  * @category services
  * @since 0.2.0
  */
-export class Receiver extends Context.Service<Receiver, ReceiverServer>()("femtologging/Receiver") {}
+export class Receiver extends Service<Receiver, ReceiverServer>()("femtologging/Receiver") {}
 
 /**
  * The receiver could not start (the address is in use, a TLS file cannot be read, ...).
@@ -143,7 +141,7 @@ export class Receiver extends Context.Service<Receiver, ReceiverServer>()("femto
  * @category errors
  * @since 0.2.0
  */
-export class ReceiverError extends Data.TaggedError("ReceiverError")<{
+export class ReceiverError extends TaggedError("ReceiverError")<{
   readonly address: string
   readonly detail: string
 }> {

@@ -9,8 +9,7 @@
  *
  * @since 0.1.0
  */
-import * as Context from "effect/Context"
-import { Effect, Layer } from "./internal/lazyEffect.ts"
+import { Context, Effect, Layer, Service } from "./internal/lazyEffect.ts"
 import type * as Scope from "effect/Scope"
 import * as EffectLogger from "./EffectLogger.ts"
 import { FemtoHandler } from "./FemtoHandler.ts"
@@ -149,7 +148,7 @@ export const capture = (options: CaptureOptions = {}): Effect.Effect<CaptureHand
  * @category services
  * @since 0.1.0
  */
-export class Captured extends Context.Service<Captured, CaptureHandler>()("femtologging/Testing/Captured") {}
+export class Captured extends Service<Captured, CaptureHandler>()("femtologging/Testing/Captured") {}
 
 /**
  * A fresh {@link Manager.Manager} whose root logger (level TRACE) writes into a {@link Captured}

@@ -20,6 +20,35 @@ describe("Effect's runtime, loaded on first use", () => {
     assert.strictEqual(result.stdout, "")
   })
 
+  it("error classes and service keys are defined at import without Effect, and are Effect's values once it loads", async () => {
+    const result = await runFixture("lazy/late-classes.mjs")
+    assert.strictEqual(result.code, 0, result.stderr)
+    assert.deepStrictEqual(result.stdout.trim().split("\n"), [
+      "import: effect loaded false",
+      "error: true InvalidLevelError InvalidLevelError: invalid log level: LOUD",
+      "stack: InvalidLevelError: invalid log level: LOUD",
+      "getter message: handlers.h: no class; ConfigError: handlers.h: no class",
+      "effect loaded after making errors: true",
+      "yielded: InvalidLevelError SHOUT",
+      "caught: p: d",
+      "Effect values: true true",
+      "json as Data.TaggedError: true {\"level\":\"LOUD\",\"_tag\":\"InvalidLevelError\"}",
+      "service key: femtologging/Manager yields function"
+    ])
+  })
+
+  it("with require(esm) turned off, the error classes still behave as Errors", async () => {
+    const result = await runFixture("lazy/late-classes.mjs", { args: ["no-effect"], env: noRequireEsm })
+    assert.strictEqual(result.code, 0, result.stderr)
+    assert.deepStrictEqual(result.stdout.trim().split("\n").slice(1), [
+      "error: true InvalidLevelError InvalidLevelError: invalid log level: LOUD",
+      "stack: InvalidLevelError: invalid log level: LOUD",
+      "getter message: handlers.h: no class; ConfigError: handlers.h: no class",
+      "effect loaded after making errors: true",
+      "json: {\"level\":\"LOUD\",\"_tag\":\"InvalidLevelError\"}"
+    ])
+  })
+
   it("with require(esm) turned off, femtologging/EagerEffect imported first: the handler logs", async () => {
     const result = await runFixture("lazy/first-handler.mjs", { args: ["eager"], env: noRequireEsm })
     assert.strictEqual(result.code, 0, result.stderr)

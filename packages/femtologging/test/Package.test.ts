@@ -324,14 +324,14 @@ describe("The packed package, installed into a project outside the repository", 
     assert.strictEqual(firstMismatch(lines, records("package.socket", 2_000)), -1)
   }, 90_000)
 
-  it("import loads no Effect runtime, TLS, MessagePack, YAML or Schema; the first handler loads Effect and logs", async ({ skip }) => {
+  it("import loads nothing of Effect, no TLS, MessagePack, YAML or Schema; the first handler loads Effect and logs", async ({ skip }) => {
     const { project } = need(skip)
     const result = await node(project, "import-cost.mjs")
     assert.strictEqual(result.code, 0, describeRun("import-cost.mjs", result))
     assert.deepStrictEqual(splitLines(result.stdout), [
       "import: -",
       "getLogger and records: -",
-      "a handler: effect/Effect effect/Queue",
+      "a handler: effect effect/Effect effect/Queue",
       "import.cost [INFO] through a handler"
     ], describeRun("import-cost.mjs", result))
   })

@@ -11,8 +11,8 @@
  *
  * The modules come from Node's module cache through `require` (Node >= 22.12 loads ES modules
  * synchronously), so they are the very instances an application importing `effect` has: services,
- * layers and fibers are shared. `effect/Data` and `effect/Context` (the error classes and service
- * tags, ~25 small modules) are still imported statically by the modules that define them. Where
+ * layers and fibers are shared. The library's error classes and service keys are defined here too
+ * ({@link TaggedError}, {@link Service}), so that defining them loads nothing of Effect. Where
  * `require` cannot load them (a bundle, `--no-experimental-require-module`, a module still being
  * loaded by an `import()`), `femtologging/EagerEffect` imports them statically and hands them
  * over ({@link provideEffect}).
@@ -26,6 +26,8 @@ import { createRequire } from "node:module"
 import type * as CauseModule from "effect/Cause"
 import type * as ClockModule from "effect/Clock"
 import type * as ConfigModule from "effect/Config"
+import type * as ContextModule from "effect/Context"
+import type * as DataModule from "effect/Data"
 import type * as EffectModule from "effect/Effect"
 import type * as ExitModule from "effect/Exit"
 import type * as FiberModule from "effect/Fiber"
@@ -96,7 +98,9 @@ export const loadEffect = (): void => {
     Clock: load("effect/Clock"),
     Fiber: load("effect/Fiber"),
     References: load("effect/References"),
-    Random: load("effect/Random")
+    Random: load("effect/Random"),
+    Context: load("effect/Context"),
+    Data: load("effect/Data")
   })
 }
 
@@ -112,6 +116,8 @@ export interface EffectModules {
   readonly Fiber: typeof FiberModule
   readonly References: typeof ReferencesModule
   readonly Random: typeof RandomModule
+  readonly Context: typeof ContextModule
+  readonly Data: typeof DataModule
   readonly Logger?: typeof LoggerModule
   readonly LogLevel?: typeof LogLevelModule
   readonly Schema?: typeof SchemaModule
@@ -121,7 +127,7 @@ export interface EffectModules {
 
 /** Replaces the stand-ins with modules loaded elsewhere (`EagerEffect.ts` imports them statically). @internal */
 export const provideEffect = (modules: EffectModules): void => {
-  ;({ Effect, Queue, Scope, Layer, Exit, Cause, Clock, Fiber, References, Random } = modules)
+  ;({ Effect, Queue, Scope, Layer, Exit, Cause, Clock, Fiber, References, Random, Context, Data } = modules)
   if (modules.Logger !== undefined) Logger = modules.Logger
   if (modules.LogLevel !== undefined) LogLevel = modules.LogLevel
   if (modules.Schema !== undefined && modules.SchemaIssue !== undefined) {
@@ -129,6 +135,7 @@ export const provideEffect = (modules: EffectModules): void => {
   }
   if (modules.Config !== undefined) configModule = modules.Config
   coreLoaded = true
+  for (const settle of unsettled.splice(0)) settle()
 }
 
 // Effect Schema (dictConfig's decoding) and Effect's Config (the environment overrides), only for
@@ -202,6 +209,79 @@ export declare namespace Fiber {
 export let References: typeof ReferencesModule = core(() => References)
 
 export let Random: typeof RandomModule = core(() => Random)
+
+export let Context: typeof ContextModule = core(() => Context)
+export declare namespace Context {
+  export type Context<Services> = ContextModule.Context<Services>
+}
+
+export let Data: typeof DataModule = core(() => Data)
+
+// The library's error classes and service keys exist from import on, but what makes them Effect
+// values (an error that can be yielded, a key that can be yielded and provided) is on prototypes
+// in Effect's modules. Each such class gets a stand-in parent: looking anything up through it loads
+// Effect and answers from the real parent, and once Effect is loaded the real parent takes its
+// place, so the classes are then exactly what `Data.TaggedError` and `Context.Service` make.
+
+const unsettled: Array<() => void> = []
+
+/**
+ * Gives `child` the parent `real()` once Effect is loaded, and until then a stand-in that loads it
+ * on any lookup. Where Effect cannot be loaded, lookups answer from `fallback` (an error still
+ * prints and compares as an `Error`).
+ */
+const lateParent = (child: object, real: () => object, fallback: object): void => {
+  const parent = (): object => {
+    try {
+      loadEffect()
+      return real()
+    } catch {
+      return fallback
+    }
+  }
+  Object.setPrototypeOf(
+    child,
+    new Proxy(Object.create(fallback) as object, {
+      get: (_target, key, receiver) => Reflect.get(parent(), key, receiver),
+      has: (_target, key) => Reflect.has(parent(), key)
+    })
+  )
+  unsettled.push(() => Object.setPrototypeOf(child, real()))
+}
+
+const argsKey = Symbol("femtologging/TaggedError/args")
+
+/** `Data.Error` with a parent set late: the same constructor and `toJSON`. */
+class LateError extends globalThis.Error {
+  constructor(args?: Record<string, unknown>) {
+    super(args?.message as string | undefined, args?.cause === undefined ? undefined : { cause: args.cause })
+    if (args !== undefined) {
+      Object.assign(this, args)
+      Object.defineProperty(this, argsKey, { value: args, enumerable: false })
+    }
+  }
+  toJSON(): object {
+    return { ...(this as { readonly [argsKey]?: object })[argsKey], ...this }
+  }
+}
+lateParent(LateError.prototype, () => Data.Error.prototype, globalThis.Error.prototype)
+
+/** `Data.TaggedError`, defined without loading Effect (`instanceof Data.Error` once it is loaded). */
+export const TaggedError: typeof DataModule.TaggedError = ((tag: string) => {
+  class Base extends LateError {
+    readonly _tag = tag
+  }
+  ;(Base.prototype as { name: string }).name = tag
+  return Base
+}) as unknown as typeof DataModule.TaggedError
+
+/** `Context.Service<Self, Shape>()(key)`, defined without loading Effect. */
+export const Service = <Self, Shape>() => <const Key extends string>(key: Key): ContextModule.ServiceClass<Self, Key, Shape> => {
+  function ServiceKey() {}
+  ServiceKey.key = key
+  lateParent(ServiceKey, () => Object.getPrototypeOf(Context.Service(key)) as object, Object.prototype)
+  return ServiceKey as unknown as ContextModule.ServiceClass<Self, Key, Shape>
+}
 
 // Effect's `Logger` (with the file system and streams it imports) only for the Effect logger face.
 

@@ -15,8 +15,7 @@
  *
  * @internal
  */
-import * as Context from "effect/Context"
-import { Effect, Exit, Scope } from "./lazyEffect.ts"
+import { Context, Effect, Exit, Scope } from "./lazyEffect.ts"
 
 /** What the exit hook needs from an open handler. @internal */
 export interface Participant {
