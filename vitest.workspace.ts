@@ -9,6 +9,7 @@ export const projects = [
       root: "./packages/femtologging",
       include: ["test/**/*.test.ts"],
       exclude: ["test/utils/**"],
+      setupFiles: ["test/utils/provideModules.ts"],
       testTimeout: 20_000,
       hookTimeout: 20_000
     }

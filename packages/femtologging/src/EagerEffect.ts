@@ -1,15 +1,18 @@
 /**
- * Loads Effect's runtime (and the Schema and Config modules the configuration entry points use)
- * when imported, rather than when first needed (see `internal/lazyEffect.ts` and the README's
- * "What loads when"). Import it once, first, in the program's entry module:
+ * Loads Effect's runtime (and the Schema and Config modules the configuration entry points use),
+ * and the library's own modules that only some entry points need (the `dictConfig` engine, the
+ * `fileConfig` parsers, the socket handler's sink and frames), when imported rather than when
+ * first needed (see `internal/lazyEffect.ts`, `internal/lazyModules.ts` and the README's "What
+ * loads when"). Import it once, first, in the program's entry module:
  *
  * ```ts
  * import "femtologging/EagerEffect"
  * import { getLogger, basicConfig } from "femtologging"
  * ```
  *
- * - in a bundle (esbuild, rolldown, webpack): the static imports below are followed, so Effect is
- *   in the bundle; the lazy loading `require`s it at run time, where a bundle has no `effect`;
+ * - in a bundle (esbuild, rolldown, webpack): the static imports below are followed, so Effect and
+ *   those modules are in the bundle; the lazy loading `require`s them at run time, where a bundle
+ *   has no `effect` and no files of this package;
  * - when modules that import `effect` are loaded with `import()` while the first handler is being
  *   made (Node cannot `require` a module another `import()` is still loading);
  * - under `node --no-experimental-require-module`.
@@ -37,7 +40,13 @@ import * as References from "effect/References"
 import * as Schema from "effect/Schema"
 import * as SchemaIssue from "effect/SchemaIssue"
 import * as Scope from "effect/Scope"
+import * as dictConfig from "./internal/dictConfig.ts"
+import * as frame from "./internal/frame.ts"
+import * as ini from "./internal/ini.ts"
 import { provideEffect } from "./internal/lazyEffect.ts"
+import { provideModules } from "./internal/lazyModules.ts"
+import * as pyliteral from "./internal/pyliteral.ts"
+import * as socketSink from "./internal/socketSink.ts"
 
 provideEffect({
   Effect,
@@ -58,3 +67,5 @@ provideEffect({
   SchemaIssue,
   Config
 })
+
+provideModules({ dictConfig, frame, ini, pyliteral, socketSink })

@@ -32,8 +32,10 @@ import { Effect, Layer } from "./internal/lazyEffect.ts"
 import * as Config from "./Config.ts"
 import { configureUnsafe, type DictConfigOptions, type EffectConfigOptions, type Registry } from "./Config.ts"
 import { ConfigError } from "./ConfigError.ts"
-import { type Ini, IniError, parseIni } from "./internal/ini.ts"
-import { type JsValue, parsePython, PythonLiteralError, toJs } from "./internal/pyliteral.ts"
+import type { Ini } from "./internal/ini.ts"
+import { ini as iniModule, pyliteral } from "./internal/lazyModules.ts"
+import { safeString } from "./internal/safe.ts"
+import type { JsValue } from "./internal/pyliteral.ts"
 import { type LoggerManager, type Manager, processWide } from "./Manager.ts"
 
 /**
@@ -83,6 +85,19 @@ const handlerClass = (name: string): string => {
 }
 
 /**
+ * The INI and Python-literal parsers (loaded on first use); where they cannot be loaded, a
+ * `ConfigError` saying why.
+ */
+const parsers = (path: string) => {
+  try {
+    pyliteral()
+    return iniModule()
+  } catch (error) {
+    throw new ConfigError({ path, detail: `the configuration could not be read: ${safeString(error)}` })
+  }
+}
+
+/**
  * Translates a parsed INI file into a dictConfig object, recording where each key came from.
  * Throws `ConfigError` naming the file, line, section and key.
  */
@@ -95,6 +110,7 @@ const translate = (ini: Ini, disableExisting: boolean) => {
     if (!ini.hasSection(section)) throw new ConfigError({ path: ini.file, detail: `section [${section}] is missing` })
     return ini.get(section, option, { raw, fallback: undefined })
   }
+  const { parsePython, PythonLiteralError, toJs } = pyliteral()
   const python = (section: string, option: string, fallback: string): JsValue => {
     const source = get(section, option) ?? fallback
     try {
@@ -199,6 +215,7 @@ export const fileConfig = (path: string, options: FileConfigOptions = {}): void 
   const text = readText(path, options.encoding)
   const defaults: Record<string, string> = {}
   for (const [key, value] of Object.entries(options.defaults ?? {})) defaults[key] = String(value)
+  const { IniError, parseIni } = parsers(path)
   let ini: Ini
   try {
     ini = parseIni(text, { file: path, defaults })

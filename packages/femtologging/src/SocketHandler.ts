@@ -34,9 +34,9 @@ import {
 import * as Formatter from "./Formatter.ts"
 import * as Handler from "./Handler.ts"
 import { booleanOption, checkKeys, HandlerConfigError, positiveInt, show } from "./HandlerConfigError.ts"
-import { defaultMaxFrameSize, encodeRecord, maxPayloadBytes } from "./internal/frame.ts"
+import { frame, socketSink } from "./internal/lazyModules.ts"
 import { facadeSpawner, type Spawner } from "./internal/runtime.ts"
-import { type BackoffOptions, makeSocketSink, type SocketSinkOptions } from "./internal/socketSink.ts"
+import type { BackoffOptions, SocketSinkOptions } from "./internal/socketSink.ts"
 import { writeStderr } from "./internal/warner.ts"
 
 /**
@@ -210,6 +210,7 @@ const socketRules: Rules = {
   writeTimeoutMs: (value: unknown) => positiveInt("writeTimeoutMs", value),
   maxFrameSize: (value: unknown) => {
     const size = positiveInt("maxFrameSize", value)
+    const { maxPayloadBytes } = frame()
     if (size > maxPayloadBytes) {
       throw new HandlerConfigError({ field: "maxFrameSize", detail: `maxFrameSize must be at most ${maxPayloadBytes} (got ${size})` })
     }
@@ -306,9 +307,10 @@ const makeOptions = (options: SocketHandlerOptions): { readonly made: Handler.Ma
   const made = commonMakeOptions(
     label,
     common,
-    () => ({ _tag: "Sink", sink: () => makeSocketSink(sinkOptions) }),
+    () => ({ _tag: "Sink", sink: () => socketSink().makeSocketSink(sinkOptions) }),
     { module: sinkModule("socketSink"), options: sinkOptions }
   )
+  const { defaultMaxFrameSize, encodeRecord } = frame()
   if (tls?.insecure === true) {
     writeStderr(
       `femtologging: ${label}: TLS certificate verification is off (insecure): the connection is encrypted, ` +

@@ -60,7 +60,7 @@ describe("Effect's runtime, loaded on first use", () => {
     assert.strictEqual(lazy.code, 0, lazy.stderr)
     assert.match(
       lazy.stdout,
-      /^ConfigError: the configuration could not be read: Error: femtologging: cannot load effect\/Schema: require\(esm\) is turned off.*Import "femtologging\/EagerEffect" first/
+      /^ConfigError: the configuration could not be read: Error: femtologging: cannot load femtologging's internal\/dictConfig\.js: require\(esm\) is turned off.*Import "femtologging\/EagerEffect" first/
     )
     const eager = await runFixture("lazy/dict-config.mjs", { args: ["eager"], env: noRequireEsm })
     assert.strictEqual(eager.code, 0, eager.stderr)

@@ -59,12 +59,13 @@ const deferred = <M extends object>(load: () => M): M =>
   })
 
 /**
- * `require`s one of Effect's modules; when Node cannot, an error that says why and what to do.
- * The three ways it fails: `require(esm)` turned off (`--no-experimental-require-module`); no
- * `effect` to find at run time (a bundle that left these calls to run time); and Effect being
- * loaded by an `import()` still under way (Node cannot hand a module half loaded to `require`).
+ * `require`s one of Effect's modules (or one of the library's own, `lazyModules.ts`, named by
+ * `name` in messages); when Node cannot, an error that says why and what to do. The three ways it
+ * fails: `require(esm)` turned off (`--no-experimental-require-module`); no such file at run time
+ * (a bundle that left these calls to run time); and Effect being loaded by an `import()` still
+ * under way (Node cannot hand a module half loaded to `require`).
  */
-const load = <M>(specifier: string): M => {
+export const load = <M>(specifier: string, name: string = specifier): M => {
   try {
     return require(specifier) as M
   } catch (error) {
@@ -75,9 +76,9 @@ const load = <M>(specifier: string): M => {
       ? "it is not where Node looks at run time (in a bundle, these loads are left to run time)"
       : `${error instanceof Error ? error.message.split("\n")[0] : String(error)}`
     throw new Error(
-      `femtologging: cannot load ${specifier}: ${why}. Import "femtologging/EagerEffect" first, at ` +
-        "the top of the program's entry module: it imports Effect's runtime statically (which " +
-        "bundlers follow), before anything is logged.",
+      `femtologging: cannot load ${name}: ${why}. Import "femtologging/EagerEffect" first, at ` +
+        "the top of the program's entry module: it imports Effect's runtime and the library's " +
+        "modules loaded on first use statically (which bundlers follow), before anything is logged.",
       { cause: error }
     )
   }

@@ -1,0 +1,894 @@
+/**
+ * The engine of `dictConfig` (see `Config.ts` for the schema and the entry points): decodes a
+ * configuration with Effect Schema, builds its formatters, filters and handlers, and applies it
+ * to a manager. Loaded on first use (`lazyModules.ts`), not with `import "femtologging"`.
+ *
+ * @internal
+ */
+import type * as EffectSchema from "effect/Schema"
+import type * as EffectSchemaIssue from "effect/SchemaIssue"
+import { Effect, loadConfig, loadSchema } from "./lazyEffect.ts"
+import type { EffectConfigOptions, Registry } from "../Config.ts"
+import { ConfigError } from "../ConfigError.ts"
+import type { FemtoHandler } from "../FemtoHandler.ts"
+import { FemtoFileHandler } from "../FileHandler.ts"
+import * as Filter from "../Filter.ts"
+import * as Formatter from "../Formatter.ts"
+import * as Handler from "../Handler.ts"
+import type { Spawner } from "./runtime.ts"
+import { safeString } from "./safe.ts"
+import * as Level from "../Level.ts"
+import type { Logger } from "../Logger.ts"
+import type { LoggerManager } from "../Manager.ts"
+import { FemtoMemoryHandler, type MemoryHandlerOptions } from "../MemoryHandler.ts"
+import { FemtoRotatingFileHandler } from "../RotatingFileHandler.ts"
+import { FemtoSocketHandler, type SocketHandlerOptions } from "../SocketHandler.ts"
+import { FemtoStreamHandler } from "../StreamHandler.ts"
+import { FemtoTimedRotatingFileHandler } from "../TimedRotatingFileHandler.ts"
+import { FemtoWatchedFileHandler } from "../WatchedFileHandler.ts"
+
+// =============================================================================================
+// Schema (loaded on first use)
+// =============================================================================================
+
+interface Schemas {
+  readonly Schema: typeof EffectSchema
+  readonly SchemaIssue: typeof EffectSchemaIssue
+  readonly Top: EffectSchema.Codec<DecodedConfig, unknown>
+  readonly kinds: ReadonlyMap<Kind, EffectSchema.Codec<Record<string, unknown>, unknown>>
+  readonly FormatterSection: EffectSchema.Codec<DecodedFormatter, unknown>
+  readonly FilterSection: EffectSchema.Codec<DecodedFilter, unknown>
+}
+
+interface DecodedFormatter {
+  readonly format?: string | null
+  readonly datefmt?: string | null
+  readonly style?: "%" | "{" | "$"
+  readonly validate?: boolean
+  readonly defaults?: Readonly<Record<string, unknown>>
+  readonly class?: string
+}
+
+interface DecodedFilter {
+  readonly name?: string
+  readonly level?: string | number
+  readonly min?: string | number
+  readonly max?: string | number
+}
+
+interface DecodedLogger {
+  readonly level?: Level.LevelInput
+  readonly handlers?: ReadonlyArray<string>
+  readonly filters?: ReadonlyArray<string>
+  readonly propagate?: boolean
+}
+
+interface DecodedConfig {
+  readonly version?: 1
+  readonly incremental?: boolean
+  readonly disable_existing_loggers?: boolean
+  readonly formatters?: Readonly<Record<string, Record<string, unknown>>>
+  readonly filters?: Readonly<Record<string, Record<string, unknown>>>
+  readonly handlers?: Readonly<Record<string, Record<string, unknown>>>
+  readonly loggers?: Readonly<Record<string, DecodedLogger>>
+  readonly root?: DecodedLogger
+}
+
+type Kind = "stream" | "file" | "rotating" | "timed" | "watched" | "null" | "queue" | "socket" | "memory"
+
+let schemas: Schemas | undefined
+
+/** Whether `u` is a level a logger or handler may be set to (`NOTSET` included). */
+const isThreshold = (u: string | number): boolean => {
+  try {
+    Level.parseThresholdUnsafe(u)
+    return true
+  } catch {
+    return false
+  }
+}
+
+const loadSchemas = (): Schemas => {
+  if (schemas !== undefined) return schemas
+  const { Schema, SchemaIssue } = loadSchema()
+  const expected = (what: string) => ({ message: `expected ${what}` })
+  const string = Schema.String.annotate(expected("a string"))
+  const boolean = Schema.Boolean.annotate(expected("a boolean (true or false)"))
+  const integer = (what: string, min: number) =>
+    Schema.Number.annotate(expected(what)).check(
+      Schema.isInt(expected(what)),
+      Schema.isGreaterThanOrEqualTo(min, expected(what))
+    )
+  const positive = integer("a positive integer", 1)
+  const nonNegative = integer("a non-negative integer", 0)
+  const level = Schema.Union([Schema.String, Schema.Number]).annotate(expected("a level name or number")).check(
+    Schema.makeFilter(isThreshold, expected("a level (TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL, NOTSET, or one of 0, 5, 10, 20, 30, 40, 50)"))
+  )
+  const ids = Schema.Array(string).annotate(expected("a list of ids"))
+  const mapping = <S extends EffectSchema.Top>(schema: S) =>
+    Schema.Record(Schema.String, schema).annotate(expected("a mapping"))
+  const section = (fields: EffectSchema.Struct.Fields) =>
+    Schema.StructWithRest(Schema.Struct(fields), [Schema.Record(Schema.String, Schema.Unknown)]).annotate(
+      expected("a mapping")
+    )
+  const optional = Schema.optionalKey
+  const loggerFields = {
+    level: optional(level),
+    handlers: optional(ids),
+    filters: optional(ids),
+    propagate: optional(boolean)
+  }
+  const LoggerSection = Schema.Struct(loggerFields).annotate({ ...expected("a mapping"), messageUnexpectedKey: "unknown key" })
+  const Top = Schema.Struct({
+    version: optional(Schema.Literal(1).annotate(expected("1 (the only version)"))),
+    incremental: optional(boolean),
+    disable_existing_loggers: optional(boolean),
+    formatters: optional(mapping(section({}))),
+    filters: optional(mapping(section({}))),
+    handlers: optional(mapping(section({}))),
+    loggers: optional(mapping(LoggerSection)),
+    root: optional(LoggerSection)
+  }).annotate({ ...expected("a mapping"), messageUnexpectedKey: "unknown key" })
+
+  const common = {
+    class: optional(string),
+    level: optional(level),
+    formatter: optional(string),
+    filters: optional(ids),
+    capacity: optional(positive),
+    policy: optional(string),
+    executor: optional(Schema.Literals(["inline", "worker"]).annotate(expected("\"inline\" or \"worker\""))),
+    pool: optional(string),
+    bufferBytes: optional(positive),
+    flushInterval: optional(positive),
+    flushAfterMs: optional(positive),
+    flushTimeoutMs: optional(positive)
+  }
+  const file = {
+    ...common,
+    filename: optional(Schema.String.annotate(expected("a path")).check(Schema.isNonEmpty(expected("a path")))),
+    mode: optional(Schema.Literals(["a", "w"]).annotate(expected("\"a\" or \"w\""))),
+    encoding: optional(Schema.NullOr(string)),
+    delay: optional(boolean),
+    errors: optional(Schema.NullOr(string))
+  }
+  const struct = (fields: EffectSchema.Struct.Fields) =>
+    Schema.Struct(fields).annotate({ ...expected("a mapping"), messageUnexpectedKey: "unknown key" }) as unknown as
+      EffectSchema.Codec<Record<string, unknown>, unknown>
+  const kinds = new Map<Kind, EffectSchema.Codec<Record<string, unknown>, unknown>>([
+    ["stream", struct({ ...common, stream: optional(Schema.Literals(["stdout", "stderr"]).annotate(expected("ext://sys.stdout or ext://sys.stderr"))) })],
+    ["file", struct(file)],
+    ["watched", struct(file)],
+    ["rotating", struct({ ...file, maxBytes: optional(nonNegative), backupCount: optional(nonNegative), compress: optional(boolean) })],
+    ["timed", struct({
+      ...file,
+      when: optional(string),
+      interval: optional(positive),
+      backupCount: optional(nonNegative),
+      utc: optional(boolean),
+      atTime: optional(Schema.NullOr(string)),
+      compress: optional(boolean)
+    })],
+    ["null", struct({ class: optional(string), level: optional(level), formatter: optional(string), filters: optional(ids) })],
+    // The socket handler (issue 10): CPython's `host`, `port` (null: `host` is a Unix socket path), and ours.
+    ["socket", struct({
+      ...common,
+      host: optional(string),
+      port: optional(Schema.NullOr(integer("a port (1 to 65535) or null", 1).check(
+        Schema.isLessThanOrEqualTo(65535, expected("a port (1 to 65535) or null"))
+      ))),
+      unixPath: optional(string),
+      connectTimeoutMs: optional(positive),
+      writeTimeoutMs: optional(positive),
+      maxFrameSize: optional(positive),
+      tls: optional(Schema.Unknown),
+      backoff: optional(Schema.Unknown),
+      includeCaller: optional(boolean)
+    })],
+    // CPython's MemoryHandler(capacity, flushLevel, target, flushOnClose); `target` is a handler id.
+    ["memory", struct({
+      class: optional(string),
+      level: optional(level),
+      formatter: optional(string),
+      filters: optional(ids),
+      capacity: optional(positive),
+      flushLevel: optional(level),
+      target: optional(string),
+      flushOnClose: optional(boolean),
+      queueCapacity: optional(positive),
+      policy: optional(string),
+      flushTimeoutMs: optional(positive)
+    })],
+    ["queue", struct({
+      class: optional(string),
+      level: optional(level),
+      formatter: optional(string),
+      filters: optional(ids),
+      handlers: optional(ids),
+      queue: optional(Schema.Unknown),
+      listener: optional(Schema.Unknown),
+      respect_handler_level: optional(boolean)
+    })]
+  ])
+  const FormatterSection = Schema.Struct({
+    format: optional(Schema.NullOr(string)),
+    datefmt: optional(Schema.NullOr(string)),
+    style: optional(Schema.Literals(["%", "{", "$"]).annotate(expected("\"%\", \"{\" or \"$\""))),
+    validate: optional(Schema.Boolean.annotate(expected("a boolean"))),
+    defaults: optional(Schema.Record(Schema.String, Schema.Unknown).annotate(expected("a mapping"))),
+    class: optional(string)
+  }).annotate({ ...expected("a mapping"), messageUnexpectedKey: "unknown key" })
+  const anyLevel = Schema.Union([Schema.String, Schema.Number]).annotate(expected("a level"))
+  const FilterSection = Schema.Struct({
+    name: optional(Schema.String.annotate(expected("a logger name"))),
+    level: optional(anyLevel),
+    min: optional(anyLevel),
+    max: optional(anyLevel)
+  }).annotate({ ...expected("a mapping"), messageUnexpectedKey: "unknown key" })
+  schemas = {
+    Schema,
+    SchemaIssue,
+    Top: Top as unknown as Schemas["Top"],
+    kinds,
+    FormatterSection: FormatterSection as unknown as Schemas["FormatterSection"],
+    FilterSection: FilterSection as unknown as Schemas["FilterSection"]
+  }
+  return schemas
+}
+
+/** Decodes `input` with `schema`; a `ConfigError` naming the first problem's path otherwise. */
+const decode = <A>(schema: EffectSchema.Codec<A, unknown>, input: unknown, base: ReadonlyArray<string>): A => {
+  const { Schema, SchemaIssue } = loadSchemas()
+  const result = Schema.decodeUnknownExit(schema)(input, { errors: "all", onExcessProperty: "error" })
+  if (result._tag === "Success") return result.value
+  const squashed = result.cause.reasons.find((r) => r._tag === "Fail")
+  const issue = squashed === undefined ? undefined : (squashed.error as { readonly issue?: unknown }).issue
+  if (issue === undefined) throw new ConfigError({ path: base.join("."), detail: "could not be decoded" })
+  const { issues } = SchemaIssue.makeFormatterStandardSchemaV1()(issue as EffectSchemaIssue.Issue)
+  const first = issues[0]!
+  const path = first.path?.map((p) => String(typeof p === "object" ? p.key : p)) ?? []
+  const message = first.message.startsWith("Expected") ? `e${first.message.slice(1)}` : first.message
+  const got = message === "unknown key" || message === "Missing key" ? "" : `, got ${describe(valueAt(input, path))}`
+  throw new ConfigError({ path: [...base, ...path].join("."), detail: message + got })
+}
+
+const valueAt = (input: unknown, path: ReadonlyArray<string>): unknown => {
+  let value = input
+  for (const key of path) {
+    if (typeof value !== "object" || value === null) return undefined
+    value = (value as Record<string, unknown>)[key]
+  }
+  return value
+}
+
+/** A value as an error message shows it: JSON where it can be, else its string form. */
+const describe = (u: unknown): string => {
+  if (u === undefined) return "nothing"
+  if (typeof u === "function") return "a function"
+  try {
+    const json = JSON.stringify(u)
+    if (json !== undefined) return json.length > 60 ? `${json.slice(0, 57)}...` : json
+  } catch {
+    // not JSON
+  }
+  return safeString(u)
+}
+
+const fail = (path: ReadonlyArray<string>, detail: string): never => {
+  throw new ConfigError({ path: path.join("."), detail })
+}
+
+/** Runs `f`; what it throws becomes a `ConfigError` at `path` with the same message. */
+const at = <A>(path: ReadonlyArray<string>, f: () => A): A => {
+  try {
+    return f()
+  } catch (error) {
+    if (error instanceof ConfigError) throw error
+    const field = (error as { readonly field?: unknown }).field
+    const message = error instanceof Error ? error.message : safeString(error)
+    const full = typeof field === "string" && field !== "" && !path.includes(field) ? [...path, field] : path
+    return fail(full, message)
+  }
+}
+
+// =============================================================================================
+// References: ext:// and cfg://
+// =============================================================================================
+
+const isMapping = (u: unknown): u is Record<string, unknown> =>
+  typeof u === "object" && u !== null && !Array.isArray(u)
+
+/** CPython's `cfg://` path: `handlers.file.level`, `handlers[file][level]`, `list[0]`. */
+const cfgPath = (text: string, path: ReadonlyArray<string>): Array<string> => {
+  const parts: Array<string> = []
+  const pattern = /^([^.[\]]+)|\.([^.[\]]+)|\[([^\]]+)\]/y
+  let index = 0
+  while (index < text.length) {
+    pattern.lastIndex = index
+    const match = pattern.exec(text)
+    if (match === null || (index === 0) !== (match[1] !== undefined)) fail(path, `invalid cfg:// reference: ${text}`)
+    parts.push(match![1] ?? match![2] ?? match![3]!)
+    index = pattern.lastIndex
+  }
+  if (parts.length === 0) fail(path, `invalid cfg:// reference: ${text}`)
+  return parts
+}
+
+/** Replaces `ext://` and `cfg://` strings in a configuration (a copy; the input is not changed). */
+const resolveReferences = (config: Record<string, unknown>, registry: Registry): Record<string, unknown> => {
+  const visit = (value: unknown, path: ReadonlyArray<string>, depth: number): unknown => {
+    if (depth > 20) return fail(path, "references nest more than 20 deep (a cycle?)")
+    if (path.length > 64) return fail(path.slice(0, 8), "the configuration nests more than 64 levels deep")
+    if (typeof value === "string") {
+      if (value.startsWith("ext://")) return ext(value.slice(6), path)
+      if (value.startsWith("cfg://")) {
+        let target: unknown = config
+        for (const key of cfgPath(value.slice(6), path)) {
+          if (Array.isArray(target) && /^\d+$/.test(key)) target = target[Number(key)]
+          else if (isMapping(target) && Object.hasOwn(target, key)) target = target[key]
+          else return fail(path, `${value} names nothing in the configuration`)
+        }
+        return visit(target, path, depth + 1)
+      }
+      return value
+    }
+    if (Array.isArray(value)) return value.map((v, i) => visit(v, [...path, String(i)], depth))
+    if (isMapping(value) && Object.getPrototypeOf(value) === Object.prototype) {
+      const out: Record<string, unknown> = {}
+      for (const key of Object.keys(value)) {
+        // An own "__proto__" key (JSON.parse, YAML) would set the copy's prototype instead.
+        if (key === "__proto__") return fail([...path, key], "this key is not allowed")
+        out[key] = visit(value[key], [...path, key], depth)
+      }
+      return out
+    }
+    return value
+  }
+  const ext = (name: string, path: ReadonlyArray<string>): unknown => {
+    if (name === "sys.stdout") return "stdout"
+    if (name === "sys.stderr") return "stderr"
+    if (registry.objects !== undefined && Object.hasOwn(registry.objects, name)) return registry.objects[name]
+    return fail(path, `ext://${name} is not known (sys.stdout, sys.stderr, or a name in the registry's objects)`)
+  }
+  return visit(config, [], 0) as Record<string, unknown>
+}
+
+// =============================================================================================
+// Formatters and filters
+// =============================================================================================
+
+const factoryOf = (registry: Registry, name: unknown, path: ReadonlyArray<string>) => {
+  if (typeof name !== "string") return fail([...path, "()"], "expected the name of a factory in the registry")
+  const factory = registry.factories?.[name]
+  if (typeof factory !== "function" || !Object.hasOwn(registry.factories!, name)) {
+    return fail([...path, "()"], `no factory named '${name}' in the registry`)
+  }
+  return factory
+}
+
+const withoutKeys = (section: Record<string, unknown>, keys: ReadonlyArray<string>): Record<string, unknown> => {
+  const rest: Record<string, unknown> = {}
+  for (const key of Object.keys(section)) if (!keys.includes(key) && key !== ".") rest[key] = section[key]
+  return rest
+}
+
+const buildFormatter = (section: Record<string, unknown>, registry: Registry, path: ReadonlyArray<string>): Formatter.Formatter => {
+  if (Object.hasOwn(section, "()")) {
+    const factory = factoryOf(registry, section["()"], path)
+    const made = at(path, () => factory(withoutKeys(section, ["()"])))
+    return at(path, () => Formatter.resolve(made as Formatter.Formatter))
+  }
+  const decoded = decode(loadSchemas().FormatterSection, section, path)
+  const cls = decoded.class ?? "logging.Formatter"
+  switch (cls) {
+    case "logging.Formatter":
+    case "femtologging.Formatter":
+      return at([...path, "format"], () =>
+        Formatter.python(decoded.format ?? "", {
+          style: decoded.style,
+          datefmt: decoded.datefmt ?? undefined,
+          defaults: decoded.defaults,
+          validate: decoded.validate
+        }))
+    case "femtologging.JsonFormatter":
+      return Formatter.json
+    case "femtologging.LogfmtFormatter":
+      return Formatter.logfmt
+    case "femtologging.DefaultFormatter":
+      return Formatter.defaultFormatter
+  }
+  return fail(
+    [...path, "class"],
+    `unknown formatter class '${cls}' (logging.Formatter, femtologging.JsonFormatter, femtologging.LogfmtFormatter, femtologging.DefaultFormatter; or a '()' factory)`
+  )
+}
+
+const buildFilter = (section: Record<string, unknown>, registry: Registry, path: ReadonlyArray<string>): Filter.Filter => {
+  if (Object.hasOwn(section, "()")) {
+    const factory = factoryOf(registry, section["()"], path)
+    const made = at(path, () => factory(withoutKeys(section, ["()"])))
+    if (!Filter.isFilter(made)) return fail([...path, "()"], "the factory did not return a filter (a function or an object with filter)")
+    return made
+  }
+  const decoded = decode(loadSchemas().FilterSection, section, path)
+  const filters: Array<Filter.Filter> = []
+  if (decoded.name !== undefined) filters.push(Filter.name(decoded.name))
+  if (decoded.level !== undefined && decoded.max !== undefined) fail(path, "give 'level' (a maximum) or 'max', not both")
+  const max = decoded.max ?? decoded.level
+  if (max !== undefined || decoded.min !== undefined) {
+    filters.push(at(path, () =>
+      Filter.level({ ...(decoded.min === undefined ? {} : { min: decoded.min }), ...(max === undefined ? {} : { max }) })
+    ))
+  }
+  if (filters.length === 0) return Filter.name("")
+  return filters.length === 1 ? filters[0]! : (record) => filters.every((f) => Filter.apply([f], record, () => {}) !== undefined)
+}
+
+// =============================================================================================
+// Handlers
+// =============================================================================================
+
+const builtInFormatters: ReadonlyArray<string> = ["default", "json", "logfmt"]
+
+const classes: Readonly<Record<string, Kind>> = {
+  "logging.StreamHandler": "stream",
+  "logging.FileHandler": "file",
+  "logging.NullHandler": "null",
+  "logging.handlers.RotatingFileHandler": "rotating",
+  "logging.handlers.TimedRotatingFileHandler": "timed",
+  "logging.handlers.WatchedFileHandler": "watched",
+  "logging.handlers.QueueHandler": "queue",
+  "femtologging.StreamHandler": "stream",
+  "femtologging.FemtoStreamHandler": "stream",
+  "femtologging.FileHandler": "file",
+  "femtologging.FemtoFileHandler": "file",
+  "femtologging.RotatingFileHandler": "rotating",
+  "femtologging.FemtoRotatingFileHandler": "rotating",
+  "femtologging.TimedRotatingFileHandler": "timed",
+  "femtologging.FemtoTimedRotatingFileHandler": "timed",
+  "femtologging.WatchedFileHandler": "watched",
+  "femtologging.FemtoWatchedFileHandler": "watched",
+  "femtologging.NullHandler": "null",
+  "logging.handlers.SocketHandler": "socket",
+  "femtologging.SocketHandler": "socket",
+  "femtologging.FemtoSocketHandler": "socket",
+  "logging.handlers.MemoryHandler": "memory",
+  "femtologging.MemoryHandler": "memory",
+  "femtologging.FemtoMemoryHandler": "memory"
+}
+
+/** CPython's positional order of each kind's constructor, for upstream's `args` form. */
+const positional: Readonly<Record<Kind, ReadonlyArray<string>>> = {
+  stream: ["stream"],
+  file: ["filename", "mode", "encoding", "delay", "errors"],
+  watched: ["filename", "mode", "encoding", "delay", "errors"],
+  rotating: ["filename", "mode", "maxBytes", "backupCount", "encoding", "delay", "errors"],
+  timed: ["filename", "when", "interval", "backupCount", "encoding", "delay", "utc", "atTime", "errors"],
+  null: [],
+  queue: [],
+  socket: ["host", "port"],
+  memory: ["capacity", "flushLevel", "target", "flushOnClose"]
+}
+
+/** A handler being made: what loggers attach for its id. */
+interface Made {
+  /** The handlers a logger naming this id gets (a QueueHandler: the ones it lists). */
+  readonly attach: ReadonlyArray<unknown>
+  /** What `getHandlerByName` returns. */
+  readonly handler: unknown
+  /** Made by this configuration (closed if it fails, or when replaced). */
+  readonly owned: boolean
+}
+
+/** Merges upstream's `args`/`kwargs` forms into keyword arguments. */
+const keywordsOf = (section: Record<string, unknown>, kind: Kind, path: ReadonlyArray<string>): Record<string, unknown> => {
+  const out: Record<string, unknown> = {}
+  for (const key of Object.keys(section)) if (key !== "args" && key !== "kwargs") out[key] = section[key]
+  const args = section["args"]
+  if (args !== undefined) {
+    if (!Array.isArray(args)) return fail([...path, "args"], `expected a list, got ${describe(args)}`)
+    const names = positional[kind]
+    if (args.length > names.length) fail([...path, "args"], `expected at most ${names.length} positional arguments (${names.join(", ")}), got ${args.length}`)
+    args.forEach((value, i) => {
+      if (Object.hasOwn(out, names[i]!)) fail([...path, "args"], `${names[i]} is given twice`)
+      out[names[i]!] = value
+    })
+  }
+  const kwargs = section["kwargs"]
+  if (kwargs !== undefined) {
+    if (!isMapping(kwargs)) return fail([...path, "kwargs"], `expected a mapping, got ${describe(kwargs)}`)
+    for (const key of Object.keys(kwargs)) {
+      if (Object.hasOwn(out, key)) fail([...path, "kwargs", key], `${key} is given twice`)
+      out[key] = kwargs[key]
+    }
+  }
+  return out
+}
+
+let messageFormatter: Formatter.Formatter | undefined
+const messageOnly = (): Formatter.Formatter => (messageFormatter ??= Formatter.python("%(message)s"))
+
+const nullHandler = (spawn: Spawner): Handler.Handler =>
+  Handler.makeUnsafe({ label: "NullHandler", target: { _tag: "Records", handle: () => {} }, policy: "drop" }, spawn)
+
+/** Our option names from decoded keyword arguments (CPython's `filename` is our `path`, ...). */
+const optionsOf = (o: Record<string, unknown>, formatter: Formatter.Formatter | undefined, filters: ReadonlyArray<Filter.Filter> | undefined) => {
+  const { class: _class, filename: _filename, formatter: _formatter, filters: _filters, delay: _delay, ...rest } = o
+  const options: Record<string, unknown> = { ...rest }
+  for (const key of ["encoding", "errors", "atTime"]) if (options[key] === null) delete options[key]
+  if (formatter !== undefined) options.formatter = formatter
+  if (filters !== undefined && filters.length > 0) options.filters = filters
+  return options
+}
+
+const buildHandler = (
+  section: Record<string, unknown>,
+  context: {
+    readonly registry: Registry
+    readonly formatters: ReadonlyMap<string, Formatter.Formatter>
+    readonly filters: ReadonlyMap<string, Filter.Filter>
+    readonly made: ReadonlyMap<string, Made>
+    readonly spawn: Spawner
+  },
+  path: ReadonlyArray<string>
+): Made => {
+  const formatterOf = (id: unknown): Formatter.Formatter | undefined => {
+    if (id === undefined) return undefined
+    if (typeof id !== "string") return fail([...path, "formatter"], `expected a formatter id, got ${describe(id)}`)
+    const found = context.formatters.get(id)
+    if (found !== undefined) return found
+    // Our built-in formatters by name ("default", "json", "logfmt"), as handler options name them.
+    if (builtInFormatters.includes(id)) return Formatter.resolve(id as Formatter.FormatterId)
+    return fail([...path, "formatter"], `no formatter with id '${id}' (define it under formatters)`)
+  }
+  const filtersOf = (ids: unknown): Array<Filter.Filter> | undefined => {
+    if (ids === undefined) return undefined
+    if (!Array.isArray(ids)) return fail([...path, "filters"], `expected a list of filter ids, got ${describe(ids)}`)
+    return ids.map((id, i) => {
+      if (typeof id !== "string") return fail([...path, "filters", String(i)], `expected a filter id, got ${describe(id)}`)
+      return context.filters.get(id) ?? fail([...path, "filters", String(i)], `no filter with id '${id}'`)
+    })
+  }
+  if (Object.hasOwn(section, "()") || (typeof section.class === "string" && context.registry.handlers?.[section.class] !== undefined && Object.hasOwn(context.registry.handlers, section.class))) {
+    const factory = Object.hasOwn(section, "()")
+      ? factoryOf(context.registry, section["()"], path)
+      : context.registry.handlers![section.class as string]!
+    const keys = withoutKeys(section, ["()", "class", "level", "formatter", "filters"])
+    const formatter = formatterOf(section.formatter)
+    const filters = filtersOf(section.filters)
+    const made = at(path, () => factory({ ...keys, ...(formatter === undefined ? {} : { formatter }), ...(filters === undefined ? {} : { filters }) }))
+    let pipeline = Handler.of(made)
+    if (pipeline === undefined) {
+      // A user handler object (`handle` or `handleRecord`): queued and called as a logger would.
+      const { name, target } = at(path, () => Handler.objectTarget(made))
+      pipeline = Handler.makeUnsafe({ label: `handler ${name}`, target, ...(filters === undefined ? {} : { filters }) }, context.spawn)
+    }
+    if (section.level !== undefined) {
+      at([...path, "level"], () => pipeline!.setLevel(section.level as Level.LevelInput))
+    }
+    if (isMapping(section["."])) {
+      for (const [key, value] of Object.entries(section["."])) at([...path, ".", key], () => {
+        ;(made as Record<string, unknown>)[key] = value
+      })
+    }
+    return { attach: [pipeline], handler: Handler.of(made) === undefined ? pipeline : made, owned: true }
+  }
+  const cls = section.class
+  if (cls === undefined) return fail(path, "a handler needs a 'class' (or a '()' factory)")
+  if (typeof cls !== "string") return fail([...path, "class"], `expected a class name, got ${describe(cls)}`)
+  const kind = Object.hasOwn(classes, cls) ? classes[cls]! : fail([...path, "class"], `unknown handler class '${cls}' (known: ${Object.keys(classes).join(", ")}; others through the registry)`)
+  const keywords = decode(loadSchemas().kinds.get(kind)!, keywordsOf(section, kind, path), path)
+  const formatter = formatterOf(keywords.formatter)
+  const filters = filtersOf(keywords.filters)
+  const spawn = context.spawn
+  if (kind === "queue") {
+    const attach = ((keywords.handlers ?? []) as ReadonlyArray<string>).flatMap((id, i) => {
+      const target = context.made.get(id)
+      return target?.attach ?? fail([...path, "handlers", String(i)], `no handler with id '${id}' (defined before this one)`)
+    })
+    return { attach, handler: attach, owned: false }
+  }
+  if (kind === "memory") {
+    // The target is made first (handlerOrder); CPython's MemoryHandler ignores its formatter.
+    const id = keywords.target as string | undefined
+    const target = id === undefined
+      ? undefined
+      : (context.made.get(id)?.attach[0] ?? fail([...path, "target"], `no handler with id '${id}' (defined before this one)`))
+    const { class: _c, formatter: _f, filters: _fl, target: _t, ...rest } = keywords
+    const handler = at(path, () =>
+      new FemtoMemoryHandler(target as Handler.HandlerLike | undefined, {
+        ...rest,
+        ...(filters === undefined || filters.length === 0 ? {} : { filters })
+      } as MemoryHandlerOptions, spawn))
+    return { attach: [handler], handler, owned: true }
+  }
+  if (kind === "null") {
+    const handler = nullHandler(spawn)
+    return { attach: [handler], handler, owned: true }
+  }
+  // CPython's handlers format with `Formatter()`, i.e. `%(message)s`, when given no formatter.
+  const options = optionsOf(keywords, formatter ?? (cls.startsWith("logging.") ? messageOnly() : undefined), filters)
+  const file = keywords.filename as string | undefined
+  const needsFile = () => file ?? fail([...path, "filename"], "a file handler needs a filename")
+  const handler: FemtoHandler = at(path, () => {
+    switch (kind) {
+      case "stream":
+        return new FemtoStreamHandler(options, spawn)
+      case "file":
+        return new FemtoFileHandler(needsFile(), options, spawn)
+      case "watched":
+        return new FemtoWatchedFileHandler(needsFile(), options, spawn)
+      case "rotating": {
+        // CPython: "if either of maxBytes or backupCount is zero, rollover never occurs".
+        const maxBytes = (options.maxBytes ?? 0) as number
+        const backupCount = (options.backupCount ?? 0) as number
+        const rotates = maxBytes > 0 && backupCount > 0
+        return new FemtoRotatingFileHandler(
+          needsFile(),
+          { ...options, maxBytes: rotates ? maxBytes : 0, backupCount: rotates ? backupCount : 0 },
+          spawn
+        )
+      }
+      case "timed":
+        return new FemtoTimedRotatingFileHandler(needsFile(), options, spawn)
+      case "socket": {
+        // Records are sent as data: a formatter is not used (CPython's SocketHandler pickles the
+        // record too). `port: null` means `host` is a Unix socket path, as in CPython.
+        const { formatter: _formatter, host, port, ...rest } = options
+        const transport = port === null ? { unixPath: host } : { host, port }
+        return new FemtoSocketHandler({ ...rest, ...transport } as SocketHandlerOptions, spawn)
+      }
+    }
+  })
+  return { attach: [handler], handler, owned: true }
+}
+
+/** Handlers that name others (QueueHandler) after those they name. */
+const handlerOrder = (handlers: Readonly<Record<string, Record<string, unknown>>>): Array<string> => {
+  const order: Array<string> = []
+  const state = new Map<string, "visiting" | "done">()
+  const visit = (id: string): void => {
+    if (state.get(id) === "done") return
+    if (state.get(id) === "visiting") fail(["handlers", id, "handlers"], "handlers name each other in a cycle")
+    state.set(id, "visiting")
+    const listed = handlers[id]!.handlers
+    if (Array.isArray(listed)) for (const other of listed) if (typeof other === "string" && Object.hasOwn(handlers, other)) visit(other)
+    // A MemoryHandler's target is made before it.
+    const target = handlers[id]!.target
+    if (typeof target === "string" && Object.hasOwn(handlers, target)) visit(target)
+    state.set(id, "done")
+    order.push(id)
+  }
+  for (const id of Object.keys(handlers)) visit(id)
+  return order
+}
+
+// =============================================================================================
+// Plan and apply
+// =============================================================================================
+
+/** What configured state a manager remembers, to replace it next time. */
+const applied = new WeakMap<LoggerManager, { readonly owned: ReadonlyArray<unknown>; readonly attached: Map<Logger, Array<unknown>> }>()
+
+const closeQuietly = (handler: unknown): void => {
+  const pipeline = Handler.of(handler)
+  if (pipeline !== undefined) Effect.runFork(pipeline.closeEffect())
+}
+
+/**
+ * Closes replaced handlers: memory handlers first, one after the other from the last made (their
+ * buffer goes to targets still open, a chain of them included), then the others as before.
+ */
+const closeInOrder = (handlers: ReadonlyArray<unknown>): void => {
+  const memory = handlers.filter((h) => h instanceof FemtoMemoryHandler).reverse()
+  const others = handlers.filter((h) => !(h instanceof FemtoMemoryHandler))
+  if (memory.length === 0) return others.forEach(closeQuietly)
+  Effect.runFork(Effect.forEach(memory, (h) => Handler.close(h as FemtoMemoryHandler), { discard: true }).pipe(
+    Effect.andThen(Effect.sync(() => others.forEach(closeQuietly)))
+  ))
+}
+
+interface LoggerPlan {
+  /** Only the level changes (root's CPython default). */
+  readonly levelOnly?: boolean
+  readonly logger: Logger
+  readonly level: Level.LevelInput | undefined
+  readonly handlers: ReadonlyArray<unknown> | undefined
+  readonly filters: ReadonlyArray<Filter.Filter> | undefined
+  readonly propagate: boolean | undefined
+}
+
+const loggerPlan = (
+  manager: LoggerManager,
+  name: string | undefined,
+  section: DecodedLogger,
+  made: ReadonlyMap<string, Made>,
+  filters: ReadonlyMap<string, Filter.Filter>,
+  path: ReadonlyArray<string>
+): LoggerPlan => {
+  const logger = at(path, () => manager.getLogger(name))
+  return {
+    logger,
+    level: section.level,
+    handlers: section.handlers?.flatMap((id, i) =>
+      made.get(id)?.attach ?? fail([...path, "handlers", String(i)], `no handler with id '${id}'`)
+    ),
+    filters: section.filters?.map((id, i) =>
+      filters.get(id) ?? fail([...path, "filters", String(i)], `no filter with id '${id}'`)
+    ),
+    propagate: section.propagate
+  }
+}
+
+/**
+ * Builds what `config` describes, then applies it to `manager` (see the module's description).
+ * Throws `ConfigError` only (anything else a configuration makes throw, a getter or Proxy, a stack
+ * overflow, becomes one); on a throw, nothing changed. Returns the handlers it made, in
+ * `options.spawn`'s scope (default the manager's). `cpythonRoot` (default true): root gets
+ * CPython's WARNING when neither the application nor the configuration set its level.
+ *
+ * @internal
+ */
+export const configureUnsafe = (
+  config: unknown,
+  registry: Registry,
+  manager: LoggerManager,
+  options: { readonly spawn?: Spawner | undefined; readonly cpythonRoot?: boolean | undefined } = {}
+): ReadonlyArray<unknown> => {
+  try {
+    return configure(config, registry, manager, options.spawn ?? manager.spawn, options.cpythonRoot ?? true)
+  } catch (error) {
+    if (error instanceof ConfigError) throw error
+    throw new ConfigError({ path: "", detail: `the configuration could not be read: ${safeString(error)}` })
+  }
+}
+
+const configure = (
+  config: unknown,
+  registry: Registry,
+  manager: LoggerManager,
+  spawn: Spawner,
+  cpythonRoot: boolean
+): ReadonlyArray<unknown> => {
+  if (!isMapping(config)) return fail([], `expected a mapping, got ${describe(config)}`)
+  const resolved = resolveReferences(config, registry)
+  const decoded = decode(loadSchemas().Top, resolved, [])
+  if (decoded.incremental === true) {
+    incremental(decoded, manager)
+    return []
+  }
+  const formatters = new Map<string, Formatter.Formatter>()
+  for (const [id, section] of Object.entries(decoded.formatters ?? {})) {
+    formatters.set(id, buildFormatter(section, registry, ["formatters", id]))
+  }
+  const filters = new Map<string, Filter.Filter>()
+  for (const [id, section] of Object.entries(decoded.filters ?? {})) {
+    filters.set(id, buildFilter(section, registry, ["filters", id]))
+  }
+  const made = new Map<string, Made>()
+  try {
+    const sections = decoded.handlers ?? {}
+    for (const id of handlerOrder(sections)) {
+      made.set(id, buildHandler(sections[id]!, { registry, formatters, filters, made, spawn }, ["handlers", id]))
+    }
+    const plans: Array<LoggerPlan> = []
+    if (decoded.root !== undefined) plans.push(loggerPlan(manager, undefined, decoded.root, made, filters, ["root"]))
+    for (const [name, section] of Object.entries(decoded.loggers ?? {})) {
+      plans.push(loggerPlan(manager, name === "root" ? undefined : name, section, made, filters, ["loggers", name]))
+    }
+    // CPython's root starts at WARNING (ours at INFO, the seed's default): a configuration in
+    // CPython's terms that leaves root's level alone gets CPython's, unless the application set one.
+    if (cpythonRoot && decoded.root?.level === undefined && manager.root.levelIsDefault) {
+      plans.push({ logger: manager.root, level: "WARNING", handlers: undefined, filters: undefined, propagate: undefined, levelOnly: true })
+    }
+    // Levels are checked by the schema; nothing below throws.
+    apply(manager, plans, decoded.disable_existing_loggers ?? true, made)
+  } catch (error) {
+    for (const m of made.values()) if (m.owned) closeQuietly(m.handler)
+    throw error
+  }
+  return [...made.values()].filter((m) => m.owned).map((m) => m.handler)
+}
+
+const apply = (
+  manager: LoggerManager,
+  plans: ReadonlyArray<LoggerPlan>,
+  disableExisting: boolean,
+  made: ReadonlyMap<string, Made>
+): void => {
+  const previous = applied.get(manager)
+  // The previous configuration's handlers leave every logger they were attached to.
+  if (previous !== undefined) {
+    for (const [logger, handlers] of previous.attached) for (const h of handlers) logger.removeHandler(h)
+  }
+  const configured = new Set(plans.map((p) => p.logger.name))
+  const attached = new Map<Logger, Array<unknown>>()
+  for (const plan of plans) {
+    const { logger } = plan
+    if (plan.levelOnly === true) {
+      if (plan.level !== undefined) logger.setLevel(plan.level)
+      continue
+    }
+    // As CPython: a configured logger has the handlers its section lists, and no others.
+    for (const h of [...logger.handlers]) logger.removeHandler(h)
+    for (const h of plan.handlers ?? []) logger.addHandler(h)
+    attached.set(logger, [...(plan.handlers ?? [])])
+    for (const f of [...logger.getFilters()]) logger.removeFilter(f)
+    for (const f of plan.filters ?? []) logger.addFilter(f)
+    if (plan.level !== undefined) logger.setLevel(plan.level)
+    if (logger.name !== "root") logger.setPropagate(plan.propagate ?? true)
+    logger.disabled = false
+  }
+  for (const name of manager.loggerNames()) {
+    if (configured.has(name)) continue
+    const logger = manager.getLogger(name)
+    const child = [...configured].some((c) => c !== "root" && name.startsWith(`${c}.`))
+    if (child) {
+      // CPython: below a configured logger, an existing logger is reset to propagate to it.
+      logger.setLevel("NOTSET")
+      for (const h of [...logger.handlers]) logger.removeHandler(h)
+      logger.setPropagate(true)
+      logger.disabled = false
+    } else logger.disabled = disableExisting
+  }
+  const named = new Map<string, unknown>()
+  for (const [id, m] of made) named.set(id, m.handler)
+  manager.setNamedHandlers(named)
+  const owned = [...made.values()].filter((m) => m.owned).map((m) => m.handler)
+  applied.set(manager, { owned, attached })
+  // Handlers of the previous configuration write what they accepted, then close.
+  if (previous !== undefined) closeInOrder(previous.owned.filter((h) => !owned.includes(h)))
+}
+
+/** `incremental: true`: levels of loggers and named handlers, and loggers' `propagate`, only. */
+const incremental = (decoded: DecodedConfig, manager: LoggerManager): void => {
+  const changes: Array<() => void> = []
+  for (const [id, section] of Object.entries(decoded.handlers ?? {})) {
+    const extra = Object.keys(section).filter((k) => k !== "level")
+    if (extra.length > 0) fail(["handlers", id, extra[0]!], "an incremental configuration changes only handler levels")
+    const handler = Handler.of(manager.getHandlerByName(id))
+    if (handler === undefined) fail(["handlers", id], `no configured handler named '${id}'`)
+    if (section.level !== undefined) changes.push(() => handler!.setLevel(section.level as Level.LevelInput))
+  }
+  const loggers: Array<[string | undefined, DecodedLogger, ReadonlyArray<string>]> = Object.entries(decoded.loggers ?? {})
+    .map(([name, s]) => [name, s, ["loggers", name]])
+  if (decoded.root !== undefined) loggers.push([undefined, decoded.root, ["root"]])
+  for (const [name, section, path] of loggers) {
+    if (section.handlers !== undefined || section.filters !== undefined) {
+      fail([...path, section.handlers !== undefined ? "handlers" : "filters"], "an incremental configuration changes only levels and propagate")
+    }
+    const logger = at(path, () => manager.getLogger(name))
+    if (section.level !== undefined) changes.push(() => logger.setLevel(section.level!))
+    if (section.propagate !== undefined) changes.push(() => logger.setPropagate(section.propagate!))
+  }
+  for (const change of changes) change()
+}
+
+
+/** The documented environment variables, read through Effect's `Config` (see {@link EffectConfigOptions}). */
+export const environment = () => {
+  const { Schema } = loadSchemas()
+  const EffectConfig = loadConfig()
+  const level = Schema.String.check(
+    Schema.makeFilter(isThreshold, { message: "expected a level (TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL, NOTSET)" })
+  )
+  const optional = <A>(config: import("effect/Config").Config<A>) => EffectConfig.option(config)
+  return Effect.all({
+    logLevel: optional(EffectConfig.schema(level, "LOG_LEVEL")),
+    femtoLevel: optional(EffectConfig.schema(level, "FEMTOLOG_LEVEL")),
+    disable: optional(EffectConfig.Boolean("FEMTOLOG_DISABLE_EXISTING_LOGGERS"))
+  }).pipe(Effect.mapError((error) => new ConfigError({ path: "environment", detail: error.message })))
+}
+
+/** `config` with the environment's overrides applied (a copy). */
+export const withOverrides = (
+  config: unknown,
+  env: Effect.Success<ReturnType<typeof environment>>
+): unknown => {
+  if (!isMapping(config)) return config
+  const out: Record<string, unknown> = { ...config }
+  const level = env.femtoLevel._tag === "Some" ? env.femtoLevel.value : env.logLevel._tag === "Some" ? env.logLevel.value : undefined
+  if (level !== undefined) out.root = { ...(isMapping(out.root) ? out.root : {}), level }
+  if (env.disable._tag === "Some") out.disable_existing_loggers = env.disable.value
+  return out
+}
