@@ -270,6 +270,29 @@ describe("WorkerExecutor", () => {
       assert.deepStrictEqual(readLines(file), ["record 0"])
     }))
 
+  it.effect("a sink that failed to open is opened again after a backoff timed on Effect's clock", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const file = path.join(dir, "out.log")
+      const executor = yield* WorkerExecutor.make({
+        label: "open-retry",
+        module: sink("file.mjs"),
+        options: { path: file, openMarker: path.join(dir, "opened once") }
+      })
+      const { bytes, ends } = batch(["record 0"])
+      executor.write(bytes, ends)
+      assert.isTrue(yield* Effect.promise(() => waitUntil(() => !executor.ready(), 10_000)), "the open did not fail")
+      // Longer in real time than the first backoff (at most 100 ms), but the test clock stands still.
+      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 300)))
+      assert.isFalse(executor.ready())
+      yield* TestClock.adjust("100 millis")
+      // The state stays sinkFailed until the thread has opened the sink again (a flush before that
+      // returns false at once).
+      assert.isTrue(yield* Effect.promise(() => waitUntil(() => executor.ready(), 10_000)), "not opened again")
+      assert.isTrue(yield* flush(executor))
+      assert.deepStrictEqual(readLines(file), ["record 0"])
+    }))
+
   it("backoff doubles from 100 ms up to 5 s, with jitter in its upper half", () => {
     assert.deepStrictEqual([0, 1, 2].map((n) => WorkerExecutor.backoff(n, 0)), [50, 100, 200])
     assert.deepStrictEqual([0, 1, 2].map((n) => WorkerExecutor.backoff(n, 0.999)), [100, 200, 400])
