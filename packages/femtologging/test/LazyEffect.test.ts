@@ -28,7 +28,8 @@ describe("Effect's runtime, loaded on first use", () => {
       "error: true InvalidLevelError InvalidLevelError: invalid log level: LOUD",
       "stack: InvalidLevelError: invalid log level: LOUD",
       "getter message: handlers.h: no class; ConfigError: handlers.h: no class",
-      "effect loaded after making errors: true",
+      "plain properties: undefined undefined false",
+      "effect loaded after making and reading errors: false",
       "yielded: InvalidLevelError SHOUT",
       "caught: p: d",
       "Effect values: true true",
@@ -37,16 +38,34 @@ describe("Effect's runtime, loaded on first use", () => {
     ])
   })
 
-  it("with require(esm) turned off, the error classes still behave as Errors", async () => {
+  it("with require(esm) turned off, the error classes behave as Errors; a yield* says why it cannot work", async () => {
     const result = await runFixture("lazy/late-classes.mjs", { args: ["no-effect"], env: noRequireEsm })
     assert.strictEqual(result.code, 0, result.stderr)
-    assert.deepStrictEqual(result.stdout.trim().split("\n").slice(1), [
+    assert.deepStrictEqual(result.stdout.trim().split("\n"), [
+      "import: effect loaded false",
       "error: true InvalidLevelError InvalidLevelError: invalid log level: LOUD",
       "stack: InvalidLevelError: invalid log level: LOUD",
       "getter message: handlers.h: no class; ConfigError: handlers.h: no class",
-      "effect loaded after making errors: true",
-      "json: {\"level\":\"LOUD\",\"_tag\":\"InvalidLevelError\"}"
+      "plain properties: undefined undefined false",
+      "effect loaded after making and reading errors: false",
+      "json: {\"level\":\"LOUD\",\"_tag\":\"InvalidLevelError\"}",
+      "inspect: InvalidLevelError: invalid log level: LOUD",
+      "yield*: femtologging: cannot load effect/Effect: require(esm) is turned off (--no-experimental-require-module)"
     ])
+  })
+
+  it("the stand-in parents know every key Effect's Data.Error and Context.Service prototypes define", async () => {
+    const { Context, Data } = await import("effect")
+    const { effectKeys, isEffectKey } = await import("../src/internal/lazyEffect.ts")
+    const chain = (proto: object | null, stop: object): Array<PropertyKey> => {
+      const keys: Array<PropertyKey> = []
+      for (let p = proto; p !== null && p !== stop; p = Object.getPrototypeOf(p)) keys.push(...Reflect.ownKeys(p))
+      return keys.filter((key) => key !== "constructor")
+    }
+    const unknownError = chain(Data.Error.prototype, Error.prototype).filter((key) => !isEffectKey(effectKeys.error, key))
+    const unknownService = chain(Object.getPrototypeOf(Context.Service("probe")), Object.prototype)
+      .filter((key) => !isEffectKey(effectKeys.service, key))
+    assert.deepStrictEqual([unknownError, unknownService], [[], []])
   })
 
   it("with require(esm) turned off, femtologging/EagerEffect imported first: the handler logs", async () => {

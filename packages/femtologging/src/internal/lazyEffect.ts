@@ -136,6 +136,7 @@ export const provideEffect = (modules: EffectModules): void => {
   }
   if (modules.Config !== undefined) configModule = modules.Config
   coreLoaded = true
+  lateFailure = undefined
   for (const settle of unsettled.splice(0)) settle()
 }
 
@@ -220,31 +221,66 @@ export let Data: typeof DataModule = core(() => Data)
 
 // The library's error classes and service keys exist from import on, but what makes them Effect
 // values (an error that can be yielded, a key that can be yielded and provided) is on prototypes
-// in Effect's modules. Each such class gets a stand-in parent: looking anything up through it loads
-// Effect and answers from the real parent, and once Effect is loaded the real parent takes its
-// place, so the classes are then exactly what `Data.TaggedError` and `Context.Service` make.
+// in Effect's modules. Each such class gets a stand-in parent (`lateParent`), and once Effect is
+// loaded the real parent takes its place: the classes then behave as what `Data.TaggedError` and
+// `Context.Service` make (an error is `instanceof Data.Error` from then on).
 
 const unsettled: Array<() => void> = []
 
+/** Why Effect could not be loaded through a stand-in parent (not retried from there). */
+let lateFailure: unknown
+
+const inspectKey = Symbol.for("nodejs.util.inspect.custom")
+
+/** Keys a stand-in answers as a plain value would when Effect cannot be loaded (printing). */
+const printing: ReadonlySet<PropertyKey> = new Set([inspectKey, "toString", "toJSON"])
+
 /**
- * Gives `child` the parent `real()` once Effect is loaded, and until then a stand-in that loads it
- * on any lookup. Where Effect cannot be loaded, lookups answer from `fallback` (an error still
- * prints and compares as an `Error`).
+ * The keys Effect's prototypes define besides their `~effect/...` ids: of `Data.Error` (an error
+ * that can be yielded) and of `Context.Service` (a key that can be yielded and provided). Checked
+ * against Effect's own prototypes by the tests.
+ *
+ * @internal
  */
-const lateParent = (child: object, real: () => object, fallback: object): void => {
-  const parent = (): object => {
-    try {
-      loadEffect()
-      return real()
-    } catch {
-      return fallback
+export const effectKeys = {
+  error: new Set<PropertyKey>([Symbol.iterator, inspectKey, "pipe", "toJSON"]),
+  service: new Set<PropertyKey>([Symbol.iterator, inspectKey, "pipe", "toJSON", "toString", "of", "context", "use", "useSync"])
+}
+
+/** Whether looking `key` up reaches what Effect's prototypes define. @internal */
+export const isEffectKey = (keys: ReadonlySet<PropertyKey>, key: PropertyKey): boolean =>
+  keys.has(key) || (typeof key === "string" && key.startsWith("~effect/"))
+
+/**
+ * Gives `child` the parent `real()` once Effect is loaded. Until then its parent is a stand-in
+ * answering from `fallback` (`Error.prototype`, `Object.prototype`), so reading `message`,
+ * `stack`, `cause` or `code` loads nothing, except for the keys Effect's prototypes define
+ * ({@link effectKeys}): looking one up loads Effect and answers from the real parent, which then
+ * takes the stand-in's place. Where Effect cannot be loaded, such a lookup throws the error saying
+ * why and what to do (a `yield*` cannot work), except printing, which answers as a plain value.
+ */
+const lateParent = (child: object, real: () => object, fallback: object, keys: ReadonlySet<PropertyKey>): void => {
+  const parent = (key: PropertyKey): object | undefined => {
+    if (!isEffectKey(keys, key)) return fallback
+    if (lateFailure === undefined) {
+      try {
+        loadEffect()
+        return real()
+      } catch (error) {
+        lateFailure = error
+      }
     }
+    return printing.has(key) ? fallback : undefined
   }
   Object.setPrototypeOf(
     child,
     new Proxy(Object.create(fallback) as object, {
-      get: (_target, key, receiver) => Reflect.get(parent(), key, receiver),
-      has: (_target, key) => Reflect.has(parent(), key)
+      get: (_target, key, receiver) => {
+        const from = parent(key)
+        if (from === undefined) throw lateFailure
+        return Reflect.get(from, key, receiver)
+      },
+      has: (_target, key) => Reflect.has(parent(key) ?? fallback, key)
     })
   )
   unsettled.push(() => Object.setPrototypeOf(child, real()))
@@ -252,12 +288,21 @@ const lateParent = (child: object, real: () => object, fallback: object): void =
 
 const argsKey = Symbol("femtologging/TaggedError/args")
 
-/** `Data.Error` with a parent set late: the same constructor and `toJSON`. */
+/** `Data.Error`'s constructor and `toJSON`, on a class whose parent is set late. */
 class LateError extends globalThis.Error {
   constructor(args?: Record<string, unknown>) {
-    super(args?.message as string | undefined, args?.cause === undefined ? undefined : { cause: args.cause })
+    super(args?.message as string | undefined, args?.cause ? { cause: args.cause } : undefined)
     if (args !== undefined) {
-      Object.assign(this, args)
+      // As Effect's: `Object.assign`, unless an own `__proto__` key would reach its setter.
+      if (!Object.hasOwn(args, "__proto__")) Object.assign(this, args)
+      else {
+        for (const key of Reflect.ownKeys(args)) {
+          if (!Object.prototype.propertyIsEnumerable.call(args, key)) continue
+          if (key === "__proto__") {
+            Object.defineProperty(this, key, { value: args[key], writable: true, enumerable: true, configurable: true })
+          } else (this as Record<PropertyKey, unknown>)[key] = args[key as string]
+        }
+      }
       Object.defineProperty(this, argsKey, { value: args, enumerable: false })
     }
   }
@@ -265,7 +310,7 @@ class LateError extends globalThis.Error {
     return { ...(this as { readonly [argsKey]?: object })[argsKey], ...this }
   }
 }
-lateParent(LateError.prototype, () => Data.Error.prototype, globalThis.Error.prototype)
+lateParent(LateError.prototype, () => Data.Error.prototype, globalThis.Error.prototype, effectKeys.error)
 
 /** `Data.TaggedError`, defined without loading Effect (`instanceof Data.Error` once it is loaded). */
 export const TaggedError: typeof DataModule.TaggedError = ((tag: string) => {
@@ -280,7 +325,7 @@ export const TaggedError: typeof DataModule.TaggedError = ((tag: string) => {
 export const Service = <Self, Shape>() => <const Key extends string>(key: Key): ContextModule.ServiceClass<Self, Key, Shape> => {
   function ServiceKey() {}
   ServiceKey.key = key
-  lateParent(ServiceKey, () => Object.getPrototypeOf(Context.Service(key)) as object, Object.prototype)
+  lateParent(ServiceKey, () => Object.getPrototypeOf(Context.Service(key)) as object, Object.prototype, effectKeys.service)
   return ServiceKey as unknown as ContextModule.ServiceClass<Self, Key, Shape>
 }
 
