@@ -117,7 +117,7 @@ const engine = () => {
   try {
     return dictConfigEngine()
   } catch (error) {
-    throw new ConfigError({ path: "", detail: `the configuration could not be read: ${safeString(error)}` })
+    throw new ConfigError({ path: "", detail: error instanceof Error ? error.message : safeString(error) })
   }
 }
 

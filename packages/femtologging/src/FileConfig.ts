@@ -93,7 +93,7 @@ const parsers = (path: string) => {
     pyliteral()
     return iniModule()
   } catch (error) {
-    throw new ConfigError({ path, detail: `the configuration could not be read: ${safeString(error)}` })
+    throw new ConfigError({ path, detail: error instanceof Error ? error.message : safeString(error) })
   }
 }
 
@@ -269,7 +269,9 @@ export const readConfigFile = (path: string, options: { readonly encoding?: stri
 
 /** A `ConfigError` from applying a file's configuration, its path prefixed with the file's. */
 const inFile = (path: string, error: unknown): unknown =>
-  error instanceof ConfigError ? new ConfigError({ path: `${path}: ${error.path}`, detail: error.detail }) : error
+  error instanceof ConfigError
+    ? new ConfigError({ path: error.path === "" ? path : `${path}: ${error.path}`, detail: error.detail })
+    : error
 
 /**
  * Configures logging from a `.json`, `.yaml` or `.yml` file in the `dictConfig` schema. Throws

@@ -28,6 +28,7 @@ import * as fs from "node:fs"
 import { createRequire } from "node:module"
 import * as Handler from "./Handler.ts"
 import type { FrameReader } from "./internal/frame.ts"
+import { defaultMaxFrameSize } from "./internal/frameLimits.ts"
 import { frame } from "./internal/lazyModules.ts"
 import { labelledReporter } from "./internal/warner.ts"
 import * as LogRecord from "./LogRecord.ts"
@@ -222,7 +223,7 @@ const bytesOf = (chunk: Uint8Array | string): Uint8Array => (typeof chunk === "s
 export const make = (options: ReceiverOptions = {}): Effect.Effect<ReceiverServer, ReceiverError, Scope.Scope> =>
   Effect.gen(function*() {
     const where = addressText(options)
-    const { defaultMaxFrameSize, decodeRecord, FrameError, FrameReader } = frame()
+    const { decodeRecord, FrameError, FrameReader } = frame()
     const settings = yield* Effect.try({
       try: () => ({
         maxConnections: positive("maxConnections", options.maxConnections, 256),

@@ -34,6 +34,7 @@ import {
 import * as Formatter from "./Formatter.ts"
 import * as Handler from "./Handler.ts"
 import { booleanOption, checkKeys, HandlerConfigError, positiveInt, show } from "./HandlerConfigError.ts"
+import { defaultMaxFrameSize, maxPayloadBytes } from "./internal/frameLimits.ts"
 import { frame, socketSink } from "./internal/lazyModules.ts"
 import { facadeSpawner, type Spawner } from "./internal/runtime.ts"
 import type { BackoffOptions, SocketSinkOptions } from "./internal/socketSink.ts"
@@ -210,7 +211,6 @@ const socketRules: Rules = {
   writeTimeoutMs: (value: unknown) => positiveInt("writeTimeoutMs", value),
   maxFrameSize: (value: unknown) => {
     const size = positiveInt("maxFrameSize", value)
-    const { maxPayloadBytes } = frame()
     if (size > maxPayloadBytes) {
       throw new HandlerConfigError({ field: "maxFrameSize", detail: `maxFrameSize must be at most ${maxPayloadBytes} (got ${size})` })
     }
@@ -310,7 +310,7 @@ const makeOptions = (options: SocketHandlerOptions): { readonly made: Handler.Ma
     () => ({ _tag: "Sink", sink: () => socketSink().makeSocketSink(sinkOptions) }),
     { module: sinkModule("socketSink"), options: sinkOptions }
   )
-  const { defaultMaxFrameSize, encodeRecord } = frame()
+  const { encodeRecord } = frame()
   if (tls?.insecure === true) {
     writeStderr(
       `femtologging: ${label}: TLS certificate verification is off (insecure): the connection is encrypted, ` +

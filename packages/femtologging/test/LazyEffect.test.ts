@@ -54,6 +54,15 @@ describe("Effect's runtime, loaded on first use", () => {
     ])
   })
 
+  it("a copy of the package loaded apart from Node's (a module runner's) refuses to load a second copy of its lazy modules, naming the fix", async () => {
+    const result = await runFixture("lazy/second-copy.mjs")
+    assert.strictEqual(result.code, 0, result.stderr)
+    assert.match(
+      result.stdout,
+      /^node's: function\nthe copy: femtologging: cannot load femtologging's internal\/dictConfig\.js: this copy of femtologging was loaded by a module runner .*Import "femtologging\/EagerEffect" first/
+    )
+  })
+
   it("the stand-in parents know every key Effect's Data.Error and Context.Service prototypes define", async () => {
     const { Context, Data } = await import("effect")
     const { effectKeys, isEffectKey } = await import("../src/internal/lazyEffect.ts")
@@ -79,7 +88,7 @@ describe("Effect's runtime, loaded on first use", () => {
     assert.strictEqual(lazy.code, 0, lazy.stderr)
     assert.match(
       lazy.stdout,
-      /^ConfigError: the configuration could not be read: Error: femtologging: cannot load femtologging's internal\/dictConfig\.js: require\(esm\) is turned off.*Import "femtologging\/EagerEffect" first/
+      /^ConfigError: femtologging: cannot load femtologging's internal\/dictConfig\.js: require\(esm\) is turned off.*Import "femtologging\/EagerEffect" first/
     )
     const eager = await runFixture("lazy/dict-config.mjs", { args: ["eager"], env: noRequireEsm })
     assert.strictEqual(eager.code, 0, eager.stderr)

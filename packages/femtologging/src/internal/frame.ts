@@ -27,11 +27,7 @@ import { functionTag, isError, read, safeString } from "./safe.ts"
 /** Bytes of the length prefix. @internal */
 export const prefixBytes = 4
 
-/** The default limit of a payload (the prefix not included): 1 MiB. @internal */
-export const defaultMaxFrameSize = 1024 * 1024
-
-/** The largest payload the length prefix can state. @internal */
-export const maxPayloadBytes = 0xffff_ffff
+export { defaultMaxFrameSize, maxPayloadBytes } from "./frameLimits.ts"
 
 let msgpack: typeof Msgpack | undefined
 const load = (): typeof Msgpack => (msgpack ??= createRequire(import.meta.url)("@msgpack/msgpack") as typeof Msgpack)

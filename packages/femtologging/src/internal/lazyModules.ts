@@ -34,8 +34,28 @@ export const provideModules = (given: OwnModules): void => {
   Object.assign(modules, given)
 }
 
-const own = <K extends keyof OwnModules>(name: K, file: string) => (): OwnModules[K] =>
-  (modules[name] ??= load<OwnModules[K]>(file, `femtologging's internal/${file.slice(2)}`))
+/**
+ * This module's instance. A module runner that loads the package itself (vitest inlining it,
+ * Jest) has its own instance, and `require` would give the files Node loaded instead: a second
+ * copy of the library, whose errors and handlers are not the application's.
+ */
+const instance = {}
+export { instance as lazyModulesInstance }
+
+const own = <K extends keyof OwnModules>(name: K, file: string) => (): OwnModules[K] => {
+  const found = modules[name]
+  if (found !== undefined) return found
+  const label = `femtologging's internal/${file.slice(2)}`
+  if (load<{ readonly lazyModulesInstance: object }>("./lazyModules.js", label).lazyModulesInstance !== instance) {
+    throw new Error(
+      `femtologging: cannot load ${label}: this copy of femtologging was loaded by a module runner ` +
+        "(vitest with the package inlined, Jest...), and Node would load a second copy. Import " +
+        "\"femtologging/EagerEffect\" first (in the runner's setup file), or let the runner load " +
+        "femtologging from node_modules as Node does."
+    )
+  }
+  return (modules[name] = load<OwnModules[K]>(file, label))
+}
 
 /** `internal/dictConfig.ts`. */
 export const dictConfigEngine = own("dictConfig", "./dictConfig.js")
