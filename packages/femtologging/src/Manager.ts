@@ -30,7 +30,8 @@ import { capacityOf } from "./HandlerConfigError.ts"
  * @since 0.1.0
  */
 export class InvalidLoggerNameError extends TaggedError("InvalidLoggerNameError")<{
-  readonly name: string
+  /** The refused name (as text, when it is not a string). Not `name`, which stays the error's. */
+  readonly loggerName: string
   /** What is wrong, when the name is not a string at all. */
   readonly detail?: string | undefined
 }> {
@@ -50,10 +51,10 @@ const warn = Level.ordinal("WARN")
 export const validateName = (name: string): string => {
   if (typeof name !== "string") {
     const type = name === null ? "null" : Array.isArray(name) ? "an array" : typeof name
-    throw new InvalidLoggerNameError({ name: safeString(name), detail: `logger name must be a string, got ${type}` })
+    throw new InvalidLoggerNameError({ loggerName: safeString(name), detail: `logger name must be a string, got ${type}` })
   }
   if (name === "" || name.startsWith(".") || name.endsWith(".") || name.includes("..")) {
-    throw new InvalidLoggerNameError({ name })
+    throw new InvalidLoggerNameError({ loggerName: name })
   }
   return name
 }
@@ -110,7 +111,7 @@ export class LoggerManager implements LoggerHost {
       // Made inside a log call, which must not throw: when it cannot be made (Effect's runtime
       // cannot be loaded: see `EagerEffect`), say why once and do without it.
       this.lastResortHandler = null
-      writeStderr(`femtologging: no last-resort handler, records that reach no handler are dropped: ${safeString(error)}`)
+      writeStderr(`femtologging: no last-resort handler, records that reach no handler are dropped: ${safeString(error)}\n`)
       return undefined
     }
   }

@@ -104,6 +104,7 @@ describe("Effect's runtime, loaded on first use", () => {
       /^femtologging: no last-resort handler, records that reach no handler are dropped: Error: femtologging: cannot load effect\/Effect: require\(esm\) is turned off/
     )
     assert.strictEqual(result.stderr.split("\n").filter((line) => line !== "").length, 1)
+    assert.isTrue(result.stderr.endsWith("\n"), "the report is a whole line")
   })
 
   it("with require(esm) available, the same records reach stderr through the last resort", async () => {

@@ -63,7 +63,11 @@ describe("Manager (facade)", () => {
     for (const name of ["", ".bad", "bad.", "a..b", ".", ".."]) {
       const error = throwsExactly(() => getLogger(name), InvalidLoggerNameError, nameMessage)
       assert.strictEqual(error._tag, "InvalidLoggerNameError")
-      assert.strictEqual(error.name, name)
+      assert.strictEqual(error.loggerName, name)
+      // The refused name is a field of its own: the error's `name` (printed first when it is
+      // thrown uncaught) stays the class's.
+      assert.strictEqual(error.name, "InvalidLoggerNameError")
+      assert.strictEqual(String(error), `InvalidLoggerNameError: ${nameMessage}`)
     }
     assert.deepStrictEqual(getManager().loggerNames(), [])
   })

@@ -363,6 +363,10 @@ describe("SocketHandler: TLS", () => {
     })
     assert.deepStrictEqual(decodeWithPython(await received(server, 2), tempDir()).map((r) => r.record.message).sort(), ["via byPath", "via trusted"])
     const text = reports.join("")
+    // One report per write, each a line of its own.
+    const connects = reports.filter((r) => r.includes("cannot connect to"))
+    assert.isAbove(connects.length, 0)
+    for (const report of connects) assert.isTrue(report.endsWith("\n") && report.indexOf("\n") === report.length - 1, JSON.stringify(report))
     assert.match(text, /FemtoSocketHandler\(tls:\/\/127\.0\.0\.1:\d+\): cannot connect to 127\.0\.0\.1:\d+: .*(self-signed|unable to verify|certificate)/i)
     assert.match(text, /cannot connect to .*Hostname\/IP does not match certificate's altnames/)
   }, 30_000)
