@@ -263,8 +263,9 @@ const effectImpl = () => async ({ dirs }) => {
 // "bench" (the default logger of the Effect logger), the same synchronous caller as `effectImpl`:
 // the Effect.log path beside Effect's own Logger.toFile.
 const femtoEffectLog = () => async ({ dirs }) => {
-  const F = await import("femtologging")
+  // In the order an Effect program's static imports load them.
   const { Context, Effect, Logger } = await import("effect")
+  const F = await import("femtologging")
   const handlers = dirs.map((d) => new F.FemtoFileHandler(join(d, FILE), { capacity: 1024, policy: "block" }))
   const owner = F.getLogger("bench")
   for (const h of handlers) owner.addHandler(h)
