@@ -63,6 +63,15 @@ describe("Effect's runtime, loaded on first use", () => {
     )
   })
 
+  it("with femtologging/EagerEffect imported first, no error class or service key keeps a stand-in parent", async () => {
+    const result = await runFixture("lazy/eager-first.mjs")
+    assert.strictEqual(result.code, 0, result.stderr)
+    assert.strictEqual(
+      result.stdout,
+      "Manager false, Receiver false, Captured false, InvalidLevelError false, ReceiverError false\n"
+    )
+  })
+
   it("the stand-in parents know every key Effect's Data.Error and Context.Service prototypes define", async () => {
     const { Context, Data } = await import("effect")
     const { effectKeys, isEffectKey } = await import("../src/internal/lazyEffect.ts")

@@ -260,6 +260,11 @@ export const isEffectKey = (keys: ReadonlySet<PropertyKey>, key: PropertyKey): b
  * why and what to do (a `yield*` cannot work), except printing, which answers as a plain value.
  */
 const lateParent = (child: object, real: () => object, fallback: object, keys: ReadonlySet<PropertyKey>): void => {
+  // Made after Effect was loaded (`EagerEffect` imported first): the real parent at once.
+  if (coreLoaded) {
+    Object.setPrototypeOf(child, real())
+    return
+  }
   const parent = (key: PropertyKey): object | undefined => {
     if (!isEffectKey(keys, key)) return fallback
     if (lateFailure === undefined) {
