@@ -17,12 +17,17 @@
  *   made (Node cannot `require` a module another `import()` is still loading);
  * - under `node --no-experimental-require-module`.
  *
- * It costs what those modules cost to load (100 ms or more on a small machine), at import. Not
- * covered, in a bundle: YAML configuration files (`yaml` is loaded from `node_modules` at run
- * time) and sinks on worker threads (the thread runs the package's own files).
+ * It also brings Effect's worker modules and the Node platform's worker and socket-server layers
+ * (sinks on worker threads, the receiver). It costs what those modules cost to load (100 ms or
+ * more on a small machine), at import. Not covered, in a bundle: YAML configuration files (`yaml`
+ * is loaded from `node_modules` at run time) and sinks on worker threads (the thread runs the
+ * package's own files).
  *
  * @since 0.2.0
  */
+import * as NodeSocket from "@effect/platform-node/NodeSocket"
+import * as NodeSocketServer from "@effect/platform-node/NodeSocketServer"
+import * as NodeWorker from "@effect/platform-node/NodeWorker"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
@@ -40,6 +45,8 @@ import * as References from "effect/References"
 import * as Schema from "effect/Schema"
 import * as SchemaIssue from "effect/SchemaIssue"
 import * as Scope from "effect/Scope"
+import * as Worker from "effect/workers/Worker"
+import * as WorkerError from "effect/workers/WorkerError"
 import * as dictConfig from "./internal/dictConfig.ts"
 import * as frame from "./internal/frame.ts"
 import * as ini from "./internal/ini.ts"
@@ -65,7 +72,9 @@ provideEffect({
   LogLevel,
   Schema,
   SchemaIssue,
-  Config
+  Config,
+  Workers: { Worker, WorkerError, NodeWorker },
+  SocketServer: { NodeSocketServer, NodeSocket }
 })
 
 provideModules({ dictConfig, frame, ini, pyliteral, socketSink })

@@ -19,13 +19,10 @@
  *
  * @since 0.2.0
  */
-import type * as NodeSocketModule from "@effect/platform-node/NodeSocket"
-import type * as NodeSocketServerModule from "@effect/platform-node/NodeSocketServer"
-import { Effect, Exit, Layer, Scope, Service, TaggedError } from "./internal/lazyEffect.ts"
+import { Effect, Exit, Layer, loadSocketServer, Scope, Service, TaggedError } from "./internal/lazyEffect.ts"
 import type * as Socket from "effect/socket/Socket"
 import type * as SocketServer from "effect/socket/SocketServer"
 import * as fs from "node:fs"
-import { createRequire } from "node:module"
 import * as Handler from "./Handler.ts"
 import type { FrameReader } from "./internal/frame.ts"
 import { defaultMaxFrameSize } from "./internal/frameLimits.ts"
@@ -152,23 +149,6 @@ export class ReceiverError extends TaggedError("ReceiverError")<{
   }
 }
 
-/**
- * Effect's socket server modules for Node, loaded with the first receiver (not when the package
- * is imported: they bring `ws` along).
- */
-const platform = (() => {
-  let loaded: { readonly server: typeof NodeSocketServerModule; readonly socket: typeof NodeSocketModule } | undefined
-  return () => {
-    if (loaded === undefined) {
-      const require = createRequire(import.meta.url)
-      loaded = {
-        server: require("@effect/platform-node/NodeSocketServer") as typeof NodeSocketServerModule,
-        socket: require("@effect/platform-node/NodeSocket") as typeof NodeSocketModule
-      }
-    }
-    return loaded
-  }
-})()
 
 const readPem = (value: string): string => {
   if (value.includes("-----BEGIN")) return value
@@ -298,7 +278,7 @@ export const make = (options: ReceiverOptions = {}): Effect.Effect<ReceiverServe
       }
     }
 
-    const { server: NodeSocketServer, socket: NodeSocket } = platform()
+    const { NodeSocketServer, NodeSocket } = loadSocketServer()
 
     const connection = (socket: Socket.Socket) =>
       Effect.scoped(Effect.gen(function*() {

@@ -63,6 +63,22 @@ describe("Effect's runtime, loaded on first use", () => {
     )
   })
 
+  it("with require(esm) turned off, a worker-thread sink and the receiver work when femtologging/EagerEffect is imported first, and say why not otherwise", async () => {
+    const eager = await runFixture("lazy/eager-platform.mjs", { args: ["eager"], env: noRequireEsm })
+    assert.strictEqual(eager.code, 0, eager.stderr)
+    assert.deepStrictEqual(eager.stdout.trim().split("\n"), [
+      "worker: worker [INFO] written on a worker thread",
+      "sender [INFO] through a socket",
+      "receiver: 1 record"
+    ])
+    const lazy = await runFixture("lazy/eager-platform.mjs", { args: ["lazy"], env: noRequireEsm })
+    assert.strictEqual(lazy.code, 0, lazy.stderr)
+    assert.deepStrictEqual(lazy.stdout.trim().split("\n"), [
+      "worker: femtologging: cannot load effect/Effect: require(esm) is turned off (--no-experimental-require-module)",
+      "receiver: femtologging: cannot load effect/Effect: require(esm) is turned off (--no-experimental-require-module)"
+    ])
+  })
+
   it("with femtologging/EagerEffect imported first, no error class or service key keeps a stand-in parent", async () => {
     const result = await runFixture("lazy/eager-first.mjs")
     assert.strictEqual(result.code, 0, result.stderr)

@@ -25,6 +25,9 @@
 import { createRequire } from "node:module"
 import type * as CauseModule from "effect/Cause"
 import type * as ClockModule from "effect/Clock"
+import type * as NodeSocketModule from "@effect/platform-node/NodeSocket"
+import type * as NodeSocketServerModule from "@effect/platform-node/NodeSocketServer"
+import type * as NodeWorkerModule from "@effect/platform-node/NodeWorker"
 import type * as ConfigModule from "effect/Config"
 import type * as ContextModule from "effect/Context"
 import type * as DataModule from "effect/Data"
@@ -40,6 +43,8 @@ import type * as ReferencesModule from "effect/References"
 import type * as SchemaModule from "effect/Schema"
 import type * as SchemaIssueModule from "effect/SchemaIssue"
 import type * as ScopeModule from "effect/Scope"
+import type * as WorkerModule from "effect/workers/Worker"
+import type * as WorkerErrorModule from "effect/workers/WorkerError"
 
 const require = createRequire(import.meta.url)
 
@@ -124,6 +129,8 @@ export interface EffectModules {
   readonly Schema?: typeof SchemaModule
   readonly SchemaIssue?: typeof SchemaIssueModule
   readonly Config?: typeof ConfigModule
+  readonly Workers?: WorkerPlatform
+  readonly SocketServer?: SocketServerPlatform
 }
 
 /** Replaces the stand-ins with modules loaded elsewhere (`EagerEffect.ts` imports them statically). @internal */
@@ -135,6 +142,8 @@ export const provideEffect = (modules: EffectModules): void => {
     schemaModules = { Schema: modules.Schema, SchemaIssue: modules.SchemaIssue }
   }
   if (modules.Config !== undefined) configModule = modules.Config
+  if (modules.Workers !== undefined) workerPlatform = modules.Workers
+  if (modules.SocketServer !== undefined) socketServerPlatform = modules.SocketServer
   coreLoaded = true
   lateFailure = undefined
   for (const settle of unsettled.splice(0)) settle()
@@ -156,6 +165,41 @@ export const loadConfig = (): typeof ConfigModule => {
   if (configModule === undefined) configModule = load<typeof ConfigModule>("effect/Config")
   return configModule
 }
+
+// Effect's worker modules with the Node platform's worker layer (worker-thread sinks), and the
+// Node platform's socket server (the receiver): loaded with the first that needs them.
+
+/** What the worker executor spawns and supervises threads with. @internal */
+export interface WorkerPlatform {
+  readonly Worker: typeof WorkerModule
+  readonly WorkerError: typeof WorkerErrorModule
+  readonly NodeWorker: typeof NodeWorkerModule
+}
+
+let workerPlatform: WorkerPlatform | undefined
+
+/** Effect's `Worker` and `WorkerError` and the Node platform's `NodeWorker`, loaded on first use. @internal */
+export const loadWorkerPlatform = (): WorkerPlatform =>
+  workerPlatform ??= {
+    Worker: load("effect/workers/Worker"),
+    WorkerError: load("effect/workers/WorkerError"),
+    NodeWorker: load("@effect/platform-node/NodeWorker")
+  }
+
+/** What the receiver listens with. @internal */
+export interface SocketServerPlatform {
+  readonly NodeSocketServer: typeof NodeSocketServerModule
+  readonly NodeSocket: typeof NodeSocketModule
+}
+
+let socketServerPlatform: SocketServerPlatform | undefined
+
+/** The Node platform's `NodeSocketServer` and `NodeSocket`, loaded on first use. @internal */
+export const loadSocketServer = (): SocketServerPlatform =>
+  socketServerPlatform ??= {
+    NodeSocketServer: load("@effect/platform-node/NodeSocketServer"),
+    NodeSocket: load("@effect/platform-node/NodeSocket")
+  }
 
 const core = <M extends object>(get: () => M): M =>
   deferred(() => {

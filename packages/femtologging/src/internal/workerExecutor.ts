@@ -34,19 +34,16 @@
  *
  * @internal
  */
-import type * as NodeWorker from "@effect/platform-node/NodeWorker"
 import type * as Scope from "effect/Scope"
 import type * as Worker from "effect/workers/Worker"
-import type * as WorkerError from "effect/workers/WorkerError"
 import type * as WorkerRunner from "effect/workers/WorkerRunner"
 import { writeSync } from "node:fs"
-import { createRequire } from "node:module"
 import * as WorkerThreads from "node:worker_threads"
 import type { Executor } from "./executor.ts"
 import * as Ring from "./ring.ts"
 import { registry } from "./runtime.ts"
 import type { Open, Opened, SinkWorkerData } from "./sinkWorker.ts"
-import { Cause, Clock, Effect, Exit, Fiber, Random } from "./lazyEffect.ts"
+import { Cause, Clock, Effect, Exit, Fiber, loadWorkerPlatform, Random } from "./lazyEffect.ts"
 
 /** @internal */
 export interface WorkerSinkOptions {
@@ -167,31 +164,15 @@ const mark = (ring: Ring.Ring, state: number): void => {
 }
 
 /**
- * Effect's worker modules and the Node platform layer, loaded when the first worker handler is
- * made (not when the package is imported: they cost more than the rest of it together). A
- * synchronous `require` of the ES modules (Node >= 22.12): the supervisor creates the thread
- * before `make` returns, so records logged and followed at once by `process.exit()` are written.
+ * Effect's worker modules and the Node platform layer (`lazyEffect.ts`), loaded when the first
+ * worker handler is made, not when the package is imported: they cost more than the rest of it
+ * together. A synchronous `require` of the ES modules: the supervisor creates the thread before
+ * `make` returns, so records logged and followed at once by `process.exit()` are written.
  */
-const platform = (() => {
-  let loaded:
-    | {
-      readonly NodeWorker: typeof NodeWorker
-      readonly Worker: typeof Worker
-      readonly WorkerError: typeof WorkerError.WorkerError
-    }
-    | undefined
-  return () => {
-    if (loaded === undefined) {
-      const require = createRequire(import.meta.url)
-      loaded = {
-        NodeWorker: require("@effect/platform-node/NodeWorker") as typeof NodeWorker,
-        Worker: require("effect/workers/Worker") as typeof Worker,
-        WorkerError: (require("effect/workers/WorkerError") as typeof WorkerError).WorkerError
-      }
-    }
-    return loaded
-  }
-})()
+const platform = () => {
+  const loaded = loadWorkerPlatform()
+  return { NodeWorker: loaded.NodeWorker, Worker: loaded.Worker, WorkerError: loaded.WorkerError.WorkerError }
+}
 
 const describe = (exit: Exit.Exit<unknown, unknown>): string => {
   if (Exit.isSuccess(exit)) return "it stopped"
