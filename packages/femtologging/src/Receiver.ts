@@ -203,7 +203,6 @@ const bytesOf = (chunk: Uint8Array | string): Uint8Array => (typeof chunk === "s
 export const make = (options: ReceiverOptions = {}): Effect.Effect<ReceiverServer, ReceiverError, Scope.Scope> =>
   Effect.gen(function*() {
     const where = addressText(options)
-    const { decodeRecord, FrameError, FrameReader } = frame()
     const settings = yield* Effect.try({
       try: () => ({
         maxConnections: positive("maxConnections", options.maxConnections, 256),
@@ -220,6 +219,7 @@ export const make = (options: ReceiverOptions = {}): Effect.Effect<ReceiverServe
       }),
       catch: (error) => new ReceiverError({ address: where, detail: (error as Error).message })
     })
+    const { decodeRecord, FrameError, FrameReader } = frame()
     if (options.unixPath !== undefined && settings.tls !== undefined) {
       return yield* new ReceiverError({ address: where, detail: "tls is only supported for tcp transports" })
     }

@@ -79,6 +79,12 @@ describe("Effect's runtime, loaded on first use", () => {
     ])
   })
 
+  it("an error printed while an import() of effect is under way still yields once Effect is loaded (the failed load is not kept)", async () => {
+    const result = await runFixture("lazy/transient/main.mjs")
+    assert.strictEqual(result.code, 0, result.stderr)
+    assert.strictEqual(result.stdout, "yield*: InvalidLevelError; isEffect: true\n")
+  })
+
   it("with femtologging/EagerEffect imported first, no error class or service key keeps a stand-in parent", async () => {
     const result = await runFixture("lazy/eager-first.mjs")
     assert.strictEqual(result.code, 0, result.stderr)

@@ -271,8 +271,17 @@ export let Data: typeof DataModule = core(() => Data)
 
 const unsettled: Array<() => void> = []
 
-/** Why Effect could not be loaded through a stand-in parent (not retried from there). */
+/**
+ * Why Effect could not be loaded through a stand-in parent, when that cannot change (require(esm)
+ * off, no `effect` to find): not retried from there. A load failing because an `import()` of
+ * Effect is still under way is retried at the next lookup.
+ */
 let lateFailure: unknown
+
+const lasting = (error: unknown): boolean => {
+  const code = ((error as { readonly cause?: { readonly code?: unknown } } | undefined)?.cause)?.code
+  return code === "ERR_REQUIRE_ESM" || code === "MODULE_NOT_FOUND"
+}
 
 const inspectKey = Symbol.for("nodejs.util.inspect.custom")
 
@@ -309,27 +318,33 @@ const lateParent = (child: object, real: () => object, fallback: object, keys: R
     Object.setPrototypeOf(child, real())
     return
   }
-  const parent = (key: PropertyKey): object | undefined => {
+  // Where to look `key` up; throws why Effect cannot be loaded, for an Effect key but printing.
+  const parent = (key: PropertyKey): object => {
     if (!isEffectKey(keys, key)) return fallback
-    if (lateFailure === undefined) {
+    let failure = lateFailure
+    if (failure === undefined) {
       try {
         loadEffect()
         return real()
       } catch (error) {
-        lateFailure = error
+        failure = error
+        if (lasting(error)) lateFailure = error
       }
     }
-    return printing.has(key) ? fallback : undefined
+    if (printing.has(key)) return fallback
+    throw failure
   }
   Object.setPrototypeOf(
     child,
     new Proxy(Object.create(fallback) as object, {
-      get: (_target, key, receiver) => {
-        const from = parent(key)
-        if (from === undefined) throw lateFailure
-        return Reflect.get(from, key, receiver)
-      },
-      has: (_target, key) => Reflect.has(parent(key) ?? fallback, key)
+      get: (_target, key, receiver) => Reflect.get(parent(key), key, receiver),
+      has: (_target, key) => {
+        try {
+          return Reflect.has(parent(key), key)
+        } catch {
+          return Reflect.has(fallback, key)
+        }
+      }
     })
   )
   unsettled.push(() => Object.setPrototypeOf(child, real()))
