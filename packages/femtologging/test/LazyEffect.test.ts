@@ -8,6 +8,16 @@ import { runFixture } from "./utils/child.ts"
 
 const noRequireEsm = { NODE_OPTIONS: "--no-experimental-require-module" }
 
+/** What late-classes.mjs prints first, with or without Effect: making and reading errors loads nothing. */
+const madeAndRead = [
+      "import: effect loaded false",
+      "error: true InvalidLevelError InvalidLevelError: invalid log level: LOUD",
+      "stack: InvalidLevelError: invalid log level: LOUD",
+      "getter message: handlers.h: no class; ConfigError: handlers.h: no class",
+      "plain properties: undefined undefined false",
+      "effect loaded after making and reading errors: false"
+]
+
 describe("Effect's runtime, loaded on first use", () => {
   it("with require(esm) turned off, the first handler throws an error naming the cause and the fix", async () => {
     const result = await runFixture("lazy/first-handler.mjs", { args: ["lazy"], env: noRequireEsm })
@@ -24,12 +34,7 @@ describe("Effect's runtime, loaded on first use", () => {
     const result = await runFixture("lazy/late-classes.mjs")
     assert.strictEqual(result.code, 0, result.stderr)
     assert.deepStrictEqual(result.stdout.trim().split("\n"), [
-      "import: effect loaded false",
-      "error: true InvalidLevelError InvalidLevelError: invalid log level: LOUD",
-      "stack: InvalidLevelError: invalid log level: LOUD",
-      "getter message: handlers.h: no class; ConfigError: handlers.h: no class",
-      "plain properties: undefined undefined false",
-      "effect loaded after making and reading errors: false",
+      ...madeAndRead,
       "yielded: InvalidLevelError SHOUT",
       "caught: p: d",
       "Effect values: true true",
@@ -42,12 +47,7 @@ describe("Effect's runtime, loaded on first use", () => {
     const result = await runFixture("lazy/late-classes.mjs", { args: ["no-effect"], env: noRequireEsm })
     assert.strictEqual(result.code, 0, result.stderr)
     assert.deepStrictEqual(result.stdout.trim().split("\n"), [
-      "import: effect loaded false",
-      "error: true InvalidLevelError InvalidLevelError: invalid log level: LOUD",
-      "stack: InvalidLevelError: invalid log level: LOUD",
-      "getter message: handlers.h: no class; ConfigError: handlers.h: no class",
-      "plain properties: undefined undefined false",
-      "effect loaded after making and reading errors: false",
+      ...madeAndRead,
       "json: {\"level\":\"LOUD\",\"_tag\":\"InvalidLevelError\"}",
       "inspect: InvalidLevelError: invalid log level: LOUD",
       "yield*: femtologging: cannot load effect/Effect: require(esm) is turned off (--no-experimental-require-module)"
