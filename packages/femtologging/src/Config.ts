@@ -56,7 +56,7 @@
 import type * as Scope from "effect/Scope"
 import { ConfigError } from "./ConfigError.ts"
 import { Effect, Layer } from "./internal/lazyEffect.ts"
-import { dictConfigEngine } from "./internal/lazyModules.ts"
+import { dictConfigEngine, loadOrFail } from "./internal/lazyModules.ts"
 import { currentSpawner, type Spawner } from "./internal/runtime.ts"
 import { safeString } from "./internal/safe.ts"
 import { Manager, type LoggerManager, processWide } from "./Manager.ts"
@@ -112,14 +112,8 @@ export const configureUnsafe = (
   options: { readonly spawn?: Spawner | undefined; readonly cpythonRoot?: boolean | undefined } = {}
 ): ReadonlyArray<unknown> => engine().configureUnsafe(config, registry, manager, options)
 
-/** The engine (loaded on first use); where it cannot be loaded, a `ConfigError` saying why. */
-const engine = () => {
-  try {
-    return dictConfigEngine()
-  } catch (error) {
-    throw new ConfigError({ path: "", detail: error instanceof Error ? error.message : safeString(error) })
-  }
-}
+/** The engine (loaded on first use). */
+const engine = () => loadOrFail("", dictConfigEngine)
 
 // =============================================================================================
 // Entry points

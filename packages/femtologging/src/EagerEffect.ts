@@ -70,8 +70,7 @@ provideEffect({
   Data,
   Logger,
   LogLevel,
-  Schema,
-  SchemaIssue,
+  Schemas: { Schema, SchemaIssue },
   Config,
   Workers: { Worker, WorkerError, NodeWorker },
   SocketServer: { NodeSocketServer, NodeSocket }

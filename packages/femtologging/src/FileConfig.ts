@@ -33,9 +33,8 @@ import * as Config from "./Config.ts"
 import { configureUnsafe, type DictConfigOptions, type EffectConfigOptions, type Registry } from "./Config.ts"
 import { ConfigError } from "./ConfigError.ts"
 import type { Ini } from "./internal/ini.ts"
-import { ini as iniModule, pyliteral } from "./internal/lazyModules.ts"
-import { safeString } from "./internal/safe.ts"
-import type { JsValue } from "./internal/pyliteral.ts"
+import { ini as iniModule, loadOrFail, pyliteral } from "./internal/lazyModules.ts"
+import type * as Pyliteral from "./internal/pyliteral.ts"
 import { type LoggerManager, type Manager, processWide } from "./Manager.ts"
 
 /**
@@ -85,23 +84,10 @@ const handlerClass = (name: string): string => {
 }
 
 /**
- * The INI and Python-literal parsers (loaded on first use); where they cannot be loaded, a
- * `ConfigError` saying why.
- */
-const parsers = (path: string) => {
-  try {
-    pyliteral()
-    return iniModule()
-  } catch (error) {
-    throw new ConfigError({ path, detail: error instanceof Error ? error.message : safeString(error) })
-  }
-}
-
-/**
  * Translates a parsed INI file into a dictConfig object, recording where each key came from.
  * Throws `ConfigError` naming the file, line, section and key.
  */
-const translate = (ini: Ini, disableExisting: boolean) => {
+const translate = (ini: Ini, disableExisting: boolean, literals: typeof Pyliteral) => {
   const where = (section: string, option?: string): string => {
     const line = option === undefined ? undefined : ini.lineOf(section, option)
     return `${ini.file}${line === undefined ? "" : `:${line}`}: [${section}]${option === undefined ? "" : ` ${option}`}`
@@ -110,8 +96,8 @@ const translate = (ini: Ini, disableExisting: boolean) => {
     if (!ini.hasSection(section)) throw new ConfigError({ path: ini.file, detail: `section [${section}] is missing` })
     return ini.get(section, option, { raw, fallback: undefined })
   }
-  const { parsePython, PythonLiteralError, toJs } = pyliteral()
-  const python = (section: string, option: string, fallback: string): JsValue => {
+  const { parsePython, PythonLiteralError, toJs } = literals
+  const python = (section: string, option: string, fallback: string): Pyliteral.JsValue => {
     const source = get(section, option) ?? fallback
     try {
       return toJs(parsePython(source, `[${section}] ${option}`), (name) => (name === "sys.stdout" ? "stdout" : "stderr"))
@@ -215,7 +201,9 @@ export const fileConfig = (path: string, options: FileConfigOptions = {}): void 
   const text = readText(path, options.encoding)
   const defaults: Record<string, string> = {}
   for (const [key, value] of Object.entries(options.defaults ?? {})) defaults[key] = String(value)
-  const { IniError, parseIni } = parsers(path)
+  // The INI and Python-literal parsers, loaded on first use.
+  const loaded = loadOrFail(path, () => ({ ini: iniModule(), pyliteral: pyliteral() }))
+  const { IniError, parseIni } = loaded.ini
   let ini: Ini
   try {
     ini = parseIni(text, { file: path, defaults })
@@ -227,7 +215,7 @@ export const fileConfig = (path: string, options: FileConfigOptions = {}): void 
   }
   let translated: ReturnType<typeof translate>
   try {
-    translated = translate(ini, options.disableExistingLoggers ?? true)
+    translated = translate(ini, options.disableExistingLoggers ?? true, loaded.pyliteral)
   } catch (error) {
     if (error instanceof IniError) {
       throw new ConfigError({ path: `${path}${error.line === undefined ? "" : `:${error.line}`}`, detail: error.detail })

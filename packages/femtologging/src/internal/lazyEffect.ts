@@ -126,8 +126,7 @@ export interface EffectModules {
   readonly Data: typeof DataModule
   readonly Logger?: typeof LoggerModule
   readonly LogLevel?: typeof LogLevelModule
-  readonly Schema?: typeof SchemaModule
-  readonly SchemaIssue?: typeof SchemaIssueModule
+  readonly Schemas?: Schemas
   readonly Config?: typeof ConfigModule
   readonly Workers?: WorkerPlatform
   readonly SocketServer?: SocketServerPlatform
@@ -138,33 +137,43 @@ export const provideEffect = (modules: EffectModules): void => {
   ;({ Effect, Queue, Scope, Layer, Exit, Cause, Clock, Fiber, References, Random, Context, Data } = modules)
   if (modules.Logger !== undefined) Logger = modules.Logger
   if (modules.LogLevel !== undefined) LogLevel = modules.LogLevel
-  if (modules.Schema !== undefined && modules.SchemaIssue !== undefined) {
-    schemaModules = { Schema: modules.Schema, SchemaIssue: modules.SchemaIssue }
-  }
-  if (modules.Config !== undefined) configModule = modules.Config
-  if (modules.Workers !== undefined) workerPlatform = modules.Workers
-  if (modules.SocketServer !== undefined) socketServerPlatform = modules.SocketServer
+  loadSchema.provide(modules.Schemas)
+  loadConfig.provide(modules.Config)
+  loadWorkerPlatform.provide(modules.Workers)
+  loadSocketServer.provide(modules.SocketServer)
   coreLoaded = true
   lateFailure = undefined
   for (const settle of unsettled.splice(0)) settle()
 }
 
+/**
+ * Modules only some entry points need: `load()` loads them the first time it is called, unless
+ * {@link provideEffect} handed them over first.
+ */
+const onFirstUse = <A>(make: () => A): { (): A; readonly provide: (given: A | undefined) => void } => {
+  let loaded: A | undefined
+  const get = (): A => (loaded ??= make())
+  return Object.assign(get, {
+    provide: (given: A | undefined): void => {
+      if (given !== undefined) loaded = given
+    }
+  })
+}
+
 // Effect Schema (dictConfig's decoding) and Effect's Config (the environment overrides), only for
 // the configuration entry points.
 
-let schemaModules: { readonly Schema: typeof SchemaModule; readonly SchemaIssue: typeof SchemaIssueModule } | undefined
+/** Effect's `Schema` and `SchemaIssue`. @internal */
+export interface Schemas {
+  readonly Schema: typeof SchemaModule
+  readonly SchemaIssue: typeof SchemaIssueModule
+}
 
 /** Effect's `Schema` and `SchemaIssue`, loaded on first use. @internal */
-export const loadSchema = (): { readonly Schema: typeof SchemaModule; readonly SchemaIssue: typeof SchemaIssueModule } =>
-  schemaModules ??= { Schema: load("effect/Schema"), SchemaIssue: load("effect/SchemaIssue") }
-
-let configModule: typeof ConfigModule | undefined
+export const loadSchema = onFirstUse((): Schemas => ({ Schema: load("effect/Schema"), SchemaIssue: load("effect/SchemaIssue") }))
 
 /** Effect's `Config`, loaded on first use. @internal */
-export const loadConfig = (): typeof ConfigModule => {
-  if (configModule === undefined) configModule = load<typeof ConfigModule>("effect/Config")
-  return configModule
-}
+export const loadConfig = onFirstUse((): typeof ConfigModule => load("effect/Config"))
 
 // Effect's worker modules with the Node platform's worker layer (worker-thread sinks), and the
 // Node platform's socket server (the receiver): loaded with the first that needs them.
@@ -176,15 +185,12 @@ export interface WorkerPlatform {
   readonly NodeWorker: typeof NodeWorkerModule
 }
 
-let workerPlatform: WorkerPlatform | undefined
-
 /** Effect's `Worker` and `WorkerError` and the Node platform's `NodeWorker`, loaded on first use. @internal */
-export const loadWorkerPlatform = (): WorkerPlatform =>
-  workerPlatform ??= {
-    Worker: load("effect/workers/Worker"),
-    WorkerError: load("effect/workers/WorkerError"),
-    NodeWorker: load("@effect/platform-node/NodeWorker")
-  }
+export const loadWorkerPlatform = onFirstUse((): WorkerPlatform => ({
+  Worker: load("effect/workers/Worker"),
+  WorkerError: load("effect/workers/WorkerError"),
+  NodeWorker: load("@effect/platform-node/NodeWorker")
+}))
 
 /** What the receiver listens with. @internal */
 export interface SocketServerPlatform {
@@ -192,14 +198,11 @@ export interface SocketServerPlatform {
   readonly NodeSocket: typeof NodeSocketModule
 }
 
-let socketServerPlatform: SocketServerPlatform | undefined
-
 /** The Node platform's `NodeSocketServer` and `NodeSocket`, loaded on first use. @internal */
-export const loadSocketServer = (): SocketServerPlatform =>
-  socketServerPlatform ??= {
-    NodeSocketServer: load("@effect/platform-node/NodeSocketServer"),
-    NodeSocket: load("@effect/platform-node/NodeSocket")
-  }
+export const loadSocketServer = onFirstUse((): SocketServerPlatform => ({
+  NodeSocketServer: load("@effect/platform-node/NodeSocketServer"),
+  NodeSocket: load("@effect/platform-node/NodeSocket")
+}))
 
 const core = <M extends object>(get: () => M): M =>
   deferred(() => {

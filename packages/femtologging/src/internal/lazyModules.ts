@@ -11,11 +11,13 @@
  *
  * @internal
  */
+import { ConfigError } from "../ConfigError.ts"
 import type * as DictConfigEngine from "./dictConfig.ts"
 import type * as Frame from "./frame.ts"
 import type * as Ini from "./ini.ts"
 import { load } from "./lazyEffect.ts"
 import type * as Pyliteral from "./pyliteral.ts"
+import { safeString } from "./safe.ts"
 import type * as SocketSink from "./socketSink.ts"
 
 /** The modules, as {@link provideModules} takes them. */
@@ -55,6 +57,18 @@ const own = <K extends keyof OwnModules>(name: K, file: string) => (): OwnModule
     )
   }
   return (modules[name] = load<OwnModules[K]>(file, label))
+}
+
+/**
+ * `load()` of modules loaded on first use, for the configuration entry points: where they cannot
+ * be loaded, a `ConfigError` at `path` saying why.
+ */
+export const loadOrFail = <A>(path: string, load: () => A): A => {
+  try {
+    return load()
+  } catch (error) {
+    throw new ConfigError({ path, detail: error instanceof Error ? error.message : safeString(error) })
+  }
 }
 
 /** `internal/dictConfig.ts`. */

@@ -163,21 +163,10 @@ const mark = (ring: Ring.Ring, state: number): void => {
   if (stateOf(ring) !== Ring.state.closed) Ring.setState(ring, state)
 }
 
-/**
- * Effect's worker modules and the Node platform layer (`lazyEffect.ts`), loaded when the first
- * worker handler is made, not when the package is imported: they cost more than the rest of it
- * together. A synchronous `require` of the ES modules: the supervisor creates the thread before
- * `make` returns, so records logged and followed at once by `process.exit()` are written.
- */
-const platform = () => {
-  const loaded = loadWorkerPlatform()
-  return { NodeWorker: loaded.NodeWorker, Worker: loaded.Worker, WorkerError: loaded.WorkerError.WorkerError }
-}
-
 const describe = (exit: Exit.Exit<unknown, unknown>): string => {
   if (Exit.isSuccess(exit)) return "it stopped"
   const error = Cause.squash(exit.cause)
-  const cause = error instanceof platform().WorkerError ? error.reason.cause : undefined
+  const cause = error instanceof loadWorkerPlatform().WorkerError.WorkerError ? error.reason.cause : undefined
   if (cause instanceof Error) return cause.stack ?? cause.message
   return error instanceof Error ? error.message : String(error)
 }
@@ -258,7 +247,10 @@ const onMessage = (host: Host, worker: Worker.Worker<Opened, Open>, message: Ope
 /** Runs the host's thread, restarting it with backoff whenever it dies, until the host closes. */
 const supervise = (host: Host): Effect.Effect<void> =>
   Effect.gen(function*() {
-    const spawner = yield* platform().Worker.WorkerPlatform
+    // Effect's worker modules and the Node platform layer load with the first worker handler, not
+    // with the package: they cost more than the rest of it together. A synchronous `require`: the
+    // thread exists before `make` returns, so records logged just before `process.exit()` are written.
+    const spawner = yield* loadWorkerPlatform().Worker.WorkerPlatform
     let attempt = 0
     while (!host.closing) {
       const started = yield* Clock.currentTimeMillis
@@ -276,7 +268,7 @@ const supervise = (host: Host): Effect.Effect<void> =>
       report(`femtologging: ${host.name}: the worker thread died (${describe(exit)}); restarting in ${delay} ms`)
       yield* Effect.sleep(delay)
     }
-  }).pipe(Effect.provide(platform().NodeWorker.layer(spawnThread(host))))
+  }).pipe(Effect.provide(loadWorkerPlatform().NodeWorker.layer(spawnThread(host))))
 
 /** Resolves when `promise` does or after `ms` (an awaited close keeps the process alive meanwhile). */
 const within = (promise: Promise<unknown>, ms: number): Promise<void> =>
