@@ -107,6 +107,8 @@ export interface FileSinkHooks {
   readonly now?: (() => number) | undefined
   /** Reports a problem that did not stop writing; default: rate-limited stderr lines. */
   readonly report?: ((message: string) => void) | undefined
+  /** How long `close()` lets compressions under way finish before abandoning them; default 3 s. */
+  readonly compressionWaitMs?: number | undefined
 }
 
 /** A file sink. @internal */
@@ -114,7 +116,10 @@ export interface FileSink extends Sink {
   readonly write: (batch: Uint8Array, ends: Uint32Array) => void
   /** `false` when a write failed since the last flush (and resets); nothing is buffered here. */
   readonly flush: () => boolean
-  /** Closes the descriptor (once), then resolves when the compressions are done, at most 5 s later. */
+  /**
+   * Closes the descriptor (once), then resolves when the compressions are done, or abandoned (their
+   * temporary files removed, backups left uncompressed) at most 3 s later, within 4 s.
+   */
   readonly close: () => void | Promise<void>
   /** Opens the path again (after an external logrotate); throws, and keeps the old file, when it cannot. */
   readonly reopen: () => void
@@ -138,7 +143,15 @@ interface Live {
 }
 
 const lockStaleMs = 10_000
-const compressionWaitMs = 5_000
+/**
+ * How long `close()` lets compressions under way finish; those still running then are abandoned
+ * (backup left uncompressed, temporary file removed), which takes well under a second more. The
+ * sum stays below the worker executor's `closeTimeoutMs` (5 s), after which a thread is ended:
+ * a thread ended in the middle of a compression would leave its temporary file behind.
+ */
+const compressionWaitMs = 3_000
+/** How long abandoned compressions get to stop and remove their temporary files. */
+const abandonWaitMs = 1_000
 /** How long a compression keeps a removed backup open for writes already under way (see `catchUp`). */
 const tailGraceMs = 200
 /** Compressions of one sink copying at once. */
@@ -318,7 +331,13 @@ const stderrReporter = (label: string, intervalMs = 5_000): (message: string) =>
  * caller closes them, once); resolves to the number of source bytes read. Plain reads and writes
  * on the file handles, no fs streams: those close the handle they read from themselves.
  */
-const gzip = async (source: fsp.FileHandle, target: fsp.FileHandle, from = 0, at = 0): Promise<number> => {
+const gzip = async (
+  source: fsp.FileHandle,
+  target: fsp.FileHandle,
+  from = 0,
+  at = 0,
+  abandoned: () => boolean = () => false
+): Promise<number> => {
   // Loaded on the first compression, not at import.
   const { pipeline } = process.getBuiltinModule("node:stream/promises")
   const zlib = process.getBuiltinModule("node:zlib")
@@ -326,6 +345,7 @@ const gzip = async (source: fsp.FileHandle, target: fsp.FileHandle, from = 0, at
   await pipeline(
     async function*() {
       for (;;) {
+        if (abandoned()) throw new Error("the handler closed before it was done")
         const buffer = Buffer.allocUnsafe(64 * 1024)
         const { bytesRead } = await source.read(buffer, 0, buffer.length, position)
         if (bytesRead === 0) return
@@ -363,6 +383,9 @@ const gzip = async (source: fsp.FileHandle, target: fsp.FileHandle, from = 0, at
 const makeCompressor = (lock: string, report: (message: string) => void, tailGraceMs: number) => {
   const jobs = new Set<Promise<void>>()
   let sequence = 0
+  /** Set by `abandon()`: jobs stop where they are, remove their temporary file, and end. */
+  let abandoned = false
+  const isAbandoned = () => abandoned
   let close!: () => void
   /** Resolves when the sink closes. */
   const closed = new Promise<boolean>((resolve) => {
@@ -372,6 +395,7 @@ const makeCompressor = (lock: string, report: (message: string) => void, tailGra
   const withLock = async <A>(body: () => A | Promise<A>): Promise<A> => {
     const deadline = Date.now() + 2_000
     while (!tryLock(lock)) {
+      if (abandoned) throw new Error("the handler closed before it was done")
       if (Date.now() > deadline) throw new Error(`${lock} stayed taken`)
       await sleep(5)
     }
@@ -395,6 +419,7 @@ const makeCompressor = (lock: string, report: (message: string) => void, tailGra
     candidates: () => ReadonlyArray<string>
   ): Promise<{ readonly dev: number; readonly ino: number } | "gone" | "grew"> =>
     withLock(() => {
+      if (abandoned) throw new Error("the handler closed before it was done")
       const stat = fs.fstatSync(source.fd)
       const now = stat.nlink === 0 ? undefined : locate(dev, ino, candidates())
       if (now === undefined) {
@@ -493,6 +518,10 @@ const makeCompressor = (lock: string, report: (message: string) => void, tailGra
     let created = false
     let slot = true
     await acquire()
+    if (abandoned) {
+      release()
+      return // never started: its backup stays uncompressed (counted in the report of abandon())
+    }
     const free = () => {
       if (slot) release()
       slot = false
@@ -506,7 +535,7 @@ const makeCompressor = (lock: string, report: (message: string) => void, tailGra
         const { size } = await source.stat()
         target = await fsp.open(tmp, attempt === 1 ? "wx" : "w")
         created = true
-        const read = await gzip(source, target)
+        const read = await gzip(source, target, 0, 0, isAbandoned)
         const done = target
         target = undefined
         await done.close()
@@ -554,16 +583,35 @@ const makeCompressor = (lock: string, report: (message: string) => void, tailGra
     /** The sink is closing: pending catch-ups look once more at once instead of waiting. */
     closing: (): void => close(),
     /** Resolves when the jobs started so far are done, or after `timeoutMs`. */
-    settle: (timeoutMs?: number): Promise<void> => {
-      const all = Promise.all(jobs).then(() => undefined)
-      if (timeoutMs === undefined) return all
-      let timer: ReturnType<typeof setTimeout> | undefined
-      const timeout = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, timeoutMs)
-      })
-      return Promise.race([all, timeout]).then(() => clearTimeout(timer))
+    /** Resolves when the jobs started so far are done. */
+    settle: (): Promise<void> => Promise.all(jobs).then(() => undefined),
+    /**
+     * The sink is closing: lets the jobs under way finish for `timeoutMs`, then abandons the rest
+     * (each stops at its next step and removes its temporary file; the backups stay
+     * uncompressed, reported) and resolves once they have ended.
+     */
+    finish: async (timeoutMs: number): Promise<void> => {
+      close()
+      if (await within(Promise.all(jobs), timeoutMs)) return
+      const left = jobs.size
+      abandoned = true
+      report(`closed before ${left} compression${left === 1 ? "" : "s"} ended: their backups are left uncompressed`)
+      await within(Promise.all(jobs), abandonWaitMs)
     },
     pending: (): number => jobs.size
+  }
+}
+
+/** Resolves `true` when `promise` settles within `timeoutMs`, `false` otherwise. */
+const within = async (promise: Promise<unknown>, timeoutMs: number): Promise<boolean> => {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs)
+  })
+  try {
+    return await Promise.race([promise.then(() => true as const), timeout])
+  } finally {
+    clearTimeout(timer)
   }
 }
 
@@ -849,8 +897,8 @@ export const makeFileSink = (options: FileSinkOptions, hooks: FileSinkHooks = {}
       } catch {
         // already gone
       }
-      compressor?.closing()
-      if (compressor !== undefined && compressor.pending() > 0) closing = compressor.settle(compressionWaitMs)
+      if (compressor !== undefined && compressor.pending() > 0) closing = compressor.finish(hooks.compressionWaitMs ?? compressionWaitMs)
+      else compressor?.closing()
     }
     return closing
   }

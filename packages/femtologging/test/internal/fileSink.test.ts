@@ -671,6 +671,40 @@ describe("file sink: compression", () => {
     assert.deepStrictEqual(recordsIn(zlib.gunzipSync(fs.readFileSync(`${file}.1.gz`)).toString("utf8")), [record(1, 1, 150), "R9 late"])
   })
 
+  it("close() abandons compressions still running after its wait: no temporary file is left once it resolves, backups stay whole and uncompressed", async () => {
+    // A thread ended after its sink's close (the worker executor's close timeout) cannot clean up:
+    // what close() leaves running must already be gone when it resolves.
+    const dir = tempDir()
+    const file = path.join(dir, "app.log")
+    const reports: Array<string> = []
+    const unhandled = await withUnhandled(async () => {
+      const sink = makeFileSink(
+        { path: file, rotation: { kind: "size", maxBytes: 300, backupCount: 50 }, compress: true },
+        { report: (message) => reports.push(message), compressionWaitMs: 100 }
+      )
+      const all: Array<string> = []
+      for (let n = 0; n < 60;) {
+        const records = [record(n++, 2), record(n++, 1), record(n++, 3)]
+        all.push(...records)
+        sink.write(...batchOf(records))
+      }
+      // Another process holds the rotation lock: no compression can put its copy in place.
+      fs.writeFileSync(`${file}.lock`, "")
+      const started = Date.now()
+      await sink.close()
+      assert.isBelow(Date.now() - started, 1_500)
+      fs.rmSync(`${file}.lock`)
+      const names = fs.readdirSync(dir)
+      assert.deepStrictEqual(names.filter((name) => !/^app\.log(\.\d+)?$/.test(name)), [])
+      const count = names.length - 1
+      assert.isAbove(count, 5)
+      const texts = Array.from({ length: count }, (_, i) => read(`${file}.${count - i}`))
+      assert.deepStrictEqual(recordsIn([...texts, read(file)].join("")), all)
+    })
+    assert.deepStrictEqual(unhandled, [])
+    assert.isTrue(reports.some((message) => /closed before \d+ compressions ended/.test(message)), reports.join("\n"))
+  })
+
   it("temporary files left by a process that died mid-compression are removed when the file is next opened", async () => {
     const dir = tempDir()
     const file = path.join(dir, "app.log")
