@@ -151,21 +151,41 @@ export const nowNs = (): number => (timeOrigin + performance.now()) * 1e6
  * @category constructors
  * @since 0.1.0
  */
-export const make = (input: LogRecordInput): LogRecord => ({
-  logger: input.logger,
-  level: input.level,
-  message: input.message,
-  timestampNs: input.timestampNs ?? nowNs(),
-  threadId: input.threadId ?? currentThreadId,
-  threadName: input.threadName ?? threadName,
-  fiberId: input.fiberId,
-  fields: input.fields,
-  error: input.error === undefined ? undefined : errorInfo(input.error),
-  filename: input.filename,
-  lineNumber: input.lineNumber,
-  modulePath: input.modulePath,
-  ...(input.functionName === undefined ? {} : { functionName: input.functionName })
-})
+export const make = (input: LogRecordInput): LogRecord => {
+  // Object literals of a fixed shape, no spread: a record is built per log call.
+  const timestampNs = input.timestampNs ?? nowNs()
+  const error = input.error === undefined ? undefined : errorInfo(input.error)
+  return input.functionName === undefined
+    ? {
+      logger: input.logger,
+      level: input.level,
+      message: input.message,
+      timestampNs,
+      threadId: input.threadId ?? currentThreadId,
+      threadName: input.threadName ?? threadName,
+      fiberId: input.fiberId,
+      fields: input.fields,
+      error,
+      filename: input.filename,
+      lineNumber: input.lineNumber,
+      modulePath: input.modulePath
+    }
+    : {
+      logger: input.logger,
+      level: input.level,
+      message: input.message,
+      timestampNs,
+      threadId: input.threadId ?? currentThreadId,
+      threadName: input.threadName ?? threadName,
+      fiberId: input.fiberId,
+      fields: input.fields,
+      error,
+      filename: input.filename,
+      lineNumber: input.lineNumber,
+      modulePath: input.modulePath,
+      functionName: input.functionName
+    }
+}
 
 /**
  * The record's timestamp as an exact integer of nanoseconds.

@@ -769,10 +769,14 @@ const build = (
   } catch (thrown) {
     fields = { fieldsError: `[fields could not be read: ${safeString(thrown)}]` }
   }
+  const filename = site?.filename
+  const lineNumber = site?.lineNumber
+  const functionName = site?.functionName
   try {
-    return LogRecord.make({ logger, level, message: text, fields, error, fiberId, ...site })
+    return LogRecord.make({ logger, level, message: text, fields, error, fiberId, filename, lineNumber, functionName })
   } catch (thrown) {
-    return LogRecord.make({ logger, level, message: text, fields, error: safeString(thrown), fiberId, ...site })
+    const thrownText = safeString(thrown)
+    return LogRecord.make({ logger, level, message: text, fields, error: thrownText, fiberId, filename, lineNumber, functionName })
   }
 }
 
