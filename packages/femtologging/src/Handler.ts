@@ -742,7 +742,7 @@ export const make = (options: MakeOptions): Effect.Effect<Handler, HandlerConfig
         })
       output = options.encoding?._tag === "Frames"
         ? Output.frames(executor, options.encoding, options.label, flushInterval, () => handler.onBuffered())
-        : Output.bytes(executor, guarded, flushInterval, () => handler.onBuffered())
+        : Output.bytes(executor, guarded, flushInterval, () => handler.onBuffered(), formatter === Formatter.defaultFormatter)
     }
     const context = yield* Effect.context<never>()
     // Under the live clock a plain unref'd timer (an idle process is not kept alive to flush);

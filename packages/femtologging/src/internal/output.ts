@@ -150,17 +150,46 @@ export const bytes = (
   executor: Executor,
   formatter: Formatter,
   flushInterval: number,
-  onBuffered: () => void
+  onBuffered: () => void,
+  /** `formatter` is (a guard around) the default formatter. */
+  plainDefault = false
 ): Output => {
   const records = new RecordBuffer(executor)
-  const append = (record: LogRecord): void => {
+  const appendLine = (record: LogRecord): void => {
     const line = formatter(record)
     records.reserve(line.length * 3 + 1)
     records.length += records.buffer.write(line, records.length)
     records.buffer[records.length++] = 10
     records.endRecord()
   }
-  return buffered(executor, records, append, flushInterval, onBuffered)
+  // The default formatter's line without fields or error, `<logger> [<LEVEL>] <message>`, is
+  // written in its parts: no string is built (nor flattened) for it.
+  const appendDefault = (record: LogRecord): void => {
+    let logger: unknown, level: unknown, message: unknown, plain: boolean
+    try {
+      ;({ level, logger, message } = record)
+      plain = record.fields === undefined && record.error === undefined
+    } catch {
+      plain = false // an odd record (a getter that throws): the guarded formatter says what it can
+    }
+    if (!plain || typeof logger !== "string" || typeof level !== "string" || typeof message !== "string") {
+      return appendLine(record)
+    }
+    records.reserve((logger.length + level.length + message.length) * 3 + 5)
+    const buffer = records.buffer
+    let at = records.length
+    at += buffer.write(logger, at)
+    buffer[at++] = 32 // " ["
+    buffer[at++] = 91
+    at += buffer.write(level, at)
+    buffer[at++] = 93 // "] "
+    buffer[at++] = 32
+    at += buffer.write(message, at)
+    buffer[at++] = 10
+    records.length = at
+    records.endRecord()
+  }
+  return buffered(executor, records, plainDefault ? appendDefault : appendLine, flushInterval, onBuffered)
 }
 
 /**

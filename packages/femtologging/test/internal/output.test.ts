@@ -1,0 +1,39 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as Formatter from "../../src/Formatter.ts"
+import * as InlineExecutor from "../../src/internal/inlineExecutor.ts"
+import * as Output from "../../src/internal/output.ts"
+import * as LogRecord from "../../src/LogRecord.ts"
+
+/** The bytes an output writes for `records`, through an inline executor into an array. */
+const written = (records: ReadonlyArray<LogRecord.LogRecord>, plainDefault: boolean): Buffer => {
+  const chunks: Array<Buffer> = []
+  const executor = InlineExecutor.make({ write: (bytes) => void chunks.push(Buffer.from(bytes)) }, () => {})
+  const output = Output.bytes(executor, Formatter.guard(Formatter.defaultFormatter, "test"), 1, () => {}, plainDefault)
+  output.deliver(records)
+  return Buffer.concat(chunks)
+}
+
+describe("Output.bytes: the default line written in its parts", () => {
+  it("writes the bytes the default formatter's line makes, for any text, and falls back for fields, errors and odd records", () => {
+    const make = (logger: string, level: string, message: string, extra: Partial<LogRecord.LogRecordInput> = {}) =>
+      LogRecord.make({ logger, level: level as LogRecord.LogRecord["level"], message, ...extra })
+    const throwing = { ...make("odd", "INFO", "x") }
+    Object.defineProperty(throwing, "message", { get: () => { throw new Error("no message") }, enumerable: true })
+    const records = [
+      make("app.db", "INFO", "plain ascii"),
+      make("", "WARN", ""),
+      make("root", "CRITICAL", "é ü 漢字 🎉 a\u0000b"),
+      make("café.ünïcode", "NOTICE", "lone surrogates \ud800 and \udc00 end \ud83d"),
+      make("a", "INFO", "multi\nline\r\nmessage"),
+      make("a", "INFO", "x".repeat(70_000)),
+      make("a", "ERROR", "with fields", { fields: { user: "u-1", n: 3 } }),
+      make("a", "ERROR", "with an error", { error: new Error("boom") }),
+      throwing as LogRecord.LogRecord
+    ]
+    const fast = written(records, true)
+    const slow = written(records, false)
+    const expected = Buffer.from(records.map((r) => `${Formatter.guard(Formatter.defaultFormatter, "test")(r)}\n`).join(""))
+    assert.strictEqual(slow.toString("hex"), expected.toString("hex"))
+    assert.strictEqual(fast.toString("hex"), expected.toString("hex"))
+  })
+})
