@@ -112,6 +112,8 @@ export class Logger {
   private handingOn = false
   private filters: Array<Filter.Filter> = []
   private filterReport: ((message: string) => void) | undefined
+  /** `<name> [<LEVEL>] ` per level, made once: the line a log call returns is that plus the message. */
+  private linePrefixes: Partial<Record<string, string>> | undefined
 
   /** @internal */
   constructor(
@@ -412,6 +414,12 @@ export class Logger {
     return record
   }
 
+  /** `Formatter.line(this.name, level, message)`, the line a log call returns. */
+  private line(level: Level.Level, message: string): string {
+    const prefixes = this.linePrefixes ??= {}
+    return (prefixes[level] ??= `${this.name} [${level}] `) + message
+  }
+
   /**
    * Whether records at the level of ordinal `n` are below this logger's threshold, by the plan
    * in hand (a stale plan says no: `emit` then resolves a fresh one). The level methods' fast path.
@@ -436,7 +444,7 @@ export class Logger {
       const lastResort = this.host.lastResort(level)
       // No record (nor clock read) for a call that no handler will see.
       if (lastResort === undefined && this.filters.length === 0) {
-        return this.host.returnLines ? Formatter.line(this.name, level, textOf(callOf(message, args).message).text) : undefined
+        return this.host.returnLines ? this.line(level, textOf(callOf(message, args).message).text) : undefined
       }
       if (lastResort !== undefined) handlers = [lastResort]
     }
@@ -444,7 +452,7 @@ export class Logger {
     const extra = withFields(Context.current(), bound, call.extra)
     const record = build(this.name, level, call.message, extra, fiberId, plan.caller ? callSite() : undefined)
     const sent = this.dispatch(record, handlers)
-    return sent === undefined || !this.host.returnLines ? undefined : Formatter.line(this.name, level, sent.message)
+    return sent === undefined || !this.host.returnLines ? undefined : this.line(level, sent.message)
   }
 
   /** Hands a record to each handler's queue; records logged meanwhile wait their turn. */
@@ -490,7 +498,7 @@ export class Logger {
         if (admitted === undefined) return Effect.succeed(undefined)
         record = admitted
       }
-      const line = this.host.returnLines ? Formatter.line(this.name, level, record.message) : undefined
+      const line = this.host.returnLines ? this.line(level, record.message) : undefined
       if (this.retired) {
         this.drop("its manager was reset or closed")
         return Effect.succeed(line)
