@@ -17,6 +17,8 @@ import { TaggedError } from "./internal/lazyEffect.ts"
 export class ConfigError extends TaggedError("ConfigError")<{
   readonly path: string
   readonly detail: string
+  /** The error behind it, when there is one (a module that could not be loaded). */
+  readonly cause?: unknown
 }> {
   override get message(): string {
     return this.path === "" ? this.detail : `${this.path}: ${this.detail}`

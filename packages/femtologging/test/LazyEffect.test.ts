@@ -119,7 +119,7 @@ describe("Effect's runtime, loaded on first use", () => {
     assert.strictEqual(lazy.code, 0, lazy.stderr)
     assert.match(
       lazy.stdout,
-      /^ConfigError: femtologging: cannot load femtologging's internal\/dictConfig\.js: require\(esm\) is turned off.*Import "femtologging\/EagerEffect" first/
+      /^ConfigError: femtologging: cannot load femtologging's internal\/dictConfig\.js: require\(esm\) is turned off.*Import "femtologging\/EagerEffect" first.*\ncauses: Error <- ERR_REQUIRE_ESM\n$/
     )
     const eager = await runFixture("lazy/dict-config.mjs", { args: ["eager"], env: noRequireEsm })
     assert.strictEqual(eager.code, 0, eager.stderr)

@@ -67,7 +67,7 @@ export const loadOrFail = <A>(path: string, load: () => A): A => {
   try {
     return load()
   } catch (error) {
-    throw new ConfigError({ path, detail: error instanceof Error ? error.message : safeString(error) })
+    throw new ConfigError({ path, detail: error instanceof Error ? error.message : safeString(error), cause: error })
   }
 }
 
