@@ -152,39 +152,24 @@ export const nowNs = (): number => (timeOrigin + performance.now()) * 1e6
  * @since 0.1.0
  */
 export const make = (input: LogRecordInput): LogRecord => {
-  // Object literals of a fixed shape, no spread: a record is built per log call.
-  const timestampNs = input.timestampNs ?? nowNs()
-  const error = input.error === undefined ? undefined : errorInfo(input.error)
-  return input.functionName === undefined
-    ? {
-      logger: input.logger,
-      level: input.level,
-      message: input.message,
-      timestampNs,
-      threadId: input.threadId ?? currentThreadId,
-      threadName: input.threadName ?? threadName,
-      fiberId: input.fiberId,
-      fields: input.fields,
-      error,
-      filename: input.filename,
-      lineNumber: input.lineNumber,
-      modulePath: input.modulePath
-    }
-    : {
-      logger: input.logger,
-      level: input.level,
-      message: input.message,
-      timestampNs,
-      threadId: input.threadId ?? currentThreadId,
-      threadName: input.threadName ?? threadName,
-      fiberId: input.fiberId,
-      fields: input.fields,
-      error,
-      filename: input.filename,
-      lineNumber: input.lineNumber,
-      modulePath: input.modulePath,
-      functionName: input.functionName
-    }
+  // One object literal of a fixed shape, no spread: a record is built per log call.
+  const record: { -readonly [K in keyof LogRecord]: LogRecord[K] } = {
+    logger: input.logger,
+    level: input.level,
+    message: input.message,
+    timestampNs: input.timestampNs ?? nowNs(),
+    threadId: input.threadId ?? currentThreadId,
+    threadName: input.threadName ?? threadName,
+    fiberId: input.fiberId,
+    fields: input.fields,
+    error: input.error === undefined ? undefined : errorInfo(input.error),
+    filename: input.filename,
+    lineNumber: input.lineNumber,
+    modulePath: input.modulePath
+  }
+  // Only with caller information (a formatter that prints it), which costs far more anyway.
+  if (input.functionName !== undefined) record.functionName = input.functionName
+  return record
 }
 
 /**
