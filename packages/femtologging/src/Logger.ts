@@ -417,7 +417,8 @@ export class Logger {
   /** `Formatter.line(this.name, level, message)`, the line a log call returns. */
   private line(level: Level.Level, message: string): string {
     const prefixes = this.linePrefixes ??= {}
-    return (prefixes[level] ??= `${this.name} [${level}] `) + message
+    // A template literal, as `Formatter.line`: a message a filter replaced is read with toString.
+    return `${prefixes[level] ??= `${this.name} [${level}] `}${message}`
   }
 
   /**

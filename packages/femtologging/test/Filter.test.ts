@@ -198,3 +198,16 @@ describe("Filters", () => {
     assert.throws(() => handler.addFilter(42 as unknown as Filter.Filter), /a filter must be a function or have a filter method/)
   })
 })
+
+describe("A logger filter that replaces the message", () => {
+  it("the line the call returns reads the new message as a template literal does (toString), as the handlers write it", async () => {
+    const { handler, read } = fileHandler()
+    const logger = getLogger("replaced")
+    logger.addHandler(handler)
+    logger.addFilter((r) => ({ ...r, message: { valueOf: () => 42, toString: () => "text" } as unknown as string }))
+    const returned = logger.info("original")
+    await handler.flush()
+    assert.strictEqual(returned, "replaced [INFO] text")
+    assert.deepStrictEqual(read(), ["INFO replaced text"])
+  })
+})
