@@ -22,6 +22,7 @@ import { createRequire } from "node:module"
 import { renderError, renderFields } from "../Formatter.ts"
 import * as Level from "../Level.ts"
 import type { ErrorInfo, LogRecord } from "../LogRecord.ts"
+import { writeUtf8 } from "./output.ts"
 import { functionTag, isError, read, safeString } from "./safe.ts"
 
 /** Bytes of the length prefix. @internal */
@@ -98,7 +99,7 @@ const writeStr = (s: string): void => {
   const reserved = strHeader(bound)
   room(reserved + bound)
   const at = pos + reserved
-  const n = out.write(s, at, "utf8")
+  const n = writeUtf8(out, s, at)
   const header = strHeader(n)
   if (header < reserved) out.copyWithin(pos + header, at, at + n)
   if (header === 1) out[pos] = 0xa0 | n

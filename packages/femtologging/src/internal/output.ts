@@ -36,6 +36,18 @@ export interface Output {
   readonly duplicates: () => number
 }
 
+/**
+ * `buffer.write(text, at)` as UTF-8, returning the bytes written. The length is always given: Node
+ * writes nothing at all when it is left out and 2^31 bytes or more lie after `at` (a buffer grown
+ * for a message of hundreds of millions of characters). The caller has made room for the text.
+ *
+ * @internal
+ */
+export const writeUtf8 = (buffer: Buffer, text: string, at: number): number =>
+  buffer.write(text, at, Math.min(buffer.length - at, maxWriteBytes), "utf8")
+
+const maxWriteBytes = 2 ** 31 - 1
+
 const initialBytes = 64 * 1024
 /** A buffer that grew for a huge record is given back once it is empty. */
 const keepBytes = 4 * 1024 * 1024
@@ -158,7 +170,7 @@ export const bytes = (
   const appendLine = (record: LogRecord): void => {
     const line = formatter(record)
     records.reserve(line.length * 3 + 1)
-    records.length += records.buffer.write(line, records.length)
+    records.length += writeUtf8(records.buffer, line, records.length)
     records.buffer[records.length++] = 10
     records.endRecord()
   }
@@ -178,13 +190,13 @@ export const bytes = (
     records.reserve((logger.length + level.length + message.length) * 3 + 5)
     const buffer = records.buffer
     let at = records.length
-    at += buffer.write(logger, at)
+    at += writeUtf8(buffer, logger, at)
     buffer[at++] = 32 // " ["
     buffer[at++] = 91
-    at += buffer.write(level, at)
+    at += writeUtf8(buffer, level, at)
     buffer[at++] = 93 // "] "
     buffer[at++] = 32
-    at += buffer.write(message, at)
+    at += writeUtf8(buffer, message, at)
     buffer[at++] = 10
     records.length = at
     records.endRecord()

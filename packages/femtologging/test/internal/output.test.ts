@@ -37,3 +37,16 @@ describe("Output.bytes: the default line written in its parts", () => {
     assert.strictEqual(fast.toString("hex"), expected.toString("hex"))
   })
 })
+
+describe("writeUtf8", () => {
+  it("writes text where 2^31 bytes or more follow (Node's Buffer#write without a length writes nothing there)", () => {
+    const huge = Buffer.allocUnsafe(2 ** 31) // not touched beyond the first bytes: not resident
+    assert.strictEqual(Output.writeUtf8(huge, "hé", 0), 3)
+    assert.strictEqual(huge.subarray(0, 3).toString("utf8"), "hé")
+    assert.strictEqual(Output.writeUtf8(huge, "x", 3), 1)
+    assert.strictEqual(huge[3], 0x78)
+    const small = Buffer.alloc(4)
+    assert.strictEqual(Output.writeUtf8(small, "abcdef", 1), 3) // never past the end
+    assert.strictEqual(small.toString("latin1"), "\0abc")
+  })
+})
