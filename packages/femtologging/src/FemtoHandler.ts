@@ -52,7 +52,11 @@ export interface CommonOptions {
   readonly capacity?: number | undefined
   /** `"block"` (the default for local sinks), `"drop"`, `"timeout:N"`, or an `OverflowPolicy`. */
   readonly policy?: Handler.MakeOptions["policy"]
-  /** How long `flush()` and `close()` wait, default 1000 ms. */
+  /**
+   * How long `flush()` and `close()` wait for the records, default 1000 ms. Once every record is
+   * written, `close()` lets the sink release itself for up to 5 s (a rotating handler finishing
+   * its compressions).
+   */
   readonly flushTimeoutMs?: number | undefined
   /** A `(record) => string`, `"default"` or `"json"`. */
   readonly formatter?: Handler.MakeOptions["formatter"]

@@ -607,6 +607,23 @@ describe("Reliability 10 (worker executor): close() while the sink's thread lags
   }, 120_000)
 })
 
+describe("Reliability: close() then process.exit() while compressions are still running", () => {
+  for (const executor of ["inline", "worker"]) {
+    it(`${executor}: when close() returns no compression is left running: no temporary file, every record in a whole line, backups left uncompressed`, async () => {
+      const dir = tempDir()
+      const result = await run("compress-close-exit.mjs", [dir, executor], { timeoutMs: 60_000 })
+      assert.strictEqual(result.code, 0, show(result))
+      const { closeMs, dropped } = report(result)
+      const { lines, others } = logsIn(dir, "app.log")
+      assert.deepStrictEqual(others, [], "a temporary file left behind")
+      assert.strictEqual(dropped, 0)
+      assert.deepStrictEqual(lines.map((line) => Number(line.split(" ")[0])).sort((a, b) => a - b), Array.from({ length: 2_000 }, (_, i) => i))
+      assert.isBelow(closeMs, 5_000)
+      assert.match(result.stderr, /left uncompressed/) // reports are rate-limited: which one comes first varies
+    }, 90_000)
+  }
+})
+
 describe("Reliability: rotation that cannot happen (a read-only directory) backs off", () => {
   it(`20,000 records, rotation at 10 kB, in a directory the process cannot write${isRoot ? " (the child runs as nobody)" : ""}: at most one attempt per 10 kB written, reported rate-limited, no slower than 3x a plain file`, async () => {
     const ro = tempDir()

@@ -9,6 +9,9 @@
 import type { Sink } from "../Sink.ts"
 import type { Executor } from "./executor.ts"
 
+/** How long a sink's close may take once every record is written (the worker executor's `closeTimeoutMs`). */
+const releaseMs = 5_000
+
 const isThenable = (u: unknown): u is PromiseLike<unknown> =>
   typeof u === "object" && u !== null && typeof (u as PromiseLike<unknown>).then === "function"
 
@@ -140,7 +143,10 @@ export const make = (sink: Sink, report: (what: string, error: unknown) => void)
           return
         }
         await within(Promise.resolve(step("flush", () => sink.flush?.(), false)), timeoutMs)
-        await within(Promise.resolve(step("close", () => sink.close?.(), undefined)), timeoutMs)
+        // Every record is written: the sink's own release (a file sink finishing or abandoning its
+        // compressions) gets as long as on a worker thread, so that nothing of it is left running
+        // once close() returns.
+        await within(Promise.resolve(step("close", () => sink.close?.(), undefined)), Math.max(timeoutMs, releaseMs))
       }),
     exitSync: (deadline) => {
       // An asynchronous write cannot finish once the process is exiting (unless the sink can finish
