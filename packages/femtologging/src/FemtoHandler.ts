@@ -105,7 +105,7 @@ export class FemtoHandler {
     return this.handler.formatter
   }
 
-  /** How long `flush()` and `close()` wait. */
+  /** How long `flush()` and `close()` wait for the records (see the option). */
   get flushTimeoutMs(): number {
     return this.handler.flushTimeoutMs
   }

@@ -104,7 +104,10 @@ export interface MakeOptions {
   readonly capacity?: number | undefined
   /** Overflow policy, default block. */
   readonly policy?: OverflowPolicy.OverflowPolicy | string | undefined
-  /** How long `flush()` and `close()` wait, default 1000 ms. */
+  /**
+   * How long `flush()` and `close()` wait for the records, default 1000 ms (once they are written,
+   * `close()` gives the sink up to 5 s to release itself).
+   */
   readonly flushTimeoutMs?: number | undefined
   /** Renders a record as text (without the newline), default the seed's line. */
   readonly formatter?: Formatter.Formatter | Formatter.FormatterId | undefined
