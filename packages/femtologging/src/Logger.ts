@@ -784,8 +784,17 @@ const build = (
   try {
     return LogRecord.make({ logger, level, message: text, fields, error, fiberId, filename, lineNumber, functionName })
   } catch (thrown) {
-    const thrownText = safeString(thrown)
-    return LogRecord.make({ logger, level, message: text, fields, error: thrownText, fiberId, filename, lineNumber, functionName })
+    return LogRecord.make({
+      logger,
+      level,
+      message: text,
+      fields,
+      error: safeString(thrown),
+      fiberId,
+      filename,
+      lineNumber,
+      functionName
+    })
   }
 }
 

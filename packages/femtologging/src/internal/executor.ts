@@ -14,6 +14,12 @@
  * @internal
  */
 
+/**
+ * How long closing waits for a sink once every record handed to it is written (a file sink
+ * finishing its compressions), on either executor; a worker thread is ended after it. @internal
+ */
+export const closeTimeoutMs = 5_000
+
 /** Where a handler's sink runs. @internal */
 export interface Executor {
   /** `"inline"` or `"worker"`. */

@@ -65,6 +65,7 @@ import * as path from "node:path"
 import type { Sink } from "../Sink.ts"
 import { backupName, rotateFiles, shouldRotate } from "./rotation.ts"
 import { filesToDelete, makeSchedule, nextRollover, rolledFileName } from "./timedRotation.ts"
+import { within } from "./within.ts"
 
 /** Size rotation: both values > 0 to rotate (otherwise the file is never rotated). @internal */
 export interface SizeRotationOptions {
@@ -146,7 +147,7 @@ const lockStaleMs = 10_000
 /**
  * How long `close()` lets compressions under way finish; those still running then are abandoned
  * (backup left uncompressed, temporary file removed), which takes well under a second more. The
- * sum stays below the worker executor's `closeTimeoutMs` (5 s), after which a thread is ended:
+ * sum stays below the executors' `closeTimeoutMs` (5 s), after which a worker thread is ended:
  * a thread ended in the middle of a compression would leave its temporary file behind.
  */
 const compressionWaitMs = 3_000
@@ -336,7 +337,8 @@ const gzip = async (
   target: fsp.FileHandle,
   from = 0,
   at = 0,
-  abandoned: () => boolean = () => false
+  /** Called before each read: throws to stop the copy. */
+  check: () => void = () => {}
 ): Promise<number> => {
   // Loaded on the first compression, not at import.
   const { pipeline } = process.getBuiltinModule("node:stream/promises")
@@ -345,7 +347,7 @@ const gzip = async (
   await pipeline(
     async function*() {
       for (;;) {
-        if (abandoned()) throw new Error("the handler closed before it was done")
+        check()
         const buffer = Buffer.allocUnsafe(64 * 1024)
         const { bytesRead } = await source.read(buffer, 0, buffer.length, position)
         if (bytesRead === 0) return
@@ -383,9 +385,12 @@ const gzip = async (
 const makeCompressor = (lock: string, report: (message: string) => void, tailGraceMs: number) => {
   const jobs = new Set<Promise<void>>()
   let sequence = 0
-  /** Set by `abandon()`: jobs stop where they are, remove their temporary file, and end. */
+  /** Set by `finish()` once its wait is over: jobs stop where they are, remove their temporary file. */
   let abandoned = false
-  const isAbandoned = () => abandoned
+  /** Throws when the jobs were abandoned (checked at each step of a job). */
+  const stopIfAbandoned = (): void => {
+    if (abandoned) throw new Error("the handler closed before it was done")
+  }
   let close!: () => void
   /** Resolves when the sink closes. */
   const closed = new Promise<boolean>((resolve) => {
@@ -395,7 +400,7 @@ const makeCompressor = (lock: string, report: (message: string) => void, tailGra
   const withLock = async <A>(body: () => A | Promise<A>): Promise<A> => {
     const deadline = Date.now() + 2_000
     while (!tryLock(lock)) {
-      if (abandoned) throw new Error("the handler closed before it was done")
+      stopIfAbandoned()
       if (Date.now() > deadline) throw new Error(`${lock} stayed taken`)
       await sleep(5)
     }
@@ -419,7 +424,7 @@ const makeCompressor = (lock: string, report: (message: string) => void, tailGra
     candidates: () => ReadonlyArray<string>
   ): Promise<{ readonly dev: number; readonly ino: number } | "gone" | "grew"> =>
     withLock(() => {
-      if (abandoned) throw new Error("the handler closed before it was done")
+      stopIfAbandoned()
       const stat = fs.fstatSync(source.fd)
       const now = stat.nlink === 0 ? undefined : locate(dev, ino, candidates())
       if (now === undefined) {
@@ -520,7 +525,7 @@ const makeCompressor = (lock: string, report: (message: string) => void, tailGra
     await acquire()
     if (abandoned) {
       release()
-      return // never started: its backup stays uncompressed (counted in the report of abandon())
+      return // never started: its backup stays uncompressed (counted in the report of finish())
     }
     const free = () => {
       if (slot) release()
@@ -535,7 +540,7 @@ const makeCompressor = (lock: string, report: (message: string) => void, tailGra
         const { size } = await source.stat()
         target = await fsp.open(tmp, attempt === 1 ? "wx" : "w")
         created = true
-        const read = await gzip(source, target, 0, 0, isAbandoned)
+        const read = await gzip(source, target, 0, 0, stopIfAbandoned)
         const done = target
         target = undefined
         await done.close()
@@ -582,7 +587,6 @@ const makeCompressor = (lock: string, report: (message: string) => void, tailGra
     },
     /** The sink is closing: pending catch-ups look once more at once instead of waiting. */
     closing: (): void => close(),
-    /** Resolves when the jobs started so far are done, or after `timeoutMs`. */
     /** Resolves when the jobs started so far are done. */
     settle: (): Promise<void> => Promise.all(jobs).then(() => undefined),
     /**
@@ -592,26 +596,13 @@ const makeCompressor = (lock: string, report: (message: string) => void, tailGra
      */
     finish: async (timeoutMs: number): Promise<void> => {
       close()
-      if (await within(Promise.all(jobs), timeoutMs)) return
+      if (await within(Promise.all(jobs).then(() => true), timeoutMs)) return
       const left = jobs.size
       abandoned = true
       report(`closed before ${left} compression${left === 1 ? "" : "s"} ended: their backups are left uncompressed`)
       await within(Promise.all(jobs), abandonWaitMs)
     },
     pending: (): number => jobs.size
-  }
-}
-
-/** Resolves `true` when `promise` settles within `timeoutMs`, `false` otherwise. */
-const within = async (promise: Promise<unknown>, timeoutMs: number): Promise<boolean> => {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), timeoutMs)
-  })
-  try {
-    return await Promise.race([promise.then(() => true as const), timeout])
-  } finally {
-    clearTimeout(timer)
   }
 }
 

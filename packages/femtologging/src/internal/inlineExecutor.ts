@@ -7,10 +7,8 @@
  * @internal
  */
 import type { Sink } from "../Sink.ts"
-import type { Executor } from "./executor.ts"
-
-/** How long a sink's close may take once every record is written (the worker executor's `closeTimeoutMs`). */
-const releaseMs = 5_000
+import { closeTimeoutMs, type Executor } from "./executor.ts"
+import { within } from "./within.ts"
 
 const isThenable = (u: unknown): u is PromiseLike<unknown> =>
   typeof u === "object" && u !== null && typeof (u as PromiseLike<unknown>).then === "function"
@@ -65,16 +63,6 @@ export const make = (sink: Sink, report: (what: string, error: unknown) => void)
     inFlight = 0
     busy = undefined
   }
-
-  /** Resolves when `promise` does or after `ms` (then `false`); an awaited close keeps the process alive meanwhile. */
-  const within = <A>(promise: Promise<A>, ms: number): Promise<A | false> =>
-    new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), ms)
-      promise.then((a) => {
-        clearTimeout(timer)
-        resolve(a)
-      })
-    })
 
   const executor: Executor = {
     kind: "inline",
@@ -146,7 +134,7 @@ export const make = (sink: Sink, report: (what: string, error: unknown) => void)
         // Every record is written: the sink's own release (a file sink finishing or abandoning its
         // compressions) gets as long as on a worker thread, so that nothing of it is left running
         // once close() returns.
-        await within(Promise.resolve(step("close", () => sink.close?.(), undefined)), Math.max(timeoutMs, releaseMs))
+        await within(Promise.resolve(step("close", () => sink.close?.(), undefined)), Math.max(timeoutMs, closeTimeoutMs))
       }),
     exitSync: (deadline) => {
       // An asynchronous write cannot finish once the process is exiting (unless the sink can finish

@@ -39,10 +39,11 @@ import type * as Worker from "effect/workers/Worker"
 import type * as WorkerRunner from "effect/workers/WorkerRunner"
 import { writeSync } from "node:fs"
 import * as WorkerThreads from "node:worker_threads"
-import type { Executor } from "./executor.ts"
+import { closeTimeoutMs, type Executor } from "./executor.ts"
 import * as Ring from "./ring.ts"
 import { registry } from "./runtime.ts"
 import type { Open, Opened, SinkWorkerData } from "./sinkWorker.ts"
+import { within } from "./within.ts"
 import { Cause, Clock, Effect, Exit, Fiber, loadWorkerPlatform, Random } from "./lazyEffect.ts"
 
 /** @internal */
@@ -62,8 +63,6 @@ export interface WorkerSinkOptions {
 /** @internal */
 export const defaultBufferBytes = 4 * 1024 * 1024
 
-/** How long closing the executor's scope waits for the sink. @internal */
-export const closeTimeoutMs = 5_000
 
 const sliceMs = 50
 const backoffBaseMs = 100
@@ -270,16 +269,6 @@ const supervise = (host: Host): Effect.Effect<void> =>
     }
   }).pipe(Effect.provide(loadWorkerPlatform().NodeWorker.layer(spawnThread(host))))
 
-/** Resolves when `promise` does or after `ms` (an awaited close keeps the process alive meanwhile). */
-const within = (promise: Promise<unknown>, ms: number): Promise<void> =>
-  new Promise((resolve) => {
-    const timer = setTimeout(resolve, Math.max(0, ms))
-    promise.then(() => {
-      clearTimeout(timer)
-      resolve()
-    }, () => resolve())
-  })
-
 /** Removes a closed sink from its host; the last one out ends the thread. */
 const leave = (host: Host, slot: Slot, deadline: number): Promise<void> => {
   host.slots.delete(slot.open.id)
@@ -297,7 +286,7 @@ const leave = (host: Host, slot: Slot, deadline: number): Promise<void> => {
     host.fiber === undefined ? undefined : Effect.runPromise(Fiber.interrupt(host.fiber))
   ])
   // Even past the deadline the thread gets a moment to stop: its counts are read after it.
-  return within(ended, Math.max(deadline - performance.now(), 1_000))
+  return within(ended, Math.max(deadline - performance.now(), 1_000)).then(() => undefined)
 }
 
 const executor = (host: Host, slot: Slot): Executor => {
