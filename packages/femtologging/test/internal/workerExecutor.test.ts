@@ -49,6 +49,21 @@ const writeAll = (executor: Executor, count: number) =>
 
 const flush = (executor: Executor, timeoutMs = 20_000) => Effect.promise(() => executor.flush(timeoutMs))
 
+/**
+ * Writes "record 0" to an executor whose sink fails (its thread dies, or its open fails), waits
+ * for the failure, checks that nothing restarts while Effect's test clock stands still (300 ms of
+ * real time, longer than the first backoff), then moves the clock past the first backoff.
+ */
+const failThenPassBackoff = (executor: Executor, notFailed: string) =>
+  Effect.gen(function*() {
+    const { bytes, ends } = batch(["record 0"])
+    executor.write(bytes, ends)
+    assert.isTrue(yield* Effect.promise(() => waitUntil(() => !executor.ready(), 10_000)), notFailed)
+    yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 300)))
+    assert.isFalse(executor.ready())
+    yield* TestClock.adjust("100 millis")
+  })
+
 describe("WorkerExecutor", () => {
   it.live("delivers 20,000 records written synchronously, in order, through a 64 KiB ring into a slow sink", () =>
     Effect.gen(function*() {
@@ -259,13 +274,7 @@ describe("WorkerExecutor", () => {
         module: sink("file.mjs"),
         options: { path: file, exitAt: 1, marker: path.join(dir, "exited") }
       })
-      const { bytes, ends } = batch(["record 0"])
-      executor.write(bytes, ends)
-      assert.isTrue(yield* Effect.promise(() => waitUntil(() => !executor.ready(), 10_000)), "the thread did not die")
-      // Longer in real time than the first backoff (at most 100 ms), but the test clock stands still.
-      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 300)))
-      assert.isFalse(executor.ready())
-      yield* TestClock.adjust("100 millis")
+      yield* failThenPassBackoff(executor, "the thread did not die")
       assert.isTrue(yield* flush(executor))
       assert.deepStrictEqual(readLines(file), ["record 0"])
     }))
@@ -279,13 +288,7 @@ describe("WorkerExecutor", () => {
         module: sink("file.mjs"),
         options: { path: file, openMarker: path.join(dir, "opened once") }
       })
-      const { bytes, ends } = batch(["record 0"])
-      executor.write(bytes, ends)
-      assert.isTrue(yield* Effect.promise(() => waitUntil(() => !executor.ready(), 10_000)), "the open did not fail")
-      // Longer in real time than the first backoff (at most 100 ms), but the test clock stands still.
-      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 300)))
-      assert.isFalse(executor.ready())
-      yield* TestClock.adjust("100 millis")
+      yield* failThenPassBackoff(executor, "the open did not fail")
       // The state stays sinkFailed until the thread has opened the sink again (a flush before that
       // returns false at once).
       assert.isTrue(yield* Effect.promise(() => waitUntil(() => executor.ready(), 10_000)), "not opened again")
