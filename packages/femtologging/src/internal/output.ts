@@ -43,8 +43,20 @@ export interface Output {
  *
  * @internal
  */
-export const writeUtf8 = (buffer: Buffer, text: string, at: number): number =>
-  buffer.write(text, at, Math.min(buffer.length - at, maxWriteBytes), "utf8")
+export const writeUtf8 = (buffer: Buffer, text: string, at: number): number => {
+  const length = Math.min(buffer.length - at, maxWriteBytes)
+  return direct ? (buffer as Utf8Writer).utf8Write(text, at, length) : buffer.write(text, at, length, "utf8")
+}
+
+/**
+ * Node's `Buffer#utf8Write`, what `write(text, at, length, "utf8")` ends in, without its argument
+ * shuffling and encoding lookup: half the cost of a short write (~40 vs ~80 ns for a line in three
+ * parts). Undocumented, so `write` is used where it is missing.
+ */
+interface Utf8Writer extends Buffer {
+  utf8Write(text: string, at: number, length: number): number
+}
+const direct = typeof (Buffer.prototype as Partial<Utf8Writer>).utf8Write === "function"
 
 const maxWriteBytes = 2 ** 31 - 1
 
@@ -176,6 +188,11 @@ export const bytes = (
   }
   // The default formatter's line without fields or error, `<logger> [<LEVEL>] <message>`, is
   // written in its parts: no string is built (nor flattened) for it.
+  // The bytes of `<logger> [<LEVEL>] ` for the last logger and level, kept once the same pair comes
+  // twice in a row (records of one logger at one level copy them; alternating loggers write parts).
+  let lastLogger: string | undefined
+  let lastLevel: string | undefined
+  let prefix: Uint8Array | undefined
   const appendDefault = (record: LogRecord): void => {
     let logger: unknown, level: unknown, message: unknown, plain: boolean
     try {
@@ -189,13 +206,29 @@ export const bytes = (
     }
     records.reserve((logger.length + level.length + message.length) * 3 + 5)
     const buffer = records.buffer
-    let at = records.length
-    at += writeUtf8(buffer, logger, at)
-    buffer[at++] = 32 // " ["
-    buffer[at++] = 91
-    at += writeUtf8(buffer, level, at)
-    buffer[at++] = 93 // "] "
-    buffer[at++] = 32
+    const start = records.length
+    let at = start
+    if (prefix !== undefined && logger === lastLogger && level === lastLevel) {
+      const n = prefix.length
+      if (n <= 32) for (let i = 0; i < n; i++) buffer[at++] = prefix[i]!
+      else {
+        buffer.set(prefix, at)
+        at += n
+      }
+    } else {
+      at += writeUtf8(buffer, logger, at)
+      buffer[at++] = 32 // " ["
+      buffer[at++] = 91
+      at += writeUtf8(buffer, level, at)
+      buffer[at++] = 93 // "] "
+      buffer[at++] = 32
+      if (logger === lastLogger && level === lastLevel) prefix = new Uint8Array(buffer.subarray(start, at)) // a copy
+      else {
+        lastLogger = logger
+        lastLevel = level
+        prefix = undefined
+      }
+    }
     at += writeUtf8(buffer, message, at)
     buffer[at++] = 10
     records.length = at
