@@ -282,6 +282,36 @@ export class Handler {
     return exit.value
   }
 
+  /**
+   * Takes the oldest queued records, at most about `maxBatchBytes` of them (the output's buffer
+   * stays small for large records). Many at once are one bulk take (no `Exit` per record: ~20
+   * instead of ~50 ns a record at 1024), a few one by one (a bulk take costs ~0.7 µs to start).
+   */
+  private dequeueBatch(): Array<LogRecord.LogRecord> {
+    const queued = Queue.sizeUnsafe(this.queue)
+    let count = 0
+    for (let bytes = 0; count < queued && bytes < maxBatchBytes; count++) {
+      bytes += this.sizes[(this.sizesHead + count) % this.capacity]!
+    }
+    if (count >= bulkTake) {
+      const exit = Effect.runSyncExit(Queue.takeBetween(this.queue, count, count))
+      if (exit._tag === "Failure") return [] // shut down, as `dequeue` finds it
+      const memory = registry.memory
+      for (let i = 0; i < exit.value.length; i++) {
+        memory.used -= this.sizes[this.sizesHead]!
+        this.sizesHead = (this.sizesHead + 1) % this.capacity
+      }
+      return exit.value
+    }
+    const batch: Array<LogRecord.LogRecord> = []
+    while (batch.length < count) {
+      const record = this.dequeue()
+      if (record === undefined) break
+      batch.push(record)
+    }
+    return batch
+  }
+
   /** Records this handler dropped: refused at its queue (full, closed, timed out) or lost by its sink. */
   getDropped(): number {
     return this.refused + this.abandoned + this.output.lost()
@@ -386,15 +416,7 @@ export class Handler {
     let result: void | Promise<void> = undefined
     try {
       do {
-        const batch: Array<LogRecord.LogRecord> = []
-        const n = Queue.sizeUnsafe(this.queue)
-        // At most about `maxBatchBytes` per batch: the output's buffer stays small for large records.
-        for (let bytes = 0; batch.length < n && bytes < maxBatchBytes;) {
-          bytes += this.sizes[this.sizesHead]!
-          const record = this.dequeue()
-          if (record === undefined) break
-          batch.push(record)
-        }
+        const batch = this.dequeueBatch()
         // Spilled records come after everything the queue holds (a fiber resumed by the take
         // above may have offered to it, before it logged what was spilled).
         if (this.spill.length > 0 && Queue.sizeUnsafe(this.queue) === 0) {
@@ -773,6 +795,8 @@ export const make = (options: MakeOptions): Effect.Effect<Handler, HandlerConfig
 
 /** The estimated bytes (see `estimateBytes`) of records taken for one batch, at most (one record may exceed it). */
 const maxBatchBytes = 2 * 1024 * 1024
+/** Batches of this many records or more are taken from the queue at once. */
+const bulkTake = 64
 
 /**
  * What a queued record holds, roughly, in bytes: its strings (message, top-level string fields,
