@@ -17,6 +17,7 @@ import { type Compiled, compile, formatTime, pyFloat } from "./internal/pyformat
 import { functionTag, isError, read, safeString } from "./internal/safe.ts"
 import { Warner } from "./internal/warner.ts"
 import { pythonName, toNumber } from "./Level.ts"
+import { isoSecond, jsonString } from "./internal/json.ts"
 import { type ErrorFrame, type ErrorInfo, errorInfo, type LogRecord, timestampMs } from "./LogRecord.ts"
 
 /**
@@ -360,8 +361,6 @@ const defaultFallback = (record: LogRecord): string => {
 /** The keys `json` writes for the record itself; a field of that name is written as `field.<name>`. */
 const reserved: ReadonlySet<string> = new Set(["time", "level", "logger", "message", "error"])
 
-let isoSecond = Number.NaN
-let isoPrefix = ""
 
 /**
  * The record's time as `Date.prototype.toISOString` writes it, `"2023-11-14T22:13:20.123Z"` (the
@@ -372,13 +371,10 @@ const isoTime = (ms: unknown): string | null => {
   if (typeof ms !== "number" || !(Math.abs(ms) <= 8.64e15)) return null
   const t = Math.trunc(ms)
   const second = Math.floor(t / 1000)
-  if (second !== isoSecond) {
-    isoPrefix = new Date(second * 1000).toISOString().slice(0, -4)
-    isoSecond = second
-  }
   const milli = t - second * 1000
-  return `${isoPrefix}${milli < 10 ? "00" : milli < 100 ? "0" : ""}${milli}Z`
+  return `${isoSecond(second)}.${milli < 10 ? "00" : milli < 100 ? "0" : ""}${milli}Z`
 }
+
 
 /** Sets `out[key]`, as an own property even for `"__proto__"`. */
 const put = (out: Record<string, unknown>, key: string, value: unknown): void => {
@@ -457,11 +453,6 @@ export const json: Formatter = (record) => {
 }
 
 /** The whole record in one `JSON.stringify` call, or `undefined` when it must be written in pieces. */
-/** Characters `JSON.stringify` escapes in a string (quotes, backslash, controls, lone surrogates). */
-const jsonEscaped = /["\\\u0000-\u001f\ud800-\udfff]/
-
-/** `JSON.stringify(s)` for a string: quoted as it is when nothing in it needs escaping (the usual case). */
-const jsonString = (s: string): string => (jsonEscaped.test(s) ? JSON.stringify(s) : `"${s}"`)
 
 const jsonWhole = (record: LogRecord): string | undefined => {
   const { level, logger, message } = record

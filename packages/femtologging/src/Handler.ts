@@ -767,7 +767,7 @@ export const make = (options: MakeOptions): Effect.Effect<Handler, HandlerConfig
         })
       output = options.encoding?._tag === "Frames"
         ? Output.frames(executor, options.encoding, options.label, flushInterval, () => handler.onBuffered())
-        : Output.bytes(executor, guarded, flushInterval, () => handler.onBuffered(), formatter === Formatter.defaultFormatter)
+        : Output.bytes(executor, guarded, flushInterval, () => handler.onBuffered(), plainOf(formatter))
     }
     const context = yield* Effect.context<never>()
     // Under the live clock a plain unref'd timer (an idle process is not kept alive to flush);
@@ -795,6 +795,9 @@ export const make = (options: MakeOptions): Effect.Effect<Handler, HandlerConfig
 
 /** The estimated bytes (see `estimateBytes`) of records taken for one batch, at most (one record may exceed it). */
 const maxBatchBytes = 2 * 1024 * 1024
+/** The built-in formatter whose plain lines the output writes in parts, if `formatter` is one. */
+const plainOf = (formatter: unknown): "default" | "json" | undefined =>
+  formatter === Formatter.defaultFormatter ? "default" : formatter === Formatter.json ? "json" : undefined
 /** Batches of this many records or more are taken from the queue at once. */
 const bulkTake = 64
 

@@ -9,8 +9,9 @@
  * @internal
  */
 import type { Formatter } from "../Formatter.ts"
-import type { LogRecord } from "../LogRecord.ts"
+import { type LogRecord, timestampMs } from "../LogRecord.ts"
 import type { Executor } from "./executor.ts"
+import { isoSecond, jsonEscaped, jsonString } from "./json.ts"
 import { Warner } from "./warner.ts"
 
 /** @internal */
@@ -175,8 +176,8 @@ export const bytes = (
   formatter: Formatter,
   flushInterval: number,
   onBuffered: () => void,
-  /** `formatter` is (a guard around) the default formatter. */
-  plainDefault = false
+  /** `formatter` is (a guard around) this built-in formatter: its plain lines are written in parts. */
+  plain?: "default" | "json" | undefined
 ): Output => {
   const records = new RecordBuffer(executor)
   const appendLine = (record: LogRecord): void => {
@@ -186,55 +187,122 @@ export const bytes = (
     records.buffer[records.length++] = 10
     records.endRecord()
   }
-  // The default formatter's line without fields or error, `<logger> [<LEVEL>] <message>`, is
-  // written in its parts: no string is built (nor flattened) for it.
-  // The bytes of `<logger> [<LEVEL>] ` for the last logger and level, kept once the same pair comes
-  // twice in a row (records of one logger at one level copy them; alternating loggers write parts).
-  let lastLogger: string | undefined
-  let lastLevel: string | undefined
-  let prefix: Uint8Array | undefined
-  const appendDefault = (record: LogRecord): void => {
-    let logger: unknown, level: unknown, message: unknown, plain: boolean
+  // A record without fields or error, with string logger, level and message (read once: an odd
+  // record, a getter that throws, goes to the guarded formatter, which says what it can), written
+  // by a built-in formatter: its line is written in parts, no string built (nor flattened) for it.
+  // Byte for byte the formatter's line (tested).
+  let logger: unknown, level: unknown, message: unknown, time: unknown
+  const readPlain = (record: LogRecord): boolean => {
     try {
       ;({ level, logger, message } = record)
-      plain = record.fields === undefined && record.error === undefined
+      time = timestampMs(record)
+      return record.fields === undefined && record.error === undefined && typeof logger === "string" &&
+        typeof level === "string" && typeof message === "string"
     } catch {
-      plain = false // an odd record (a getter that throws): the guarded formatter says what it can
+      return false
     }
-    if (!plain || typeof logger !== "string" || typeof level !== "string" || typeof message !== "string") {
-      return appendLine(record)
-    }
-    records.reserve((logger.length + level.length + message.length) * 3 + 5)
+  }
+  // `<logger> [<LEVEL>] <message>`
+  const prefix = new PairBytes()
+  const appendDefault = (record: LogRecord): void => {
+    if (!readPlain(record)) return appendLine(record)
+    const l = logger as string, v = level as string, m = message as string
+    records.reserve((l.length + v.length + m.length) * 3 + 5)
     const buffer = records.buffer
     const start = records.length
-    let at = start
-    if (prefix !== undefined && logger === lastLogger && level === lastLevel) {
-      const n = prefix.length
-      if (n <= 32) for (let i = 0; i < n; i++) buffer[at++] = prefix[i]!
-      else {
-        buffer.set(prefix, at)
-        at += n
-      }
-    } else {
-      at += writeUtf8(buffer, logger, at)
+    let at = prefix.copy(buffer, start, l, v)
+    if (at < 0) {
+      at = start + writeUtf8(buffer, l, start)
       buffer[at++] = 32 // " ["
       buffer[at++] = 91
-      at += writeUtf8(buffer, level, at)
+      at += writeUtf8(buffer, v, at)
       buffer[at++] = 93 // "] "
       buffer[at++] = 32
-      if (logger === lastLogger && level === lastLevel) prefix = new Uint8Array(buffer.subarray(start, at)) // a copy
-      else {
-        lastLogger = logger
-        lastLevel = level
-        prefix = undefined
-      }
+      prefix.wrote(buffer, start, at, l, v)
     }
-    at += writeUtf8(buffer, message, at)
+    at += writeUtf8(buffer, m, at)
     buffer[at++] = 10
     records.length = at
     records.endRecord()
   }
-  return buffered(executor, records, plainDefault ? appendDefault : appendLine, flushInterval, onBuffered)
+  // `{"time":"<ISO 8601>","level":"<LEVEL>","logger":<JSON>,"message":<JSON>}`
+  const middle = new PairBytes()
+  let second = Number.NaN
+  let timeHead = new Uint8Array(0)
+  const appendJson = (record: LogRecord): void => {
+    if (!readPlain(record)) return appendLine(record)
+    const l = logger as string, v = level as string, m = message as string
+    records.reserve((l.length + m.length) * 6 + v.length * 3 + 64)
+    const buffer = records.buffer
+    let at = records.length
+    const ms = time
+    if (typeof ms === "number" && Math.abs(ms) <= 8.64e15) {
+      const t = Math.trunc(ms)
+      const s = Math.floor(t / 1000)
+      if (s !== second) {
+        timeHead = Buffer.from(`{"time":"${isoSecond(s)}.`, "latin1")
+        second = s
+      }
+      buffer.set(timeHead, at)
+      at += timeHead.length
+      const milli = t - s * 1000
+      buffer[at++] = 48 + Math.floor(milli / 100)
+      buffer[at++] = 48 + (Math.floor(milli / 10) % 10)
+      buffer[at++] = 48 + (milli % 10)
+      buffer[at++] = 90 // Z"
+      buffer[at++] = 34
+    } else at += writeUtf8(buffer, `{"time":null`, at)
+    const start = at
+    at = middle.copy(buffer, start, l, v)
+    if (at < 0) at = start + writeUtf8(buffer, `,"level":"${v}","logger":${jsonString(l)},"message":`, start)
+    middle.wrote(buffer, start, at, l, v)
+    if (jsonEscaped.test(m)) at += writeUtf8(buffer, JSON.stringify(m), at)
+    else {
+      buffer[at++] = 34
+      at += writeUtf8(buffer, m, at)
+      buffer[at++] = 34
+    }
+    buffer[at++] = 125 // }
+    buffer[at++] = 10
+    records.length = at
+    records.endRecord()
+  }
+  const append = plain === "default" ? appendDefault : plain === "json" ? appendJson : appendLine
+  return buffered(executor, records, append, flushInterval, onBuffered)
+}
+
+/**
+ * Bytes that depend only on a record's logger and level, kept (a copy) once the same pair comes
+ * twice in a row: records of one logger at one level copy them; alternating loggers write them.
+ */
+class PairBytes {
+  private logger: string | undefined
+  private level: string | undefined
+  private bytes: Uint8Array | undefined
+
+  /** Copies the kept bytes for this pair to `at`: the end, or -1 when none are kept for it. */
+  copy(buffer: Buffer, at: number, logger: string, level: string): number {
+    const bytes = this.bytes
+    if (bytes === undefined || logger !== this.logger || level !== this.level) return -1
+    const n = bytes.length
+    if (n > 32) {
+      buffer.set(bytes, at)
+      return at + n
+    }
+    for (let i = 0; i < n; i++) buffer[at++] = bytes[i]!
+    return at
+  }
+
+  /** The pair's bytes were written at `[start, end)`: keeps a copy if the pair came just before. */
+  wrote(buffer: Buffer, start: number, end: number, logger: string, level: string): void {
+    if (logger === this.logger && level === this.level) {
+      this.bytes ??= new Uint8Array(buffer.subarray(start, end))
+    } else {
+      this.logger = logger
+      this.level = level
+      this.bytes = undefined
+    }
+  }
 }
 
 /**

@@ -4,56 +4,76 @@ import * as InlineExecutor from "../../src/internal/inlineExecutor.ts"
 import * as Output from "../../src/internal/output.ts"
 import * as LogRecord from "../../src/LogRecord.ts"
 
+type Plain = "default" | "json"
+const formatterOf = (plain: Plain) => plain === "json" ? Formatter.json : Formatter.defaultFormatter
+
 /** The bytes an output writes for `records`, through an inline executor into an array. */
-const written = (records: ReadonlyArray<LogRecord.LogRecord>, plainDefault: boolean, batches = [records.length]): Buffer => {
+const written = (
+  records: ReadonlyArray<LogRecord.LogRecord>,
+  formatter: Plain,
+  inParts: boolean,
+  batches = [records.length]
+): Buffer => {
   const chunks: Array<Buffer> = []
   const executor = InlineExecutor.make({ write: (bytes) => void chunks.push(Buffer.from(bytes)) }, () => {})
-  const output = Output.bytes(executor, Formatter.guard(Formatter.defaultFormatter, "test"), 1, () => {}, plainDefault)
+  const guarded = Formatter.guard(formatterOf(formatter), "test")
+  const output = Output.bytes(executor, guarded, 1, () => {}, inParts ? formatter : undefined)
   let from = 0
   for (const size of batches) output.deliver(records.slice(from, from += size))
   return Buffer.concat(chunks)
 }
 const make = (logger: string, level: string, message: string, extra: Partial<LogRecord.LogRecordInput> = {}) =>
   LogRecord.make({ logger, level: level as LogRecord.LogRecord["level"], message, ...extra })
-const lines = (records: ReadonlyArray<LogRecord.LogRecord>): string =>
-  Buffer.from(records.map((r) => `${Formatter.guard(Formatter.defaultFormatter, "test")(r)}\n`).join("")).toString("hex")
+/** The formatter's lines, as hex. */
+const lines = (records: ReadonlyArray<LogRecord.LogRecord>, formatter: Plain): string =>
+  Buffer.from(records.map((r) => `${Formatter.guard(formatterOf(formatter), "test")(r)}\n`).join("")).toString("hex")
 
-describe("Output.bytes: the default line written in its parts", () => {
-  it("writes the bytes the default formatter's line makes, for any text, and falls back for fields, errors and odd records", () => {
-    const throwing = { ...make("odd", "INFO", "x") }
-    Object.defineProperty(throwing, "message", { get: () => { throw new Error("no message") }, enumerable: true })
-    const records = [
-      make("app.db", "INFO", "plain ascii"),
-      make("", "WARN", ""),
-      make("root", "CRITICAL", "é ü 漢字 🎉 a\u0000b"),
-      make("café.ünïcode", "NOTICE", "lone surrogates \ud800 and \udc00 end \ud83d"),
-      make("a", "INFO", "multi\nline\r\nmessage"),
-      make("a", "INFO", "x".repeat(70_000)),
-      make("a", "INFO", "a third time: the prefix kept from the second"),
-      make("a", "WARN", "same logger, another level"),
-      make("a", "WARN", "again"),
-      make("a", "WARN", "and again"),
-      make("b", "WARN", "same level, another logger"),
-      make("b", "WARN", "again"),
-      ...["1", "2", "3"].map((m) => make("a.logger.whose.name.is.longer.than.thirty-two.bytés", "DEBUG", m)),
-      ...["1", "2", "3"].map((m) => make("漢字", "INFO", m)),
-      make("a", "ERROR", "with fields", { fields: { user: "u-1", n: 3 } }),
-      make("a", "ERROR", "with an error", { error: new Error("boom") }),
-      throwing as LogRecord.LogRecord
-    ]
-    const fast = written(records, true)
-    const slow = written(records, false)
-    assert.strictEqual(slow.toString("hex"), lines(records))
-    assert.strictEqual(fast.toString("hex"), lines(records))
-  })
+const second = 1_700_000_000_000 * 1e6 // ns
+const records = (() => {
+  const throwing = { ...make("odd", "INFO", "x") }
+  Object.defineProperty(throwing, "message", { get: () => { throw new Error("no message") }, enumerable: true })
+  return [
+    make("app.db", "INFO", "plain ascii"),
+    make("", "WARN", ""),
+    make("root", "CRITICAL", "é ü 漢字 🎉 a\u0000b \"quoted\" back\\slash \u001f"),
+    make("café.ünïcode", "NOTICE", "lone surrogates \ud800 and \udc00 end \ud83d"),
+    make("a", "INFO", "multi\nline\r\nmessage"),
+    make("a", "INFO", "x".repeat(70_000)),
+    make("a", "INFO", "a third time: the prefix kept from the second"),
+    make("a", "WARN", "same logger, another level"),
+    make("a", "WARN", "again"),
+    make("a", "WARN", "and again"),
+    make("b", "WARN", "same level, another logger"),
+    make("b", "WARN", "again"),
+    ...["1", "2", "3"].map((m) => make("a.logger.whose.name.is.longer.than.thirty-two.bytés", "DEBUG", m)),
+    ...["1", "2", "3"].map((m) => make("漢字 \"quoted\"", "INFO", m)),
+    // Times: within one second, the next, before 1970, none a Date can hold.
+    ...[0, 7e6, 999.9e6, 1000e6, 61_000e6].map((dt, i) => make("t", "INFO", `time ${i}`, { timestampNs: second + dt })),
+    ...[-1e6, -1_000e6, -1_500.5e6, 0].map((t, i) => make("t", "INFO", `early ${i}`, { timestampNs: t })),
+    ...[Number.NaN, 8.64e21, 8.7e21, -8.7e21, Number.POSITIVE_INFINITY].map((t, i) =>
+      make("t", "INFO", `no time ${i}`, { timestampNs: t })
+    ),
+    make("a", "ERROR", "with fields", { fields: { user: "u-1", n: 3 } }),
+    make("a", "ERROR", "with an error", { error: new Error("boom") }),
+    throwing as LogRecord.LogRecord
+  ]
+})()
 
-  it("keeps a copy of a repeated logger and level's prefix: the reused buffer is overwritten under it", () => {
-    // The prefix is taken from the third line of the first batch; the second batch's long message
-    // overwrites those bytes; the third batch copies the prefix.
-    const records = [make("z", "INFO", "zz"), make("a", "INFO", "1"), make("a", "INFO", "2"), make("a", "INFO", "x".repeat(100)), make("a", "INFO", "4")]
-    assert.strictEqual(written(records, true, [3, 1, 1]).toString("hex"), lines(records))
+for (const formatter of ["default", "json"] as const) {
+  describe(`Output.bytes: the ${formatter} formatter's plain line written in its parts`, () => {
+    it("writes the bytes of the formatter's line, for any text and time, and falls back for fields, errors and odd records", () => {
+      assert.strictEqual(written(records, formatter, false).toString("hex"), lines(records, formatter))
+      assert.strictEqual(written(records, formatter, true).toString("hex"), lines(records, formatter))
+    })
+
+    it("keeps a copy of a repeated logger and level's bytes: the reused buffer is overwritten under it", () => {
+      // The bytes are taken from the third line of the first batch; the second batch's long message
+      // overwrites them in the buffer; the third batch copies them.
+      const records = [make("z", "INFO", "zz"), make("a", "INFO", "1"), make("a", "INFO", "2"), make("a", "INFO", "x".repeat(300)), make("a", "INFO", "4")]
+      assert.strictEqual(written(records, formatter, true, [3, 1, 1]).toString("hex"), lines(records, formatter))
+    })
   })
-})
+}
 
 describe("writeUtf8", () => {
   it("writes text where 2^31 bytes or more follow (Node's Buffer#write without a length writes nothing there)", () => {
