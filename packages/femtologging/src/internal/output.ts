@@ -254,8 +254,10 @@ export const bytes = (
     } else at += writeUtf8(buffer, `{"time":null`, at)
     const start = at
     at = middle.copy(buffer, start, l, v)
-    if (at < 0) at = start + writeUtf8(buffer, `,"level":"${v}","logger":${jsonString(l)},"message":`, start)
-    middle.wrote(buffer, start, at, l, v)
+    if (at < 0) {
+      at = start + writeUtf8(buffer, `,"level":"${v}","logger":${jsonString(l)},"message":`, start)
+      middle.wrote(buffer, start, at, l, v)
+    }
     if (jsonEscaped.test(m)) at += writeUtf8(buffer, JSON.stringify(m), at)
     else {
       buffer[at++] = 34
@@ -272,38 +274,51 @@ export const bytes = (
 }
 
 /**
- * Bytes that depend only on a record's logger and level, kept (a copy) once the same pair comes
- * twice in a row: records of one logger at one level copy them; alternating loggers write them.
+ * Bytes that depend only on a record's logger and level, kept (a copy) per pair once written:
+ * records copy them instead of encoding the logger and level again. At most `maxKeptLoggers`
+ * loggers are kept (then the lot is dropped: loggers named per request do not grow it).
  */
 class PairBytes {
   private logger: string | undefined
   private level: string | undefined
   private bytes: Uint8Array | undefined
+  private readonly kept = new Map<string, Map<string, Uint8Array>>()
 
   /** Copies the kept bytes for this pair to `at`: the end, or -1 when none are kept for it. */
   copy(buffer: Buffer, at: number, logger: string, level: string): number {
-    const bytes = this.bytes
-    if (bytes === undefined || logger !== this.logger || level !== this.level) return -1
-    const n = bytes.length
+    let bytes = this.bytes
+    if (logger !== this.logger || level !== this.level) {
+      bytes = this.kept.get(logger)?.get(level)
+      if (bytes === undefined) return -1
+      this.logger = logger
+      this.level = level
+      this.bytes = bytes
+    }
+    const n = bytes!.length
     if (n > 32) {
-      buffer.set(bytes, at)
+      buffer.set(bytes!, at)
       return at + n
     }
-    for (let i = 0; i < n; i++) buffer[at++] = bytes[i]!
+    for (let i = 0; i < n; i++) buffer[at++] = bytes![i]!
     return at
   }
 
-  /** The pair's bytes were written at `[start, end)`: keeps a copy if the pair came just before. */
+  /** The pair's bytes, not kept yet, were written at `[start, end)`: keeps a copy. */
   wrote(buffer: Buffer, start: number, end: number, logger: string, level: string): void {
-    if (logger === this.logger && level === this.level) {
-      this.bytes ??= new Uint8Array(buffer.subarray(start, end))
-    } else {
-      this.logger = logger
-      this.level = level
-      this.bytes = undefined
+    const bytes = new Uint8Array(buffer.subarray(start, end))
+    let byLevel = this.kept.get(logger)
+    if (byLevel === undefined) {
+      if (this.kept.size >= maxKeptLoggers) this.kept.clear()
+      this.kept.set(logger, byLevel = new Map())
     }
+    byLevel.set(level, bytes)
+    this.logger = logger
+    this.level = level
+    this.bytes = bytes
   }
 }
+
+const maxKeptLoggers = 1024
 
 /**
  * How a frames output encodes records (see {@link frames}).

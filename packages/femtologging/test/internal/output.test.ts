@@ -72,6 +72,14 @@ for (const formatter of ["default", "json"] as const) {
       const records = [make("z", "INFO", "zz"), make("a", "INFO", "1"), make("a", "INFO", "2"), make("a", "INFO", "x".repeat(300)), make("a", "INFO", "4")]
       assert.strictEqual(written(records, formatter, true, [3, 1, 1]).toString("hex"), lines(records, formatter))
     })
+
+    it("writes the right logger and level for alternating loggers and levels, and past the kept loggers' limit", () => {
+      const alternating = Array.from({ length: 40 }, (_, i) => make(`l${i % 3}`, i % 2 === 0 ? "INFO" : "WARN", `m${i}`))
+      const many = Array.from({ length: 2_100 }, (_, i) => make(`logger.${i % 1_050}`, "INFO", `m${i}`))
+      for (const records of [alternating, many]) {
+        assert.strictEqual(written(records, formatter, true, [7, 1, records.length - 8]).toString("hex"), lines(records, formatter))
+      }
+    })
   })
 }
 
