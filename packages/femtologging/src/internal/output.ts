@@ -191,22 +191,29 @@ export const bytes = (
   // record, a getter that throws, goes to the guarded formatter, which says what it can), written
   // by a built-in formatter: its line is written in parts, no string built (nor flattened) for it.
   // Byte for byte the formatter's line (tested).
+  // (Read into these, then taken and cleared by the caller: a huge message is not kept after it.)
   let logger: unknown, level: unknown, message: unknown, time: unknown
   const readPlain = (record: LogRecord): boolean => {
     try {
       ;({ level, logger, message } = record)
       time = timestampMs(record)
-      return record.fields === undefined && record.error === undefined && typeof logger === "string" &&
+      if (
+        record.fields === undefined && record.error === undefined && typeof logger === "string" &&
         typeof level === "string" && typeof message === "string"
+      ) return true
     } catch {
-      return false
+      // an odd record
     }
+    logger = level = message = time = undefined
+    return false
   }
   // `<logger> [<LEVEL>] <message>`
   const prefix = new PairBytes()
   const appendDefault = (record: LogRecord): void => {
     if (!readPlain(record)) return appendLine(record)
     const l = logger as string, v = level as string, m = message as string
+    logger = level = message = time = undefined
+    // UTF-8 takes at most 3 bytes per UTF-16 unit; " [", "] " and "\n" 5.
     records.reserve((l.length + v.length + m.length) * 3 + 5)
     const buffer = records.buffer
     const start = records.length
@@ -231,11 +238,13 @@ export const bytes = (
   let timeHead = new Uint8Array(0)
   const appendJson = (record: LogRecord): void => {
     if (!readPlain(record)) return appendLine(record)
-    const l = logger as string, v = level as string, m = message as string
-    records.reserve((l.length + m.length) * 6 + v.length * 3 + 64)
+    const l = logger as string, v = level as string, m = message as string, ms = time
+    logger = level = message = time = undefined
+    // JSON escapes take at most 6 bytes per UTF-16 unit (the level is written as it is: 3); the
+    // rest at most 80: the time with a 6-digit year 37, the keys 33, 4 quotes, "}" and "\n".
+    records.reserve((l.length + m.length) * 6 + v.length * 3 + 80)
     const buffer = records.buffer
     let at = records.length
-    const ms = time
     if (typeof ms === "number" && Math.abs(ms) <= 8.64e15) {
       const t = Math.trunc(ms)
       const s = Math.floor(t / 1000)
@@ -275,8 +284,9 @@ export const bytes = (
 
 /**
  * Bytes that depend only on a record's logger and level, kept (a copy) per pair once written:
- * records copy them instead of encoding the logger and level again. At most `maxKeptLoggers`
- * loggers are kept (then the lot is dropped: loggers named per request do not grow it).
+ * records copy them instead of encoding the logger and level again. At most `maxKeptBytes` a
+ * pair, `maxKeptLevels` levels a logger and `maxKeptLoggers` loggers (then the lot is dropped:
+ * loggers named per request do not grow it): at most about 4 MiB.
  */
 class PairBytes {
   private logger: string | undefined
@@ -303,14 +313,15 @@ class PairBytes {
     return at
   }
 
-  /** The pair's bytes, not kept yet, were written at `[start, end)`: keeps a copy. */
+  /** The pair's bytes, not kept yet, were written at `[start, end)`: keeps a copy unless long. */
   wrote(buffer: Buffer, start: number, end: number, logger: string, level: string): void {
+    if (end - start > maxKeptBytes) return
     const bytes = new Uint8Array(buffer.subarray(start, end))
     let byLevel = this.kept.get(logger)
     if (byLevel === undefined) {
       if (this.kept.size >= maxKeptLoggers) this.kept.clear()
       this.kept.set(logger, byLevel = new Map())
-    }
+    } else if (byLevel.size >= maxKeptLevels) byLevel.clear()
     byLevel.set(level, bytes)
     this.logger = logger
     this.level = level
@@ -319,6 +330,9 @@ class PairBytes {
 }
 
 const maxKeptLoggers = 1024
+const maxKeptLevels = 16
+/** Longer ones (a logger named with a whole sentence) are written each time. */
+const maxKeptBytes = 256
 
 /**
  * How a frames output encodes records (see {@link frames}).

@@ -47,6 +47,7 @@ const records = (() => {
     make("b", "WARN", "again"),
     ...["1", "2", "3"].map((m) => make("a.logger.whose.name.is.longer.than.thirty-two.bytés", "DEBUG", m)),
     ...["1", "2", "3"].map((m) => make("漢字 \"quoted\"", "INFO", m)),
+    ...["1", "2", "3"].map((m) => make("a long logger name, its bytes never kept ".repeat(8), "INFO", m)),
     // Times: within one second, the next, before 1970, none a Date can hold.
     ...[0, 7e6, 999.9e6, 1000e6, 61_000e6].map((dt, i) => make("t", "INFO", `time ${i}`, { timestampNs: second + dt })),
     ...[-1e6, -1_000e6, -1_500.5e6, 0].map((t, i) => make("t", "INFO", `early ${i}`, { timestampNs: t })),
@@ -71,6 +72,31 @@ for (const formatter of ["default", "json"] as const) {
       // overwrites them in the buffer; the third batch copies them.
       const records = [make("z", "INFO", "zz"), make("a", "INFO", "1"), make("a", "INFO", "2"), make("a", "INFO", "x".repeat(300)), make("a", "INFO", "4")]
       assert.strictEqual(written(records, formatter, true, [3, 1, 1]).toString("hex"), lines(records, formatter))
+    })
+
+    it("writes whole lines where a record ends at the buffer's end (its room is reserved before)", () => {
+      // Records with the least text and the longest fixed parts (a 6-digit year; a level with no
+      // text), after a first line that leaves 0 to 400 bytes of the 64 KiB buffer.
+      const edge = [
+        make("", "INFO", "", { timestampNs: 253402300800000e6 }),
+        make("", "", "", { timestampNs: -62198755200000e6 }),
+        make("", "INFO", "")
+      ]
+      // The first line's text takes as many bytes as reserved for it (3 a character for the
+      // default line, 6 for JSON with a control character), so it does not grow the buffer.
+      const [unit, width] = formatter === "json" ? ["\u0001", 6] : ["漢", 3]
+      const size = (records: ReadonlyArray<LogRecord.LogRecord>) => lines(records, formatter).length / 2
+      let landed = 0
+      for (let pad = 0; pad < width; pad++) {
+        const base = size([make("p".repeat(pad), "INFO", "")])
+        for (let left = 0; left <= 120; left += width) {
+          const first = make("p".repeat(pad), "INFO", unit.repeat(Math.floor((64 * 1024 - base - left) / width)))
+          const records = [first, ...edge]
+          if (64 * 1024 - size([first]) < 100) landed++
+          assert.strictEqual(written(records, formatter, true).toString("hex"), lines(records, formatter), `${left} bytes left`)
+        }
+      }
+      assert.isAbove(landed, 50)
     })
 
     it("writes the right logger and level for alternating loggers and levels, and past the kept loggers' limit", () => {
