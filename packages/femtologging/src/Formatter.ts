@@ -13,11 +13,11 @@
  * @since 0.1.0
  */
 import { HandlerConfigError } from "./HandlerConfigError.ts"
+import { hasIsoTime, isoSecond, jsonString } from "./internal/json.ts"
 import { type Compiled, compile, formatTime, pyFloat } from "./internal/pyformat.ts"
 import { functionTag, isError, read, safeString } from "./internal/safe.ts"
 import { Warner } from "./internal/warner.ts"
 import { pythonName, toNumber } from "./Level.ts"
-import { isoSecond, jsonString } from "./internal/json.ts"
 import { type ErrorFrame, type ErrorInfo, errorInfo, type LogRecord, timestampMs } from "./LogRecord.ts"
 
 /**
@@ -361,20 +361,18 @@ const defaultFallback = (record: LogRecord): string => {
 /** The keys `json` writes for the record itself; a field of that name is written as `field.<name>`. */
 const reserved: ReadonlySet<string> = new Set(["time", "level", "logger", "message", "error"])
 
-
 /**
  * The record's time as `Date.prototype.toISOString` writes it, `"2023-11-14T22:13:20.123Z"` (the
  * text up to the second is reused while the second is the same), or `null` for a time a `Date`
  * cannot hold.
  */
 const isoTime = (ms: unknown): string | null => {
-  if (typeof ms !== "number" || !(Math.abs(ms) <= 8.64e15)) return null
+  if (!hasIsoTime(ms)) return null
   const t = Math.trunc(ms)
   const second = Math.floor(t / 1000)
   const milli = t - second * 1000
   return `${isoSecond(second)}.${milli < 10 ? "00" : milli < 100 ? "0" : ""}${milli}Z`
 }
-
 
 /** Sets `out[key]`, as an own property even for `"__proto__"`. */
 const put = (out: Record<string, unknown>, key: string, value: unknown): void => {
@@ -453,7 +451,6 @@ export const json: Formatter = (record) => {
 }
 
 /** The whole record in one `JSON.stringify` call, or `undefined` when it must be written in pieces. */
-
 const jsonWhole = (record: LogRecord): string | undefined => {
   const { level, logger, message } = record
   if (typeof level !== "string" || typeof logger !== "string" || typeof message !== "string") return undefined

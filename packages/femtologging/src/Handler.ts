@@ -277,9 +277,17 @@ export class Handler {
   private dequeue(): LogRecord.LogRecord | undefined {
     const exit = Queue.takeUnsafe(this.queue)
     if (exit === undefined || exit._tag === "Failure") return undefined
-    registry.memory.used -= this.sizes[this.sizesHead]!
-    this.sizesHead = (this.sizesHead + 1) % this.capacity
+    this.released(1)
     return exit.value
+  }
+
+  /** The `n` oldest queued records were taken: releases their bytes. */
+  private released(n: number): void {
+    const memory = registry.memory
+    for (let i = 0; i < n; i++) {
+      memory.used -= this.sizes[this.sizesHead]!
+      this.sizesHead = (this.sizesHead + 1) % this.capacity
+    }
   }
 
   /**
@@ -296,11 +304,7 @@ export class Handler {
     if (count >= bulkTake) {
       const exit = Effect.runSyncExit(Queue.takeBetween(this.queue, count, count))
       if (exit._tag === "Failure") return [] // shut down, as `dequeue` finds it
-      const memory = registry.memory
-      for (let i = 0; i < exit.value.length; i++) {
-        memory.used -= this.sizes[this.sizesHead]!
-        this.sizesHead = (this.sizesHead + 1) % this.capacity
-      }
+      this.released(exit.value.length)
       return exit.value
     }
     const batch: Array<LogRecord.LogRecord> = []

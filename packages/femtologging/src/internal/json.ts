@@ -10,6 +10,9 @@ export const jsonEscaped = /["\\\u0000-\u001f\ud800-\udfff]/
 /** `JSON.stringify(s)` for a string: quoted as it is when nothing in it needs escaping (the usual case). */
 export const jsonString = (s: string): string => (jsonEscaped.test(s) ? JSON.stringify(s) : `"${s}"`)
 
+/** Whether `ms` is a time a `Date` can hold (else `json` writes `"time":null`). */
+export const hasIsoTime = (ms: unknown): ms is number => typeof ms === "number" && Math.abs(ms) <= 8.64e15
+
 let lastSecond = Number.NaN
 let lastIso = ""
 

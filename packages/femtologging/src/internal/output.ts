@@ -11,7 +11,7 @@
 import type { Formatter } from "../Formatter.ts"
 import { type LogRecord, timestampMs } from "../LogRecord.ts"
 import type { Executor } from "./executor.ts"
-import { isoSecond, jsonEscaped, jsonString } from "./json.ts"
+import { hasIsoTime, isoSecond, jsonEscaped, jsonString } from "./json.ts"
 import { Warner } from "./warner.ts"
 
 /** @internal */
@@ -245,7 +245,7 @@ export const bytes = (
     records.reserve((l.length + m.length) * 6 + v.length * 3 + 80)
     const buffer = records.buffer
     let at = records.length
-    if (typeof ms === "number" && Math.abs(ms) <= 8.64e15) {
+    if (hasIsoTime(ms)) {
       const t = Math.trunc(ms)
       const s = Math.floor(t / 1000)
       if (s !== second) {

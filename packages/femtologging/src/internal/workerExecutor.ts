@@ -63,7 +63,6 @@ export interface WorkerSinkOptions {
 /** @internal */
 export const defaultBufferBytes = 4 * 1024 * 1024
 
-
 const sliceMs = 50
 const backoffBaseMs = 100
 const backoffCapMs = 5_000
