@@ -449,9 +449,10 @@ export class Logger {
       }
       if (lastResort !== undefined) handlers = [lastResort]
     }
-    const call = callOf(message, args)
-    const extra = withFields(Context.current(), bound, call.extra)
-    const record = build(this.name, level, call.message, extra, fiberId, plan.caller ? callSite() : undefined)
+    // A call without arguments (the common one) needs no parsing: no object for it.
+    const call = args.length === 0 ? undefined : callOf(message, args)
+    const extra = withFields(Context.current(), bound, call?.extra)
+    const record = build(this.name, level, call === undefined ? message : call.message, extra, fiberId, plan.caller ? callSite() : undefined)
     const sent = this.dispatch(record, handlers)
     return sent === undefined || !this.host.returnLines ? undefined : this.line(level, sent.message)
   }
@@ -758,9 +759,10 @@ const build = (
   fiberId: number | undefined,
   site?: CallSite
 ): LogRecord.LogRecord => {
-  const parsed = textOf(message)
-  const text = parsed.text
-  let error = parsed.error
+  // A string message (the common one) is its text, without the object textOf returns.
+  const parsed = typeof message === "string" ? undefined : textOf(message)
+  const text = parsed === undefined ? (message as string) : parsed.text
+  let error = parsed?.error
   let fields: LogRecord.Fields | undefined
   try {
     if (extra instanceof Error) error = extra
