@@ -797,8 +797,14 @@ export const make = (options: MakeOptions): Effect.Effect<Handler, HandlerConfig
     return handler
   })
 
-/** The estimated bytes (see `estimateBytes`) of records taken for one batch, at most (one record may exceed it). */
-const maxBatchBytes = 2 * 1024 * 1024
+/**
+ * The estimated bytes (see `estimateBytes`) of records taken for one batch, at most (one record
+ * may exceed it). 1 MiB (about 512 KiB of one-byte text): with 16 KiB messages, 1 MiB batches
+ * measured 14% (inline) and 35% (worker) more records/s than 2 MiB, and 512 KiB batches slowed
+ * 1 KiB messages on a worker by 16% (more wake-ups of its thread). Small records are bounded by
+ * the queue's capacity first.
+ */
+const maxBatchBytes = 1024 * 1024
 /** The built-in formatter whose plain lines the output writes in parts, if `formatter` is one. */
 const plainOf = (formatter: unknown): "default" | "json" | undefined =>
   formatter === Formatter.defaultFormatter ? "default" : formatter === Formatter.json ? "json" : undefined
