@@ -565,17 +565,34 @@ export class Handler {
     return Effect.callback<void>((resume) => {
       const waiter = () => resume(Effect.void)
       this.waiters.push(waiter)
+      this.holdOpen ??= setInterval(noop, 2 ** 31 - 1)
       return Effect.sync(() => {
         const i = this.waiters.indexOf(waiter)
         if (i >= 0) this.waiters.splice(i, 1)
+        if (this.waiters.length === 0) this.letGo()
       })
     })
+  }
+
+  /**
+   * A ref'd timer while fibers wait for room: what they wait for (a worker thread releasing its
+   * hand-off, unref'd, seen through `Atomics.waitAsync`) does not keep the event loop alive, and
+   * without it Node would end the program in the middle of `await Effect.runPromise(...)`.
+   */
+  private holdOpen: ReturnType<typeof setInterval> | undefined
+
+  private letGo(): void {
+    if (this.holdOpen === undefined) return
+    clearInterval(this.holdOpen)
+    this.holdOpen = undefined
   }
 
   private wake(): void {
     if (this.waiters.length === 0) return
     const waiters = this.waiters
     this.waiters = []
+    // The resumed fibers run before Node next checks for work; one that still finds no room waits again.
+    this.letGo()
     for (const resume of waiters) resume()
   }
 
@@ -805,6 +822,8 @@ export const make = (options: MakeOptions): Effect.Effect<Handler, HandlerConfig
  * the queue's capacity first.
  */
 const maxBatchBytes = 1024 * 1024
+
+const noop = (): void => {}
 /** The built-in formatter whose plain lines the output writes in parts, if `formatter` is one. */
 const plainOf = (formatter: unknown): "default" | "json" | undefined =>
   formatter === Formatter.defaultFormatter ? "default" : formatter === Formatter.json ? "json" : undefined

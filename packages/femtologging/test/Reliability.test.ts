@@ -607,6 +607,20 @@ describe("Reliability 10 (worker executor): close() while the sink's thread lags
   }, 120_000)
 })
 
+describe("Reliability: a fiber held by block while a worker thread drains", () => {
+  it("1,500 records of 16 KiB from one fiber through a worker file handler (capacity 64): the program runs to its end, every line on disk in order", async () => {
+    const dir = tempDir()
+    const file = path.join(dir, "fiber.log")
+    const result = await run("fiber-block-worker.mjs", [file, "1500", "16384", "64"], { timeoutMs: 60_000 })
+    // Before the fix Node ended the program in the middle of the fiber (exit code 13, unsettled
+    // top-level await): nothing kept the event loop alive while the fiber waited for room.
+    assert.strictEqual(result.code, 0, show(result))
+    assert.deepStrictEqual(report(result), { flushed: true, dropped: 0 })
+    const ids = readLines(file).map((line) => Number(/\[INFO\] (\d+) /.exec(line)?.[1]))
+    assert.deepStrictEqual(ids, Array.from({ length: 1500 }, (_, i) => i))
+  }, 90_000)
+})
+
 describe("Reliability: close() then process.exit() while compressions are still running", () => {
   for (const executor of ["inline", "worker"]) {
     it(`${executor}: when close() returns no compression is left running: no temporary file, every record in a whole line, backups left uncompressed`, async () => {
