@@ -162,6 +162,29 @@ describe("Execution: a worker's start-up does not count against flush and close 
   }, 30_000)
 })
 
+describe("Execution: waking a worker thread", () => {
+  it("a thread that went to sleep after an idle spell is woken by the next record; one polling still finds records logged without a wake", async () => {
+    resetManager()
+    const file = path.join(tempDir(), "idle.log")
+    const handler = new FemtoFileHandler(file, { executor: "worker", flushTimeoutMs: 2_000, formatter: (r) => r.message })
+    const logger = getLogger("idle")
+    logger.addHandler(handler)
+    try {
+      logger.info("r0")
+      assert.isTrue(await handler.flush())
+      // The thread polls for 15 ms after its last frame, then sleeps until the producer notifies it.
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      logger.info("r1")
+      assert.isTrue(await handler.flush(), "the sleeping thread was not woken")
+      logger.info("r2") // within the thread's polling spell
+      assert.isTrue(await handler.flush())
+      assert.deepStrictEqual(readLines(file), expected(3))
+    } finally {
+      await handler.close()
+    }
+  })
+})
+
 describe("Execution: exit paths drain worker sinks", () => {
   for (const mode of ["throw", "reject", "sigterm"]) {
     it(`${mode === "sigterm" ? "SIGTERM" : mode === "throw" ? "an uncaught exception" : "an unhandled rejection"} right after 20,000 records to a worker file handler: all on disk`, async () => {

@@ -105,8 +105,19 @@ interface Slot {
 
 const slots = new Map<number, Slot>()
 
-/** Waits until the producer publishes past `seen`. */
-const published = (ring: Ring.Ring, seen: number): Promise<unknown> => Ring.waitAsync(ring, Ring.cell.write, seen)
+/** How long the worker polls for the next frame before it sleeps until notified (15 ms in all). */
+const pollsMs = [1, 2, 4, 8]
+
+/** Waits until the producer publishes past `seen`, or notifies (a close that gave up sets `stop`). */
+const published = async (ring: Ring.Ring, seen: number): Promise<void> => {
+  // Polls first (a producer logging steadily then never pays for a wake), then sleeps until woken.
+  for (const ms of pollsMs) {
+    if ((await Ring.waitAsync(ring, Ring.cell.write, seen, ms)) !== "timed-out") return
+  }
+  Atomics.store(ring.cells, Ring.cell.asleep, 1)
+  await Ring.waitAsync(ring, Ring.cell.write, seen)
+  Atomics.store(ring.cells, Ring.cell.asleep, 0)
+}
 
 /** Releases the ring up to `pos` and signals the producer. */
 const release = (ring: Ring.Ring, pos: number): void => {
