@@ -39,9 +39,11 @@
  * frame, and the frame ends before it, so nothing unread is written over. What stays resident is
  * then about the largest backlog plus `rewindAfter`, not `capacity`.
  *
- * **Waiting.** The producer publishes `write` and notifies it; the worker waits on it with
- * `Atomics.waitAsync`. The worker (and the main side, on a state change) bumps and notifies
- * `signal` after every change the producer may wait for: room, a flush, a state.
+ * **Waiting.** The producer publishes `write`; the worker waits on it with `Atomics.waitAsync`,
+ * polling a few milliseconds after each frame before it sleeps, so the producer notifies it only
+ * when it sleeps ({@link cell.asleep}), a quarter of the ring waits, or the frame is a flush or
+ * close (whose caller waits for it). The worker (and the main side, on a state change) bumps and
+ * notifies `signal` after every change the producer may wait for: room, a flush, a state.
  *
  * Written with erasable TypeScript only: the worker loads it from `src/` through Node's type
  * stripping.
@@ -251,11 +253,13 @@ export const room = (p: Producer): number => p.ring.capacity - ((p.position - po
  * Sequentially consistent: either this load sees the worker's `asleep`, or the worker's wait
  * sees this position.
  */
-const publish = (p: Producer): void => {
+const publish = (p: Producer, urgent = false): void => {
   const { ring } = p
   Atomics.store(ring.cells, cell.write, p.position | 0)
   const waiting = (p.position - position(ring, cell.read)) >>> 0
-  if (Atomics.load(ring.cells, cell.asleep) !== 0 || waiting >= ring.capacity >>> 2) Atomics.notify(ring.cells, cell.write)
+  if (urgent || Atomics.load(ring.cells, cell.asleep) !== 0 || waiting >= ring.capacity >>> 2) {
+    Atomics.notify(ring.cells, cell.write)
+  }
 }
 
 /**
@@ -301,7 +305,8 @@ export const put = (p: Producer, type: number, a: number, bytes?: Uint8Array, en
     }
     if (bytes !== undefined) copyIn(ring, pos, bytes, 0, length)
     p.position = (p.position + size) >>> 0
-    publish(p)
+    // A flush or close has a caller waiting for it: not left for the worker's next poll.
+    publish(p, type !== frame.data)
     return
   }
   const out = new Uint8Array(size)

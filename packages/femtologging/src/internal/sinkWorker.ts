@@ -186,6 +186,8 @@ const tally = (ring: Ring.Ring, records: number, written: number): void => {
 
 /** Takes over a ring from a dead worker: counts what it left behind. */
 const recover = (ring: Ring.Ring): void => {
+  // A thread that died asleep left the flag set: the producer would notify every frame.
+  Atomics.store(ring.cells, Ring.cell.asleep, 0)
   const streaming = Atomics.load(ring.cells, Ring.cell.streaming)
   if (streaming > 0) {
     Ring.count(ring, Ring.counter.lost, streaming)
