@@ -565,7 +565,7 @@ export class Handler {
     return Effect.callback<void>((resume) => {
       const waiter = () => resume(Effect.void)
       this.waiters.push(waiter)
-      this.holdOpen ??= setInterval(noop, 2 ** 31 - 1)
+      this.holdOpen ??= setInterval(() => {}, 2 ** 31 - 1)
       return Effect.sync(() => {
         const i = this.waiters.indexOf(waiter)
         if (i >= 0) this.waiters.splice(i, 1)
@@ -823,7 +823,6 @@ export const make = (options: MakeOptions): Effect.Effect<Handler, HandlerConfig
  */
 const maxBatchBytes = 1024 * 1024
 
-const noop = (): void => {}
 /** The built-in formatter whose plain lines the output writes in parts, if `formatter` is one. */
 const plainOf = (formatter: unknown): "default" | "json" | undefined =>
   formatter === Formatter.defaultFormatter ? "default" : formatter === Formatter.json ? "json" : undefined
