@@ -47,7 +47,7 @@ import {
   type Spawner,
   unregister
 } from "./internal/runtime.ts"
-import { labelledReporter, Warner } from "./internal/warner.ts"
+import { labelledReporter, Warner, writeStderr } from "./internal/warner.ts"
 import * as WorkerExecutor from "./internal/workerExecutor.ts"
 import * as Level from "./Level.ts"
 import * as LogRecord from "./LogRecord.ts"
@@ -176,6 +176,11 @@ export class Handler {
   /** Fibers waiting for room (block, timeout), oldest first. */
   private waiters: Array<() => void> = []
   private readonly warner: Warner
+  /**
+   * A synchronous caller under `block` or `timeout` found the queue full while the inline sink
+   * wrote asynchronously, and the sink cannot be waited for on this thread: said in the drop report.
+   */
+  private unheld = false
 
   /** The ordinal of the handler's level; -1 for `NOTSET` (everything). */
   private threshold = -1
@@ -201,7 +206,11 @@ export class Handler {
     this.flushTimeoutMs = options.flushTimeoutMs ?? 1000
     this.formatter = Formatter.resolve(options.formatter ?? "default")
     this.executor = executor
-    this.warner = new Warner(options.label, 5_000, () => clock.currentTimeMillisUnsafe())
+    this.warner = new Warner(options.label, 5_000, () => clock.currentTimeMillisUnsafe(), writeStderr, (n) =>
+      `femtologging: ${this.label} dropped ${n} record${n === 1 ? "" : "s"}; ` + (this.unheld
+        ? `queue full, and ${this.policy._tag === "Block" ? "block" : "timeout"} cannot hold a synchronous caller while ` +
+          `this inline sink writes asynchronously (run it with executor: "worker", or log from an Effect fiber)`
+        : "queue full or closed"))
     this.sizes = new Float64Array(this.capacity)
     this.exitTimeoutMs = options.exitTimeoutMs
     if (options.level !== undefined) this.setLevel(options.level)
@@ -401,6 +410,12 @@ export class Handler {
   private makeRoomSync(deadline: number): boolean {
     if (this.busy === true) return false
     if (this.busy !== undefined || !this.output.ready()) {
+      // Nothing to wait for on this thread: refused at once, without stepping aside from the
+      // signals (which costs tens of microseconds a record).
+      if (!this.output.canWaitSync) {
+        this.unheld = true
+        return false
+      }
       if (!blocking(() => this.output.waitSync(deadline))) return false
       this.busy = undefined // an asynchronous write the output finished synchronously
     }

@@ -584,6 +584,35 @@ describe("SocketHandler: reconnection, flush and close", () => {
     assert.isBelow(performance.now() - t0, 45)
   }, 30_000)
 
+  it("block and a synchronous loop: on a worker every record arrives; inline (the socket is written by the event loop) what does not fit is refused, counted, and the report says why", async () => {
+    resetManager()
+    const server = track(await collector())
+    const sent = async (executor: "inline" | "worker") => {
+      const handler = handlerTo(server, { executor, policy: "block", capacity: 64 })
+      const logger = getLogger(`held.${executor}`)
+      logger.addHandler(handler)
+      const before = server.frames().length
+      const reports: Array<string> = []
+      await spyWriteSync((fd, data) => fd === 2 && reports.push(data), async () => {
+        for (let i = 0; i < 5_000; i++) logger.info(`h${i} ${"x".repeat(60)}`)
+        await handler.close()
+      })
+      assert.isTrue(await waitUntil(() => server.frames().length - before >= handler.getWritten(), 5_000))
+      return { handler, frames: server.frames().length - before, reports }
+    }
+    const worker = await sent("worker")
+    assert.strictEqual(worker.handler.getDropped(), 0)
+    assert.strictEqual(worker.frames, 5_000)
+    const inline = await sent("inline")
+    assert.isAbove(inline.handler.getDropped(), 0)
+    assert.strictEqual(inline.handler.getWritten() + inline.handler.getDropped(), 5_000)
+    assert.strictEqual(inline.frames, inline.handler.getWritten())
+    assert.match(
+      inline.reports.join(""),
+      /dropped \d+ records?; queue full, and block cannot hold a synchronous caller while this inline sink writes asynchronously \(run it with executor: "worker"/
+    )
+  }, 30_000)
+
   it("Handler.make's error for a bad exitTimeoutMs names it", () => {
     const error = thrown(() =>
       Handler.makeUnsafe({ label: "x", target: { _tag: "Records", handle: () => {} }, exitTimeoutMs: 0 })

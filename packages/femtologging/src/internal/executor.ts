@@ -42,6 +42,11 @@ export interface Executor {
    * returns `false` at once.
    */
   readonly waitSync: (deadline: number) => boolean
+  /**
+   * Whether `waitSync` can wait at all: `false` for an inline sink whose writes go asynchronous
+   * and that has no `waitSync` of its own (the socket sink, a user's promise-returning sink).
+   */
+  readonly canWaitSync: boolean
   /** Resolves once `ready()` (without blocking the event loop). */
   readonly wait: () => Promise<void>
   /**

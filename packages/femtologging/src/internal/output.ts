@@ -22,6 +22,8 @@ export interface Output {
   readonly deliver: (batch: ReadonlyArray<LogRecord>) => void | Promise<void>
   /** Blocks the thread until `ready()` or `deadline` (performance.now()); `false` when it cannot. */
   readonly waitSync: (deadline: number) => boolean
+  /** Whether `waitSync` can wait at all (see `Executor.canWaitSync`). */
+  readonly canWaitSync: boolean
   readonly wait: () => Promise<void>
   /** Writes out what it buffers (only when `ready()`). */
   readonly emit: () => void | Promise<void>
@@ -141,6 +143,7 @@ const buffered = (
       if (records.count > 0) onBuffered()
     },
     waitSync: executor.waitSync,
+    canWaitSync: executor.canWaitSync,
     wait: executor.wait,
     emit,
     flush: async (timeoutMs) => {
@@ -444,6 +447,7 @@ export const records = (
     ready: () => true,
     deliver: (batch) => run(batch, 0),
     waitSync: () => true,
+    canWaitSync: true,
     wait: () => Promise.resolve(),
     emit: () => {},
     flush: () => Promise.resolve(true),

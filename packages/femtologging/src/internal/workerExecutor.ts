@@ -357,6 +357,7 @@ const executor = (host: Host, slot: Slot): Executor => {
   return {
     kind: "worker",
     ready,
+    canWaitSync: true,
     write: (bytes, ends) => {
       const records = ends.length
       if (records === 0) return
