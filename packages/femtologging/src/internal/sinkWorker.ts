@@ -108,14 +108,20 @@ const slots = new Map<number, Slot>()
 /** How long the worker polls for the next frame before it sleeps until notified (15 ms in all). */
 const pollsMs = [1, 2, 4, 8]
 
-/** Waits until the producer publishes past `seen`, or notifies (a close that gave up sets `stop`). */
+/** Whether the producer gave up waiting (a close that timed out): the worker stops after the write under way. */
+const stopped = (ring: Ring.Ring): boolean => Atomics.load(ring.cells, Ring.cell.stop) === 1
+
+/** How often a sleeping worker looks at `stop` (a stop set just before it went to sleep has no wake left). */
+const stopCheckMs = 1_000
+
+/** Waits until the producer publishes past `seen`, or notifies, or gave up (`stop`). */
 const published = async (ring: Ring.Ring, seen: number): Promise<void> => {
   // Polls first (a producer logging steadily then never pays for a wake), then sleeps until woken.
   for (const ms of pollsMs) {
-    if ((await Ring.waitAsync(ring, Ring.cell.write, seen, ms)) !== "timed-out") return
+    if (stopped(ring) || (await Ring.waitAsync(ring, Ring.cell.write, seen, ms)) !== "timed-out") return
   }
   Atomics.store(ring.cells, Ring.cell.asleep, 1)
-  await Ring.waitAsync(ring, Ring.cell.write, seen)
+  while (!stopped(ring) && (await Ring.waitAsync(ring, Ring.cell.write, seen, stopCheckMs)) === "timed-out");
   Atomics.store(ring.cells, Ring.cell.asleep, 0)
 }
 
@@ -170,7 +176,7 @@ const closeSink = (slot: Slot, sink: Sink): Promise<void> =>
  * gives up its batch, counted as lost), as the inline executor does on a close timeout.
  */
 const watchStop = async (slot: Slot, sink: Sink): Promise<void> => {
-  while (Atomics.load(slot.ring.cells, Ring.cell.stop) !== 1) await Ring.waitAsync(slot.ring, Ring.cell.stop, 0)
+  while (!stopped(slot.ring)) await Ring.waitAsync(slot.ring, Ring.cell.stop, 0)
   if (slot.writing) void closeSink(slot, sink)
 }
 
@@ -238,6 +244,8 @@ const stream = async (slot: Slot, sink: Sink, scratch: Scratch, pos: number): Pr
     const write = Ring.position(ring, Ring.cell.write)
     const available = Math.min((write - pos) >>> 0, (end - pos) >>> 0)
     if (available === 0) {
+      // The producer gave up (the rest of the frame never comes): `serve` closes the sink.
+      if (stopped(ring)) return pos
       await published(ring, write)
       continue
     }
@@ -268,7 +276,10 @@ const skip = async (ring: Ring.Ring, pos: number): Promise<number> => {
   while (pos !== end) {
     const write = Ring.position(ring, Ring.cell.write)
     const available = Math.min((write - pos) >>> 0, (end - pos) >>> 0)
-    if (available === 0) await published(ring, write)
+    if (available === 0) {
+      if (stopped(ring)) return pos
+      await published(ring, write)
+    }
     pos = (pos + available) >>> 0
     release(ring, pos)
   }
@@ -283,7 +294,7 @@ const serve = async (slot: Slot, sink: Sink): Promise<void> => {
   let pos = Ring.position(ring, Ring.cell.read)
   if (Atomics.load(ring.cells, Ring.cell.streaming) === -1) pos = await skip(ring, pos)
   for (;;) {
-    if (Atomics.load(ring.cells, Ring.cell.stop) === 1) {
+    if (stopped(ring)) {
       // The producer gave up waiting: what was written is counted; close the sink and stop here.
       await flushSink(slot, sink)
       await closeSink(slot, sink)
