@@ -323,6 +323,7 @@ export const put = (p: Producer, type: number, a: number, bytes?: Uint8Array, en
 /** Moves what fits of the outbox into the ring; `true` when the outbox is empty. @internal */
 export const pump = (p: Producer): boolean => {
   const before = p.position
+  let urgent = false
   while (p.outbox.length > 0) {
     const free = room(p)
     if (free === 0) break
@@ -332,10 +333,12 @@ export const pump = (p: Producer): boolean => {
     p.position = (p.position + take) >>> 0
     p.offset += take
     if (p.offset === next.length) {
+      // A flush or close, whole in the ring now: its caller waits (as in `put`).
+      urgent ||= new Uint32Array(next.buffer, next.byteOffset, 1)[0] !== frame.data
       p.outbox.shift()
       p.offset = 0
     }
   }
-  if (p.position !== before) publish(p)
+  if (p.position !== before) publish(p, urgent)
   return p.outbox.length === 0
 }
