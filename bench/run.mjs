@@ -213,9 +213,10 @@ const workloads = {
     script: "file.mjs",
     records: recordsOf["handlers-4"],
     args: ["--handlers", "4"],
-    impls: fileCommon,
+    impls: ["femto", "femto-worker", "femto-pool", ...fileCommon.slice(2)],
     about: "as file-e2e, 4 handlers on one logger, each its own file (pino: multistream, or one transport with 4 " +
-      "targets); records/s counts each record once; all 4 files checked"
+      "targets, one thread; femto-worker: a thread per handler, femto-pool: the 4 on one pool thread); records/s " +
+      "counts each record once; all 4 files checked"
   },
   "one-per-turn": {
     key: "ns",
@@ -700,7 +701,9 @@ for (const [id, x, what] of [
   const femtoRows = rows.filter((r) => r.lib === "femto" && r.n > 0)
   if (femtoRows.length > 0) {
     const worst = femtoRows.reduce((a, b) => (b.peakRssMiB > a.peakRssMiB ? b : a))
-    target("RSS < 150 MiB in every case (femto rows)", worst.peakRssMiB < 150, `max ${worst.peakRssMiB.toFixed(0)} MiB (${worst.id})`)
+    const over = femtoRows.filter((r) => r.peakRssMiB >= 150).map((r) => `${r.id} ${r.peakRssMiB.toFixed(0)}`)
+    target("RSS < 150 MiB in every case (femto rows)", over.length === 0,
+      over.length === 0 ? `max ${worst.peakRssMiB.toFixed(0)} MiB (${worst.id})` : `over: ${over.join(", ")} MiB`)
   }
   const wrong = femtoRows.filter((r) => r.linesOk === false)
   if (femtoRows.some((r) => r.linesOk !== undefined)) {

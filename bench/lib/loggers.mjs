@@ -62,7 +62,7 @@ const logOver = (loggers, hierarchy) => {
 // femtologging
 // ---------------------------------------------------------------------------------------------
 
-const femto = ({ executor, formatter } = {}) => async ({ dirs, names, rotate }) => {
+const femto = ({ executor, formatter, pool } = {}) => async ({ dirs, names, rotate }) => {
   const F = await import("femtologging")
   const options = {
     // capacity 1024, flushInterval 1 and block are also the file handlers' defaults.
@@ -70,6 +70,7 @@ const femto = ({ executor, formatter } = {}) => async ({ dirs, names, rotate }) 
     flushInterval: 1,
     policy: "block",
     ...(executor === undefined ? {} : { executor }),
+    ...(pool === undefined ? {} : { pool }),
     ...(formatter === undefined ? {} : { formatter: formatter(F) })
   }
   const handlers = dirs.map((d) =>
@@ -288,6 +289,11 @@ export const impls = {
   },
   femto: { lib: "femto", label: "femto FemtoFileHandler (inline, block, cap 1024)", setup: femto() },
   "femto-worker": { lib: "femto", label: "femto FemtoFileHandler, executor: worker", setup: femto({ executor: "worker" }) },
+  "femto-pool": {
+    lib: "femto",
+    label: "femto FemtoFileHandler, executor: worker, every handler on one shared thread (pool, as pino's transport with several targets)",
+    setup: femto({ executor: "worker", pool: "bench" })
+  },
   "femto-json": {
     lib: "femto",
     label: "femto FemtoFileHandler, formatter: Formatter.json",
