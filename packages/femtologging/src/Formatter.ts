@@ -315,7 +315,7 @@ export const defaultFormatter: Formatter = (record) => {
     const { logger, level, message } = record
     if (typeof logger === "string" && typeof level === "string" && typeof message === "string") {
       const head = line(logger, level, message)
-      const withFields = record.fields === undefined ? head : head + renderFields(record.fields)
+      const withFields = record.fields === undefined ? head : withPairs(head, message, renderFields(record.fields))
       return record.error === undefined ? withFields : `${withFields}\n${renderError(record.error)}`
     }
   } catch {
@@ -336,12 +336,18 @@ const textOf = (u: unknown): string => typeof u === "function" ? functionTag(u) 
 const seedLine = (record: LogRecord): string =>
   line(textOf(read(record, "logger")), textOf(read(record, "level")), textOf(read(record, "message")))
 
+/** The line then the fields' pairs: right after `] ` when the message is empty (one space, not two). */
+const withPairs = (head: string, message: string, pairs: string): string =>
+  message === "" && pairs !== "" ? head + pairs.slice(1) : head + pairs
+
 /** The default formatter for a record that is not what its type says. */
 const defaultFallback = (record: LogRecord): string => {
   let out = seedLine(record)
   try {
     const fields: unknown = record.fields
-    if (typeof fields === "object" && fields !== null) out += renderFields(fields as LogRecord["fields"])
+    if (typeof fields === "object" && fields !== null) {
+      out = withPairs(out, textOf(read(record, "message")), renderFields(fields as LogRecord["fields"]))
+    }
   } catch (thrown) {
     out += ` fieldsError=${renderString(threw("Unreadable", thrown))}`
   }

@@ -449,8 +449,8 @@ export class Logger {
       }
       if (lastResort !== undefined) handlers = [lastResort]
     }
-    // A call without arguments (the common one) needs no parsing: no object for it.
-    const call = args.length === 0 ? undefined : callOf(message, args)
+    // A call with a message alone (the common one) needs no parsing: no object for it.
+    const call = args.length === 0 && typeof message !== "object" ? undefined : callOf(message, args)
     const extra = withFields(Context.current(), bound, call?.extra)
     const record = build(this.name, level, call === undefined ? message : call.message, extra, fiberId, plan.caller ? callSite() : undefined)
     const sent = this.dispatch(record, handlers)
@@ -580,7 +580,8 @@ const argText = (u: unknown): string => (typeof u === "string" ? u : typeof u ==
  * - CPython/printf: `info("user %s took %.1f ms", name, ms)`, formatted as CPython's `msg % args`
  *   (`%(key)s` with a single mapping argument); a fields object or an error after the arguments the
  *   conversions take is the record's extra;
- * - pino's object first: `info({ reqId }, "handled %s", path)`;
+ * - pino's object first: `info({ reqId }, "handled %s", path)`, or alone: `info({ reqId })` (see
+ *   {@link loneObject});
  * - ours: `info("message", { fields })` or `info("message", error)`.
  * Arguments nothing takes are appended to the message, separated by spaces (a string is never
  * spread into fields); a format CPython would refuse keeps the message as written and appends
@@ -597,7 +598,7 @@ const callOf = (message: unknown, args: ReadonlyArray<unknown>): { readonly mess
         : { ...message, ...(inner.extra as object) }
       return { message: inner.message, extra }
     }
-    if (args.length === 0) return { message, extra: undefined }
+    if (args.length === 0) return isPlainObject(message) ? loneObject(message) : { message, extra: undefined }
     if (typeof message === "string" && message.includes("%")) {
       if (args.length === 1 && isPlainObject(args[0]) && message.includes("%(")) {
         try {
@@ -627,6 +628,23 @@ const callOf = (message: unknown, args: ReadonlyArray<unknown>): { readonly mess
   } catch {
     return { message, extra: undefined }
   }
+}
+
+/**
+ * A plain object logged alone, as pino takes it: its keys are the record's fields; the message is
+ * its `msg` string (or, failing that, its `message` string, winston's key), taken out of the
+ * fields; else the message of the error under `err` or `error` (which `build` makes the record's
+ * error); else empty.
+ */
+const loneObject = (o: Record<string, unknown>): { readonly message: string; readonly extra: unknown } => {
+  const key = typeof o.msg === "string" ? "msg" : typeof o.message === "string" ? "message" : undefined
+  if (key !== undefined) {
+    let rest: Record<string, unknown> | undefined
+    for (const k of Object.keys(o)) if (k !== key) (rest ??= {})[k] = o[k]
+    return { message: o[key] as string, extra: rest }
+  }
+  const error = o.err ?? o.error
+  return { message: error instanceof Error ? String(error.message) : "", extra: o }
 }
 
 /**

@@ -9,7 +9,9 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Context from "../src/Context.ts"
 import { getLogger, resetManager } from "../src/Facade.ts"
+import * as Formatter from "../src/Formatter.ts"
 import * as Logger from "../src/Logger.ts"
+import * as LogRecord from "../src/LogRecord.ts"
 import { CaptureHandler } from "../src/Testing.ts"
 import { oracle, suffix } from "./utils/configured.ts"
 
@@ -68,6 +70,38 @@ print(json.dumps(out))
       ["fields", { a: 1 }, undefined],
       ["caught", undefined, "boom"]
     ])
+  })
+
+  it("a plain object alone is pino's merging object: its fields; the message its msg (or message) string, else its err's message, else empty", async () => {
+    const logger = getLogger("calls")
+    const boom = new Error("boom")
+    logger.info({ requestId: "r1", ms: 12 })
+    logger.info({ msg: "handled", requestId: "r2" })
+    logger.info({ message: "winston's key", n: 1 })
+    logger.info({ msg: "msg wins", message: "kept as a field" })
+    logger.error({ err: boom, requestId: "r3" })
+    logger.error({ msg: "failed", error: boom })
+    logger.info({ msg: 42 })
+    logger.info({})
+    assert.deepStrictEqual(await logged(), [
+      ["", { requestId: "r1", ms: 12 }, undefined],
+      ["handled", { requestId: "r2" }, undefined],
+      ["winston's key", { n: 1 }, undefined],
+      ["msg wins", { message: "kept as a field" }, undefined],
+      ["boom", { requestId: "r3" }, "boom"],
+      ["failed", undefined, "boom"],
+      ["", { msg: 42 }, undefined],
+      ["", {}, undefined]
+    ])
+  })
+
+  it("the default line puts the fields of an empty message right after the level, one space apart", () => {
+    const formatted = (message: string, fields?: Record<string, unknown>) =>
+      Formatter.defaultFormatter(LogRecord.make({ logger: "calls", level: "INFO", message, fields }))
+    assert.strictEqual(formatted("", { requestId: "r1", ms: 12 }), "calls [INFO] requestId=r1 ms=12")
+    assert.strictEqual(formatted("handled", { requestId: "r2" }), "calls [INFO] handled requestId=r2")
+    assert.strictEqual(formatted(""), "calls [INFO] ")
+    assert.strictEqual(formatted("", {}), "calls [INFO] ")
   })
 
   it("a string is never spread into fields; extra arguments are appended; a bad format keeps the message", async () => {
