@@ -337,6 +337,30 @@ describe("Execution: memory bounded over all queues together", () => {
       setMaxQueuedBytes(64 * 1024 * 1024)
     }
   })
+
+  it("under block a handler's queue holds at most 8 MiB (estimated), the caller writing the rest; drop keeps the process-wide limit", async () => {
+    resetManager()
+    const big = "x".repeat(1024 * 1024) // about 2 MiB as a JavaScript string
+    const peakOf = async (policy: "block" | "drop") => {
+      const handler = new CaptureHandler({ policy })
+      const logger = getLogger(`mem.${policy}.queue`)
+      logger.addHandler(handler)
+      let peak = 0
+      for (let i = 0; i < 20; i++) {
+        logger.info(`${i} ${big}`)
+        peak = Math.max(peak, getQueuedBytes())
+      }
+      assert.isTrue(await handler.flush())
+      assert.deepStrictEqual([handler.records.length, handler.getDropped()], [20, 0])
+      assert.deepStrictEqual(handler.records.map((r) => Number(r.message.slice(0, 2))), [...Array(20).keys()])
+      await handler.close()
+      return peak
+    }
+    assert.isAtMost(await peakOf("block"), 8 * 1024 * 1024)
+    // 20 records of ~2 MiB fit the 64 MiB limit: a drop queue takes them all (a burst absorbed).
+    assert.isAbove(await peakOf("drop"), 38 * 1024 * 1024)
+    assert.strictEqual(getQueuedBytes(), 0)
+  })
 })
 
 describe("Execution: FemtoWorkerHandler options", () => {
