@@ -180,9 +180,11 @@ export class Handler {
   private readonly warner: Warner
   /**
    * A synchronous caller under `block` or `timeout` found the queue full while the inline sink
-   * wrote asynchronously, and the sink cannot be waited for on this thread: said in the drop report.
+   * wrote asynchronously, and the sink cannot be waited for on this thread: said in the next drop
+   * report (then cleared), and by `handleUnsafe`'s error when it was the last refusal.
    */
   private unheld = false
+  private lastUnheld = false
 
   /** The ordinal of the handler's level; -1 for `NOTSET` (everything). */
   private threshold = -1
@@ -208,11 +210,14 @@ export class Handler {
     this.flushTimeoutMs = options.flushTimeoutMs ?? 1000
     this.formatter = Formatter.resolve(options.formatter ?? "default")
     this.executor = executor
-    this.warner = new Warner(options.label, 5_000, () => clock.currentTimeMillisUnsafe(), writeStderr, (n) =>
-      `femtologging: ${this.label} dropped ${n} record${n === 1 ? "" : "s"}; ` + (this.unheld
+    this.warner = new Warner(options.label, 5_000, () => clock.currentTimeMillisUnsafe(), writeStderr, (n) => {
+      const why = this.unheld
         ? `queue full, and ${this.policy._tag === "Block" ? "block" : "timeout"} cannot hold a synchronous caller while ` +
           `this inline sink writes asynchronously (run it with executor: "worker", or log from an Effect fiber)`
-        : "queue full or closed"))
+        : "queue full or closed"
+      this.unheld = false
+      return `femtologging: ${this.label} dropped ${n} record${n === 1 ? "" : "s"}; ${why}`
+    })
     this.sizes = new Float64Array(this.capacity)
     this.exitTimeoutMs = options.exitTimeoutMs
     if (options.level !== undefined) this.setLevel(options.level)
@@ -364,10 +369,18 @@ export class Handler {
     return this.state._tag !== "Open"
   }
 
-  private refuse(): false {
+  /** Counts a refused record; `unheld`: a synchronous caller the sink cannot hold (see `unheld`). */
+  private refuse(unheld = false): false {
     this.refused++
+    this.lastUnheld = unheld
+    if (unheld) this.unheld = true
     this.warner.drop()
     return false
+  }
+
+  /** Whether the last record refused was one a synchronous caller could not be held for. @internal */
+  get refusedUnheld(): boolean {
+    return this.lastUnheld
   }
 
   /**
@@ -394,7 +407,9 @@ export class Handler {
       return this.acceptedOne()
     }
     // A stalled sink costs the caller N ms once; once the output is ready again, it is tried anew.
-    if (policy._tag === "Timeout" && this.stalledAt === this.taken && !this.output.ready()) return this.refuse()
+    if (policy._tag === "Timeout" && this.stalledAt === this.taken && !this.output.ready()) {
+      return this.refuse(!this.output.canWaitSync)
+    }
     const deadline = policy._tag === "Timeout" ? performance.now() + policy.ms : Number.POSITIVE_INFINITY
     for (;;) {
       const room = this.makeRoomSync(deadline)
@@ -403,7 +418,7 @@ export class Handler {
         // Timed out: until the queue moves again, later records are refused at once, so that a
         // stalled sink costs the caller N ms once, not N ms per record.
         if (policy._tag === "Timeout") this.stalledAt = this.taken
-        return this.refuse()
+        return this.refuse(!room && !this.output.canWaitSync && !this.output.ready())
       }
     }
   }
@@ -421,10 +436,7 @@ export class Handler {
     if (this.busy !== undefined || !this.output.ready()) {
       // Nothing to wait for on this thread: refused at once, without stepping aside from the
       // signals (which costs tens of microseconds a record).
-      if (!this.output.canWaitSync) {
-        this.unheld = true
-        return false
-      }
+      if (!this.output.canWaitSync && !this.output.ready()) return false
       if (!blocking(() => this.output.waitSync(deadline))) return false
       this.busy = undefined // an asynchronous write the output finished synchronously
     }
@@ -932,6 +944,7 @@ export const makeIn = <H, E extends HandlerConfigError | HandlerIOError = Handle
 
 const reasonFor = (handler: Handler): HandlerErrorReason => {
   if (handler.closed) return new HandlerClosedError()
+  if (handler.refusedUnheld) return new WouldBlockError()
   const policy = handler.policy
   if (policy._tag === "Drop") return new QueueFullError()
   if (policy._tag === "Timeout") return new OfferTimeoutError({ ms: policy.ms })

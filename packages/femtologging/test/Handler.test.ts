@@ -4,7 +4,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Latch from "effect/Latch"
 import * as TestClock from "effect/testing/TestClock"
-import { getLogger, resetManager } from "../src/Facade.ts"
+import { drainAll, getLogger, resetManager } from "../src/Facade.ts"
 import * as Handler from "../src/Handler.ts"
 import { HandlerClosedError, HandlerError, OfferTimeoutError, QueueFullError, WouldBlockError } from "../src/Handler.ts"
 import { HandlerConfigError } from "../src/HandlerConfigError.ts"
@@ -181,6 +181,65 @@ describe("Handler (facade): flush and close", () => {
     assert.isTrue(await Effect.runPromise(Handler.flush(h)))
     assert.deepStrictEqual(written, ["r1", "r2"])
     assert.strictEqual(h.getWritten(), 2)
+  })
+
+  describe("a synchronous caller an asynchronous inline sink cannot hold", () => {
+    /** A promise sink whose writes wait until `settle()`; one write in flight and a full queue of 2. */
+    const inFlight = async (policy: string) => {
+      const pending: Array<() => void> = []
+      let free = false
+      const sink: Sink = { write: () => free ? undefined : new Promise<void>((resolve) => pending.push(resolve)) }
+      const h = track(Handler.makeUnsafe({ label: "async", target: { _tag: "Sink", sink }, formatter: messageOnly, capacity: 2, policy }))
+      Handler.handleUnsafe(h, rec("r0"))
+      await waitFor(() => pending.length === 1)
+      Handler.handleUnsafe(h, rec("r1"))
+      Handler.handleUnsafe(h, rec("r2"))
+      const settle = (then: "free" | "held" = "free") => {
+        free = then === "free"
+        while (pending.length > 0) pending.shift()!()
+      }
+      return { h, settle }
+    }
+
+    it("is accepted again as soon as the write settles (within two microtasks), as before", async () => {
+      const { h, settle } = await inFlight("block")
+      const dropped = h.getDropped()
+      settle("held")
+      const ticks: Array<boolean> = []
+      while (ticks.length < 8 && ticks.at(-1) !== true) {
+        await null
+        ticks.push(h.offerUnsafe(rec(`t${ticks.length}`)))
+      }
+      assert.isAtMost(ticks.length, 2, `refused ${ticks.length - 1} microtasks after the write settled`)
+      assert.strictEqual(h.getDropped(), dropped + ticks.length - 1)
+      settle()
+    })
+
+    it("gets WouldBlockError under timeout too (it was refused at once, not after N ms), and the report says why", async () => {
+      const { h, settle } = await inFlight("timeout:200")
+      const reports: Array<string> = []
+      await spyWriteSync((fd, data) => void (fd === 2 && reports.push(data)), async () => {
+        const started = performance.now()
+        const error = throwsExactly(() => Handler.handleUnsafe(h, rec("r3")), HandlerError, new WouldBlockError().message)
+        assert.instanceOf(error.reason, WouldBlockError)
+        assert.isBelow(performance.now() - started, 150)
+        throwsExactly(() => Handler.handleUnsafe(h, rec("r4")), HandlerError, new WouldBlockError().message)
+      })
+      assert.match(reports.join(""), /async dropped 1 record; queue full, and timeout cannot hold a synchronous caller/)
+      settle()
+    })
+
+    it("under drop, the report says queue full, even after drainAll() found the sink busy", async () => {
+      resetManager()
+      const { h, settle } = await inFlight("drop")
+      const reports: Array<string> = []
+      await spyWriteSync((fd, data) => void (fd === 2 && reports.push(data)), async () => {
+        drainAll()
+        assert.isFalse(h.offerUnsafe(rec("r3")))
+      })
+      assert.strictEqual(reports.join(""), "femtologging: async dropped 1 record; queue full or closed\n")
+      settle()
+    })
   })
 
   it("validates its options", () => {
