@@ -47,6 +47,11 @@ export interface Executor {
    * and that has no `waitSync` of its own (the socket sink, a user's promise-returning sink).
    */
   readonly canWaitSync: boolean
+  /**
+   * The estimated record bytes a batch should not pass: a worker's hand-off takes a batch whole
+   * when it is at most about half the ring (a larger one is copied aside and streamed in pieces).
+   */
+  readonly batchBytes: number
   /** Resolves once `ready()` (without blocking the event loop). */
   readonly wait: () => Promise<void>
   /**

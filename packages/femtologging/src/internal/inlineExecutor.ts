@@ -67,6 +67,7 @@ export const make = (sink: Sink, report: (what: string, error: unknown) => void)
   const executor: Executor = {
     kind: "inline",
     canWaitSync: sink.waitSync !== undefined,
+    batchBytes: Number.POSITIVE_INFINITY,
     // Closed, `write` only counts what it gets as lost: ready, so that nobody waits for it.
     ready: () => busy === undefined || closed !== undefined,
     write: (bytes, ends) => {

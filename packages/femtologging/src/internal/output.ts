@@ -24,6 +24,8 @@ export interface Output {
   readonly waitSync: (deadline: number) => boolean
   /** Whether `waitSync` can wait at all (see `Executor.canWaitSync`). */
   readonly canWaitSync: boolean
+  /** See `Executor.batchBytes`. */
+  readonly batchBytes: number
   readonly wait: () => Promise<void>
   /** Writes out what it buffers (only when `ready()`). */
   readonly emit: () => void | Promise<void>
@@ -144,6 +146,7 @@ const buffered = (
     },
     waitSync: executor.waitSync,
     canWaitSync: executor.canWaitSync,
+    batchBytes: executor.batchBytes,
     wait: executor.wait,
     emit,
     flush: async (timeoutMs) => {
@@ -448,6 +451,7 @@ export const records = (
     deliver: (batch) => run(batch, 0),
     waitSync: () => true,
     canWaitSync: true,
+    batchBytes: Number.POSITIVE_INFINITY,
     wait: () => Promise.resolve(),
     emit: () => {},
     flush: () => Promise.resolve(true),

@@ -358,6 +358,9 @@ const executor = (host: Host, slot: Slot): Executor => {
     kind: "worker",
     ready,
     canWaitSync: true,
+    // Estimated at about twice the bytes a record encodes to: a batch of at most the ring's
+    // capacity takes about half of it.
+    batchBytes: ring.capacity,
     write: (bytes, ends) => {
       const records = ends.length
       if (records === 0) return
