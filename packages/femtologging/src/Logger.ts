@@ -546,22 +546,42 @@ const withFields = (context: LogRecord.Fields | undefined, bound: LogRecord.Fiel
   if (extra === undefined) return base
   if (isError(extra)) return { ...base, error: extra }
   if (!isExtra(extra)) return base
-  // Copied key by key: a getter (or a Proxy trap) that throws marks its key, never the call.
   const out: Record<string, unknown> = base
   try {
-    for (const key of Object.keys(extra as object)) {
-      let value: unknown
-      try {
-        value = (extra as Record<string, unknown>)[key]
-      } catch (thrown) {
-        value = `[Getter threw: ${safeString(thrown)}]`
-      }
-      Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true })
-    }
+    copyFields(out, extra as object)
   } catch (thrown) {
     out.fieldsError = `[fields could not be read: ${safeString(thrown)}]`
   }
   return out
+}
+
+/**
+ * Copies the own enumerable keys of `from` but those in `skip` into `into`, key by key: defined,
+ * never assigned (a `__proto__` key, as `JSON.parse` makes, stays a key and never sets the
+ * prototype, which would hide the fields from redaction); a getter (or a Proxy trap) that throws
+ * marks its key. Throws only when the keys cannot be listed.
+ */
+const copyFields = (into: Record<string, unknown>, from: object, skip: ReadonlyArray<string> = []): Record<string, unknown> => {
+  for (const key of Object.keys(from)) {
+    if (skip.includes(key)) continue
+    let value: unknown
+    try {
+      value = (from as Record<string, unknown>)[key]
+    } catch (thrown) {
+      value = `[Getter threw: ${safeString(thrown)}]`
+    }
+    Object.defineProperty(into, key, { value, enumerable: true, writable: true, configurable: true })
+  }
+  return into
+}
+
+/** `o[key]`, or `undefined` when reading it throws. */
+const readSafely = (o: object, key: string): unknown => {
+  try {
+    return (o as Record<string, unknown>)[key]
+  } catch {
+    return undefined
+  }
 }
 
 const isPlainObject = (u: unknown): u is Record<string, unknown> => {
@@ -633,18 +653,18 @@ const callOf = (message: unknown, args: ReadonlyArray<unknown>): { readonly mess
 /**
  * A plain object logged alone, as pino takes it: its keys are the record's fields; the message is
  * its `msg` string (or, failing that, its `message` string, winston's key), taken out of the
- * fields; else the message of the error under `err` or `error` (which `build` makes the record's
- * error); else empty.
+ * fields; else the message of the error under `error` or `err` (which `build` makes the record's
+ * error, in that order); else empty. A getter that throws marks its key, as for any fields.
  */
 const loneObject = (o: Record<string, unknown>): { readonly message: string; readonly extra: unknown } => {
-  const key = typeof o.msg === "string" ? "msg" : typeof o.message === "string" ? "message" : undefined
-  if (key !== undefined) {
-    let rest: Record<string, unknown> | undefined
-    for (const k of Object.keys(o)) if (k !== key) (rest ??= {})[k] = o[k]
-    return { message: o[key] as string, extra: rest }
+  const msg = readSafely(o, "msg")
+  const text = typeof msg === "string" ? msg : readSafely(o, "message")
+  if (typeof text === "string") {
+    const rest = copyFields({}, o, [typeof msg === "string" ? "msg" : "message"])
+    return { message: text, extra: Object.keys(rest).length > 0 ? rest : undefined }
   }
-  const error = o.err ?? o.error
-  return { message: error instanceof Error ? String(error.message) : "", extra: o }
+  const error = readSafely(o, "error") ?? readSafely(o, "err")
+  return { message: error instanceof Error ? String(readSafely(error, "message") ?? "") : "", extra: o }
 }
 
 /**
@@ -788,10 +808,7 @@ const build = (
       const e = (extra as LogRecord.Fields).error ?? (extra as LogRecord.Fields).err
       if (e instanceof Error) {
         error = e
-        const rest: Record<string, unknown> = {}
-        for (const key of Object.keys(extra)) {
-          if (key !== "error" && key !== "err") rest[key] = (extra as LogRecord.Fields)[key]
-        }
+        const rest = copyFields({}, extra, ["error", "err"])
         fields = Object.keys(rest).length > 0 ? rest : undefined
       } else fields = extra as LogRecord.Fields
     }

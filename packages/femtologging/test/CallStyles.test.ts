@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Context from "../src/Context.ts"
-import { getLogger, resetManager } from "../src/Facade.ts"
+import { getLogger, resetManager, setRedaction } from "../src/Facade.ts"
 import * as Formatter from "../src/Formatter.ts"
 import * as Logger from "../src/Logger.ts"
 import * as LogRecord from "../src/LogRecord.ts"
@@ -93,6 +93,38 @@ print(json.dumps(out))
       ["", { msg: 42 }, undefined],
       ["", {}, undefined]
     ])
+  })
+
+  it("a lone object's __proto__ key stays a field (redaction still sees the others); error before err; a throwing getter marks its key", async () => {
+    const logger = getLogger("calls")
+    setRedaction({ paths: ["password"] })
+    try {
+      logger.info(JSON.parse(`{"msg":"login","password":"hunter2","__proto__":{"level":"DEBUG"}}`))
+      logger.info(JSON.parse(`{"password":"hunter2","__proto__":{}}`))
+      logger.info("two args", { err: new Error("kept"), ...JSON.parse(`{"password":"hunter2","__proto__":{"x":1}}`) })
+    } finally {
+      setRedaction(undefined)
+    }
+    const a = new Error("A")
+    const b = new Error("B")
+    logger.error({ err: a, error: b })
+    logger.info({ msg: "getter", get bad(): unknown { throw new Error("bad") }, a: 1 })
+    const noMsg = { get msg(): unknown { throw new Error("no msg") }, a: 2 }
+    logger.info(noMsg)
+    const records = await logged()
+    const fields = records.map(([, f]) => f as Record<string, unknown> | undefined)
+    assert.deepStrictEqual(records[0]![0], "login")
+    assert.strictEqual(Object.getPrototypeOf(fields[0]), Object.prototype)
+    assert.deepStrictEqual(Object.keys(fields[0]!), ["password", "__proto__"])
+    assert.strictEqual(fields[0]!.password, "[REDACTED]")
+    assert.strictEqual(fields[1]!.password, "[REDACTED]")
+    assert.strictEqual(Object.getPrototypeOf(fields[2]), Object.prototype)
+    assert.strictEqual(fields[2]!.password, "[REDACTED]")
+    assert.deepStrictEqual([records[3]![0], records[3]![2]], ["B", "B"])
+    assert.deepStrictEqual(records[4], ["getter", { bad: "[Getter threw: Error: bad]", a: 1 }, undefined])
+    // No message: the object is the fields, kept by reference as any fields (formatted when written).
+    assert.strictEqual(records[5]![0], "")
+    assert.strictEqual(records[5]![1], noMsg)
   })
 
   it("the default line puts the fields of an empty message right after the level, one space apart", () => {
