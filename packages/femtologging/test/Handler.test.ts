@@ -229,6 +229,21 @@ describe("Handler (facade): flush and close", () => {
       settle()
     })
 
+    it("under block its queue is not cut at 8 MiB (it is all the caller has): a record of 10 MB between two small ones, none dropped", async () => {
+      const pending: Array<() => void> = []
+      let free = false
+      const sink: Sink = { write: () => free ? undefined : new Promise<void>((resolve) => pending.push(resolve)) }
+      const h = track(Handler.makeUnsafe({ label: "async", target: { _tag: "Sink", sink }, formatter: messageOnly, capacity: 16, policy: "block" }))
+      Handler.handleUnsafe(h, rec("r0"))
+      await waitFor(() => pending.length === 1)
+      for (const message of ["a", "x".repeat(5_000_000), "b"]) Handler.handleUnsafe(h, rec(message))
+      assert.strictEqual(h.getDropped(), 0)
+      free = true
+      while (pending.length > 0) pending.shift()!()
+      assert.isTrue(await Effect.runPromise(Handler.flush(h)))
+      assert.deepStrictEqual([h.getWritten(), h.getDropped()], [4, 0])
+    })
+
     it("under drop, the report says queue full, even after drainAll() found the sink busy", async () => {
       resetManager()
       const { h, settle } = await inFlight("drop")
