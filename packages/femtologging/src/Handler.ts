@@ -277,7 +277,7 @@ export class Handler {
   /**
    * Puts a record in the queue if it has room and the records queued in all handlers together
    * stay within the process-wide byte limit; under `block`, also within {@link blockQueueBytes}
-   * here, when the caller can be held (a handler with an empty queue may always take one).
+   * here, unless the caller could not make room (a handler with an empty queue may always take one).
    */
   private enqueue(record: LogRecord.LogRecord): boolean {
     const bytes = estimateBytes(record)
@@ -285,8 +285,12 @@ export class Handler {
     const queued = Queue.sizeUnsafe(this.queue)
     if (queued > 0) {
       if (memory.used + bytes > memory.limit) return false
-      // Not over a sink a synchronous caller cannot wait for: there the queue is all it has.
-      if (this.queuedBytes + bytes > blockQueueBytes && this.policy._tag === "Block" && this.output.canWaitSync) return false
+      // Not while an asynchronous write is under way that a synchronous caller cannot wait for:
+      // then the queue is all it has.
+      if (
+        this.queuedBytes + bytes > blockQueueBytes && this.policy._tag === "Block" &&
+        (this.output.canWaitSync || this.output.ready())
+      ) return false
     }
     if (!Queue.offerUnsafe(this.queue, record)) return false
     this.sizes[(this.sizesHead + queued) % this.capacity] = bytes

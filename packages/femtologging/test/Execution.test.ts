@@ -382,6 +382,26 @@ describe("Execution: memory bounded over all queues together", () => {
     assert.isAbove(await peakOf("drop"), 38 * 1024 * 1024)
     assert.strictEqual(getQueuedBytes(), 0)
   })
+
+  for (const executor of ["inline", "worker"] as const) {
+    it(`the same for a file handler (${executor}): at most 8 MiB queued, every line written`, async () => {
+      resetManager()
+      const file = path.join(tempDir(), "big.log")
+      const handler = new FemtoFileHandler(file, { executor, formatter: (r) => r.message })
+      const logger = getLogger(`mem.file.${executor}`)
+      logger.addHandler(handler)
+      const big = "x".repeat(1024 * 1024)
+      let peak = 0
+      for (let i = 0; i < 20; i++) {
+        logger.info(`${i} ${big}`)
+        peak = Math.max(peak, getQueuedBytes())
+      }
+      await handler.close()
+      assert.isAtMost(peak, 8 * 1024 * 1024)
+      assert.deepStrictEqual(readLines(file), Array.from({ length: 20 }, (_, i) => `${i} ${big}`))
+      assert.strictEqual(getQueuedBytes(), 0)
+    }, 30_000)
+  }
 })
 
 describe("Execution: FemtoWorkerHandler options", () => {
