@@ -660,7 +660,12 @@ const loneObject = (o: Record<string, unknown>): { readonly message: string; rea
   const msg = readSafely(o, "msg")
   const text = typeof msg === "string" ? msg : readSafely(o, "message")
   if (typeof text === "string") {
-    const rest = copyFields({}, o, [typeof msg === "string" ? "msg" : "message"])
+    let rest: Record<string, unknown> = {}
+    try {
+      copyFields(rest, o, [typeof msg === "string" ? "msg" : "message"])
+    } catch (thrown) {
+      rest = { fieldsError: `[fields could not be read: ${safeString(thrown)}]` }
+    }
     return { message: text, extra: Object.keys(rest).length > 0 ? rest : undefined }
   }
   const error = readSafely(o, "error") ?? readSafely(o, "err")
@@ -805,7 +810,7 @@ const build = (
   try {
     if (extra instanceof Error) error = extra
     else if (typeof extra === "object" && extra !== null) {
-      const e = (extra as LogRecord.Fields).error ?? (extra as LogRecord.Fields).err
+      const e = readSafely(extra, "error") ?? readSafely(extra, "err")
       if (e instanceof Error) {
         error = e
         const rest = copyFields({}, extra, ["error", "err"])

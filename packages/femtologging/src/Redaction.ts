@@ -163,7 +163,9 @@ export const make = (options: RedactionOptions): Redactor => {
     return { ...frame(error), causes: error.causes.map(frame) }
   }
   return (record) => {
-    const fields = record.fields === undefined ? undefined : visit(record.fields, paths, 0, new Set()) as Fields
+    const visited = record.fields === undefined ? undefined : visit(record.fields, paths, 0, new Set())
+    // Fields that cannot be read come back as a string: kept as one field, not spread letter by letter.
+    const fields = typeof visited === "string" ? { fieldsError: visited } : visited as Fields | undefined
     const message = patterns.length === 0 ? record.message : scrub(record.message)
     return { ...record, fields, message, error: scrubError(record.error) }
   }

@@ -127,6 +127,29 @@ print(json.dumps(out))
     assert.strictEqual(records[5]![1], noMsg)
   })
 
+  it("fields survive an error getter that throws, keys that cannot be listed keep the message, and redaction keeps unreadable fields as one", async () => {
+    const logger = getLogger("calls")
+    const withBadError = () => ({ get error(): unknown { throw new Error("g") }, user: "ada" })
+    logger.info(withBadError())
+    logger.info("m", withBadError())
+    const unlisted = new Proxy({ msg: "hello", a: 1 }, { ownKeys() { throw new Error("no keys") } })
+    logger.info(unlisted)
+    setRedaction({ paths: ["password"] })
+    try {
+      logger.info("redacted", new Proxy({ a: 1 }, { ownKeys() { throw new Error("no keys") } }))
+    } finally {
+      setRedaction(undefined)
+    }
+    await capture.flush()
+    const lines = capture.records.map((r) => Formatter.defaultFormatter(r))
+    assert.deepStrictEqual(lines, [
+      `calls [INFO] error="[Getter threw: Error: g]" user=ada`,
+      `calls [INFO] m error="[Getter threw: Error: g]" user=ada`,
+      `calls [INFO] hello fieldsError="[fields could not be read: Error: no keys]"`,
+      `calls [INFO] redacted fieldsError="[Unreadable: Error: no keys]"`
+    ])
+  })
+
   it("the default line puts the fields of an empty message right after the level, one space apart", () => {
     const formatted = (message: string, fields?: Record<string, unknown>) =>
       Formatter.defaultFormatter(LogRecord.make({ logger: "calls", level: "INFO", message, fields }))
