@@ -287,10 +287,7 @@ export class Handler {
       if (memory.used + bytes > memory.limit) return false
       // Not while an asynchronous write is under way that a synchronous caller cannot wait for:
       // then the queue is all it has.
-      if (
-        this.queuedBytes + bytes > blockQueueBytes && this.policy._tag === "Block" &&
-        (this.output.canWaitSync || this.output.ready())
-      ) return false
+      if (this.queuedBytes + bytes > blockQueueBytes && this.policy._tag === "Block" && !this.cannotMakeRoom()) return false
     }
     if (!Queue.offerUnsafe(this.queue, record)) return false
     this.sizes[(this.sizesHead + queued) % this.capacity] = bytes
@@ -320,8 +317,9 @@ export class Handler {
 
   /**
    * Takes the oldest queued records, at most about `maxBatchBytes` of them (the output's buffer
-   * stays small for large records), and no more than a worker's hand-off takes whole. Many at once are one bulk take (no `Exit` per record: ~20
-   * instead of ~50 ns a record at 1024), a few one by one (a bulk take costs ~0.7 µs to start).
+   * stays small for large records), and no more than a worker's hand-off takes whole. Many at
+   * once are one bulk take (no `Exit` per record: ~20 instead of ~50 ns a record at 1024), a few
+   * one by one (a bulk take costs ~0.7 µs to start).
    */
   private dequeueBatch(): Array<LogRecord.LogRecord> {
     const queued = Queue.sizeUnsafe(this.queue)
@@ -414,7 +412,7 @@ export class Handler {
     }
     // A stalled sink costs the caller N ms once; once the output is ready again, it is tried anew.
     if (policy._tag === "Timeout" && this.stalledAt === this.taken && !this.output.ready()) {
-      return this.refuse(!this.output.canWaitSync)
+      return this.refuse(this.cannotMakeRoom())
     }
     const deadline = policy._tag === "Timeout" ? performance.now() + policy.ms : Number.POSITIVE_INFINITY
     for (;;) {
@@ -424,7 +422,7 @@ export class Handler {
         // Timed out: until the queue moves again, later records are refused at once, so that a
         // stalled sink costs the caller N ms once, not N ms per record.
         if (policy._tag === "Timeout") this.stalledAt = this.taken
-        return this.refuse(!room && !this.output.canWaitSync && !this.output.ready())
+        return this.refuse(!room && this.cannotMakeRoom())
       }
     }
   }
@@ -436,13 +434,21 @@ export class Handler {
     return true
   }
 
+  /**
+   * Whether a synchronous caller can neither write now nor wait: an inline sink's asynchronous
+   * write is under way and the sink has no `waitSync`.
+   */
+  private cannotMakeRoom(): boolean {
+    return !this.output.canWaitSync && !this.output.ready()
+  }
+
   /** Delivers the oldest batch on the calling thread, waiting (at most until `deadline`) for the output. */
   private makeRoomSync(deadline: number): boolean {
     if (this.busy === true) return false
     if (this.busy !== undefined || !this.output.ready()) {
       // Nothing to wait for on this thread: refused at once, without stepping aside from the
       // signals (which costs tens of microseconds a record).
-      if (!this.output.canWaitSync && !this.output.ready()) return false
+      if (this.cannotMakeRoom()) return false
       if (!blocking(() => this.output.waitSync(deadline))) return false
       this.busy = undefined // an asynchronous write the output finished synchronously
     }
@@ -869,8 +875,8 @@ const maxBatchBytes = 1024 * 1024
  * Under `block`, a queue holding this many estimated bytes counts as full (the caller then writes
  * or waits, as when the queue holds `capacity` records): eight batches, enough to keep a sink
  * busy, while a deeper queue only holds memory the caller waits for anyway. 16 KiB messages, one
- * handler, 3 alternating rounds: inline 33-48k -> 60-78k rec/s and 130 -> 98 MiB peak RSS, on a
- * worker 19-27k -> 27-41k and 185-200 -> 130 MiB (against the 64 MiB process-wide limit alone).
+ * handler, 3 alternating rounds: inline 34-47k -> 57-74k rec/s and 129 -> 98 MiB peak RSS, on a
+ * worker 26-35k -> 49-56k and 151-180 -> 125-128 MiB (against the 64 MiB process-wide limit alone).
  * `drop` and `timeout` queues keep the process-wide limit only: what they hold absorbs a burst or
  * an outage without waiting.
  */

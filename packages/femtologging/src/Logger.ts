@@ -26,7 +26,7 @@ import { getCallSites } from "node:util"
 import * as Context from "./Context.ts"
 import * as Filter from "./Filter.ts"
 import * as Formatter from "./Formatter.ts"
-import { isError, safeString } from "./internal/safe.ts"
+import { isError, read, safeString } from "./internal/safe.ts"
 import * as Handler from "./Handler.ts"
 import { capacityOf, HandlerConfigError } from "./HandlerConfigError.ts"
 import { facadeSpawner, type Spawner } from "./internal/runtime.ts"
@@ -564,18 +564,12 @@ const withFields = (context: LogRecord.Fields | undefined, bound: LogRecord.Fiel
 const copyFields = (into: Record<string, unknown>, from: object, skip: ReadonlyArray<string> = []): Record<string, unknown> => {
   for (const key of Object.keys(from)) {
     if (skip.includes(key)) continue
-    let value: unknown
-    try {
-      value = (from as Record<string, unknown>)[key]
-    } catch (thrown) {
-      value = `[Getter threw: ${safeString(thrown)}]`
-    }
-    Object.defineProperty(into, key, { value, enumerable: true, writable: true, configurable: true })
+    Object.defineProperty(into, key, { value: read(from, key), enumerable: true, writable: true, configurable: true })
   }
   return into
 }
 
-/** `o[key]`, or `undefined` when reading it throws. */
+/** `o[key]`, or `undefined` when reading it throws (where `read`'s marker must not count as a value). */
 const readSafely = (o: object, key: string): unknown => {
   try {
     return (o as Record<string, unknown>)[key]
