@@ -449,7 +449,7 @@ export class Handler {
       // Nothing to wait for on this thread: refused at once, without stepping aside from the
       // signals (which costs tens of microseconds a record).
       if (this.cannotMakeRoom()) return false
-      if (!blocking(() => this.output.waitSync(deadline))) return false
+      if (!blocking(deadline, this.output.waitSync)) return false
       this.busy = undefined // an asynchronous write the output finished synchronously
     }
     void this.deliverBatch()

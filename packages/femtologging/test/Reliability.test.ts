@@ -375,6 +375,26 @@ describe("Reliability 2: a stdout reader that stops reading", () => {
   }, 60_000)
 })
 
+describe("Reliability 2b: SIGTERM while a caller is held by a busy sink", () => {
+  it("block, a worker sink kept busy (4 KiB hand-off): SIGTERM during the short holds writes every record accepted before it", async () => {
+    for (let round = 0; round < 3; round++) {
+      const file = path.join(tempDir(), "busy.log")
+      const { child, ended } = start("busy-sigterm.mjs", [file], { timeoutMs: 30_000 })
+      child.stdout!.once("data", () => setTimeout(() => child.kill("SIGTERM"), 300))
+      const result = await ended
+      assert.strictEqual(result.signal, "SIGTERM", show(result))
+      const accepted = Number(fs.readFileSync(`${file}.count`, "utf8"))
+      const lines = readLines(file)
+      assert.isAbove(accepted, 0)
+      // Every record counted as accepted before the signal, in order (more may follow it).
+      assert.isAtLeast(lines.length, accepted, `round ${round}: ${accepted - lines.length} accepted records lost; ${show(result)}`)
+      lines.forEach((line, n) => {
+        if (!line.startsWith(`${n} x`)) assert.fail(`round ${round}, line ${n}: ${line.slice(0, 20)}`)
+      })
+    }
+  }, 90_000)
+})
+
 describe("Reliability 3: memory bounded overall, an idle logger holds nothing", () => {
   it("300,000 loggers that logged one record each: under 1 KiB of heap per logger once written (no queue, no fiber)", async () => {
     const file = path.join(tempDir(), "loggers.log")
