@@ -224,6 +224,11 @@ export class Handler {
     for (const filter of options.filters ?? []) this.addFilter(filter)
   }
 
+  /** Whether records at the level of ordinal `n` pass the handler's level. @internal */
+  takesLevel(n: number): boolean {
+    return n >= this.threshold
+  }
+
   /** The handler's level; `undefined` for `NOTSET` (everything). */
   get level(): Level.Level | undefined {
     return this.threshold < 0 ? undefined : Level.levels[this.threshold]
@@ -889,26 +894,45 @@ const plainOf = (formatter: unknown): "default" | "json" | undefined =>
 const bulkTake = 64
 
 /**
- * What a queued record holds, roughly, in bytes: its strings (message, top-level string fields,
- * error stacks) and a fixed overhead. Never throws (fields behind a Proxy count the overhead).
+ * What a queued record holds, roughly, in bytes: its strings (message, fields at any depth
+ * through plain objects and arrays, error stacks and properties) and a fixed overhead. Never
+ * throws (what cannot be read counts the overhead).
  */
 const estimateBytes = (record: LogRecord.LogRecord): number => {
   let n = 200 + (record.message.length + record.logger.length) * 2
-  const fields = record.fields
-  if (fields !== undefined) {
-    try {
-      for (const key in fields) {
-        const value = fields[key]
-        n += key.length * 2 + (typeof value === "string" ? value.length * 2 : 16)
-      }
-    } catch {
-      // an unreadable field set counts the overhead only
-    }
-  }
+  if (record.fields !== undefined) n += valueBytes(record.fields, { nodes: 0 }, 0)
   const error = record.error
   if (error !== undefined) {
-    n += ((error.stack?.length ?? 0) + error.message.length) * 2
-    for (const cause of error.causes) n += ((cause.stack?.length ?? 0) + cause.message.length) * 2
+    const budget = { nodes: 0 }
+    for (const frame of [error, ...error.causes]) {
+      n += ((frame.stack?.length ?? 0) + frame.message.length) * 2
+      if (frame.props !== undefined) n += valueBytes(frame.props, budget, 0)
+    }
+  }
+  return n
+}
+
+/** Fields are walked this deep and this far (a record with more costs far more to format). */
+const estimateDepth = 16
+const estimateNodes = 10_000
+
+/**
+ * The estimated bytes of a field value: strings at 2 bytes a character, binary data by its length,
+ * plain objects and arrays by what they hold, anything else 16.
+ */
+const valueBytes = (value: unknown, budget: { nodes: number }, depth: number): number => {
+  if (typeof value === "string") return value.length * 2
+  if (typeof value !== "object" || value === null) return 16
+  if (ArrayBuffer.isView(value)) return value.byteLength
+  if (depth >= estimateDepth || ++budget.nodes > estimateNodes) return 16
+  let n = 16
+  try {
+    const proto = Object.getPrototypeOf(value)
+    // The fields themselves are walked whatever they are; inside them, plain objects and arrays.
+    if (depth > 0 && !Array.isArray(value) && proto !== Object.prototype && proto !== null) return n
+    for (const key in value) n += key.length * 2 + valueBytes((value as Record<string, unknown>)[key], budget, depth + 1)
+  } catch {
+    // what cannot be read counts the overhead only
   }
   return n
 }

@@ -10,9 +10,10 @@
  * handler affects only records logged after the removal.
  *
  * A logger's own bounded queue holds records only while they cannot be handed on at once: those
- * logged from inside this logger's own hand-off (a user handler that logs, a sink whose caller
- * runs the drain). They are handed on, in order, as soon as the hand-off on the stack returns, so
- * no record overtakes one logged before it. An idle logger holds nothing: no queue, no fiber.
+ * logged from inside a hand-off under way on the stack, by any logger of the same manager (a user
+ * handler or a formatter that logs, a sink whose caller runs the drain). They are handed on, in
+ * order, as soon as that hand-off returns, so no record overtakes one logged before it. An idle
+ * logger holds nothing: no queue, no fiber.
  *
  * Propagation follows the standard library: a record reaches the logger's own handlers and then
  * its ancestors' handlers, without checking the ancestors' levels, up to and including the first
@@ -49,8 +50,21 @@ export interface LoggerHost {
   readonly lastResort: (level: Level.Level) => Handler.Handler | undefined
   /** Redaction before any handler sees a record (the identity when none is configured). */
   readonly redact: (record: LogRecord.LogRecord) => LogRecord.LogRecord
+  /** Whether redaction is configured (`redact` is not the identity). */
+  readonly redacting: boolean
+  /** The hand-off under way on the stack, one for all the host's loggers. */
+  readonly handOff: HandOff
   /** Whether the level methods return the seed's line (else `undefined`). */
   readonly returnLines: boolean
+}
+
+/**
+ * Records logged while a hand-off is under way on the stack (re-entrant logging) wait here, in
+ * the order they were logged, until it returns. @internal
+ */
+export interface HandOff {
+  active: boolean
+  readonly waiting: Array<{ readonly logger: Logger; readonly record: LogRecord.LogRecord; readonly handlers: ReadonlyArray<Handler.Handler> }>
 }
 
 interface Plan {
@@ -107,9 +121,8 @@ export class Logger {
   private dropWarner: Warner | undefined
   private capacity: number
   private started = false
-  /** Records waiting while this logger hands another one on (re-entrant logging), oldest first. */
-  private waiting: Array<{ record: LogRecord.LogRecord; handlers: ReadonlyArray<Handler.Handler> }> | undefined
-  private handingOn = false
+  /** How many of this logger's records wait in the host's hand-off (bounded by `capacity`). */
+  private waiting = 0
   private filters: Array<Filter.Filter> = []
   private filterReport: ((message: string) => void) | undefined
   /** `<name> [<LEVEL>] ` per level, made once: the line a log call returns is that plus the message. */
@@ -401,7 +414,7 @@ export class Logger {
 
   /**
    * A record made (or received): this logger's filters, then, redacted, its handlers. The record
-   * as handed on; `undefined` when a filter stopped it.
+   * as handed on (redacted); `undefined` when a filter stopped it.
    */
   private dispatch(record: LogRecord.LogRecord, handlers: ReadonlyArray<Handler.Handler>): LogRecord.LogRecord | undefined {
     if (this.filters.length > 0) {
@@ -409,9 +422,13 @@ export class Logger {
       if (admitted === undefined) return undefined
       record = admitted
     }
-    if (this.retired) this.drop("its manager was reset or closed")
-    else if (handlers.length > 0) this.handOn(this.host.redact(record), handlers)
-    return record
+    if (this.retired) {
+      this.drop("its manager was reset or closed")
+      return record
+    }
+    const redacted = this.host.redact(record)
+    if (handlers.length > 0) this.handOn(redacted, handlers)
+    return redacted
   }
 
   /** `Formatter.line(this.name, level, message)`, the line a log call returns. */
@@ -439,16 +456,14 @@ export class Logger {
     bound?: LogRecord.Fields
   ): string | undefined {
     const plan = this.current()
-    if (Level.ordinal(level) < plan.threshold) return undefined
+    const n = Level.ordinal(level)
+    if (n < plan.threshold) return undefined
     let handlers = plan.handlers
     if (handlers.length === 0 && !this.retired) {
       const lastResort = this.host.lastResort(level)
-      // No record (nor clock read) for a call that no handler will see.
-      if (lastResort === undefined && this.filters.length === 0) {
-        return this.host.returnLines ? this.line(level, textOf(callOf(message, args).message).text) : undefined
-      }
+      if (lastResort === undefined && this.filters.length === 0) return this.unseen(level, message, args)
       if (lastResort !== undefined) handlers = [lastResort]
-    }
+    } else if (this.filters.length === 0 && !takenByAny(handlers, n)) return this.unseen(level, message, args)
     // A call with a message alone (the common one) needs no parsing: no object for it.
     const call = args.length === 0 && typeof message !== "object" ? undefined : callOf(message, args)
     const extra = withFields(Context.current(), bound, call?.extra)
@@ -457,28 +472,40 @@ export class Logger {
     return sent === undefined || !this.host.returnLines ? undefined : this.line(level, sent.message)
   }
 
+  /**
+   * A call that no handler will see (none, or none at its level): no record, nor clock read, only
+   * the line it returns (made from a record when redaction must reach the line).
+   */
+  private unseen(level: Level.Level, message: unknown, args: ReadonlyArray<unknown>): string | undefined {
+    if (!this.host.returnLines) return undefined
+    const text = textOf(callOf(message, args).message).text
+    if (!this.host.redacting) return this.line(level, text)
+    return this.line(level, this.host.redact(LogRecord.make({ logger: this.name, level, message: text })).message)
+  }
+
   /** Hands a record to each handler's queue; records logged meanwhile wait their turn. */
   private handOn(record: LogRecord.LogRecord, handlers: ReadonlyArray<Handler.Handler>): void {
     this.started = true
-    if (this.handingOn) {
-      const waiting = this.waiting ??= []
-      if (waiting.length >= this.capacity) return this.drop("its queue was full")
-      waiting.push({ record, handlers })
-      return
-    }
-    this.handingOn = true
+    const handOff = this.host.handOff
+    if (handOff.active) return this.wait(record, handlers)
+    handOff.active = true
     try {
       for (let i = 0; i < handlers.length; i++) handlers[i]!.offerUnsafe(record)
-      const waiting = this.waiting
-      if (waiting !== undefined) {
-        for (let next = waiting.shift(); next !== undefined; next = waiting.shift()) {
-          for (const h of next.handlers) h.offerUnsafe(next.record)
-        }
-        this.waiting = undefined
+      const waiting = handOff.waiting
+      for (let next = waiting.shift(); next !== undefined; next = waiting.shift()) {
+        next.logger.waiting--
+        for (const h of next.handlers) h.offerUnsafe(next.record)
       }
     } finally {
-      this.handingOn = false
+      handOff.active = false
     }
+  }
+
+  /** Queues a record logged during a hand-off on the stack (see {@link HandOff}). */
+  private wait(record: LogRecord.LogRecord, handlers: ReadonlyArray<Handler.Handler>): void {
+    if (this.waiting >= this.capacity) return this.drop("its queue was full")
+    this.waiting++
+    this.host.handOff.waiting.push({ logger: this, record, handlers })
   }
 
   /** @internal */
@@ -500,15 +527,21 @@ export class Logger {
         if (admitted === undefined) return Effect.succeed(undefined)
         record = admitted
       }
-      const line = this.host.returnLines ? this.line(level, record.message) : undefined
       if (this.retired) {
         this.drop("its manager was reset or closed")
-        return Effect.succeed(line)
+        return Effect.succeed(this.host.returnLines ? this.line(level, record.message) : undefined)
       }
       this.started = true
       const lastResort = plan.handlers.length === 0 ? this.host.lastResort(level) : undefined
       const handlers = lastResort === undefined ? plan.handlers : [lastResort]
       const redacted = this.host.redact(record)
+      const line = this.host.returnLines ? this.line(level, redacted.message) : undefined
+      // Logged from inside a hand-off on the stack (a handler running `Effect.runSync`): after
+      // what that hand-off holds, as any record logged there.
+      if (this.host.handOff.active) {
+        this.wait(redacted, handlers)
+        return Effect.succeed(line)
+      }
       return Effect.as(Effect.forEach(handlers, (h) => h.offer(redacted), { discard: true }), line)
     })
   }
@@ -662,8 +695,18 @@ const loneObject = (o: Record<string, unknown>): { readonly message: string; rea
     }
     return { message: text, extra: Object.keys(rest).length > 0 ? rest : undefined }
   }
-  const error = readSafely(o, "error") ?? readSafely(o, "err")
-  return { message: error instanceof Error ? String(readSafely(error, "message") ?? "") : "", extra: o }
+  const key = errorKey(o)
+  return { message: key === undefined ? "" : String(readSafely(readSafely(o, key) as object, "message") ?? ""), extra: o }
+}
+
+/** Which of `error` and `err` holds an Error (`error` first), if either: the record's error. */
+const errorKey = (o: object): "error" | "err" | undefined =>
+  readSafely(o, "error") instanceof Error ? "error" : readSafely(o, "err") instanceof Error ? "err" : undefined
+
+/** Whether any of `handlers` takes records at the level of ordinal `n`. */
+const takenByAny = (handlers: ReadonlyArray<Handler.Handler>, n: number): boolean => {
+  for (let i = 0; i < handlers.length; i++) if (handlers[i]!.takesLevel(n)) return true
+  return false
 }
 
 /**
@@ -804,10 +847,10 @@ const build = (
   try {
     if (extra instanceof Error) error = extra
     else if (typeof extra === "object" && extra !== null) {
-      const e = readSafely(extra, "error") ?? readSafely(extra, "err")
-      if (e instanceof Error) {
-        error = e
-        const rest = copyFields({}, extra, ["error", "err"])
+      const key = errorKey(extra)
+      if (key !== undefined) {
+        error = readSafely(extra, key)
+        const rest = copyFields({}, extra, [key])
         fields = Object.keys(rest).length > 0 ? rest : undefined
       } else fields = extra as LogRecord.Fields
     }

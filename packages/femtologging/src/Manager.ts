@@ -18,7 +18,7 @@ import * as Handler from "./Handler.ts"
 import { InvalidHandlerError } from "./HandlerError.ts"
 import * as Level from "./Level.ts"
 import * as Redaction from "./Redaction.ts"
-import { Logger, type LoggerHost } from "./Logger.ts"
+import { type HandOff, Logger, type LoggerHost } from "./Logger.ts"
 import { FemtoStreamHandler } from "./StreamHandler.ts"
 import type { HandlerConfigError } from "./HandlerConfigError.ts"
 import { capacityOf } from "./HandlerConfigError.ts"
@@ -139,12 +139,19 @@ export class LoggerManager implements LoggerHost {
    */
   redact: Redaction.Redactor = (record) => record
 
+  /** Whether {@link setRedaction} is in force (the lines log calls return are redacted too). @internal */
+  redacting = false
+
+  /** The hand-off under way on the stack, shared by all of this manager's loggers. @internal */
+  readonly handOff: HandOff = { active: false, waiting: [] }
+
   /**
    * Redacts field paths and value patterns in every record before any handler sees it (see
    * `Redaction`); `undefined` turns it off. Throws `ConfigError` for a bad path or pattern.
    */
   setRedaction(options: Redaction.RedactionOptions | undefined): void {
     this.redact = options === undefined ? (record) => record : Redaction.make(options)
+    this.redacting = options !== undefined
   }
 
   /** Whether `log()` and the level methods return the seed's line (see {@link setReturnLines}). */

@@ -22,7 +22,7 @@
  */
 import { ConfigError } from "./ConfigError.ts"
 import { safeString } from "./internal/safe.ts"
-import type { Fields, LogRecord } from "./LogRecord.ts"
+import type { ErrorFrame, Fields, LogRecord } from "./LogRecord.ts"
 
 /**
  * What to redact.
@@ -155,10 +155,13 @@ export const make = (options: RedactionOptions): Redactor => {
   }
   const scrubError = (error: LogRecord["error"]): LogRecord["error"] => {
     if (error === undefined || patterns.length === 0) return error
-    const frame = <F extends { readonly message: string; readonly stack: string | undefined }>(f: F): F => ({
+    // The error's own properties too (`err.card`, a response body): the patterns reach every
+    // string in them; the paths do not (they name fields).
+    const frame = <F extends ErrorFrame>(f: F): F => ({
       ...f,
       message: scrub(f.message),
-      stack: f.stack === undefined ? undefined : scrub(f.stack)
+      stack: f.stack === undefined ? undefined : scrub(f.stack),
+      ...(f.props === undefined ? {} : { props: visit(f.props, [], 0, new Set()) as typeof f.props })
     })
     return { ...frame(error), causes: error.causes.map(frame) }
   }

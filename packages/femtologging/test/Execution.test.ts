@@ -383,6 +383,26 @@ describe("Execution: memory bounded over all queues together", () => {
     assert.strictEqual(getQueuedBytes(), 0)
   })
 
+  it("nested fields and an error's properties count as their strings do", async () => {
+    resetManager()
+    const handler = new CaptureHandler({ policy: "drop" })
+    const logger = getLogger("mem.nested")
+    logger.addHandler(handler)
+    const big = "y".repeat(512 * 1024) // about 1 MiB as a JavaScript string
+    logger.info("top", { body: big })
+    const top = getQueuedBytes()
+    logger.info("nested", { req: { body: [big] } })
+    const nested = getQueuedBytes() - top
+    logger.error("error", Object.assign(new Error("e"), { response: { body: big } }))
+    const props = getQueuedBytes() - top - nested
+    assert.isAbove(top, 1024 * 1024)
+    assert.isAbove(nested, 1024 * 1024)
+    assert.isAbove(props, 1024 * 1024)
+    assert.isTrue(await handler.flush())
+    assert.strictEqual(getQueuedBytes(), 0)
+    await handler.close()
+  })
+
   for (const executor of ["inline", "worker"] as const) {
     it(`the same for a file handler (${executor}): at most 8 MiB queued, every line written`, async () => {
       resetManager()

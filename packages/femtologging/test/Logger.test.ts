@@ -1,7 +1,8 @@
 import { afterEach, assert, beforeEach, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { drainAll, getLogger, resetManager, setReturnLines } from "../src/Facade.ts"
+import { drainAll, getLogger, resetManager, setRedaction, setReturnLines } from "../src/Facade.ts"
 import * as Handler from "../src/Handler.ts"
+import * as LoggerModule from "../src/Logger.ts"
 import { InvalidHandlerError } from "../src/Handler.ts"
 import { HandlerConfigError } from "../src/HandlerConfigError.ts"
 import { InvalidLevelError } from "../src/Level.ts"
@@ -228,6 +229,64 @@ describe("Logger.log and the level methods", () => {
   })
 })
 
+describe("Calls no handler takes", () => {
+  it("no record is built for a level that every handler is above (a message function is not called when no line is returned)", async () => {
+    const logger = getLogger("unseen")
+    logger.setLevel("DEBUG")
+    const h = capture({ level: "WARN" })
+    logger.addHandler(h)
+    let calls = 0
+    const message = () => `computed ${++calls}`
+    assert.strictEqual(logger.debug(message), "unseen [DEBUG] computed 1")
+    setReturnLines(false)
+    try {
+      assert.strictEqual(logger.debug(message), undefined)
+      assert.strictEqual(calls, 1)
+      assert.strictEqual(logger.warn(message), undefined)
+      assert.strictEqual(calls, 2)
+    } finally {
+      setReturnLines(true)
+    }
+    h.setLevel("DEBUG")
+    logger.debug("now taken")
+    assert.isTrue(await h.flush())
+    assert.deepStrictEqual(h.messages, ["computed 2", "now taken"])
+  })
+
+  it("the line a call returns is redacted as its record is, with or without a handler", async () => {
+    setRedaction({ patterns: [/\b\d{16}\b/] })
+    try {
+      const h = capture()
+      getLogger("red.taken").addHandler(h)
+      assert.strictEqual(getLogger("red.taken").info("card 4111111111111111"), "red.taken [INFO] card [REDACTED]")
+      assert.strictEqual(getLogger("red.none").info("card 4111111111111111"), "red.none [INFO] card [REDACTED]")
+      assert.isTrue(await h.flush())
+      assert.deepStrictEqual(h.messages, ["card [REDACTED]"])
+    } finally {
+      setRedaction(undefined)
+    }
+  })
+
+  it("error and err: the one holding an Error is the record's error, the other stays a field", async () => {
+    const logger = getLogger("errkeys")
+    const h = capture()
+    logger.addHandler(h)
+    const e = new Error("via err")
+    logger.info("a", { error: "e1", err: { code: "E_CONN" } })
+    logger.info({ error: "upstream said no", err: e })
+    logger.info("c", { error: "text", err: e, id: 1 })
+    assert.isTrue(await h.flush())
+    const [a, b, c] = h.records as [LogRecord, LogRecord, LogRecord]
+    assert.deepStrictEqual(a.fields, { error: "e1", err: { code: "E_CONN" } })
+    assert.strictEqual(a.error, undefined)
+    assert.strictEqual(b.message, "via err")
+    assert.strictEqual(b.error?.message, "via err")
+    assert.deepStrictEqual(b.fields, { error: "upstream said no" })
+    assert.strictEqual(c.error?.message, "via err")
+    assert.deepStrictEqual(c.fields, { error: "text", id: 1 })
+  })
+})
+
 describe("Logger handlers", () => {
   it("addHandler rejects values without a callable handle with InvalidHandlerError", () => {
     const logger = getLogger("h.bad")
@@ -437,6 +496,40 @@ describe("Logger queue", () => {
     assert.strictEqual(logger.getDropped(), 2)
     assert.strictEqual(handler.getDropped(), 0)
     await Effect.runPromise(Handler.close(handler))
+  })
+
+  it("a record logged from inside a hand-off on another logger (a child, the Effect face) waits its turn too", async () => {
+    const parent = getLogger("order")
+    const child = getLogger("order.child")
+    const seen: Array<string> = []
+    let once = true
+    const inner = Handler.makeUnsafe({
+      label: "inner",
+      capacity: 1,
+      policy: "block",
+      target: {
+        _tag: "Records",
+        handle: (record) => {
+          if (once && record.message === "x1") {
+            once = false
+            parent.info("y-same")
+            child.info("y-child")
+            Effect.runSync(LoggerModule.info(parent, "y-effect"))
+          }
+        }
+      }
+    })
+    const after = Handler.makeUnsafe({ label: "after", capacity: 100, policy: "block", target: { _tag: "Records", handle: (r) => void seen.push(r.message) } })
+    parent.addHandler(inner)
+    parent.addHandler(after)
+    parent.info("x1")
+    // `inner` is full: this caller delivers x1, whose handler logs three records on two loggers.
+    parent.info("x2")
+    assert.isTrue(await Effect.runPromise(Handler.flush(inner)))
+    assert.isTrue(await Effect.runPromise(Handler.flush(after)))
+    assert.deepStrictEqual(seen, ["x1", "x2", "y-same", "y-child", "y-effect"])
+    await Effect.runPromise(Handler.close(inner))
+    await Effect.runPromise(Handler.close(after))
   })
 
   it("setCapacity validates and only applies before the first record", () => {

@@ -104,4 +104,30 @@ describe("redaction", () => {
     assert.strictEqual(error!.error!.message, "card [REDACTED] refused")
     assert.notInclude(error!.error!.stack ?? "", "4111111111111111")
   })
+
+  it("patterns reach an error's own properties and its causes', in every formatter's output", async () => {
+    setRedaction({ patterns: [/\b\d{16}\b/] })
+    const dir = tempDir()
+    const text = new FemtoFileHandler(path.join(dir, "t.log"))
+    const json = new FemtoFileHandler(path.join(dir, "j.log"), { formatter: "json" })
+    const log = getLogger("r.pay")
+    log.addHandler(text)
+    log.addHandler(json)
+    const cause = Object.assign(new Error("upstream"), { pan: "4111111111111111" })
+    const err = Object.assign(new Error("charge failed", { cause }), {
+      card: "4111111111111111",
+      request: { pan: "4111111111111111", amount: 3 }
+    })
+    log.error("payment", err)
+    await text.close()
+    await json.close()
+    for (const name of ["t.log", "j.log"]) {
+      const out = fs.readFileSync(path.join(dir, name), "utf8")
+      assert.include(out, "[REDACTED]")
+      assert.notInclude(out, "4111111111111111", `${name}: ${out}`)
+    }
+    await capture.flush()
+    const record = capture.records.at(-1)!
+    assert.deepStrictEqual(record.error!.props, { card: "[REDACTED]", request: { pan: "[REDACTED]", amount: 3 } })
+  })
 })
