@@ -30,9 +30,11 @@ let dropped = () => 0
 let finish = async () => {}
 
 if (impl.startsWith("femto")) {
-  const { Filter, getLogger, Handler, withContext } = await import("femtologging")
+  const { Filter, getLogger, Handler, setReturnLines, withContext } = await import("femtologging")
   // femto-context: scoped context in use elsewhere in the process, none around these calls
   if (impl === "femto-context") withContext({ warm: true }, () => {})
+  // femto-nolines: setReturnLines(false), what building the returned line costs by difference
+  if (impl === "femto-nolines") setReturnLines(false)
   const { Effect } = await import("effect")
   logger = getLogger("bench")
   const handler = Handler.makeUnsafe({
