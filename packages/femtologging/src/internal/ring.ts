@@ -25,9 +25,12 @@
  * **Frames larger than the ring** are streamed: the producer writes them in pieces as room
  * appears, and the worker copies the pieces out (releasing each at once, so `read` moves before
  * the write) and reassembles them before one `sink.write`. While it does, `streaming` holds the
- * frame's record count and `streamEnd` where the frame ends. If the worker dies meanwhile, the
- * released pieces are gone: its successor counts the frame's records as lost, sets `streaming` to
- * -1 and skips to `streamEnd`. (Such a frame is never written twice, and never in part.)
+ * frame's record count and `streamEnd` where the frame ends; its write is `inFlight` like any
+ * other, and once it is counted the worker bumps `streamed`. The released pieces are gone from
+ * the ring, so the producer keeps such a frame ({@link Producer.unacked}) until `streamed` counts
+ * it. If the worker dies before, the producer, before a new thread starts, puts the frame back at
+ * `read`, followed by the frames that were after it ({@link resend}): the new worker writes it
+ * again whole and in order, as it would an ordinary frame left unacknowledged.
  *
  * **Rewinding.** A position only ever moves forward, so a ring written through once has had every
  * page of its data area touched: the whole `capacity` stays resident even when the backlog never
@@ -61,7 +64,7 @@ export const cell = {
   state: 2,
   /** Records of the sink write in progress (0 when none): resent if the worker dies. */
   inFlight: 3,
-  /** Records of the streamed frame being reassembled; -1 while a new worker skips its rest. */
+  /** Records of the streamed frame being reassembled or written (0 when none). */
   streaming: 4,
   /** Where the streamed frame ends (u32 position). */
   streamEnd: 5,
@@ -76,7 +79,9 @@ export const cell = {
   /** Set by the producer when it gives up waiting: the worker stops after the write in progress. */
   stop: 10,
   /** 1 while the worker waits for frames without polling: only then does publishing notify it. */
-  asleep: 11
+  asleep: 11,
+  /** Streamed frames written and counted (wraps): the producer may then let go of them. */
+  streamed: 12
 } as const
 
 /** Indices of the `BigInt64` counters. @internal */
@@ -221,7 +226,8 @@ export const total = (ring: Ring, index: number): number => Number(Atomics.load(
 /**
  * The producer's side: frames that do not fit yet wait in an outbox (copied), ahead of which
  * nothing else goes, and are moved into the ring piece by piece by {@link pump} as the worker
- * releases room. So the memory held is the ring plus at most what was written while it was full.
+ * releases room. So the memory held is the ring plus at most what was written while it was full,
+ * and a frame larger than the ring until the worker wrote it.
  *
  * @internal
  */
@@ -232,6 +238,14 @@ export interface Producer {
   readonly outbox: Array<Uint8Array>
   /** Bytes of `outbox[0]` already in the ring. */
   offset: number
+  /**
+   * Frames larger than the ring wholly moved into it but not yet counted by the worker
+   * ({@link cell.streamed} below `seq`): what {@link resend} puts back if the worker dies. At most
+   * one in practice: the next such frame cannot be wholly in the ring before the worker wrote it.
+   */
+  readonly unacked: Array<{ readonly bytes: Uint8Array; readonly seq: number }>
+  /** Frames larger than the ring wholly moved into it (wraps, like `cell.streamed`). */
+  streamed: number
 }
 
 /** @internal */
@@ -239,7 +253,9 @@ export const producer = (ring: Ring): Producer => ({
   ring,
   position: position(ring, cell.write),
   outbox: [],
-  offset: 0
+  offset: 0,
+  unacked: [],
+  streamed: Atomics.load(ring.cells, cell.streamed)
 })
 
 /** Bytes the producer may write now. @internal */
@@ -283,6 +299,7 @@ const rewinds = (p: Producer, at: number, size: number): boolean =>
 
 /** Writes a frame into the ring at once when nothing waits and it fits, else into the outbox. @internal */
 export const put = (p: Producer, type: number, a: number, bytes?: Uint8Array, ends?: Uint32Array): void => {
+  if (p.unacked.length > 0) acknowledged(p)
   const length = bytes?.length ?? 0
   const size = frameBytes(ends?.length ?? 0, length)
   if (p.outbox.length === 0 && room(p) >= size) {
@@ -322,6 +339,8 @@ export const put = (p: Producer, type: number, a: number, bytes?: Uint8Array, en
 
 /** Moves what fits of the outbox into the ring; `true` when the outbox is empty. @internal */
 export const pump = (p: Producer): boolean => {
+  // Also here: a caller looping on `pump` without the event loop (`waitSync`) keeps nothing.
+  if (p.unacked.length > 0) acknowledged(p)
   const before = p.position
   let urgent = false
   while (p.outbox.length > 0) {
@@ -335,10 +354,62 @@ export const pump = (p: Producer): boolean => {
     if (p.offset === next.length) {
       // A flush or close, whole in the ring now: its caller waits (as in `put`).
       urgent ||= new Uint32Array(next.buffer, next.byteOffset, 1)[0] !== frame.data
+      // A frame larger than the ring: the worker has released part of it already.
+      if (next.length > p.ring.capacity) p.unacked.push({ bytes: next, seq: p.streamed = (p.streamed + 1) | 0 })
       p.outbox.shift()
       p.offset = 0
     }
   }
   if (p.position !== before) publish(p, urgent)
   return p.outbox.length === 0
+}
+
+/** Lets go of the frames in `unacked` that the worker wrote; `true` when none is left. @internal */
+export const acknowledged = (p: Producer): boolean => {
+  const done = Atomics.load(p.ring.cells, cell.streamed)
+  while (p.unacked.length > 0 && ((done - p.unacked[0]!.seq) | 0) >= 0) p.unacked.shift()
+  return p.unacked.length === 0
+}
+
+/**
+ * Before a new thread takes over the ring of a dead one: if it died in a streamed frame (reading
+ * its pieces or writing it), whose released pieces are gone, puts that frame back into the outbox,
+ * followed by the frames after it in the ring (copied out), and rewinds the producer to `read`,
+ * where the new thread starts. Only while no thread serves the ring.
+ *
+ * @internal
+ */
+export const resend = (p: Producer): void => {
+  const { ring } = p
+  acknowledged(p)
+  if (Atomics.load(ring.cells, cell.streaming) === 0) return
+  const read = position(ring, cell.read)
+  // Wholly in the ring, the frame is in `unacked`, and what follows it up to the part of
+  // `outbox[0]` already moved in are whole frames (no `rewind`: the ring was never idle since).
+  // Else it is `outbox[0]` itself, and nothing follows it.
+  const streamed = p.unacked.shift()
+  if (streamed !== undefined) {
+    const frames = [streamed.bytes]
+    const end = (p.position - p.offset) >>> 0
+    for (let at = position(ring, cell.streamEnd); ((end - at) | 0) > 0;) {
+      const type = word(ring, at)
+      if (type === frame.rewind) {
+        at = afterRewind(ring, at)
+        continue
+      }
+      const size = type === frame.data ? frameBytes(word(ring, at + 4), word(ring, at + 8)) : headerBytes
+      const copy = new Uint8Array(size)
+      copyOut(ring, at, copy, 0, size)
+      frames.push(copy)
+      at = (at + size) >>> 0
+    }
+    p.outbox.unshift(...frames)
+  }
+  p.unacked.length = 0
+  p.streamed = Atomics.load(ring.cells, cell.streamed)
+  p.offset = 0
+  p.position = read
+  Atomics.store(ring.cells, cell.write, read | 0)
+  Atomics.store(ring.cells, cell.streaming, 0)
+  pump(p)
 }

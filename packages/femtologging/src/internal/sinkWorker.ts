@@ -190,16 +190,14 @@ const tally = (ring: Ring.Ring, records: number, written: number): void => {
   if (written < records) Atomics.store(ring.cells, Ring.cell.failedSinceFlush, 1)
 }
 
-/** Takes over a ring from a dead worker: counts what it left behind. */
+/**
+ * Takes over a ring from a dead worker: counts what it left behind. It starts at `read`: frames
+ * the dead one had not acknowledged are written again, a streamed one too (the main side put it
+ * back whole before this thread started: see `Ring.resend`).
+ */
 const recover = (ring: Ring.Ring): void => {
   // A thread that died asleep left the flag set: the producer would notify every frame.
   Atomics.store(ring.cells, Ring.cell.asleep, 0)
-  const streaming = Atomics.load(ring.cells, Ring.cell.streaming)
-  if (streaming > 0) {
-    Ring.count(ring, Ring.counter.lost, streaming)
-    Atomics.store(ring.cells, Ring.cell.failedSinceFlush, 1)
-    Atomics.store(ring.cells, Ring.cell.streaming, -1)
-  }
   const inFlight = Atomics.exchange(ring.cells, Ring.cell.inFlight, 0)
   Ring.count(ring, Ring.counter.duplicates, inFlight)
 }
@@ -225,7 +223,8 @@ const reserve = (scratch: Scratch, bytes: number, records: number): void => {
 
 /**
  * Reassembles a frame larger than the ring from `pos`, releasing each piece once copied, and
- * writes it; returns the position after it.
+ * writes it; returns the position after it. The main side keeps the frame until `streamed`
+ * counts it, and puts it back if this thread dies before.
  */
 const stream = async (slot: Slot, sink: Sink, scratch: Scratch, pos: number): Promise<number> => {
   const { ring } = slot
@@ -258,8 +257,11 @@ const stream = async (slot: Slot, sink: Sink, scratch: Scratch, pos: number): Pr
     pos = (pos + available) >>> 0
     release(ring, pos)
   }
+  Atomics.store(ring.cells, Ring.cell.inFlight, records)
   const written = await writeBatch(slot, sink, scratch.bytes.subarray(0, length), scratch.ends.subarray(0, records))
   tally(ring, records, written)
+  Atomics.add(ring.cells, Ring.cell.streamed, 1)
+  Atomics.store(ring.cells, Ring.cell.inFlight, 0)
   Atomics.store(ring.cells, Ring.cell.streaming, 0)
   Ring.signal(ring)
   // Kept for the next streamed frame, unless it is huge: a ring smaller than the handler's
@@ -270,29 +272,11 @@ const stream = async (slot: Slot, sink: Sink, scratch: Scratch, pos: number): Pr
   return end
 }
 
-/** Skips the rest of a streamed frame whose worker died (its records were counted lost). */
-const skip = async (ring: Ring.Ring, pos: number): Promise<number> => {
-  const end = Ring.position(ring, Ring.cell.streamEnd)
-  while (pos !== end) {
-    const write = Ring.position(ring, Ring.cell.write)
-    const available = Math.min((write - pos) >>> 0, (end - pos) >>> 0)
-    if (available === 0) {
-      if (stopped(ring)) return pos
-      await published(ring, write)
-    }
-    pos = (pos + available) >>> 0
-    release(ring, pos)
-  }
-  Atomics.store(ring.cells, Ring.cell.streaming, 0)
-  return pos
-}
-
 /** Takes frames from the ring and writes them until a close frame. */
 const serve = async (slot: Slot, sink: Sink): Promise<void> => {
   const { ring } = slot
   const scratch: Scratch = { bytes: new Uint8Array(4096), ends: new Uint32Array(256) }
   let pos = Ring.position(ring, Ring.cell.read)
-  if (Atomics.load(ring.cells, Ring.cell.streaming) === -1) pos = await skip(ring, pos)
   for (;;) {
     if (stopped(ring)) {
       // The producer gave up waiting: what was written is counted; close the sink and stop here.

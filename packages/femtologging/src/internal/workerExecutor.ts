@@ -7,7 +7,7 @@
  * **What it guarantees.**
  * - Memory is bounded: the ring, plus at most the batch written while it was full (ready() is
  *   false until that batch is in the ring). A batch larger than the whole ring still reaches the
- *   sink whole, streamed through in pieces.
+ *   sink whole, streamed through in pieces; it is kept until the sink wrote it.
  * - A synchronous caller can wait for room with `waitSync` (`Atomics.wait` in slices of 50 ms),
  *   and at exit `exitSync` drains and closes the sink while the main thread's `exit` listeners
  *   run (worker threads keep running until they return).
@@ -15,6 +15,8 @@
  *   memory) is reported on stderr and restarted with exponential backoff and jitter (100 ms to
  *   5 s, on Effect's `Clock`); the new thread resumes from the last acknowledged frame, so what
  *   the dead one had not acknowledged is written again (counted in `duplicates()`, an upper bound).
+ *   A batch larger than the ring, whose pieces the dead thread had released, is first put back
+ *   into the ring whole, ahead of what followed it (`Ring.resend`).
  * - While a thread starts and opens the sink, the ring takes records (they wait there). While no
  *   thread serves the ring (it died and is not restarted yet), or the sink failed to open (retried
  *   with the same backoff), `ready()` is false and `waitSync` returns `false` at once: only the
@@ -102,6 +104,8 @@ interface Slot {
   readonly open: Open
   /** Failed opens in a row, for the retry backoff. */
   failures: number
+  /** Called before a thread takes over the ring (no thread serves it then); set by the executor. */
+  beforeStart: (() => void) | undefined
 }
 
 interface Pool {
@@ -218,6 +222,7 @@ const spawnThread = (host: Host) => (): WorkerThreads.Worker => {
   const open: Array<Open> = []
   for (const slot of host.slots.values()) {
     if (stateOf(slot.ring) === Ring.state.closed) continue
+    slot.beforeStart?.()
     mark(slot.ring, Ring.state.starting)
     open.push(slot.open)
   }
@@ -328,13 +333,16 @@ const executor = (host: Host, slot: Slot): Executor => {
     closing !== undefined || final !== undefined ||
     (producer.outbox.length === 0 && served() && Ring.room(producer) >= readyRoom)
 
-  /** Moves the outbox into the ring as room appears, off the caller's path. */
+  /**
+   * Moves the outbox into the ring as room appears, off the caller's path, then waits until the
+   * worker wrote the batches larger than the ring it moved (kept until then: see `beforeStart`).
+   */
   const pumpLater = async (): Promise<void> => {
     if (pumping) return
     pumping = true
     for (;;) {
       const seen = Atomics.load(cells, Ring.cell.signal)
-      if (Ring.pump(producer) || final !== undefined) break
+      if ((Ring.pump(producer) && Ring.acknowledged(producer)) || final !== undefined) break
       await Ring.waitAsync(ring, Ring.cell.signal, seen)
     }
     pumping = false
@@ -355,6 +363,16 @@ const executor = (host: Host, slot: Slot): Executor => {
     if (final !== undefined) return
     final = { written: Ring.total(ring, Ring.counter.written) }
     producer.outbox.length = 0
+    producer.unacked.length = 0
+  }
+
+  // A thread that died in a batch larger than the ring had released its pieces: the batch is put
+  // back whole, ahead of what followed it, so the new thread writes it again like any batch the
+  // dead one had not acknowledged.
+  slot.beforeStart = () => {
+    if (final !== undefined) return
+    Ring.resend(producer)
+    if (producer.outbox.length > 0) void pumpLater()
   }
 
   return {
@@ -477,7 +495,7 @@ export const make = (options: WorkerSinkOptions): Effect.Effect<Executor, never,
       options: options.options,
       buffer: ring.buffer
     }
-    const slot: Slot = { ring, open, failures: 0 }
+    const slot: Slot = { ring, open, failures: 0, beforeStart: undefined }
     const host = hostFor(options)
     host.slots.set(open.id, slot)
     if (host.fiber === undefined) {

@@ -9,6 +9,7 @@ import * as path from "node:path"
 import { pathToFileURL } from "node:url"
 import { threadId } from "node:worker_threads"
 import type { Executor } from "../../src/internal/executor.ts"
+import * as Ring from "../../src/internal/ring.ts"
 import * as WorkerExecutor from "../../src/internal/workerExecutor.ts"
 import { packageDir, repoRoot } from "../utils/child.ts"
 import { readLines, readText, removeTempDirs, tempDir, waitUntil } from "../utils/files.ts"
@@ -124,25 +125,42 @@ describe("WorkerExecutor", () => {
       assert.deepStrictEqual([executor.written(), executor.lost()], [5_005, 0])
     }))
 
-  it.live("a worker that dies in the write of a batch larger than the ring loses that batch, once", () =>
-    Effect.gen(function*() {
-      const dir = tempDir()
-      const file = path.join(dir, "out.log")
-      const executor = yield* WorkerExecutor.make({
-        label: "crash-big",
-        module: sink("file.mjs"),
-        options: { path: file, exitAt: 2, marker: path.join(dir, "exited") },
-        bufferBytes: 16 * 1024
-      })
-      for (const { bytes, ends } of [batch(["a"]), batch(["x".repeat(40_000), "y".repeat(40_000)]), batch(["b"])]) {
-        while (!executor.ready()) yield* Effect.promise(() => executor.wait())
-        executor.write(bytes, ends)
-      }
-      assert.isFalse(yield* flush(executor), "records were lost since the last flush")
-      assert.isTrue(fs.existsSync(path.join(dir, "exited")))
-      assert.deepStrictEqual(readLines(file), ["a", "b"])
-      assert.deepStrictEqual([executor.written(), executor.lost(), executor.duplicates()], [2, 2, 0])
-    }))
+  for (const [exitAt, part] of [[2_550, "after writing part of it"], [2_501, "before writing any of it"]] as const) {
+    it.live(`a worker that dies in the write of a batch larger than the ring, ${part}: the restart writes the batch again whole, its records counted as possible duplicates`, () =>
+      Effect.gen(function*() {
+        const dir = tempDir()
+        const file = path.join(dir, "out.log")
+        const ringBytes = 16 * 1024
+        const executor = yield* WorkerExecutor.make({
+          label: "crash-streamed",
+          module: sink("file.mjs"),
+          // Record `exitAt` (from 1) is in the batch of records 2,500 to 2,599: the sink writes
+          // the records of it before that one, then ends its thread.
+          options: { path: file, exitAt, marker: path.join(dir, "exited") },
+          bufferBytes: ringBytes
+        })
+        const pad = " ".padEnd(200, "-")
+        const batches: Array<ReturnType<typeof batch>> = []
+        for (let n = 0; n < 5_000; n += 100) batches.push(batch(range(n, n + 100, pad)))
+        // Every batch is larger than the ring: streamed through it in pieces, one sink write each.
+        assert.isAbove(batches[0]!.bytes.length, ringBytes)
+        for (const { bytes, ends } of batches) {
+          while (!executor.ready()) yield* Effect.promise(() => executor.wait())
+          executor.write(bytes, ends)
+        }
+        assert.isTrue(yield* flush(executor), "records were lost")
+        assert.isTrue(fs.existsSync(path.join(dir, "exited")))
+        const numbers = readLines(file).map((line) => Number(line.split(" ")[1]))
+        // Every record at least once; lines repeat only where the batch in flight was written again.
+        assert.deepStrictEqual([...new Set(numbers)].sort((a, b) => a - b), range(0, 5_000).map((_, i) => i))
+        const back = numbers.flatMap((n, i) => (i > 0 && n <= numbers[i - 1]! ? [i] : []))
+        assert.deepStrictEqual(back.map((i) => numbers[i]), exitAt > 2_501 ? [2_500] : [])
+        assert.strictEqual(numbers.length - 5_000, exitAt - 2_501)
+        // As for a batch that fits in the ring: the records of the write in flight, an upper bound.
+        assert.strictEqual(executor.duplicates(), 100)
+        assert.deepStrictEqual([executor.written(), executor.lost(), executor.pending()], [5_000, 0, 0])
+      }))
+  }
 
   it.live("flush is a barrier: it resolves true once every earlier record is in the file", () =>
     Effect.gen(function*() {
@@ -425,6 +443,110 @@ describe("WorkerExecutor", () => {
         assert.deepStrictEqual(readLines(file), range(0, 50_000))
       }))
   }
+})
+
+/**
+ * Reads every frame the producer has from `read`, as a new worker would (pumping the producer as
+ * room appears, so a frame larger than the ring comes through in pieces): each data frame's
+ * records, and `flush` for a flush frame.
+ */
+const drain = (producer: Ring.Producer): Array<string> => {
+  const { ring } = producer
+  const decoder = new TextDecoder()
+  const out: Array<string> = []
+  let pos = Ring.position(ring, Ring.cell.read)
+  const take = (n: number): Uint8Array => {
+    const bytes = new Uint8Array(n)
+    for (let got = 0; got < n;) {
+      const available = Math.min((Ring.position(ring, Ring.cell.write) - pos) >>> 0, n - got)
+      assert.isAbove(available, 0, "the producer has nothing more")
+      Ring.copyOut(ring, pos, bytes, got, available)
+      got += available
+      pos = (pos + available) >>> 0
+      Atomics.store(ring.cells, Ring.cell.read, pos | 0)
+      Ring.pump(producer)
+    }
+    return bytes
+  }
+  while (Ring.position(ring, Ring.cell.write) !== pos) {
+    const [type, records, length] = new Uint32Array(take(Ring.headerBytes).buffer)
+    if (type === Ring.frame.flush) out.push("flush")
+    else if (type === Ring.frame.data) {
+      const ends = new Uint32Array(take(4 * records!).buffer)
+      const bytes = take((length! + 3) & ~3)
+      ends.forEach((end, i) => out.push(decoder.decode(bytes.subarray(i === 0 ? 0 : ends[i - 1], end - 1))))
+    } else assert.fail(`unexpected frame type ${type}`)
+  }
+  return out
+}
+
+/**
+ * A ring of 1 KiB whose worker took "first" and started on a batch of 30 records larger than the
+ * ring: what `stream` in `sinkWorker.ts` records (`streaming`, `streamEnd`), with the pieces
+ * released up to `releaseTo` bytes into the batch (the producer pumping more as they are).
+ */
+const streaming = (releaseTo: (frameBytes: number) => number) => {
+  const ring = Ring.make(1024)
+  const producer = Ring.producer(ring)
+  const first = batch(["first"])
+  Ring.put(producer, Ring.frame.data, 1, first.bytes, first.ends)
+  const start = producer.position
+  Atomics.store(ring.cells, Ring.cell.read, start | 0)
+  const big = range(0, 30, " ".padEnd(100, "-"))
+  const { bytes, ends } = batch(big)
+  Ring.put(producer, Ring.frame.data, 30, bytes, ends)
+  const size = Ring.frameBytes(30, bytes.length)
+  assert.isAbove(size, ring.capacity)
+  Atomics.store(ring.cells, Ring.cell.streamEnd, (start + size) | 0)
+  Atomics.store(ring.cells, Ring.cell.streaming, 30)
+  for (let read = start; read !== start + releaseTo(size);) {
+    read = Math.min(Ring.position(ring, Ring.cell.write), start + releaseTo(size))
+    Atomics.store(ring.cells, Ring.cell.read, read)
+    Ring.pump(producer)
+  }
+  return { ring, producer, big }
+}
+
+describe("Ring.resend: what a dead worker had taken of a batch larger than the ring is put back", () => {
+  it("died copying out its pieces: the batch, partly moved into the ring, comes whole from read", () => {
+    const { ring, producer, big } = streaming(() => 500)
+    assert.strictEqual(producer.outbox.length, 1, "the batch is still being moved in")
+    const after = batch(["after"])
+    Ring.put(producer, Ring.frame.data, 1, after.bytes, after.ends)
+    Ring.resend(producer)
+    assert.strictEqual(Atomics.load(ring.cells, Ring.cell.streaming), 0)
+    assert.deepStrictEqual(drain(producer), [...big, "after"])
+  })
+
+  it("died writing it: the batch comes whole, then the frames that followed it, the one half moved in too", () => {
+    const { ring, producer, big } = streaming((size) => size)
+    // Wholly in the ring now, and kept until the worker counts it written.
+    assert.deepStrictEqual([producer.outbox.length, producer.unacked.length], [0, 1])
+    Atomics.store(ring.cells, Ring.cell.inFlight, 30)
+    const x = batch(["x"])
+    const y = batch(["y"])
+    const z = batch(["z".repeat(1000)])
+    Ring.put(producer, Ring.frame.data, 1, x.bytes, x.ends)
+    Ring.put(producer, Ring.frame.flush, 1)
+    Ring.put(producer, Ring.frame.data, 1, y.bytes, y.ends)
+    Ring.put(producer, Ring.frame.data, 1, z.bytes, z.ends)
+    assert.isAbove(producer.offset, 0, "z is not partly in the ring")
+    Ring.resend(producer)
+    // The in-flight count is left for the new worker to count as possible duplicates.
+    assert.strictEqual(Atomics.load(ring.cells, Ring.cell.inFlight), 30)
+    assert.deepStrictEqual(drain(producer), [...big, "x", "flush", "y", "z".repeat(1000)])
+  })
+
+  it("lets go of the batch once the worker counted it, and then resends nothing", () => {
+    const { ring, producer } = streaming((size) => size)
+    assert.isFalse(Ring.acknowledged(producer))
+    Atomics.add(ring.cells, Ring.cell.streamed, 1)
+    Atomics.store(ring.cells, Ring.cell.streaming, 0)
+    assert.isTrue(Ring.acknowledged(producer))
+    const position = producer.position
+    Ring.resend(producer)
+    assert.deepStrictEqual([producer.position, producer.outbox.length], [position, 0])
+  })
 })
 
 /** Runs Node with `args` from the monorepo root; a child still running after 20 s is killed. */
