@@ -34,7 +34,7 @@
 import { spawn, spawnSync } from "node:child_process"
 import { mkdirSync, writeFileSync } from "node:fs"
 import { cpus, loadavg, totalmem } from "node:os"
-import { dirname, join } from "node:path"
+import { basename, dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { writeChart } from "./lib/chart.mjs"
 import { numberArg, parseArgs, RESULT_PREFIX } from "./lib/common.mjs"
@@ -573,8 +573,9 @@ console.log(`median of ${runs} run${runs === 1 ? "" : "s"} (fresh processes, rou
 console.log("vs best pino: rate workloads = row records/s / best pino records/s; caller-ns workloads (null-sink*, " +
   "disabled-level, one-per-turn) = best pino ns / row ns; slow-sink-lag = best pino max lag / row max lag; " +
   "import = best pino ms / row ms. >1 = better than pino's best.")
-console.log("lines verified: every line of every file checked (written + counted drops = emitted, no torn, foreign or " +
-  "duplicated line, each producer's records in order); the count is of lines over all files.")
+console.log("lines verified: every line of every file checked (written + counted drops = emitted, no foreign or " +
+  "duplicated line, every line of a copy the same shape (its message and digits aside: no tear, nothing added, the " +
+  "same logger and level), each producer's records in order); the count is of lines over all files.")
 console.log("")
 console.log("workloads:")
 for (const w of Object.keys(workloads)) {
@@ -723,6 +724,12 @@ for (const r of rows) {
     notes.push(`${r.id} dropped ${r.dropped} records at chunk ${chunk} (policy drop): try a smaller --chunk`)
   }
   if (r.workload === "rotating" && r.files === 1) notes.push(`${r.id} wrote one file: it never rotated during the run`)
+  // Where the first wrong line was (its temporary folder is gone; the file's name says which file).
+  const bad = r.runs.find((x) => x.ok === false && x.firstBad !== undefined)?.firstBad
+  if (bad !== undefined) {
+    notes.push(`${r.id} lines wrong: ${bad.why} of ${basename(bad.file)}` +
+      (bad.text === undefined ? "" : `: ${JSON.stringify(bad.text.slice(0, 120))}`))
+  }
   for (const s of (r.stderr ?? []).slice(0, 3)) notes.push(`${r.id} stderr: ${s.slice(0, 300)}`)
 }
 if (notes.length > 0) {

@@ -134,19 +134,21 @@ export const filesIn = (dir) =>
     .map((e) => join(dir, e.name))
     .sort()
 
-// Calls `onLine(text)` for each complete line of `path`; returns the bytes after the last "\n".
+// Calls `onLine(text, n)` for each complete line of `path` (n counts from 1) until it returns
+// false; returns the bytes after the last "\n" (0 when stopped early).
 const eachLine = (path, onLine) => {
   const fd = openSync(path, "r")
   const buf = Buffer.allocUnsafe(4 << 20)
   let rest = ""
+  let n = 0
   try {
     for (;;) {
-      const n = readSync(fd, buf, 0, buf.length, null)
-      if (n === 0) break
-      const text = rest + buf.latin1Slice(0, n)
+      const got = readSync(fd, buf, 0, buf.length, null)
+      if (got === 0) break
+      const text = rest + buf.latin1Slice(0, got)
       let from = 0
       for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", from)) {
-        onLine(text.slice(from, nl))
+        if (onLine(text.slice(from, nl), ++n) === false) return 0
         from = nl + 1
       }
       rest = text.slice(from)
@@ -174,43 +176,86 @@ const firstId = (path) => {
   }
 }
 
+// A line's shape: the line with its message `m` replaced by "\0" and every run of digits by "0"
+// (timestamps, pids, fiber ids, logger names like app.s0.m1 vary from line to line; nothing else
+// of a line should), or undefined when the line does not hold `m`. A line torn anywhere (inside
+// the message or outside it, as the head of the next line glued to its end), junk around the
+// message, another logger or level: another shape.
+export const shapeOf = (line, m) => {
+  const at = line.indexOf(m)
+  if (at < 0) return undefined
+  return (line.slice(0, at) + "\0" + line.slice(at + m.length)).replace(/\d+/g, "0")
+}
+
+// The shape of a copy's lines: the most common among its first 16 lines that hold their message
+// (a first line torn or foreign would otherwise make every good line after it look wrong); the
+// first of those on a tie. undefined when no line holds its message.
+const copyShape = (files, records, msg) => {
+  const counts = new Map()
+  let seen = 0
+  for (const f of files) {
+    eachLine(f, (line) => {
+      const id = idOf(line)
+      const shape = id >= 0 && id < records ? shapeOf(line, msg(id)) : undefined
+      if (shape !== undefined) {
+        counts.set(shape, (counts.get(shape) ?? 0) + 1)
+        seen++
+      }
+      return seen < 16
+    })
+    if (seen >= 16) break
+  }
+  let best
+  for (const [shape, n] of counts) if (best === undefined || n > counts.get(best)) best = shape
+  return best
+}
+
 // Checks log output against what was emitted: `groups` is a list of file lists, each a complete
 // copy of the log (one per handler; a rotating handler's copy spans several files, taken in the
 // order of their first record). Every line must hold message(id) for an id < records it alone
-// holds in its copy (no torn, foreign or duplicated line), no file may end in a partial line,
-// and in each copy written lines + `dropped` must equal `records` (drops are counted per record
-// per copy: `dropped` is a number for every copy or an array, one per copy). Ids of one stream
-// (id % streams: one per producer) must come in order. Returns the counts over all copies.
+// holds in its copy (no foreign or duplicated line) and have the copy's shape (see shapeOf and
+// copyShape: the whole line is checked, not only its message, so a line torn outside its message
+// or with anything added is caught), no file may end in a partial line, and in each copy written
+// lines + `dropped` must equal `records` (drops are counted per record per copy: `dropped` is a
+// number for every copy or an array, one per copy). Ids of one stream (id % streams: one per
+// producer) must come in order. Returns the counts over all copies; `firstBad` says where the
+// first wrong line is and why.
 export const verifyOutput = ({ groups, records, message: msg = message, dropped = 0, streams = 1 }) => {
-  const total = { copies: groups.length, files: 0, bytes: 0, lines: 0, written: 0, badLines: 0, dupLines: 0,
-    outOfOrder: 0, partialTail: 0, missing: 0, firstBad: undefined }
+  const total = { copies: groups.length, files: 0, bytes: 0, maxFileBytes: 0, lines: 0, written: 0, badLines: 0,
+    dupLines: 0, outOfOrder: 0, partialTail: 0, missing: 0, firstBad: undefined }
   for (let g = 0; g < groups.length; g++) {
     const files = groups[g]
     const drops = Array.isArray(dropped) ? dropped[g] ?? 0 : dropped
     const seen = new Uint8Array(records)
     const last = new Float64Array(streams).fill(-1)
     let written = 0
-    const ordered = files.map((f) => ({ f, first: firstId(f) })).sort((a, b) => a.first - b.first)
-    for (const { f } of ordered) {
+    const ordered = files.map((f) => ({ f, first: firstId(f) })).sort((a, b) => a.first - b.first).map((x) => x.f)
+    const shape = copyShape(ordered, records, msg)
+    for (const f of ordered) {
+      const size = statSync(f).size
       total.files++
-      total.bytes += statSync(f).size
-      total.partialTail += eachLine(f, (line) => {
+      total.bytes += size
+      if (size > total.maxFileBytes) total.maxFileBytes = size
+      total.partialTail += eachLine(f, (line, n) => {
         total.lines++
         const id = idOf(line)
-        if (id < 0 || id >= records || !line.includes(msg(id))) {
+        if (id < 0 || id >= records || shapeOf(line, msg(id)) !== shape) {
           total.badLines++
-          total.firstBad ??= { file: f, text: line.slice(0, 200) }
+          total.firstBad ??= { file: f, line: n, why: `torn or malformed line ${n}`, text: line.slice(0, 200) }
           return
         }
         if (seen[id] === 1) {
           total.dupLines++
-          total.firstBad ??= { file: f, duplicate: id }
+          total.firstBad ??= { file: f, line: n, why: `line ${n} duplicates id ${id}`, duplicate: id }
           return
         }
         seen[id] = 1
         written++
         const s = id % streams
-        if (id < last[s]) total.outOfOrder++
+        if (id < last[s]) {
+          total.outOfOrder++
+          total.firstBad ??= { file: f, line: n, why: `line ${n}: id ${id} after ${last[s]}` }
+        }
         last[s] = id
       })
     }
