@@ -515,12 +515,36 @@ const rows = cases.map((c) => {
   return row
 })
 
-// The reference of each workload: pino's best row (one whose lines came out right).
+// Why a row did not do its workload (undefined: it did), judged on every run like the line check:
+// its lines came out wrong, or, rotating, it did not rotate: one file although more than the
+// rotation size was written (pino-roll's in-thread stream checks the size on 'drain', which a
+// synchronous loop never lets fire), or a file over twice the rotation size (LogTape's
+// non-blocking sink checks the size per flushed buffer, and in a synchronous loop the buffer is
+// the whole run). Such a row is no reference for the others: it did less work.
+const mib = (bytes) =>
+  bytes < 2 ** 20 ? `${Math.round(bytes / 1024)} KiB` : `${(bytes / 2 ** 20).toFixed(bytes < 10 * 2 ** 20 ? 1 : 0)} MiB`
+const workloadMiss = (r) => {
+  if (r.n === 0) return undefined
+  if (r.linesOk === false) return "lines wrong"
+  if (r.workload !== "rotating") return undefined
+  const ok = r.runs.filter((x) => x.error === undefined)
+  if (ok.some((x) => x.files <= 1 && x.bytes > rotateBytes)) return "did not rotate"
+  const largest = Math.max(...ok.map((x) => x.maxFileBytes ?? 0))
+  if (largest > 2 * rotateBytes) return `did not rotate at ${mib(rotateBytes)}: a file of ${mib(largest)}`
+  return undefined
+}
+for (const r of rows) r.workloadMiss = workloadMiss(r)
+
+// The reference of each workload: pino's best row among those that did the workload. When no pino
+// row qualifies, the ratio is n/a, with a note saying why.
 const score = { ns: (r) => -r.callerNsPerRecord, rate: (r) => r.recordsPerSec, lag: (r) => -r.maxLagMs, ms: (r) => -r.importMs }
 const refs = {}
+const noRefWhy = {}
 for (const [w, { key }] of Object.entries(workloads)) {
-  const pinos = rows.filter((r) => r.workload === w && r.lib === "pino" && r.n > 0 && r.linesOk !== false)
+  const all = rows.filter((r) => r.workload === w && r.lib === "pino")
+  const pinos = all.filter((r) => r.n > 0 && r.workloadMiss === undefined)
   if (pinos.length > 0) refs[w] = pinos.reduce((best, r) => (score[key](r) > score[key](best) ? r : best))
+  else if (all.length > 0) noRefWhy[w] = all.map((r) => `${r.id} ${r.n === 0 ? "failed" : r.workloadMiss}`).join(", ")
 }
 for (const row of rows) {
   const ref = refs[row.workload]
@@ -554,19 +578,23 @@ const linesCell = (r) => {
 }
 const header = ["case", "records", "caller ns/rec", "records/s", "MB/s", "peak RSS MiB", "drops", "lines verified", "other", "vs best pino"]
 // The "other" column: the workload's own figure, then what sets the row apart.
-const otherCell = (r) =>
-  [
-    r.maxLagMs !== undefined
-      ? `max lag ${r.maxLagMs.toFixed(1)} ms`
-      : r.importMs !== undefined
-      ? `${r.workload === "dictconfig" ? "setup" : "import"} ${r.importMs.toFixed(1)} ms`
-      : r.emptyCallNsPerRecord !== undefined
-      ? `empty call ${r.emptyCallNsPerRecord.toFixed(1)} ns`
-      : r.workload === "rotating" && r.files !== undefined
-      ? `${fmtInt(r.files)} file${r.files === 1 ? "" : "s"}`
-      : "",
-    r.partial ?? ""
-  ].filter((s) => s !== "").join("; ")
+const otherCell = (r) => {
+  const figure = r.maxLagMs !== undefined
+    ? `max lag ${r.maxLagMs.toFixed(1)} ms`
+    : r.importMs !== undefined
+    ? `${r.workload === "dictconfig" ? "setup" : "import"} ${r.importMs.toFixed(1)} ms`
+    : r.emptyCallNsPerRecord !== undefined
+    ? `empty call ${r.emptyCallNsPerRecord.toFixed(1)} ns`
+    : r.workload === "rotating" && r.files !== undefined
+    ? `${fmtInt(r.files)} file${r.files === 1 ? "" : "s"}`
+    : ""
+  // A row that did not do the workload (a pino one is left out of "pino's best"), then a row some
+  // of whose runs failed.
+  const miss = r.workloadMiss === undefined || (r.workloadMiss === "lines wrong" && r.lib !== "pino")
+    ? ""
+    : `(${r.workloadMiss}${r.lib === "pino" ? ": not a reference" : ""})`
+  return [[figure, miss].filter((s) => s !== "").join(" "), r.partial ?? ""].filter((s) => s !== "").join("; ")
+}
 const table = rows.map((r) =>
   r.n === 0
     ? [r.id, r.records === undefined ? "" : kRecords(r.records), "FAILED", "", "", "", "", "",
@@ -581,7 +609,7 @@ const table = rows.map((r) =>
       fmtInt(r.dropped ?? 0),
       linesCell(r),
       otherCell(r),
-      r.vsPino === undefined ? "" : r.vsPino.toFixed(2) + "x"
+      r.vsPino !== undefined ? r.vsPino.toFixed(2) + "x" : noRefWhy[r.workload] !== undefined ? "n/a" : ""
     ]
 )
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => t[i].length)))
@@ -600,7 +628,8 @@ console.log(`median of ${runs} run${runs === 1 ? "" : "s"} (fresh processes, rou
   "failed says of how many); drops and wrong lines: the worst run.")
 console.log("vs best pino: rate workloads = row records/s / best pino records/s; caller-ns workloads (null-sink*, " +
   "disabled-level, one-per-turn) = best pino ns / row ns; slow-sink-lag = best pino max lag / row max lag; " +
-  "import = best pino ms / row ms. >1 = better than pino's best.")
+  "import = best pino ms / row ms. >1 = better than pino's best. pino's best is of the pino rows that did the " +
+  "workload: lines right and, rotating, rotated; n/a when none did.")
 console.log("lines verified: every line of every file checked (written + counted drops = emitted, no foreign or " +
   "duplicated line, every line of a copy the same shape (its message and digits aside: no tear, nothing added, the " +
   "same logger and level), each producer's records in order); the count is of lines over all files.")
@@ -608,7 +637,8 @@ console.log("")
 console.log("workloads:")
 for (const w of Object.keys(workloads)) {
   if (!rows.some((r) => r.workload === w)) continue
-  console.log(`  ${w}: ${workloads[w].about}${refs[w] === undefined ? "" : `; reference ${refs[w].id}`}`)
+  console.log(`  ${w}: ${workloads[w].about}${refs[w] === undefined ? "" : `; reference ${refs[w].id}`}` +
+    (noRefWhy[w] === undefined ? "" : `; no pino reference (vs best pino n/a): ${noRefWhy[w]}`))
   for (const m of workloads[w].missing ?? []) console.log(`    no equivalent: ${m}`)
 }
 console.log("cases:")
@@ -690,7 +720,7 @@ const refRow = (what, r, why) => {
   if (r === undefined) target(what, null, why)
   return r
 }
-const noRef = (w) => `no pino reference for ${w} (no pino row of it ran or came out right)`
+const noRef = (w) => `no pino reference for ${w}: ${noRefWhy[w] ?? "no pino row of it in the run"}`
 const vsRef = (r, ref) => `${r.vsPino.toFixed(2)}x (${fmtInt(r.recordsPerSec)} vs ${fmtInt(ref.recordsPerSec)} rec/s, ${ref.id})`
 for (const [id, x, what] of [
   ["file-e2e/femto", 6, "file end to end >= 6x pino's best, default formatter (inline)"],
@@ -782,13 +812,20 @@ if (targets.length > 0) {
   for (const t of targets) console.log(`  ${t.ok === true ? "met   " : t.ok === false ? "MISSED" : "n/a   "}  ${t.what}: ${t.value}`)
 }
 
-// Notes: skips, failures, warnings the children printed, drops, rotating cases that did not rotate.
+// Notes: skips, failures, warnings the children printed, drops, rotating cases that did not rotate,
+// workloads with no pino reference.
+for (const [w, why] of Object.entries(noRefWhy)) {
+  notes.push(`${w}: no pino row did the workload (${why}): vs best pino is n/a`)
+}
 for (const r of rows) {
   for (const e of new Set(r.errors)) notes.push(`${r.id} failed: ${e}`)
   if (r.workload === "null-sink" && r.lib === "femto" && r.dropped > 0) {
     notes.push(`${r.id} dropped ${r.dropped} records at chunk ${chunk} (policy drop): try a smaller --chunk`)
   }
-  if (r.workload === "rotating" && r.files === 1) notes.push(`${r.id} wrote one file: it never rotated during the run`)
+  if (r.workload === "rotating" && r.workloadMiss !== undefined && r.workloadMiss !== "lines wrong") {
+    notes.push(`${r.id} ${r.workloadMiss} (${fmtInt(r.files)} file${r.files === 1 ? "" : "s"} for ${mib(r.bytes)})` +
+      (r.lib === "pino" ? ": left out of pino's best" : ""))
+  }
   // Where the first wrong line was (its temporary folder is gone; the file's name says which file).
   const bad = r.runs.find((x) => x.ok === false && x.firstBad !== undefined)?.firstBad
   if (bad !== undefined) {
@@ -827,7 +864,7 @@ const out = {
   backups,
   only: only ?? null,
   elapsedMs: Date.now() - started,
-  workloads: Object.fromEntries(Object.entries(workloads).map(([w, x]) => [w, { key: x.key, about: x.about, missing: x.missing ?? [], reference: refs[w]?.id ?? null }])),
+  workloads: Object.fromEntries(Object.entries(workloads).map(([w, x]) => [w, { key: x.key, about: x.about, missing: x.missing ?? [], reference: refs[w]?.id ?? null, noReference: noRefWhy[w] ?? null }])),
   targets,
   skipped,
   notes,
