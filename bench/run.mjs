@@ -26,7 +26,7 @@
 //   --fsync-records N  records per run of logtape-fsync, which fsyncs nearly every record
 //                      (default 2,000; --quick 500)
 //   --rotate-bytes N   file size at which the rotating cases rotate (default 4 MiB; --quick 1 MiB)
-//   --import-samples N process pairs per import-time run (default 7; --quick 5)
+//   --import-samples N process pairs per import-time and first-line run (default 7; --quick 5)
 //   --socket-records N records per run of the socket workload (default 200,000; --quick 50,000)
 //   --quick            100,000 records (one-per-turn 50,000), 1 run
 //   --no-build         skip `tsc -b` before running
@@ -286,6 +286,23 @@ const workloads = {
     ],
     about: `wall time of a fresh node process importing the modules minus an empty script's, median of ${importSamples} ` +
       "alternating pairs per run"
+  },
+  // Time to the first line: what an application pays before its first record is on disk (import,
+  // the file handler's setup, the first record, the exit), not only the import.
+  "first-line": {
+    key: "ms",
+    script: "first-line.mjs",
+    args: ["--samples", String(importSamples)],
+    impls: [
+      ["femto", {
+        lib: "femto",
+        label: "import \"femtologging\"; getLogger(\"app\").addHandler(new FemtoFileHandler(path)); info(m); exit"
+      }],
+      ["pino", { lib: "pino", label: "import \"pino\"; pino(pino.destination({ dest: path, sync: true })).info(m); exit" }]
+    ],
+    about: "wall time of a fresh node process that imports the library, creates a file handler, logs one line and " +
+      `exits with the line on disk, minus an empty script's, median of ${importSamples} alternating pairs per run; ` +
+      "peak RSS = that process's; every process's line checked"
   }
 }
 
@@ -582,7 +599,7 @@ const otherCell = (r) => {
   const figure = r.maxLagMs !== undefined
     ? `max lag ${r.maxLagMs.toFixed(1)} ms`
     : r.importMs !== undefined
-    ? `${r.workload === "dictconfig" ? "setup" : "import"} ${r.importMs.toFixed(1)} ms`
+    ? `${{ dictconfig: "setup", "first-line": "first line" }[r.workload] ?? "import"} ${r.importMs.toFixed(1)} ms`
     : r.emptyCallNsPerRecord !== undefined
     ? `empty call ${r.emptyCallNsPerRecord.toFixed(1)} ns`
     : r.workload === "rotating" && r.files !== undefined
@@ -628,7 +645,7 @@ console.log(`median of ${runs} run${runs === 1 ? "" : "s"} (fresh processes, rou
   "failed says of how many); drops and wrong lines: the worst run.")
 console.log("vs best pino: rate workloads = row records/s / best pino records/s; caller-ns workloads (null-sink*, " +
   "disabled-level, one-per-turn) = best pino ns / row ns; slow-sink-lag = best pino max lag / row max lag; " +
-  "import = best pino ms / row ms. >1 = better than pino's best. pino's best is of the pino rows that did the " +
+  "import, first-line = best pino ms / row ms. >1 = better than pino's best. pino's best is of the pino rows that did the " +
   "workload: lines right and, rotating, rotated; n/a when none did.")
 console.log("lines verified: every line of every file checked (written + counted drops = emitted, no foreign or " +
   "duplicated line, every line of a copy the same shape (its message and digits aside: no tear, nothing added, the " +
@@ -685,8 +702,9 @@ fileDetails(
   (r) => `loop ${r.loopMs.toFixed(0).padStart(6)} ms  e2e ${r.e2eMs.toFixed(0).padStart(6)} ms  ${bpl(r)}`
 )
 fileDetails(
-  "import details (median): a fresh process importing / an empty one",
-  ["import"],
+  "import and first-line details (median): a fresh process importing (first-line: and logging its first line to a " +
+    "file) / an empty one",
+  ["import", "first-line"],
   (r) =>
     `${r.rawMs.toFixed(0)} ms / ${r.emptyMs.toFixed(0)} ms wall; CPU (user + system) over the empty script ` +
     `${r.importCpuMs.toFixed(0)} ms; peak RSS ${r.peakRssMiB.toFixed(0)} / ${r.emptyRssMiB.toFixed(0)} MiB`
@@ -877,7 +895,7 @@ const jsonName = partial ? "runs-partial.json" : "latest.json"
 writeFileSync(join(resultsDir, jsonName), JSON.stringify(out, null, 2) + "\n")
 let wrote = `bench/results/${jsonName}`
 if (args["no-chart"] !== true && !partial) {
-  const charted = rows.filter((r) => r.n > 0 && typeof r.recordsPerSec === "number" && !["disabled-level", "import"].includes(r.workload))
+  const charted = rows.filter((r) => r.n > 0 && typeof r.recordsPerSec === "number" && !["disabled-level", "import", "first-line"].includes(r.workload))
   try {
     if (charted.length > 0) {
       await writeChart(charted, join(resultsDir, "chart.svg"),

@@ -1,7 +1,8 @@
 // Shared helpers for the case scripts: argument parsing, the workload's messages, the result
 // hand-off to bench/run.mjs (one `@@result {json}` line on stdout), temporary folders, checking
-// log files line by line, and an event-loop lag monitor.
+// log files line by line, timing a fresh node process, and an event-loop lag monitor.
 import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, statSync, writeSync } from "node:fs"
+import { spawnSync } from "node:child_process"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 
@@ -66,6 +67,28 @@ export const idOf = (line) => {
 }
 
 export const peakRssMiB = () => process.resourceUsage().maxRSS / 1024
+
+export const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
+}
+
+// Source that prints the process's peak RSS (KiB) and CPU time (user + system, µs), for the end
+// of a script timed by timeNode.
+export const usageSource = "{const u=process.resourceUsage();process.stdout.write(u.maxRSS+' '+(u.userCPUTime+u.systemCPUTime))}"
+
+// Runs `source` in a fresh `node --input-type=module -e` (from the current folder, so bare
+// imports resolve from the repository's node_modules) and returns its wall time and what
+// usageSource printed; throws with the end of its stderr if it fails.
+export const timeNode = (source) => {
+  const t0 = now()
+  const child = spawnSync(process.execPath, ["--input-type=module", "-e", source], { encoding: "utf8" })
+  const ms = Number(now() - t0) / 1e6
+  if (child.status !== 0) throw new Error(`node -e ${JSON.stringify(source)} failed: ${child.stderr.trim().split("\n").slice(-3).join(" | ")}`)
+  const [rss, cpuUs] = child.stdout.trim().split(" ").map(Number)
+  return { ms, rssMiB: rss / 1024, cpuMs: cpuUs / 1e3 }
+}
 
 export const now = () => process.hrtime.bigint()
 
