@@ -86,7 +86,7 @@ export const drainAll = (): void => runtime.drainAllSync(false)
 
 /**
  * Sets the limit on the bytes that records may hold in all handler queues together (estimated
- * from their strings: message, top-level string fields, error stacks; 64 MiB by default). Beyond
+ * from their strings: message, fields at any depth, error stacks and properties; 64 MiB by default). Beyond
  * it a handler's queue counts as full and its policy applies (a handler with an empty queue may
  * always take one record). Throws `HandlerConfigError` for a value that is not a positive integer.
  *

@@ -912,25 +912,40 @@ const estimateBytes = (record: LogRecord.LogRecord): number => {
   return n
 }
 
-/** Fields are walked this deep and this far (a record with more costs far more to format). */
+/** Fields are walked this deep, and at most this many values a record (the rest is extrapolated). */
 const estimateDepth = 16
-const estimateNodes = 10_000
+const estimateNodes = 1_000
 
 /**
  * The estimated bytes of a field value: strings at 2 bytes a character, binary data by its length,
- * plain objects and arrays by what they hold, anything else 16.
+ * plain objects and arrays by what they hold, anything else 8 or 16. Visits at most
+ * `estimateNodes` values in all: an array longer than what is left counts the rest at the mean of
+ * the elements it visited; an object's further keys are not counted.
  */
 const valueBytes = (value: unknown, budget: { nodes: number }, depth: number): number => {
   if (typeof value === "string") return value.length * 2
-  if (typeof value !== "object" || value === null) return 16
+  if (typeof value !== "object" || value === null) return 8
   if (ArrayBuffer.isView(value)) return value.byteLength
-  if (depth >= estimateDepth || ++budget.nodes > estimateNodes) return 16
+  if (depth >= estimateDepth || budget.nodes >= estimateNodes) return 16
   let n = 16
   try {
+    if (Array.isArray(value)) {
+      const length = value.length
+      let i = 0
+      let sum = 0
+      for (; i < length && budget.nodes < estimateNodes; i++) {
+        budget.nodes++
+        sum += valueBytes(value[i], budget, depth + 1)
+      }
+      return n + sum + (i < length && i > 0 ? Math.round((sum / i) * (length - i)) : 0)
+    }
     const proto = Object.getPrototypeOf(value)
-    // The fields themselves are walked whatever they are; inside them, plain objects and arrays.
-    if (depth > 0 && !Array.isArray(value) && proto !== Object.prototype && proto !== null) return n
-    for (const key in value) n += key.length * 2 + valueBytes((value as Record<string, unknown>)[key], budget, depth + 1)
+    // The fields themselves are walked whatever they are; inside them, plain objects only.
+    if (depth > 0 && proto !== Object.prototype && proto !== null) return n
+    for (const key in value) {
+      if (budget.nodes++ >= estimateNodes) break
+      n += key.length * 2 + valueBytes((value as Record<string, unknown>)[key], budget, depth + 1)
+    }
   } catch {
     // what cannot be read counts the overhead only
   }

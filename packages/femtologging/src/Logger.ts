@@ -30,7 +30,7 @@ import * as Formatter from "./Formatter.ts"
 import { isError, read, safeString } from "./internal/safe.ts"
 import * as Handler from "./Handler.ts"
 import { capacityOf, HandlerConfigError } from "./HandlerConfigError.ts"
-import { facadeSpawner, type Spawner } from "./internal/runtime.ts"
+import { facadeSpawner, registry, type Spawner } from "./internal/runtime.ts"
 import { formatMessage } from "./internal/pyformat.ts"
 import { labelledReporter, Warner } from "./internal/warner.ts"
 import * as Level from "./Level.ts"
@@ -60,11 +60,30 @@ export interface LoggerHost {
 
 /**
  * Records logged while a hand-off is under way on the stack (re-entrant logging) wait here, in
- * the order they were logged, until it returns. @internal
+ * the order they were logged, until it returns; one per manager. While some wait, the exit hook
+ * knows it (`registry.handOffs`): a process that exits inside the hand-off still writes them.
+ *
+ * @internal
  */
-export interface HandOff {
-  active: boolean
-  readonly waiting: Array<{ readonly logger: Logger; readonly record: LogRecord.LogRecord; readonly handlers: ReadonlyArray<Handler.Handler> }>
+export class HandOff {
+  active = false
+  private readonly waiting: Array<{ readonly logger: Logger; readonly record: LogRecord.LogRecord; readonly handlers: ReadonlyArray<Handler.Handler> }> = []
+
+  /** Queues a record of `logger` until the hand-off returns. */
+  push(logger: Logger, record: LogRecord.LogRecord, handlers: ReadonlyArray<Handler.Handler>): void {
+    if (this.waiting.length === 0) registry.handOffs.add(this)
+    this.waiting.push({ logger, record, handlers })
+  }
+
+  /** Hands on what waits, oldest first (and what is logged meanwhile). */
+  release(): void {
+    const waiting = this.waiting
+    for (let next = waiting.shift(); next !== undefined; next = waiting.shift()) {
+      next.logger.waiting--
+      for (const h of next.handlers) h.offerUnsafe(next.record)
+    }
+    registry.handOffs.delete(this)
+  }
 }
 
 interface Plan {
@@ -121,8 +140,8 @@ export class Logger {
   private dropWarner: Warner | undefined
   private capacity: number
   private started = false
-  /** How many of this logger's records wait in the host's hand-off (bounded by `capacity`). */
-  private waiting = 0
+  /** How many of this logger's records wait in the host's hand-off (bounded by `capacity`). @internal */
+  waiting = 0
   private filters: Array<Filter.Filter> = []
   private filterReport: ((message: string) => void) | undefined
   /** `<name> [<LEVEL>] ` per level, made once: the line a log call returns is that plus the message. */
@@ -463,7 +482,7 @@ export class Logger {
       const lastResort = this.host.lastResort(level)
       if (lastResort === undefined && this.filters.length === 0) return this.unseen(level, message, args)
       if (lastResort !== undefined) handlers = [lastResort]
-    } else if (this.filters.length === 0 && !takenByAny(handlers, n)) return this.unseen(level, message, args)
+    } else if (this.filters.length === 0 && !this.retired && !takenByAny(handlers, n)) return this.unseen(level, message, args)
     // A call with a message alone (the common one) needs no parsing: no object for it.
     const call = args.length === 0 && typeof message !== "object" ? undefined : callOf(message, args)
     const extra = withFields(Context.current(), bound, call?.extra)
@@ -491,11 +510,7 @@ export class Logger {
     handOff.active = true
     try {
       for (let i = 0; i < handlers.length; i++) handlers[i]!.offerUnsafe(record)
-      const waiting = handOff.waiting
-      for (let next = waiting.shift(); next !== undefined; next = waiting.shift()) {
-        next.logger.waiting--
-        for (const h of next.handlers) h.offerUnsafe(next.record)
-      }
+      handOff.release()
     } finally {
       handOff.active = false
     }
@@ -505,7 +520,7 @@ export class Logger {
   private wait(record: LogRecord.LogRecord, handlers: ReadonlyArray<Handler.Handler>): void {
     if (this.waiting >= this.capacity) return this.drop("its queue was full")
     this.waiting++
-    this.host.handOff.waiting.push({ logger: this, record, handlers })
+    this.host.handOff.push(this, record, handlers)
   }
 
   /** @internal */

@@ -18,7 +18,7 @@ import * as Handler from "./Handler.ts"
 import { InvalidHandlerError } from "./HandlerError.ts"
 import * as Level from "./Level.ts"
 import * as Redaction from "./Redaction.ts"
-import { type HandOff, Logger, type LoggerHost } from "./Logger.ts"
+import { HandOff, Logger, type LoggerHost } from "./Logger.ts"
 import { FemtoStreamHandler } from "./StreamHandler.ts"
 import type { HandlerConfigError } from "./HandlerConfigError.ts"
 import { capacityOf } from "./HandlerConfigError.ts"
@@ -143,7 +143,7 @@ export class LoggerManager implements LoggerHost {
   redacting = false
 
   /** The hand-off under way on the stack, shared by all of this manager's loggers. @internal */
-  readonly handOff: HandOff = { active: false, waiting: [] }
+  readonly handOff = new HandOff()
 
   /**
    * Redacts field paths and value patterns in every record before any handler sees it (see

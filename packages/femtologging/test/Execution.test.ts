@@ -398,6 +398,12 @@ describe("Execution: memory bounded over all queues together", () => {
     assert.isAbove(top, 1024 * 1024)
     assert.isAbove(nested, 1024 * 1024)
     assert.isAbove(props, 1024 * 1024)
+    // A long array: a bounded walk, the rest counted at the mean of what it saw (8 bytes a number).
+    const before = getQueuedBytes()
+    logger.info("array", { values: Array.from({ length: 1_000_000 }, (_, i) => i) })
+    const array = getQueuedBytes() - before
+    assert.isAbove(array, 4_000_000)
+    assert.isBelow(array, 16_000_000)
     assert.isTrue(await handler.flush())
     assert.strictEqual(getQueuedBytes(), 0)
     await handler.close()

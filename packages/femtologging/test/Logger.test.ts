@@ -253,6 +253,18 @@ describe("Calls no handler takes", () => {
     assert.deepStrictEqual(h.messages, ["computed 2", "now taken"])
   })
 
+  it("after resetManager, a retired logger still counts the calls no handler would have taken", () => {
+    const z = getLogger("retired.z")
+    z.addHandler(capture({ level: "WARN" }))
+    const n = getLogger("retired.n")
+    resetManager()
+    z.info("below the handler")
+    z.warn("taken")
+    n.error("no handler")
+    assert.strictEqual(z.getDropped(), 2)
+    assert.strictEqual(n.getDropped(), 1)
+  })
+
   it("the line a call returns is redacted as its record is, with or without a handler", async () => {
     setRedaction({ patterns: [/\b\d{16}\b/] })
     try {

@@ -61,6 +61,13 @@ describe("Regressions: signals and exit", () => {
   }
 
 
+  it("process.exit() inside a hand-off, after a handler logged on another logger: that record is written too", async () => {
+    const file = path.join(tempDir(), "handoff.log")
+    const result = await runFixture("regress-exit-in-handoff.mjs", { args: [file] })
+    assert.strictEqual(result.code, 0, result.stderr)
+    assert.deepStrictEqual(readLines(file), ["a r0", "a r1", "b logged by the handler"])
+  })
+
   const expected = Array.from({ length: 50 }, (_, i) => `sig [INFO] record ${i}`)
 
   for (const order of ["before", "after"] as const) {

@@ -37,6 +37,8 @@ export const exitDeadlineMs = 5_000
 export const registry = {
   /** Open handlers (and loggers holding deferred records), walked at exit. */
   participants: new Set<Participant>(),
+  /** Hand-offs with records waiting (see Logger.ts `HandOff`): handed on first at exit. */
+  handOffs: new Set<{ readonly release: () => void }>(),
   /** Rate-limited reports with something held back. */
   reports: new Set<PendingReport>(),
   /** Set when the `exit` event fired: records accepted later are written at once. */
@@ -90,6 +92,7 @@ export const drainAllSync = (finish: boolean): void => {
   registry.draining = true
   try {
     const deadline = performance.now() + exitDeadlineMs
+    for (const h of [...registry.handOffs]) h.release()
     for (const p of registry.participants) p.drainSync(deadline)
     if (finish) for (const p of [...registry.participants]) p.exitSync(deadline)
     for (const report of registry.reports) report.flush()
@@ -147,8 +150,9 @@ export const stepAsideAfterMs = 1_000
  * since our listener could not run before the wait ends: SIGTERM or Ctrl-C then end a process held
  * by a stalled sink at once. Before that, our listener stays: stepping aside at once would let a
  * SIGTERM that lands during one of a busy sink's short holds end the process with the queues
- * unwritten (a reviewer lost ~1,000 records that way on every SIGTERM under load). A signal that
- * arrives in the first second of a hold that then never ends waits for the next one.
+ * unwritten (a reviewer lost ~1,000 records that way on every SIGTERM under load). The price: a
+ * signal that arrived in the first second of a hold that lasts longer is lost (Node drops a
+ * signal not yet handled when the last listener is removed), and a second one is needed.
  *
  * @internal
  */
