@@ -78,6 +78,7 @@ export class HandOff {
   /** Hands on what waits, oldest first (and what is logged meanwhile). */
   release(): void {
     const waiting = this.waiting
+    if (waiting.length === 0) return
     for (let next = waiting.shift(); next !== undefined; next = waiting.shift()) {
       next.logger.waiting--
       for (const h of next.handlers) h.offerUnsafe(next.record)
