@@ -900,13 +900,14 @@ const bulkTake = 64
  */
 const estimateBytes = (record: LogRecord.LogRecord): number => {
   let n = 200 + (record.message.length + record.logger.length) * 2
-  if (record.fields !== undefined) n += valueBytes(record.fields, { nodes: 0 }, 0)
+  if (record.fields !== undefined) n += fieldsBytes(record.fields)
   const error = record.error
   if (error !== undefined) {
-    const budget = { nodes: 0 }
-    for (const frame of [error, ...error.causes]) {
-      n += ((frame.stack?.length ?? 0) + frame.message.length) * 2
-      if (frame.props !== undefined) n += valueBytes(frame.props, budget, 0)
+    n += ((error.stack?.length ?? 0) + error.message.length) * 2
+    if (error.props !== undefined) n += fieldsBytes(error.props)
+    for (const cause of error.causes) {
+      n += ((cause.stack?.length ?? 0) + cause.message.length) * 2
+      if (cause.props !== undefined) n += fieldsBytes(cause.props)
     }
   }
   return n
@@ -917,10 +918,37 @@ const estimateDepth = 16
 const estimateNodes = 1_000
 
 /**
- * The estimated bytes of a field value: strings at 2 bytes a character, binary data by its length,
- * plain objects and arrays by what they hold, anything else 8 or 16. Visits at most
- * `estimateNodes` values in all: an array longer than what is left counts the rest at the mean of
- * the elements it visited; an object's further keys are not counted.
+ * The estimated bytes of a record's fields, whatever object holds them: each key and its value
+ * (see {@link valueBytes}). Strings and other primitives, the common fields, are counted here
+ * without a call; the walk's budget is made only for a nested object.
+ */
+const fieldsBytes = (fields: object): number => {
+  let n = 0
+  let keys = 0
+  let budget: { nodes: number } | undefined
+  try {
+    for (const key in fields) {
+      if (++keys + (budget?.nodes ?? 0) > estimateNodes) break
+      const value = (fields as Record<string, unknown>)[key]
+      n += key.length * 2 + (
+        typeof value === "string"
+          ? value.length * 2
+          : typeof value === "object" && value !== null
+          ? valueBytes(value, budget ??= { nodes: 0 }, 1)
+          : 8
+      )
+    }
+  } catch {
+    // what cannot be read counts the overhead only
+  }
+  return n
+}
+
+/**
+ * The estimated bytes of a value inside the fields: strings at 2 bytes a character, binary data
+ * by its length, plain objects and arrays by what they hold, anything else 8 or 16. Visits at
+ * most `estimateNodes` values in all: an array longer than what is left counts the rest at the
+ * mean of the elements it visited; an object's further keys are not counted.
  */
 const valueBytes = (value: unknown, budget: { nodes: number }, depth: number): number => {
   if (typeof value === "string") return value.length * 2
@@ -940,8 +968,7 @@ const valueBytes = (value: unknown, budget: { nodes: number }, depth: number): n
       return n + sum + (i < length && i > 0 ? Math.round((sum / i) * (length - i)) : 0)
     }
     const proto = Object.getPrototypeOf(value)
-    // The fields themselves are walked whatever they are; inside them, plain objects only.
-    if (depth > 0 && proto !== Object.prototype && proto !== null) return n
+    if (proto !== Object.prototype && proto !== null) return n
     for (const key in value) {
       if (budget.nodes++ >= estimateNodes) break
       n += key.length * 2 + valueBytes((value as Record<string, unknown>)[key], budget, depth + 1)
