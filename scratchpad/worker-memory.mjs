@@ -2,7 +2,8 @@
 // Performance section quotes for the four-worker-handler row):
 //   npx node --expose-gc scratchpad/worker-memory.mjs
 // 1. the main thread's resident memory after `import "femtologging"` and a first logger, then
-//    after Effect's worker modules (what the first `executor: "worker"` handler loads);
+//    after Effect's core (what the first handler of any kind loads), then Effect's worker modules
+//    (what the first `executor: "worker"` handler loads: `effect/Schema` and the rest);
 // 2. four idle Node worker threads (an empty script each), and one thread's V8 heap after
 //    Node's bootstrap.
 import { readFileSync } from "node:fs"
@@ -26,9 +27,14 @@ const F = await import("femtologging")
 F.getLogger("probe")
 const s1 = status()
 delta("import femtologging + getLogger", s0, s1)
+// What the first handler of any kind loads: its queue is an Effect Queue.
+await import("effect/Effect")
+await import("effect/Queue")
+const s1e = status()
+delta("  effect/Effect + effect/Queue (any handler)", s1, s1e)
 await import("effect/Schema")
 const s2 = status()
-delta("  effect/Schema", s1, s2)
+delta("  effect/Schema", s1e, s2)
 await import("effect/workers/Worker")
 await import("@effect/platform-node/NodeWorker")
 const s3 = status()
