@@ -199,6 +199,9 @@ const renderValue = (value: unknown): string => {
   switch (typeof value) {
     case "string":
       return renderString(value)
+    case "number":
+      // As JavaScript writes it: NaN and Infinity too (JSON would write null).
+      return String(value)
     case "bigint":
       return value.toString()
     case "undefined":
@@ -211,6 +214,14 @@ const renderValue = (value: unknown): string => {
   const text = toJson(value)
   return text === undefined ? safeString(value) : text
 }
+
+/**
+ * A value as the default formatter writes a field's (an object as JSON, never throwing). A log
+ * call's arguments appended to its message are written so.
+ *
+ * @internal
+ */
+export const valueText = (value: unknown): string => renderValue(value)
 
 /** ` key=value` for one field; an error as its message, then its own properties as `key.prop=…`. */
 const renderField = (key: string, value: unknown): string => {

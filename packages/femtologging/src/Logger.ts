@@ -31,7 +31,7 @@ import { isError, read, safeString } from "./internal/safe.ts"
 import * as Handler from "./Handler.ts"
 import { capacityOf, HandlerConfigError } from "./HandlerConfigError.ts"
 import { facadeSpawner, registry, type Spawner } from "./internal/runtime.ts"
-import { formatMessage } from "./internal/pyformat.ts"
+import { formatMessage, formatMessageTaking } from "./internal/pyformat.ts"
 import { labelledReporter, Warner } from "./internal/warner.ts"
 import * as Level from "./Level.ts"
 import * as LogRecord from "./LogRecord.ts"
@@ -649,19 +649,39 @@ const isPlainObject = (u: unknown): u is Record<string, unknown> => {
 /** What the second argument of a log call may be: fields or an error (never a string or an array). */
 const isExtra = (u: unknown): boolean => typeof u === "object" && u !== null && !Array.isArray(u)
 
-const argText = (u: unknown): string => (typeof u === "string" ? u : typeof u === "function" ? "[Function]" : safeString(u))
+/** An argument appended to the message: a string as it is, an object as the formatters write a field's value. */
+const argText = (u: unknown): string =>
+  typeof u === "string" ? u : typeof u === "function" ? "[Function]" : isError(u) ? safeString(u) : Formatter.valueText(u)
+
+/**
+ * Arguments left after a message's conversions: a fields object or an error first, or a plain
+ * object or an error last, is the record's extra (both, when one is an error and the other
+ * fields: the error under `error`); the others are appended to the message, separated by spaces.
+ */
+const withArguments = (message: unknown, rest: ReadonlyArray<unknown>): { readonly message: unknown; readonly extra: unknown } => {
+  const more = rest.slice()
+  let extra: unknown = isExtra(more[0]) ? more.shift() : undefined
+  const last = more[more.length - 1]
+  if ((isPlainObject(last) || isError(last)) && (extra === undefined || isError(extra) !== isError(last))) {
+    more.pop()
+    extra = extra === undefined ? last : isError(extra) ? { ...(last as object), error: extra } : { ...(extra as object), error: last }
+  }
+  if (more.length === 0) return { message, extra }
+  return { message: `${textOf(message).text} ${more.map(argText).join(" ")}`, extra }
+}
 
 /**
  * A log call's arguments as a message and its fields or error, in the styles users bring:
  * - CPython/printf: `info("user %s took %.1f ms", name, ms)`, formatted as CPython's `msg % args`
- *   (`%(key)s` with a single mapping argument); a fields object or an error after the arguments the
- *   conversions take is the record's extra;
+ *   (`%(key)s` with a single mapping argument);
  * - pino's object first: `info({ reqId }, "handled %s", path)`, or alone: `info({ reqId })` (see
  *   {@link loneObject});
- * - ours: `info("message", { fields })` or `info("message", error)`.
- * Arguments nothing takes are appended to the message, separated by spaces (a string is never
- * spread into fields); a format CPython would refuse keeps the message as written and appends
- * the arguments. Only called for an enabled level. Never throws.
+ * - ours: `info("message", { fields })` or `info("message", error)`, or both.
+ * Of the arguments the conversions do not take, a fields object or an error first or last is the
+ * record's extra, the others are appended to the message, separated by spaces, an object as JSON
+ * (a string is never spread into fields; see {@link withArguments}); a format CPython would
+ * refuse (too few arguments, a bad conversion) keeps the message as written. Only called for an
+ * enabled level. Never throws.
  */
 const callOf = (message: unknown, args: ReadonlyArray<unknown>): { readonly message: unknown; readonly extra: unknown } => {
   try {
@@ -684,23 +704,13 @@ const callOf = (message: unknown, args: ReadonlyArray<unknown>): { readonly mess
         }
       }
       try {
-        return { message: formatMessage(message, args), extra: undefined }
+        const { text, used } = formatMessageTaking(message, args)
+        return withArguments(text, args.slice(used))
       } catch {
-        const last = args[args.length - 1]
-        if (isExtra(last)) {
-          try {
-            return { message: formatMessage(message, args.slice(0, -1)), extra: last }
-          } catch {
-            // fall through: no conversions took the arguments
-          }
-        }
+        // not CPython's positional form (too few arguments, a bad conversion): as written
       }
     }
-    const [first, ...more] = args
-    const extra = isExtra(first) ? first : undefined
-    const rest = extra === undefined ? args : more
-    if (rest.length === 0) return { message, extra }
-    return { message: `${textOf(message).text} ${rest.map(argText).join(" ")}`, extra }
+    return withArguments(message, args)
   } catch {
     return { message, extra: undefined }
   }

@@ -28,6 +28,11 @@ describe("Formatter.defaultFormatter", () => {
       Formatter.defaultFormatter(record({ level: "WARN", message: "x", logger: "root", fields: { n: 1 } })),
       "root [WARN] x n=1"
     )
+    // Numbers as JavaScript writes them, NaN and Infinity too (JSON would write null).
+    assert.strictEqual(
+      Formatter.defaultFormatter(record({ level: "WARN", message: "x", logger: "root", fields: { a: NaN, b: -Infinity, c: -0, d: 1e21 } })),
+      "root [WARN] x a=NaN b=-Infinity c=0 d=1e+21"
+    )
     assert.strictEqual(
       Formatter.defaultFormatter(record({
         fields: { user: "bob", text: "two words", empty: "", ok: true, obj: { a: 1 }, list: [1, 2], none: null }

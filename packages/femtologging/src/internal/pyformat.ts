@@ -1026,10 +1026,24 @@ export const formatMessage = (
     const get = (name: string) => (Object.hasOwn(mapping, name) ? mapping[name] : undefined)
     return renderSegments(parsed.segments, { get, defaults: undefined, hooks, arg: MAPPING, argIndex: -2 })
   }
+  const { text, used } = formatMessageTaking(format, args)
+  if (used < args.length) throw typeError("not all arguments converted during string formatting")
+  return text
+}
+
+/**
+ * {@link formatMessage} with positional `args`, where arguments left over are not an error: the
+ * text and how many arguments the conversions took (a log call appends the rest). Throws where
+ * CPython raises otherwise (too few arguments, a bad conversion).
+ */
+export const formatMessageTaking = (
+  format: string,
+  args: ReadonlyArray<unknown>
+): { readonly text: string; readonly used: number } => {
+  const hooks: Hooks = { str: defaultStr, repr: defaultStr }
   const ctx: Context = { get: () => undefined, defaults: undefined, hooks, arg: undefined, argIndex: 0, tuple: args }
-  const out = renderSegments(parsed.segments, ctx)
-  if (ctx.argIndex < args.length) throw typeError("not all arguments converted during string formatting")
-  return out
+  const text = renderSegments(messageFormat(format).segments, ctx)
+  return { text, used: ctx.argIndex }
 }
 
 // =============================================================================================
