@@ -230,7 +230,7 @@ export const fileConfig = (path: string, options: FileConfigOptions = {}): void 
   }
 }
 
-let yaml: { readonly parse: (text: string) => unknown } | undefined
+let yaml: { readonly parse: (text: string, options: { readonly version: "1.1" }) => unknown } | undefined
 
 /**
  * Reads a `.json`, `.yaml` or `.yml` file as a configuration object (not applied). Throws
@@ -245,8 +245,10 @@ export const readConfigFile = (path: string, options: { readonly encoding?: stri
   try {
     if (extension === ".json") return JSON.parse(text)
     if (extension === ".yaml" || extension === ".yml") {
-      yaml ??= createRequire(import.meta.url)("yaml") as { readonly parse: (text: string) => unknown }
-      return yaml.parse(text)
+      yaml ??= createRequire(import.meta.url)("yaml") as { readonly parse: (text: string, options: { readonly version: "1.1" }) => unknown }
+      // YAML 1.1, as PyYAML reads the files Python's logging configurations live in: `no` is
+      // false, `10_485_760` a number.
+      return yaml.parse(text, { version: "1.1" })
     }
   } catch (error) {
     const line = (error as { readonly linePos?: ReadonlyArray<{ readonly line: number }> }).linePos?.[0]?.line

@@ -144,13 +144,38 @@ export const parseUnsafe = (name: LevelInput): Level => {
 /**
  * Parses a threshold (a logger's or a handler's level): a level as {@link parseUnsafe} takes it,
  * or `"NOTSET"` (any case) or 0, returned as `undefined`: on a logger other than root, inherit
- * the parent's level; on root or a handler, let everything through.
+ * the parent's level; on root or a handler, let everything through. An integer between the
+ * standard numbers up to 50 (a CPython custom level, `setLevel(25)`) is the standard level at or
+ * above it.
  *
  * @category constructors
  * @since 0.2.0
  */
-export const parseThresholdUnsafe = (name: LevelInput): Level | undefined =>
-  name === 0 || (typeof name === "string" && name.toUpperCase() === "NOTSET") ? undefined : parseUnsafe(name)
+export const parseThresholdUnsafe = (name: LevelInput): Level | undefined => {
+  if (name === 0 || (typeof name === "string" && name.toUpperCase() === "NOTSET")) return undefined
+  // A CPython custom level as a threshold lets through what it lets through there: the standard
+  // level at or above it (25 lets WARN through, not INFO).
+  if (isCustomNumber(name) && name < 50) return levels.find((l) => numbers[l] >= name)
+  return parseUnsafe(name)
+}
+
+/**
+ * Parses the level of a log call: a level as {@link parseUnsafe} takes it, or an integer between
+ * the standard numbers, as CPython's custom levels are (`log(25, ...)`): the standard level at or
+ * below it, so that it passes the thresholds it passes in CPython (25 is INFO: it passes an INFO
+ * threshold, not a WARN one); 1-4 is TRACE, above 50 CRITICAL. Throws {@link InvalidLevelError}
+ * otherwise.
+ *
+ * @category constructors
+ * @since 0.3.0
+ */
+export const parseRecordUnsafe = (name: LevelInput): Level => {
+  if (isCustomNumber(name)) return levels.findLast((l) => numbers[l] <= name) ?? "TRACE"
+  return parseUnsafe(name)
+}
+
+/** A positive integer other than the standard levels' numbers. */
+const isCustomNumber = (u: unknown): u is number => Number.isSafeInteger(u) && (u as number) > 0 && !Object.hasOwn(byNumber, u as number)
 
 const safeName = (u: unknown): string => {
   try {

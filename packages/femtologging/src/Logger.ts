@@ -207,9 +207,9 @@ export class Logger {
     this.host.bump()
   }
 
-  /** Whether a record at `level` would be accepted. Throws `InvalidLevelError`. */
+  /** Whether a record at `level` would be accepted (a number as `log()` takes it). Throws `InvalidLevelError`. */
   isEnabledFor(level: Level.LevelInput): boolean {
-    return Level.ordinal(Level.parseUnsafe(level)) >= this.current().threshold
+    return Level.ordinal(Level.parseRecordUnsafe(level)) >= this.current().threshold
   }
 
   /**
@@ -345,19 +345,35 @@ export class Logger {
     this.retired = true
   }
 
+  private dropWhy = ""
+
   private drop(why: string): void {
     this.dropped++
+    this.dropWhy = why
     this.dropWarner ??= new Warner(`logger '${this.name}'`, 5_000, Date.now, undefined, (n) =>
-      `femtologging: logger '${this.name}' dropped ${n} record${n === 1 ? "" : "s"}; ${why}`)
+      `femtologging: logger '${this.name}' dropped ${n} record${n === 1 ? "" : "s"}; ${this.dropWhy}`)
     this.dropWarner.drop()
   }
 
   /**
-   * Logs at a level given by name. Returns the seed's line (`"{logger} [{LEVEL}] {message}"`)
-   * when the level is enabled, `undefined` otherwise. Throws `InvalidLevelError` for a bad level.
+   * Logs at a level given by name or number (a CPython custom number as the standard level at or
+   * below it, see `Level.parseRecordUnsafe`). Returns the seed's line (`"{logger} [{LEVEL}]
+   * {message}"`) when the level is enabled, `undefined` otherwise. Never throws: a level that names
+   * none drops the record, counted in `getDropped()` and said on stderr.
    */
   log(level: Level.LevelInput, message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
-    return this.emit(Level.parseUnsafe(level), message, args)
+    const parsed = this.levelOfCall(level)
+    return parsed === undefined ? undefined : this.emit(parsed, message, args)
+  }
+
+  /** @internal The level of a `log()` call, or `undefined` (the record dropped and said) when it names none. */
+  levelOfCall(level: Level.LevelInput): Level.Level | undefined {
+    try {
+      return Level.parseRecordUnsafe(level)
+    } catch (error) {
+      this.drop(`log() was given ${error instanceof Error ? error.message : "an invalid log level"}`)
+      return undefined
+    }
   }
 
   /** Logs at TRACE. */
@@ -810,7 +826,8 @@ export class BoundLogger {
   }
 
   log(level: Level.LevelInput, message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
-    return this.logger.emit(Level.parseUnsafe(level), message, args, undefined, this.fields)
+    const parsed = this.logger.levelOfCall(level)
+    return parsed === undefined ? undefined : this.logger.emit(parsed, message, args, undefined, this.fields)
   }
   trace(message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
     return this.logger.emit("TRACE", message, args, undefined, this.fields)
@@ -934,7 +951,7 @@ const emitFrom = (
  * Logs from a fiber at a level given by name. Under a handler's block policy the fiber waits for
  * room in that handler's queue; under `timeout:N` at most N ms (then that handler drops the
  * record and counts it). Succeeds with what `logger.log()` returns; fails with
- * `InvalidLevelError` for a bad level.
+ * `InvalidLevelError` for a level that names none (a number as `logger.log()` takes it).
  *
  * **Example** (Effect face)
  *
@@ -958,7 +975,10 @@ export const log = (
   message: Message,
   extra?: Extra
 ): Effect.Effect<string | undefined, Level.InvalidLevelError> =>
-  Effect.flatMap(Level.parse(level), (lv) => emitFrom(self, lv, message, extra))
+  Effect.flatMap(
+    Effect.try({ try: () => Level.parseRecordUnsafe(level), catch: (e) => e as Level.InvalidLevelError }),
+    (lv) => emitFrom(self, lv, message, extra)
+  )
 
 /**
  * Logs at TRACE from a fiber. @category logging

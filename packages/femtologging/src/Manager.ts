@@ -199,16 +199,36 @@ export class LoggerManager implements LoggerHost {
    */
   getLogger(name?: string): Logger {
     if (name === undefined || name === "root") return this.rootLogger
+    const logger = this.loggerFor(name)
+    if (this.implicit.size > 0) this.implicit.delete(name)
+    return logger
+  }
+
+  /** Loggers made only as a parent of one asked for (CPython's placeholders), not asked for themselves. */
+  private readonly implicit = new Set<string>()
+
+  private loggerFor(name: string): Logger {
     const existing = this.loggers.get(name)
     if (existing !== undefined) return existing
     validateName(name)
     const dot = name.lastIndexOf(".")
-    const parent = dot < 0 ? this.rootLogger : this.getLogger(name.slice(0, dot))
+    const parent = dot < 0 ? this.rootLogger : this.loggerFor(name.slice(0, dot))
     const logger = new Logger(name, parent, this)
     if (this.closed) logger.retire()
     this.loggers.set(name, logger)
+    this.implicit.add(name)
     this.bump()
     return logger
+  }
+
+  /**
+   * Whether the logger `name` exists only as the parent of loggers asked for (CPython's
+   * placeholder: a configuration's `disable_existing_loggers` leaves it alone).
+   *
+   * @internal
+   */
+  isImplicit(name: string): boolean {
+    return this.implicit.has(name)
   }
 
   /** The logger for a dotted name if it was created already (root for `"root"`); never creates one. */
@@ -250,6 +270,7 @@ export class LoggerManager implements LoggerHost {
     this.rootLogger.retire()
     for (const logger of this.loggers.values()) logger.retire()
     this.loggers = new Map()
+    this.implicit.clear()
     this.rootLogger = new Logger("root", undefined, this)
     this.bump()
   }

@@ -126,7 +126,13 @@ for name, level, message in json.loads(sys.argv[3]):
       assert.isTrue((error as Error).message.startsWith(message), `${(error as Error).message} / ${message}`)
       assert.deepStrictEqual(getLogger().handlers, [])
     }
-    throwsExactly(() => basicConfig({ level: 25 }), ConfigError, "basicConfig: invalid log level: 25")
+    throwsExactly(() => basicConfig({ level: 60 }), ConfigError, "basicConfig: invalid log level: 60")
+  })
+
+  it("takes a CPython custom level number as root's threshold: the standard level at or above it", () => {
+    const capture = new CaptureHandler()
+    basicConfig({ level: 25, handlers: [capture] })
+    assert.strictEqual(getLogger().level, "WARN")
   })
 })
 

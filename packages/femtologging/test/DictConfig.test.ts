@@ -91,6 +91,41 @@ describe("dictConfig: output as CPython's", () => {
     })
   }
 
+  oracle(`CPython's idioms: a dotted logger leaves its parents alone, "" and "root" under loggers, custom level numbers, the configuration's own keys, 0 and 1 as booleans${suffix}`, async () => {
+    const out = (dir: string) => ({
+      formatters: { p: { format: "%(name)s %(levelname)s %(message)s" } },
+      handlers: { f: { class: "logging.FileHandler", filename: path.join(dir, "out.log"), formatter: "p" } }
+    })
+    const withLevel = (config: ReturnType<typeof out>, level: unknown) =>
+      ({ ...config, handlers: { f: { ...config.handlers.f, level } } })
+    const cases: ReadonlyArray<readonly [(dir: string) => unknown, ReadonlyArray<readonly [string, string, string]>]> = [
+      [(dir) => ({ version: 1, ...out(dir), root: { level: "DEBUG", handlers: ["f"] }, loggers: { "sqlalchemy.engine": { level: "INFO" } } }),
+        [["sqlalchemy", "ERROR", "parent error"], ["sqlalchemy.engine", "DEBUG", "engine debug"], ["sqlalchemy.engine", "INFO", "engine info"]]],
+      [(dir) => ({ version: 1, ...out(dir), loggers: { "": { level: "DEBUG", handlers: ["f"] } } }),
+        [["root", "DEBUG", "root debug"], ["app", "INFO", "app info"]]],
+      [(dir) => ({ version: 1, ...out(dir), loggers: { root: { level: "DEBUG", handlers: ["f"] } } }),
+        [["app", "DEBUG", "app debug"]]],
+      [(dir) => ({ version: 1, ...withLevel(out(dir), 35), root: { level: 25, handlers: ["f"] } }),
+        [["app", "INFO", "info"], ["app", "WARNING", "warning"], ["app", "ERROR", "error"]]],
+      [(dir) => ({
+        version: 1,
+        disable_existing_loggers: 0,
+        custom: { levels: ["DEBUG", "WARNING"] },
+        ...withLevel(out(dir), "cfg://custom.levels[1]"),
+        root: { level: "DEBUG", handlers: ["f"] },
+        loggers: { app: { level: "INFO", propagate: 0 } }
+      }), [["app", "ERROR", "not propagated"], ["root", "INFO", "below the handler"], ["root", "WARNING", "written"]]]
+    ]
+    for (const [config, logged] of cases) {
+      const theirs = tempDir()
+      const mine = tempDir()
+      cpython(config(theirs), logged)
+      await ours(config(mine), logged)
+      assert.strictEqual(read(path.join(mine, "out.log")), read(path.join(theirs, "out.log")), JSON.stringify(config("DIR")))
+      resetManager()
+    }
+  })
+
   oracle(`root without a level (CPython's WARNING), a handler without a formatter (%(message)s), extra fields as Python values${suffix}`, async () => {
     const config = (dir: string) => ({
       version: 1,
@@ -182,7 +217,8 @@ describe("dictConfig: errors name their path; nothing changes", () => {
     [{ version: 1, root: { handlers: ["missing"] } }, "root.handlers.0: no handler with id 'missing'"],
     [{ version: 1, loggers: { "a..b": {} } }, "loggers.a..b: logger name cannot be empty"],
     [{ version: 1, loggers: { a: { propagate: "yes" } } }, "loggers.a.propagate: expected a boolean (true or false), got \"yes\""],
-    [{ version: 1, rooot: {} }, "rooot: unknown key"],
+    [{ version: 1, rooot: {} }, "rooot: unknown key (did you mean 'root'?)"],
+    [{ version: 1, Handlers: {} }, "Handlers: unknown key (did you mean 'handlers'?)"],
     [{ version: 1, handlers: { h: { class: "logging.StreamHandler", level: "cfg://handlers.h.nothing" } } }, "handlers.h.level: cfg://handlers.h.nothing names nothing in the configuration"],
     ["not a dict", ": expected a mapping, got \"not a dict\""],
     [JSON.parse('{"version":1,"__proto__":{"root":{"level":"ERROR"}}}'), "__proto__: this key is not allowed"],

@@ -212,4 +212,25 @@ loggers:
     fs.writeFileSync(path.join(dir, "bad2.json"), JSON.stringify({ version: 1, handlers: { h: { class: "logging.FileHandler", filename: "" } } }))
     assert.throws(() => dictConfigFromFile(path.join(dir, "bad2.json")), /bad2\.json: handlers\.h\.filename: expected a path, got ""/)
   })
+
+  it("YAML is read as PyYAML reads it (YAML 1.1): no is false, 10_485_760 a number", async () => {
+    const dir = tempDir()
+    getLogger("early")
+    fs.writeFileSync(path.join(dir, "py.yaml"), `version: 1
+disable_existing_loggers: no
+handlers:
+  h:
+    class: logging.handlers.RotatingFileHandler
+    filename: ${dir}/r.log
+    maxBytes: 10_485_760
+    backupCount: 1
+root:
+  level: INFO
+  handlers: [h]
+`)
+    dictConfigFromFile(path.join(dir, "py.yaml"))
+    getLogger("early").info("still enabled")
+    await closeConfigured()
+    assert.strictEqual(fs.readFileSync(path.join(dir, "r.log"), "utf8"), "still enabled\n")
+  })
 })

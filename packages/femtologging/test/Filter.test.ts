@@ -54,7 +54,20 @@ describe("Levels as CPython names and numbers them", () => {
       throwsExactly(() => Level.parseUnsafe(bad), InvalidLevelError, `invalid log level: ${bad}`)
     }
     throwsExactly(() => Level.parseUnsafe("NOTSET"), InvalidLevelError, "invalid log level: NOTSET")
-    throwsExactly(() => getLogger("x").log("notset", "m"), InvalidLevelError, "invalid log level: notset")
+    assert.strictEqual(getLogger("x").log("notset", "m"), undefined)
+    assert.strictEqual(getLogger("x").getDropped(), 1)
+  })
+
+  it("takes CPython's custom numbers: a record's as the level at or below, a threshold's as the level at or above", () => {
+    const numbers = [1, 5, 6, 15, 25, 35, 45, 49, 50, 51, 1000]
+    assert.deepStrictEqual(numbers.map(Level.parseRecordUnsafe), ["TRACE", "TRACE", "TRACE", "DEBUG", "INFO", "WARN", "ERROR", "ERROR", "CRITICAL", "CRITICAL", "CRITICAL"])
+    assert.deepStrictEqual(numbers.slice(0, 9).map(Level.parseThresholdUnsafe), ["TRACE", "TRACE", "DEBUG", "INFO", "WARN", "ERROR", "CRITICAL", "CRITICAL", "CRITICAL"])
+    for (const bad of [51, 1000, -10, 2.5, Number.NaN]) {
+      throwsExactly(() => Level.parseThresholdUnsafe(bad), InvalidLevelError, `invalid log level: ${bad}`)
+    }
+    for (const bad of [0, -10, 2.5, Number.NaN, Infinity]) {
+      throwsExactly(() => Level.parseRecordUnsafe(bad), InvalidLevelError, `invalid log level: ${bad}`)
+    }
   })
 
   it("NOTSET on a logger inherits the parent's level; on root it lets everything through", () => {

@@ -115,8 +115,17 @@ describe("Logger.log and the level methods", () => {
     assert.strictEqual(logger.info("e"), "lines [INFO] e")
   })
 
-  it("log throws InvalidLevelError for an unknown level", () => {
-    throwsExactly(() => getLogger("demo.app").log("LOUD", "x"), InvalidLevelError, "invalid log level: LOUD")
+  it("log never throws: a level that names none drops the record and counts it; a CPython number is the level at or below it", () => {
+    const logger = getLogger("demo.app")
+    assert.strictEqual(logger.log("LOUD", "x"), undefined)
+    assert.strictEqual(logger.log(Symbol("s") as never, "x"), undefined)
+    assert.strictEqual(logger.with({ a: 1 }).log(2.5, "x"), undefined)
+    assert.strictEqual(logger.getDropped(), 3)
+    assert.strictEqual(logger.log(25, "custom"), "demo.app [INFO] custom")
+    assert.strictEqual(logger.log(45, "custom"), "demo.app [ERROR] custom")
+    assert.isFalse(logger.isEnabledFor(15))
+    assert.isTrue(logger.isEnabledFor(25))
+    throwsExactly(() => logger.isEnabledFor("LOUD"), InvalidLevelError, "invalid log level: LOUD")
   })
 
   it("each level method returns what log returns", () => {

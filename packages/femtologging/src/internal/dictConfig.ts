@@ -102,7 +102,7 @@ const loadSchemas = (): Schemas => {
   const positive = integer("a positive integer", 1)
   const nonNegative = integer("a non-negative integer", 0)
   const level = Schema.Union([Schema.String, Schema.Number]).annotate(expected("a level name or number")).check(
-    Schema.makeFilter(isThreshold, expected("a level (TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL, NOTSET, or one of 0, 5, 10, 20, 30, 40, 50)"))
+    Schema.makeFilter(isThreshold, expected("a level (TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL, NOTSET, or an integer from 0 to 50)"))
   )
   const ids = Schema.Array(string).annotate(expected("a list of ids"))
   const mapping = <S extends EffectSchema.Top>(schema: S) =>
@@ -119,7 +119,8 @@ const loadSchemas = (): Schemas => {
     propagate: optional(boolean)
   }
   const LoggerSection = Schema.Struct(loggerFields).annotate({ ...expected("a mapping"), messageUnexpectedKey: "unknown key" })
-  const Top = Schema.Struct({
+  // Other top-level keys are the configuration's own data, as in CPython (`cfg://` refers to them).
+  const Top = section({
     version: optional(Schema.Literal(1).annotate(expected("1 (the only version)"))),
     incremental: optional(boolean),
     disable_existing_loggers: optional(boolean),
@@ -128,7 +129,7 @@ const loadSchemas = (): Schemas => {
     handlers: optional(mapping(section({}))),
     loggers: optional(mapping(LoggerSection)),
     root: optional(LoggerSection)
-  }).annotate({ ...expected("a mapping"), messageUnexpectedKey: "unknown key" })
+  })
 
   const common = {
     class: optional(string),
@@ -751,12 +752,16 @@ const configure = (
   cpythonRoot: boolean
 ): ReadonlyArray<unknown> => {
   if (!isMapping(config)) return fail([], `expected a mapping, got ${describe(config)}`)
-  const resolved = resolveReferences(config, registry)
+  for (const key of Object.keys(config)) misspelt(key)
+  const resolved = pythonBooleans(resolveReferences(config, registry))
   const decoded = decode(loadSchemas().Top, resolved, [])
   if (decoded.incremental === true) {
     incremental(decoded, manager)
     return []
   }
+  // The loggers the application made before this configuration (not those made only as their
+  // parents, CPython's placeholders): the ones `disable_existing_loggers` is about.
+  const existing = manager.loggerNames().filter((name) => !manager.isImplicit(name))
   const formatters = new Map<string, Formatter.Formatter>()
   for (const [id, section] of Object.entries(decoded.formatters ?? {})) {
     formatters.set(id, buildFormatter(section, registry, ["formatters", id]))
@@ -772,17 +777,19 @@ const configure = (
       made.set(id, buildHandler(sections[id]!, { registry, formatters, filters, made, spawn }, ["handlers", id]))
     }
     const plans: Array<LoggerPlan> = []
-    if (decoded.root !== undefined) plans.push(loggerPlan(manager, undefined, decoded.root, made, filters, ["root"]))
     for (const [name, section] of Object.entries(decoded.loggers ?? {})) {
-      plans.push(loggerPlan(manager, name === "root" ? undefined : name, section, made, filters, ["loggers", name]))
+      plans.push(loggerPlan(manager, rootOr(name), section, made, filters, ["loggers", name]))
     }
+    // After `loggers`, as CPython does: `root` wins over a `loggers` entry `""` or `"root"`.
+    if (decoded.root !== undefined) plans.push(loggerPlan(manager, undefined, decoded.root, made, filters, ["root"]))
     // CPython's root starts at WARNING (ours at INFO, the seed's default): a configuration in
     // CPython's terms that leaves root's level alone gets CPython's, unless the application set one.
-    if (cpythonRoot && decoded.root?.level === undefined && manager.root.levelIsDefault) {
+    const rootLevel = plans.some((p) => p.logger === manager.root && p.level !== undefined)
+    if (cpythonRoot && !rootLevel && manager.root.levelIsDefault) {
       plans.push({ logger: manager.root, level: "WARNING", handlers: undefined, filters: undefined, propagate: undefined, levelOnly: true })
     }
     // Levels are checked by the schema; nothing below throws.
-    apply(manager, plans, decoded.disable_existing_loggers ?? true, made)
+    apply(manager, plans, existing, decoded.disable_existing_loggers ?? true, made)
   } catch (error) {
     for (const m of made.values()) if (m.owned) closeQuietly(m.handler)
     throw error
@@ -793,6 +800,7 @@ const configure = (
 const apply = (
   manager: LoggerManager,
   plans: ReadonlyArray<LoggerPlan>,
+  existing: ReadonlyArray<string>,
   disableExisting: boolean,
   made: ReadonlyMap<string, Made>
 ): void => {
@@ -819,7 +827,7 @@ const apply = (
     if (logger.name !== "root") logger.setPropagate(plan.propagate ?? true)
     logger.disabled = false
   }
-  for (const name of manager.loggerNames()) {
+  for (const name of existing) {
     if (configured.has(name)) continue
     const logger = manager.getLogger(name)
     const child = [...configured].some((c) => c !== "root" && name.startsWith(`${c}.`))
@@ -851,7 +859,7 @@ const incremental = (decoded: DecodedConfig, manager: LoggerManager): void => {
     if (section.level !== undefined) changes.push(() => handler!.setLevel(section.level as Level.LevelInput))
   }
   const loggers: Array<[string | undefined, DecodedLogger, ReadonlyArray<string>]> = Object.entries(decoded.loggers ?? {})
-    .map(([name, s]) => [name, s, ["loggers", name]])
+    .map(([name, s]) => [rootOr(name), s, ["loggers", name]])
   if (decoded.root !== undefined) loggers.push([undefined, decoded.root, ["root"]])
   for (const [name, section, path] of loggers) {
     if (section.handlers !== undefined || section.filters !== undefined) {
@@ -891,4 +899,53 @@ export const withOverrides = (
   if (level !== undefined) out.root = { ...(isMapping(out.root) ? out.root : {}), level }
   if (env.disable._tag === "Some") out.disable_existing_loggers = env.disable.value
   return out
+}
+
+/**
+ * A `loggers` key as a logger: `""` is root, as in CPython (`getLogger("")`; Django's examples
+ * configure root so), and so is `"root"`.
+ */
+const rootOr = (name: string): string | undefined => (name === "" || name === "root" ? undefined : name)
+
+/**
+ * The configuration with 0 and 1 as booleans where a boolean is meant (`disable_existing_loggers`,
+ * `incremental`, loggers' `propagate`): CPython takes any value as true or false there, and JSON
+ * made from an INI file writes them so.
+ */
+const pythonBooleans = (config: unknown): unknown => {
+  if (!isMapping(config)) return config
+  const flag = (u: unknown): unknown => (u === 0 ? false : u === 1 ? true : u)
+  const logger = (u: unknown): unknown => (isMapping(u) && "propagate" in u ? { ...u, propagate: flag(u.propagate) } : u)
+  const out: Record<string, unknown> = { ...config }
+  for (const key of ["disable_existing_loggers", "incremental"]) if (key in out) out[key] = flag(out[key])
+  if ("root" in out) out.root = logger(out.root)
+  if (isMapping(out.loggers)) out.loggers = Object.fromEntries(Object.entries(out.loggers).map(([k, v]) => [k, logger(v)]))
+  return out
+}
+
+const topKeys = ["version", "incremental", "disable_existing_loggers", "formatters", "filters", "handlers", "loggers", "root"]
+
+/**
+ * Fails for a top-level key one or two edits from a known one (`rooot`, `Handlers`): other keys
+ * are the configuration's own data, as CPython takes them, but a misspelt section would be
+ * ignored without a word.
+ */
+const misspelt = (key: string): void => {
+  if (topKeys.includes(key)) return
+  const near = topKeys.find((k) => editDistance(key.toLowerCase(), k) <= Math.min(2, k.length >> 1))
+  if (near !== undefined) fail([key], `unknown key (did you mean '${near}'?)`)
+}
+
+/** Levenshtein distance (short keys only). */
+const editDistance = (a: string, b: string): number => {
+  if (Math.abs(a.length - b.length) > 2) return 3
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i]
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
+    }
+    row = next
+  }
+  return row[b.length]!
 }
