@@ -353,6 +353,23 @@ describe("dictConfig: reconfiguration", () => {
     assert.isTrue(old.closed)
   })
 
+  it("a new configuration opening the same file with mode 'w' truncates it after the old one wrote what it accepted, as CPython", async () => {
+    const file = path.join(tempDir(), "w.log")
+    const config = {
+      version: 1,
+      formatters: { f: { format: "%(message)s" } },
+      handlers: { w: { class: "logging.FileHandler", filename: file, mode: "w", formatter: "f" } },
+      root: { level: "DEBUG", handlers: ["w"] }
+    }
+    Config.dictConfig(config)
+    getLogger().info("old record number one, a fairly long line of text")
+    Config.dictConfig(config)
+    getLogger().info("new A")
+    getLogger().info("new B")
+    await closeConfigured()
+    assert.strictEqual(read(file), "new A\nnew B\n")
+  })
+
   it("a configured logger has exactly the handlers its section lists (none when it lists none), as CPython", async () => {
     const dir = tempDir()
     const early = new FileHandlerBuilder(path.join(dir, "early.log")).build()

@@ -770,6 +770,10 @@ const configure = (
   for (const [id, section] of Object.entries(decoded.filters ?? {})) {
     filters.set(id, buildFilter(section, registry, ["filters", id]))
   }
+  // The previous configuration's handlers write what they accepted before this one opens its
+  // files: a file opened again with mode "w" must not get the old records after (and over) its
+  // own, as CPython, which wrote them at once, never does.
+  for (const h of applied.get(manager)?.owned ?? []) Handler.of(h)?.drainSync(performance.now() + 1_000)
   const made = new Map<string, Made>()
   try {
     const sections = decoded.handlers ?? {}
