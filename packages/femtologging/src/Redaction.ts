@@ -9,19 +9,31 @@
  * record keeps its shape: a matched value becomes the censor (`"[REDACTED]"` by default), never
  * removed, so a reader sees that something was there.
  *
+ * What is redacted is what the formatters write: an object that is not plain is copied as they
+ * write it. A class instance (or `Map`, `Set`...) is walked like a plain object, by its own
+ * enumerable properties (for the fields object itself, the keys `for...in` lists); an object with
+ * `toJSON` (a `Date`, a `URL`) by what its `toJSON` returns; an error in the fields keeps its
+ * prototype, and its message, stack, own properties, `cause` and `errors` are redacted (paths
+ * reach them by name: `err.code`). What `String()` gives of such an object, which CPython's `%s`
+ * prints, is kept scrubbed by the patterns. The copies write as the originals did, but for a
+ * `toJSON` that looks at its key (it is given `""` for a field's value, as the default formatter
+ * gives it) and, for the CPython formatter, a plain object with its own `toJSON` (printed as
+ * `String()` gives it) and attributes read through a prototype (`{url.href}`).
+ *
  * Hardening (pino's bar): paths naming `__proto__`, `constructor` or `prototype` are refused at
  * configuration; fields are copied (the caller's objects are never changed) with own properties
- * only, through `defineProperty`, so a field named `__proto__` cannot reach a prototype. Plain
- * objects and arrays are copied when the record is made (a later change by the caller cannot
- * bypass redaction); a back-reference becomes `"[Circular]"`, below 32 levels `"[Too deep]"`, an
- * unreadable value its marker (`[Getter threw: …]`) while its siblings are still redacted.
- * Patterns also apply to the error's message and stack (and its causes'); an error's own
- * properties are not reached by paths.
+ * only, through `defineProperty`, so a field named `__proto__` cannot reach a prototype. Objects
+ * are copied when the record is made (a later change by the caller cannot bypass redaction); a
+ * back-reference becomes `"[Circular]"` (one to an enclosing error is to its copy: a cause chain
+ * ends where it did), below 32 levels `"[Too deep]"`, an unreadable value its marker
+ * (`[Getter threw: …]`, `[toJSON threw: …]`) while its siblings are still redacted. Patterns also
+ * apply to the record's error's message and stack (and its causes'); its own properties are not
+ * reached by paths.
  *
  * @since 0.2.0
  */
 import { ConfigError } from "./ConfigError.ts"
-import { safeString } from "./internal/safe.ts"
+import { isError, safeString } from "./internal/safe.ts"
 import type { ErrorFrame, Fields, LogRecord } from "./LogRecord.ts"
 
 /**
@@ -86,6 +98,14 @@ const parsePath = (path: string): ReadonlyArray<string> => {
 
 const maxDepth = 32
 
+/** The objects enclosing the one being copied, each with its copy when that is an error's (see `copyError`). */
+type Seen = Map<object, object | undefined>
+
+/** Defines `key` on `o` as a hidden (non-enumerable) property: JSON and key listings skip it. */
+const hide = (o: object, key: string, value: unknown): void => {
+  Object.defineProperty(o, key, { value, writable: true, configurable: true })
+}
+
 /**
  * Compiles redaction options. Throws `ConfigError` for a bad path or pattern.
  *
@@ -104,54 +124,198 @@ export const make = (options: RedactionOptions): Redactor => {
     for (const p of patterns) out = out.replace(p.global ? p : new RegExp(p.source, `${p.flags}g`), censor)
     return out
   }
+  /** The value at `key` (already read) with the paths in `active` and the patterns applied. */
+  const entry = (
+    value: unknown,
+    key: string,
+    active: ReadonlyArray<ReadonlyArray<string>>,
+    depth: number,
+    seen: Seen
+  ): unknown => {
+    const here = active.filter((k) => k[0] === "*" || k[0] === key)
+    if (here.some((k) => k.length === 1)) return censor
+    // A field's value is stringified on its own (its toJSON is given ""), a nested one under its key.
+    return visit(value, here.map((k) => k.slice(1)), depth + 1, seen, depth === 0 ? "" : key)
+  }
   /**
-   * `value` with the paths in `active` (each the rest of a path) and the patterns applied. Plain
-   * objects and arrays are always copied (a snapshot: the caller changing them after the call
-   * cannot bypass redaction); other objects (dates, class instances) are kept as they are.
+   * Copies `keys` of `value` into `out`, each redacted: defined, never assigned (a `__proto__`
+   * key stays data); a getter that throws leaves its marker. `out`, or a marker when the keys
+   * cannot be listed.
    */
-  const visit = (value: unknown, active: ReadonlyArray<ReadonlyArray<string>>, depth: number, seen: Set<object>): unknown => {
-    if (typeof value === "string") return patterns.length === 0 ? value : scrub(value)
-    if (typeof value !== "object" || value === null) return value
-    if (seen.has(value)) return "[Circular]"
-    let isArray: boolean
-    let plain: boolean
+  const copyKeys = <O extends object>(
+    value: object,
+    out: O,
+    keys: () => ReadonlyArray<string>,
+    active: ReadonlyArray<ReadonlyArray<string>>,
+    depth: number,
+    seen: Seen
+  ): O | string => {
+    let listed: ReadonlyArray<string>
     try {
-      isArray = Array.isArray(value)
-      const proto = Object.getPrototypeOf(value)
-      plain = isArray || proto === Object.prototype || proto === null
+      listed = keys()
     } catch (thrown) {
       return `[Unreadable: ${safeString(thrown)}]`
     }
-    if (!plain) return value
-    if (depth > maxDepth) return "[Too deep]"
-    seen.add(value)
-    try {
-      const out: Record<string, unknown> | Array<unknown> = isArray ? [] : {}
-      let keys: Array<string>
+    for (const key of listed) {
+      let original: unknown
       try {
-        keys = Object.keys(value)
+        original = (value as Record<string, unknown>)[key]
       } catch (thrown) {
-        return `[Unreadable: ${safeString(thrown)}]`
+        original = `[Getter threw: ${safeString(thrown)}]`
       }
-      for (const key of keys) {
-        const here = active.filter((k) => k[0] === "*" || k[0] === key)
-        let next: unknown
-        if (here.some((k) => k.length === 1)) next = censor
-        else {
-          let original: unknown
-          try {
-            original = (value as Record<string, unknown>)[key]
-          } catch (thrown) {
-            original = `[Getter threw: ${safeString(thrown)}]`
-          }
-          next = visit(original, here.map((k) => k.slice(1)), depth + 1, seen)
+      const next = entry(original, key, active, depth, seen)
+      Object.defineProperty(out, key, { value: next, enumerable: true, writable: true, configurable: true })
+    }
+    return out
+  }
+  /**
+   * `value` with the paths in `active` (each the rest of a path) and the patterns applied, as a
+   * copy made now (a snapshot: the caller changing its objects after the call cannot bypass
+   * redaction). Plain objects and arrays are copied as such; any other object as what the
+   * formatters write of it (see {@link snapshot}). `key` is the property it was read from, what
+   * `toJSON` is given.
+   */
+  const visit = (
+    value: unknown,
+    active: ReadonlyArray<ReadonlyArray<string>>,
+    depth: number,
+    seen: Seen,
+    key: string,
+    callToJSON = true
+  ): unknown => {
+    if (typeof value === "string") return patterns.length === 0 ? value : scrub(value)
+    if (typeof value !== "object" || value === null) return value
+    // A reference back to an enclosing error is to its copy, so a cause chain ends where it did.
+    if (seen.has(value)) return seen.get(value) ?? "[Circular]"
+    let isArray: boolean
+    let proto: object | null
+    try {
+      isArray = Array.isArray(value)
+      proto = Object.getPrototypeOf(value)
+    } catch (thrown) {
+      return `[Unreadable: ${safeString(thrown)}]`
+    }
+    if (depth > maxDepth) return "[Too deep]"
+    seen.set(value, undefined)
+    try {
+      // Any object, a plain one too, is written as its toJSON gives it, where it has one.
+      let toJSON: unknown
+      try {
+        toJSON = callToJSON ? (value as { readonly toJSON?: unknown }).toJSON : undefined
+      } catch (thrown) {
+        return `[Getter threw: ${safeString(thrown)}]`
+      }
+      if (typeof toJSON === "function") {
+        let json: unknown
+        try {
+          json = toJSON.call(value, key)
+        } catch (thrown) {
+          return `[toJSON threw: ${safeString(thrown)}]`
         }
-        Object.defineProperty(out, key, { value: next, enumerable: true, writable: true, configurable: true })
+        // What toJSON returns is written as it is (JSON does not call its toJSON in turn); an
+        // object returning itself is written by its properties.
+        if (json !== value) return rendered(visit(json, active, depth, seen, key, false), scrub(safeString(value)))
       }
-      return out
+      if (isArray) return copyKeys(value, [], () => Object.keys(value), active, depth, seen)
+      if (proto === Object.prototype || proto === null) return copyKeys(value, {}, () => Object.keys(value), active, depth, seen)
+      return snapshot(value, proto, active, depth, seen)
+    } catch (thrown) {
+      // A Proxy whose traps throw where the formatters would have written a marker too.
+      return `[Unreadable: ${safeString(thrown)}]`
     } finally {
       seen.delete(value)
     }
+  }
+  /**
+   * An object that is neither plain nor an array, as a copy that every formatter writes as it
+   * wrote the original, redacted. The formatters write such an object as `JSON.stringify` does
+   * (its `toJSON`'s result, else its own enumerable properties), an error as its message, stack,
+   * own properties and causes, and CPython's `%s` as `String()` gives it. So: an error becomes
+   * an error copy ({@link copyError}); an object with `toJSON` a plain object whose `toJSON`
+   * returns the redacted result; a boxed string its scrubbed text; anything else (class
+   * instances, `Map`, `Set`) a plain object of its own enumerable properties, redacted. All but
+   * errors carry, as a hidden `toString`, the original's `String()` scrubbed by the patterns
+   * (paths name properties, not text). Boxed numbers and booleans, which hold no text, are kept.
+   */
+  const snapshot = (
+    value: object,
+    proto: object,
+    active: ReadonlyArray<ReadonlyArray<string>>,
+    depth: number,
+    seen: Seen
+  ): unknown => {
+    if (isError(value)) return copyError(value, proto, active, depth, seen)
+    if (value instanceof Number || value instanceof Boolean || value instanceof BigInt) return value
+    const text = scrub(safeString(value))
+    if (value instanceof String) return rendered(text, text)
+    const out = copyKeys(value, {}, () => Object.keys(value), active, depth, seen)
+    if (typeof out === "string") return out
+    if (!Object.hasOwn(out, "toString")) hide(out, "toString", () => text)
+    return out
+  }
+  /** A plain object that JSON writes as `json` and `String()` as `text`. */
+  const rendered = (json: unknown, text: string): object => {
+    const out = {}
+    hide(out, "toJSON", () => json)
+    hide(out, "toString", () => text)
+    return out
+  }
+  /**
+   * A copy of an error in the fields: an `Error` (so it is one to `isError`, of any realm) with
+   * the original's prototype, its own enumerable properties redacted, and its `name`, `message`
+   * and `stack`, its `cause` and an `AggregateError`'s `errors` redacted as hidden properties,
+   * as the original holds them. Paths reach them by name like any key (`err.code`,
+   * `err.message`).
+   */
+  const copyError = (
+    error: Error,
+    proto: object,
+    active: ReadonlyArray<ReadonlyArray<string>>,
+    depth: number,
+    seen: Seen
+  ): unknown => {
+    const out = new Error()
+    Object.setPrototypeOf(out, proto)
+    seen.set(error, out)
+    const copied = copyKeys(error, out, () => Object.keys(error), active, depth, seen)
+    if (typeof copied === "string") return copied
+    for (const key of ["name", "message", "stack", "cause", "errors"]) {
+      if (Object.prototype.propertyIsEnumerable.call(out, key)) continue
+      let original: unknown
+      try {
+        if (key !== "name" && key !== "message" && !Object.hasOwn(error, key)) {
+          if (key === "stack") hide(out, key, undefined)
+          continue
+        }
+        original = (error as unknown as Record<string, unknown>)[key]
+      } catch (thrown) {
+        // As the formatters read them: no stack, else the marker.
+        original = key === "stack" ? undefined : `[Getter threw: ${safeString(thrown)}]`
+      }
+      hide(out, key, entry(original, key, active, depth, seen))
+    }
+    return out
+  }
+  /**
+   * The record's fields. The formatters list them with `for...in`, so an object that is not
+   * plain (a class instance, a URL given as the fields) is read by the keys that lists,
+   * inherited ones too (a URL's `href`), into a plain object.
+   */
+  const visitFields = (fields: Fields): unknown => {
+    let proto: object | null
+    try {
+      proto = Object.getPrototypeOf(fields)
+    } catch (thrown) {
+      return `[Unreadable: ${safeString(thrown)}]`
+    }
+    // The fields object itself is never written by its toJSON: each field is.
+    if (proto === Object.prototype || proto === null) return visit(fields, paths, 0, new Map(), "", false)
+    const seen: Seen = new Map([[fields, undefined]])
+    return copyKeys(fields, {}, () => {
+      const keys: Array<string> = []
+      for (const key in fields) keys.push(key)
+      return keys
+    }, paths, 0, seen)
   }
   const scrubError = (error: LogRecord["error"]): LogRecord["error"] => {
     if (error === undefined || patterns.length === 0) return error
@@ -161,12 +325,12 @@ export const make = (options: RedactionOptions): Redactor => {
       ...f,
       message: scrub(f.message),
       stack: f.stack === undefined ? undefined : scrub(f.stack),
-      ...(f.props === undefined ? {} : { props: visit(f.props, [], 0, new Set()) as typeof f.props })
+      ...(f.props === undefined ? {} : { props: visit(f.props, [], 0, new Map(), "") as typeof f.props })
     })
     return { ...frame(error), causes: error.causes.map(frame) }
   }
   return (record) => {
-    const visited = record.fields === undefined ? undefined : visit(record.fields, paths, 0, new Set())
+    const visited = record.fields === undefined ? undefined : visitFields(record.fields)
     // Fields that cannot be read come back as a string: kept as one field, not spread letter by letter.
     const fields = typeof visited === "string" ? { fieldsError: visited } : visited as Fields | undefined
     const message = patterns.length === 0 ? record.message : scrub(record.message)

@@ -9,8 +9,13 @@ import * as path from "node:path"
 import { ConfigError } from "../src/ConfigError.ts"
 import { getLogger, resetManager, setRedaction } from "../src/Facade.ts"
 import { FemtoFileHandler } from "../src/FileHandler.ts"
+import * as Formatter from "../src/Formatter.ts"
+import * as Frame from "../src/internal/frame.ts"
+import type { Logger } from "../src/Logger.ts"
+import { FemtoSocketHandler } from "../src/SocketHandler.ts"
 import { CaptureHandler } from "../src/Testing.ts"
-import { removeTempDirs, tempDir } from "./utils/files.ts"
+import { removeTempDirs, tempDir, waitUntil } from "./utils/files.ts"
+import { collector } from "./utils/socket.ts"
 
 let capture: CaptureHandler
 beforeEach(() => {
@@ -129,5 +134,249 @@ describe("redaction", () => {
     await capture.flush()
     const record = capture.records.at(-1)!
     assert.deepStrictEqual(record.error!.props, { card: "[REDACTED]", request: { pan: "[REDACTED]", amount: 3 } })
+  })
+})
+
+interface Outputs {
+  /** The default formatter's lines, as a file holds them. */
+  readonly text: ReadonlyArray<string>
+  /** `Formatter.json`'s lines, parsed, without their `time`. */
+  readonly json: ReadonlyArray<Record<string, unknown>>
+  /** The socket frames' `key_values`, as the receiver decodes them. */
+  readonly socket: ReadonlyArray<Record<string, unknown> | undefined>
+  /** The lines of the CPython formatter given, if any. */
+  readonly python: ReadonlyArray<string>
+  /** Everything above as written, to search for what must not be there. */
+  readonly raw: string
+}
+
+/**
+ * What real handlers wrote for the calls `log` makes on `r.out`: a file with the default
+ * formatter, a file with `Formatter.json`, a socket (frames as a server received them) and,
+ * given `python`, a capture with that formatter. `after` runs right after the calls, before
+ * anything is written or flushed.
+ */
+const outputs = async (
+  log: (logger: Logger) => void,
+  after: () => void = () => {},
+  python: Formatter.Formatter = Formatter.python("%(message)s")
+): Promise<Outputs> => {
+  const dir = tempDir()
+  const server = await collector()
+  const text = new FemtoFileHandler(path.join(dir, "t.log"))
+  const json = new FemtoFileHandler(path.join(dir, "j.log"), { formatter: "json" })
+  const socket = new FemtoSocketHandler({ host: "127.0.0.1", port: server.port })
+  const capture = new CaptureHandler({ formatter: python })
+  const logger = getLogger("r.out")
+  for (const handler of [text, json, socket, capture]) logger.addHandler(handler)
+  try {
+    log(logger)
+    after()
+    await text.close()
+    await json.close()
+    const lines = fs.readFileSync(path.join(dir, "t.log"), "utf8").split("\n").slice(0, -1)
+    const jsonText = fs.readFileSync(path.join(dir, "j.log"), "utf8")
+    const records = jsonText.split("\n").length - 1
+    assert.isTrue(await socket.flush())
+    assert.isTrue(await waitUntil(() => server.frames().length >= records, 5_000), `${server.frames().length} frames of ${records}`)
+    await capture.flush()
+    const pythonLines = capture.lines
+    return {
+      text: lines,
+      json: jsonText.split("\n").slice(0, -1).map((line) => {
+        const { time: _, ...rest } = JSON.parse(line) as Record<string, unknown>
+        return rest
+      }),
+      socket: server.frames().map((frame) => Frame.decodeRecord(frame).fields),
+      python: pythonLines,
+      raw: `${lines.join("\n")}\n${jsonText}${server.bytes().toString("utf8")}\n${pythonLines.join("\n")}`
+    }
+  } finally {
+    logger.clearHandlers()
+    await capture.close()
+    await socket.close()
+    await server.close()
+  }
+}
+
+const card = "4111111111111111"
+
+class User {
+  name = "ada"
+  password = "hunter2"
+  token = "tok"
+}
+
+describe("redaction of objects the formatters write out (class instances, errors, toJSON)", () => {
+  it("a class instance, as the fields and nested, is walked for paths like a plain object", async () => {
+    setRedaction({ paths: ["password", "user.password", "*.token"] })
+    const out = await outputs((log) => {
+      log.info("as fields", new User())
+      log.info("nested", { user: new User() })
+    })
+    assert.deepStrictEqual(out.text, [
+      "r.out [INFO] as fields name=ada password=[REDACTED] token=tok",
+      "r.out [INFO] nested user={\"name\":\"ada\",\"password\":\"[REDACTED]\",\"token\":\"[REDACTED]\"}"
+    ])
+    assert.deepStrictEqual(out.json, [
+      { level: "INFO", logger: "r.out", message: "as fields", name: "ada", password: "[REDACTED]", token: "tok" },
+      { level: "INFO", logger: "r.out", message: "nested", user: { name: "ada", password: "[REDACTED]", token: "[REDACTED]" } }
+    ])
+    assert.deepStrictEqual(out.socket, [
+      { name: "ada", password: "[REDACTED]", token: "tok" },
+      { user: "{\"name\":\"ada\",\"password\":\"[REDACTED]\",\"token\":\"[REDACTED]\"}" }
+    ])
+    assert.notInclude(out.raw, "hunter2")
+  })
+
+  it("a class instance is walked for patterns, at any depth and in arrays", async () => {
+    setRedaction({ patterns: [/\b\d{16}\b/] })
+    class Payment {
+      constructor(readonly note: string, readonly items: ReadonlyArray<unknown>) {}
+    }
+    const out = await outputs((log) => {
+      log.info("pay", new Payment(`card ${card}`, [new Payment(card, [])]))
+      log.info("nested", { p: { q: new Payment("ok", [{ pan: card }]) } })
+    })
+    assert.deepStrictEqual(out.text, [
+      "r.out [INFO] pay note=\"card [REDACTED]\" items=[{\"note\":\"[REDACTED]\",\"items\":[]}]",
+      "r.out [INFO] nested p={\"q\":{\"note\":\"ok\",\"items\":[{\"pan\":\"[REDACTED]\"}]}}"
+    ])
+    assert.notInclude(out.raw, card)
+  })
+
+  it("an error in the fields gets what the record's error gets: patterns in its message, stack, own properties and causes", async () => {
+    setRedaction({ patterns: [/\b\d{16}\b/] })
+    const cause = Object.assign(new Error(`upstream saw ${card}`), { pan: card })
+    const error = () => Object.assign(new Error(`card ${card} refused`, { cause }), { card, request: { pan: card, amount: 3 } })
+    const out = await outputs((log) => {
+      log.info("top", { e: error() })
+      log.info("nested", { req: { e: error() } })
+      log.info("in an array", { errors: [new TypeError(card)] })
+    })
+    assert.strictEqual(
+      out.text[0],
+      "r.out [INFO] top e=\"card [REDACTED] refused\" e.card=[REDACTED] e.request={\"pan\":\"[REDACTED]\",\"amount\":3}"
+    )
+    assert.strictEqual(out.text[1], "r.out [INFO] nested req={\"e\":{\"card\":\"[REDACTED]\",\"request\":{\"pan\":\"[REDACTED]\",\"amount\":3}}}")
+    assert.strictEqual(out.text[2], "r.out [INFO] in an array errors=[{}]")
+    const e = out.json[0]!.e as { message: string; stack: string; props: unknown; causes: Array<{ message: string; props: unknown }> }
+    assert.strictEqual(e.message, "card [REDACTED] refused")
+    assert.match(e.stack, /^Error: card \[REDACTED\] refused\n    at /)
+    assert.deepStrictEqual(e.props, { card: "[REDACTED]", request: { pan: "[REDACTED]", amount: 3 } })
+    assert.deepStrictEqual(e.causes.map((c) => [c.message, c.props]), [["upstream saw [REDACTED]", { pan: "[REDACTED]" }]])
+    assert.strictEqual(out.socket[0]!.e, "Error: card [REDACTED] refused")
+    assert.notInclude(out.raw, card)
+  })
+
+  it("objects written as text (URL, Date, anything with toJSON) have that text scrubbed by patterns", async () => {
+    setRedaction({ patterns: [/\b\d{16}\b/, /1999-12-31/] })
+    const out = await outputs((log) => {
+      log.info("url", { u: new URL(`https://x/?card=${card}`) })
+      log.info("date", { u: new Date("1999-12-31T23:59:59.000Z") })
+      log.info("toJSON", { u: { toJSON: () => `card ${card}` }, v: { w: { toJSON: () => ({ pan: card, n: 1 }) } } })
+    }, undefined, Formatter.python("%(message)s %(u)s"))
+    assert.deepStrictEqual(out.text, [
+      "r.out [INFO] url u=\"https://x/?card=[REDACTED]\"",
+      "r.out [INFO] date u=\"[REDACTED]T23:59:59.000Z\"",
+      "r.out [INFO] toJSON u=\"card [REDACTED]\" v={\"w\":{\"pan\":\"[REDACTED]\",\"n\":1}}"
+    ])
+    assert.deepStrictEqual(out.json.map((r) => r.u), ["https://x/?card=[REDACTED]", "[REDACTED]T23:59:59.000Z", "card [REDACTED]"])
+    assert.deepStrictEqual(out.socket.map((f) => f!.u), ["\"https://x/?card=[REDACTED]\"", "\"[REDACTED]T23:59:59.000Z\"", "\"card [REDACTED]\""])
+    // CPython's %s prints what String() gives: the URL's href, scrubbed.
+    assert.strictEqual(out.python[0], "url https://x/?card=[REDACTED]")
+    assert.notInclude(out.raw, card)
+    assert.notInclude(out.raw, "1999-12-31")
+  })
+
+  it("a class instance with a getter that throws: its marker in place, its siblings redacted", async () => {
+    setRedaction({ paths: ["password", "*.password"] })
+    class Account {
+      password = "hunter2"
+      constructor() {
+        Object.defineProperty(this, "balance", { enumerable: true, get: () => { throw new Error("locked") } })
+      }
+    }
+    const out = await outputs((log) => {
+      log.info("as fields", new Account())
+      log.info("nested", { account: new Account() })
+    })
+    assert.deepStrictEqual(out.text, [
+      "r.out [INFO] as fields password=[REDACTED] balance=\"[Getter threw: Error: locked]\"",
+      "r.out [INFO] nested account={\"password\":\"[REDACTED]\",\"balance\":\"[Getter threw: Error: locked]\"}"
+    ])
+    assert.deepStrictEqual(out.json[1]!.account, { password: "[REDACTED]", balance: "[Getter threw: Error: locked]" })
+    assert.notInclude(out.raw, "hunter2")
+  })
+
+  it("nothing to redact: written byte for byte as without redaction, and a change after the call is not seen", async () => {
+    class Point {
+      constructor(readonly x: number, readonly y: number) {}
+    }
+    class Shape {
+      tags = new Set(["a"])
+      meta = new Map([["k", 1]])
+      constructor(readonly at: Point, readonly when: Date, readonly where: URL) {}
+    }
+    const shape = () => new Shape(new Point(1, 2), new Date(0), new URL("https://example.com/a?b=c"))
+    // Read only: the same errors in both runs, so their stacks are the same text.
+    const fields = {
+      failure: Object.assign(new RangeError("out of range", { cause: new Error("inner") }), { code: "E_RANGE" }),
+      nested: { failure: Object.assign(new Error("e"), { code: 7 }), big: 12n, fn: function named() {} }
+    }
+    const calls = (log: Logger, a: Shape) => {
+      log.info("as fields", a)
+      log.info("nested", { shape: a, ...fields })
+    }
+    const python = () =>
+      Formatter.python("%(message)s|%(at)s|%(where)s|%(tags)s|%(shape)s|%(failure)s", {
+        defaults: { at: "-", where: "-", tags: "-", shape: "-", failure: "-" }
+      })
+    const off = await outputs((log) => calls(log, shape()), undefined, python())
+    setRedaction({ paths: ["password", "*.secret"], patterns: [/\b\d{16}\b/] })
+    const a = shape()
+    const on = await outputs((log) => calls(log, a), () => {
+      // A change right after the call: the record was redacted from a snapshot taken at the call.
+      Object.assign(a, { password: "hunter2" })
+      Object.assign(a.at, { secret: card })
+    }, python())
+    assert.deepStrictEqual(on.text, off.text)
+    assert.deepStrictEqual(on.json, off.json)
+    assert.deepStrictEqual(on.socket, off.socket)
+    assert.deepStrictEqual(on.python, off.python)
+    assert.notInclude(on.raw, "hunter2")
+    assert.notInclude(on.raw, card)
+  })
+  it("the bounds hold for class instances and errors: a cycle, depth, a Proxy whose traps throw, an error its own cause", async () => {
+    setRedaction({ paths: ["*.password"], patterns: [/\b\d{16}\b/] })
+    // Deeper than `*.password` reaches: the patterns still do.
+    class Node {
+      next: Node | undefined
+      password = card
+    }
+    const cyclic = new Node()
+    cyclic.next = cyclic
+    let deep = new Node()
+    for (let i = 0; i < 40; i++) deep = Object.assign(new Node(), { next: deep })
+    const hostile = new Proxy(new Node(), {
+      ownKeys: () => {
+        throw new Error("no keys")
+      }
+    })
+    const looped = new Error(`card ${card}`)
+    Object.assign(looped, { cause: looped, pan: card })
+    const out = await outputs((log) => {
+      log.info("cycle", { n: cyclic })
+      log.info("deep", { n: deep })
+      log.info("proxy", { n: hostile })
+      log.info("own cause", { e: looped })
+    })
+    assert.strictEqual(out.text[0], "r.out [INFO] cycle n={\"next\":\"[Circular]\",\"password\":\"[REDACTED]\"}")
+    assert.include(out.text[1], "\"[Too deep]\"")
+    assert.strictEqual(out.text[2], "r.out [INFO] proxy n=\"[Unreadable: Error: no keys]\"")
+    assert.strictEqual(out.text[3], "r.out [INFO] own cause e=\"card [REDACTED]\" e.pan=[REDACTED]")
+    // The chain ends where it did: the error is its own cause, not a cause more.
+    assert.deepStrictEqual((out.json[3]!.e as { causes: unknown }).causes, [])
+    assert.notInclude(out.raw, card)
   })
 })
