@@ -422,7 +422,8 @@ export class Handler {
     const deadline = policy._tag === "Timeout" ? performance.now() + policy.ms : Number.POSITIVE_INFINITY
     for (;;) {
       const room = this.makeRoomSync(deadline)
-      if (room && this.enqueue(record)) return this.acceptedOne()
+      // Records spilled during that delivery are delivered first (by the next one), then this.
+      if (room && this.spill.length === 0 && this.enqueue(record)) return this.acceptedOne()
       if (!room || performance.now() >= deadline) {
         // Timed out: until the queue moves again, later records are refused at once, so that a
         // stalled sink costs the caller N ms once, not N ms per record.
@@ -471,6 +472,10 @@ export class Handler {
     if (this.busy !== undefined || this.size() === 0) return
     this.busy = true
     let result: void | Promise<void> = undefined
+    // What is queued now goes out in this call; records logged during it (a user handler that
+    // logs) wait for the next round, which `run` starts after a turn of the event loop: a handler
+    // whose every delivery logs more for itself never returned, and timers and signals starved.
+    let due = this.size()
     try {
       do {
         const batch = this.dequeueBatch()
@@ -481,12 +486,12 @@ export class Handler {
         }
         if (batch.length === 0) break
         this.taken += batch.length
+        due -= batch.length
         result = this.output.deliver(batch)
-        // The rest of the queue, then records spilled during this delivery, come next, before
-        // anyone else can deliver.
-      } while (
-        result === undefined && (this.spill.length > 0 || Queue.sizeUnsafe(this.queue) > 0) && this.output.ready()
-      )
+        // The rest of what was due comes next, before anyone else can deliver. What is left when
+        // it stops is taken, in order, by the next delivery (an offer meanwhile finds the spill
+        // non-empty and delivers it first).
+      } while (result === undefined && due > 0 && this.size() > 0 && this.output.ready())
     } finally {
       this.busy = undefined
     }
@@ -720,7 +725,9 @@ export class Handler {
    */
   drainSync(deadline: number): void {
     if (this.exitTimeoutMs !== undefined) deadline = Math.min(deadline, performance.now() + this.exitTimeoutMs)
-    for (let guard = 0; guard < 1_000_000 && this.size() > 0; guard++) {
+    // Each round delivers what was queued when it began; a handler that keeps logging for itself
+    // adds rounds, so the deadline bounds them too.
+    for (let guard = 0; guard < 1_000_000 && this.size() > 0 && performance.now() < deadline; guard++) {
       if (!this.makeRoomSync(deadline)) break
     }
     if (this.busy === undefined && (this.output.ready() || this.output.waitSync(deadline))) void this.output.emit()

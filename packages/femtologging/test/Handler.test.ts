@@ -550,3 +550,28 @@ describe("Handler with an asynchronous sink's flush and close", () => {
       assert.strictEqual(h.getWritten(), 1)
     }))
 })
+
+describe("Handler: records logged from inside its own delivery", () => {
+  it("a delivery whose records keep logging more for the same handler lets the event loop turn between rounds", async () => {
+    // Each record handled logs the next (a chain of 5, well within the loop limit): before, the
+    // delivery went on with them in one synchronous loop, and the immediate below ran only after.
+    const events: Array<string> = []
+    const h: Handler.Handler = track(Handler.makeUnsafe({
+      label: "chain",
+      target: {
+        _tag: "Records",
+        handle: (r) => {
+          events.push(r.message)
+          const n = Number(r.message.slice(1))
+          if (n < 4) Handler.handleUnsafe(h, rec(`m${n + 1}`))
+        }
+      }
+    }))
+    setImmediate(() => events.push("turn"))
+    Handler.handleUnsafe(h, rec("m0"))
+    await waitFor(() => events.includes("m4") && events.includes("turn"))
+    assert.deepStrictEqual(events.filter((e) => e !== "turn"), ["m0", "m1", "m2", "m3", "m4"])
+    assert.isBelow(events.indexOf("turn"), events.indexOf("m4"), events.join(" "))
+    assert.strictEqual(h.getDropped(), 0)
+  })
+})
