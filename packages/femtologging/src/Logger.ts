@@ -67,21 +67,34 @@ export interface LoggerHost {
  */
 export class HandOff {
   active = false
-  private readonly waiting: Array<{ readonly logger: Logger; readonly record: LogRecord.LogRecord; readonly handlers: ReadonlyArray<Handler.Handler> }> = []
+  private readonly waiting: Array<{
+    readonly logger: Logger
+    readonly record: LogRecord.LogRecord
+    readonly handlers: ReadonlyArray<Handler.Handler>
+    /** `registry.generation` when it was logged (a user handler that logs, see Handler.ts). */
+    readonly generation: number
+  }> = []
 
   /** Queues a record of `logger` until the hand-off returns. */
   push(logger: Logger, record: LogRecord.LogRecord, handlers: ReadonlyArray<Handler.Handler>): void {
     if (this.waiting.length === 0) registry.handOffs.add(this)
-    this.waiting.push({ logger, record, handlers })
+    this.waiting.push({ logger, record, handlers, generation: registry.generation })
   }
 
   /** Hands on what waits, oldest first (and what is logged meanwhile). */
   release(): void {
     const waiting = this.waiting
     if (waiting.length === 0) return
-    for (let next = waiting.shift(); next !== undefined; next = waiting.shift()) {
-      next.logger.waiting--
-      for (const h of next.handlers) h.offerUnsafe(next.record)
+    const outer = registry.generation
+    try {
+      for (let next = waiting.shift(); next !== undefined; next = waiting.shift()) {
+        next.logger.waiting--
+        // Handed on at the generation it was logged at: a loop through a hand-off is one too.
+        registry.generation = next.generation
+        for (const h of next.handlers) h.offerUnsafe(next.record)
+      }
+    } finally {
+      registry.generation = outer
     }
     registry.handOffs.delete(this)
   }

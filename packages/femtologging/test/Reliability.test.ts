@@ -703,3 +703,61 @@ describe("Reliability: a deleted or renamed log file is detected with watch: tru
     }, 60_000)
   }
 })
+
+describe("Reliability: a user handler that logs, for every record, a record that reaches it (a logging loop)", () => {
+  /** The JSON lines the fixture printed (one per 50 ms tick). */
+  const ticks = (stdout: string): Array<{ tick: number; rss: number; calls: number; dropped: number }> =>
+    splitLines(stdout).map((line) => JSON.parse(line))
+  const loopWarnings = (stderr: string): Array<string> => stderr.split("\n").filter((line) => line.includes("logging loop"))
+
+  it("the loop is cut off: a timer keeps ticking, RSS stays bounded, one warning names the handler; SIGTERM ends the process at once", async () => {
+    // Before: the delivery never returned (no tick, RSS +170 MiB in 5 s, SIGTERM ignored).
+    const { child, ended } = start("logging-loop.mjs", ["loop"], { timeoutMs: 15_000 })
+    let seen = 0
+    let signalled = 0
+    child.stdout!.on("data", (chunk: Buffer) => {
+      seen += splitLines(chunk.toString("utf8")).length
+      if (seen >= 5 && signalled === 0) {
+        signalled = performance.now()
+        child.kill("SIGTERM")
+      }
+    })
+    const result = await ended
+    const tookMs = performance.now() - signalled
+    assert.isAbove(signalled, 0, `the timer never ticked; ${show(result)}`)
+    assert.strictEqual(result.signal, "SIGTERM", show(result))
+    assert.isBelow(tookMs, 3_000, `${tookMs} ms from SIGTERM to the end; ${show(result)}`)
+    const lines = ticks(result.stdout)
+    const last = lines.at(-1)!
+    // Cut off within a few generations (one round of the delivery each, a turn of the event loop
+    // apart), and for good: no record reached the handler between the last two ticks.
+    assert.isAtLeast(last.calls, 2)
+    assert.isAtMost(last.calls, 32)
+    assert.strictEqual(lines.at(-2)!.calls, last.calls, show(result))
+    assert.isAtLeast(last.dropped, 1)
+    const peak = Math.max(...lines.map((l) => l.rss))
+    assert.isBelow(peak, 200 * 1024 * 1024, `peak RSS ${peak}`)
+    const warnings = loopWarnings(result.stderr)
+    assert.strictEqual(warnings.length, 1, show(result))
+    assert.include(warnings[0], "looper")
+  }, 30_000)
+
+  it("beside the loop, a handler that logs once per record to a logger that does not reach it, and one that logs once to its own logger, write every record", async () => {
+    const dir = tempDir()
+    const result = await run("logging-loop.mjs", ["beside", dir], { timeoutMs: 15_000 })
+    assert.strictEqual(result.code, 0, show(result))
+    const n = 100
+    const sent = Array.from({ length: n }, (_, i) => `r${i}`)
+    assert.deepStrictEqual(readLines(path.join(dir, "app2.log")), sent.map((m) => `app2 ${m}`))
+    assert.deepStrictEqual(readLines(path.join(dir, "audit.log")), sent.map((m) => `audit handled ${m}`))
+    const once = readLines(path.join(dir, "once.log"))
+    assert.deepStrictEqual([...once].sort(), [...sent.map((m) => `once ${m}`), ...sent.map((m) => `once handled ${m}`)].sort())
+    for (const m of sent) assert.isBelow(once.indexOf(`once ${m}`), once.indexOf(`once handled ${m}`), m)
+    // Only the loop was cut off, and said so once.
+    assert.isAtLeast(report(result).dropped, 1)
+    const warnings = loopWarnings(result.stderr)
+    assert.strictEqual(warnings.length, 1, show(result))
+    assert.include(warnings[0], "looper")
+    assert.deepStrictEqual(result.stderr.split("\n").filter((line) => line.includes("dropped")), warnings)
+  }, 30_000)
+})

@@ -41,6 +41,13 @@ export const registry = {
   handOffs: new Set<{ readonly release: () => void }>(),
   /** Rate-limited reports with something held back. */
   reports: new Set<PendingReport>(),
+  /**
+   * The generation of a record logged now: 0 from the application, g + 1 while a user handler
+   * handles a record of generation g (see Handler.ts `maxGenerations`).
+   */
+  generation: 0,
+  /** The generation of each record logged at a generation above 0 (absent: 0); made at the first. */
+  lineage: undefined as WeakMap<object, number> | undefined,
   /** Set when the `exit` event fired: records accepted later are written at once. */
   exiting: false,
   draining: false,
