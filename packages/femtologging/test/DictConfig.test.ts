@@ -111,6 +111,8 @@ describe("dictConfig: output as CPython's", () => {
         version: 1,
         disable_existing_loggers: 0,
         custom: { levels: ["DEBUG", "WARNING"] },
+        port: 514,
+        host: "localhost",
         ...withLevel(out(dir), "cfg://custom.levels[1]"),
         root: { level: "DEBUG", handlers: ["f"] },
         loggers: { app: { level: "INFO", propagate: 0 } }

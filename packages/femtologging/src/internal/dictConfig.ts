@@ -930,13 +930,14 @@ const pythonBooleans = (config: unknown): unknown => {
 const topKeys = ["version", "incremental", "disable_existing_loggers", "formatters", "filters", "handlers", "loggers", "root"]
 
 /**
- * Fails for a top-level key one or two edits from a known one (`rooot`, `Handlers`): other keys
+ * Fails for a top-level key an edit or two from a known one (`rooot`, `Handlers`): other keys
  * are the configuration's own data, as CPython takes them, but a misspelt section would be
  * ignored without a word.
  */
 const misspelt = (key: string): void => {
   if (topKeys.includes(key)) return
-  const near = topKeys.find((k) => editDistance(key.toLowerCase(), k) <= Math.min(2, k.length >> 1))
+  // One edit for a short key (`port` and `host` are two from `root`, and may be data), two otherwise.
+  const near = topKeys.find((k) => editDistance(key.toLowerCase(), k) <= (k.length <= 5 ? 1 : 2))
   if (near !== undefined) fail([key], `unknown key (did you mean '${near}'?)`)
 }
 
