@@ -215,14 +215,6 @@ const renderValue = (value: unknown): string => {
   return text === undefined ? safeString(value) : text
 }
 
-/**
- * A value as the default formatter writes a field's (an object as JSON, never throwing). A log
- * call's arguments appended to its message are written so.
- *
- * @internal
- */
-export const valueText = (value: unknown): string => renderValue(value)
-
 /** ` key=value` for one field; an error as its message, then its own properties as `key.prop=…`. */
 const renderField = (key: string, value: unknown): string => {
   if (typeof value === "object" && value !== null && isError(value)) {

@@ -160,17 +160,20 @@ export const parseThresholdUnsafe = (name: LevelInput): Level | undefined => {
 }
 
 /**
- * Parses the level of a log call: a level as {@link parseUnsafe} takes it, or an integer between
- * the standard numbers, as CPython's custom levels are (`log(25, ...)`): the standard level at or
- * below it, so that it passes the thresholds it passes in CPython (25 is INFO: it passes an INFO
- * threshold, not a WARN one); 1-4 is TRACE, above 50 CRITICAL. Throws {@link InvalidLevelError}
- * otherwise.
+ * Parses the level of a log call: a level as {@link parseUnsafe} takes it, or any other integer
+ * from 0 up, as CPython's custom levels are (`log(25, ...)`): the standard level at or above it,
+ * as a threshold's (see {@link parseThresholdUnsafe}), so that a custom level used for both passes
+ * its own threshold (a `NOTICE = 25` record passes `setLevel(25)`, as in CPython); above 50 it is
+ * CRITICAL. Such a record may pass a threshold CPython's would not stop it at (25 passes WARN):
+ * shown rather than lost. Throws {@link InvalidLevelError} otherwise.
  *
  * @category constructors
  * @since 0.3.0
  */
 export const parseRecordUnsafe = (name: LevelInput): Level => {
-  if (isCustomNumber(name)) return levels.findLast((l) => numbers[l] <= name) ?? "TRACE"
+  if (typeof name === "number" && Number.isInteger(name) && name >= 0 && !Object.hasOwn(byNumber, name)) {
+    return levels.find((l) => numbers[l] >= name) ?? "CRITICAL"
+  }
   return parseUnsafe(name)
 }
 

@@ -678,25 +678,36 @@ const isPlainObject = (u: unknown): u is Record<string, unknown> => {
 /** What the second argument of a log call may be: fields or an error (never a string or an array). */
 const isExtra = (u: unknown): boolean => typeof u === "object" && u !== null && !Array.isArray(u)
 
-/** An argument appended to the message: a string as it is, an object as the formatters write a field's value. */
-const argText = (u: unknown): string =>
-  typeof u === "string" ? u : typeof u === "function" ? "[Function]" : isError(u) ? safeString(u) : Formatter.valueText(u)
+/** An argument appended to the message, as `String()` writes it ("[Function]" for a function). */
+const argText = (u: unknown): string => (typeof u === "string" ? u : typeof u === "function" ? "[Function]" : safeString(u))
 
 /**
- * Arguments left after a message's conversions: a fields object or an error first, or a plain
- * object or an error last, is the record's extra (both, when one is an error and the other
- * fields: the error under `error`); the others are appended to the message, separated by spaces.
+ * Arguments left after a message's conversions. The first, when an object or an error, is the
+ * record's extra (its fields or error); after it, plain objects are more fields (merged, later
+ * keys win) and the first error is the record's error, so that redaction reaches them (written
+ * into the message, a path could not); the others are appended to the message, separated by
+ * spaces, as `String()` writes them.
  */
 const withArguments = (message: unknown, rest: ReadonlyArray<unknown>): { readonly message: unknown; readonly extra: unknown } => {
-  const more = rest.slice()
-  let extra: unknown = isExtra(more[0]) ? more.shift() : undefined
-  const last = more[more.length - 1]
-  if ((isPlainObject(last) || isError(last)) && (extra === undefined || isError(extra) !== isError(last))) {
-    more.pop()
-    extra = extra === undefined ? last : isError(extra) ? { ...(last as object), error: extra } : { ...(extra as object), error: last }
+  // The common calls: `info("message")`, `info("message", { fields })`, `info("message", error)`.
+  if (rest.length === 0) return { message, extra: undefined }
+  if (rest.length === 1 && isExtra(rest[0])) return { message, extra: rest[0] }
+  let fields: Record<string, unknown> | undefined
+  let error: unknown
+  const text: Array<string> = []
+  for (let i = 0; i < rest.length; i++) {
+    const u = rest[i]
+    if (isError(u) && error === undefined) error = u
+    else if (i === 0 ? isExtra(u) : isPlainObject(u)) {
+      try {
+        fields = copyFields(fields ?? {}, u as object)
+      } catch (thrown) {
+        fields = { ...fields, fieldsError: `[fields could not be read: ${safeString(thrown)}]` }
+      }
+    } else text.push(argText(u))
   }
-  if (more.length === 0) return { message, extra }
-  return { message: `${textOf(message).text} ${more.map(argText).join(" ")}`, extra }
+  const extra = fields === undefined ? error : error === undefined ? fields : { ...fields, error }
+  return { message: text.length === 0 ? message : `${textOf(message).text} ${text.join(" ")}`, extra }
 }
 
 /**
@@ -706,11 +717,10 @@ const withArguments = (message: unknown, rest: ReadonlyArray<unknown>): { readon
  * - pino's object first: `info({ reqId }, "handled %s", path)`, or alone: `info({ reqId })` (see
  *   {@link loneObject});
  * - ours: `info("message", { fields })` or `info("message", error)`, or both.
- * Of the arguments the conversions do not take, a fields object or an error first or last is the
- * record's extra, the others are appended to the message, separated by spaces, an object as JSON
- * (a string is never spread into fields; see {@link withArguments}); a format CPython would
- * refuse (too few arguments, a bad conversion) keeps the message as written. Only called for an
- * enabled level. Never throws.
+ * Of the arguments the conversions do not take, objects and an error are the record's fields and
+ * error, the others are appended to the message, separated by spaces (a string is never spread
+ * into fields; see {@link withArguments}); a format CPython would refuse (too few arguments, a bad
+ * conversion) keeps the message as written. Only called for an enabled level. Never throws.
  */
 const callOf = (message: unknown, args: ReadonlyArray<unknown>): { readonly message: unknown; readonly extra: unknown } => {
   try {

@@ -167,28 +167,35 @@ print(json.dumps(out))
     logger.info("%s %s", "only one")
     assert.deepStrictEqual(await logged(), [
       ["ada lovelace", undefined, undefined],
-      ["count 3 [1,2]", undefined, undefined],
+      ["count 3 1,2", undefined, undefined],
       ["%d apples many", undefined, undefined],
       ["%s %s only one", undefined, undefined]
     ])
   })
 
-  it("arguments the conversions leave are appended to the formatted message; fields or an error last are the record's", async () => {
+  it("arguments the conversions leave are appended to the formatted message; objects among them are fields, an error the error", async () => {
     const logger = getLogger("calls")
     const boom = new Error("boom")
     logger.info("user %s", "ada", "extra")
     logger.info("rate %d%%", 5, "extra", { requestId: "r1" })
     logger.info("a", "x", { f: 1 })
     logger.info("a", boom, { f: 2 })
-    logger.info("a", { f: 3 }, "x", boom)
+    logger.info("a", { f: 3 }, "x", boom, { g: 4 })
     logger.info("a", [1, { b: 2 }], new Map([[1, 2]]), 7n)
+    setRedaction({ paths: ["password", "*.password"] })
+    try {
+      logger.info("login", "ada", { password: "hunter2" }, "from web", { user: { password: "pw" } })
+    } finally {
+      setRedaction(undefined)
+    }
     assert.deepStrictEqual(await logged(), [
       ["user ada extra", undefined, undefined],
       ["rate 5% extra", { requestId: "r1" }, undefined],
       ["a x", { f: 1 }, undefined],
       ["a", { f: 2 }, "boom"],
-      ["a x", { f: 3 }, "boom"],
-      ['a [1,{"b":2}] {} 7', undefined, undefined]
+      ["a x", { f: 3, g: 4 }, "boom"],
+      ["a 1,[object Object] [object Map] 7", undefined, undefined],
+      ["login ada from web", { password: "[REDACTED]", user: { password: "[REDACTED]" } }, undefined]
     ])
   })
 

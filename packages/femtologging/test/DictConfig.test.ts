@@ -113,6 +113,8 @@ describe("dictConfig: output as CPython's", () => {
         custom: { levels: ["DEBUG", "WARNING"] },
         port: 514,
         host: "localhost",
+        roots: ["a"],
+        files: ["b"],
         ...withLevel(out(dir), "cfg://custom.levels[1]"),
         root: { level: "DEBUG", handlers: ["f"] },
         loggers: { app: { level: "INFO", propagate: 0 } }
@@ -219,7 +221,8 @@ describe("dictConfig: errors name their path; nothing changes", () => {
     [{ version: 1, root: { handlers: ["missing"] } }, "root.handlers.0: no handler with id 'missing'"],
     [{ version: 1, loggers: { "a..b": {} } }, "loggers.a..b: logger name cannot be empty"],
     [{ version: 1, loggers: { a: { propagate: "yes" } } }, "loggers.a.propagate: expected a boolean (true or false), got \"yes\""],
-    [{ version: 1, rooot: {} }, "rooot: unknown key (did you mean 'root'?)"],
+    [{ version: 1, Root: {} }, "Root: unknown key (did you mean 'root'?)"],
+    [{ version: 1, logger: {} }, "logger: unknown key (did you mean 'loggers'?)"],
     [{ version: 1, Handlers: {} }, "Handlers: unknown key (did you mean 'handlers'?)"],
     [{ version: 1, handlers: { h: { class: "logging.StreamHandler", level: "cfg://handlers.h.nothing" } } }, "handlers.h.level: cfg://handlers.h.nothing names nothing in the configuration"],
     ["not a dict", ": expected a mapping, got \"not a dict\""],

@@ -115,16 +115,20 @@ describe("Logger.log and the level methods", () => {
     assert.strictEqual(logger.info("e"), "lines [INFO] e")
   })
 
-  it("log never throws: a level that names none drops the record and counts it; a CPython number is the level at or below it", () => {
+  it("log never throws: a level that names none drops the record and counts it; a CPython number is the level at or above it", () => {
     const logger = getLogger("demo.app")
     assert.strictEqual(logger.log("LOUD", "x"), undefined)
     assert.strictEqual(logger.log(Symbol("s") as never, "x"), undefined)
     assert.strictEqual(logger.with({ a: 1 }).log(2.5, "x"), undefined)
     assert.strictEqual(logger.getDropped(), 3)
-    assert.strictEqual(logger.log(25, "custom"), "demo.app [INFO] custom")
-    assert.strictEqual(logger.log(45, "custom"), "demo.app [ERROR] custom")
-    assert.isFalse(logger.isEnabledFor(15))
-    assert.isTrue(logger.isEnabledFor(25))
+    assert.strictEqual(logger.log(25, "custom"), "demo.app [WARN] custom")
+    assert.strictEqual(logger.log(45, "custom"), "demo.app [CRITICAL] custom")
+    assert.isFalse(logger.isEnabledFor(9))
+    assert.isTrue(logger.isEnabledFor(15))
+    // A custom level used for both passes its own threshold (CPython's NOTICE = 25 pattern).
+    logger.setLevel(25)
+    assert.strictEqual(logger.log(25, "notice"), "demo.app [WARN] notice")
+    assert.strictEqual(logger.log(20, "info"), undefined)
     throwsExactly(() => logger.isEnabledFor("LOUD"), InvalidLevelError, "invalid log level: LOUD")
   })
 

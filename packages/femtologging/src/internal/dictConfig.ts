@@ -930,14 +930,15 @@ const pythonBooleans = (config: unknown): unknown => {
 const topKeys = ["version", "incremental", "disable_existing_loggers", "formatters", "filters", "handlers", "loggers", "root"]
 
 /**
- * Fails for a top-level key an edit or two from a known one (`rooot`, `Handlers`): other keys
- * are the configuration's own data, as CPython takes them, but a misspelt section would be
- * ignored without a word.
+ * Fails for a top-level key that is a known one in other case (`Handlers`, `Root`) or one edit
+ * from a long one (`handler`, `loger`, `formaters`): other keys are the configuration's own data,
+ * as CPython takes them (`host`, `port`, `files` for `cfg://`), but a misspelt section would be
+ * ignored without a word. Stricter than CPython, which ignores those too.
  */
 const misspelt = (key: string): void => {
   if (topKeys.includes(key)) return
-  // One edit for a short key (`port` and `host` are two from `root`, and may be data), two otherwise.
-  const near = topKeys.find((k) => editDistance(key.toLowerCase(), k) <= (k.length <= 5 ? 1 : 2))
+  const lower = key.toLowerCase()
+  const near = topKeys.find((k) => lower === k || (k.length >= 7 && editDistance(lower, k) <= 1))
   if (near !== undefined) fail([key], `unknown key (did you mean '${near}'?)`)
 }
 
