@@ -407,7 +407,10 @@ export class Handler {
         `that logs, for every record, to a logger that reaches it again)`)).drop()
       return false
     }
-    ;(registry.lineage ??= new WeakMap()).set(record, generation)
+    // A record keeps the generation it was first seen at: one handed on as it is, by handlers
+    // routing it to others (`handleUnsafe`), is not logged anew and does not get deeper.
+    const lineage = (registry.lineage ??= new WeakMap())
+    if (!lineage.has(record)) lineage.set(record, generation)
     return true
   }
 

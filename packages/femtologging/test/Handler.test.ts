@@ -575,3 +575,18 @@ describe("Handler: records logged from inside its own delivery", () => {
     assert.strictEqual(h.getDropped(), 0)
   })
 })
+
+describe("logging loops", () => {
+  beforeEach(() => resetManager())
+
+  it("a record handed on as it is by many routing handlers is not a loop: every target gets it", async () => {
+    const log = getLogger("route")
+    const targets = Array.from({ length: 12 }, () => new CaptureHandler())
+    for (const target of targets) log.addHandler({ handleRecord: (r: LogRecord.LogRecord) => Handler.handleUnsafe(target, r) })
+    log.info("one record")
+    await Promise.all(targets.map((t) => t.flush()))
+    await waitFor(() => targets.every((t) => t.records.length === 1))
+    assert.deepStrictEqual(targets.map((t) => [t.records.length, t.getDropped()]), targets.map(() => [1, 0]))
+    await Promise.all(targets.map((t) => t.close()))
+  })
+})
