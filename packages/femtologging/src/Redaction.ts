@@ -14,8 +14,10 @@
  * enumerable properties (for the fields object itself, the keys `for...in` lists); an object with
  * `toJSON` (a `Date`, a `URL`) by what its `toJSON` returns; an error in the fields keeps its
  * prototype, and its message, stack, own properties, `cause` and `errors` are redacted (paths
- * reach them by name: `err.code`). What `String()` gives of such an object, which CPython's `%s`
- * prints, is kept scrubbed by the patterns. The copies write as the originals did, but for a
+ * reach them by name: `upstream.code`; an error under `err` or `error` is the record's error,
+ * which they do not reach). Binary data (Buffers, typed arrays) is kept as it is. What
+ * `String()` gives of such an object, which CPython's `%s` prints, is kept scrubbed by the
+ * patterns. The copies write as the originals did, but for a
  * `toJSON` that looks at its key (it is given `""` for a field's value, as the default formatter
  * gives it) and, for the CPython formatter, a plain object with its own `toJSON` (printed as
  * `String()` gives it) and attributes read through a prototype (`{url.href}`).
@@ -196,6 +198,13 @@ export const make = (options: RedactionOptions): Redactor => {
       return `[Unreadable: ${safeString(thrown)}]`
     }
     if (depth > maxDepth) return "[Too deep]"
+    // Binary data (a Buffer, a typed array, an ArrayBuffer) holds numbers, which no path names and
+    // no pattern matches: kept as it is (walking a 1 MiB Buffer's toJSON cost a second a call).
+    try {
+      if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof SharedArrayBuffer) return value
+    } catch {
+      // a Proxy: walked below
+    }
     seen.set(value, undefined)
     try {
       // Any object, a plain one too, is written as its toJSON gives it, where it has one.

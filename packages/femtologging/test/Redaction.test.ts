@@ -30,6 +30,20 @@ afterEach(async () => {
 })
 
 describe("redaction", () => {
+  it("binary data (Buffer, typed arrays, ArrayBuffer) is kept as it is, not walked value by value", async () => {
+    setRedaction({ paths: ["password"], patterns: [/\d{16}/] })
+    const buf = Buffer.alloc(1 << 20, 7)
+    const floats = new Float64Array(200_000)
+    const raw = new ArrayBuffer(16)
+    getLogger("r").info("binary", { buf, nested: { floats, raw }, password: "p" })
+    await capture.flush()
+    const fields = capture.records[0]!.fields as { buf: unknown; nested: { floats: unknown; raw: unknown }; password: unknown }
+    assert.strictEqual(fields.buf, buf)
+    assert.strictEqual(fields.nested.floats, floats)
+    assert.strictEqual(fields.nested.raw, raw)
+    assert.strictEqual(fields.password, "[REDACTED]")
+  })
+
   it("paths with * at any depth and over arrays, patterns in fields and message; the caller's objects untouched", async () => {
     setRedaction({
       paths: ["password", "user.token", "*.secret", "users.*.ssn", "headers[\"x-api.key\"]"],
