@@ -92,6 +92,15 @@ const workloads = {
     impls: nullImpls(false),
     about: `chunks of ${chunk} calls, setImmediate between chunks; caller ns = time inside info() only`
   },
+  "null-sink-fields": {
+    key: "ns",
+    script: "null-sink.mjs",
+    records,
+    args: ["--mode", "chunked", "--chunk", String(chunk), "--fields"],
+    impls: nullImpls(false),
+    about: "as null-sink, each call with three fields { reqId, status, path } (pino: its merging object), " +
+      "the object built in the call as a server does"
+  },
   filters: {
     key: "ns",
     script: "null-sink.mjs",
@@ -383,7 +392,7 @@ const skipWhy = new Map()
     }
   }
   const femtoNeeds = (c) =>
-    c.workload === "import" || ["null-sink", "null-sink-burst", "disabled-level"].includes(c.workload)
+    c.workload === "import" || ["null-sink", "null-sink-fields", "null-sink-burst", "disabled-level"].includes(c.workload)
       ? c.workload === "import" ? undefined : c.workload === "dictconfig"
         ? ["dictConfig", femto?.dictConfig]
         : ["Handler.makeUnsafe", femto?.Handler?.makeUnsafe]
@@ -837,7 +846,7 @@ for (const [w, why] of Object.entries(noRefWhy)) {
 }
 for (const r of rows) {
   for (const e of new Set(r.errors)) notes.push(`${r.id} failed: ${e}`)
-  if (r.workload === "null-sink" && r.lib === "femto" && r.dropped > 0) {
+  if ((r.workload === "null-sink" || r.workload === "null-sink-fields") && r.lib === "femto" && r.dropped > 0) {
     notes.push(`${r.id} dropped ${r.dropped} records at chunk ${chunk} (policy drop): try a smaller --chunk`)
   }
   if (r.workload === "rotating" && r.workloadMiss !== undefined && r.workloadMiss !== "lines wrong") {

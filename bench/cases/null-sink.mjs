@@ -1,7 +1,10 @@
 // Caller cost into a sink that does nothing.
 //
 //   node bench/cases/null-sink.mjs --impl femto|pino-devnull|pino-object --mode chunked|burst|disabled
-//                                  [--records N] [--chunk 512]
+//                                  [--records N] [--chunk 512] [--fields]
+//
+// --fields: each call also passes three fields, { reqId, status, path } (femtologging: after the
+//   message; pino: its merging object, first), as a server logs a request.
 //
 // chunked: `chunk` calls, then `await setImmediate` so femtologging's worker fibers (and pino's
 //   async machinery, if any) get to run. Caller time is summed over the chunks only (the
@@ -23,6 +26,8 @@ const mode = args.mode ?? "chunked"
 const records = numberArg(args, "records", 1_000_000)
 const chunk = numberArg(args, "chunk", 512)
 const method = mode === "disabled" ? "debug" : "info"
+const withFields = args.fields === true
+const fieldsOf = (i) => ({ reqId: i, status: 200, path: "/items" })
 
 let log
 let logger // the library's logger object (the disabled mode calls its `debug` directly)
@@ -46,7 +51,7 @@ if (impl.startsWith("femto")) {
     ...(impl === "femto-filter" ? { filters: [Filter.name("bench")] } : {})
   })
   logger.addHandler(handler)
-  log = (m) => logger[method](m)
+  log = withFields ? (m, i) => logger[method](m, fieldsOf(i)) : (m) => logger[method](m)
   dropped = () => logger.getDropped() + handler.getDropped()
   finish = async () => {
     await Effect.runPromise(Handler.flush(handler))
@@ -58,14 +63,14 @@ if (impl.startsWith("femto")) {
   else if (impl === "pino-object") dest = { write() {} }
   else throw new Error(`unknown impl ${impl}`)
   logger = pino({ level: "info" }, dest)
-  log = (m) => logger[method](m)
+  log = withFields ? (m, i) => logger[method](fieldsOf(i), m) : (m) => logger[method](m)
 }
 
 // Warm-up, not timed, the same for every library: the JIT optimises the call path first, so the
 // caller cost is the steady state's, not the interpreter's.
 const warmup = Math.min(Math.floor(records / 10), 50_000)
 for (let i = 0; i < warmup; i++) {
-  log(message(i))
+  log(message(i), i)
   if (i % chunk === chunk - 1) await tick() // as the timed loop yields: no drops while warming up
 }
 await finish()
@@ -111,13 +116,13 @@ if (mode === "disabled") {
     const n = Math.min(chunk, records - base)
     for (let j = 0; j < n; j++) batch[j] = message(base + j)
     const t0 = now()
-    for (let j = 0; j < n; j++) log(batch[j])
+    for (let j = 0; j < n; j++) log(batch[j], base + j)
     callerNs += now() - t0
     await tick()
   }
 } else if (mode === "burst") {
   const t0 = now()
-  for (let i = 0; i < records; i++) log(message(i))
+  for (let i = 0; i < records; i++) log(message(i), i)
   callerNs = now() - t0
 } else throw new Error(`unknown mode ${mode}`)
 const loopEnd = now()
