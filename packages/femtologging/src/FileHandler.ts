@@ -103,9 +103,11 @@ const checkEncoding = (value: unknown): FileHandlerOptions["encoding"] => {
 
 /** Refuses a path that is not a non-empty string. @internal */
 export const checkPath = (path: unknown): string => {
-  if (typeof path !== "string" || path === "") {
-    throw new HandlerConfigError({ field: "path", detail: "path must not be empty" })
+  if (typeof path !== "string") {
+    const type = path === null ? "null" : Array.isArray(path) ? "an array" : typeof path
+    throw new HandlerConfigError({ field: "path", detail: `path must be a string, got ${type}` })
   }
+  if (path === "") throw new HandlerConfigError({ field: "path", detail: "path must not be empty" })
   return path
 }
 

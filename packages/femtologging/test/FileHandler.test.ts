@@ -568,6 +568,7 @@ describe("FemtoFileHandler: one options spec (constructor, builder, asDict, make
     assert.isFalse(fs.existsSync(file))
     const empty = ways("")
     await refusedAlike(empty, {}, "path must not be empty", "path")
+    await refusedAlike(ways(42 as unknown as string), {}, "path must be a string, got number", "path")
   })
 
   it("an unknown key is refused, naming it and the kind (CPython's lower-case and snake_case spellings too)", async () => {
