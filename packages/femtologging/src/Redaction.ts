@@ -121,9 +121,11 @@ export const make = (options: RedactionOptions): Redactor => {
     if (!(p instanceof RegExp)) throw new ConfigError({ path: "redact.patterns", detail: "a pattern must be a RegExp" })
   }
   const censor = options.censor ?? "[REDACTED]"
+  // Each pattern made global once (replace() then starts from 0 each time), not once a string.
+  const everywhere = patterns.map((p) => (p.global ? p : new RegExp(p.source, `${p.flags}g`)))
   const scrub = (text: string): string => {
     let out = text
-    for (const p of patterns) out = out.replace(p.global ? p : new RegExp(p.source, `${p.flags}g`), censor)
+    for (const p of everywhere) out = out.replace(p, censor)
     return out
   }
   /** The value at `key` (already read) with the paths in `active` and the patterns applied. */
