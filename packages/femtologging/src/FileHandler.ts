@@ -93,9 +93,12 @@ export interface FileDict extends CommonDict {
   readonly watch?: boolean
 }
 
+/** UTF-8 by the names Python's codecs know it by (`utf-8`, `UTF8`, `utf_8`, `U8`, `utf`). */
+const isUtf8 = (value: unknown): boolean =>
+  typeof value === "string" && ["utf-8", "utf8", "u8", "utf"].includes(value.toLowerCase().replaceAll("_", "-"))
+
 const checkEncoding = (value: unknown): FileHandlerOptions["encoding"] => {
-  const lower = typeof value === "string" ? value.toLowerCase() : undefined
-  if (lower !== "utf-8" && lower !== "utf8") {
+  if (!isUtf8(value)) {
     throw new HandlerConfigError({ field: "encoding", detail: `encoding: only utf-8 is supported (got ${show(value)})` })
   }
   return value as FileHandlerOptions["encoding"]

@@ -545,6 +545,7 @@ describe("FemtoFileHandler: one options spec (constructor, builder, asDict, make
     await refused({ filters: [42] }, "a filter must be a function or have a filter method", "filters")
     await refused({ filters: "name" }, "filters must be an array (got name)", "filters")
     await refused({ encoding: "latin-1" }, "encoding: only utf-8 is supported (got latin-1)", "encoding")
+
     await refused({ mode: "x" }, "invalid mode: 'x'. Valid options are: a, w", "mode")
     await refused({ delay: "yes" }, "delay must be true or false (got yes)", "delay")
     await refused(
@@ -569,6 +570,13 @@ describe("FemtoFileHandler: one options spec (constructor, builder, asDict, make
     const empty = ways("")
     await refusedAlike(empty, {}, "path must not be empty", "path")
     await refusedAlike(ways(42 as unknown as string), {}, "path must be a string, got number", "path")
+  })
+
+  it("takes UTF-8 by the names Python's codecs know it by", async () => {
+    for (const encoding of ["utf_8", "U8", "utf", "UTF-8"]) {
+      const h = new FemtoFileHandler(logFile("utf8-names.log"), { encoding: encoding as "utf-8" })
+      await h.close()
+    }
   })
 
   it("an unknown key is refused, naming it and the kind (CPython's lower-case and snake_case spellings too)", async () => {
