@@ -155,7 +155,7 @@ export const parseThresholdUnsafe = (name: LevelInput): Level | undefined => {
   if (name === 0 || (typeof name === "string" && name.toUpperCase() === "NOTSET")) return undefined
   // A CPython custom level as a threshold lets through what it lets through there: the standard
   // level at or above it (25 lets WARN through, not INFO).
-  if (isCustomNumber(name) && name < 50) return levels.find((l) => numbers[l] >= name)
+  if (isCustomNumber(name) && name < 50) return atOrAbove(name)
   return parseUnsafe(name)
 }
 
@@ -171,14 +171,16 @@ export const parseThresholdUnsafe = (name: LevelInput): Level | undefined => {
  * @since 0.3.0
  */
 export const parseRecordUnsafe = (name: LevelInput): Level => {
-  if (typeof name === "number" && Number.isInteger(name) && name >= 0 && !Object.hasOwn(byNumber, name)) {
-    return levels.find((l) => numbers[l] >= name) ?? "CRITICAL"
-  }
+  if (isCustomNumber(name)) return atOrAbove(name)
   return parseUnsafe(name)
 }
 
-/** A positive integer other than the standard levels' numbers. */
-const isCustomNumber = (u: unknown): u is number => Number.isSafeInteger(u) && (u as number) > 0 && !Object.hasOwn(byNumber, u as number)
+/** A CPython custom level: an integer from 0 up other than the standard levels' numbers. */
+const isCustomNumber = (u: unknown): u is number =>
+  typeof u === "number" && Number.isInteger(u) && u >= 0 && !Object.hasOwn(byNumber, u)
+
+/** The standard level at or above a custom level's number (CRITICAL above 50). */
+const atOrAbove = (n: number): Level => levels.find((l) => numbers[l] >= n) ?? "CRITICAL"
 
 const safeName = (u: unknown): string => {
   try {

@@ -370,7 +370,7 @@ export class Logger {
 
   /**
    * Logs at a level given by name or number (a CPython custom number as the standard level at or
-   * below it, see `Level.parseRecordUnsafe`). Returns the seed's line (`"{logger} [{LEVEL}]
+   * above it, see `Level.parseRecordUnsafe`). Returns the seed's line (`"{logger} [{LEVEL}]
    * {message}"`) when the level is enabled, `undefined` otherwise. Never throws: a level that names
    * none drops the record, counted in `getDropped()` and said on stderr.
    */

@@ -1020,11 +1020,10 @@ export const formatMessage = (
   args: ReadonlyArray<unknown>,
   mapping?: Readonly<Record<string, unknown>>
 ): string => {
-  const hooks: Hooks = { str: defaultStr, repr: defaultStr }
-  const parsed = messageFormat(format)
   if (mapping !== undefined) {
+    const hooks: Hooks = { str: defaultStr, repr: defaultStr }
     const get = (name: string) => (Object.hasOwn(mapping, name) ? mapping[name] : undefined)
-    return renderSegments(parsed.segments, { get, defaults: undefined, hooks, arg: MAPPING, argIndex: -2 })
+    return renderSegments(messageFormat(format).segments, { get, defaults: undefined, hooks, arg: MAPPING, argIndex: -2 })
   }
   const { text, used } = formatMessageTaking(format, args)
   if (used < args.length) throw typeError("not all arguments converted during string formatting")
