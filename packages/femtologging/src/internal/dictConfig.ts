@@ -931,7 +931,7 @@ const topKeys = ["version", "incremental", "disable_existing_loggers", "formatte
 
 /**
  * Fails for a top-level key that is a known one in other case (`Handlers`, `Root`) or one edit
- * from a long one (`handler`, `loger`, `formaters`): other keys are the configuration's own data,
+ * from a long one (`handler`, `logger`, `formater`): other keys are the configuration's own data,
  * as CPython takes them (`host`, `port`, `files` for `cfg://`), but a misspelt section would be
  * ignored without a word. Stricter than CPython, which ignores those too.
  */
