@@ -28,7 +28,7 @@ import {
 import type { Filter } from "./Filter.ts"
 import type { Formatter, FormatterId } from "./Formatter.ts"
 import { makeIn } from "./Handler.ts"
-import { booleanOption, HandlerConfigError, nonNegativeInt, positiveInt, show } from "./HandlerConfigError.ts"
+import { booleanOption, HandlerConfigError, nonNegativeInt, oneOf, positiveInt, show } from "./HandlerConfigError.ts"
 import type { FileSink } from "./internal/fileSink.ts"
 import { facadeSpawner, type Spawner } from "./internal/runtime.ts"
 import type { LevelInput } from "./Level.ts"
@@ -60,6 +60,15 @@ export interface RotatingFileHandlerOptions extends FileHandlerOptions {
   readonly rotation?: readonly [maxBytes: number, backupCount: number] | undefined
   /** Gzip rotated files in the background. */
   readonly compress?: boolean | undefined
+  /**
+   * When the file rotates before a record. `"exceed"` (the default): when the record would make
+   * the file exceed `maxBytes` bytes (an exact fit stays). `"cpython"`: CPython's
+   * `RotatingFileHandler` rule, when the bytes in the file plus the record's characters, its
+   * newline included, reach `maxBytes` (what dictConfig and fileConfig use for
+   * `logging.handlers.RotatingFileHandler`, so that a Python configuration rotates where CPython
+   * does).
+   */
+  readonly rolloverRule?: "exceed" | "cpython" | undefined
 }
 
 /**
@@ -73,6 +82,7 @@ export interface RotatingFileDict extends FileDict {
   readonly maxBytes: number
   readonly backupCount: number
   readonly compress?: boolean
+  readonly rolloverRule?: "exceed" | "cpython"
 }
 
 const checkRotation = (value: unknown): readonly [number, number] => {
@@ -112,7 +122,8 @@ const checkRotating = (path: string | undefined, options: RotatingFileHandlerOpt
     maxBytes: (value: unknown) => nonNegativeInt("maxBytes", value),
     backupCount: (value: unknown) => nonNegativeInt("backupCount", value),
     rotation: checkRotation,
-    compress: (value: unknown) => booleanOption("compress", value)
+    compress: (value: unknown) => booleanOption("compress", value),
+    rolloverRule: (value: unknown) => oneOf("rolloverRule", value, ["exceed", "cpython"])
   })
   if (rotation !== undefined && (checked.maxBytes !== undefined || checked.backupCount !== undefined)) {
     throw new HandlerConfigError({
@@ -155,6 +166,7 @@ export class HandlerOptions implements RotatingFileHandlerOptions {
   readonly policy: OverflowPolicy.OverflowPolicy | string
   readonly rotation: readonly [number, number]
   readonly compress: boolean
+  readonly rolloverRule: "exceed" | "cpython" | undefined
   readonly formatter: Formatter | FormatterId | undefined
   readonly flushAfterMs: number | undefined
   readonly flushTimeoutMs: number | undefined
@@ -177,6 +189,7 @@ export class HandlerOptions implements RotatingFileHandlerOptions {
     this.policy = o.policy ?? "block"
     this.rotation = [o.maxBytes, o.backupCount]
     this.compress = o.compress ?? false
+    this.rolloverRule = o.rolloverRule
     this.formatter = o.formatter
     this.flushAfterMs = o.flushAfterMs
     this.flushTimeoutMs = o.flushTimeoutMs
@@ -213,7 +226,9 @@ export class FemtoRotatingFileHandler extends FemtoHandler {
     const checked = checkRotatingFileOptions(path, options)
     const { maxBytes, backupCount } = checked
     const made = makeFileHandler(`FemtoRotatingFileHandler(${path})`, path, checked, {
-      ...(maxBytes === 0 ? {} : { rotation: { kind: "size", maxBytes, backupCount } }),
+      ...(maxBytes === 0 ? {} : {
+        rotation: { kind: "size", maxBytes, backupCount, ...(checked.rolloverRule === "cpython" ? { rule: "cpython" } : {}) }
+      }),
       ...(checked.compress === true ? { compress: true } : {})
     }, spawn)
     super(made.handler)
@@ -274,6 +289,11 @@ export class RotatingFileHandlerBuilder extends FileBuilderBase<RotatingFileHand
     return this.with({ ...this.options, compress: booleanOption("compress", compress) })
   }
 
+  /** When the file rotates before a record: see `RotatingFileHandlerOptions.rolloverRule`. */
+  withRolloverRule(rule: "exceed" | "cpython"): RotatingFileHandlerBuilder {
+    return this.with({ ...this.options, rolloverRule: oneOf("rolloverRule", rule, ["exceed", "cpython"]) })
+  }
+
   /**
    * The options as plain data under the constructor's names, with `class`
    * (`femtologging.RotatingFileHandler`), `filename`, and `maxBytes`, `backupCount` (0 when unset).
@@ -284,7 +304,8 @@ export class RotatingFileHandlerBuilder extends FileBuilderBase<RotatingFileHand
       ...fileDict("RotatingFileHandler", this.path, o),
       maxBytes: o.maxBytes ?? 0,
       backupCount: o.backupCount ?? 0,
-      ...(o.compress === undefined ? {} : { compress: o.compress })
+      ...(o.compress === undefined ? {} : { compress: o.compress }),
+      ...(o.rolloverRule === undefined ? {} : { rolloverRule: o.rolloverRule })
     }
   }
 

@@ -130,6 +130,27 @@ describe("dictConfig: output as CPython's", () => {
     }
   })
 
+  for (const executor of ["inline", "worker"] as const) oracle(`logging.handlers.RotatingFileHandler rotates where CPython's does: an exact fit, non-ASCII text counted in characters (${executor})${suffix}`, async () => {
+    const config = (dir: string, extra = {}) => ({
+      version: 1,
+      handlers: { r: { class: "logging.handlers.RotatingFileHandler", filename: path.join(dir, "r.log"), maxBytes: 40, backupCount: 9, ...extra } },
+      root: { level: "DEBUG", handlers: ["r"] }
+    })
+    // 20 bytes, then 20 more: exactly 40 (CPython rotates: bytes + characters reach maxBytes);
+    // "é" x 15: 31 bytes, 16 characters; "€" x 9: 28 bytes, 10 characters; a record of 40
+    // characters alone.
+    const messages = ["a".repeat(19), "b".repeat(19), "c".repeat(10), "é".repeat(15), "d".repeat(5), "€".repeat(9), "€".repeat(9), "f".repeat(39), "g"]
+    const logged = messages.map((m) => ["app", "INFO", m] as const)
+    const theirs = tempDir()
+    const mine = tempDir()
+    cpython(config(theirs), logged)
+    await ours(config(mine, executor === "worker" ? { executor } : {}), logged)
+    const files = (dir: string) => fs.readdirSync(dir).filter((f) => f.startsWith("r.log")).sort()
+    assert.deepStrictEqual(files(mine), files(theirs))
+    assert.isAbove(files(theirs).length, 4)
+    for (const file of files(theirs)) assert.strictEqual(read(path.join(mine, file)), read(path.join(theirs, file)), file)
+  })
+
   oracle(`root without a level (CPython's WARNING), a handler without a formatter (%(message)s), extra fields as Python values${suffix}`, async () => {
     const config = (dir: string) => ({
       version: 1,

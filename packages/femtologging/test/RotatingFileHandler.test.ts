@@ -429,6 +429,7 @@ describe("FemtoRotatingFileHandler: one options spec (maxBytes/backupCount or ro
     await refused({ maxBytes: 10 }, "backupCount must be provided when maxBytes is set", "backupCount")
     await refused({ maxBytes: 10, backupCount: 0 }, ROTATION_VALIDATION_MSG, "backupCount")
     await refused({ compress: "yes" }, "compress must be true or false (got yes)", "compress")
+    await refused({ rolloverRule: "python" }, "invalid rolloverRule: 'python'. Valid options are: exceed, cpython", "rolloverRule")
     await refused({ flushAfterMs: 0 }, "flushAfterMs must be greater than zero", "flushAfterMs")
     await refused({ max_bytes: 10 }, "unknown option 'max_bytes' for RotatingFileHandler", "max_bytes")
     await refused({ when: "H" }, "unknown option 'when' for RotatingFileHandler", "when")
@@ -476,5 +477,28 @@ describe("FemtoRotatingFileHandler: one options spec (maxBytes/backupCount or ro
     assert.deepStrictEqual([h.maxBytes, h.backupCount, h.level], [4096, 3, "INFO"])
     const off = new RotatingFileHandlerBuilder(file).asDict()
     track(new FemtoRotatingFileHandler(off.filename, off))
+  })
+})
+
+describe("rolloverRule", () => {
+  it("\"cpython\" rotates on an exact fit (CPython's rule), \"exceed\" keeps it; by option, HandlerOptions and builder", async () => {
+    // "rotate [INFO] " + 5 characters + newline = 20 bytes: two records make exactly 40.
+    const files = async (options: RotatingFileHandlerOptions | HandlerOptions) => {
+      const dir = tempDir()
+      const h = track(new FemtoRotatingFileHandler(path.join(dir, "r.log"), options))
+      h.handle("rotate", "INFO", "aaaaa")
+      h.handle("rotate", "INFO", "bbbbb")
+      await h.close()
+      return snapshot(dir)
+    }
+    assert.deepStrictEqual(await files({ rotation: [40, 2] }), { "r.log": "rotate [INFO] aaaaa\nrotate [INFO] bbbbb\n" })
+    assert.deepStrictEqual(await files({ rotation: [40, 2], rolloverRule: "exceed" }), { "r.log": "rotate [INFO] aaaaa\nrotate [INFO] bbbbb\n" })
+    const cpython = { "r.log": "rotate [INFO] bbbbb\n", "r.log.1": "rotate [INFO] aaaaa\n" }
+    assert.deepStrictEqual(await files({ rotation: [40, 2], rolloverRule: "cpython" }), cpython)
+    assert.deepStrictEqual(await files(new HandlerOptions({ rotation: [40, 2], rolloverRule: "cpython" })), cpython)
+    const builder = new RotatingFileHandlerBuilder("x.log").withMaxBytes(40).withBackupCount(2).withRolloverRule("cpython")
+    assert.strictEqual(builder.asDict().rolloverRule, "cpython")
+    assert.deepStrictEqual(await files(builder.options), cpython)
+    configError(() => new RotatingFileHandlerBuilder("x.log").withRolloverRule("reach" as never), "invalid rolloverRule: 'reach'. Valid options are: exceed, cpython")
   })
 })

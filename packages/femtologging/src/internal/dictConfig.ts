@@ -160,7 +160,13 @@ const loadSchemas = (): Schemas => {
     ["stream", struct({ ...common, stream: optional(Schema.Literals(["stdout", "stderr"]).annotate(expected("ext://sys.stdout or ext://sys.stderr"))) })],
     ["file", struct(file)],
     ["watched", struct(file)],
-    ["rotating", struct({ ...file, maxBytes: optional(nonNegative), backupCount: optional(nonNegative), compress: optional(boolean) })],
+    ["rotating", struct({
+      ...file,
+      maxBytes: optional(nonNegative),
+      backupCount: optional(nonNegative),
+      compress: optional(boolean),
+      rolloverRule: optional(Schema.Literals(["exceed", "cpython"]).annotate(expected("\"exceed\" or \"cpython\"")))
+    })],
     ["timed", struct({
       ...file,
       when: optional(string),
@@ -626,7 +632,13 @@ const buildHandler = (
         const rotates = maxBytes > 0 && backupCount > 0
         return new FemtoRotatingFileHandler(
           needsFile(),
-          { ...options, maxBytes: rotates ? maxBytes : 0, backupCount: rotates ? backupCount : 0 },
+          {
+            // CPython's class rotates where CPython does (see `rolloverRule`).
+            ...(cls === "logging.handlers.RotatingFileHandler" ? { rolloverRule: "cpython" } : {}),
+            ...options,
+            maxBytes: rotates ? maxBytes : 0,
+            backupCount: rotates ? backupCount : 0
+          },
           spawn
         )
       }

@@ -15,7 +15,8 @@
  *   write starts on a line boundary (if even the truncation fails, it starts with a newline).
  * - Size rotation follows `shouldRotate` (rotation.ts): before a record that would make the live
  *   file exceed `maxBytes` (an exact fit stays; a record larger than `maxBytes` rotates even an
- *   empty file), with the cascade `<path>.1` … `<path>.<backupCount>` of `rotateFiles`. Timed
+ *   empty file; with `rule: "cpython"`, CPython's: when bytes on disk plus the record's characters
+ *   reach it), with the cascade `<path>.1` … `<path>.<backupCount>` of `rotateFiles`. Timed
  *   rotation names the backup `<path>.<suffix>` as CPython's `TimedRotatingFileHandler` does
  *   (timedRotation.ts), checked at the start of each write against `now()`.
  * - A rotation that fails (read-only directory, a folder in the way) is reported and writing
@@ -63,7 +64,7 @@ import * as fs from "node:fs"
 import * as fsp from "node:fs/promises"
 import * as path from "node:path"
 import type { Sink } from "../Sink.ts"
-import { backupName, rotateFiles, shouldRotate } from "./rotation.ts"
+import { backupName, codePoints, type RolloverRule, rotateFiles, shouldRotate } from "./rotation.ts"
 import { filesToDelete, makeSchedule, nextRollover, rolledFileName } from "./timedRotation.ts"
 import { within } from "./within.ts"
 
@@ -72,6 +73,8 @@ export interface SizeRotationOptions {
   readonly kind: "size"
   readonly maxBytes: number
   readonly backupCount: number
+  /** Default `"exceed"`. */
+  readonly rule?: RolloverRule | undefined
 }
 
 /** Timed rotation, as `makeSchedule` takes it; `backupCount` 0 keeps every backup. @internal */
@@ -731,11 +734,14 @@ export const makeFileSink = (options: FileSinkOptions, hooks: FileSinkHooks = {}
     }
   }
 
-  /** Rotates before a record of `recordBytes` bytes; `false` when another process holds the lock. */
-  const rotateBySize = (recordBytes: number): boolean => {
-    const { maxBytes, backupCount } = sized!
+  /**
+   * Rotates before a record of `length` (without its newline, in what the rule counts: bytes, or
+   * CPython's characters); `false` when another process holds the lock.
+   */
+  const rotateBySize = (length: number): boolean => {
+    const { maxBytes, backupCount, rule } = sized!
     const outcome = rotate(
-      () => shouldRotate(size, 0, recordBytes - 1, maxBytes),
+      () => shouldRotate(size, 0, length, maxBytes, rule),
       () => {
         rotateFiles(file, backupCount)
         return backupName(file, 1)
@@ -865,10 +871,13 @@ export const makeFileSink = (options: FileSinkOptions, hooks: FileSinkHooks = {}
         const start = i === 0 ? 0 : ends[i - 1]!
         const pending = start - (first === 0 ? 0 : ends[first - 1]!)
         const bytes = ends[i]! - start
-        if (size + pending < retryAtSize || !shouldRotate(size, pending, bytes - 1, sized.maxBytes)) continue
+        // Characters are never more than bytes: counted only for a record whose bytes would rotate.
+        if (size + pending < retryAtSize || !shouldRotate(size, pending, bytes - 1, sized.maxBytes, sized.rule)) continue
+        const length = sized.rule === "cpython" ? codePoints(batch, start, ends[i]! - 1) : bytes - 1
+        if (length !== bytes - 1 && !shouldRotate(size, pending, length, sized.maxBytes, sized.rule)) continue
         writeRecords(batch, ends, first, i, first)
         first = i
-        if (!rotateBySize(bytes)) break // another process is rotating: the rest goes here
+        if (!rotateBySize(length)) break // another process is rotating: the rest goes here
       }
     }
     writeRecords(batch, ends, first, count, first)

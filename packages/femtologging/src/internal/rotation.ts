@@ -8,17 +8,43 @@ import * as Fs from "node:fs"
 import * as Path from "node:path"
 
 /**
- * Whether a record must trigger a rotation before it is written: true iff
- * `currentSize + bufferedBytes + recordBytes + 1 > maxBytes` (the `+1` is the newline;
- * an exact fit does not rotate). Always false when `maxBytes <= 0` (rotation disabled).
- * A record larger than `maxBytes` rotates even an empty file.
+ * When a size-rotating file rotates before a record:
+ * - `"exceed"` (femtologging's): when the record would make the file exceed `maxBytes` bytes (an
+ *   exact fit stays);
+ * - `"cpython"` (CPython's `RotatingFileHandler.shouldRollover`): when the file's bytes plus the
+ *   record's characters (its newline included) would reach `maxBytes`, as CPython adds
+ *   `stream.tell()` to `len(msg)`.
+ */
+export type RolloverRule = "exceed" | "cpython"
+
+/**
+ * Whether a record must trigger a rotation before it is written, by `rule` (see
+ * {@link RolloverRule}): `currentSize + bufferedBytes + recordLength + 1 > maxBytes` (the `+1`
+ * is the newline), or `>=` for CPython's, where `recordLength` counts the record without its
+ * newline, in bytes or (CPython's) characters. Always false when `maxBytes <= 0` (rotation
+ * disabled). A record larger than `maxBytes` rotates even an empty file, as in CPython.
  */
 export const shouldRotate = (
   currentSize: number,
   bufferedBytes: number,
-  recordBytes: number,
-  maxBytes: number
-): boolean => maxBytes > 0 && currentSize + bufferedBytes + recordBytes + 1 > maxBytes
+  recordLength: number,
+  maxBytes: number,
+  rule: RolloverRule = "exceed"
+): boolean => {
+  if (maxBytes <= 0) return false
+  const total = currentSize + bufferedBytes + recordLength + 1
+  return rule === "cpython" ? total >= maxBytes : total > maxBytes
+}
+
+/**
+ * Characters (code points, what Python's `len` counts) of the UTF-8 text at `bytes[start, end)`:
+ * every byte but continuation bytes (`10xxxxxx`) starts one.
+ */
+export const codePoints = (bytes: Uint8Array, start: number, end: number): number => {
+  let n = 0
+  for (let i = start; i < end; i++) if ((bytes[i]! & 0xc0) !== 0x80) n++
+  return n
+}
 
 /** The name of backup number `index`: `${path}.${index}`. */
 export const backupName = (path: string, index: number): string => `${path}.${index}`

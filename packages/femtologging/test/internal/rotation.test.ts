@@ -2,7 +2,7 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { afterEach, assert, beforeEach, describe, it } from "vitest"
-import { backupName, rotateFiles, shouldRotate, utf8Length } from "../../src/internal/rotation.ts"
+import { backupName, codePoints, rotateFiles, shouldRotate, utf8Length } from "../../src/internal/rotation.ts"
 
 describe("shouldRotate", () => {
   it("rotates only when the record plus newline would exceed maxBytes", () => {
@@ -10,6 +10,22 @@ describe("shouldRotate", () => {
     assert.strictEqual(shouldRotate(0, 0, 30, 30), true) // one byte over
     assert.strictEqual(shouldRotate(20, 0, 9, 30), false)
     assert.strictEqual(shouldRotate(20, 0, 10, 30), true)
+  })
+
+  it("CPython's rule rotates when the record reaches maxBytes: an exact fit rotates", () => {
+    assert.strictEqual(shouldRotate(0, 0, 28, 30, "cpython"), false) // 28 + 1 = 29
+    assert.strictEqual(shouldRotate(0, 0, 29, 30, "cpython"), true) // 29 + 1 = 30: reached
+    assert.strictEqual(shouldRotate(20, 0, 9, 30, "cpython"), true)
+    assert.strictEqual(shouldRotate(20, 0, 9, 30, "exceed"), false)
+    assert.strictEqual(shouldRotate(1000, 0, 1000, 0, "cpython"), false)
+  })
+
+  it("codePoints counts characters as Python's len does (an astral character is one)", () => {
+    const bytes = new TextEncoder().encode("aé€😀\n")
+    assert.strictEqual(bytes.length, 1 + 2 + 3 + 4 + 1)
+    assert.strictEqual(codePoints(bytes, 0, bytes.length), 5)
+    assert.strictEqual(codePoints(bytes, 1, 3), 1)
+    assert.strictEqual(codePoints(bytes, 0, 0), 0)
   })
 
   it("counts buffered, unflushed bytes", () => {
