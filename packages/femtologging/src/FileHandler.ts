@@ -31,7 +31,7 @@ import {
 import * as Handler from "./Handler.ts"
 import { HandlerIOError } from "./Handler.ts"
 import { booleanOption, HandlerConfigError, oneOf, show } from "./HandlerConfigError.ts"
-import { type FileSink, type FileSinkOptions, makeFileSink } from "./internal/fileSink.ts"
+import { type FileSink, type FileSinkOptions, makeFileSink, truncateIfExists } from "./internal/fileSink.ts"
 import { facadeSpawner, type Spawner } from "./internal/runtime.ts"
 import { labelledReporter } from "./internal/warner.ts"
 
@@ -60,8 +60,12 @@ export interface FileHandlerOptions extends CommonOptions {
   /** Only UTF-8 is written: `"utf-8"` or `"utf8"` in any case; any other value is refused. */
   readonly encoding?: "utf-8" | "utf8" | "UTF-8" | "UTF8" | undefined
   /**
-   * CPython's `delay`: accepted, but the file is still opened (and created) at construction, so
-   * that a bad path fails there and then rather than at the first record.
+   * CPython's `delay`: the file is opened (and created, with its folders) at the first record
+   * written, not at construction, so a handler that never writes leaves no file. A bad path then
+   * fails at that first write (reported on stderr, its records counted as dropped; the next
+   * write tries again) instead of throwing `HandlerIOError` from the constructor. With `mode:
+   * "w"`, the file is truncated when opened; on a worker thread, an existing file is truncated at
+   * construction (nothing is created).
    */
   readonly delay?: boolean | undefined
   /**
@@ -162,7 +166,8 @@ export const makeFileHandler = (
     path,
     label,
     ...(options.mode === "w" ? { mode: "w" } : {}),
-    ...(options.watch === true ? { watch: true } : {})
+    ...(options.watch === true ? { watch: true } : {}),
+    ...(options.delay === true ? { delay: true } : {})
   }
   const clock = spawn(Clock.clockWith(Effect.succeed))
   const open = (): FileSink => {
@@ -182,8 +187,12 @@ export const makeFileHandler = (
     () => ({ _tag: "Sink", sink: () => (sink = open()) }),
     { module: sinkModule("fileSink"), options: appending }
   )
-  // Check now that the worker will be able to open the file, so a bad path fails here.
-  if (options.executor === "worker") void open().close?.()
+  // Check now that the worker will be able to open the file, so a bad path fails here; with
+  // `delay`, only truncate an existing file for `mode: "w"` (the worker opens it when it writes).
+  if (options.executor === "worker") {
+    if (options.delay !== true) void open().close?.()
+    else if (options.mode === "w") truncateIfExists(path)
+  }
   return { handler: Handler.makeUnsafe(makeOptions, spawn), sink }
 }
 

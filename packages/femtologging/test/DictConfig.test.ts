@@ -130,6 +130,27 @@ describe("dictConfig: output as CPython's", () => {
     }
   })
 
+  oracle(`delay: True leaves no file for a handler that never writes, as CPython${suffix}`, async () => {
+    const config = (dir: string) => ({
+      version: 1,
+      formatters: { p: { format: "%(name)s %(message)s" } },
+      handlers: {
+        used: { class: "logging.FileHandler", filename: path.join(dir, "used.log"), delay: true, formatter: "p" },
+        unused: { class: "logging.handlers.RotatingFileHandler", filename: path.join(dir, "errors", "unused.log"), delay: true, maxBytes: 100, backupCount: 1, level: "ERROR" }
+      },
+      root: { level: "INFO", handlers: ["used", "unused"] }
+    })
+    const logged = [["app", "INFO", "written"]] as const
+    const theirs = tempDir()
+    const mine = tempDir()
+    fs.mkdirSync(path.join(theirs, "errors")) // CPython does not create folders
+    cpython(config(theirs), logged)
+    await ours(config(mine), logged)
+    assert.deepStrictEqual(fs.readdirSync(path.join(theirs, "errors")), [])
+    assert.isFalse(fs.existsSync(path.join(mine, "errors", "unused.log")))
+    assert.strictEqual(read(path.join(mine, "used.log")), read(path.join(theirs, "used.log")))
+  })
+
   for (const executor of ["inline", "worker"] as const) oracle(`logging.handlers.RotatingFileHandler rotates where CPython's does: an exact fit, non-ASCII text counted in characters (${executor})${suffix}`, async () => {
     const config = (dir: string, extra = {}) => ({
       version: 1,

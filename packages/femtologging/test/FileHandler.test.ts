@@ -692,21 +692,57 @@ describe("FemtoFileHandler: one options spec (constructor, builder, asDict, make
     assert.strictEqual(readText(file), "before\nafter\n")
   })
 
-  it("CPython's encoding, delay and errors are accepted; the file is opened at construction; a lone surrogate is written as U+FFFD", async () => {
+  it("CPython's encoding and errors are accepted; a lone surrogate is written as U+FFFD", async () => {
     const dir = tempDir()
     for (const encoding of ["utf-8", "UTF8", "Utf-8"]) {
       track(new FemtoFileHandler(path.join(dir, "e.log"), { encoding: encoding as "utf-8" }))
     }
     for (const errors of ["strict", "replace", "backslashreplace", "surrogateescape", "ignore"] as const) {
       const file = path.join(dir, `${errors}.log`)
-      const h = track(new FemtoFileHandler(file, { errors, delay: true, formatter: (r) => r.message }))
-      assert.isTrue(fs.existsSync(file), "delay: true still opens the file at construction")
+      const h = track(new FemtoFileHandler(file, { errors, formatter: (r) => r.message }))
       h.handle("app", "INFO", "a\ud800b")
       await h.close()
       assert.strictEqual(readText(file), "a\ufffdb\n", errors)
     }
-    const bad = path.join(tempDir(), "not-a-dir")
-    fs.writeFileSync(bad, "")
-    assert.instanceOf(thrown(() => new FemtoFileHandler(path.join(bad, "x.log"), { delay: true })), HandlerIOError)
   })
+
+  for (const executor of ["inline", "worker"] as const) {
+    it(`delay: true (CPython's) opens and creates the file at the first record, not before (${executor})`, async () => {
+      const dir = tempDir()
+      const file = path.join(dir, "sub", "delayed.log")
+      const h = track(new FemtoFileHandler(file, { delay: true, executor }))
+      assert.isFalse(fs.existsSync(path.join(dir, "sub")), "nothing created at construction")
+      h.handle("app", "INFO", "first")
+      assert.isTrue(await h.flush())
+      assert.strictEqual(readText(file), "app [INFO] first\n")
+      await h.close()
+      // A handler that never writes leaves no file.
+      const never = path.join(dir, "never.log")
+      await track(new FemtoFileHandler(never, { delay: true, executor })).close()
+      assert.isFalse(fs.existsSync(never))
+      // A bad path fails at the first write: reported, its records counted, nothing thrown.
+      const bad = path.join(dir, "not-a-dir")
+      fs.writeFileSync(bad, "")
+      assert.instanceOf(thrown(() => new FemtoFileHandler(path.join(bad, "x.log"), { executor })), HandlerIOError)
+      const failing = track(new FemtoFileHandler(path.join(bad, "x.log"), { delay: true, executor }))
+      failing.handle("app", "INFO", "lost 1")
+      failing.handle("app", "INFO", "lost 2")
+      assert.isFalse(await failing.flush())
+      await failing.close()
+      assert.strictEqual(failing.getDropped(), 2)
+    })
+
+    it(`delay: true with mode "w" truncates what was there, and creates nothing (${executor})`, async () => {
+      const dir = tempDir()
+      const file = path.join(dir, "w.log")
+      fs.writeFileSync(file, "old\n")
+      const h = track(new FemtoFileHandler(file, { delay: true, mode: "w", executor }))
+      h.handle("app", "INFO", "new")
+      await h.close()
+      assert.strictEqual(readText(file), "app [INFO] new\n")
+      const absent = path.join(dir, "absent.log")
+      await track(new FemtoFileHandler(absent, { delay: true, mode: "w", executor })).close()
+      assert.isFalse(fs.existsSync(absent))
+    })
+  }
 })

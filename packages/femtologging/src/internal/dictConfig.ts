@@ -520,7 +520,7 @@ const nullHandler = (spawn: Spawner): Handler.Handler =>
 
 /** Our option names from decoded keyword arguments (CPython's `filename` is our `path`, ...). */
 const optionsOf = (o: Record<string, unknown>, formatter: Formatter.Formatter | undefined, filters: ReadonlyArray<Filter.Filter> | undefined) => {
-  const { class: _class, filename: _filename, formatter: _formatter, filters: _filters, delay: _delay, ...rest } = o
+  const { class: _class, filename: _filename, formatter: _formatter, filters: _filters, ...rest } = o
   const options: Record<string, unknown> = { ...rest }
   for (const key of ["encoding", "errors", "atTime"]) if (options[key] === null) delete options[key]
   if (formatter !== undefined) options.formatter = formatter

@@ -103,6 +103,8 @@ export interface FileSinkOptions {
    * CPython's WatchedFileHandler does: one `stat` per write.
    */
   readonly watch?: boolean | undefined
+  /** Open (and create) the file at the first write, not before (CPython's `delay`). */
+  readonly delay?: boolean | undefined
 }
 
 /** What an inline sink takes from its handler. @internal */
@@ -640,10 +642,51 @@ const alive = (pid: number): boolean => {
 /**
  * Opens `options.path` and returns the sink writing to it. Throws an Error whose message is the
  * reason when the file cannot be opened (the caller adds the path); never hangs on odd paths.
+ * With `delay`, opens nothing yet: see {@link delayed}.
  *
  * @internal
  */
-export const makeFileSink = (options: FileSinkOptions, hooks: FileSinkHooks = {}): FileSink => {
+export const makeFileSink = (options: FileSinkOptions, hooks: FileSinkHooks = {}): FileSink =>
+  options.delay === true ? delayed(() => openFileSink(options, hooks)) : openFileSink(options, hooks)
+
+/**
+ * A file sink that opens (and creates) its file at its first write, as CPython's `delay=True`:
+ * a handler that never writes leaves no file. A write whose open fails throws (the handler
+ * reports it and counts its records); the next write tries again.
+ */
+const delayed = (open: () => FileSink): FileSink => {
+  let sink: FileSink | undefined
+  return {
+    write: (batch, ends) => (sink ??= open()).write(batch, ends),
+    flush: () => sink?.flush() ?? true,
+    close: () => sink?.close(),
+    reopen: () => sink?.reopen(),
+    compressed: () => sink?.compressed() ?? Promise.resolve(),
+    get size() {
+      return sink?.size ?? 0
+    },
+    get rolloverAt() {
+      return sink?.rolloverAt
+    }
+  }
+}
+
+/**
+ * Truncates the file at `file` if there is one (creating nothing): `mode: "w"` for a delayed sink
+ * on a worker thread, which opens the file later, and again after a restart, appending. A file
+ * that cannot be truncated is left to that open, which reports why.
+ *
+ * @internal
+ */
+export const truncateIfExists = (file: string): void => {
+  try {
+    fs.truncateSync(file, 0)
+  } catch {
+    // none there, or not a regular file
+  }
+}
+
+const openFileSink = (options: FileSinkOptions, hooks: FileSinkHooks): FileSink => {
   const file = options.path
   const lock = `${file}.lock`
   const now = hooks.now ?? Date.now
