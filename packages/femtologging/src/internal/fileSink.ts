@@ -647,19 +647,26 @@ const alive = (pid: number): boolean => {
  * @internal
  */
 export const makeFileSink = (options: FileSinkOptions, hooks: FileSinkHooks = {}): FileSink =>
-  options.delay === true ? delayed(() => openFileSink(options, hooks)) : openFileSink(options, hooks)
+  options.delay === true ? delayed(() => openFileSink(options, hooks), options.path) : openFileSink(options, hooks)
 
 /**
  * A file sink that opens (and creates) its file at its first write, as CPython's `delay=True`:
  * a handler that never writes leaves no file. A write whose open fails throws (the handler
  * reports it and counts its records); the next write tries again.
  */
-const delayed = (open: () => FileSink): FileSink => {
+const delayed = (open: () => FileSink, file: string): FileSink => {
   let sink: FileSink | undefined
+  let closed = false
   return {
-    write: (batch, ends) => (sink ??= open()).write(batch, ends),
+    write: (batch, ends) => {
+      if (sink === undefined && closed) throw writeError(file, new Error("the sink is closed"), 0)
+      return (sink ??= open()).write(batch, ends)
+    },
     flush: () => sink?.flush() ?? true,
-    close: () => sink?.close(),
+    close: () => {
+      closed = true
+      return sink?.close()
+    },
     reopen: () => sink?.reopen(),
     compressed: () => sink?.compressed() ?? Promise.resolve(),
     get size() {
