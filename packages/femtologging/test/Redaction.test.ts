@@ -44,6 +44,32 @@ describe("redaction", () => {
     assert.strictEqual(fields.password, "[REDACTED]")
   })
 
+  it("arrays: copied index by index (holes kept, a throwing index marked), paths by index, a long sparse one by its keys", async () => {
+    setRedaction({ paths: ["list.1", "rows.*.token"], patterns: [/\d{16}/] })
+    const card = "4111111111111111"
+    const holes = [1, , `card ${card}`] // eslint-disable-line no-sparse-arrays
+    const throwing = [1, 2]
+    Object.defineProperty(throwing, 1, { get: () => { throw new Error("no") }, enumerable: true })
+    const sparse: Array<unknown> = []
+    sparse[5] = { token: card }
+    sparse[2 ** 31] = card
+    const numbers = Array.from({ length: 100_000 }, (_, i) => i)
+    getLogger("r").info("arrays", { holes, throwing, list: ["a", "secret", "c"], rows: [{ token: "t", id: 1 }], sparse, numbers })
+    await capture.flush()
+    const f = capture.records[0]!.fields as Record<string, Array<unknown>>
+    assert.strictEqual(f.holes!.length, 3)
+    assert.isFalse(1 in f.holes!)
+    assert.deepStrictEqual([f.holes![0], f.holes![2]], [1, "card [REDACTED]"])
+    assert.deepStrictEqual(f.throwing, [1, "[Getter threw: Error: no]"])
+    assert.deepStrictEqual(f.list, ["a", "[REDACTED]", "c"])
+    assert.deepStrictEqual(f.rows, [{ token: "[REDACTED]", id: 1 }])
+    assert.deepStrictEqual(Object.keys(f.sparse!), ["5", String(2 ** 31)])
+    assert.deepStrictEqual(f.sparse![5], { token: "[REDACTED]" })
+    assert.strictEqual(f.sparse![2 ** 31], "[REDACTED]")
+    assert.deepStrictEqual(f.numbers, numbers)
+    assert.notStrictEqual(f.numbers, numbers) // a copy: the caller changing it later bypasses nothing
+  })
+
   it("paths with * at any depth and over arrays, patterns in fields and message; the caller's objects untouched", async () => {
     setRedaction({
       paths: ["password", "user.token", "*.secret", "users.*.ssn", "headers[\"x-api.key\"]"],
