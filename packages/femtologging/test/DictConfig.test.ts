@@ -172,6 +172,30 @@ describe("dictConfig: output as CPython's", () => {
     for (const file of files(theirs)) assert.strictEqual(read(path.join(mine, file)), read(path.join(theirs, file)), file)
   })
 
+  oracle(`logging.handlers.RotatingFileHandler with maxBytes > 0 appends whatever the mode, as CPython's${suffix}`, async () => {
+    // CPython: "if maxBytes > 0: mode = 'a'" (a rotating log is not truncated at each start);
+    // maxBytes 0 keeps mode "w".
+    const config = (dir: string) => ({
+      version: 1,
+      handlers: {
+        rotating: { class: "logging.handlers.RotatingFileHandler", filename: path.join(dir, "r.log"), mode: "w", maxBytes: 30, backupCount: 2 },
+        noBackup: { class: "logging.handlers.RotatingFileHandler", filename: path.join(dir, "n.log"), mode: "w", maxBytes: 30 },
+        plain: { class: "logging.handlers.RotatingFileHandler", filename: path.join(dir, "p.log"), mode: "w" }
+      },
+      root: { level: "INFO", handlers: ["rotating", "noBackup", "plain"] }
+    })
+    const logged = [["app", "INFO", "new one"], ["app", "INFO", "new two"]] as const
+    const theirs = tempDir()
+    const mine = tempDir()
+    for (const dir of [theirs, mine]) for (const f of ["r.log", "n.log", "p.log"]) fs.writeFileSync(path.join(dir, f), "old line\n")
+    cpython(config(theirs), logged)
+    await ours(config(mine), logged)
+    const files = (dir: string) => fs.readdirSync(dir).sort()
+    assert.deepStrictEqual(files(mine), files(theirs))
+    for (const file of files(theirs)) assert.strictEqual(read(path.join(mine, file)), read(path.join(theirs, file)), file)
+    assert.strictEqual(read(path.join(theirs, "n.log")), "old line\nnew one\nnew two\n")
+  })
+
   oracle(`root without a level (CPython's WARNING), a handler without a formatter (%(message)s), extra fields as Python values${suffix}`, async () => {
     const config = (dir: string) => ({
       version: 1,

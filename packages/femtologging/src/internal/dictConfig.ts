@@ -630,12 +630,16 @@ const buildHandler = (
         const maxBytes = (options.maxBytes ?? 0) as number
         const backupCount = (options.backupCount ?? 0) as number
         const rotates = maxBytes > 0 && backupCount > 0
+        const cpythons = cls === "logging.handlers.RotatingFileHandler"
+        // CPython's class appends whenever maxBytes > 0, whatever the mode ("if maxBytes > 0:
+        // mode = 'a'"), so that a rotating log is not truncated at each start.
+        const { mode: _mode, ...appending } = options
         return new FemtoRotatingFileHandler(
           needsFile(),
           {
             // CPython's class rotates where CPython does (see `rolloverRule`).
-            ...(cls === "logging.handlers.RotatingFileHandler" ? { rolloverRule: "cpython" } : {}),
-            ...options,
+            ...(cpythons ? { rolloverRule: "cpython" } : {}),
+            ...(cpythons && maxBytes > 0 ? appending : options),
             maxBytes: rotates ? maxBytes : 0,
             backupCount: rotates ? backupCount : 0
           },
