@@ -31,7 +31,7 @@ import {
 import * as Handler from "./Handler.ts"
 import { HandlerIOError } from "./Handler.ts"
 import { booleanOption, HandlerConfigError, oneOf, show } from "./HandlerConfigError.ts"
-import { type FileSink, type FileSinkOptions, makeFileSink, truncateIfExists } from "./internal/fileSink.ts"
+import { type FileSink, type FileSinkOptions, makeFileSink } from "./internal/fileSink.ts"
 import { facadeSpawner, type Spawner } from "./internal/runtime.ts"
 import { labelledReporter } from "./internal/warner.ts"
 
@@ -64,8 +64,7 @@ export interface FileHandlerOptions extends CommonOptions {
    * written, not at construction, so a handler that never writes leaves no file. A bad path then
    * fails at that first write (reported on stderr, its records counted as dropped; the next
    * write tries again) instead of throwing `HandlerIOError` from the constructor. With `mode:
-   * "w"`, the file is truncated when opened; on a worker thread, an existing file is truncated at
-   * construction (nothing is created).
+   * "w"`, the file is truncated when opened (on a worker thread too: a restarted worker appends).
    */
   readonly delay?: boolean | undefined
   /**
@@ -179,20 +178,23 @@ export const makeFileHandler = (
   }
   let sink: FileSink | undefined
   // A worker opens the file itself, later, and again after a restart: it appends, and `mode: "w"`
-  // truncates here, once, when checking that the file can be opened.
+  // truncates here, once, when checking that the file can be opened. With `delay`, the worker
+  // truncates when it first opens the file (CPython's: a handler that never writes leaves the file
+  // as it was), and a flag shared with it makes a restarted worker append.
   const { mode: _, ...appending } = full
+  const delayedTruncate = options.executor === "worker" && options.delay === true && options.mode === "w"
+  const workerOptions: FileSinkOptions = delayedTruncate
+    ? { ...full, opened: new Int32Array(new SharedArrayBuffer(4)) }
+    : appending
   const makeOptions = commonMakeOptions(
     label,
     options,
     () => ({ _tag: "Sink", sink: () => (sink = open()) }),
-    { module: sinkModule("fileSink"), options: appending }
+    { module: sinkModule("fileSink"), options: workerOptions }
   )
-  // Check now that the worker will be able to open the file, so a bad path fails here; with
-  // `delay`, only truncate an existing file for `mode: "w"` (the worker opens it when it writes).
-  if (options.executor === "worker") {
-    if (options.delay !== true) void open().close?.()
-    else if (options.mode === "w") truncateIfExists(path)
-  }
+  // Check now that the worker will be able to open the file, so a bad path fails here (with
+  // `delay`, the worker opens it when it writes).
+  if (options.executor === "worker" && options.delay !== true) void open().close?.()
   return { handler: Handler.makeUnsafe(makeOptions, spawn), sink }
 }
 

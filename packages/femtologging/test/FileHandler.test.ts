@@ -692,6 +692,27 @@ describe("FemtoFileHandler: one options spec (constructor, builder, asDict, make
     assert.strictEqual(readText(file), "before\nafter\n")
   })
 
+  it("delay with mode \"w\" on a worker truncates at the first record, as CPython (a handler that never writes leaves the file), once: a restarted worker appends", async () => {
+    const dir = tempDir()
+    const file = path.join(dir, "w.log")
+    fs.writeFileSync(file, "old line\n")
+    const pool = "delay-w-restart"
+    const options = { delay: true, mode: "w", executor: "worker", pool, formatter: (r: LogRecord.LogRecord) => r.message } as const
+    await track(new FemtoFileHandler(file, options)).close()
+    assert.strictEqual(readText(file), "old line\n", "never written: left as it was")
+    const h = track(new FemtoFileHandler(file, options))
+    assert.isTrue(await h.flush())
+    const host = () => (registry.workers.pools.get(pool) as { hosts: Array<{ thread?: { terminate(): Promise<number> } }> }).hosts[0]!
+    await host().thread!.terminate() // before the first record: the first open still truncates
+    h.handle("app", "INFO", "before")
+    assert.isTrue(await h.flush())
+    assert.strictEqual(readText(file), "before\n")
+    await host().thread!.terminate()
+    h.handle("app", "INFO", "after")
+    await h.close()
+    assert.strictEqual(readText(file), "before\nafter\n")
+  })
+
   it("CPython's encoding and errors are accepted; a lone surrogate is written as U+FFFD", async () => {
     const dir = tempDir()
     for (const encoding of ["utf-8", "UTF8", "Utf-8"]) {

@@ -105,6 +105,11 @@ export interface FileSinkOptions {
   readonly watch?: boolean | undefined
   /** Open (and create) the file at the first write, not before (CPython's `delay`). */
   readonly delay?: boolean | undefined
+  /**
+   * With `delay` and `mode: "w"` on a worker thread: a flag shared with the handler's thread, set
+   * once the file was opened, so that a restarted worker appends instead of truncating again.
+   */
+  readonly opened?: Int32Array | undefined
 }
 
 /** What an inline sink takes from its handler. @internal */
@@ -646,8 +651,16 @@ const alive = (pid: number): boolean => {
  *
  * @internal
  */
-export const makeFileSink = (options: FileSinkOptions, hooks: FileSinkHooks = {}): FileSink =>
-  options.delay === true ? delayed(() => openFileSink(options, hooks), options.path) : openFileSink(options, hooks)
+export const makeFileSink = (options: FileSinkOptions, hooks: FileSinkHooks = {}): FileSink => {
+  if (options.delay !== true) return openFileSink(options, hooks)
+  const { opened } = options
+  if (opened === undefined) return delayed(() => openFileSink(options, hooks), options.path)
+  return delayed(() => {
+    const sink = openFileSink(Atomics.load(opened, 0) === 0 ? options : { ...options, mode: "a" }, hooks)
+    Atomics.store(opened, 0, 1)
+    return sink
+  }, options.path)
+}
 
 /**
  * A file sink that opens (and creates) its file at its first write, as CPython's `delay=True`:
@@ -675,21 +688,6 @@ const delayed = (open: () => FileSink, file: string): FileSink => {
     get rolloverAt() {
       return sink?.rolloverAt
     }
-  }
-}
-
-/**
- * Truncates the file at `file` if there is one (creating nothing): `mode: "w"` for a delayed sink
- * on a worker thread, which opens the file later, and again after a restart, appending. A file
- * that cannot be truncated is left to that open, which reports why.
- *
- * @internal
- */
-export const truncateIfExists = (file: string): void => {
-  try {
-    fs.truncateSync(file, 0)
-  } catch {
-    // none there, or not a regular file
   }
 }
 
