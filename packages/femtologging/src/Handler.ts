@@ -41,7 +41,10 @@ import * as Output from "./internal/output.ts"
 import {
   blocking,
   currentSpawner,
+  deeper,
   facadeSpawner,
+  generationOf,
+  maxGenerations,
   register,
   registry,
   type Spawner,
@@ -277,10 +280,20 @@ export class Handler {
   private admit(record: LogRecord.LogRecord): LogRecord.LogRecord | undefined {
     if (Level.ordinal(record.level) < this.threshold) return undefined
     if (this.filters.length === 0) return record
-    return Filter.apply(this.filters, record, (error) => {
-      this.refuse()
-      ;(this.filterReport ??= labelledReporter(this.label))(`a filter threw: ${describeError(error)}`)
-    })
+    // What a filter logs is one generation deeper than the record it filters (as `deeper`, inline:
+    // this runs for every record offered).
+    const outer = registry.generation
+    registry.generation = outer + 1
+    try {
+      return Filter.apply(this.filters, record, this.filterThrew)
+    } finally {
+      registry.generation = outer
+    }
+  }
+
+  private readonly filterThrew = (error: unknown): void => {
+    this.refuse()
+    ;(this.filterReport ??= labelledReporter(this.label))(`a filter threw: ${describeError(error)}`)
   }
 
   /**
@@ -392,26 +405,29 @@ export class Handler {
   }
 
   /**
-   * Whether a record logged now may be taken, by its generation: records logged from inside a
-   * user handler (`registry.generation` > 0) are remembered with theirs; deeper than
-   * {@link maxGenerations} is a logging loop, refused and counted.
+   * Whether a record logged now is a logging loop's, by its generation: deeper than
+   * {@link maxGenerations} (logged by a handler, filter or formatter at work on a record logged the
+   * same way, and so on), it is refused and counted. Checked before this handler's filters run.
    */
-  private descends(record: LogRecord.LogRecord): boolean {
-    const generation = registry.generation
-    if (generation > maxGenerations) {
-      this.refused++
-      this.lastUnheld = false
-      ;(this.loopWarner ??= new Warner(this.label, 5_000, this.now, writeStderr, (n) =>
-        `femtologging: ${this.label} dropped ${n} record${n === 1 ? "" : "s"}; a logging loop: each was logged ` +
-        `by a handler while it handled a record logged the same way, more than ${maxGenerations} deep (a handler ` +
-        `that logs, for every record, to a logger that reaches it again)`)).drop()
-      return false
-    }
-    // A record keeps the generation it was first seen at: one handed on as it is, by handlers
-    // routing it to others (`handleUnsafe`), is not logged anew and does not get deeper.
-    const lineage = (registry.lineage ??= new WeakMap())
-    if (!lineage.has(record)) lineage.set(record, generation)
+  private looping(): boolean {
+    if (registry.generation <= maxGenerations) return false
+    this.refused++
+    this.lastUnheld = false
+    ;(this.loopWarner ??= new Warner(this.label, 5_000, this.now, writeStderr, (n) =>
+      `femtologging: ${this.label} dropped ${n} record${n === 1 ? "" : "s"}; a logging loop: each was logged ` +
+      `by a handler, filter or formatter while it handled a record logged the same way, more than ${maxGenerations} ` +
+      `deep (one that logs, for every record, to a logger that reaches it again)`)).drop()
     return true
+  }
+
+  /**
+   * Remembers the generation of a record logged by a piece at work (`registry.generation` > 0). A
+   * record keeps the generation it was first seen at: one handed on as it is, by handlers routing
+   * it to others (`handleUnsafe`), is not logged anew and does not get deeper.
+   */
+  private remember(record: LogRecord.LogRecord): void {
+    const lineage = (registry.lineage ??= new WeakMap())
+    if (!lineage.has(record)) lineage.set(record, registry.generation)
   }
 
   /** Whether the last record refused was one a synchronous caller could not be held for. @internal */
@@ -426,13 +442,14 @@ export class Handler {
    * @internal
    */
   offerUnsafe(record: LogRecord.LogRecord): boolean {
+    if (registry.generation > 0 && this.looping()) return false
     if (this.gated) {
       const admitted = this.admit(record)
       if (admitted === undefined) return true // not for this handler: neither taken nor refused
       record = admitted
     }
     if (this.state._tag !== "Open") return this.refuse()
-    if (registry.generation > 0 && !this.descends(record)) return false
+    if (registry.generation > 0) this.remember(record)
     if (this.spill.length === 0 && this.enqueue(record)) return this.acceptedOne()
     const policy = this.policy
     if (policy._tag === "Drop") return this.refuse()
@@ -621,13 +638,14 @@ export class Handler {
    */
   offer(record: LogRecord.LogRecord): Effect.Effect<boolean> {
     return Effect.suspend(() => {
+      if (registry.generation > 0 && this.looping()) return Effect.succeed(false)
       if (this.gated) {
         const admitted = this.admit(record)
         if (admitted === undefined) return Effect.succeed(true)
         record = admitted
       }
       if (this.state._tag !== "Open") return Effect.succeed(this.refuse())
-      if (registry.generation > 0 && !this.descends(record)) return Effect.succeed(false)
+      if (registry.generation > 0) this.remember(record)
       if (this.spill.length === 0 && this.enqueue(record)) return Effect.succeed(this.acceptedOne())
       const policy = this.policy
       if (policy._tag === "Drop") return Effect.succeed(this.refuse())
@@ -865,7 +883,7 @@ export const make = (options: MakeOptions): Effect.Effect<Handler, HandlerConfig
       const report = labelledReporter(options.label)
       const handle = target.handle
       output = Output.records(
-        (record) => handling(record, handle),
+        (record) => deeper(generationOf(record), () => handle(record)),
         (error) => report(`threw while handling a record: ${describeError(error)}`)
       )
     } else {
@@ -908,31 +926,6 @@ export const make = (options: MakeOptions): Effect.Effect<Handler, HandlerConfig
     yield* Effect.addFinalizer(() => handler.closeEffect())
     return handler
   })
-
-/**
- * How deep records logged from inside user handlers may nest: a record logged by a handler while
- * it handled a record (generation g) is of generation g + 1, and one deeper than this is refused
- * (counted, and reported as a logging loop). A handler that logs, for every record, to a logger
- * that reaches it again otherwise never stops (the chain of records feeds itself: a review's
- * repro grew its RSS by 170 MiB in 5 s, each message holding the one before); CPython stops the
- * same loop with a `RecursionError`. A handler that logs about a record once, to any logger, is
- * one generation deep; eight leave room for handlers that hand records on to one another.
- */
-const maxGenerations = 8
-
-/**
- * Calls a user handler with a record: what it logs meanwhile is one generation deeper. Only
- * records logged inside a handler are remembered (`registry.lineage`); any other is generation 0.
- */
-const handling = (record: LogRecord.LogRecord, handle: (record: LogRecord.LogRecord) => unknown): unknown => {
-  const outer = registry.generation
-  registry.generation = (registry.lineage?.get(record) ?? 0) + 1
-  try {
-    return handle(record)
-  } finally {
-    registry.generation = outer
-  }
-}
 
 /**
  * The estimated bytes (see `estimateBytes`) of records taken for one batch, at most (one record

@@ -30,7 +30,7 @@ import * as Formatter from "./Formatter.ts"
 import { isError, read, safeString } from "./internal/safe.ts"
 import * as Handler from "./Handler.ts"
 import { capacityOf, HandlerConfigError } from "./HandlerConfigError.ts"
-import { facadeSpawner, registry, type Spawner } from "./internal/runtime.ts"
+import { deeper, facadeSpawner, maxGenerations, registry, type Spawner } from "./internal/runtime.ts"
 import { formatMessage, formatMessageTaking } from "./internal/pyformat.ts"
 import { labelledReporter, Warner } from "./internal/warner.ts"
 import * as Level from "./Level.ts"
@@ -249,10 +249,12 @@ export class Logger {
 
   /** The record after this logger's filters; `undefined` when one stopped it or threw (counted). */
   private admit(record: LogRecord.LogRecord): LogRecord.LogRecord | undefined {
-    return Filter.apply(this.filters, record, (error) => {
-      this.drop("a filter threw")
-      ;(this.filterReport ??= labelledReporter(`logger '${this.name}'`))(`a filter threw: ${safeString(error)}`)
-    })
+    // What a filter logs is one generation deeper than the record it filters (see `deeper`).
+    return deeper(registry.generation, () =>
+      Filter.apply(this.filters, record, (error) => {
+        this.drop("a filter threw")
+        ;(this.filterReport ??= labelledReporter(`logger '${this.name}'`))(`a filter threw: ${safeString(error)}`)
+      }))
   }
 
   private disabledFlag = false
@@ -470,6 +472,11 @@ export class Logger {
    */
   private dispatch(record: LogRecord.LogRecord, handlers: ReadonlyArray<Handler.Handler>): LogRecord.LogRecord | undefined {
     if (this.filters.length > 0) {
+      // A logging loop through this logger's own filters never reaches a handler's check.
+      if (registry.generation > maxGenerations) {
+        this.drop(`a logging loop: logged by a filter, formatter or handler at work on a record logged the same way, more than ${maxGenerations} deep`)
+        return undefined
+      }
       const admitted = this.admit(record)
       if (admitted === undefined) return undefined
       record = admitted

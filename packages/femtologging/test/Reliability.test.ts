@@ -761,3 +761,24 @@ describe("Reliability: a user handler that logs, for every record, a record that
     assert.deepStrictEqual(result.stderr.split("\n").filter((line) => line.includes("dropped")), warnings)
   }, 30_000)
 })
+
+describe("Reliability: a filter or formatter that logs, for every record, a record that reaches it (a logging loop)", () => {
+  for (const kind of ["handler-filter", "logger-filter", "formatter"] as const) {
+    it(`the loop through a ${kind} is cut off within a few generations, counted and said once; timers keep firing`, async () => {
+      // Before: a handler's filter never returned (55 GB written in 10 minutes, no timer fired).
+      const file = path.join(tempDir(), "loop.log")
+      const result = await run("piece-loop.mjs", [kind, file], { timeoutMs: 15_000 })
+      assert.strictEqual(result.code, 0, show(result))
+      const { ticks, calls, dropped } = JSON.parse(splitLines(result.stdout).at(-1)!)
+      assert.strictEqual(ticks, 5)
+      assert.isAtLeast(calls, 2)
+      assert.isAtMost(calls, 16, show(result))
+      assert.isAtLeast(dropped, 1)
+      // (A logger's filter runs before its record is handed on: what it logs is written first.)
+      const lines = readLines(file)
+      assert.include(lines, "app hello")
+      assert.isAtMost(lines.length, 16)
+      assert.strictEqual(result.stderr.split("\n").filter((line) => line.includes("logging loop")).length, 1, show(result))
+    }, 30_000)
+  }
+})

@@ -11,6 +11,7 @@
 import type { Formatter } from "../Formatter.ts"
 import { type LogRecord, timestampMs } from "../LogRecord.ts"
 import type { Executor } from "./executor.ts"
+import { generationOf, registry } from "./runtime.ts"
 import { hasIsoTime, isoSecond, jsonEscaped, jsonString } from "./json.ts"
 import { Warner } from "./warner.ts"
 
@@ -187,7 +188,16 @@ export const bytes = (
 ): Output => {
   const records = new RecordBuffer(executor)
   const appendLine = (record: LogRecord): void => {
-    const line = formatter(record)
+    // What a formatter logs is one generation deeper than the record it formats (as `deeper`,
+    // inline: this runs for every record written).
+    const outer = registry.generation
+    registry.generation = generationOf(record) + 1
+    let line: string
+    try {
+      line = formatter(record)
+    } finally {
+      registry.generation = outer
+    }
     records.reserve(line.length * 3 + 1)
     records.length += writeUtf8(records.buffer, line, records.length)
     records.buffer[records.length++] = 10
