@@ -102,7 +102,12 @@ for (const formatter of ["default", "json"] as const) {
     it("writes the right logger and level for alternating loggers and levels, and past the kept loggers' limit", () => {
       const alternating = Array.from({ length: 40 }, (_, i) => make(`l${i % 3}`, i % 2 === 0 ? "INFO" : "WARN", `m${i}`))
       const many = Array.from({ length: 2_100 }, (_, i) => make(`logger.${i % 1_050}`, "INFO", `m${i}`))
-      for (const records of [alternating, many]) {
+      // 1,000 loggers x 5 levels of ~230-byte pairs, twice: more than the 1 MiB the kept bytes
+      // may take (dropped and kept anew), and a level kept for none.
+      const levels = ["INFO", "DEBUG", "WARN", "ERROR", "TRACE", "NOTICE"]
+      const wide = Array.from({ length: 12_000 }, (_, i) =>
+        make(`${"w".repeat(220)}.${i % 1_000}`, levels[Math.floor(i / 1_000) % 6]!, `m${i}`))
+      for (const records of [alternating, many, wide]) {
         assert.strictEqual(written(records, formatter, true, [7, 1, records.length - 8]).toString("hex"), lines(records, formatter))
       }
     })
