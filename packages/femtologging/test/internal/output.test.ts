@@ -111,6 +111,35 @@ for (const formatter of ["default", "json"] as const) {
         assert.strictEqual(written(records, formatter, true, [7, 1, records.length - 8]).toString("hex"), lines(records, formatter))
       }
     })
+
+    it("writes the formatter's bytes for random loggers, levels and batches (a differential, seeded)", () => {
+      let seed = 0x9e3779b9
+      const rand = (n: number) => {
+        seed = (Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) | 0
+        return ((seed >>> 0) % n)
+      }
+      const pieces = ["a", "é", "漢", "🎉", "\"", "\\", "\n", " ", "\u0000", "\ud800"]
+      const name = () => {
+        // Names whose pair is near the 32/255-byte edges, ASCII or not.
+        const target = [0, 1, 20, 21, 22, 23, 24, 30, 240, 243, 244, 245, 250, 300][rand(14)]!
+        let out = ""
+        while (Buffer.byteLength(out) < target) out += rand(3) === 0 ? pieces[rand(pieces.length)] : "x"
+        return out
+      }
+      const levels = ["INFO", "DEBUG", "WARN", "ERROR", "TRACE", "CRITICAL", "NOTICE", "WARNING", "info", ""]
+      for (let round = 0; round < 4; round++) {
+        const names = Array.from({ length: 5 + rand(1_500) }, name)
+        const records = Array.from({ length: 6_000 }, (_, i) =>
+          make(names[rand(names.length)]!, levels[rand(levels.length)]!, `m${i}`))
+        const batches: Array<number> = []
+        for (let left = records.length; left > 0;) {
+          const size = Math.min(left, 1 + rand(700))
+          batches.push(size)
+          left -= size
+        }
+        assert.strictEqual(written(records, formatter, true, batches).toString("hex"), lines(records, formatter))
+      }
+    })
   })
 }
 
