@@ -247,6 +247,16 @@ export class Logger {
     return this.filters
   }
 
+  /**
+   * Whether a record logged now is a logging loop's, by its generation (see `maxGenerations`):
+   * then it is dropped and counted. Checked before this logger's filters run.
+   */
+  private looping(): boolean {
+    if (registry.generation <= maxGenerations) return false
+    this.drop(`a logging loop: logged by a filter, formatter or handler at work on a record logged the same way, more than ${maxGenerations} deep`)
+    return true
+  }
+
   /** The record after this logger's filters; `undefined` when one stopped it or threw (counted). */
   private admit(record: LogRecord.LogRecord): LogRecord.LogRecord | undefined {
     // What a filter logs is one generation deeper than the record it filters (see `deeper`).
@@ -473,10 +483,7 @@ export class Logger {
   private dispatch(record: LogRecord.LogRecord, handlers: ReadonlyArray<Handler.Handler>): LogRecord.LogRecord | undefined {
     if (this.filters.length > 0) {
       // A logging loop through this logger's own filters never reaches a handler's check.
-      if (registry.generation > maxGenerations) {
-        this.drop(`a logging loop: logged by a filter, formatter or handler at work on a record logged the same way, more than ${maxGenerations} deep`)
-        return undefined
-      }
+      if (this.looping()) return undefined
       const admitted = this.admit(record)
       if (admitted === undefined) return undefined
       record = admitted
@@ -578,6 +585,8 @@ export class Logger {
       const context = Object.keys(annotations).length === 0 ? undefined : annotations
       let record = build(this.name, level, message, withFields(context, bound, extra), fiber.id)
       if (this.filters.length > 0) {
+        // As in `dispatch`: a loop through this logger's filters from a fiber (`Effect.runSync`).
+        if (this.looping()) return Effect.succeed(undefined)
         const admitted = this.admit(record)
         if (admitted === undefined) return Effect.succeed(undefined)
         record = admitted
