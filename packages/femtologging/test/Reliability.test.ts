@@ -763,7 +763,7 @@ describe("Reliability: a user handler that logs, for every record, a record that
 })
 
 describe("Reliability: a filter or formatter that logs, for every record, a record that reaches it (a logging loop)", () => {
-  for (const kind of ["handler-filter", "logger-filter", "logger-filter-effect", "formatter"] as const) {
+  for (const kind of ["handler-filter", "logger-filter", "logger-filter-effect", "formatter", "encoder"] as const) {
     it(`the loop through a ${kind} is cut off within a few generations, counted and said once; timers keep firing`, async () => {
       // Before: a handler's filter never returned (55 GB written in 10 minutes, no timer fired).
       const file = path.join(tempDir(), "loop.log")

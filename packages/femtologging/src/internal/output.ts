@@ -476,6 +476,10 @@ export const frames = (
 
   const append = (record: LogRecord): void => {
     let payload: Uint8Array
+    // What the encoder logs (a user's `encode`, a field's toJSON) is one generation deeper than
+    // the record it encodes, as what a formatter logs (see `bytes`).
+    const outer = registry.generation
+    registry.generation = generationOf(record) + 1
     try {
       payload = encode(record)
     } catch (error) {
@@ -483,6 +487,8 @@ export const frames = (
       lastError = error instanceof Error ? error.message : String(error)
       failed.drop()
       return
+    } finally {
+      registry.generation = outer
     }
     if (payload.length > maxFrameSize) {
       dropped++
