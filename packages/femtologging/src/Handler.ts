@@ -280,16 +280,13 @@ export class Handler {
   private admit(record: LogRecord.LogRecord): LogRecord.LogRecord | undefined {
     if (Level.ordinal(record.level) < this.threshold) return undefined
     if (this.filters.length === 0) return record
-    // What a filter logs is one generation deeper than the record it filters (as `deeper`, inline:
-    // this runs for every record offered).
-    const outer = registry.generation
-    registry.generation = outer + 1
-    try {
-      return Filter.apply(this.filters, record, this.filterThrew)
-    } finally {
-      registry.generation = outer
-    }
+    // What a filter logs is one generation deeper than the record it filters.
+    return deeper(registry.generation, this.filtered, record)
   }
+
+  /** The record after this handler's filters (see `admit`). */
+  private readonly filtered = (record: LogRecord.LogRecord): LogRecord.LogRecord | undefined =>
+    Filter.apply(this.filters, record, this.filterThrew)
 
   private readonly filterThrew = (error: unknown): void => {
     this.refuse()
@@ -883,7 +880,7 @@ export const make = (options: MakeOptions): Effect.Effect<Handler, HandlerConfig
       const report = labelledReporter(options.label)
       const handle = target.handle
       output = Output.records(
-        (record) => deeper(generationOf(record), () => handle(record)),
+        (record) => deeper(generationOf(record), handle, record),
         (error) => report(`threw while handling a record: ${describeError(error)}`)
       )
     } else {

@@ -11,7 +11,7 @@
 import type { Formatter } from "../Formatter.ts"
 import { type LogRecord, timestampMs } from "../LogRecord.ts"
 import type { Executor } from "./executor.ts"
-import { generationOf, registry } from "./runtime.ts"
+import { deeper, generationOf } from "./runtime.ts"
 import { hasIsoTime, isoSecond, jsonEscaped, jsonString } from "./json.ts"
 import { Warner } from "./warner.ts"
 
@@ -188,16 +188,8 @@ export const bytes = (
 ): Output => {
   const records = new RecordBuffer(executor)
   const appendLine = (record: LogRecord): void => {
-    // What a formatter logs is one generation deeper than the record it formats (as `deeper`,
-    // inline: this runs for every record written).
-    const outer = registry.generation
-    registry.generation = generationOf(record) + 1
-    let line: string
-    try {
-      line = formatter(record)
-    } finally {
-      registry.generation = outer
-    }
+    // What a formatter logs is one generation deeper than the record it formats.
+    const line = deeper(generationOf(record), formatter, record)
     records.reserve(line.length * 3 + 1)
     records.length += writeUtf8(records.buffer, line, records.length)
     records.buffer[records.length++] = 10
@@ -476,19 +468,15 @@ export const frames = (
 
   const append = (record: LogRecord): void => {
     let payload: Uint8Array
-    // What the encoder logs (a user's `encode`, a field's toJSON) is one generation deeper than
-    // the record it encodes, as what a formatter logs (see `bytes`).
-    const outer = registry.generation
-    registry.generation = generationOf(record) + 1
     try {
-      payload = encode(record)
+      // What the encoder logs (a user's `encode`, a field's toJSON) is one generation deeper than
+      // the record it encodes, as what a formatter logs (see `bytes`).
+      payload = deeper(generationOf(record), encode, record)
     } catch (error) {
       dropped++
       lastError = error instanceof Error ? error.message : String(error)
       failed.drop()
       return
-    } finally {
-      registry.generation = outer
     }
     if (payload.length > maxFrameSize) {
       dropped++
