@@ -76,13 +76,14 @@ export const resetManager = (): void => {
 }
 
 /**
- * Writes out, synchronously, every record queued in any logger or handler of this process. The
+ * Writes out, synchronously, every record queued in any logger or handler of this process, and
+ * waits (5 s at most) until handlers on worker threads have written what they were handed. The
  * exit and signal listeners call it; call it yourself before an abrupt end you control.
  *
  * @category lifecycle
  * @since 0.1.0
  */
-export const drainAll = (): void => runtime.drainAllSync(false)
+export const drainAll = (): void => runtime.drainAllSync(false, true)
 
 /**
  * Sets the limit on the bytes that records may hold in all handler queues together (estimated

@@ -441,6 +441,31 @@ describe("dictConfig: reconfiguration", () => {
     assert.strictEqual(read(file), "new A\nnew B\n")
   })
 
+  it("a handler on a worker thread that a new configuration replaces has written everything before dictConfig returns", async () => {
+    const dir = tempDir()
+    // Rotating every 4 KiB, its thread falls behind the loop: the hand-off (64 MiB) holds most
+    // of the records when the second configuration comes.
+    const config = (file: string) => ({
+      version: 1,
+      formatters: { f: { format: "%(message)s" } },
+      handlers: {
+        r: {
+          class: "logging.handlers.RotatingFileHandler", filename: path.join(dir, file), maxBytes: 4096, backupCount: 1,
+          formatter: "f", executor: "worker", bufferBytes: 64 * 1024 * 1024
+        }
+      },
+      root: { level: "DEBUG", handlers: ["r"] }
+    })
+    Config.dictConfig(config("old.log"))
+    const old = Handler.of(getHandlerByName("r"))!
+    const long = "x".repeat(200)
+    for (let i = 0; i < 20_000; i++) getLogger().info(`old ${i} ${long}`)
+    Config.dictConfig(config("new.log"))
+    assert.strictEqual(old.getWritten(), 20_000)
+    assert.match(read(path.join(dir, "old.log")), /old 19999 x+\n$/)
+    await closeConfigured()
+  })
+
   it("a configured logger has exactly the handlers its section lists (none when it lists none), as CPython", async () => {
     const dir = tempDir()
     const early = new FileHandlerBuilder(path.join(dir, "early.log")).build()

@@ -10,10 +10,11 @@ import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { threadId } from "node:worker_threads"
-import { getLogger, getQueuedBytes, resetManager, setMaxQueuedBytes } from "../src/Facade.ts"
+import { drainAll, getLogger, getQueuedBytes, resetManager, setMaxQueuedBytes } from "../src/Facade.ts"
 import { FemtoFileHandler } from "../src/FileHandler.ts"
 import * as FileHandler from "../src/FileHandler.ts"
 import { HandlerIOError } from "../src/Handler.ts"
+import { FemtoRotatingFileHandler } from "../src/RotatingFileHandler.ts"
 import * as Logger from "../src/Logger.ts"
 import * as Manager from "../src/Manager.ts"
 import { CaptureHandler } from "../src/Testing.ts"
@@ -240,6 +241,27 @@ describe("Execution: exit paths drain worker sinks", () => {
     assert.isAbove(sentAt, 0)
     // The drain alone would have waited for the stalled sink up to its 5 s bound.
     assert.isBelow(performance.now() - sentAt, 1_500)
+  }, 30_000)
+})
+
+describe("Execution: drainAll() waits for worker threads", () => {
+  it("a worker file handler behind on a loop has written every record when drainAll() returns", async () => {
+    const dir = tempDir()
+    // Rotating every 4 KiB, its thread falls behind: the 64 MiB hand-off holds most records.
+    const handler = new FemtoRotatingFileHandler(path.join(dir, "r.log"), {
+      executor: "worker",
+      bufferBytes: 64 * 1024 * 1024,
+      rotation: [4096, 1],
+      formatter: (r) => r.message
+    })
+    const logger = getLogger("drained")
+    logger.addHandler(handler)
+    const long = "x".repeat(200)
+    for (let i = 0; i < 20_000; i++) logger.info(`record ${i} ${long}`)
+    drainAll()
+    assert.strictEqual(handler.getWritten(), 20_000)
+    assert.match(fs.readFileSync(path.join(dir, "r.log"), "utf8"), /record 19999 x+\n$/)
+    await handler.close()
   }, 30_000)
 })
 

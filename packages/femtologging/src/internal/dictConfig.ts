@@ -15,7 +15,7 @@ import { FemtoFileHandler } from "../FileHandler.ts"
 import * as Filter from "../Filter.ts"
 import * as Formatter from "../Formatter.ts"
 import * as Handler from "../Handler.ts"
-import type { Spawner } from "./runtime.ts"
+import { exitDeadlineMs, type Spawner } from "./runtime.ts"
 import { safeString } from "./safe.ts"
 import * as Level from "../Level.ts"
 import type { Logger } from "../Logger.ts"
@@ -788,8 +788,10 @@ const configure = (
   }
   // The previous configuration's handlers write what they accepted before this one opens its
   // files: a file opened again with mode "w" must not get the old records after (and over) its
-  // own, as CPython, which wrote them at once, never does.
-  for (const h of applied.get(manager)?.owned ?? []) Handler.of(h)?.drainSync(performance.now() + 1_000)
+  // own, as CPython, which wrote them at once, never does (a worker's thread included, given as
+  // long as at exit: it may still be starting).
+  const deadline = performance.now() + exitDeadlineMs
+  for (const h of applied.get(manager)?.owned ?? []) Handler.of(h)?.settleSync(deadline)
   const made = new Map<string, Made>()
   try {
     const sections = decoded.handlers ?? {}

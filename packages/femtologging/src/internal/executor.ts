@@ -43,6 +43,12 @@ export interface Executor {
    */
   readonly waitSync: (deadline: number) => boolean
   /**
+   * Blocks the calling thread until every record written so far is counted in `written` or
+   * `lost` (a worker's thread wrote what it was handed), or until the deadline; `true` when so.
+   * Like `waitSync`, it returns `false` at once where only the event loop could make progress.
+   */
+  readonly settleSync: (deadline: number) => boolean
+  /**
    * Whether `waitSync` can wait at all: `false` for an inline sink whose writes go asynchronous
    * and that has no `waitSync` of its own (the socket sink, a user's promise-returning sink).
    */

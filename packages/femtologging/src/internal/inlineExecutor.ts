@@ -114,6 +114,7 @@ export const make = (sink: Sink, report: (what: string, error: unknown) => void)
       busy = undefined
       return true
     },
+    settleSync: (deadline) => executor.waitSync(deadline),
     wait: settle,
     flush: async () => {
       await settle()

@@ -23,6 +23,8 @@ export interface Output {
   readonly deliver: (batch: ReadonlyArray<LogRecord>) => void | Promise<void>
   /** Blocks the thread until `ready()` or `deadline` (performance.now()); `false` when it cannot. */
   readonly waitSync: (deadline: number) => boolean
+  /** Blocks the thread until what was emitted is written (see `Executor.settleSync`). */
+  readonly settleSync: (deadline: number) => boolean
   /** Whether `waitSync` can wait at all (see `Executor.canWaitSync`). */
   readonly canWaitSync: boolean
   /** See `Executor.batchBytes`. */
@@ -146,6 +148,7 @@ const buffered = (
       if (records.count > 0) onBuffered()
     },
     waitSync: executor.waitSync,
+    settleSync: executor.settleSync,
     canWaitSync: executor.canWaitSync,
     batchBytes: executor.batchBytes,
     wait: executor.wait,
@@ -540,6 +543,7 @@ export const records = (
     ready: () => true,
     deliver: (batch) => run(batch, 0),
     waitSync: () => true,
+    settleSync: () => true,
     canWaitSync: true,
     batchBytes: Number.POSITIVE_INFINITY,
     wait: () => Promise.resolve(),

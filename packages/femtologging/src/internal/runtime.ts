@@ -23,6 +23,8 @@ export interface Participant {
   readonly exitSync: (deadline: number) => void
   /** Delivers what is queued, synchronously (without closing). */
   readonly drainSync: (deadline: number) => void
+  /** After `drainSync`: waits until what was delivered is written (a handler on a worker thread). */
+  readonly settleSync?: (deadline: number) => void
 }
 
 /** Something holding rate-limited reports back, flushed at exit. @internal */
@@ -122,12 +124,14 @@ export const unregister = (participant: Participant): void => {
 }
 
 /**
- * Delivers every queued record of every open handler, synchronously, repeating while records keep
- * arriving (a handler that logs to another), then flushes held-back reports.
+ * Delivers every queued record of every open handler, synchronously, then flushes held-back
+ * reports. `finish` (the exit): each handler then finishes its sink. `settle` (`drainAll()`):
+ * each waits until its worker thread wrote what it was handed. Neither (a signal the application
+ * also listens to): records are only handed over, so that a second signal still ends the process.
  *
  * @internal
  */
-export const drainAllSync = (finish: boolean): void => {
+export const drainAllSync = (finish: boolean, settle = false): void => {
   if (registry.draining) return
   registry.draining = true
   try {
@@ -135,6 +139,7 @@ export const drainAllSync = (finish: boolean): void => {
     for (const h of [...registry.handOffs]) h.release()
     for (const p of registry.participants) p.drainSync(deadline)
     if (finish) for (const p of [...registry.participants]) p.exitSync(deadline)
+    else if (settle) for (const p of registry.participants) p.settleSync?.(deadline)
     for (const report of registry.reports) report.flush()
   } finally {
     registry.draining = false

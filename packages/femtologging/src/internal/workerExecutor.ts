@@ -375,7 +375,7 @@ const executor = (host: Host, slot: Slot): Executor => {
     if (producer.outbox.length > 0) void pumpLater()
   }
 
-  return {
+  const self: Executor = {
     kind: "worker",
     ready,
     canWaitSync: true,
@@ -400,6 +400,17 @@ const executor = (host: Host, slot: Slot): Executor => {
         Ring.pump(producer)
         if (ready()) return true
         if (closing !== undefined || !served()) return false
+        const left = deadline - performance.now()
+        if (left <= 0) return false
+        Atomics.wait(cells, Ring.cell.signal, seen, Math.min(sliceMs, left))
+      }
+    },
+    settleSync: (deadline) => {
+      for (;;) {
+        const seen = Atomics.load(cells, Ring.cell.signal)
+        Ring.pump(producer)
+        if (self.pending() === 0) return true
+        if (!served()) return false
         const left = deadline - performance.now()
         if (left <= 0) return false
         Atomics.wait(cells, Ring.cell.signal, seen, Math.min(sliceMs, left))
@@ -472,6 +483,7 @@ const executor = (host: Host, slot: Slot): Executor => {
       final === undefined ? accepted - Ring.total(ring, Ring.counter.written) - Ring.total(ring, Ring.counter.lost) : 0,
     duplicates: () => Ring.total(ring, Ring.counter.duplicates)
   }
+  return self
 }
 
 /**
