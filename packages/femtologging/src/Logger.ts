@@ -260,11 +260,15 @@ export class Logger {
   /** The record after this logger's filters; `undefined` when one stopped it or threw (counted). */
   private admit(record: LogRecord.LogRecord): LogRecord.LogRecord | undefined {
     // What a filter logs is one generation deeper than the record it filters (see `deeper`).
-    return deeper(registry.generation, (r) =>
-      Filter.apply(this.filters, r, (error) => {
-        this.drop("a filter threw")
-        ;(this.filterReport ??= labelledReporter(`logger '${this.name}'`))(`a filter threw: ${safeString(error)}`)
-      }), record)
+    return deeper(registry.generation, this.filtered, record)
+  }
+
+  private readonly filtered = (record: LogRecord.LogRecord): LogRecord.LogRecord | undefined =>
+    Filter.apply(this.filters, record, this.filterThrew)
+
+  private readonly filterThrew = (error: unknown): void => {
+    this.drop("a filter threw")
+    ;(this.filterReport ??= labelledReporter(`logger '${this.name}'`))(`a filter threw: ${safeString(error)}`)
   }
 
   private disabledFlag = false
