@@ -788,6 +788,13 @@ export class Handler {
    */
   settleSync(deadline: number): void {
     this.drainSync(deadline)
+    // The last batch may still be on its way out (an inline stream sink facing a full pipe
+    // retries from a timer): finished here, as at exit, or a SIGKILL right after loses it.
+    while (this.busy !== undefined && this.busy !== true && performance.now() < deadline) {
+      if (!blocking(deadline, this.output.waitSync)) return
+      this.busy = undefined // an asynchronous write the output finished synchronously
+      this.drainSync(deadline)
+    }
     if (this.busy === undefined) this.output.settleSync(deadline)
   }
 

@@ -265,6 +265,38 @@ describe("Execution: drainAll() waits for worker threads", () => {
   }, 30_000)
 })
 
+describe("Execution: drainAll() finishes an inline stream's write to a full pipe", () => {
+  it("every record is on the pipe when drainAll() returns, though the reader started late", async () => {
+    // 3,000 records of ~300 bytes: each batch is several times what the pipe holds, so the last
+    // one is still being written (a retry from a timer) when the queue is empty.
+    const source = `
+      import { drainAll, FemtoStreamHandler, getLogger } from "femtologging"
+      const logger = getLogger("piped")
+      logger.addHandler(new FemtoStreamHandler({ target: "stdout", formatter: (r) => r.message }))
+      const long = "x".repeat(300)
+      for (let i = 0; i < 3000; i++) logger.info("record " + i + " " + long)
+      drainAll()
+      process.kill(process.pid, "SIGKILL")
+    `
+    const child = spawn(process.execPath, ["--input-type=module", "-e", source], {
+      cwd: repoRoot,
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    const chunks: Array<Buffer> = []
+    const closed = new Promise<NodeJS.Signals | null>((resolve) => child.on("close", (_code, signal) => resolve(signal)))
+    child.stderr.resume()
+    // The reader starts late: the child fills the pipe and waits for it.
+    child.stdout.pause()
+    await new Promise((resolve) => setTimeout(resolve, 800))
+    child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk))
+    child.stdout.resume()
+    assert.strictEqual(await closed, "SIGKILL")
+    const lines = Buffer.concat(chunks).toString("utf8").split("\n").filter((l) => l.length > 0)
+    assert.strictEqual(lines.length, 3000)
+    assert.match(lines.at(-1)!, /^record 2999 x{300}$/)
+  }, 30_000)
+})
+
 const waitForLines = async (file: string, n: number, timeoutMs: number): Promise<boolean> => {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
