@@ -477,9 +477,24 @@ export class Handler {
 
   private acceptedOne(): true {
     this.accepted++
-    if (registry.exiting) this.drainSync(performance.now() + 1_000)
+    if (registry.exiting) this.deliverAtExit()
     else if (!this.scheduled) this.schedule()
     return true
+  }
+
+  /**
+   * A record accepted once the exit drain ran (an application `exit` listener registered after
+   * ours logged it) is delivered at once. A worker's sink was closed by that drain: what it can
+   * no longer write is counted, and reported now, since no timer runs any more.
+   */
+  private deliverAtExit(): void {
+    const lostBefore = this.output.lost()
+    this.drainSync(performance.now() + 1_000)
+    const lost = this.output.lost() - lostBefore
+    if (lost > 0) {
+      this.warner.add(lost)
+      this.warner.flush()
+    }
   }
 
   /**

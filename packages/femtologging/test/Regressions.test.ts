@@ -103,6 +103,18 @@ describe("Regressions: signals and exit", () => {
   }
 })
 
+describe("Regressions: a record logged by a later exit listener to a worker sink", () => {
+  // The exit drain closed the worker's sink: the record cannot be written any more, but it is
+  // reported on stderr, not only counted.
+  it("is reported on stderr as dropped", async () => {
+    const file = path.join(tempDir(), "exitlog.log")
+    const result = await runFixture("regress-exit-listener.mjs", { args: [file, "exit", "worker"], timeoutMs: 10_000 })
+    assert.strictEqual(result.code, 2, show(result))
+    assert.deepStrictEqual(readLines(file), ["exitlog [INFO] started"])
+    assert.match(result.stderr, /FemtoFileHandler\(.*exitlog\.log\) dropped 1 record/)
+  })
+})
+
 describe("Regressions: file handler IO failures", () => {
   it("a failed reopen() throws HandlerIOError; the handler never writes to nor closes an fd the app opened later", async () => {
     const dir = tempDir()
