@@ -437,12 +437,15 @@ const executor = (host: Host, slot: Slot): Executor => {
       closing ??= (async () => {
         await started()
         const deadline = performance.now() + timeoutMs
+        // A sink that failed to open keeps its records in the ring until it is opened again after
+        // a backoff: that retry is waited for, within the timeout, rather than the records lost.
+        await until(ring, () => stateOf(ring) !== Ring.state.sinkFailed || final !== undefined, timeoutMs)
         if (final === undefined) {
           sendClose()
           await until(ring, () => {
             const state = stateOf(ring)
             return state === Ring.state.closed || state === Ring.state.sinkFailed || final !== undefined
-          }, timeoutMs)
+          }, deadline - performance.now())
         }
         const gaveUp = final === undefined && stateOf(ring) !== Ring.state.closed
         if (gaveUp && served()) {

@@ -314,6 +314,23 @@ describe("WorkerExecutor", () => {
       assert.deepStrictEqual(readLines(file), ["record 0"])
     }))
 
+  it.live("close waits, within its timeout, for the retry of a sink that failed to open: its records are written", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const file = path.join(dir, "out.log")
+      const executor = yield* WorkerExecutor.make({
+        label: "open-retry-close",
+        module: sink("file.mjs"),
+        options: { path: file, openMarker: path.join(dir, "opened once") }
+      })
+      const { bytes, ends } = batch(range(0, 300))
+      executor.write(bytes, ends)
+      assert.isTrue(yield* Effect.promise(() => waitUntil(() => !executor.ready(), 10_000)), "the open did not fail")
+      yield* Effect.promise(() => executor.close(5_000))
+      assert.deepStrictEqual([executor.written(), executor.lost()], [300, 0])
+      assert.deepStrictEqual(readLines(file), range(0, 300))
+    }))
+
   it("backoff doubles from 100 ms up to 5 s, with jitter in its upper half", () => {
     assert.deepStrictEqual([0, 1, 2].map((n) => WorkerExecutor.backoff(n, 0)), [50, 100, 200])
     assert.deepStrictEqual([0, 1, 2].map((n) => WorkerExecutor.backoff(n, 0.999)), [100, 200, 400])
