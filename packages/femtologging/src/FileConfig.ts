@@ -7,7 +7,8 @@
  * `%(name)s` interpolation with `defaults`, continuation lines; see internal/ini.ts),
  * `[formatters]`, `[handlers]`, `[loggers]` and their `formatter_<id>`, `handler_<id>`,
  * `logger_<key>` sections with CPython's keys (`format`, `datefmt`, `style`, `defaults`, `class`;
- * `class`, `args`, `kwargs`, `level`, `formatter`; `level`, `handlers`, `qualname`, `propagate`).
+ * `class`, `args`, `kwargs`, `level`, `formatter`, `target` (a MemoryHandler's); `level`, `handlers`, `qualname`,
+ * `propagate`).
  * `args` and `kwargs` are Python expressions that CPython `eval`s: here they are read by a safe
  * evaluator (internal/pyliteral.ts: literals, arithmetic, `sys.stdout`, `sys.stderr`, level
  * names), never executed. Handler classes are CPython's names as fileConfig resolves them
@@ -83,6 +84,9 @@ const handlerClass = (name: string): string => {
   return trimmed
 }
 
+/** The classes (after {@link handlerClass}) that are CPython's `MemoryHandler`, whose section may name a `target`. */
+const memoryClasses = new Set(["logging.handlers.MemoryHandler", "femtologging.MemoryHandler", "femtologging.FemtoMemoryHandler"])
+
 /**
  * Translates a parsed INI file into a dictConfig object, recording where each key came from.
  * Throws `ConfigError` naming the file, line, section and key.
@@ -143,6 +147,11 @@ const translate = (ini: Ini, disableExisting: boolean, literals: typeof Pylitera
     if (level !== undefined) handler.level = level
     const formatter = get(section, "formatter")
     if (formatter !== undefined && formatter !== "") handler.formatter = formatter
+    // CPython: a MemoryHandler's `target` names another handler of the file ("fixups").
+    if (memoryClasses.has(handler.class as string)) {
+      const target = get(section, "target")
+      if (target !== undefined && target !== "") handler.target = target
+    }
     handlers[id] = handler
     sources.set(`handlers.${id}`, section)
   }

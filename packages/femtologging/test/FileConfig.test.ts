@@ -8,7 +8,9 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import * as Config from "../src/Config.ts"
 import { ConfigError } from "../src/ConfigError.ts"
-import { getHandlerNames, getLogger, resetManager } from "../src/Facade.ts"
+import * as Effect from "effect/Effect"
+import { getHandlerByName, getHandlerNames, getLogger, resetManager } from "../src/Facade.ts"
+import * as Handler from "../src/Handler.ts"
 import { dictConfigFromFile, fileConfig } from "../src/FileConfig.ts"
 import { closeConfigured, oracle, resetConfiguration, suffix } from "./utils/configured.ts"
 import { tempDir } from "./utils/files.ts"
@@ -104,6 +106,37 @@ logging.shutdown()
     assert.deepStrictEqual([...getHandlerNames()].sort(), ["errorsHandler", "fileHandler", "rotating"])
   })
 
+  oracle(`a MemoryHandler's target names another handler of the file, as CPython's fixups${suffix}`, async () => {
+    const text = [
+      "[loggers]", "keys=root", "[handlers]", "keys=mem,file", "[formatters]", "keys=f",
+      "[logger_root]", "level=DEBUG", "handlers=mem",
+      "[handler_mem]", "class=handlers.MemoryHandler", "args=(10, ERROR)", "target=file", "formatter=f",
+      "[handler_file]", "class=FileHandler", "args=('%(logdir)s/mem.log', 'a')", "formatter=f",
+      "[formatter_f]", "format=%(levelname)s %(name)s %(message)s", ""
+    ].join("\n")
+    const logged = [["app", "DEBUG", "one"], ["app", "INFO", "two"], ["app", "ERROR", "three flushes"]] as const
+    const theirs = tempDir()
+    const mine = tempDir()
+    for (const dir of [theirs, mine]) fs.writeFileSync(path.join(dir, "logging.ini"), text)
+    const script = String.raw`
+import json, logging, logging.config, sys
+logging.config.fileConfig(sys.argv[1], defaults={"logdir": sys.argv[2]})
+for name, level, message in json.loads(sys.argv[3]):
+    logging.getLogger(name).log(getattr(logging, level), message)
+logging.shutdown()
+`
+    const result = spawnSync("python3", ["-c", script, path.join(theirs, "logging.ini"), theirs, JSON.stringify(logged)], { encoding: "utf8" })
+    assert.strictEqual(result.status, 0, result.stderr)
+    fileConfig(path.join(mine, "logging.ini"), { defaults: { logdir: mine } })
+    for (const [name, level, message] of logged) getLogger(name).log(level, message)
+    // The memory handler first: it hands on to its target, which must still be open.
+    await Effect.runPromise(Handler.of(getHandlerByName("mem"))!.closeEffect())
+    await closeConfigured()
+    const expected = fs.readFileSync(path.join(theirs, "mem.log"), "utf8")
+    assert.strictEqual(expected, "DEBUG app one\nINFO app two\nERROR app three flushes\n")
+    assert.strictEqual(fs.readFileSync(path.join(mine, "mem.log"), "utf8"), expected)
+  })
+
   it("errors name the file, the line, the section and the key; nothing changes", () => {
     const dir = tempDir()
     const file = path.join(dir, "bad.ini")
@@ -116,7 +149,8 @@ logging.shutdown()
       ["[loggers]\nkeys=root\n[logger_root]\n[handlers]\nkeys=h\n", `${file}: section [handler_h] is missing`],
       ["keys=root\n", `${file}:1: File contains no section headers.`],
       ["[loggers]\nkeys=root\n[loggers]\n", `${file}:3: While reading from`],
-      ["[loggers]\nkeys=%(nope)s\n", `${file}:2: Bad value substitution`]
+      ["[loggers]\nkeys=%(nope)s\n", `${file}:2: Bad value substitution`],
+      ["[loggers]\nkeys=root\n[logger_root]\nhandlers=m\n[handlers]\nkeys=m\n[handler_m]\nclass=handlers.MemoryHandler\nargs=(10,)\ntarget=nope\n", `${file}:10: [handler_m] target: no handler with id 'nope'`]
     ]
     for (const [text, message] of cases) {
       fs.writeFileSync(file, text)
