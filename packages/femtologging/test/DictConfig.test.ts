@@ -130,6 +130,37 @@ describe("dictConfig: output as CPython's", () => {
     }
   })
 
+  oracle(`a logger section without propagate leaves it as it was, as CPython (Django's DEFAULT_LOGGING, then settings.LOGGING)${suffix}`, async () => {
+    const configs = (dir: string) => {
+      const p = { p: { format: "%(name)s %(levelname)s %(message)s" } }
+      const file = (name: string) => ({ class: "logging.FileHandler", filename: path.join(dir, name), formatter: "p" })
+      return [
+        { version: 1, disable_existing_loggers: false, formatters: p, handlers: { server: file("server.log") }, loggers: { "django.server": { handlers: ["server"], level: "INFO", propagate: false } } },
+        { version: 1, disable_existing_loggers: false, formatters: p, handlers: { console: file("console.log") }, root: { handlers: ["console"], level: "INFO" }, loggers: { "django.server": { handlers: ["console"], level: "INFO" } } }
+      ]
+    }
+    const logged = [["django.server", "INFO", "GET / 200"], ["app", "WARNING", "w"]] as const
+    const theirs = tempDir()
+    const mine = tempDir()
+    const script = String.raw`
+import json, logging, logging.config, sys
+for config in json.loads(sys.argv[1]):
+    logging.config.dictConfig(config)
+for name, level, message in json.loads(sys.argv[2]):
+    logging.getLogger(name).log(getattr(logging, level), message)
+logging.shutdown()
+`
+    const result = spawnSync("python3", ["-c", script, JSON.stringify(configs(theirs)), JSON.stringify(logged)], { encoding: "utf8" })
+    assert.strictEqual(result.status, 0, result.stderr)
+    for (const config of configs(mine)) Config.dictConfig(config)
+    for (const [name, level, message] of logged) getLogger(name).log(level === "WARNING" ? "WARN" : level, message)
+    await closeConfigured()
+    const expected = read(path.join(theirs, "console.log"))
+    assert.strictEqual(expected, "django.server INFO GET / 200\napp WARNING w\n")
+    assert.strictEqual(read(path.join(mine, "console.log")), expected)
+    assert.isFalse(getLogger("django.server").propagate)
+  })
+
   oracle(`delay: True leaves no file for a handler that never writes, as CPython${suffix}`, async () => {
     const config = (dir: string) => ({
       version: 1,

@@ -846,7 +846,9 @@ const apply = (
     for (const f of [...logger.getFilters()]) logger.removeFilter(f)
     for (const f of plan.filters ?? []) logger.addFilter(f)
     if (plan.level !== undefined) logger.setLevel(plan.level)
-    if (logger.name !== "root") logger.setPropagate(plan.propagate ?? true)
+    // As CPython's `configure_logger`: `propagate` changes only when the section gives it (a
+    // logger a previous configuration or the application made not to propagate stays so).
+    if (logger.name !== "root" && plan.propagate !== undefined) logger.setPropagate(plan.propagate)
     logger.disabled = false
   }
   for (const name of existing) {
