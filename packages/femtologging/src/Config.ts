@@ -24,7 +24,9 @@
  *   `logging.handlers.QueueHandler`, `logging.handlers.SocketHandler` with `host` and `port`,
  *   `port: null` meaning `host` is a Unix socket path) and ours (`femtologging.StreamHandler`,
  *   `femtologging.SocketHandler` with `unixPath`, `tls`, `backoff`, ...).
- * - `loggers.<name>` and `root`: `level`, `handlers`, `filters`, `propagate` (loggers).
+ * - `loggers.<name>` and `root`: `level`, `handlers`, `filters`, `propagate` (loggers; when not
+ *   given, left as it was, as in CPython); `qualname` (fileConfig's key, kept by gunicorn's
+ *   defaults) is accepted and ignored, as CPython's dictConfig does.
  * - Values `ext://sys.stdout` / `ext://sys.stderr` (and names the registry's `objects` hold);
  *   `cfg://handlers.file.level` or `cfg://handlers[file][level]` refer to another value of the
  *   configuration.

@@ -130,6 +130,35 @@ describe("dictConfig: output as CPython's", () => {
     }
   })
 
+  oracle(`gunicorn's CONFIG_DEFAULTS (loggers with fileConfig's qualname, which dictConfig ignores) loads and writes what CPython writes${suffix}`, async () => {
+    // gunicorn.glogging.CONFIG_DEFAULTS, its two streams as files (and without the process id).
+    const config = (dir: string) => ({
+      version: 1,
+      disable_existing_loggers: false,
+      root: { level: "INFO", handlers: ["console"] },
+      loggers: {
+        "gunicorn.error": { level: "INFO", handlers: ["error_console"], propagate: true, qualname: "gunicorn.error" },
+        "gunicorn.access": { level: "INFO", handlers: ["console"], propagate: true, qualname: "gunicorn.access" }
+      },
+      handlers: {
+        console: { class: "logging.FileHandler", formatter: "generic", filename: path.join(dir, "stdout.log") },
+        error_console: { class: "logging.FileHandler", formatter: "generic", filename: path.join(dir, "stderr.log") }
+      },
+      formatters: {
+        generic: { format: "[%(levelname)s] %(name)s: %(message)s", datefmt: "[%Y-%m-%d %H:%M:%S %z]", class: "logging.Formatter" }
+      }
+    })
+    const logged = [["gunicorn.error", "INFO", "Listening at: http://127.0.0.1:8000"], ["gunicorn.access", "INFO", "GET / 200"], ["app", "DEBUG", "hidden"], ["app", "WARNING", "app warning"]] as const
+    const theirs = tempDir()
+    const mine = tempDir()
+    cpython(config(theirs), logged)
+    await ours(config(mine), logged)
+    for (const file of ["stdout.log", "stderr.log"]) {
+      assert.strictEqual(read(path.join(mine, file)), read(path.join(theirs, file)), file)
+    }
+    assert.strictEqual(read(path.join(mine, "stderr.log")), "[INFO] gunicorn.error: Listening at: http://127.0.0.1:8000\n")
+  })
+
   oracle(`a logger section without propagate leaves it as it was, as CPython (Django's DEFAULT_LOGGING, then settings.LOGGING)${suffix}`, async () => {
     const configs = (dir: string) => {
       const p = { p: { format: "%(name)s %(levelname)s %(message)s" } }

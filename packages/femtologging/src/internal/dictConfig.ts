@@ -116,7 +116,10 @@ const loadSchemas = (): Schemas => {
     level: optional(level),
     handlers: optional(ids),
     filters: optional(ids),
-    propagate: optional(boolean)
+    propagate: optional(boolean),
+    // fileConfig's key, which gunicorn's CONFIG_DEFAULTS (and configurations copied from it) keep
+    // in dictConfig sections: CPython's dictConfig ignores it (the key names the logger).
+    qualname: optional(string)
   }
   const LoggerSection = Schema.Struct(loggerFields).annotate({ ...expected("a mapping"), messageUnexpectedKey: "unknown key" })
   // Other top-level keys are the configuration's own data, as in CPython (`cfg://` refers to them).
