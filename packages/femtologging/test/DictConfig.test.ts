@@ -190,6 +190,46 @@ logging.shutdown()
     assert.isFalse(getLogger("django.server").propagate)
   })
 
+  oracle(`a new configuration leaves the previous one's handlers on the loggers it does not configure, as CPython (Django's DEFAULT_LOGGING, then settings.LOGGING)${suffix}`, async () => {
+    const configs = (dir: string) => {
+      const p = { p: { format: "%(name)s %(levelname)s %(message)s" } }
+      const file = (name: string) => ({ class: "logging.FileHandler", filename: path.join(dir, name), formatter: "p" })
+      return [
+        // DEFAULT_LOGGING's shape: handlers on "django" and "django.server", one on root.
+        {
+          version: 1, disable_existing_loggers: false, formatters: p,
+          handlers: { console: { ...file("console.log"), level: "INFO" }, server: { ...file("server.log"), level: "INFO" }, early: file("early.log"), app: file("app.log") },
+          root: { level: "DEBUG", handlers: ["early"] },
+          loggers: { django: { handlers: ["console"], level: "INFO" }, "django.server": { handlers: ["server"], level: "INFO", propagate: false }, app: { handlers: ["app"] } }
+        },
+        // settings.LOGGING naming neither "django" nor root; "app" is configured again.
+        { version: 1, disable_existing_loggers: false, formatters: p, handlers: { mine: file("mine.log") }, loggers: { app: { handlers: ["mine"] } } }
+      ]
+    }
+    const logged = [["django.request", "INFO", "request info"], ["django.request", "ERROR", "request error"], ["django.server", "INFO", "GET / 200"], ["app.x", "INFO", "app info"], ["other", "WARNING", "other warning"]] as const
+    const theirs = tempDir()
+    const mine = tempDir()
+    const script = String.raw`
+import json, logging, logging.config, sys
+for config in json.loads(sys.argv[1]):
+    logging.config.dictConfig(config)
+for name, level, message in json.loads(sys.argv[2]):
+    logging.getLogger(name).log(getattr(logging, level), message)
+logging.shutdown()
+`
+    const result = spawnSync("python3", ["-c", script, JSON.stringify(configs(theirs)), JSON.stringify(logged)], { encoding: "utf8" })
+    assert.strictEqual(result.status, 0, result.stderr)
+    for (const config of configs(mine)) Config.dictConfig(config)
+    for (const [name, level, message] of logged) getLogger(name).log(level === "WARNING" ? "WARN" : level, message)
+    await closeConfigured()
+    await Promise.all([getLogger("django"), getLogger("django.server"), getLogger()].flatMap((l) => l.handlers).map((h) => Effect.runPromise(Handler.of(h)!.closeEffect())))
+    for (const file of ["console.log", "server.log", "early.log", "app.log", "mine.log"]) {
+      assert.strictEqual(read(path.join(mine, file)), read(path.join(theirs, file)), file)
+    }
+    assert.strictEqual(read(path.join(mine, "console.log")), "django.request INFO request info\ndjango.request ERROR request error\n")
+    assert.strictEqual(read(path.join(mine, "app.log")), "")
+  })
+
   oracle(`delay: True leaves no file for a handler that never writes, as CPython${suffix}`, async () => {
     const config = (dir: string) => ({
       version: 1,
@@ -644,4 +684,30 @@ describe("dictConfig: the Effect face", () => {
       assert.isTrue(Handler.of(handler)!.closed)
       assert.strictEqual(read(file), "svc [INFO] from the layer\n")
     }))
+
+  it("a handler a released layer closed is not kept on a logger the next configuration does not name", async () => {
+    const dir = tempDir()
+    const layered = {
+      version: 1,
+      formatters: { p: { format: "A %(message)s" } },
+      handlers: { a: { class: "logging.FileHandler", filename: path.join(dir, "a.log"), formatter: "p" } },
+      loggers: { app: { handlers: ["a"], level: "INFO" } }
+    }
+    await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+      yield* Layer.build(Config.layer(layered, { env: false }))
+      getLogger("app").info("in the layer")
+    })).pipe(Effect.provideService(Manager.Manager, getManager())))
+    Config.dictConfig({
+      version: 1,
+      disable_existing_loggers: false,
+      formatters: { p: { format: "B %(message)s" } },
+      handlers: { b: { class: "logging.FileHandler", filename: path.join(dir, "b.log"), formatter: "p" } },
+      root: { level: "INFO", handlers: ["b"] }
+    })
+    assert.deepStrictEqual(getLogger("app").handlers, [])
+    getLogger("app").info("after")
+    await closeConfigured()
+    assert.strictEqual(read(path.join(dir, "a.log")), "A in the layer\n")
+    assert.strictEqual(read(path.join(dir, "b.log")), "B after\n")
+  })
 })

@@ -830,10 +830,6 @@ const apply = (
   made: ReadonlyMap<string, Made>
 ): void => {
   const previous = applied.get(manager)
-  // The previous configuration's handlers leave every logger they were attached to.
-  if (previous !== undefined) {
-    for (const [logger, handlers] of previous.attached) for (const h of handlers) logger.removeHandler(h)
-  }
   const configured = new Set(plans.map((p) => p.logger.name))
   const attached = new Map<Logger, Array<unknown>>()
   for (const plan of plans) {
@@ -870,9 +866,33 @@ const apply = (
   for (const [id, m] of made) named.set(id, m.handler)
   manager.setNamedHandlers(named)
   const owned = [...made.values()].filter((m) => m.owned).map((m) => m.handler)
-  applied.set(manager, { owned, attached })
+  // As CPython: the previous configuration's handlers stay on the loggers this one neither
+  // configures nor resets (Django's DEFAULT_LOGGING handlers on "django", after a settings.LOGGING
+  // with disable_existing_loggers False that does not name it), and keep writing there; they are
+  // this configuration's to replace next time. The others write what they accepted, then close.
+  // A memory handler is not kept: CPython's close() drops its target, so it writes nothing more.
+  const kept = new Set<unknown>()
+  const names = new Set(manager.loggerNames())
+  // Loggers a reset retired are not the manager's any more: their handlers close.
+  const current = (logger: Logger) =>
+    logger === manager.root || (names.has(logger.name) && manager.getLogger(logger.name) === logger)
+  for (const [logger, handlers] of previous?.attached ?? []) {
+    const keep = current(logger)
+    const still: Array<unknown> = []
+    for (const h of handlers) {
+      if (!logger.handlers.includes(h as never)) continue
+      // A handler its scope already closed (an Effect layer's) is not kept either.
+      if (keep && !(h instanceof FemtoMemoryHandler) && Handler.of(h)?.closed !== true) still.push(h)
+      else logger.removeHandler(h as never)
+    }
+    if (still.length === 0) continue
+    attached.set(logger, [...(attached.get(logger) ?? []), ...still])
+    for (const h of still) kept.add(Handler.of(h) ?? h)
+  }
+  const keptOwned = (previous?.owned ?? []).filter((h) => kept.has(Handler.of(h) ?? h) && !owned.includes(h))
+  applied.set(manager, { owned: [...owned, ...keptOwned], attached })
   // Handlers of the previous configuration write what they accepted, then close.
-  if (previous !== undefined) closeInOrder(previous.owned.filter((h) => !owned.includes(h)))
+  if (previous !== undefined) closeInOrder(previous.owned.filter((h) => !owned.includes(h) && !keptOwned.includes(h)))
 }
 
 /** `incremental: true`: levels of loggers and named handlers, and loggers' `propagate`, only. */
