@@ -3,6 +3,7 @@
  *
  * @internal
  */
+import * as fs from "node:fs"
 
 const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 const weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
@@ -135,13 +136,125 @@ const tmOf = (timeMs: number, utc: boolean): Tm => {
 
 let zoneNames: Intl.DateTimeFormat | undefined
 
+/** A TZif file's abbreviations, as glibc's `localtime` reads them for `tm_zone`. */
+interface Zone {
+  /** Transition times (epoch seconds), ascending. */
+  readonly times: ReadonlyArray<number>
+  /** The type index of each transition. */
+  readonly indexes: ReadonlyArray<number>
+  readonly abbreviations: ReadonlyArray<string>
+  /** The footer's POSIX TZ rule (after the last transition): its standard and DST names. */
+  readonly rule: PosixRule | undefined
+}
+
+interface PosixRule {
+  readonly std: string
+  /** Seconds east of UTC of standard time. */
+  readonly stdOffset: number
+  readonly dst: string | undefined
+}
+
+/** The names and standard offset of a POSIX TZ string (`CET-1CEST,M3.5.0,M10.5.0/3`, `<-03>3`). */
+const posixRule = (text: string): PosixRule | undefined => {
+  const m = /^(<[^>]*>|[A-Za-z]{3,})(?:([+-]?)(\d{1,3})(?::(\d{1,2}))?(?::(\d{1,2}))?)?(<[^>]*>|[A-Za-z]{3,})?/.exec(text)
+  if (m === null) return undefined
+  const name = (s: string) => s.replace(/^<|>$/g, "")
+  const west = Number(m[3] ?? 0) * 3600 + Number(m[4] ?? 0) * 60 + Number(m[5] ?? 0)
+  return { std: name(m[1]!), stdOffset: m[2] === "-" ? west : -west, dst: m[6] === undefined ? undefined : name(m[6]) }
+}
+
+/** Reads a TZif file (RFC 8536, versions 1 to 4); `undefined` if it is not one. */
+const parseTzif = (buf: Uint8Array): Zone | undefined => {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
+  const text = (from: number, to: number) => String.fromCharCode(...buf.subarray(from, to))
+  if (buf.length < 44 || text(0, 4) !== "TZif") return undefined
+  const counts = (at: number) => Array.from({ length: 6 }, (_, i) => view.getUint32(at + 20 + 4 * i))
+  let [isut, isstd, leap, timecnt, typecnt, charcnt] = counts(0) as [number, number, number, number, number, number]
+  let at = 0
+  let size = 4
+  if (buf[4]! >= 0x32) {
+    // Version 2+: skip the 32-bit block for the 64-bit one.
+    at = 44 + timecnt * 5 + typecnt * 6 + charcnt + leap * 8 + isstd + isut
+    ;[isut, isstd, leap, timecnt, typecnt, charcnt] = counts(at) as [number, number, number, number, number, number]
+    size = 8
+  }
+  let p = at + 44
+  const times: Array<number> = []
+  for (let i = 0; i < timecnt; i++, p += size) times.push(size === 8 ? Number(view.getBigInt64(p)) : view.getInt32(p))
+  const indexes = Array.from(buf.subarray(p, p + timecnt))
+  p += timecnt
+  const starts: Array<number> = []
+  for (let i = 0; i < typecnt; i++, p += 6) starts.push(buf[p + 5]!)
+  const chars = text(p, p + charcnt)
+  p += charcnt + leap * (size + 4) + isstd + isut
+  const abbreviations = starts.map((s) => {
+    const end = chars.indexOf("\0", s)
+    return chars.slice(s, end < 0 ? undefined : end)
+  })
+  const footer = size === 8 ? text(p, buf.length).split("\n")[1] : undefined
+  return { times, indexes, abbreviations, rule: footer === undefined || footer === "" ? undefined : posixRule(footer) }
+}
+
+/** The zone `TZ` names (as glibc finds it: `:name`, a path, a name under TZDIR, a POSIX string). */
+const loadZone = (tz: string | undefined): Zone | undefined => {
+  if (tz === "") return { times: [], indexes: [], abbreviations: [], rule: { std: "UTC", stdOffset: 0, dst: undefined } }
+  const name = tz === undefined ? "/etc/localtime" : tz.startsWith(":") ? tz.slice(1) : tz
+  const file = name.startsWith("/") ? name : `${process.env["TZDIR"] ?? "/usr/share/zoneinfo"}/${name}`
+  try {
+    if (!name.includes("..")) {
+      const zone = parseTzif(fs.readFileSync(file))
+      if (zone !== undefined) return zone
+    }
+  } catch {
+    // not a file: a POSIX string, or unknown
+  }
+  const rule = tz === undefined ? undefined : posixRule(name)
+  return rule === undefined ? undefined : { times: [], indexes: [], abbreviations: [], rule }
+}
+
+let zoneCache: { readonly tz: string | undefined; readonly zone: Zone | undefined } | undefined
+
+/** glibc's `tm_zone` for a local time, from the system's tzdata; `undefined` where it cannot tell. */
+const tzdataName = (tm: Tm): string | undefined => {
+  const tz = process.env["TZ"]
+  if (zoneCache === undefined || zoneCache.tz !== tz) zoneCache = { tz, zone: loadZone(tz) }
+  const zone = zoneCache.zone
+  if (zone === undefined) return undefined
+  const t = Math.floor(tm.timeMs / 1000)
+  const { times } = zone
+  if (times.length === 0 || t >= times[times.length - 1]!) {
+    if (zone.rule !== undefined) {
+      const { dst, std, stdOffset } = zone.rule
+      return dst !== undefined && tm.gmtoffSeconds !== stdOffset ? dst : std
+    }
+    if (times.length === 0) return zone.abbreviations[0]
+  }
+  // RFC 8536: before the first transition, the first time type.
+  if (t < times[0]!) return zone.abbreviations[0]
+  let lo = 0
+  let hi = times.length - 1
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1
+    if (times[mid]! <= t) lo = mid
+    else hi = mid - 1
+  }
+  return zone.abbreviations[zone.indexes[lo]!]
+}
+
 /**
- * `tm_zone`: `GMT` for `time.gmtime()` structs (glibc's gmtime), else the local zone's short
- * name as ICU spells it in `en-US` (`UTC`, `EST`, `EDT`, `PST`...; ICU writes `GMT+1` where
- * tzdata has `CET`).
+ * `tm_zone`: `GMT` for `time.gmtime()` structs (glibc's gmtime), else the local zone's
+ * abbreviation as glibc reads it from the system's tzdata (`TZ`, else /etc/localtime: `CET`,
+ * `IST`, `-03`); where there is none to read, its short name as ICU spells it in `en-US`
+ * (`UTC`, `EST`; `GMT+1` where tzdata has `CET`).
  */
 const zoneName = (tm: Tm): string => {
   if (tm.utc) return "GMT"
+  try {
+    const name = tzdataName(tm)
+    if (name !== undefined) return name
+  } catch {
+    // an unreadable zone: ICU's name
+  }
   try {
     zoneNames ??= new Intl.DateTimeFormat("en-US", { timeZoneName: "short" })
     return zoneNames.formatToParts(new Date(tm.timeMs)).find((p) => p.type === "timeZoneName")?.value ?? ""
@@ -413,9 +526,8 @@ const formatTm = (format: string, tm: Tm, upcase: boolean, limit: number): strin
  * Like CPython, a result of 256 × `format.length` code points or more (huge field widths)
  * is "" (CPython's doubling buffer gives up).
  *
- * Differences from glibc: `%Z` is ICU's `en-US` short zone name (`UTC`, `EST`, `EDT`; where
- * tzdata has a letter abbreviation ICU lacks, e.g. `CET`, ICU writes `GMT+1`), and `GMT` in
- * UTC as glibc's gmtime; `%z` and `%s` for a UTC struct follow glibc (`+0000`; `mktime` reads
+ * `%Z` is the abbreviation glibc reads from the system's tzdata (`CET`, `IST`, `-03`; ICU's
+ * `en-US` short name where no tzdata file can be read), and `GMT` in UTC as glibc's gmtime; `%z` and `%s` for a UTC struct follow glibc (`+0000`; `mktime` reads
  * the UTC wall clock as local standard time).
  */
 export const timeStrftime = (format: string, timeMs: number, utc: boolean): string => {

@@ -80,7 +80,7 @@ interface PyResult {
 
 type TimeCase = readonly [ms: number, datefmt: string | null, utc: boolean]
 
-const ZONES = ["UTC", "America/New_York"] as const
+const ZONES = ["UTC", "America/New_York", "Europe/Berlin", "Asia/Kolkata", "America/Sao_Paulo", "Australia/Lord_Howe"] as const
 
 const PYTHON = String.raw`
 import json, logging, os, sys, time
