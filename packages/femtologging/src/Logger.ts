@@ -311,9 +311,12 @@ export class Logger {
   /**
    * Attaches a handler: a handler object of this library (`FemtoFileHandler`, a `Handler`), or
    * any object with a callable `handle(logger, level, message)` or `handleRecord(record)`, which
-   * gets a queue of its own (policy block) and is called from it. Throws `InvalidHandlerError`.
+   * gets a queue of its own (policy block) and is called from it. Adding one already attached
+   * does nothing, as in CPython (a configuration listing a handler twice writes once). Throws
+   * `InvalidHandlerError`.
    */
   addHandler(handler: unknown): void {
+    if (this.attached.some((entry) => entry.original === handler)) return
     const own = Handler.of(handler)
     let entry: Attached
     if (own !== undefined) entry = { original: handler, handler: own, owned: false }

@@ -105,6 +105,9 @@ describe("dictConfig: output as CPython's", () => {
         [["root", "DEBUG", "root debug"], ["app", "INFO", "app info"]]],
       [(dir) => ({ version: 1, ...out(dir), loggers: { root: { level: "DEBUG", handlers: ["f"] } } }),
         [["app", "DEBUG", "app debug"]]],
+      // A handler listed twice is attached once (CPython's addHandler).
+      [(dir) => ({ version: 1, ...out(dir), root: { level: "DEBUG", handlers: ["f", "f"] }, loggers: { app: { handlers: ["f", "f"] } } }),
+        [["root", "INFO", "root info"], ["app", "INFO", "app info"]]],
       [(dir) => ({ version: 1, ...withLevel(out(dir), 35), root: { level: 25, handlers: ["f"] } }),
         [["app", "INFO", "info"], ["app", "WARNING", "warning"], ["app", "ERROR", "error"]]],
       [(dir) => ({
