@@ -25,18 +25,22 @@ import { WatchedFileHandlerBuilder } from "../src/WatchedFileHandler.ts"
 beforeEach(() => resetManager())
 afterEach(resetConfiguration)
 
-/** Runs CPython's dictConfig on `config` (JSON) and logs `records` ([logger, LEVEL, message]). */
-const cpython = (config: unknown, records: ReadonlyArray<readonly [string, string, string]>): void => {
+/** Runs CPython's dictConfig on each of `configs` (JSON) in turn, then logs `records` ([logger, LEVEL, message]). */
+const cpythonAll = (configs: ReadonlyArray<unknown>, records: ReadonlyArray<readonly [string, string, string]>): void => {
   const script = String.raw`
 import json, logging, logging.config, sys
-logging.config.dictConfig(json.loads(sys.argv[1]))
+for config in json.loads(sys.argv[1]):
+    logging.config.dictConfig(config)
 for name, level, message in json.loads(sys.argv[2]):
     logging.getLogger(None if name == "root" else name).log(getattr(logging, level), message)
 logging.shutdown()
 `
-  const result = spawnSync("python3", ["-c", script, JSON.stringify(config), JSON.stringify(records)], { encoding: "utf8" })
+  const result = spawnSync("python3", ["-c", script, JSON.stringify(configs), JSON.stringify(records)], { encoding: "utf8" })
   assert.strictEqual(result.status, 0, result.stderr)
 }
+
+/** Runs CPython's dictConfig on `config` (JSON) and logs `records` ([logger, LEVEL, message]). */
+const cpython = (config: unknown, records: ReadonlyArray<readonly [string, string, string]>): void => cpythonAll([config], records)
 
 const ours = async (config: unknown, records: ReadonlyArray<readonly [string, string, string]>) => {
   Config.dictConfig(config)
@@ -174,16 +178,7 @@ describe("dictConfig: output as CPython's", () => {
     const logged = [["django.server", "INFO", "GET / 200"], ["app", "WARNING", "w"]] as const
     const theirs = tempDir()
     const mine = tempDir()
-    const script = String.raw`
-import json, logging, logging.config, sys
-for config in json.loads(sys.argv[1]):
-    logging.config.dictConfig(config)
-for name, level, message in json.loads(sys.argv[2]):
-    logging.getLogger(name).log(getattr(logging, level), message)
-logging.shutdown()
-`
-    const result = spawnSync("python3", ["-c", script, JSON.stringify(configs(theirs)), JSON.stringify(logged)], { encoding: "utf8" })
-    assert.strictEqual(result.status, 0, result.stderr)
+    cpythonAll(configs(theirs), logged)
     for (const config of configs(mine)) Config.dictConfig(config)
     for (const [name, level, message] of logged) getLogger(name).log(level === "WARNING" ? "WARN" : level, message)
     await closeConfigured()
@@ -212,16 +207,7 @@ logging.shutdown()
     const logged = [["django.request", "INFO", "request info"], ["django.request", "ERROR", "request error"], ["django.server", "INFO", "GET / 200"], ["app.x", "INFO", "app info"], ["other", "WARNING", "other warning"]] as const
     const theirs = tempDir()
     const mine = tempDir()
-    const script = String.raw`
-import json, logging, logging.config, sys
-for config in json.loads(sys.argv[1]):
-    logging.config.dictConfig(config)
-for name, level, message in json.loads(sys.argv[2]):
-    logging.getLogger(name).log(getattr(logging, level), message)
-logging.shutdown()
-`
-    const result = spawnSync("python3", ["-c", script, JSON.stringify(configs(theirs)), JSON.stringify(logged)], { encoding: "utf8" })
-    assert.strictEqual(result.status, 0, result.stderr)
+    cpythonAll(configs(theirs), logged)
     for (const config of configs(mine)) Config.dictConfig(config)
     for (const [name, level, message] of logged) getLogger(name).log(level === "WARNING" ? "WARN" : level, message)
     await closeConfigured()

@@ -77,6 +77,19 @@ format={levelname:>8}|{name}|{message!r}
 style={
 `
 
+/** Runs CPython's fileConfig on `file` with the default `logdir`, then logs `records` ([logger, LEVEL, message]). */
+const cpythonFileConfig = (file: string, logdir: string, logged: ReadonlyArray<readonly [string, string, string]>): void => {
+  const script = String.raw`
+import json, logging, logging.config, sys
+logging.config.fileConfig(sys.argv[1], defaults={"logdir": sys.argv[2]})
+for name, level, message in json.loads(sys.argv[3]):
+    logging.getLogger(None if name == "root" else name).log(getattr(logging, level), message)
+logging.shutdown()
+`
+  const result = spawnSync("python3", ["-c", script, file, logdir, JSON.stringify(logged)], { encoding: "utf8" })
+  assert.strictEqual(result.status, 0, result.stderr)
+}
+
 describe("fileConfig", () => {
   oracle(`the CPython documentation's shape, with [DEFAULT], defaults and arithmetic in args, writes what CPython writes${suffix}`, async () => {
     // `args` with a conditional expression is not in our safe subset: use the plain form here.
@@ -86,17 +99,7 @@ describe("fileConfig", () => {
     const theirs = tempDir()
     const mine = tempDir()
     for (const dir of [theirs, mine]) fs.writeFileSync(path.join(dir, "logging.ini"), text)
-    const script = String.raw`
-import json, logging, logging.config, sys
-logging.config.fileConfig(sys.argv[1], defaults={"logdir": sys.argv[2]})
-for name, level, message in json.loads(sys.argv[3]):
-    logging.getLogger(None if name == "root" else name).log(getattr(logging, level), message)
-logging.shutdown()
-`
-    const result = spawnSync("python3", ["-c", script, path.join(theirs, "logging.ini"), theirs, JSON.stringify(records)], {
-      encoding: "utf8"
-    })
-    assert.strictEqual(result.status, 0, result.stderr)
+    cpythonFileConfig(path.join(theirs, "logging.ini"), theirs, records)
     fileConfig(path.join(mine, "logging.ini"), { defaults: { logdir: mine } })
     for (const [name, level, message] of records) getLogger(name === "root" ? undefined : name).log(level, message)
     await closeConfigured()
@@ -118,15 +121,7 @@ logging.shutdown()
     const theirs = tempDir()
     const mine = tempDir()
     for (const dir of [theirs, mine]) fs.writeFileSync(path.join(dir, "logging.ini"), text)
-    const script = String.raw`
-import json, logging, logging.config, sys
-logging.config.fileConfig(sys.argv[1], defaults={"logdir": sys.argv[2]})
-for name, level, message in json.loads(sys.argv[3]):
-    logging.getLogger(name).log(getattr(logging, level), message)
-logging.shutdown()
-`
-    const result = spawnSync("python3", ["-c", script, path.join(theirs, "logging.ini"), theirs, JSON.stringify(logged)], { encoding: "utf8" })
-    assert.strictEqual(result.status, 0, result.stderr)
+    cpythonFileConfig(path.join(theirs, "logging.ini"), theirs, logged)
     fileConfig(path.join(mine, "logging.ini"), { defaults: { logdir: mine } })
     for (const [name, level, message] of logged) getLogger(name).log(level, message)
     // The memory handler first: it hands on to its target, which must still be open.
