@@ -491,6 +491,35 @@ describe("SocketHandler: reconnection, flush and close", () => {
     assert.strictEqual(handler.getDropped(), 0)
   }, 30_000)
 
+  it("records resent on a connection that breaks again at once are resent again, not lost (two breaks in a row)", async () => {
+    resetManager()
+    // The first two connections are reset as soon as bytes arrive (nothing is read): the records
+    // written to the first are resent on the second, which loses them too; the third is read.
+    const chunks: Array<Buffer> = []
+    let connections = 0
+    const server = net.createServer((socket) => {
+      socket.on("error", () => {})
+      if (++connections <= 2) socket.once("data", () => socket.resetAndDestroy())
+      else socket.on("data", (chunk: Buffer) => chunks.push(chunk))
+    })
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+    track({ close: () => new Promise((resolve) => server.close(resolve)) })
+    const handler = track(new FemtoSocketHandler({
+      host: "127.0.0.1",
+      port: (server.address() as net.AddressInfo).port,
+      executor: "inline",
+      backoff: fast
+    }))
+    const logger = getLogger("resend.twice")
+    logger.addHandler(handler)
+    for (let i = 0; i < 200; i++) logger.info(`w${i}`)
+    await handler.flush()
+    assert.isTrue(await waitUntil(() => connections >= 3 && splitFrames(Buffer.concat(chunks)).length >= 200, 5_000), `${connections} connections`)
+    const messages = decodeWithPython(Buffer.concat(chunks), tempDir()).map((r) => r.record.message)
+    assert.deepStrictEqual(messages, Array.from({ length: 200 }, (_, i) => `w${i}`))
+    assert.strictEqual(handler.getDropped(), 0)
+  }, 30_000)
+
   it("after deadlineMs without a connection the queued records are dropped and counted; records are sent again once it is back", async () => {
     resetManager()
     const port = await refusedPort()

@@ -17,7 +17,8 @@
  * - At-least-once across a reconnect: the frames written during the last `writeTimeoutMs` before
  *   a connection failed (at most `replayBytes`, 256 KiB by default) may not have been read by the
  *   peer (they sat in the kernel's buffers); they are written again first on the new connection,
- *   so the receiver may get them twice. Records written earlier are taken as delivered.
+ *   so the receiver may get them twice. Records written earlier are taken as delivered. A frame
+ *   is resent at most twice (then given up: reported, and the next `flush()` is false).
  * - A write that makes no progress for `writeTimeoutMs` (the peer stopped reading) fails the
  *   connection, which is then replaced as above. `connectTimeoutMs` bounds a connection attempt,
  *   TLS handshake included.
@@ -146,9 +147,18 @@ interface Written {
    */
   readonly start: number
   readonly bytes?: Uint8Array | undefined
-  /** Already resent once after a failure: never again (a frame the peer rejects cannot loop). */
-  readonly resent?: boolean
+  /**
+   * How many times it was resent after a failure: at most {@link maxResends} (a frame the peer
+   * rejects cannot loop); past that it is given up, and said so.
+   */
+  readonly resends?: number
 }
+
+/**
+ * How many times a frame is resent: more than once, so that a frame resent on a connection that
+ * broke again at once (a collector restarting, a flapping link) is not lost.
+ */
+const maxResends = 2
 
 interface Waiter {
   readonly resolve: (socket: Net.Socket) => void
@@ -214,6 +224,8 @@ export const makeSocketSink = (options: SocketSinkOptions, hooks: SocketSinkHook
   let recentBytes = 0
   /** Frames to write first on the next connection. */
   let resend: Array<Written> = []
+  /** Records given up since the last flush (resent {@link maxResends} times): `flush()` says so. */
+  let givenUp = 0
   /** Rejects the write in flight when `close()` gives it up. */
   let abandon: ((error: Error) => void) | undefined
 
@@ -267,13 +279,20 @@ export const makeSocketSink = (options: SocketSinkOptions, hooks: SocketSinkHook
     else backOffFirst = true
     failingSince ??= now
     const cutoff = now - writeTimeoutMs
+    let abandoned = 0
     for (const w of recent) {
-      if (w.at >= cutoff && w.resent !== true) resend.push({ ...w, start: -1, bytes: bytesOf(w) })
+      if (w.at < cutoff) continue
+      if ((w.resends ?? 0) >= maxResends) abandoned += w.records
+      else resend.push({ ...w, start: -1, bytes: bytesOf(w) })
     }
     recent = []
     recentBytes = 0
+    givenUp += abandoned
     if (closed) return
-    reportLost(`connection to ${address} lost (${messageOf(error)}); reconnecting`)
+    reportLost(
+      `connection to ${address} lost (${messageOf(error)}); reconnecting` +
+        (abandoned > 0 ? `; gave up ${abandoned} records already resent ${maxResends} times (they may be lost)` : "")
+    )
     reconnect()
   }
 
@@ -373,10 +392,11 @@ export const makeSocketSink = (options: SocketSinkOptions, hooks: SocketSinkHook
       }
       await send(s, joined)
       resend = []
-      // Kept with their first time and marked: they age out, and are never resent twice (so
-      // their bytes are not kept).
+      // Kept as written now (the peer may not read them either: this connection may break at
+      // once), with their bytes and how often they were resent.
+      const now = performance.now()
       for (const w of again) {
-        recent.push({ at: w.at, length: w.length, records: w.records, start: -1, resent: true })
+        recent.push({ at: now, length: w.length, records: w.records, start: -1, bytes: w.bytes, resends: (w.resends ?? 0) + 1 })
         recentBytes += w.length
       }
     }
@@ -493,6 +513,11 @@ export const makeSocketSink = (options: SocketSinkOptions, hooks: SocketSinkHook
       while (first > 0 && total - (first === 1 ? 0 : ends[first - 2]!) <= replayBytes) first--
       const at = first === 0 ? 0 : ends[first - 1]!
       return deliver(batch.subarray(0, total), records, { at, records: records - first })
+    },
+    flush: () => {
+      const ok = givenUp === 0
+      givenUp = 0
+      return ok
     },
     close: () =>
       closing ??= (async () => {
