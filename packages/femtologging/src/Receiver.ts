@@ -28,6 +28,7 @@ import type { FrameReader } from "./internal/frame.ts"
 import { defaultMaxFrameSize } from "./internal/frameLimits.ts"
 import { frame } from "./internal/lazyModules.ts"
 import { labelledReporter } from "./internal/warner.ts"
+import type { Logger } from "./Logger.ts"
 import * as LogRecord from "./LogRecord.ts"
 import { type LoggerManager, Manager, processWide } from "./Manager.ts"
 
@@ -75,7 +76,8 @@ export interface ReceiverOptions {
   /**
    * Loggers the manager may hold before names received stop creating new ones (records with new
    * names then go to their nearest existing ancestor, else root), default 10,000: a peer cannot
-   * grow memory by inventing names.
+   * grow memory by inventing names. A name that would create more than 64 loggers (itself and
+   * its missing ancestors) goes to its nearest existing ancestor as well.
    */
   readonly maxLoggers?: number | undefined
   /** Told of every connection closed for bad input; default: a line on stderr (rate-limited). */
@@ -175,6 +177,9 @@ const listening = (path: string): Promise<boolean> =>
     probe.once("error", () => resolve(false))
   })
 
+/** Loggers one name received may create (itself and its missing ancestors); a deeper name goes to its nearest existing ancestor. */
+const maxNewLoggers = 64
+
 /** How much a connection reads ahead (its stream's high-water mark). */
 const readBytes = 1024 * 1024
 
@@ -240,24 +245,34 @@ export const make = (options: ReceiverOptions = {}): Effect.Effect<ReceiverServe
         for (const h of handlers) h.offerUnsafe(record)
       }
       : (record: LogRecord.LogRecord) => {
-        // A new logger per name received, up to `maxLoggers` in the manager; past that (a peer
-        // inventing names), the nearest existing ancestor handles it (the record keeps its name).
-        let logger = manager.findLogger(record.logger)
+        // A new logger per name received (its missing ancestors included), up to `maxLoggers`
+        // in the manager and `maxNewLoggers` per name; past that (a peer inventing names), the
+        // nearest existing ancestor handles it (the record keeps its name).
+        const name = record.logger
+        let logger = manager.findLogger(name)
         if (logger === undefined) {
-          if (manager.size < settings.maxLoggers) {
+          // The ancestors of a logger all exist (made as its parents): the existing ones are the
+          // shortest prefixes, found from the top (not one slice per dot: a name with 100,000
+          // dots would cost seconds).
+          let ancestor: Logger | undefined
+          let dot = name.indexOf(".")
+          while (dot > 0) {
+            const found = manager.findLogger(name.slice(0, dot))
+            if (found === undefined) break
+            ancestor = found
+            dot = name.indexOf(".", dot + 1)
+          }
+          let missing = 1
+          for (let at = dot < 0 ? -1 : name.indexOf(".", dot); at >= 0; at = name.indexOf(".", at + 1)) {
+            if (++missing > maxNewLoggers) break
+          }
+          if (missing <= maxNewLoggers && manager.size + missing <= settings.maxLoggers) {
             try {
-              logger = manager.getLogger(record.logger)
+              logger = manager.getLogger(name)
             } catch {
               logger = manager.getLogger()
             }
-          } else {
-            let name = record.logger
-            while (logger === undefined && name.includes(".")) {
-              name = name.slice(0, name.lastIndexOf("."))
-              logger = manager.findLogger(name)
-            }
-            logger ??= manager.getLogger()
-          }
+          } else logger = ancestor ?? manager.getLogger()
         }
         logger.handle(record)
       }

@@ -408,6 +408,28 @@ describe("Receiver: names from the network are bounded", () => {
   })
 })
 
+describe("Receiver: deep names from the network are bounded too", () => {
+  it("a name with many dots creates no more than maxLoggers (nor 64) loggers, and costs no seconds", async () => {
+    resetManager()
+    const capture = new CaptureHandler()
+    track(capture)
+    getLogger().addHandler(capture)
+    const server = track(await receive({ port: 0, maxLoggers: 100 }))
+    const peer = net.connect({ host: "127.0.0.1", port: portOf(server) })
+    await new Promise<void>((resolve) => peer.on("connect", () => resolve()))
+    const deep = "a.".repeat(1_000) + "z"
+    // 300,000 dots in a 600 KB frame: one slice and one check per dot took over 10 s.
+    const deeper = "b.".repeat(300_000) + "z"
+    const t0 = performance.now()
+    for (const name of [deep, deeper, "c.d"]) peer.write(frame(payload({ logger: name, message: name.slice(0, 3) })))
+    assert.isTrue(await waitUntil(() => capture.records.length >= 3, 5_000), `got ${capture.records.length}`)
+    assert.isBelow(performance.now() - t0, 3_000)
+    peer.destroy()
+    assert.deepStrictEqual(capture.records.map((r) => [r.logger.length, r.message]), [[deep.length, "a.a"], [deeper.length, "b.b"], [3, "c.d"]])
+    assert.deepStrictEqual([...getManager().loggerNames()].sort(), ["c", "c.d"])
+  }, 30_000)
+})
+
 describe("Receiver: slow and idle peers", () => {
   it("a frame that trickles in is cut at stallTimeoutMs from its first byte; an idle connection is closed", async () => {
     const rejected: Array<Rejection> = []
