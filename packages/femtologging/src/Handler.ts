@@ -663,15 +663,20 @@ export class Handler {
       if (this.spill.length === 0 && this.enqueue(record)) return Effect.succeed(this.acceptedOne())
       const policy = this.policy
       if (policy._tag === "Drop") return Effect.succeed(this.refuse())
-      const attempt: Effect.Effect<boolean> = Effect.suspend(() => {
-        if (this.state._tag !== "Open") return Effect.succeed(false)
-        if (this.spill.length === 0 && this.enqueue(record)) return Effect.succeed(true)
-        return Effect.andThen(this.room(), attempt)
-      })
-      const bounded = policy._tag === "Timeout"
-        ? Effect.map(Effect.timeoutOption(attempt, policy.ms), (o) => o._tag === "Some" && o.value)
-        : attempt
-      return Effect.map(bounded, (ok) => (ok ? this.acceptedOne() : this.refuse()))
+      // Accepted where it is queued, in the same step: a fiber interrupted (or a timeout firing)
+      // between the two would leave a queued record uncounted and its delivery unscheduled.
+      let accepted = false
+      // Whether waiting is over: queued now, or the handler is no longer open.
+      const settled = (): boolean => {
+        if (accepted || this.state._tag !== "Open") return true
+        if (this.spill.length === 0 && this.enqueue(record)) accepted = this.acceptedOne()
+        return accepted
+      }
+      const attempt: Effect.Effect<void> = Effect.suspend(() =>
+        settled() ? Effect.void : Effect.andThen(this.room(settled), attempt)
+      )
+      const bounded = policy._tag === "Timeout" ? Effect.timeoutOption(attempt, policy.ms) : attempt
+      return Effect.map(bounded, () => accepted || this.refuse())
     })
   }
 
@@ -680,8 +685,14 @@ export class Handler {
    * a fiber suspended there synchronously, inside the take, where what it logs next could only
    * overtake what it offered; waiters here resume once the delivery is over.
    */
-  private room(): Effect.Effect<void> {
+  private room(settled: () => boolean): Effect.Effect<void> {
     return Effect.callback<void>((resume) => {
+      // Checked again as the waiter registers: the fiber may have yielded since it found the
+      // queue full, and a delivery meanwhile would have emptied it and woken nobody.
+      if (settled()) {
+        resume(Effect.void)
+        return
+      }
       const waiter = () => resume(Effect.void)
       this.waiters.push(waiter)
       this.holdOpen ??= setInterval(() => {}, 2 ** 31 - 1)

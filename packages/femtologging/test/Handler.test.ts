@@ -3,6 +3,7 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Latch from "effect/Latch"
+import * as Scheduler from "effect/Scheduler"
 import * as TestClock from "effect/testing/TestClock"
 import { drainAll, getLogger, resetManager } from "../src/Facade.ts"
 import * as Handler from "../src/Handler.ts"
@@ -399,6 +400,60 @@ describe("Handler (Effect): a sink held on purpose", () => {
       assert.deepStrictEqual(held.written, ["r1", "r2", "r3"])
       assert.strictEqual(h.getDropped(), 0)
     }))
+
+  it.live("block: a fiber that yields between finding the queue full and waiting is still woken (found by review)", () =>
+    Effect.gen(function*() {
+      // Fibers yielding every few steps (as any fiber does every 2,048): one used to find the
+      // queue full, yield, and register as a waiter only after a delivery had emptied the queue
+      // and woken nobody, then wait forever (the handler's keep-alive timer holding the process).
+      for (let seed = 0; seed < 40; seed++) {
+        const stuck = yield* Effect.scoped(Effect.gen(function*() {
+          let release: (() => void) | undefined
+          let free = false
+          const written: Array<string> = []
+          const h = yield* Handler.make({
+            label: "held",
+            capacity: 1,
+            policy: OverflowPolicy.block(),
+            formatter: messageOnly,
+            target: {
+              _tag: "Sink",
+              sink: {
+                write: (batch) => {
+                  written.push(...decodeLines(batch))
+                  return free ? undefined : new Promise<void>((resolve) => (release = resolve))
+                }
+              }
+            }
+          })
+          const fibers: Array<Fiber.Fiber<void, HandlerError>> = []
+          for (let i = 0; i < 6; i++) {
+            fibers.push(yield* Effect.forkChild(Handler.handle(h, rec(`m${i}`)).pipe(
+              Effect.provideService(Scheduler.MaxOpsBeforeYield, 3 + (seed % 4))
+            )))
+          }
+          for (let k = 0; k < 400 && fibers.some((f) => f.pollUnsafe() === undefined); k++) {
+            const open = release
+            release = undefined
+            open?.()
+            yield* yieldMany((seed + k) % 5)
+            yield* Effect.promise(() => new Promise((resolve) => setImmediate(resolve)))
+          }
+          const pending = fibers.filter((f) => f.pollUnsafe() === undefined).length
+          if (pending > 0) {
+            yield* Effect.forEach(fibers, Fiber.interrupt, { discard: true })
+            return pending
+          }
+          free = true
+          release?.()
+          assert.isTrue(yield* Handler.flush(h))
+          assert.deepStrictEqual(written.slice().sort(), ["m0", "m1", "m2", "m3", "m4", "m5"])
+          assert.strictEqual(h.getDropped(), 0)
+          return 0
+        }))
+        assert.strictEqual(stuck, 0, `seed ${seed}: fibers still waiting for room in an empty queue`)
+      }
+    }), 30_000)
 
   it.effect("handle after close fails with HandlerClosedError", () =>
     Effect.gen(function*() {
