@@ -11,6 +11,7 @@
  */
 import { Context, Effect, Layer, Service } from "./internal/lazyEffect.ts"
 import type * as Scope from "effect/Scope"
+import { inspect, isDeepStrictEqual } from "node:util"
 import * as EffectLogger from "./EffectLogger.ts"
 import { FemtoHandler } from "./FemtoHandler.ts"
 import * as Formatter from "./Formatter.ts"
@@ -39,7 +40,8 @@ export interface CaptureOptions {
 
 /**
  * What {@link CaptureHandler.expectLogged} matches: every given property must be equal (fields are
- * compared key by key; a RegExp message must match).
+ * compared key by key, each present in the record and deeply, strictly equal, as
+ * `assert.deepStrictEqual`; a RegExp message must match).
  *
  * @category models
  * @since 0.1.0
@@ -53,16 +55,28 @@ export interface RecordMatch {
   readonly error?: string | RegExp | undefined
 }
 
+/**
+ * Whether `text` is `expected`, or matches it. `search`, not `test`: a global or sticky RegExp's
+ * `lastIndex` neither decides nor changes between records and calls.
+ */
+const textMatches = (text: string, expected: string | RegExp): boolean =>
+  typeof expected === "string" ? text === expected : text.search(expected) >= 0
+
+/**
+ * A field the record holds, deeply and strictly equal to the expected value: not through JSON,
+ * which took a missing field for `undefined` (or a function), `NaN` for `null`, a `Date` for its
+ * string, failed on a key order, and threw on a `bigint`.
+ */
+const fieldMatches = (fields: LogRecord["fields"], key: string, expected: unknown): boolean =>
+  fields !== undefined && Object.hasOwn(fields, key) && isDeepStrictEqual(fields[key], expected)
+
 const matches = (record: LogRecord, match: RecordMatch): boolean =>
   (match.logger === undefined || record.logger === match.logger) &&
   (match.level === undefined || record.level === match.level) &&
-  (match.message === undefined ||
-    (typeof match.message === "string" ? record.message === match.message : match.message.test(record.message))) &&
+  (match.message === undefined || textMatches(record.message, match.message)) &&
   (match.fields === undefined ||
-    Object.entries(match.fields).every(([k, v]) => JSON.stringify(record.fields?.[k]) === JSON.stringify(v))) &&
-  (match.error === undefined ||
-    (record.error !== undefined &&
-      (typeof match.error === "string" ? record.error.message === match.error : match.error.test(record.error.message))))
+    Object.keys(match.fields).every((k) => fieldMatches(record.fields, k, match.fields![k]))) &&
+  (match.error === undefined || (record.error !== undefined && textMatches(record.error.message, match.error)))
 
 /**
  * A handler that keeps every record it writes in {@link records}.
@@ -130,8 +144,21 @@ export class CaptureHandler extends FemtoHandler {
   }
 }
 
-const describe = (match: RecordMatch): string =>
-  JSON.stringify(match, (_k, v) => v instanceof RegExp ? v.toString() : v)
+/** The match as JSON, with what JSON cannot write (a bigint, `NaN`, `undefined`, a cycle) as text. */
+const describe = (match: RecordMatch): string => {
+  try {
+    return JSON.stringify(match, (_k, v: unknown) =>
+      v instanceof RegExp
+        ? v.toString()
+        : typeof v === "bigint"
+        ? `${v}n`
+        : v === undefined || typeof v === "function" || typeof v === "symbol" || (typeof v === "number" && !Number.isFinite(v))
+        ? String(v)
+        : v)
+  } catch {
+    return inspect(match, { depth: 4, breakLength: Number.POSITIVE_INFINITY })
+  }
+}
 
 /**
  * Creates a capture handler in the current scope (Effect face).

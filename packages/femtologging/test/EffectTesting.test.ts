@@ -38,6 +38,25 @@ describe("Testing's Effect assertions with it.effect", () => {
       assert.strictEqual(failureMessage(present), "expected no record matching {\"message\":\"disk low\"}; got: disk low")
     }).pipe(Effect.provide(Testing.layerEffectCapture())))
 
+  it.effect("fields are matched by deep, strict equality of a present key, not through JSON (found by review)", () =>
+    Effect.gen(function*() {
+      yield* Effect.logInfo("m").pipe(Effect.annotateLogs({ n: null, big: 10n, when: new Date(0), nested: { x: 1, y: 2 } }))
+      // Before: JSON took these for matches (a missing key for undefined or a function, NaN for
+      // null, a Date for its string)...
+      for (const fields of [{ absent: undefined }, { absent: () => 1 }, { n: Number.NaN }, { when: "1970-01-01T00:00:00.000Z" }]) {
+        const exit = yield* Effect.exit(Testing.expectLogged({ fields }))
+        assert.isTrue(Exit.isFailure(exit), `matched ${Object.keys(fields)[0]}`)
+      }
+      // ...failed these (a key order), or threw on them (a bigint).
+      yield* Testing.expectLogged({ fields: { nested: { y: 2, x: 1 }, big: 10n, when: new Date(0), n: null } })
+      const exit = yield* Effect.exit(Testing.expectLogged({ fields: { big: 11n } }))
+      assert.match(failureMessage(exit), /^expected a record matching \{"fields":\{"big":"11n"\}\}; got:/)
+      // A global RegExp matches every time (`test` moved its lastIndex past the first match).
+      const re = /m/g
+      yield* Testing.expectLogged({ message: re })
+      yield* Testing.expectLogged({ message: re })
+    }).pipe(Effect.provide(Testing.layerEffectCapture())))
+
   it.effect("assertNoDrops fails once the capture handler dropped a record", () =>
     Effect.gen(function*() {
       for (let i = 0; i < 5; i++) yield* Effect.logInfo(`burst ${i}`)
