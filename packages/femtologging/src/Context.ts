@@ -2,7 +2,8 @@
  * Scoped context: fields attached to every record logged during a call, carried through `await`,
  * timers and promises with `AsyncLocalStorage` (`withContext({ requestId }, fn)`). In Effect code,
  * `Effect.annotateLogs` plays this part (through fiber references), and the Effect face's log
- * calls read those annotations too.
+ * calls read those annotations too; `Effect.log` records also get the scope the Effect runs in,
+ * under its annotations.
  *
  * Precedence, lowest first: context (outer, then nested scopes), a bound logger's fields
  * (`logger.with(...)`), the call's own fields. The context is bounded: at most 64 keys, string

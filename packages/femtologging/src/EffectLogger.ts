@@ -52,7 +52,8 @@
  *
  * @since 0.2.0
  */
-import { Cause, Clock, Context, Effect, Layer, LogLevel, Logger as EffectLogger, References } from "./internal/lazyEffect.ts"
+import * as Context from "./Context.ts"
+import { Cause, Clock, Context as EffectContext, Effect, Layer, LogLevel, Logger as EffectLogger, References } from "./internal/lazyEffect.ts"
 import { inspect } from "node:util"
 import { functionTag, isError, safeString } from "./internal/safe.ts"
 import { labelledReporter } from "./internal/warner.ts"
@@ -118,7 +119,7 @@ export const make = (options: MakeOptions = {}): EffectLogger.Logger<unknown, vo
   const pinned = options.manager
   const logger = EffectLogger.make<unknown, void>((o) => {
     try {
-      const manager = pinned ?? Context.getOrUndefined(o.fiber.context, Manager) ?? processWide()
+      const manager = pinned ?? EffectContext.getOrUndefined(o.fiber.context, Manager) ?? processWide()
       const annotations = o.fiber.getRef(References.CurrentLogAnnotations)
       const named = annotations[key]
       let target: Logger | undefined
@@ -245,6 +246,13 @@ export const toRecord = (
   const fiber = options.fiber
   const fields: Record<string, unknown> = {}
   let any = false
+  // A `withContext` scope around Effect code (a plain HTTP handler running an Effect) reaches its
+  // Effect.log records as it reaches the plain calls there; the annotations override its keys.
+  const context = Context.current()
+  if (context !== undefined) {
+    for (const key of Object.keys(context)) put(fields, key, context[key])
+    any = true
+  }
   for (const key of Object.keys(annotations)) {
     if (key === consumed) continue
     put(fields, key, annotations[key])

@@ -616,7 +616,7 @@ export class Handler {
 
   private schedule(): void {
     this.scheduled = true
-    settled.then(this.run)
+    resolvedPromise.then(this.run)
   }
 
   private readonly resume = (): void => {
@@ -997,7 +997,7 @@ const plainOf = (formatter: unknown): "default" | "json" | undefined =>
 const bulkTake = 64
 
 /** Where `schedule` chains its microtasks. */
-const settled = Promise.resolve()
+const resolvedPromise = Promise.resolve()
 
 /**
  * What a queued record holds, roughly, in bytes: its strings (message, fields at any depth

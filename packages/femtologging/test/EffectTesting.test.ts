@@ -5,6 +5,7 @@ import * as Exit from "effect/Exit"
 import * as Logger from "../src/Logger.ts"
 import * as Manager from "../src/Manager.ts"
 import * as Testing from "../src/Testing.ts"
+import { withContext } from "../src/Context.ts"
 
 const failureMessage = <A>(exit: Exit.Exit<A, unknown>): string => {
   assert.isTrue(Exit.isFailure(exit))
@@ -25,6 +26,16 @@ describe("Testing's Effect assertions with it.effect", () => {
       yield* Testing.expectNotLogged({ level: "ERROR" })
       yield* Testing.assertNoDrops()
     }).pipe(Effect.provide(Testing.layerEffectCapture())))
+
+  it("a withContext scope around Effect code reaches its Effect.log records; annotations override its keys", async () => {
+    await withContext({ requestId: "r1", user: "ctx" }, () =>
+      Effect.runPromise(Effect.gen(function*() {
+        yield* Effect.logInfo("plain")
+        yield* Effect.logInfo("annotated").pipe(Effect.annotateLogs({ user: "annotation" }))
+        yield* Testing.expectLogged({ message: "plain", fields: { requestId: "r1", user: "ctx" } })
+        yield* Testing.expectLogged({ message: "annotated", fields: { requestId: "r1", user: "annotation" } })
+      }).pipe(Effect.provide(Testing.layerEffectCapture()))))
+  })
 
   it.effect("a failed expectation fails the test with what was captured", () =>
     Effect.gen(function*() {
