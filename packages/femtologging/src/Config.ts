@@ -44,8 +44,8 @@
  * already made are closed and nothing else changed. Once applied, the handlers of the previous
  * configuration that the new one does not use are detached and closed after writing what they
  * accepted (nothing queued is lost), but for those on loggers the new one neither configures nor
- * resets, which stay there and keep writing, as in CPython (a memory handler excepted: CPython's
- * closed one writes nothing more); loggers that existed and are not configured are disabled
+ * resets, which stay there and keep writing, as in CPython (a memory handler and a file handler
+ * opened with mode "w" excepted: CPython's closed ones write nothing more); loggers that existed and are not configured are disabled
  * (CPython's `disable_existing_loggers`), except descendants of configured loggers, which are
  * reset to propagate to them (as CPython does). `incremental: true` changes only the levels of
  * loggers and handlers and the loggers' `propagate`.

@@ -219,6 +219,40 @@ describe("dictConfig: output as CPython's", () => {
     assert.strictEqual(read(path.join(mine, "app.log")), "")
   })
 
+  oracle(`a replaced FileHandler with mode "w" is not kept writing into the file a new handler truncated, as CPython${suffix}`, async () => {
+    // Each step: a configuration, then records logged under it.
+    const steps = (dir: string) => {
+      const p = { p: { format: "%(name)s %(message)s" } }
+      const file = { class: "logging.FileHandler", filename: path.join(dir, "f.log"), mode: "w", formatter: "p" }
+      return [
+        [{ version: 1, formatters: p, handlers: { h1: file }, loggers: { a: { handlers: ["h1"], level: "INFO", propagate: false } } }, [["a", "INFO", "one"]]],
+        // "a" is not configured: CPython leaves h1 on it, closed, and a closed mode "w" FileHandler never reopens.
+        [{ version: 1, disable_existing_loggers: false, formatters: p, handlers: { h2: file }, root: { handlers: ["h2"], level: "INFO" } }, [["a", "INFO", "two is a longer message"], ["root", "INFO", "three"], ["a", "INFO", "four"]]]
+      ] as const
+    }
+    const script = String.raw`
+import json, logging, logging.config, sys
+for config, records in json.loads(sys.argv[1]):
+    logging.config.dictConfig(config)
+    for name, level, message in records:
+        logging.getLogger(None if name == "root" else name).log(getattr(logging, level), message)
+logging.shutdown()
+`
+    const theirs = tempDir()
+    const mine = tempDir()
+    const result = spawnSync("python3", ["-c", script, JSON.stringify(steps(theirs))], { encoding: "utf8" })
+    assert.strictEqual(result.status, 0, result.stderr)
+    for (const [config, logged] of steps(mine)) {
+      Config.dictConfig(config)
+      for (const [name, level, message] of logged) getLogger(name === "root" ? undefined : name).log(level, message)
+    }
+    await closeConfigured()
+    await Promise.all(getLogger("a").handlers.map((h) => Effect.runPromise(Handler.of(h)!.closeEffect())))
+    const expected = read(path.join(theirs, "f.log"))
+    assert.strictEqual(expected, "root three\n")
+    assert.strictEqual(read(path.join(mine, "f.log")), expected)
+  })
+
   oracle(`delay: True leaves no file for a handler that never writes, as CPython${suffix}`, async () => {
     const config = (dir: string) => ({
       version: 1,

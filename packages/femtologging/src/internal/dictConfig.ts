@@ -620,6 +620,9 @@ const buildHandler = (
   const options = optionsOf(keywords, formatter ?? (cls.startsWith("logging.") ? messageOnly() : undefined), filters)
   const file = keywords.filename as string | undefined
   const needsFile = () => file ?? fail([...path, "filename"], "a file handler needs a filename")
+  // CPython's FileHandler (and its subclasses) with mode "w" never opens its file again once
+  // closed (bpo-42378): such a handler a later configuration replaces writes nothing more.
+  let truncates = options.mode === "w" && (kind === "file" || kind === "watched" || kind === "rotating")
   const handler: FemtoHandler = at(path, () => {
     switch (kind) {
       case "stream":
@@ -637,6 +640,7 @@ const buildHandler = (
         // CPython's class appends whenever maxBytes > 0, whatever the mode ("if maxBytes > 0:
         // mode = 'a'"), so that a rotating log is not truncated at each start.
         const { mode: _mode, ...appending } = options
+        if (cpythons && maxBytes > 0) truncates = false
         return new FemtoRotatingFileHandler(
           needsFile(),
           {
@@ -660,8 +664,12 @@ const buildHandler = (
       }
     }
   })
+  if (truncates) truncating.add(handler)
   return { attach: [handler], handler, owned: true }
 }
+
+/** File handlers made with mode "w": not kept by a later configuration (see `apply`). */
+const truncating = new WeakSet<object>()
 
 /** Handlers that name others (QueueHandler) after those they name. */
 const handlerOrder = (handlers: Readonly<Record<string, Record<string, unknown>>>): Array<string> => {
@@ -871,6 +879,9 @@ const apply = (
   // with disable_existing_loggers False that does not name it), and keep writing there; they are
   // this configuration's to replace next time. The others write what they accepted, then close.
   // A memory handler is not kept: CPython's close() drops its target, so it writes nothing more.
+  // Nor is a file handler opened with mode "w": CPython's closed one never opens its file again
+  // (bpo-42378); kept open here, it would write at its own offset into a file that a new handler
+  // truncated, over the new handler's records.
   const kept = new Set<unknown>()
   const names = new Set(manager.loggerNames())
   // Loggers a reset retired are not the manager's any more: their handlers close.
@@ -882,7 +893,7 @@ const apply = (
     for (const h of handlers) {
       if (!logger.handlers.includes(h as never)) continue
       // A handler its scope already closed (an Effect layer's) is not kept either.
-      if (keep && !(h instanceof FemtoMemoryHandler) && Handler.of(h)?.closed !== true) still.push(h)
+      if (keep && !(h instanceof FemtoMemoryHandler) && !truncating.has(h as object) && Handler.of(h)?.closed !== true) still.push(h)
       else logger.removeHandler(h as never)
     }
     if (still.length === 0) continue
