@@ -45,10 +45,10 @@
  * configuration that the new one does not use are detached and closed after writing what they
  * accepted (nothing queued is lost), but for those on loggers the new one neither configures nor
  * resets, which stay there and keep writing, as in CPython (a memory handler and a file handler
- * opened with mode "w" excepted: CPython's closed ones write nothing more); loggers that existed and are not configured are disabled
- * (CPython's `disable_existing_loggers`), except descendants of configured loggers, which are
- * reset to propagate to them (as CPython does). `incremental: true` changes only the levels of
- * loggers and handlers and the loggers' `propagate`.
+ * opened with mode "w" excepted: CPython's closed ones write nothing more); loggers that existed
+ * and are not configured are disabled (CPython's `disable_existing_loggers`), except descendants
+ * of configured loggers, which are reset to propagate to them (as CPython does). `incremental:
+ * true` changes only the levels of loggers and handlers and the loggers' `propagate`.
  *
  * **Security.** Nothing named in a configuration is imported or evaluated: classes are looked up
  * in the table above, `()` factories and `ext://` names in the registry the application passes.
