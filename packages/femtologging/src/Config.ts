@@ -171,7 +171,8 @@ export interface EffectConfigOptions {
 
 /**
  * The Effect face of {@link dictConfig}: configures the {@link Manager} in context, with
- * handlers made in the current scope (closed, after writing what they accepted, when it closes),
+ * handlers made in the current scope (when it closes, taken off the loggers, then closed after
+ * writing what they accepted),
  * and the environment's overrides (see {@link EffectConfigOptions}).
  *
  * @category configuration
@@ -186,15 +187,27 @@ export const dictConfigEffect = (
     const spawn = yield* currentSpawner()
     const configure = yield* Effect.try({ try: engine, catch: (error) => error as ConfigError })
     const effective = options.env === false ? config : configure.withOverrides(config, yield* configure.environment())
-    yield* Effect.try({
+    const made = yield* Effect.try({
       try: () => configureUnsafe(effective, options.registry ?? {}, manager, { spawn }),
       catch: (error) => error instanceof ConfigError ? error : new ConfigError({ path: "", detail: safeString(error) })
     })
+    // Released, the scope first takes the handlers it made off every logger, then closes them
+    // (its finalizers run last added first): a record logged afterwards is not offered to a
+    // closed handler, to be counted dropped and reported.
+    yield* Effect.addFinalizer(() => Effect.sync(() => detach(manager, made)))
   })
 
+/** Takes `handlers` off every logger of `manager`. */
+const detach = (manager: LoggerManager, handlers: ReadonlyArray<unknown>): void => {
+  if (handlers.length === 0) return
+  for (const logger of [manager.root, ...manager.loggerNames().map((name) => manager.getLogger(name))]) {
+    for (const h of handlers) if (logger.handlers.includes(h as never)) logger.removeHandler(h as never)
+  }
+}
+
 /**
- * A layer that configures the {@link Manager} in context from `config` when built, and closes the
- * handlers it made when released.
+ * A layer that configures the {@link Manager} in context from `config` when built; released, it
+ * takes the handlers it made off the loggers, then closes them (after they wrote what they accepted).
  *
  * @category layers
  * @since 0.2.0

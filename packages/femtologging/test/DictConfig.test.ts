@@ -708,6 +708,22 @@ describe("dictConfig: the Effect face", () => {
       assert.strictEqual(read(file), "svc [INFO] from the layer\n")
     }))
 
+  it("a released Config.layer takes its handlers off the loggers: later records are not counted dropped at them", async () => {
+    const file = path.join(tempDir(), "layer.log")
+    await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+      yield* Layer.build(Config.layer({
+        version: 1,
+        handlers: { out: { class: "femtologging.FileHandler", filename: file } },
+        loggers: { svc: { handlers: ["out"], level: "INFO" } }
+      }, { env: false }))
+      getLogger("svc").info("in the layer")
+    })).pipe(Effect.provideService(Manager.Manager, getManager())))
+    assert.deepStrictEqual(getLogger("svc").handlers, [])
+    getLogger("svc").info("after the release")
+    assert.strictEqual(getLogger("svc").getDropped(), 0)
+    assert.strictEqual(read(file), "svc [INFO] in the layer\n")
+  })
+
   it("a handler a released layer closed is not kept on a logger the next configuration does not name", async () => {
     const dir = tempDir()
     const layered = {
