@@ -118,6 +118,28 @@ describe("FemtoTimedRotatingFileHandler: rotation under TestClock", () => {
       assert.strictEqual(readText(file), "timed [INFO] c\n")
     }))
 
+  // CPython takes int(time.time()): a rotation at 1.4 s sets the next boundary at 2 s, not 2.4 s,
+  // so a record at 2.1 s starts a new file (CPython 3.11 gives the same files).
+  it.effect("boundaries fall on whole seconds, as CPython's int(time.time())", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const file = path.join(dir, "timed.log")
+      const h = yield* TimedRotatingFileHandler.make(file, { when: "S", utc: true })
+      yield* logNow(h, "a")
+      yield* TestClock.adjust("1400 millis")
+      yield* logNow(h, "b")
+      assert.strictEqual(h.rolloverAt, 2000)
+      yield* TestClock.adjust("700 millis")
+      yield* logNow(h, "c")
+      assert.deepStrictEqual(listDir(dir), [
+        "timed.log",
+        "timed.log.1970-01-01_00-00-00",
+        "timed.log.1970-01-01_00-00-01"
+      ])
+      assert.strictEqual(readText(`${file}.1970-01-01_00-00-01`), "timed [INFO] b\n")
+      assert.strictEqual(readText(file), "timed [INFO] c\n")
+    }))
+
   for (
     const [when, step, suffix] of [
       ["M", "1 minute", "1970-01-01_00-00"],

@@ -695,6 +695,8 @@ const openFileSink = (options: FileSinkOptions, hooks: FileSinkHooks): FileSink 
   const file = options.path
   const lock = `${file}.lock`
   const now = hooks.now ?? Date.now
+  /** `now()` in whole seconds, as CPython's `int(time.time())`: boundaries fall on whole seconds. */
+  const nowSeconds = (): number => Math.floor(now() / 1000) * 1000
   const report = hooks.report ?? stderrReporter(options.label ?? file)
   const rotation = options.rotation
   const sized = rotation?.kind === "size" && rotation.maxBytes > 0 && rotation.backupCount > 0 ? rotation : undefined
@@ -707,8 +709,9 @@ const openFileSink = (options: FileSinkOptions, hooks: FileSinkHooks): FileSink 
   let size = live.size
   let rolloverAt = Number.POSITIVE_INFINITY
   if (schedule !== undefined) {
-    const current = now()
-    rolloverAt = nextRollover(schedule, live.mtimeMs <= current ? live.mtimeMs : current)
+    const current = nowSeconds()
+    const mtime = Math.floor(live.mtimeMs / 1000) * 1000 // CPython's ST_MTIME
+    rolloverAt = nextRollover(schedule, mtime <= current ? mtime : current)
   }
   /** After a failed size rotation, no new attempt before the live file reaches this size. */
   let retryAtSize = 0
@@ -802,7 +805,7 @@ const openFileSink = (options: FileSinkOptions, hooks: FileSinkHooks): FileSink 
 
   const rotateByTime = (): void => {
     const boundary = rolloverAt
-    const current = now()
+    const current = nowSeconds()
     let next = nextRollover(schedule!, current)
     while (next <= current) next = nextRollover(schedule!, next)
     // The next boundary is set first: whatever fails, the file is not rotated again at each write.
