@@ -523,6 +523,27 @@ describe("dictConfig: handler builders' asDict() is a handler entry", () => {
   })
 })
 
+describe("dictConfig: CPython's TimedRotatingFileHandler and atTime", () => {
+  // CPython's computeRollover reads atTime only for MIDNIGHT and W0-W6: with S/M/H it is accepted
+  // and ignored, and a D schedule rolls over `interval` days after the start.
+  it("atTime is ignored unless when is MIDNIGHT or Wn, as in CPython", async () => {
+    const dir = tempDir()
+    const entry = (file: string, when: string) => ({
+      class: "logging.handlers.TimedRotatingFileHandler", filename: path.join(dir, file), when, utc: true, atTime: "03:00"
+    })
+    const before = Math.floor(Date.now() / 1000) * 1000
+    Config.dictConfig({ version: 1, handlers: { h: entry("h.log", "H"), d: entry("d.log", "D"), m: entry("m.log", "midnight") } })
+    const after = Math.floor(Date.now() / 1000) * 1000
+    const rolloverAt = (id: string) => (getHandlerByName(id) as unknown as { rolloverAt: number }).rolloverAt
+    const h = rolloverAt("h")
+    assert.isTrue(h >= before + 3_600_000 && h <= after + 3_600_000, `H: ${h}`)
+    const d = rolloverAt("d")
+    assert.isTrue(d >= before + 86_400_000 && d <= after + 86_400_000, `D: ${d}`)
+    assert.strictEqual(new Date(rolloverAt("m")).toISOString().slice(11), "03:00:00.000Z")
+    await closeConfigured()
+  })
+})
+
 describe("dictConfig: reconfiguration", () => {
   it("a new configuration swaps handlers without losing records the old ones accepted", async () => {
     const dir = tempDir()

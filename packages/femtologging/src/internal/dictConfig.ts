@@ -653,8 +653,16 @@ const buildHandler = (
           spawn
         )
       }
-      case "timed":
+      case "timed": {
+        // CPython's class reads atTime only for MIDNIGHT and W0-W6 and ignores it otherwise (a D
+        // schedule rolls over every `interval` days from the start, S/M/H accept it silently).
+        const when = typeof options.when === "string" ? options.when.toUpperCase() : "H"
+        if (cls === "logging.handlers.TimedRotatingFileHandler" && when !== "MIDNIGHT" && !when.startsWith("W")) {
+          const { atTime: _atTime, ...rest } = options
+          return new FemtoTimedRotatingFileHandler(needsFile(), rest, spawn)
+        }
         return new FemtoTimedRotatingFileHandler(needsFile(), options, spawn)
+      }
       case "socket": {
         // Records are sent as data: a formatter is not used (CPython's SocketHandler pickles the
         // record too). `port: null` means `host` is a Unix socket path, as in CPython.
