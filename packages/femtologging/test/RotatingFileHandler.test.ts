@@ -282,6 +282,25 @@ describe("FemtoRotatingFileHandler: backups", () => {
     })
   })
 
+  // Only <path>.N as rotation names it (N without leading zeros) is a backup: CPython leaves
+  // rotating.log.03 alone, and so must the pruning of backups beyond the count.
+  it("files like <path>.03 or <path>.0 are not backups: never pruned nor shifted", async () => {
+    const dir = tempDir()
+    const file = path.join(dir, "rotating.log")
+    for (const name of ["rotating.log.03", "rotating.log.007.gz", "rotating.log.0"]) fs.writeFileSync(path.join(dir, name), name)
+    const h = track(new FemtoRotatingFileHandler(file, { rotation: [17, 2] }))
+    for (let i = 1; i <= 4; i++) message(h, i)
+    await h.close()
+    assert.deepStrictEqual(snapshot(dir), {
+      "rotating.log": "r [INFO] line-04\n",
+      "rotating.log.0": "rotating.log.0",
+      "rotating.log.007.gz": "rotating.log.007.gz",
+      "rotating.log.03": "rotating.log.03",
+      "rotating.log.1": "r [INFO] line-03\n",
+      "rotating.log.2": "r [INFO] line-02\n"
+    })
+  })
+
   it("no record is lost or duplicated across many rotations (1,000 records, max 200 bytes)", async () => {
     const dir = tempDir()
     const file = path.join(dir, "rotating.log")

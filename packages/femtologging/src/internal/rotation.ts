@@ -90,7 +90,7 @@ const backupSuffixes = ["", ".gz"] as const
 export const rotateFiles = (path: string, backupCount: number): void => {
   if (backupCount <= 0) return
   const dir = Path.dirname(path)
-  const pattern = new RegExp(`^${escapeRegExp(Path.basename(path))}\\.(\\d+)(\\.gz)?$`)
+  const pattern = new RegExp(`^${escapeRegExp(Path.basename(path))}\\.([1-9]\\d*)(\\.gz)?$`)
   // One directory scan: prune beyond the count, and learn which backups exist, so a rotation
   // costs system calls per existing backup, not per possible index.
   const present = new Set<string>()
