@@ -542,6 +542,21 @@ describe("dictConfig: CPython's TimedRotatingFileHandler and atTime", () => {
     assert.strictEqual(new Date(rolloverAt("m")).toISOString().slice(11), "03:00:00.000Z")
     await closeConfigured()
   })
+
+  // CPython's Wn without atTime triggers at 24:00 of day n (rotate_ts = _MIDNIGHT): W0 rolls over
+  // at Tuesday 00:00 (python3 -c: computeRollover of Wed 2026-01-07 10:00 UTC is Tue 2026-01-13).
+  it("Wn without atTime rolls over as day n ends, with atTime 00:00 as it begins, as in CPython", async () => {
+    const dir = tempDir()
+    const entry = (file: string, extra: object) => ({
+      class: "logging.handlers.TimedRotatingFileHandler", filename: path.join(dir, file), when: "W0", utc: true, ...extra
+    })
+    Config.dictConfig({ version: 1, handlers: { plain: entry("p.log", {}), at: entry("a.log", { atTime: "00:00" }) } })
+    const rolloverAt = (id: string) => new Date((getHandlerByName(id) as unknown as { rolloverAt: number }).rolloverAt)
+    assert.strictEqual(rolloverAt("plain").getUTCDay(), 2) // Tuesday
+    assert.strictEqual(rolloverAt("at").getUTCDay(), 1) // Monday
+    for (const id of ["plain", "at"]) assert.strictEqual(rolloverAt(id).toISOString().slice(11), "00:00:00.000Z")
+    await closeConfigured()
+  })
 })
 
 describe("dictConfig: reconfiguration", () => {

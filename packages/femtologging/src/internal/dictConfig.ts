@@ -661,6 +661,13 @@ const buildHandler = (
           const { atTime: _atTime, ...rest } = options
           return new FemtoTimedRotatingFileHandler(needsFile(), rest, spawn)
         }
+        // Without atTime, CPython's Wn rolls over at the midnight that ends day n (its trigger is
+        // 24:00, `rotate_ts = _MIDNIGHT`): W0 at Tuesday 00:00, which is W(n+1) at 00:00 (ours
+        // without atTime roll over as day n begins).
+        if (cls === "logging.handlers.TimedRotatingFileHandler" && /^W[0-6]$/.test(when) && options.atTime === undefined) {
+          const next = `W${(Number(when.slice(1)) + 1) % 7}`
+          return new FemtoTimedRotatingFileHandler(needsFile(), { ...options, when: next, atTime: "00:00" }, spawn)
+        }
         return new FemtoTimedRotatingFileHandler(needsFile(), options, spawn)
       }
       case "socket": {
