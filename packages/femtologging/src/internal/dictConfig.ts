@@ -657,14 +657,15 @@ const buildHandler = (
         // CPython's class reads atTime only for MIDNIGHT and W0-W6 and ignores it otherwise (a D
         // schedule rolls over every `interval` days from the start, S/M/H accept it silently).
         const when = typeof options.when === "string" ? options.when.toUpperCase() : "H"
-        if (cls === "logging.handlers.TimedRotatingFileHandler" && when !== "MIDNIGHT" && !when.startsWith("W")) {
+        const cpythons = cls === "logging.handlers.TimedRotatingFileHandler"
+        if (cpythons && when !== "MIDNIGHT" && !when.startsWith("W")) {
           const { atTime: _atTime, ...rest } = options
           return new FemtoTimedRotatingFileHandler(needsFile(), rest, spawn)
         }
         // Without atTime, CPython's Wn rolls over at the midnight that ends day n (its trigger is
         // 24:00, `rotate_ts = _MIDNIGHT`): W0 at Tuesday 00:00, which is W(n+1) at 00:00 (ours
         // without atTime roll over as day n begins).
-        if (cls === "logging.handlers.TimedRotatingFileHandler" && /^W[0-6]$/.test(when) && options.atTime === undefined) {
+        if (cpythons && /^W[0-6]$/.test(when) && options.atTime === undefined) {
           const next = `W${(Number(when.slice(1)) + 1) % 7}`
           return new FemtoTimedRotatingFileHandler(needsFile(), { ...options, when: next, atTime: "00:00" }, spawn)
         }
@@ -898,10 +899,8 @@ const apply = (
   // (bpo-42378); kept open here, it would write at its own offset into a file that a new handler
   // truncated, over the new handler's records.
   const kept = new Set<unknown>()
-  const names = new Set(manager.loggerNames())
   // Loggers a reset retired are not the manager's any more: their handlers close.
-  const current = (logger: Logger) =>
-    logger === manager.root || (names.has(logger.name) && manager.getLogger(logger.name) === logger)
+  const current = (logger: Logger) => manager.findLogger(logger.name) === logger
   for (const [logger, handlers] of previous?.attached ?? []) {
     const keep = current(logger)
     const still: Array<unknown> = []

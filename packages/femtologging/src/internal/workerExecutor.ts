@@ -375,7 +375,27 @@ const executor = (host: Host, slot: Slot): Executor => {
     if (producer.outbox.length > 0) void pumpLater()
   }
 
-  const self: Executor = {
+  /** Records put into the ring and not yet counted written or lost. */
+  const pending = (): number =>
+    final === undefined ? accepted - Ring.total(ring, Ring.counter.written) - Ring.total(ring, Ring.counter.lost) : 0
+
+  /**
+   * Blocks the thread (`Atomics.wait` in slices, moving the outbox into the ring as room appears)
+   * until `done()`, or until `hopeless()` or the deadline; returns whether `done()`.
+   */
+  const blockUntil = (done: () => boolean, hopeless: () => boolean, deadline: number): boolean => {
+    for (;;) {
+      const seen = Atomics.load(cells, Ring.cell.signal)
+      Ring.pump(producer)
+      if (done()) return true
+      if (hopeless()) return false
+      const left = deadline - performance.now()
+      if (left <= 0) return false
+      Atomics.wait(cells, Ring.cell.signal, seen, Math.min(sliceMs, left))
+    }
+  }
+
+  return {
     kind: "worker",
     ready,
     canWaitSync: true,
@@ -394,28 +414,8 @@ const executor = (host: Host, slot: Slot): Executor => {
       accepted += records
       put(Ring.frame.data, records, bytes, ends)
     },
-    waitSync: (deadline) => {
-      for (;;) {
-        const seen = Atomics.load(cells, Ring.cell.signal)
-        Ring.pump(producer)
-        if (ready()) return true
-        if (closing !== undefined || !served()) return false
-        const left = deadline - performance.now()
-        if (left <= 0) return false
-        Atomics.wait(cells, Ring.cell.signal, seen, Math.min(sliceMs, left))
-      }
-    },
-    settleSync: (deadline) => {
-      for (;;) {
-        const seen = Atomics.load(cells, Ring.cell.signal)
-        Ring.pump(producer)
-        if (self.pending() === 0) return true
-        if (!served()) return false
-        const left = deadline - performance.now()
-        if (left <= 0) return false
-        Atomics.wait(cells, Ring.cell.signal, seen, Math.min(sliceMs, left))
-      }
-    },
+    waitSync: (deadline) => blockUntil(ready, () => closing !== undefined || !served(), deadline),
+    settleSync: (deadline) => blockUntil(() => pending() === 0, () => !served(), deadline),
     wait: async () => {
       for (;;) {
         const seen = Atomics.load(cells, Ring.cell.signal)
@@ -468,25 +468,18 @@ const executor = (host: Host, slot: Slot): Executor => {
       closing ??= Promise.resolve()
       if (final !== undefined || stateOf(ring) === Ring.state.closed) return
       sendClose()
-      for (;;) {
-        const seen = Atomics.load(cells, Ring.cell.signal)
-        Ring.pump(producer)
+      blockUntil(() => {
         const state = stateOf(ring)
         // Nothing restarts a dead thread while the process exits.
-        if (state === Ring.state.closed || state === Ring.state.sinkFailed || state === Ring.state.dead) break
-        const left = deadline - performance.now()
-        if (left <= 0) break
-        Atomics.wait(cells, Ring.cell.signal, seen, Math.min(sliceMs, left))
-      }
+        return state === Ring.state.closed || state === Ring.state.sinkFailed || state === Ring.state.dead
+      }, () => false, deadline)
       if (stateOf(ring) !== Ring.state.closed) giveUp()
     },
     written: () => final?.written ?? Ring.total(ring, Ring.counter.written),
     lost: () => late + (final === undefined ? Ring.total(ring, Ring.counter.lost) : accepted - final.written),
-    pending: () =>
-      final === undefined ? accepted - Ring.total(ring, Ring.counter.written) - Ring.total(ring, Ring.counter.lost) : 0,
+    pending,
     duplicates: () => Ring.total(ring, Ring.counter.duplicates)
   }
-  return self
 }
 
 /**
