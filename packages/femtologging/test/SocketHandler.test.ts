@@ -61,6 +61,28 @@ const documentedKeys = [
   "key_values"
 ]
 
+/**
+ * A TCP server on 127.0.0.1 that gives connection `n` (from 1) to `mishandle`, which returns
+ * whether it took it; the others are read into `chunks`. With an inline handler sending to it.
+ */
+const breakingServer = async (mishandle: (socket: net.Socket, n: number) => boolean) => {
+  const chunks: Array<Buffer> = []
+  const server = { connections: 0 }
+  const tcp = net.createServer((socket) => {
+    socket.on("error", () => {})
+    if (!mishandle(socket, ++server.connections)) socket.on("data", (chunk: Buffer) => chunks.push(chunk))
+  })
+  await new Promise<void>((resolve) => tcp.listen(0, "127.0.0.1", resolve))
+  track({ close: () => new Promise((resolve) => tcp.close(resolve)) })
+  const handler = track(new FemtoSocketHandler({
+    host: "127.0.0.1",
+    port: (tcp.address() as net.AddressInfo).port,
+    executor: "inline",
+    backoff: fast
+  }))
+  return { chunks, server, handler }
+}
+
 describe("SocketHandler: options, builder, configuration", () => {
   it("defaults: TCP to localhost:9020, policy drop, capacity 10,000, on a worker thread", async () => {
     const builder = new SocketHandlerBuilder()
@@ -462,32 +484,21 @@ describe("SocketHandler: reconnection, flush and close", () => {
     // The first connection is never read, then reset with 500 records in its buffers; the
     // second is read. The records were written to the socket (the kernel took them): only the
     // resend brings them.
-    const chunks: Array<Buffer> = []
-    let connections = 0
-    const server = net.createServer((socket) => {
-      socket.on("error", () => {})
-      if (++connections === 1) {
-        socket.pause()
-        setTimeout(() => socket.resetAndDestroy(), 300)
-      } else socket.on("data", (chunk: Buffer) => chunks.push(chunk))
+    const { chunks, server, handler } = await breakingServer((socket, n) => {
+      if (n > 1) return false
+      socket.pause()
+      setTimeout(() => socket.resetAndDestroy(), 300)
+      return true
     })
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-    track({ close: () => new Promise((resolve) => server.close(resolve)) })
-    const handler = track(new FemtoSocketHandler({
-      host: "127.0.0.1",
-      port: (server.address() as net.AddressInfo).port,
-      executor: "inline",
-      backoff: fast
-    }))
     const logger = getLogger("resend.app")
     logger.addHandler(handler)
     for (let i = 0; i < 500; i++) logger.info(`v${i}`)
     assert.isTrue(await handler.flush(), "written to the first connection")
-    assert.strictEqual(connections, 1)
+    assert.strictEqual(server.connections, 1)
     assert.isTrue(await waitUntil(() => splitFrames(Buffer.concat(chunks)).length >= 500, 5_000))
     const messages = decodeWithPython(Buffer.concat(chunks), tempDir()).map((r) => r.record.message)
     assert.deepStrictEqual(messages, Array.from({ length: 500 }, (_, i) => `v${i}`))
-    assert.strictEqual(connections, 2)
+    assert.strictEqual(server.connections, 2)
     assert.strictEqual(handler.getDropped(), 0)
   }, 30_000)
 
@@ -495,26 +506,16 @@ describe("SocketHandler: reconnection, flush and close", () => {
     resetManager()
     // The first two connections are reset as soon as bytes arrive (nothing is read): the records
     // written to the first are resent on the second, which loses them too; the third is read.
-    const chunks: Array<Buffer> = []
-    let connections = 0
-    const server = net.createServer((socket) => {
-      socket.on("error", () => {})
-      if (++connections <= 2) socket.once("data", () => socket.resetAndDestroy())
-      else socket.on("data", (chunk: Buffer) => chunks.push(chunk))
+    const { chunks, server, handler } = await breakingServer((socket, n) => {
+      if (n > 2) return false
+      socket.once("data", () => socket.resetAndDestroy())
+      return true
     })
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-    track({ close: () => new Promise((resolve) => server.close(resolve)) })
-    const handler = track(new FemtoSocketHandler({
-      host: "127.0.0.1",
-      port: (server.address() as net.AddressInfo).port,
-      executor: "inline",
-      backoff: fast
-    }))
     const logger = getLogger("resend.twice")
     logger.addHandler(handler)
     for (let i = 0; i < 200; i++) logger.info(`w${i}`)
     await handler.flush()
-    assert.isTrue(await waitUntil(() => connections >= 3 && splitFrames(Buffer.concat(chunks)).length >= 200, 5_000), `${connections} connections`)
+    assert.isTrue(await waitUntil(() => server.connections >= 3 && splitFrames(Buffer.concat(chunks)).length >= 200, 5_000), `${server.connections} connections`)
     const messages = decodeWithPython(Buffer.concat(chunks), tempDir()).map((r) => r.record.message)
     assert.deepStrictEqual(messages, Array.from({ length: 200 }, (_, i) => `w${i}`))
     assert.strictEqual(handler.getDropped(), 0)
