@@ -123,15 +123,33 @@ export interface LogRecordInput {
 }
 
 const threadName = isMainThread ? "main" : `worker-${currentThreadId}`
-const timeOrigin = performance.timeOrigin
+// The wall clock at the monotonic clock's zero, in milliseconds. The monotonic clock gives the
+// sub-millisecond part; the wall clock, read again after each millisecond, decides: a record's time
+// stays within a few milliseconds of `Date.now()` after NTP steps or slews it, or the machine sleeps
+// (the monotonic clock stops then). Reading `Date.now()` for every record would cost ~40 ns.
+let wallAtZeroMs = performance.timeOrigin
+let checkedAt = 0
 
 /**
- * The current time in nanoseconds since the Unix epoch (microsecond resolution).
+ * The current time in nanoseconds since the Unix epoch (microsecond resolution), on the wall
+ * clock that `Date.now()` reads.
  *
  * @category constructors
  * @since 0.1.0
  */
-export const nowNs = (): number => (timeOrigin + performance.now()) * 1e6
+export const nowNs = (): number => {
+  const monotonic = performance.now()
+  let ms = wallAtZeroMs + monotonic
+  if (monotonic - checkedAt >= 1) {
+    checkedAt = monotonic
+    const wall = Date.now()
+    if (ms < wall - 1 || ms >= wall + 2) {
+      wallAtZeroMs = wall - monotonic
+      ms = wall
+    }
+  }
+  return ms * 1e6
+}
 
 /**
  * Builds a record, stamping the time and thread and turning an `error` into {@link ErrorInfo}.

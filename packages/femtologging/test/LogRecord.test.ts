@@ -1,4 +1,4 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, it, vi } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -44,6 +44,25 @@ describe("LogRecord.make", () => {
     assert.isAtLeast(record.timestampNs, (before - 5) * 1e6)
     assert.isAtMost(record.timestampNs, (after + 5) * 1e6)
     assert.closeTo(LogRecord.timestampMs(record), Date.now(), 50)
+  })
+
+  it("follows the wall clock when it steps (NTP, a sleeping machine), not only the monotonic clock", () => {
+    vi.useFakeTimers({ toFake: ["Date"] })
+    try {
+      for (const step of [-90_000, 3_600_000, 7]) {
+        const wall = Date.now() + step
+        vi.setSystemTime(wall)
+        // the wall clock is read again once a millisecond of monotonic time has passed
+        for (const start = performance.now(); performance.now() - start < 1.5;);
+        const ms = LogRecord.timestampMs(LogRecord.make({ logger: "a", level: "INFO", message: "m" }))
+        assert.isAtLeast(ms, wall - 1, `a step of ${step} ms`)
+        assert.isBelow(ms, wall + 2, `a step of ${step} ms`)
+      }
+    } finally {
+      vi.useRealTimers()
+    }
+    for (const start = performance.now(); performance.now() - start < 1.5;);
+    assert.closeTo(LogRecord.timestampMs(LogRecord.make({ logger: "a", level: "INFO", message: "m" })), Date.now(), 2)
   })
 
   it("keeps a given timestamp", () => {
