@@ -563,6 +563,22 @@ export interface PythonOptions {
 
 const basename = (file: string): string => file.slice(Math.max(file.lastIndexOf("/"), file.lastIndexOf("\\")) + 1)
 
+/** CPython 3.13's `msecs` (`created_ns % 10**9 // 10**6`): 0-999, before 1970 too, as `asctime`'s. */
+const msecsOf = (timestampNs: number): number => {
+  const ms = Math.floor(timestampNs / 1e6)
+  return ms - Math.floor(ms / 1000) * 1000
+}
+
+/**
+ * `os.path.splitext(name)[0]`: the name without its last extension, where leading dots are part
+ * of the name (`.bashrc` and `..x` have none).
+ */
+const stripExtension = (name: string): string => {
+  const dot = name.lastIndexOf(".")
+  for (let i = 0; i < dot; i++) if (name[i] !== ".") return name.slice(0, dot)
+  return name
+}
+
 const pythonThreadName = (record: LogRecord): string =>
   record.threadId === 0 && record.threadName === "main" ? "MainThread" : record.threadName
 
@@ -585,7 +601,7 @@ const pythonAttribute = (record: LogRecord, name: string, asctime: () => string)
     case "created":
       return pyFloat(record.timestampNs / 1e9)
     case "msecs":
-      return pyFloat(Math.floor((record.timestampNs / 1e6) % 1000))
+      return pyFloat(msecsOf(record.timestampNs))
     case "relativeCreated":
       return pyFloat(record.timestampNs / 1e6 - performance.timeOrigin)
     case "thread":
@@ -603,7 +619,7 @@ const pythonAttribute = (record: LogRecord, name: string, asctime: () => string)
     case "filename":
       return record.filename === undefined ? "(unknown file)" : basename(record.filename)
     case "module":
-      return record.filename === undefined ? "(unknown file)" : basename(record.filename).replace(/\.[^.]*$/, "")
+      return record.filename === undefined ? "(unknown file)" : stripExtension(basename(record.filename))
     case "lineno":
       return record.lineNumber ?? 0
     case "funcName":

@@ -80,6 +80,35 @@ describe("Formatter.python", () => {
     assert.deepStrictEqual(actual, expected)
   })
 
+  oracle(`module is CPython's splitext of the file name, and msecs counts from the second's start before 1970 too${suffix}`, () => {
+    // Found by differential fuzzing: `.bashrc` had the module "" and `..x` ".", and a time
+    // before the epoch had a negative msecs (-790.0 where asctime printed ,210).
+    const paths = ["/x/.bashrc", "/x/..x", "/x/a.tar.gz", "/x/file.", "/x/noext", "/app/server.js"]
+    const times = [-883_886_533_790, 1_733_101_234_567]
+    const format = "%(filename)s|%(module)s|%(msecs)s|%(msecs)03d|%(asctime)s"
+    const script = String.raw`
+import json, logging, sys, time
+spec = json.load(sys.stdin)
+out = []
+f = logging.Formatter(spec["format"])
+f.converter = time.gmtime
+for ms in spec["times"]:
+    for path in spec["paths"]:
+        rec = logging.LogRecord("a", 20, path, 1, "m", None, None)
+        rec.created = ms / 1000
+        rec.msecs = float(ms % 1000)  # CPython 3.13's exact msecs (3.11 truncates toward zero)
+        out.append(f.format(rec))
+print(json.dumps(out))
+`
+    const result = spawnSync("python3", ["-c", script], { input: JSON.stringify({ paths, times, format }), encoding: "utf8" })
+    assert.strictEqual(result.status, 0, result.stderr)
+    const ours = Formatter.python(format, { utc: true })
+    const actual = times.flatMap((ms) =>
+      paths.map((filename) => ours(LogRecord.make({ logger: "a", level: "INFO", message: "m", filename, timestampNs: ms * 1e6 })))
+    )
+    assert.deepStrictEqual(actual, JSON.parse(result.stdout))
+  })
+
   oracle(`refuses the formats CPython refuses, with CPython's message${suffix}`, () => {
     const bad = [["%(message)", "%"], ["{message", "{"], ["no fields", "%"], ["$", "$"], ["{message!x}", "{"]] as const
     const script = String.raw`
