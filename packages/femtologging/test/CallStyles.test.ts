@@ -51,6 +51,26 @@ print(json.dumps(out))
     assert.deepStrictEqual((await logged()).map(([m]) => m), JSON.parse(result.stdout))
   })
 
+  oracle(`-0 is the int 0 (a safe integer): the float conversions print 0.0, not -0.0, as CPython's float(0)${suffix}`, async () => {
+    // Found by differential fuzzing: "%f" % -0 printed -0.000000 and {v:f} -0.000000.
+    const message = "%f|%e|%g|%+.1f|% F|%s"
+    const script = String.raw`
+import json, logging, sys
+fmt = sys.stdin.read()
+f = logging.Formatter("{v:f}|{v:+g}|{v:.0%}|{v}", style="{")
+rec = logging.LogRecord("calls", 20, "x.py", 1, "m", None, None)
+rec.v = 0
+print(json.dumps([fmt % (0, 0, 0, 0, 0, 0), f.format(rec)]))
+`
+    const result = spawnSync("python3", ["-c", script], { input: message, encoding: "utf8" })
+    assert.strictEqual(result.status, 0, result.stderr)
+    getLogger("calls").info(message, -0, -0, -0, -0, -0, -0)
+    const field = Formatter.python("{v:f}|{v:+g}|{v:.0%}|{v}", { style: "{" })(
+      LogRecord.make({ logger: "calls", level: "INFO", message: "m", fields: { v: -0 } })
+    )
+    assert.deepStrictEqual([(await logged())[0]![0], field], JSON.parse(result.stdout))
+  })
+
   it("fields or an error after the printf arguments are the record's; pino's object first; ours", async () => {
     const logger = getLogger("calls")
     const boom = new Error("boom")

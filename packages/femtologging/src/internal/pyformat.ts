@@ -582,7 +582,7 @@ const floatRepr = (x: number): string => {
 
 /** `PyNumber_Float` / `PyFloat_AsDouble` of an int. */
 const intToFloat = (v: PyInt): number => {
-  const x = Number(v)
+  const x = Number(v) + 0 // the int -0 (a JS -0) is 0: float(0) is 0.0, not -0.0
   if (!Number.isFinite(x)) throw overflowError("int too large to convert to float")
   return x
 }
