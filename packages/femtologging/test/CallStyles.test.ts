@@ -35,6 +35,9 @@ describe("call styles", () => {
       ["%d%% done, %5s|%-5s|%r", [42, "ab", "cd", "it's"]],
       ["%x %o %e %g %c", [255, 8, 12345.678, 0.0001, 65]],
       ["%(user)s did %(n)03d", [{ user: "amy", n: 7 }]],
+      // a conversion without a key before the first keyed one takes the whole mapping (found by
+      // differential fuzzing)
+      ["%r sees %(user)s", [{ user: "amy", n: [1, null] }]],
       ["%s and %s", [[1, "a", null], { k: true }]]
     ]
     const script = String.raw`

@@ -1023,7 +1023,9 @@ export const formatMessage = (
   if (mapping !== undefined) {
     const hooks: Hooks = { str: defaultStr, repr: defaultStr }
     const get = (name: string) => (Object.hasOwn(mapping, name) ? mapping[name] : undefined)
-    return renderSegments(messageFormat(format).segments, { get, defaults: undefined, hooks, arg: MAPPING, argIndex: -2 })
+    // A conversion without a key takes the mapping itself, which prints as the dict it is
+    // (`"%r sees %(user)s" % {"user": "amy"}`); only a record's mapping is unprintable (MAPPING).
+    return renderSegments(messageFormat(format).segments, { get, defaults: undefined, hooks, arg: mapping, argIndex: -2 })
   }
   const { text, used } = formatMessageTaking(format, args)
   if (used < args.length) throw typeError("not all arguments converted during string formatting")
