@@ -705,6 +705,33 @@ describe("dictConfig: reconfiguration", () => {
   })
 })
 
+describe("dictConfig: 0 and 1 for CPython's boolean handler keywords", () => {
+  it("delay, utc and flushOnClose take 0 and 1, as keywords and in args (an INI file's form), as CPython takes them", async () => {
+    const dir = tempDir()
+    Config.dictConfig({
+      version: 1,
+      handlers: {
+        delayed: { class: "logging.FileHandler", filename: path.join(dir, "delayed.log"), delay: 1 },
+        positional: { class: "logging.FileHandler", args: [path.join(dir, "positional.log"), "a", null, 1] },
+        timed: { class: "logging.handlers.TimedRotatingFileHandler", filename: path.join(dir, "t.log"), utc: 0 },
+        target: { class: "logging.FileHandler", filename: path.join(dir, "m.log") },
+        memory: { class: "logging.handlers.MemoryHandler", capacity: 100, target: "target", flushOnClose: 0 }
+      },
+      loggers: { mem: { level: "INFO", handlers: ["memory"], propagate: 0 } }
+    } as never)
+    assert.isFalse(fs.existsSync(path.join(dir, "delayed.log")))
+    assert.isFalse(fs.existsSync(path.join(dir, "positional.log")))
+    getLogger("mem").info("buffered, then discarded")
+    await Effect.runPromise(Handler.of(getHandlerByName("memory"))!.closeEffect())
+    await closeConfigured()
+    assert.strictEqual(read(path.join(dir, "m.log")), "")
+    assert.throws(
+      () => Config.dictConfig({ version: 1, handlers: { f: { class: "logging.FileHandler", filename: path.join(dir, "x.log"), delay: 2 } } }),
+      /handlers\.f\.delay: expected a boolean/
+    )
+  })
+})
+
 describe("dictConfig: the Effect face", () => {
   it.effect("LOG_LEVEL and FEMTOLOG_* from Effect's ConfigProvider override the configuration; a bad value names the variable", () =>
     Effect.gen(function*() {

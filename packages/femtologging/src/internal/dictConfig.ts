@@ -512,8 +512,14 @@ const keywordsOf = (section: Record<string, unknown>, kind: Kind, path: Readonly
       out[key] = kwargs[key]
     }
   }
+  // CPython's boolean keywords take any value as true or false: 0 and 1 (an INI file's
+  // `args=('app.log', 'a', None, 1)`, JSON made from one) are booleans here too.
+  for (const key of cpythonBooleanKeywords) if (out[key] === 0 || out[key] === 1) out[key] = out[key] === 1
   return out
 }
+
+/** The boolean keywords of CPython's handler classes (`delay`, `utc`, `flushOnClose`, QueueHandler's `respect_handler_level`). */
+const cpythonBooleanKeywords: ReadonlyArray<string> = ["delay", "utc", "flushOnClose", "respect_handler_level"]
 
 let messageFormatter: Formatter.Formatter | undefined
 const messageOnly = (): Formatter.Formatter => (messageFormatter ??= Formatter.python("%(message)s"))
@@ -981,8 +987,8 @@ const rootOr = (name: string): string | undefined => (name === "" || name === "r
 
 /**
  * The configuration with 0 and 1 as booleans where a boolean is meant (`disable_existing_loggers`,
- * `incremental`, loggers' `propagate`): CPython takes any value as true or false there, and JSON
- * made from an INI file writes them so.
+ * `incremental`, loggers' `propagate`; handlers' boolean keywords are done in `keywordsOf`): CPython
+ * takes any value as true or false there, and JSON made from an INI file writes them so.
  */
 const pythonBooleans = (config: unknown): unknown => {
   if (!isMapping(config)) return config
