@@ -15,7 +15,7 @@ import { ConfigError } from "../src/ConfigError.ts"
 import { getHandlerByName, getHandlerNames, getLogger, getManager, resetManager } from "../src/Facade.ts"
 import * as Handler from "../src/Handler.ts"
 import { closeConfigured, oracle, resetConfiguration, suffix } from "./utils/configured.ts"
-import { tempDir } from "./utils/files.ts"
+import { tempDir, waitUntil } from "./utils/files.ts"
 import { FileHandlerBuilder } from "../src/FileHandler.ts"
 import * as Manager from "../src/Manager.ts"
 import { RotatingFileHandlerBuilder } from "../src/RotatingFileHandler.ts"
@@ -457,7 +457,8 @@ describe("dictConfig: errors name their path; nothing changes", () => {
         },
         root: { handlers: ["a", "b", "c"] }
       }), ConfigError)
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    // The handlers it made are closed in the background (a forked close each): wait for it.
+    await waitUntil(() => fds() === before, 10_000)
     assert.strictEqual(fds(), before)
     assert.deepStrictEqual(getLogger().handlers, [])
   })
