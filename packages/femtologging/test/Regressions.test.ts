@@ -73,7 +73,7 @@ describe("Regressions: signals and exit", () => {
   for (const order of ["before", "after"] as const) {
     it(`a signal-exit style SIGTERM listener registered ${order} the first femtologging use: the process ends by SIGTERM, all records written`, async () => {
       const file = path.join(tempDir(), "sig.log")
-      const result = await runFixture("regress-signal-exit.mjs", { args: [file, order], timeoutMs: 2_500 })
+      const result = await runFixture("regress-signal-exit.mjs", { args: [file, order] })
       assert.strictEqual(result.signal, "SIGTERM", show(result))
       assert.deepStrictEqual(readLines(file), expected)
     })
@@ -81,7 +81,7 @@ describe("Regressions: signals and exit", () => {
 
   it("a user's process.once(\"SIGTERM\") graceful shutdown registered before getLogger runs to process.exit(7)", async () => {
     const file = path.join(tempDir(), "graceful.log")
-    const result = await runFixture("regress-graceful.mjs", { args: [file], timeoutMs: 2_500 })
+    const result = await runFixture("regress-graceful.mjs", { args: [file] })
     assert.strictEqual(result.code, 7, show(result))
     assert.include(readLines(file), "graceful [INFO] graceful done")
   })
@@ -253,7 +253,7 @@ describe("Regressions: drop accounting and warnings", () => {
     for (let i = 0; i < 100; i++) warner.drop()
     assert.strictEqual(written.length, 1)
     assert.include(written[0], "dropped 1 record;")
-    assert.isTrue(await waitUntil(() => written.length >= 2, 500), "no warning for the rest of the burst")
+    assert.isTrue(await waitUntil(() => written.length >= 2, 10_000), "no warning for the rest of the burst")
     assert.strictEqual(written.length, 2)
     assert.include(written[1], "dropped 99 records;")
   })
