@@ -74,7 +74,7 @@ for name, level, message in json.loads(sys.argv[3]):
       await detach()
       assert.strictEqual(fs.readFileSync(ours, "utf8"), fs.readFileSync(theirs, "utf8"), JSON.stringify(c))
     }
-  })
+  }, 60_000) // five CPython runs: seconds each on a loaded machine
 
   it("does nothing when root already has handlers, unless force (which closes them after their records)", async () => {
     const dir = tempDir()

@@ -12,7 +12,16 @@ import { removeTempDirs } from "./files.ts"
 
 /** Whether python3 runs here; `oracle` is `it`, or `it.skip` (and `suffix` says so) without it. */
 export const python = spawnSync("python3", ["--version"]).status === 0
-export const oracle = python ? it : it.skip
+
+/**
+ * An oracle test starts CPython once per case, synchronously: about 0.1 s each on an idle
+ * machine, but 4-7 s on a loaded 2-core one (a test of six cases took 42 s), hence 60 s.
+ */
+export const oracleTimeoutMs = 60_000
+
+/** `it` with {@link oracleTimeoutMs}, or `it.skip` without python3. */
+export const oracle = (name: string, f: () => Promise<void>): void =>
+  (python ? it : it.skip)(name, f, oracleTimeoutMs)
 export const suffix = python ? "" : " (SKIPPED: python3 is not installed)"
 
 /** Closes every handler configuration named, after what it accepted. */
