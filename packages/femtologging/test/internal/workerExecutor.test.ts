@@ -234,7 +234,7 @@ describe("WorkerExecutor", () => {
       const executor = yield* WorkerExecutor.make({
         label: "streamed",
         module: sink("file.mjs"),
-        options: { path: file, slowOverBytes: ring, slowMs: 2_000 },
+        options: { path: file, slowOverBytes: ring, slowMs: 2_000, slowMarker: path.join(dir, "slow") },
         bufferBytes: ring
       })
       const lines: Array<string> = []
@@ -247,8 +247,9 @@ describe("WorkerExecutor", () => {
       for (let i = 0; i < 20; i++) put(`small ${i} ${"a".repeat(1000)}`)
       assert.isTrue(yield* flush(executor))
       put(`large ${"b".repeat(390 * 1024)}`)
-      // The thread copies it out of the ring (releasing it) and holds its write for 2 s.
-      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 300)))
+      // The thread copies it out of the ring (releasing it) and holds its write for 2 s: wait
+      // until that write started (a fixed 300 ms lost the race to a thread slow to copy it).
+      assert.isTrue(yield* Effect.promise(() => waitUntil(() => fs.existsSync(path.join(dir, "slow")), 10_000)))
       let taken = 0
       for (let i = 0; executor.ready() && taken < 2 * ring; i++) {
         put(`after ${i} ${"c".repeat(1000)}`)
