@@ -623,6 +623,7 @@ const pythonAttribute = (record: LogRecord, name: string, asctime: () => string)
     case "lineno":
       return record.lineNumber ?? 0
     case "funcName":
+      if (record.filename === undefined) return "(unknown function)"
       return record.functionName === undefined || record.functionName === "" ? "<module>" : record.functionName
     case "exc_info":
     case "exc_text":

@@ -138,6 +138,17 @@ print(json.dumps(out))
     assert.deepStrictEqual(actual, expected)
   })
 
+  oracle(`prints CPython's placeholders when the caller's location was not captured${suffix}`, () => {
+    const format = "%(pathname)s|%(filename)s|%(module)s|%(lineno)d|%(funcName)s"
+    // What CPython's Logger._log records without a source file (logging._srcfile = None).
+    const script = "import logging,sys\nlogging._srcfile=None\nclass H(logging.Handler):\n  def emit(s,r): sys.stdout.write(self_f.format(r))\nself_f=logging.Formatter(sys.argv[1])\nl=logging.getLogger('a'); l.propagate=False; l.addHandler(H()); l.warning('m')"
+    const result = spawnSync("python3", ["-c", script, format], { encoding: "utf8" })
+    assert.strictEqual(result.status, 0, result.stderr)
+    assert.strictEqual(Formatter.python(format)(LogRecord.make({ logger: "a", level: "WARN", message: "m" })), result.stdout)
+    const located = LogRecord.make({ logger: "a", level: "WARN", message: "m", filename: "/app/server.js", lineNumber: 3 })
+    assert.strictEqual(Formatter.python(format)(located), "/app/server.js|server.js|server|3|<module>")
+  })
+
   it("appends the error's text after the message, as CPython appends exc_text", () => {
     const format = Formatter.python("%(levelname)s %(message)s")
     const line = format(LogRecord.make({ logger: "a", level: "ERROR", message: "failed", error: new Error("boom") }))
