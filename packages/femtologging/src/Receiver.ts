@@ -229,18 +229,24 @@ export const make = (options: ReceiverOptions = {}): Effect.Effect<ReceiverServe
       return yield* new ReceiverError({ address: where, detail: "tls is only supported for tcp transports" })
     }
     const manager = options.manager ?? Option(yield* Effect.serviceOption(Manager)) ?? processWide()
-    const handlers = options.handlers?.map((like) => {
+    const handlers: Array<Handler.Handler> = []
+    for (const [i, like] of (options.handlers ?? []).entries()) {
       const handler = Handler.of(like)
-      if (handler === undefined) throw new TypeError("receiver handlers must be femtologging handlers")
-      return handler
-    })
+      if (handler === undefined) {
+        return yield* new ReceiverError({
+          address: where,
+          detail: `handlers[${i}] is not a femtologging handler (FemtoFileHandler, CaptureHandler, a Handler, ...)`
+        })
+      }
+      handlers.push(handler)
+    }
     const report = options.onReject ?? (() => {
       const write = labelledReporter(`receiver ${where}`)
       return (r: Rejection) => write(`closed the connection from ${r.peer}: ${r.reason}`)
     })()
     const counts = { connections: 0, accepted: 0, records: 0, rejected: 0 }
 
-    const deliver = handlers !== undefined
+    const deliver = options.handlers !== undefined
       ? (record: LogRecord.LogRecord) => {
         for (const h of handlers) h.offerUnsafe(record)
       }

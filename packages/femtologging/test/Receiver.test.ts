@@ -211,6 +211,16 @@ describe("Receiver: round trips", () => {
     assert.instanceOf(error, Receiver.ReceiverError)
     assert.match(error.message, new RegExp(`^cannot listen on tcp://127\\.0\\.0\\.1:${inUse}: .*EADDRINUSE`))
   }, 30_000)
+
+  it("a handler that is not femtologging's is a ReceiverError naming it, before anything listens", async () => {
+    // What a JavaScript caller can pass: the types refuse it.
+    const plain = { handle: () => {} } as unknown as CaptureHandler
+    const error = await Effect.runPromise(Effect.flip(Effect.scoped(Receiver.make({ port: 0, handlers: [new CaptureHandler(), plain] }))))
+    assert.instanceOf(error, Receiver.ReceiverError)
+    assert.match(error.message, /handlers\[1\] is not a femtologging handler/)
+    const rejected = await receive({ port: 0, handlers: [plain] }).then(() => undefined, (e: unknown) => e)
+    assert.instanceOf(rejected, Receiver.ReceiverError)
+  })
 })
 
 describe("Receiver: hostile input closes only that connection, with a reason", () => {
