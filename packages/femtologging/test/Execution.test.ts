@@ -125,9 +125,15 @@ describe("Execution: custom sink modules on worker threads", () => {
     assert.isAbove(refusedAt, 0, "the stalled hand-off never filled")
     assert.isAtLeast(heldFirst, 45)
     assert.isBelow(heldFirst, 1_000)
-    const t0 = performance.now()
-    for (let i = 0; i < 100; i++) logger.info("more")
-    assert.isBelow(performance.now() - t0, 45, "a stalled handler held the caller again before its queue moved")
+    // Each call refused at once: none held ~50 ms again (the longest call, not the sum, so that
+    // a busy machine's pauses spread over the 100 calls do not add up).
+    let longest = 0
+    for (let i = 0; i < 100; i++) {
+      const t0 = performance.now()
+      logger.info("more")
+      longest = Math.max(longest, performance.now() - t0)
+    }
+    assert.isBelow(longest, 45, "a stalled handler held the caller again before its queue moved")
     await handler.close()
     // Everything accepted and never written is counted when close returns.
     assert.strictEqual(handler.getWritten(), 0)

@@ -609,9 +609,15 @@ describe("SocketHandler: reconnection, flush and close", () => {
     assert.isAbove(refusedAt, 0)
     assert.isAtLeast(held, 45)
     assert.isBelow(held, 1_000)
-    const t0 = performance.now()
-    for (let i = 0; i < 100; i++) logger.info("more")
-    assert.isBelow(performance.now() - t0, 45)
+    // Each call refused at once: none held ~50 ms again (the longest call, not the sum, so that
+    // a busy machine's pauses spread over the 100 calls do not add up).
+    let longest = 0
+    for (let i = 0; i < 100; i++) {
+      const t0 = performance.now()
+      logger.info("more")
+      longest = Math.max(longest, performance.now() - t0)
+    }
+    assert.isBelow(longest, 45)
   }, 30_000)
 
   it("block and a synchronous loop: on a worker every record arrives; inline (the socket is written by the event loop) what does not fit is refused, counted, and the report says why", async () => {
