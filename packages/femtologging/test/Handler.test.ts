@@ -217,13 +217,13 @@ describe("Handler (facade): flush and close", () => {
     })
 
     it("gets WouldBlockError under timeout too (it was refused at once, not after N ms), and the report says why", async () => {
-      const { h, settle } = await inFlight("timeout:200")
+      const { h, settle } = await inFlight("timeout:2000")
       const reports: Array<string> = []
       await spyWriteSync((fd, data) => void (fd === 2 && reports.push(data)), async () => {
         const started = performance.now()
         const error = throwsExactly(() => Handler.handleUnsafe(h, rec("r3")), HandlerError, new WouldBlockError().message)
         assert.instanceOf(error.reason, WouldBlockError)
-        assert.isBelow(performance.now() - started, 150)
+        assert.isBelow(performance.now() - started, 1_000)
         throwsExactly(() => Handler.handleUnsafe(h, rec("r4")), HandlerError, new WouldBlockError().message)
       })
       assert.match(reports.join(""), /async dropped 1 record; queue full, and timeout cannot hold a synchronous caller/)

@@ -373,9 +373,9 @@ describe("WorkerExecutor", () => {
       assert.isTrue(yield* Effect.promise(() => waitUntil(() => !executor.ready(), 10_000)))
       const start = performance.now()
       assert.isFalse(executor.waitSync(start + 5_000))
-      assert.isBelow(performance.now() - start, 60)
+      assert.isBelow(performance.now() - start, 1_000)
       assert.isFalse(yield* flush(executor, 5_000))
-      assert.isBelow(performance.now() - start, 500)
+      assert.isBelow(performance.now() - start, 2_500)
     }))
 
   it("make never suspends, and records written before the sink opened are delivered", async () => {
