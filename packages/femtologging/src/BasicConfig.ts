@@ -118,6 +118,16 @@ export const basicConfig = (options: BasicConfigOptions = {}, manager: LoggerMan
       fail("'stream' or 'filename' should not be specified together with 'handlers'")
     }
     if (!Array.isArray(handlers)) fail("handlers must be an array of handlers")
+    // Each one is checked before root changes (force would otherwise have closed root's handlers
+    // before addHandler refused one, with an InvalidHandlerError).
+    handlers.forEach((handler, index) => {
+      if (Handler.of(handler) !== undefined) return
+      try {
+        Handler.objectTarget(handler)
+      } catch (error) {
+        fail(`handlers[${index}]: ${error instanceof Error ? error.message : String(error)}`)
+      }
+    })
   }
   const style = options.style ?? "%"
   if (style !== "%" && style !== "{" && style !== "$") fail("Style must be one of: %,{,$")

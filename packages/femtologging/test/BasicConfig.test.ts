@@ -129,6 +129,20 @@ for name, level, message in json.loads(sys.argv[3]):
     throwsExactly(() => basicConfig({ level: 60 }), ConfigError, "basicConfig: invalid log level: 60")
   })
 
+  it("a handler that is not one is refused before force removes root's handlers, which keep writing", async () => {
+    const kept = new CaptureHandler()
+    basicConfig({ handlers: [kept] })
+    throwsExactly(
+      () => basicConfig({ handlers: [new CaptureHandler(), 5], force: true }),
+      ConfigError,
+      "basicConfig: handlers[1]: handler must implement a callable 'handle' method"
+    )
+    assert.deepStrictEqual(getLogger().handlers, [kept])
+    getLogger().warning("still written")
+    await kept.flush()
+    assert.deepStrictEqual(kept.messages, ["still written"])
+  })
+
   it("takes a CPython custom level number as root's threshold: the standard level at or above it", () => {
     const capture = new CaptureHandler()
     basicConfig({ level: 25, handlers: [capture] })
