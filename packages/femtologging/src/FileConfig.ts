@@ -33,6 +33,7 @@ import { Effect, Layer } from "./internal/lazyEffect.ts"
 import * as Config from "./Config.ts"
 import { configureUnsafe, type DictConfigOptions, type EffectConfigOptions, type Registry } from "./Config.ts"
 import { ConfigError } from "./ConfigError.ts"
+import { safeString } from "./internal/safe.ts"
 import type { Ini } from "./internal/ini.ts"
 import { ini as iniModule, loadOrFail, pyliteral } from "./internal/lazyModules.ts"
 import type * as Pyliteral from "./internal/pyliteral.ts"
@@ -55,14 +56,44 @@ export interface FileConfigOptions {
   readonly manager?: LoggerManager | undefined
 }
 
+/** A configuration file larger than this is refused (a device such as /dev/zero never ends). */
+const maxFileBytes = 16 * 1024 * 1024
+
+/** The file's bytes, at most {@link maxFileBytes}: read in chunks, so that a device or pipe that never ends is refused. */
+const readCapped = (path: string): Buffer => {
+  const fd = fs.openSync(path, "r")
+  try {
+    const chunks: Array<Buffer> = []
+    let total = 0
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(64 * 1024)
+      const n = fs.readSync(fd, chunk, 0, chunk.length, null)
+      if (n === 0) return Buffer.concat(chunks, total)
+      total += n
+      if (total > maxFileBytes) {
+        throw new ConfigError({ path, detail: `the file is larger than ${maxFileBytes} bytes` })
+      }
+      chunks.push(n === chunk.length ? chunk : chunk.subarray(0, n))
+    }
+  } finally {
+    fs.closeSync(fd)
+  }
+}
+
 const readText = (path: string, encoding: string | undefined): string => {
+  // A number would be read as a file descriptor (0 is stdin; another may never end), a Buffer or
+  // URL is not what the types promise: only a non-empty string names a file.
+  if (typeof path !== "string" || path === "") {
+    throw new ConfigError({ path: "", detail: `expected a file path (a non-empty string), got ${path === "" ? "\"\"" : safeString(path)}` })
+  }
   if (encoding !== undefined && !/^utf-?8(-sig)?$/i.test(encoding)) {
     throw new ConfigError({ path, detail: `unsupported encoding: ${encoding} (only utf-8)` })
   }
   let text: string
   try {
-    text = fs.readFileSync(path, "utf8")
+    text = readCapped(path).toString("utf8")
   } catch (error) {
+    if (error instanceof ConfigError) throw error
     const code = (error as NodeJS.ErrnoException).code
     throw new ConfigError({
       path,

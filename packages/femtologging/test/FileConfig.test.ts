@@ -13,6 +13,7 @@ import { getHandlerByName, getHandlerNames, getLogger, resetManager } from "../s
 import * as Handler from "../src/Handler.ts"
 import { dictConfigFromFile, fileConfig } from "../src/FileConfig.ts"
 import { closeConfigured, oracle, resetConfiguration, suffix } from "./utils/configured.ts"
+import { throwsExactly } from "./utils/errors.ts"
 import { tempDir } from "./utils/files.ts"
 
 beforeEach(() => resetManager())
@@ -164,6 +165,26 @@ describe("fileConfig", () => {
     assert.throws(() => fileConfig(path.join(dir, "missing.ini")), /missing\.ini: the file does not exist/)
     fs.writeFileSync(path.join(dir, "empty.ini"), "\n  \n")
     assert.throws(() => fileConfig(path.join(dir, "empty.ini")), /empty\.ini: the file is empty/)
+  })
+
+  it("a path that is not a non-empty string, or a file over 16 MiB (/dev/zero), is a ConfigError before anything is read", () => {
+    const dir = tempDir()
+    const file = path.join(dir, "ok.ini")
+    fs.writeFileSync(file, "[loggers]\nkeys=root\n[logger_root]\nhandlers=\n")
+    // A number was read as a file descriptor: an open one was configured from, 0 waited for stdin.
+    const fd = fs.openSync(file, "r")
+    try {
+      throwsExactly(() => fileConfig(fd as never), ConfigError, `expected a file path (a non-empty string), got ${fd}`)
+      throwsExactly(() => dictConfigFromFile(fd as never), ConfigError, `expected a file path (a non-empty string), got ${fd}`)
+    } finally {
+      fs.closeSync(fd)
+    }
+    throwsExactly(() => fileConfig(""), ConfigError, "expected a file path (a non-empty string), got \"\"")
+    throwsExactly(() => dictConfigFromFile(undefined as never), ConfigError, "expected a file path (a non-empty string), got undefined")
+    const big = path.join(dir, "big.ini")
+    fs.writeFileSync(big, `[loggers]\nkeys=root\n[logger_root]\nhandlers=\n${"; padding\n".repeat(1_700_000)}`)
+    throwsExactly(() => fileConfig(big), ConfigError, `${big}: the file is larger than 16777216 bytes`)
+    assert.deepStrictEqual(getHandlerNames(), [])
   })
 
   it("random INI text never fails with anything but ConfigError, and never half-configures", () => {
