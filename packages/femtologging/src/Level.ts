@@ -134,7 +134,7 @@ export const isLevel = (u: unknown): u is Level => typeof u === "string" && Obje
  * @since 0.1.0
  */
 export const parseUnsafe = (name: LevelInput): Level => {
-  if (typeof name === "string") {
+  if (typeof name === "string" && name.length <= maxNameLength) {
     const upper = name.toUpperCase()
     if (Object.hasOwn(lookup, upper)) return lookup[upper]!
   } else if (typeof name === "number" && Object.hasOwn(byNumber, name)) return byNumber[name]!
@@ -182,11 +182,25 @@ const isCustomNumber = (u: unknown): u is number =>
 /** The standard level at or above a custom level's number (CRITICAL above 50). */
 const atOrAbove = (n: number): Level => levels.find((l) => numbers[l] >= n) ?? "CRITICAL"
 
+/** How long a refused level's text may be in the error's message (and a drop report's). */
+const maxNameLength = 100
+
+const clip = (s: string): string =>
+  s.length > maxNameLength ? `${s.slice(0, maxNameLength)}... (${s.length} characters)` : s
+
+/**
+ * A refused level as the error's message names it: a primitive's text (at most 100 characters),
+ * an object's or a function's type tag (`[object Array]`): never `String()` of an object, which
+ * may throw (a Proxy), print a function's source, or take seconds (a sparse array's commas).
+ */
 const safeName = (u: unknown): string => {
+  if (typeof u === "string") return clip(u)
   try {
-    return typeof u === "symbol" ? u.toString() : String(u)
-  } catch {
+    if (typeof u === "symbol") return clip(u.toString())
+    if (u === null || (typeof u !== "object" && typeof u !== "function")) return clip(String(u))
     return Object.prototype.toString.call(u)
+  } catch {
+    return `[${typeof u}]`
   }
 }
 

@@ -38,6 +38,31 @@ describe("Level", () => {
     throwsExactly(() => Level.parseUnsafe("FATALITY"), Level.InvalidLevelError, "invalid log level: FATALITY")
   })
 
+  it("names an odd level briefly, with InvalidLevelError, whatever it is", () => {
+    // A Proxy whose traps throw was an Error of the trap's, not InvalidLevelError; a sparse array
+    // took seconds (String() writes its commas) and a long string went whole into the message.
+    const boom = () => {
+      throw new Error("trap")
+    }
+    const proxy = new Proxy({}, { get: boom, getPrototypeOf: boom, ownKeys: boom, has: boom })
+    throwsExactly(() => Level.parseUnsafe(proxy as never), Level.InvalidLevelError, "invalid log level: [object]")
+    const revoked = Proxy.revocable({}, {})
+    revoked.revoke()
+    throwsExactly(() => Level.parseUnsafe(revoked.proxy as never), Level.InvalidLevelError, "invalid log level: [object]")
+    const sparse: Array<number> = []
+    sparse[1e9] = 1
+    const started = Date.now()
+    throwsExactly(() => Level.parseRecordUnsafe(sparse as never), Level.InvalidLevelError, "invalid log level: [object Array]")
+    assert.isBelow(Date.now() - started, 1000)
+    throwsExactly(() => Level.parseUnsafe(function secret() { return "source" } as never), Level.InvalidLevelError, "invalid log level: [object Function]")
+    throwsExactly(
+      () => Level.parseUnsafe("x".repeat(1e6)),
+      Level.InvalidLevelError,
+      `invalid log level: ${"x".repeat(100)}... (1000000 characters)`
+    )
+    throwsExactly(() => Level.parseUnsafe(Symbol("loud") as never), Level.InvalidLevelError, "invalid log level: Symbol(loud)")
+  })
+
   it.effect("parse succeeds as an Effect", () =>
     Effect.gen(function*() {
       assert.strictEqual(yield* Level.parse("warning"), "WARN")
