@@ -14,6 +14,7 @@
  * @since 0.2.0
  */
 import { AsyncLocalStorage } from "node:async_hooks"
+import { mergeFields } from "./internal/safe.ts"
 import type { Fields } from "./LogRecord.ts"
 
 const storage = new AsyncLocalStorage<Fields>()
@@ -67,7 +68,9 @@ const bound = (fields: Fields): Fields => {
 export const withContext = <A>(fields: Fields, f: () => A): A => {
   used = true
   const outer = storage.getStore()
-  return storage.run(bound(outer === undefined ? fields : { ...outer, ...fields }), f)
+  // Copied first (mergeFields never throws): a getter or Proxy trap that throws marks its key
+  // instead of keeping `f` from running.
+  return storage.run(bound(mergeFields(outer, fields)), f)
 }
 
 /**

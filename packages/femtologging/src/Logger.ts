@@ -27,7 +27,7 @@ import { getCallSites } from "node:util"
 import * as Context from "./Context.ts"
 import * as Filter from "./Filter.ts"
 import * as Formatter from "./Formatter.ts"
-import { isError, read, safeString } from "./internal/safe.ts"
+import { isError, mergeFields, read, safeString } from "./internal/safe.ts"
 import * as Handler from "./Handler.ts"
 import { capacityOf, HandlerConfigError } from "./HandlerConfigError.ts"
 import { deeper, facadeSpawner, maxGenerations, registry, type Spawner } from "./internal/runtime.ts"
@@ -448,7 +448,7 @@ export class Logger {
    * `child` and CPython's `LoggerAdapter`. Levels, handlers and propagation are this logger's.
    */
   with(fields: LogRecord.Fields): BoundLogger {
-    return new BoundLogger(this, { ...fields })
+    return new BoundLogger(this, mergeFields(undefined, fields))
   }
 
   /** {@link with} under pino's name. */
@@ -656,7 +656,7 @@ const interned = (name: string): string => Object.keys({ [name]: 0 })[0] ?? name
  */
 const withFields = (context: LogRecord.Fields | undefined, bound: LogRecord.Fields | undefined, extra: unknown): unknown => {
   if (context === undefined && bound === undefined) return extra
-  const base = { ...context, ...bound }
+  const base = mergeFields(context, bound)
   if (extra === undefined) return base
   if (isError(extra)) return { ...base, error: extra }
   if (!isExtra(extra)) return base
@@ -859,7 +859,7 @@ export class BoundLogger {
 
   /** These fields plus `fields` (the new ones win). */
   with(fields: LogRecord.Fields): BoundLogger {
-    return new BoundLogger(this.logger, { ...this.fields, ...fields })
+    return new BoundLogger(this.logger, mergeFields(this.fields, fields))
   }
 
   /** {@link with} under pino's name. */

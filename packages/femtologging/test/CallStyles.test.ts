@@ -239,6 +239,34 @@ print(json.dumps([fmt % (0, 0, 0, 0, 0, 0), f.format(rec)]))
     assert.deepStrictEqual(records[0]![1], { a: 1, x: "[Getter threw: Error: getter]", y: 1 })
   })
 
+  it("binding fields never throws either: a getter or Proxy trap that throws in with(), child(), LoggerAdapter or withContext marks its key", async () => {
+    // They threw the getter's (or trap's) error: with() and withContext at once (withContext
+    // then never ran its function), a LoggerAdapter at each log call; withContext(undefined) threw
+    // a TypeError where with(undefined) binds nothing.
+    const logger = getLogger("calls")
+    const bomb = { get x(): unknown { throw new Error("getter") }, y: 1 }
+    const trap = new Proxy({}, { ownKeys() { throw new Error("trap") } })
+    logger.with(bomb).info("with")
+    logger.child({ a: 1 }).child(bomb).info("child")
+    new Logger.LoggerAdapter(logger, bomb).info("adapter")
+    new Logger.LoggerAdapter(logger, trap).info("adapter trap")
+    let ran = 0
+    Context.withContext(bomb, () => {
+      ran++
+      Context.withContext(trap, () => logger.info("context"))
+    })
+    Context.withContext(undefined as never, () => ran++)
+    assert.strictEqual(ran, 2)
+    const records = await logged()
+    assert.deepStrictEqual(records.map(([message, fields]) => [message, fields]), [
+      ["with", { x: "[Getter threw: Error: getter]", y: 1 }],
+      ["child", { a: 1, x: "[Getter threw: Error: getter]", y: 1 }],
+      ["adapter", { x: "[Getter threw: Error: getter]", y: 1 }],
+      ["adapter trap", { fieldsError: "[fields could not be read: Error: trap]" }],
+      ["context", { x: "[Getter threw: Error: getter]", y: 1, fieldsError: "[fields could not be read: Error: trap]" }]
+    ])
+  })
+
   it("arguments are formatted only when the level is enabled; fatal is CRITICAL", async () => {
     const logger = getLogger("calls")
     let calls = 0

@@ -48,3 +48,28 @@ export const isError = (u: unknown): u is Error => {
     return false
   }
 }
+
+/**
+ * `{ ...a, ...b }` for fields bound to a logger or a context, which never throws: when spreading
+ * throws (a getter or a Proxy trap that throws), the keys are copied one by one instead, a value
+ * that cannot be read marked as by {@link read}, and keys that cannot be listed give one
+ * `fieldsError` field. `null` and `undefined` add nothing. @internal
+ */
+export const mergeFields = (a: unknown, b: unknown): Record<string, unknown> => {
+  try {
+    return { ...(a as object), ...(b as object) }
+  } catch {
+    const out: Record<string, unknown> = {}
+    for (const from of [a, b]) {
+      if (from === null || from === undefined) continue
+      try {
+        for (const key of Object.keys(from)) {
+          Object.defineProperty(out, key, { value: read(from, key), enumerable: true, writable: true, configurable: true })
+        }
+      } catch (thrown) {
+        out.fieldsError = `[fields could not be read: ${safeString(thrown)}]`
+      }
+    }
+    return out
+  }
+}
