@@ -143,9 +143,12 @@ export const nowNs = (): number => {
   if (monotonic - checkedAt >= 1) {
     checkedAt = monotonic
     const wall = Date.now()
+    // `Date.now()` is whole milliseconds: the true time is in [wall, wall + 1). Re-anchored, a
+    // record's time is that interval's middle; times go back (by at most ~2.5 ms) only when the
+    // wall clock itself was set back or slowed.
     if (ms < wall - 1 || ms >= wall + 2) {
-      wallAtZeroMs = wall - monotonic
-      ms = wall
+      wallAtZeroMs = wall + 0.5 - monotonic
+      ms = wall + 0.5
     }
   }
   return ms * 1e6
