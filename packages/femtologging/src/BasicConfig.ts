@@ -156,11 +156,19 @@ export const basicConfig = (options: BasicConfigOptions = {}, manager: LoggerMan
     ]
     : handlers
   if (options.force === true) {
-    for (const old of root.handlers) {
+    const closed = new Set<unknown>(root.handlers)
+    for (const old of closed) {
       root.removeHandler(old)
       const pipeline = Handler.of(old)
       if (pipeline !== undefined) Effect.runFork(pipeline.closeEffect())
     }
+    // A closed handler leaves CPython's `logging._handlers`: it no longer has a name.
+    const named = new Map<string, unknown>()
+    for (const name of manager.getHandlerNames()) {
+      const handler = manager.getHandlerByName(name)
+      if (!closed.has(handler)) named.set(name, handler)
+    }
+    manager.setNamedHandlers(named)
   }
   for (const handler of made) root.addHandler(handler as Parameters<typeof root.addHandler>[0])
   if (options.level !== undefined) root.setLevel(level ?? "NOTSET")

@@ -9,7 +9,8 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { basicConfig } from "../src/BasicConfig.ts"
 import { ConfigError } from "../src/ConfigError.ts"
-import { getLogger, resetManager } from "../src/Facade.ts"
+import { dictConfig } from "../src/Config.ts"
+import { getHandlerNames, getLogger, resetManager } from "../src/Facade.ts"
 import { CaptureHandler } from "../src/Testing.ts"
 import { runModule } from "./utils/child.ts"
 import { throwsExactly } from "./utils/errors.ts"
@@ -90,6 +91,19 @@ for name, level, message in json.loads(sys.argv[3]):
     await detach()
     assert.strictEqual(fs.readFileSync(first, "utf8"), "WARNING:a:one\nWARNING:a:two\n")
     assert.strictEqual(fs.readFileSync(second, "utf8"), "WARNING:a:three\n")
+  })
+
+  it("force: the handlers it closes lose their configured names, as in CPython (closed handlers leave logging._handlers)", async () => {
+    const dir = tempDir()
+    dictConfig({
+      version: 1,
+      handlers: { file: { class: "logging.FileHandler", filename: path.join(dir, "named.log") }, spare: { class: "logging.NullHandler" } },
+      root: { handlers: ["file"] }
+    })
+    assert.deepStrictEqual([...getHandlerNames()].sort(), ["file", "spare"])
+    basicConfig({ filename: path.join(dir, "plain.log"), force: true })
+    assert.deepStrictEqual(getHandlerNames(), ["spare"])
+    await detach()
   })
 
   it("handlers are attached as given, with the level", async () => {
