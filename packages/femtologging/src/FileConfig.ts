@@ -29,6 +29,7 @@
 import * as fs from "node:fs"
 import { createRequire } from "node:module"
 import * as Path from "node:path"
+import { fileURLToPath } from "node:url"
 import { Effect, Layer } from "./internal/lazyEffect.ts"
 import * as Config from "./Config.ts"
 import { configureUnsafe, type DictConfigOptions, type EffectConfigOptions, type Registry } from "./Config.ts"
@@ -80,9 +81,24 @@ const readCapped = (path: string): Buffer => {
   }
 }
 
+/**
+ * The file a configuration path names: a string, or a `file:` URL (`new URL("./logging.ini",
+ * import.meta.url)`, which `fs` took before the path check), as its path.
+ */
+const filePath = (path: string | URL): string => {
+  if (path instanceof URL && path.protocol === "file:") {
+    try {
+      return fileURLToPath(path)
+    } catch (error) {
+      throw new ConfigError({ path: path.href, detail: `not a file path: ${(error as Error).message}` })
+    }
+  }
+  return path as string
+}
+
 const readText = (path: string, encoding: string | undefined): string => {
-  // A number would be read as a file descriptor (0 is stdin; another may never end), a Buffer or
-  // URL is not what the types promise: only a non-empty string names a file.
+  // A number would be read as a file descriptor (0 is stdin; another may never end), a Buffer is
+  // not what the types promise: only a non-empty string (or a file: URL, made one) names a file.
   if (typeof path !== "string" || path === "") {
     throw new ConfigError({ path: "", detail: `expected a file path (a non-empty string), got ${path === "" ? "\"\"" : safeString(path)}` })
   }
@@ -237,7 +253,8 @@ const translate = (ini: Ini, disableExisting: boolean, literals: typeof Pylitera
  * @category configuration
  * @since 0.2.0
  */
-export const fileConfig = (path: string, options: FileConfigOptions = {}): void => {
+export const fileConfig = (file: string | URL, options: FileConfigOptions = {}): void => {
+  const path = filePath(file)
   const text = readText(path, options.encoding)
   const defaults: Record<string, string> = {}
   for (const [key, value] of Object.entries(options.defaults ?? {})) defaults[key] = String(value)
@@ -279,7 +296,8 @@ let yaml: { readonly parse: (text: string, options: { readonly version: "1.1" })
  * @category configuration
  * @since 0.2.0
  */
-export const readConfigFile = (path: string, options: { readonly encoding?: string | undefined } = {}): unknown => {
+export const readConfigFile = (file: string | URL, options: { readonly encoding?: string | undefined } = {}): unknown => {
+  const path = filePath(file)
   const text = readText(path, options.encoding)
   const extension = Path.extname(path).toLowerCase()
   try {
@@ -310,7 +328,8 @@ const inFile = (path: string, error: unknown): unknown =>
  * @category configuration
  * @since 0.2.0
  */
-export const dictConfigFromFile = (path: string, options: DictConfigOptions & { readonly encoding?: string } = {}): void => {
+export const dictConfigFromFile = (file: string | URL, options: DictConfigOptions & { readonly encoding?: string } = {}): void => {
+  const path = filePath(file)
   const config = readConfigFile(path, options)
   try {
     configureUnsafe(config, options.registry ?? {}, options.manager ?? processWide())
@@ -327,11 +346,13 @@ export const dictConfigFromFile = (path: string, options: DictConfigOptions & { 
  * @category layers
  * @since 0.2.0
  */
-export const layer = (path: string, options: EffectConfigOptions & { readonly encoding?: string } = {}): Layer.Layer<never, ConfigError, Manager> =>
+export const layer = (file: string | URL, options: EffectConfigOptions & { readonly encoding?: string } = {}): Layer.Layer<never, ConfigError, Manager> =>
   Layer.unwrap(Effect.try({
-    try: () =>
-      Config.layer(readConfigFile(path, options), options).pipe(
+    try: () => {
+      const path = filePath(file)
+      return Config.layer(readConfigFile(path, options), options).pipe(
         Layer.catch((error) => Layer.effectDiscard(Effect.fail(inFile(path, error) as ConfigError)))
-      ),
-    catch: (error) => error instanceof ConfigError ? error : new ConfigError({ path, detail: String(error) })
+      )
+    },
+    catch: (error) => error instanceof ConfigError ? error : new ConfigError({ path: String(file), detail: String(error) })
   }))

@@ -6,6 +6,7 @@ import { afterEach, assert, beforeEach, describe, it } from "@effect/vitest"
 import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { pathToFileURL } from "node:url"
 import * as Config from "../src/Config.ts"
 import { ConfigError } from "../src/ConfigError.ts"
 import * as Effect from "effect/Effect"
@@ -185,6 +186,20 @@ describe("fileConfig", () => {
     fs.writeFileSync(big, `[loggers]\nkeys=root\n[logger_root]\nhandlers=\n${"; padding\n".repeat(1_700_000)}`)
     throwsExactly(() => fileConfig(big), ConfigError, `${big}: the file is larger than 16777216 bytes`)
     assert.deepStrictEqual(getHandlerNames(), [])
+  })
+
+  it("a file: URL names its file (new URL(\"./logging.ini\", import.meta.url), which fs read before the path check)", () => {
+    const dir = tempDir()
+    const file = path.join(dir, "url.ini")
+    fs.writeFileSync(file, "[loggers]\nkeys=root\n[handlers]\nkeys=h\n[formatters]\nkeys=\n[logger_root]\nhandlers=h\n[handler_h]\nclass=NullHandler\n")
+    fileConfig(pathToFileURL(file))
+    assert.deepStrictEqual(getHandlerNames(), ["h"])
+    const json = path.join(dir, "url.json")
+    fs.writeFileSync(json, JSON.stringify({ version: 1, handlers: { j: { class: "logging.NullHandler" } }, root: { handlers: ["j"] } }))
+    dictConfigFromFile(pathToFileURL(json))
+    assert.deepStrictEqual(getHandlerNames(), ["j"])
+    throwsExactly(() => fileConfig(new URL("file://host/x.ini")), ConfigError, "file://host/x.ini: not a file path: File URL host must be \"localhost\" or empty on linux")
+    throwsExactly(() => fileConfig(new URL("https://example.com/x.ini") as never), ConfigError, "expected a file path (a non-empty string), got https://example.com/x.ini")
   })
 
   it("random INI text never fails with anything but ConfigError, and never half-configures", () => {
