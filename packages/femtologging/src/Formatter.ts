@@ -623,8 +623,9 @@ const pythonAttribute = (record: LogRecord, name: string, asctime: () => string)
     case "lineno":
       return record.lineNumber ?? 0
     case "funcName":
-      if (record.filename === undefined) return "(unknown function)"
-      return record.functionName === undefined || record.functionName === "" ? "<module>" : record.functionName
+      // A function name given without a file (LogRecord.make, as CPython's makeLogRecord) is printed.
+      if (record.functionName !== undefined && record.functionName !== "") return record.functionName
+      return record.filename === undefined ? "(unknown function)" : "<module>"
     case "exc_info":
     case "exc_text":
       return record.error === undefined ? null : renderError(record.error)

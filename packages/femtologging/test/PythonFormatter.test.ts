@@ -147,6 +147,9 @@ print(json.dumps(out))
     assert.strictEqual(Formatter.python(format)(LogRecord.make({ logger: "a", level: "WARN", message: "m" })), result.stdout)
     const located = LogRecord.make({ logger: "a", level: "WARN", message: "m", filename: "/app/server.js", lineNumber: 3 })
     assert.strictEqual(Formatter.python(format)(located), "/app/server.js|server.js|server|3|<module>")
+    // a function name given without a file is printed, as with CPython's makeLogRecord({"funcName": ...})
+    const named = LogRecord.make({ logger: "a", level: "WARN", message: "m", functionName: "handler" })
+    assert.strictEqual(Formatter.python("%(filename)s|%(funcName)s")(named), "(unknown file)|handler")
   })
 
   it("appends the error's text after the message, as CPython appends exc_text", () => {
