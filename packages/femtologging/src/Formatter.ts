@@ -18,7 +18,7 @@ import { type Compiled, compile, formatTime, pyFloat } from "./internal/pyformat
 import { functionTag, isError, read, safeString } from "./internal/safe.ts"
 import { Warner } from "./internal/warner.ts"
 import { pythonName, toNumber } from "./Level.ts"
-import { type ErrorFrame, type ErrorInfo, errorInfo, type LogRecord, timestampMs } from "./LogRecord.ts"
+import { type ErrorFrame, type ErrorInfo, errorInfo, type LogRecord, msOfNs, timestampMs } from "./LogRecord.ts"
 
 /**
  * A formatter.
@@ -522,7 +522,7 @@ const renamed = (key: string, fields: object): string => {
 /** `json`, one piece at a time, each value on its own: for a record `JSON.stringify` rejects. */
 const jsonPieces = (record: LogRecord): string => {
   const timestampNs = read(record, "timestampNs")
-  let out = `{"time":${JSON.stringify(isoTime(typeof timestampNs === "number" ? timestampNs / 1e6 : undefined))}`
+  let out = `{"time":${JSON.stringify(isoTime(typeof timestampNs === "number" ? msOfNs(timestampNs) : undefined))}`
   out += `,"level":${toJson(fieldValue(read(record, "level"))) ?? "null"}`
   out += `,"logger":${toJson(fieldValue(read(record, "logger"))) ?? "null"}`
   out += `,"message":${toJson(fieldValue(read(record, "message"))) ?? "null"}`
@@ -565,7 +565,7 @@ const basename = (file: string): string => file.slice(Math.max(file.lastIndexOf(
 
 /** CPython 3.13's `msecs` (`created_ns % 10**9 // 10**6`): 0-999, before 1970 too, as `asctime`'s. */
 const msecsOf = (timestampNs: number): number => {
-  const ms = Math.floor(timestampNs / 1e6)
+  const ms = Math.floor(msOfNs(timestampNs))
   return ms - Math.floor(ms / 1000) * 1000
 }
 
@@ -603,7 +603,7 @@ const pythonAttribute = (record: LogRecord, name: string, asctime: () => string)
     case "msecs":
       return pyFloat(msecsOf(record.timestampNs))
     case "relativeCreated":
-      return pyFloat(record.timestampNs / 1e6 - performance.timeOrigin)
+      return pyFloat(msOfNs(record.timestampNs) - performance.timeOrigin)
     case "thread":
       return record.threadId
     case "threadName":
@@ -681,7 +681,7 @@ export const python = (format: string, options: PythonOptions = {}): Formatter =
   const render = compiled.render
   const formatter: Formatter = (record) => {
     let time: string | undefined
-    const asctime = () => (time ??= formatTime(record.timestampNs / 1e6, datefmt, { utc }))
+    const asctime = () => (time ??= formatTime(msOfNs(record.timestampNs), datefmt, { utc }))
     const text = render((name) => pythonAttribute(record, name, asctime))
     if (record.error === undefined) return text
     return `${text.endsWith("\n") ? text : `${text}\n`}${renderError(record.error)}`

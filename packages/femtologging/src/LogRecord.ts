@@ -207,7 +207,17 @@ export const timestampNsBigInt = (record: LogRecord): bigint => BigInt(Math.roun
  * @category getters
  * @since 0.1.0
  */
-export const timestampMs = (record: LogRecord): number => record.timestampNs / 1e6
+export const timestampMs = (record: LogRecord): number => msOfNs(record.timestampNs)
+
+/**
+ * Nanoseconds since the epoch as milliseconds, rounded to the microsecond: a float64 holds
+ * today's nanoseconds to within 256 ns, so a whole millisecond (`ms * 1e6`, as Effect's
+ * `TestClock` makes) can be stored a little below it, and its millisecond would print one short.
+ *
+ * @category getters
+ * @since 0.2.0
+ */
+export const msOfNs = (timestampNs: number): number => Math.round(timestampNs / 1e3) / 1e3
 
 /** `o[key]` as a string (the marker when reading it throws). */
 const readText = (o: unknown, key: PropertyKey): string => {

@@ -33,7 +33,7 @@
 import * as tty from "node:tty"
 import * as Formatter from "./Formatter.ts"
 import type { Level } from "./Level.ts"
-import type { ErrorFrame, ErrorInfo, LogRecord } from "./LogRecord.ts"
+import { type ErrorFrame, type ErrorInfo, type LogRecord, msOfNs } from "./LogRecord.ts"
 
 /**
  * Where the formatted lines are written, for the colour decision: `"stdout"`, `"stderr"`, a
@@ -196,7 +196,7 @@ export const make = (options: PrettyOptions = {}): Formatter.Formatter => {
     try {
       const level = record.level
       const paint = palette.level[level] ?? plain
-      let out = `${palette.time(clock(record.timestampNs / 1e6, utc))} ${paint(level.padEnd(5))} ${
+      let out = `${palette.time(clock(msOfNs(record.timestampNs), utc))} ${paint(level.padEnd(5))} ${
         palette.logger(escape(record.logger))
       } ${continued(escape(record.message))}`
       if (record.fields !== undefined) {

@@ -152,6 +152,29 @@ print(json.dumps(out))
     assert.strictEqual(Formatter.python("%(filename)s|%(funcName)s")(named), "(unknown file)|handler")
   })
 
+  oracle(`a timestamp on a whole millisecond prints that millisecond (float nanoseconds fall just below it)${suffix}`, () => {
+    // As Effect's TestClock makes them: ms * 1e6. 1775127875346 * 1e6 is stored 128 ns short.
+    const times = [1_775_127_875_346, 1_733_101_234_567, 1_000_000_000_001]
+    for (let i = 0; times.length < 400; i++) times.push(1_700_000_000_000 + Math.floor(((i * 2_654_435_761) % 2 ** 32) * 50))
+    const format = "%(asctime)s|%(msecs)03d"
+    const script = String.raw`
+import json, logging, sys
+f = logging.Formatter(sys.argv[1]); f.converter = __import__("time").gmtime
+out = []
+for ms in json.loads(sys.stdin.read()):
+    r = logging.makeLogRecord({"msg": "m"})
+    r.created = ms / 1000; r.msecs = ms % 1000
+    out.append(f.format(r))
+print(json.dumps(out))`
+    const result = spawnSync("python3", ["-c", script, format], { input: JSON.stringify(times), encoding: "utf8" })
+    assert.strictEqual(result.status, 0, result.stderr)
+    const ours = Formatter.python(format, { utc: true })
+    const actual = times.map((ms) => ours(LogRecord.make({ logger: "a", level: "INFO", message: "m", timestampNs: ms * 1e6 })))
+    assert.deepStrictEqual(actual, JSON.parse(result.stdout))
+    const iso = JSON.parse(Formatter.json(LogRecord.make({ logger: "a", level: "INFO", message: "m", timestampNs: 1_775_127_875_346 * 1e6 })))
+    assert.strictEqual(iso.time, "2026-04-02T11:04:35.346Z")
+  })
+
   it("appends the error's text after the message, as CPython appends exc_text", () => {
     const format = Formatter.python("%(levelname)s %(message)s")
     const line = format(LogRecord.make({ logger: "a", level: "ERROR", message: "failed", error: new Error("boom") }))
