@@ -42,11 +42,14 @@ logging.shutdown()
 /** Runs CPython's dictConfig on `config` (JSON) and logs `records` ([logger, LEVEL, message]). */
 const cpython = (config: unknown, records: ReadonlyArray<readonly [string, string, string]>): void => cpythonAll([config], records)
 
-const ours = async (config: unknown, records: ReadonlyArray<readonly [string, string, string]>) => {
-  Config.dictConfig(config)
+/** What `cpythonAll` does, here: each of `configs` in turn, then `records`; closes what was configured. */
+const oursAll = async (configs: ReadonlyArray<unknown>, records: ReadonlyArray<readonly [string, string, string]>) => {
+  for (const config of configs) Config.dictConfig(config)
   for (const [name, level, message] of records) getLogger(name === "root" ? undefined : name).log(level === "WARNING" ? "WARN" : level, message)
   await closeConfigured()
 }
+
+const ours = (config: unknown, records: ReadonlyArray<readonly [string, string, string]>) => oursAll([config], records)
 
 const read = (file: string): string => fs.readFileSync(file, "utf8")
 
@@ -179,9 +182,7 @@ describe("dictConfig: output as CPython's", () => {
     const theirs = tempDir()
     const mine = tempDir()
     cpythonAll(configs(theirs), logged)
-    for (const config of configs(mine)) Config.dictConfig(config)
-    for (const [name, level, message] of logged) getLogger(name).log(level === "WARNING" ? "WARN" : level, message)
-    await closeConfigured()
+    await oursAll(configs(mine), logged)
     const expected = read(path.join(theirs, "console.log"))
     assert.strictEqual(expected, "django.server INFO GET / 200\napp WARNING w\n")
     assert.strictEqual(read(path.join(mine, "console.log")), expected)
@@ -208,9 +209,7 @@ describe("dictConfig: output as CPython's", () => {
     const theirs = tempDir()
     const mine = tempDir()
     cpythonAll(configs(theirs), logged)
-    for (const config of configs(mine)) Config.dictConfig(config)
-    for (const [name, level, message] of logged) getLogger(name).log(level === "WARNING" ? "WARN" : level, message)
-    await closeConfigured()
+    await oursAll(configs(mine), logged)
     await Promise.all([getLogger("django"), getLogger("django.server"), getLogger()].flatMap((l) => l.handlers).map((h) => Effect.runPromise(Handler.of(h)!.closeEffect())))
     for (const file of ["console.log", "server.log", "early.log", "app.log", "mine.log"]) {
       assert.strictEqual(read(path.join(mine, file)), read(path.join(theirs, file)), file)
