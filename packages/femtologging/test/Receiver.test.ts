@@ -87,6 +87,13 @@ const rawClient = (port: number, chunks: ReadonlyArray<Uint8Array>, options: { r
     })
   })
 
+/** A client socket once connected (its errors ignored: the receiver may close it). */
+const connected = (port: number) =>
+  new Promise<net.Socket>((resolve) => {
+    const socket = net.connect({ host: "127.0.0.1", port }, () => resolve(socket))
+    socket.on("error", () => {})
+  })
+
 describe("Receiver: round trips", () => {
   it("TCP: records come back as they were logged (fields, level, timestamp, the error's text)", async () => {
     resetManager()
@@ -346,12 +353,7 @@ describe("Receiver: hostile input closes only that connection, with a reason", (
     resetManager()
     const rejections: Array<Rejection> = []
     const server = track(await receive({ port: 0, maxConnections: 2, onReject: (r) => rejections.push(r) }))
-    const sockets = await Promise.all([0, 1].map(() =>
-      new Promise<net.Socket>((resolve) => {
-        const s = net.connect({ host: "127.0.0.1", port: portOf(server) }, () => resolve(s))
-        s.on("error", () => {})
-      })
-    ))
+    const sockets = await Promise.all([0, 1].map(() => connected(portOf(server))))
     assert.isTrue(await waitUntil(() => server.stats().connections === 2, 2_000))
     await rawClient(portOf(server), [])
     assert.strictEqual(rejections.length, 1)
@@ -408,8 +410,7 @@ describe("Receiver: names from the network are bounded", () => {
     track(capture)
     getLogger().addHandler(capture)
     const server = track(await receive({ port: 0, maxLoggers: 2 }))
-    const peer = net.connect({ host: "127.0.0.1", port: portOf(server) })
-    await new Promise<void>((resolve) => peer.on("connect", () => resolve()))
+    const peer = await connected(portOf(server))
     for (const name of ["a", "b", "a.x", "c.d"]) peer.write(frame(payload({ logger: name, message: name })))
     assert.isTrue(await waitUntil(() => capture.records.length >= 4, 5_000), `got ${capture.records.length}`)
     peer.destroy()
@@ -425,8 +426,7 @@ describe("Receiver: deep names from the network are bounded too", () => {
     track(capture)
     getLogger().addHandler(capture)
     const server = track(await receive({ port: 0, maxLoggers: 100 }))
-    const peer = net.connect({ host: "127.0.0.1", port: portOf(server) })
-    await new Promise<void>((resolve) => peer.on("connect", () => resolve()))
+    const peer = await connected(portOf(server))
     const deep = "a.".repeat(1_000) + "z"
     // 300,000 dots in a 600 KB frame: one slice and one check per dot took over 10 s.
     const deeper = "b.".repeat(300_000) + "z"
