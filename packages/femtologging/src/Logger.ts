@@ -27,7 +27,7 @@ import { getCallSites } from "node:util"
 import * as Context from "./Context.ts"
 import * as Filter from "./Filter.ts"
 import * as Formatter from "./Formatter.ts"
-import { isError, mergeFields, read, safeString } from "./internal/safe.ts"
+import { copyFields, copyFieldsMarked, isError, mergeFields, safeString } from "./internal/safe.ts"
 import * as Handler from "./Handler.ts"
 import { capacityOf, HandlerConfigError } from "./HandlerConfigError.ts"
 import { deeper, facadeSpawner, maxGenerations, registry, type Spawner } from "./internal/runtime.ts"
@@ -660,27 +660,7 @@ const withFields = (context: LogRecord.Fields | undefined, bound: LogRecord.Fiel
   if (extra === undefined) return base
   if (isError(extra)) return { ...base, error: extra }
   if (!isExtra(extra)) return base
-  const out: Record<string, unknown> = base
-  try {
-    copyFields(out, extra as object)
-  } catch (thrown) {
-    out.fieldsError = `[fields could not be read: ${safeString(thrown)}]`
-  }
-  return out
-}
-
-/**
- * Copies the own enumerable keys of `from` but those in `skip` into `into`, key by key: defined,
- * never assigned (a `__proto__` key, as `JSON.parse` makes, stays a key and never sets the
- * prototype, which would hide the fields from redaction); a getter (or a Proxy trap) that throws
- * marks its key. Throws only when the keys cannot be listed.
- */
-const copyFields = (into: Record<string, unknown>, from: object, skip: ReadonlyArray<string> = []): Record<string, unknown> => {
-  for (const key of Object.keys(from)) {
-    if (skip.includes(key)) continue
-    Object.defineProperty(into, key, { value: read(from, key), enumerable: true, writable: true, configurable: true })
-  }
-  return into
+  return copyFieldsMarked(base, extra as object)
 }
 
 /** `o[key]`, or `undefined` when reading it throws (where `read`'s marker must not count as a value). */
@@ -722,11 +702,7 @@ const withArguments = (message: unknown, rest: ReadonlyArray<unknown>): { readon
     const u = rest[i]
     if (isError(u) && error === undefined) error = u
     else if (i === 0 ? isExtra(u) : isPlainObject(u)) {
-      try {
-        fields = copyFields(fields ?? {}, u as object)
-      } catch (thrown) {
-        fields = { ...fields, fieldsError: `[fields could not be read: ${safeString(thrown)}]` }
-      }
+      fields = copyFieldsMarked(fields ?? {}, u as object)
     } else text.push(argText(u))
   }
   const extra = fields === undefined ? error : error === undefined ? fields : { ...fields, error }
@@ -788,12 +764,7 @@ const loneObject = (o: Record<string, unknown>): { readonly message: string; rea
   const msg = readSafely(o, "msg")
   const text = typeof msg === "string" ? msg : readSafely(o, "message")
   if (typeof text === "string") {
-    let rest: Record<string, unknown> = {}
-    try {
-      copyFields(rest, o, [typeof msg === "string" ? "msg" : "message"])
-    } catch (thrown) {
-      rest = { fieldsError: `[fields could not be read: ${safeString(thrown)}]` }
-    }
+    const rest = copyFieldsMarked({}, o, [typeof msg === "string" ? "msg" : "message"])
     return { message: text, extra: Object.keys(rest).length > 0 ? rest : undefined }
   }
   const key = errorKey(o)

@@ -61,15 +61,36 @@ export const mergeFields = (a: unknown, b: unknown): Record<string, unknown> => 
   } catch {
     const out: Record<string, unknown> = {}
     for (const from of [a, b]) {
-      if (from === null || from === undefined) continue
-      try {
-        for (const key of Object.keys(from)) {
-          Object.defineProperty(out, key, { value: read(from, key), enumerable: true, writable: true, configurable: true })
-        }
-      } catch (thrown) {
-        out.fieldsError = `[fields could not be read: ${safeString(thrown)}]`
-      }
+      if (from !== null && from !== undefined) copyFieldsMarked(out, from as object)
     }
     return out
+  }
+}
+
+/**
+ * Copies the own enumerable keys of `from` but those in `skip` into `into`, key by key: defined,
+ * never assigned (a `__proto__` key, as `JSON.parse` makes, stays a key and never sets the
+ * prototype, which would hide the fields from redaction); a getter (or a Proxy trap) that throws
+ * marks its key. Throws only when the keys cannot be listed. @internal
+ */
+export const copyFields = (into: Record<string, unknown>, from: object, skip: ReadonlyArray<string> = []): Record<string, unknown> => {
+  for (const key of Object.keys(from)) {
+    if (skip.includes(key)) continue
+    Object.defineProperty(into, key, { value: read(from, key), enumerable: true, writable: true, configurable: true })
+  }
+  return into
+}
+
+/** {@link copyFields}, never throwing: keys that cannot be listed give one `fieldsError` field. @internal */
+export const copyFieldsMarked = (
+  into: Record<string, unknown>,
+  from: object,
+  skip: ReadonlyArray<string> = []
+): Record<string, unknown> => {
+  try {
+    return copyFields(into, from, skip)
+  } catch (thrown) {
+    into.fieldsError = `[fields could not be read: ${safeString(thrown)}]`
+    return into
   }
 }
