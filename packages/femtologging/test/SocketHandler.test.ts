@@ -581,6 +581,35 @@ describe("SocketHandler: reconnection, flush and close", () => {
     assert.deepStrictEqual(capture.records.map((r) => r.message), Array.from({ length: 2_000 }, (_, i) => `c${i}`))
   }, 30_000)
 
+  it("close() during a connection attempt ends the attempt: the socket does not stay open (holding the process) until connectTimeoutMs", async () => {
+    resetManager()
+    // A peer that accepts and never answers the TLS handshake: the attempt waits for connectTimeoutMs.
+    const peers: Array<net.Socket> = []
+    const silent = net.createServer((socket) => {
+      socket.on("error", () => {})
+      socket.resume()
+      peers.push(socket)
+    })
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve))
+    track({ close: () => new Promise((resolve) => silent.close(resolve)) })
+    track({ close: async () => peers.forEach((p) => p.destroy()) })
+    const handler = track(new FemtoSocketHandler({
+      host: "127.0.0.1",
+      port: (silent.address() as net.AddressInfo).port,
+      tls: { insecure: true },
+      executor: "inline",
+      connectTimeoutMs: 20_000,
+      writeTimeoutMs: 200
+    }))
+    getLogger("close.connecting").addHandler(handler)
+    getLogger("close.connecting").info("never sent")
+    assert.isTrue(await waitUntil(() => peers.length === 1, 2_000))
+    const ended = new Promise<void>((resolve) => peers[0]!.on("close", () => resolve()))
+    await handler.close()
+    assert.strictEqual(handler.getDropped(), 1)
+    assert.isTrue(await Promise.race([ended.then(() => true), sleep(2_000).then(() => false)]), "the attempt outlived close()")
+  }, 30_000)
+
   it("timeout:N holds a caller at most N ms while the collector is down, then refuses at once until the queue moves", async () => {
     resetManager()
     const port = await refusedPort()

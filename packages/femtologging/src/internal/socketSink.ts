@@ -208,6 +208,8 @@ export const makeSocketSink = (options: SocketSinkOptions, hooks: SocketSinkHook
   let closed = false
   let closing: Promise<void> | undefined
   let cancelSleep: (() => void) | undefined
+  /** Ends the connection attempt under way (its socket would otherwise hold the process until `connectTimeoutMs`). */
+  let cancelOpen: (() => void) | undefined
   /** Frames written on the current connection recently (for resending after a failure), oldest first. */
   let recent: Array<Written> = []
   /**
@@ -318,17 +320,21 @@ export const makeSocketSink = (options: SocketSinkOptions, hooks: SocketSinkHook
         })
       }
       const timer = setTimeout(() => {
+        cancelOpen = undefined
         s.destroy()
         reject(new Error(`timed out after ${connectTimeoutMs} ms`))
       }, connectTimeoutMs)
       timer.unref()
       const onError = (error: Error): void => {
+        cancelOpen = undefined
         clearTimeout(timer)
         s.destroy()
         reject(error)
       }
+      cancelOpen = () => onError(new Error("the sink closed"))
       s.once("error", onError)
       s.once(secure === undefined || options.path !== undefined ? "connect" : "secureConnect", () => {
+        cancelOpen = undefined
         clearTimeout(timer)
         s.off("error", onError)
         resolve(s)
@@ -523,6 +529,7 @@ export const makeSocketSink = (options: SocketSinkOptions, hooks: SocketSinkHook
       closing ??= (async () => {
         closed = true
         cancelSleep?.()
+        cancelOpen?.()
         const error = failure("the sink closed before the batch was written", 0)
         abandon?.(error)
         settleWaiters({ error })
