@@ -43,3 +43,21 @@ describe("File handler: records pending at exit are written without close()", ()
     assert.strictEqual(result.code, null)
   })
 })
+
+describe("File handler: process.exit() inside its own formatter", () => {
+  for (const executor of ["inline", "worker"] as const) {
+    it(`${executor}: the rest of the batch being formatted is written, the record that exited counted; exit code 5`, async () => {
+      const file = path.join(tempDir(), "formatter-exit.log")
+      const result = await runFixture("file-exit-in-formatter.mjs", { args: [file, executor] })
+      assert.strictEqual(result.code, 5, result.stderr)
+      const match = /^offered (\d+) dropped (\d+)$/m.exec(result.stdout)
+      assert.isNotNull(match, `stdout: ${result.stdout}\nstderr: ${result.stderr}`)
+      const offered = Number(match![1])
+      assert.isAbove(offered, 3_001, "the batch being formatted must hold records after r3000")
+      // Every record offered but the one whose formatter exited is in the file, in order; that one is counted.
+      const expected = Array.from({ length: offered }, (_, i) => `r${i}`).filter((line) => line !== "r3000")
+      assert.strictEqual(firstMismatch(readLines(file), expected), undefined, `stderr: ${result.stderr}`)
+      assert.strictEqual(Number(match![2]), 1)
+    })
+  }
+})

@@ -134,6 +134,16 @@ const buffered = (
   lost: () => number = executor.lost
 ): Output => {
   const emit = () => records.emit()
+  /** The batch being appended and the index of the record being appended, for `resumeAtExit`. */
+  let current: ReadonlyArray<LogRecord> | undefined
+  let index = 0
+  /** Records whose formatting ended the process (`process.exit()` in a formatter): no line. */
+  let cut = 0
+  const appendAll = (batch: ReadonlyArray<LogRecord>, from: number): void => {
+    current = batch
+    for (index = from; index < batch.length; index++) append(batch[index]!)
+    current = undefined
+  }
   const drain = async (): Promise<void> => {
     if (records.count > 0) {
       await executor.wait()
@@ -143,7 +153,7 @@ const buffered = (
   return {
     ready: executor.ready,
     deliver: (batch) => {
-      for (let i = 0; i < batch.length; i++) append(batch[i]!)
+      appendAll(batch, 0)
       if (records.count >= flushInterval || records.length >= maxBufferedBytes) return emit()
       if (records.count > 0) onBuffered()
     },
@@ -165,10 +175,16 @@ const buffered = (
       if (records.count > 0 && executor.waitSync(deadline)) void emit()
       executor.exitSync(deadline)
     },
-    resumeAtExit: () => {},
+    resumeAtExit: () => {
+      const batch = current
+      if (batch === undefined) return
+      // The record being formatted when the exit happened has no line: counted lost.
+      cut++
+      appendAll(batch, index + 1)
+    },
     written: executor.written,
-    lost,
-    pending: () => records.count + executor.pending(),
+    lost: () => lost() + cut,
+    pending: () => records.count + executor.pending() + (current === undefined ? 0 : current.length - index),
     duplicates: executor.duplicates
   }
 }
