@@ -282,6 +282,20 @@ describe("FemtoRotatingFileHandler: backups", () => {
     })
   })
 
+  // A lone surrogate cannot be encoded: the name on disk has U+FFFD there, as the directory lists it.
+  it("a path with a lone surrogate (written as U+FFFD) still shifts its backups: none is renamed over", async () => {
+    const dir = tempDir()
+    const h = track(new FemtoRotatingFileHandler(path.join(dir, "rot\uD800.log"), { rotation: [17, 3] }))
+    for (let i = 1; i <= 4; i++) message(h, i)
+    await h.close()
+    assert.deepStrictEqual(snapshot(dir), {
+      "rot\uFFFD.log": "r [INFO] line-04\n",
+      "rot\uFFFD.log.1": "r [INFO] line-03\n",
+      "rot\uFFFD.log.2": "r [INFO] line-02\n",
+      "rot\uFFFD.log.3": "r [INFO] line-01\n"
+    })
+  })
+
   // Only <path>.N as rotation names it (N without leading zeros) is a backup: CPython leaves
   // rotating.log.03 alone, and so must the pruning of backups beyond the count.
   it("files like <path>.03 or <path>.0 are not backups: never pruned nor shifted", async () => {

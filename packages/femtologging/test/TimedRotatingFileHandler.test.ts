@@ -84,6 +84,18 @@ describe("FemtoTimedRotatingFileHandler: rotation under TestClock", () => {
       assert.strictEqual(readText(file), "timed [INFO] r4\n")
     }))
 
+  it.effect("a path with a lone surrogate (written as U+FFFD): its old backups are still pruned", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const h = yield* TimedRotatingFileHandler.make(path.join(dir, "t\uD800.log"), { when: "S", utc: true, backupCount: 1 })
+      yield* logNow(h, "r0")
+      for (let i = 1; i <= 3; i++) {
+        yield* TestClock.adjust("1 second")
+        yield* logNow(h, `r${i}`)
+      }
+      assert.deepStrictEqual(listDir(dir), ["t\uFFFD.log", "t\uFFFD.log.1970-01-01_00-00-02"])
+    }))
+
   it.effect("backupCount 0 keeps every backup", () =>
     Effect.gen(function*() {
       const dir = tempDir()

@@ -692,7 +692,9 @@ const delayed = (open: () => FileSink, file: string): FileSink => {
 }
 
 const openFileSink = (options: FileSinkOptions, hooks: FileSinkHooks): FileSink => {
-  const file = options.path
+  // A lone surrogate is written to the file system as U+FFFD: so spelt, the path matches the names
+  // a directory listing gives (backups to shift and prune, temporary files to remove).
+  const file = options.path.toWellFormed()
   const lock = `${file}.lock`
   const now = hooks.now ?? Date.now
   /** `now()` in whole seconds, as CPython's `int(time.time())`: boundaries fall on whole seconds. */
