@@ -3,6 +3,7 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as TestClock from "effect/testing/TestClock"
+import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { getLogger } from "../src/Facade.ts"
@@ -198,6 +199,27 @@ describe("FemtoFileHandler: open failures", () => {
     assert.strictEqual((error as HandlerIOError)._tag, "HandlerIOError")
     assert.strictEqual((error as HandlerIOError).path, dir)
     assert.isTrue((error as HandlerIOError).message.startsWith(`${dir}: `), (error as HandlerIOError).message)
+  })
+
+  it.each(["inline", "worker"] as const)("a FIFO that no process reads fails with HandlerIOError, without waiting for a reader (%s)", (executor) => {
+    const fifo = path.join(tempDir(), "pipe")
+    execFileSync("mkfifo", [fifo])
+    const error = thrown(() => new FemtoFileHandler(fifo, { executor }))
+    assert.instanceOf(error, HandlerIOError)
+    assert.strictEqual((error as HandlerIOError).message, `${fifo}: a FIFO (named pipe) that no process has open for reading`)
+  })
+
+  it("a FIFO that a process reads is written to", async () => {
+    const fifo = path.join(tempDir(), "pipe")
+    execFileSync("mkfifo", [fifo])
+    const read = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK)
+    const h = new FemtoFileHandler(fifo)
+    h.handle("app", "INFO", "through the pipe")
+    await h.close()
+    const buffer = Buffer.alloc(100)
+    const n = fs.readSync(read, buffer, 0, 100, null)
+    fs.closeSync(read)
+    assert.strictEqual(buffer.toString("utf8", 0, n), "app [INFO] through the pipe\n")
   })
 
   it("a parent that is a file fails with HandlerIOError whose message starts with the path", () => {

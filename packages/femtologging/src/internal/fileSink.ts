@@ -215,17 +215,44 @@ const makeParents = (file: string): void => {
   }
 }
 
+const { O_APPEND, O_CREAT, O_NONBLOCK, O_TRUNC, O_WRONLY } = fs.constants
+
+/**
+ * Opens `file` for writing. A FIFO's open waits until some process opens it for reading: it is
+ * tried without waiting first, so that a FIFO nobody reads is an error, not a hang. A regular
+ * file keeps that descriptor (`O_NONBLOCK` does nothing to regular files); anything else is
+ * opened again as usual, now that it has a reader.
+ */
+const openWriting = (file: string, flags: "a" | "w"): number => {
+  if (O_NONBLOCK === undefined) return fs.openSync(file, flags)
+  const mode = O_WRONLY | O_CREAT | (flags === "a" ? O_APPEND : O_TRUNC)
+  let fd: number
+  try {
+    fd = fs.openSync(file, mode | O_NONBLOCK)
+  } catch (error) {
+    if (errorCode(error) === "ENXIO") throw new Error("a FIFO (named pipe) that no process has open for reading", { cause: error })
+    throw error
+  }
+  let regular = false
+  try {
+    regular = fs.fstatSync(fd).isFile()
+  } finally {
+    if (!regular) fs.closeSync(fd)
+  }
+  return regular ? fd : fs.openSync(file, flags === "a" ? O_WRONLY | O_APPEND : O_WRONLY)
+}
+
 /** Opens `file` (`"a"` or `"w"`), creating missing folders; throws an Error whose message is the reason. */
 const openLive = (file: string, flags: "a" | "w"): Live => {
   let fd: number
   try {
-    fd = fs.openSync(file, flags)
+    fd = openWriting(file, flags)
   } catch (error) {
     const code = errorCode(error)
     if (code !== "ENOENT" && code !== "ENOTDIR") throw new Error(messageOf(error), { cause: error })
     makeParents(file)
     try {
-      fd = fs.openSync(file, flags)
+      fd = openWriting(file, flags)
     } catch (again) {
       throw new Error(messageOf(again), { cause: again })
     }
