@@ -913,6 +913,8 @@ export const make = (options: MakeOptions): Effect.Effect<Handler, HandlerConfig
     yield* check(() => positiveInt("flushTimeoutMs", options.flushTimeoutMs ?? 1000))
     if (options.exitTimeoutMs !== undefined) yield* check(() => positiveInt("exitTimeoutMs", options.exitTimeoutMs))
     const formatter = yield* check(() => Formatter.resolve(options.formatter ?? "default"))
+    if (options.level !== undefined) yield* check(() => levelOption(options.level!))
+    for (const filter of options.filters ?? []) yield* check(() => filterOption(filter))
     const guarded = Formatter.guard(formatter, options.label)
     const clock = yield* Clock.Clock
     const queue = yield* Queue.make<LogRecord.LogRecord, Cause.Done>({
@@ -1096,6 +1098,23 @@ const check = <A>(f: () => A): Effect.Effect<A, HandlerConfigError | HandlerIOEr
       throw error
     }
   })
+
+/** Checks a handler's level, refused as a `HandlerConfigError` naming `level`. */
+const levelOption = (level: Level.LevelInput): void => {
+  try {
+    Level.parseThresholdUnsafe(level)
+  } catch (error) {
+    if (error instanceof Level.InvalidLevelError) throw new HandlerConfigError({ field: "level", detail: error.message })
+    throw error
+  }
+}
+
+/** Checks one of a handler's filters, as {@link Handler.addFilter} does. */
+const filterOption = (filter: Filter.Filter): void => {
+  if (!Filter.isFilter(filter)) {
+    throw new HandlerConfigError({ field: "filters", detail: "a filter must be a function or have a filter method" })
+  }
+}
 
 /**
  * Creates a handler synchronously, in the facade's process-wide scope (or `spawn`'s). Throws

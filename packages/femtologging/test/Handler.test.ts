@@ -6,6 +6,7 @@ import * as Latch from "effect/Latch"
 import * as Scheduler from "effect/Scheduler"
 import * as TestClock from "effect/testing/TestClock"
 import { drainAll, getLogger, resetManager } from "../src/Facade.ts"
+import type * as Filter from "../src/Filter.ts"
 import * as Handler from "../src/Handler.ts"
 import { HandlerClosedError, HandlerError, OfferTimeoutError, QueueFullError, WouldBlockError } from "../src/Handler.ts"
 import { HandlerConfigError } from "../src/HandlerConfigError.ts"
@@ -571,6 +572,25 @@ describe("Handler (Effect): a sink held on purpose", () => {
       const error = yield* Effect.flip(Handler.make({ label: "bad", target: { _tag: "Sink", sink: held.sink }, capacity: 0 }))
       assert.instanceOf(error, HandlerConfigError)
       assert.strictEqual(error.message, "capacity must be greater than zero")
+    }))
+
+  it.effect("Handler.make fails with HandlerConfigError for a bad level or filter too, before opening the sink (found by review: both died)", () =>
+    Effect.gen(function*() {
+      let opened = 0
+      const sink = () => {
+        opened++
+        return { write: () => {} }
+      }
+      const level = yield* Effect.flip(Handler.make({ label: "bad", target: { _tag: "Sink", sink }, level: "LOUD" }))
+      assert.instanceOf(level, HandlerConfigError)
+      assert.strictEqual(level.field, "level")
+      assert.strictEqual(level.message, "invalid log level: LOUD")
+      const filters = yield* Effect.flip(
+        Handler.make({ label: "bad", target: { _tag: "Sink", sink }, filters: [5 as unknown as Filter.Filter] })
+      )
+      assert.instanceOf(filters, HandlerConfigError)
+      assert.strictEqual(filters.field, "filters")
+      assert.strictEqual(opened, 0)
     }))
 })
 
