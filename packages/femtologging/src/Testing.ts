@@ -16,7 +16,8 @@ import * as EffectLogger from "./EffectLogger.ts"
 import { FemtoHandler } from "./FemtoHandler.ts"
 import * as Formatter from "./Formatter.ts"
 import * as Handler from "./Handler.ts"
-import { currentSpawner, facadeSpawner, type Spawner } from "./internal/runtime.ts"
+import type { HandlerConfigError } from "./HandlerConfigError.ts"
+import { facadeSpawner, type Spawner } from "./internal/runtime.ts"
 import type * as Level from "./Level.ts"
 import type { LogRecord } from "./LogRecord.ts"
 import * as Manager from "./Manager.ts"
@@ -161,13 +162,17 @@ const describe = (match: RecordMatch): string => {
 }
 
 /**
- * Creates a capture handler in the current scope (Effect face).
+ * Creates a capture handler in the current scope (Effect face). Fails with
+ * `HandlerConfigError` for a bad option.
  *
  * @category constructors
  * @since 0.1.0
  */
-export const capture = (options: CaptureOptions = {}): Effect.Effect<CaptureHandler, never, Scope.Scope> =>
-  Effect.map(currentSpawner(), (spawn) => new CaptureHandler(options, spawn))
+export function capture(): Effect.Effect<CaptureHandler, never, Scope.Scope>
+export function capture(options: CaptureOptions): Effect.Effect<CaptureHandler, HandlerConfigError, Scope.Scope>
+export function capture(options: CaptureOptions = {}): Effect.Effect<CaptureHandler, HandlerConfigError, Scope.Scope> {
+  return Handler.makeIn<CaptureHandler, HandlerConfigError>((spawn) => new CaptureHandler(options, spawn))
+}
 
 /**
  * The capture handler attached to root by {@link layerCapture}.
@@ -179,19 +184,23 @@ export class Captured extends Service<Captured, CaptureHandler>()("femtologging/
 
 /**
  * A fresh {@link Manager.Manager} whose root logger (level TRACE) writes into a {@link Captured}
- * handler. Read what was logged with `(yield* Captured).records` after `Handler.flush`.
+ * handler. Read what was logged with `(yield* Captured).records` after `Handler.flush`. Fails
+ * with `HandlerConfigError` for a bad option.
  *
  * @category layers
  * @since 0.1.0
  */
-export const layerCapture = (options: CaptureOptions = {}): Layer.Layer<Captured | Manager.Manager> =>
-  Layer.effectContext(Effect.gen(function*() {
+export function layerCapture(): Layer.Layer<Captured | Manager.Manager>
+export function layerCapture(options: CaptureOptions): Layer.Layer<Captured | Manager.Manager, HandlerConfigError>
+export function layerCapture(options: CaptureOptions = {}): Layer.Layer<Captured | Manager.Manager, HandlerConfigError> {
+  return Layer.effectContext(Effect.gen(function*() {
     const manager = yield* Manager.make()
     const handler = yield* capture(options)
     manager.root.setLevel("TRACE")
     manager.root.addHandler(handler)
     return Context.make(Manager.Manager, manager).pipe(Context.add(Captured, handler))
   }))
+}
 
 /**
  * {@link layerCapture} with femtologging installed as Effect's logger (`EffectLogger.layer`):
@@ -217,9 +226,13 @@ export const layerCapture = (options: CaptureOptions = {}): Layer.Layer<Captured
  * @category layers
  * @since 0.2.0
  */
-export const layerEffectCapture = (
+export function layerEffectCapture(): Layer.Layer<Captured | Manager.Manager>
+export function layerEffectCapture(
+  options: CaptureOptions & Omit<EffectLogger.LayerOptions, "manager">
+): Layer.Layer<Captured | Manager.Manager, HandlerConfigError>
+export function layerEffectCapture(
   options: CaptureOptions & Omit<EffectLogger.LayerOptions, "manager"> = {}
-): Layer.Layer<Captured | Manager.Manager> => {
+): Layer.Layer<Captured | Manager.Manager, HandlerConfigError> {
   const { defaultLogger, loggerAnnotation, tracer, mergeWithExisting, minimumLevel, ...capture } = options
   return Layer.merge(
     EffectLogger.layer({ defaultLogger, loggerAnnotation, tracer, mergeWithExisting, minimumLevel }),

@@ -13,6 +13,7 @@ import * as EffectLogger from "../src/EffectLogger.ts"
 import { getLogger } from "../src/Facade.ts"
 import * as FileHandler from "../src/FileHandler.ts"
 import * as Handler from "../src/Handler.ts"
+import type { HandlerConfigError } from "../src/HandlerConfigError.ts"
 import type * as LogRecord from "../src/LogRecord.ts"
 import * as Manager from "../src/Manager.ts"
 import * as Testing from "../src/Testing.ts"
@@ -220,7 +221,7 @@ describe("EffectLogger: Effect's log calls through femtologging", () => {
       assert.strictEqual(yield* minimum.pipe(Effect.provide(EffectLogger.layer())), "All")
       assert.strictEqual(yield* minimum.pipe(Effect.provide(EffectLogger.layer({ minimumLevel: "WARNING" }))), "Warn")
       assert.strictEqual(yield* minimum.pipe(Effect.provide(EffectLogger.layer({ minimumLevel: "inherit" }))), "Info")
-      const messages = (layer: Layer.Layer<Testing.Captured | Manager.Manager>) =>
+      const messages = (layer: Layer.Layer<Testing.Captured | Manager.Manager, HandlerConfigError>) =>
         Effect.gen(function*() {
           yield* Effect.logDebug("debug")
           yield* Effect.logInfo("info")

@@ -69,7 +69,7 @@ const viaEffect: Effect.Effect<Outcome, never, Manager.Manager | Scope.Scope> = 
   function*() {
     const removed = yield* Testing.capture()
     const kept = yield* Testing.capture()
-    const dropping = yield* Testing.capture({ capacity: 4, policy: "drop" })
+    const dropping = yield* Effect.orDie(Testing.capture({ capacity: 4, policy: "drop" }))
     const snap = yield* Effect.orDie(Manager.getLogger("faces.snap"))
     snap.addHandler(removed)
     snap.addHandler(kept)

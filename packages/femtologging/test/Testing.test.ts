@@ -1,7 +1,9 @@
 import { assert, describe, it, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { getLogger, resetManager } from "../src/Facade.ts"
 import * as Handler from "../src/Handler.ts"
+import { HandlerConfigError } from "../src/HandlerConfigError.ts"
 import * as Logger from "../src/Logger.ts"
 import * as Manager from "../src/Manager.ts"
 import * as Testing from "../src/Testing.ts"
@@ -82,6 +84,19 @@ describe("Testing.layerCapture with it.effect", () => {
       assert.isTrue(yield* Handler.flush(root))
       assert.deepStrictEqual(root.records, [])
     }).pipe(Effect.provide(Testing.layerCapture())))
+
+  it.effect("a bad option fails capture() and the capture layers with HandlerConfigError, not a defect (found by review)", () =>
+    Effect.gen(function*() {
+      const fromCapture = yield* Effect.flip(Effect.scoped(Testing.capture({ policy: "sometimes" })))
+      assert.instanceOf(fromCapture, HandlerConfigError)
+      assert.strictEqual(fromCapture.field, "policy")
+      const fromLayer = yield* Effect.flip(Effect.scoped(Layer.build(Testing.layerCapture({ capacity: 0 }))))
+      assert.instanceOf(fromLayer, HandlerConfigError)
+      assert.strictEqual(fromLayer.message, "capacity must be greater than zero")
+      const fromEffectLayer = yield* Effect.flip(Effect.scoped(Layer.build(Testing.layerEffectCapture({ level: "LOUD" }))))
+      assert.instanceOf(fromEffectLayer, HandlerConfigError)
+      assert.strictEqual(fromEffectLayer.field, "level")
+    }))
 })
 
 layer(Testing.layerCapture())("Testing.layerCapture with layer()", (it) => {
