@@ -194,7 +194,7 @@ export const layer = (options: LayerOptions = {}): Layer.Layer<never> => {
       const next = new Set<EffectLogger.Logger<unknown, any>>()
       if (options.mergeWithExisting === true) {
         for (const logger of fiber.getRef(EffectLogger.CurrentLoggers)) {
-          if (isOurs(logger) || (!keepTracer && logger === EffectLogger.tracerLogger)) continue
+          if (isOurs(logger) || (!keepTracer && ungated(logger) === EffectLogger.tracerLogger)) continue
           next.add(gate(logger))
         }
       } else if (keepTracer) next.add(gate(EffectLogger.tracerLogger))
@@ -209,14 +209,23 @@ export const layer = (options: LayerOptions = {}): Layer.Layer<never> => {
 const effectThreshold = (level: Level.Level | undefined): LogLevel.LogLevel =>
   level === undefined || level === "TRACE" ? "All" : Level.toEffectLogLevel(level)
 
+const gatedMarker = Symbol.for("femtologging/EffectLogger/gated")
+
 /** `logger`, seeing only calls at or above `minimum`. */
 const gated = (
   logger: EffectLogger.Logger<unknown, unknown>,
   minimum: LogLevel.LogLevel
-): EffectLogger.Logger<unknown, unknown> =>
-  EffectLogger.make((o) => {
+): EffectLogger.Logger<unknown, unknown> => {
+  const wrapper = EffectLogger.make((o) => {
     if (!LogLevel.isGreaterThan(minimum, o.logLevel)) logger.log(o)
   })
+  Object.defineProperty(wrapper, gatedMarker, { value: logger })
+  return wrapper
+}
+
+/** The logger a {@link gated} wrapper (an outer layer's) sees through, else `logger` itself. */
+const ungated = (logger: EffectLogger.Logger<unknown, unknown>): EffectLogger.Logger<unknown, unknown> =>
+  (logger as unknown as Record<symbol, EffectLogger.Logger<unknown, unknown> | undefined>)[gatedMarker] ?? logger
 
 let liveClock: Clock.Clock | undefined
 const isLive = (clock: Clock.Clock): boolean =>

@@ -199,6 +199,21 @@ describe("EffectLogger: Effect's log calls through femtologging", () => {
       assert.deepStrictEqual(untraced.events, [])
     }))
 
+  it.effect("tracer: false with mergeWithExisting removes the tracer logger an outer layer installed (found by review)", () =>
+    Effect.gen(function*() {
+      const [span, messages] = yield* Effect.gen(function*() {
+        const span = yield* Effect.currentSpan
+        yield* Effect.logInfo("no event")
+        return [span as Tracer.NativeSpan, (yield* Testing.records()).map((r) => r.message)] as const
+      }).pipe(
+        Effect.withSpan("work"),
+        Effect.provide(EffectLogger.layer({ mergeWithExisting: true, tracer: false })),
+        Effect.provide(Testing.layerEffectCapture())
+      )
+      assert.deepStrictEqual(span.events, [])
+      assert.deepStrictEqual(messages, ["no event"])
+    }))
+
   it.effect("replaces Effect's console logger unless mergeWithExisting, and never installs itself twice", () =>
     Effect.gen(function*() {
       const current = Effect.service(EffectLoggerApi.CurrentLoggers)
