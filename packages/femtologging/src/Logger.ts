@@ -21,7 +21,7 @@
  *
  * @since 0.1.0
  */
-import { Effect, References } from "./internal/lazyEffect.ts"
+import { Clock, Effect, References } from "./internal/lazyEffect.ts"
 import { fileURLToPath } from "node:url"
 import { getCallSites } from "node:util"
 import * as Context from "./Context.ts"
@@ -590,7 +590,10 @@ export class Logger {
       // The fiber's log annotations (`Effect.annotateLogs`) are its context.
       const annotations = fiber.getRef(References.CurrentLogAnnotations)
       const context = Object.keys(annotations).length === 0 ? undefined : annotations
-      let record = build(this.name, level, message, withFields(context, bound, extra), fiber.id)
+      // Effect's clock stamps the record, as it stamps `Effect.log`'s (`TestClock` in tests).
+      const clock = fiber.getRef(Clock.Clock)
+      const timestampNs = isLive(clock) ? undefined : clock.currentTimeMillisUnsafe() * 1e6
+      let record = build(this.name, level, message, withFields(context, bound, extra), fiber.id, undefined, timestampNs)
       if (this.filters.length > 0) {
         // As in `dispatch`: a loop through this logger's filters from a fiber (`Effect.runSync`).
         if (this.looping()) return Effect.succeed(undefined)
@@ -910,7 +913,8 @@ const build = (
   message: unknown,
   extra: unknown,
   fiberId: number | undefined,
-  site?: CallSite
+  site?: CallSite,
+  timestampNs?: number
 ): LogRecord.LogRecord => {
   // A string message (the common one) is its text, without the object textOf returns.
   const parsed = typeof message === "string" ? undefined : textOf(message)
@@ -934,7 +938,7 @@ const build = (
   const lineNumber = site?.lineNumber
   const functionName = site?.functionName
   try {
-    return LogRecord.make({ logger, level, message: text, fields, error, fiberId, filename, lineNumber, functionName })
+    return LogRecord.make({ logger, level, message: text, fields, error, fiberId, filename, lineNumber, functionName, timestampNs })
   } catch (thrown) {
     return LogRecord.make({
       logger,
@@ -945,10 +949,15 @@ const build = (
       fiberId,
       filename,
       lineNumber,
-      functionName
+      functionName,
+      timestampNs
     })
   }
 }
+
+let liveClock: Clock.Clock | undefined
+const isLive = (clock: Clock.Clock): boolean =>
+  clock === (liveClock ??= Effect.runSync(Clock.clockWith((c) => Effect.succeed(c))))
 
 const effectMethod = (level: Level.Level) => (self: Logger | BoundLogger, message: Message, extra?: Extra) =>
   emitFrom(self, level, message, extra)

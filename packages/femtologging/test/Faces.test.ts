@@ -5,6 +5,7 @@
 import { assert, beforeEach, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
+import { TestClock } from "effect/testing"
 import { getLogger, resetManager } from "../src/Facade.ts"
 import * as Handler from "../src/Handler.ts"
 import { HandlerError, QueueFullError } from "../src/Handler.ts"
@@ -122,6 +123,20 @@ describe("One core behind both faces", () => {
       assert.isFalse(yield* Effect.promise(() => handler.flush()))
       assert.isTrue(handler.closed)
     }))
+
+  it.effect("the Effect face stamps records with Effect's Clock, as Effect.log does (found by review: the wall clock)", () =>
+    Effect.gen(function*() {
+      const at = Date.UTC(2030, 0, 1, 12, 0, 0, 250)
+      yield* TestClock.setTime(at)
+      const logger = yield* Manager.getLogger("faces.clock")
+      yield* Logger.info(logger, "Effect face")
+      yield* Effect.logInfo("Effect.log")
+      const records = yield* Testing.records()
+      assert.deepStrictEqual(records.map((r) => [r.message, LogRecord.timestampMs(r)]), [
+        ["Effect face", at],
+        ["Effect.log", at]
+      ])
+    }).pipe(Effect.provide(Testing.layerEffectCapture())))
 
   it.effect("a facade logger accepts Effect logging, and an isolated manager's logger accepts method calls", () =>
     Effect.gen(function*() {
