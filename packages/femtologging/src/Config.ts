@@ -197,10 +197,13 @@ export const dictConfigEffect = (
     yield* Effect.addFinalizer(() => Effect.sync(() => detach(manager, made)))
   })
 
-/** Takes `handlers` off every logger of `manager`. */
+/**
+ * Takes `handlers` off every logger of `manager`. Loggers are found, not asked for: `getLogger`
+ * would turn a placeholder (a parent nobody asked for) into a logger a later configuration disables.
+ */
 const detach = (manager: LoggerManager, handlers: ReadonlyArray<unknown>): void => {
   if (handlers.length === 0) return
-  for (const logger of [manager.root, ...manager.loggerNames().map((name) => manager.getLogger(name))]) {
+  for (const logger of [manager.root, ...manager.loggerNames().map((name) => manager.findLogger(name)!)]) {
     for (const h of handlers) if (logger.handlers.includes(h as never)) logger.removeHandler(h as never)
   }
 }

@@ -787,6 +787,25 @@ describe("dictConfig: the Effect face", () => {
     assert.strictEqual(read(file), "svc [INFO] in the layer\n")
   })
 
+  it.effect("a released Config.layer leaves a parent it only implied a placeholder: the next configuration does not disable it (found by review)", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const manager = yield* Manager.Manager
+      yield* Effect.scoped(Layer.build(Config.layer({
+        version: 1,
+        handlers: { out: { class: "femtologging.FileHandler", filename: path.join(dir, "a.log") } },
+        loggers: { "app.db": { handlers: ["out"], level: "INFO" } }
+      }, { env: false })))
+      // "app" was never asked for: CPython's placeholder, which disable_existing_loggers leaves alone.
+      yield* Layer.build(Config.layer({
+        version: 1,
+        handlers: { b: { class: "femtologging.FileHandler", filename: path.join(dir, "b.log") } },
+        root: { level: "INFO", handlers: ["b"] }
+      }, { env: false }))
+      assert.isTrue(manager.getLogger("app.db").disabled)
+      assert.isFalse(manager.getLogger("app").disabled)
+    }).pipe(Effect.provide(Manager.layerIsolated())))
+
   it("a handler a released layer closed is not kept on a logger the next configuration does not name", async () => {
     const dir = tempDir()
     const layered = {
