@@ -287,7 +287,8 @@ export const assertNoDrops = (): Effect.Effect<void, never, Captured> =>
       // Records a logger of the captured manager dropped (its own queue, or after a reset) too.
       if (manager._tag === "Some") {
         const m = manager.value
-        const loggers = [m.root, ...m.loggerNames().map((name) => m.getLogger(name))]
+        // Found, not asked for: `getLogger` would turn a placeholder parent into a logger.
+        const loggers = [m.root, ...m.loggerNames().map((name) => m.findLogger(name)!)]
         const n = loggers.reduce((sum, logger) => sum + logger.getDropped(), 0)
         if (n > 0) throw new Error(`loggers dropped ${n} record${n === 1 ? "" : "s"}`)
       }

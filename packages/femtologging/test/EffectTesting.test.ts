@@ -2,6 +2,8 @@ import { assert, describe, it, layer } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Config from "../src/Config.ts"
 import * as Logger from "../src/Logger.ts"
 import * as Manager from "../src/Manager.ts"
 import * as Testing from "../src/Testing.ts"
@@ -74,6 +76,16 @@ describe("Testing's Effect assertions with it.effect", () => {
       const exit = yield* Effect.exit(Testing.assertNoDrops())
       assert.match(failureMessage(exit), /^CaptureHandler dropped \d+ records?$/)
     }).pipe(Effect.provide(Testing.layerEffectCapture({ capacity: 1, policy: "drop" }))))
+
+  it.effect("assertNoDrops leaves a placeholder parent a placeholder: a configuration applied after it does not disable it (found by review)", () =>
+    Effect.gen(function*() {
+      const manager = yield* Manager.Manager
+      yield* Effect.logInfo("x").pipe(Effect.annotateLogs({ logger: "shop.orders" }))
+      yield* Testing.assertNoDrops()
+      yield* Layer.build(Config.layer({ version: 1, root: { level: "INFO" } }, { env: false }))
+      assert.isTrue(manager.getLogger("shop.orders").disabled)
+      assert.isFalse(manager.getLogger("shop").disabled)
+    }).pipe(Effect.provide(Testing.layerEffectCapture())))
 
   it.effect("the error of a logged cause can be matched", () =>
     Effect.gen(function*() {
