@@ -55,6 +55,7 @@
 import * as Context from "./Context.ts"
 import { Cause, Clock, Context as EffectContext, Effect, Layer, LogLevel, Logger as EffectLogger, References } from "./internal/lazyEffect.ts"
 import { inspect } from "node:util"
+import { isLiveClock } from "./internal/liveClock.ts"
 import { functionTag, isError, safeString } from "./internal/safe.ts"
 import { labelledReporter } from "./internal/warner.ts"
 import * as Level from "./Level.ts"
@@ -227,10 +228,6 @@ const gated = (
 const ungated = (logger: EffectLogger.Logger<unknown, unknown>): EffectLogger.Logger<unknown, unknown> =>
   (logger as unknown as Record<symbol, EffectLogger.Logger<unknown, unknown> | undefined>)[gatedMarker] ?? logger
 
-let liveClock: Clock.Clock | undefined
-const isLive = (clock: Clock.Clock): boolean =>
-  clock === (liveClock ??= Effect.runSync(Clock.clockWith((c) => Effect.succeed(c))))
-
 /** Sets `out[key]`, as an own property even for `"__proto__"`. */
 const put = (out: Record<string, unknown>, key: string, value: unknown): void => {
   if (key === "__proto__") {
@@ -304,7 +301,7 @@ export const toRecord = (
     logger,
     level,
     message: text,
-    timestampNs: isLive(fiber.getRef(Clock.Clock)) ? undefined : now * 1e6,
+    timestampNs: isLiveClock(fiber.getRef(Clock.Clock)) ? undefined : now * 1e6,
     fiberId: fiber.id,
     fields: any ? fields : undefined,
     error: error === undefined ? thrown : undefined

@@ -37,6 +37,7 @@ import {
   WouldBlockError
 } from "./HandlerError.ts"
 import * as InlineExecutor from "./internal/inlineExecutor.ts"
+import { isLiveClock } from "./internal/liveClock.ts"
 import * as Output from "./internal/output.ts"
 import {
   blocking,
@@ -951,7 +952,7 @@ export const make = (options: MakeOptions): Effect.Effect<Handler, HandlerConfig
     const context = yield* Effect.context<never>()
     // Under the live clock a plain unref'd timer (an idle process is not kept alive to flush);
     // under another clock (TestClock) a fiber sleeping on it.
-    const arm = clock === liveClock()
+    const arm = isLiveClock(clock)
       ? (ms: number) => {
         setTimeout(() => Effect.runFork(handler.timerFired()), ms).unref()
       }
@@ -1086,9 +1087,6 @@ const valueBytes = (value: unknown, budget: { nodes: number }, depth: number): n
   }
   return n
 }
-
-let live: Clock.Clock | undefined
-const liveClock = (): Clock.Clock => (live ??= Effect.runSync(Clock.clockWith((clock) => Effect.succeed(clock))))
 
 const check = <A>(f: () => A): Effect.Effect<A, HandlerConfigError | HandlerIOError> =>
   Effect.try({

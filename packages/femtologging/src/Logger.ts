@@ -24,6 +24,7 @@
 import { Clock, Effect, References } from "./internal/lazyEffect.ts"
 import { fileURLToPath } from "node:url"
 import { getCallSites } from "node:util"
+import { isLiveClock } from "./internal/liveClock.ts"
 import * as Context from "./Context.ts"
 import * as Filter from "./Filter.ts"
 import * as Formatter from "./Formatter.ts"
@@ -592,7 +593,7 @@ export class Logger {
       const context = Object.keys(annotations).length === 0 ? undefined : annotations
       // Effect's clock stamps the record, as it stamps `Effect.log`'s (`TestClock` in tests).
       const clock = fiber.getRef(Clock.Clock)
-      const timestampNs = isLive(clock) ? undefined : clock.currentTimeMillisUnsafe() * 1e6
+      const timestampNs = isLiveClock(clock) ? undefined : clock.currentTimeMillisUnsafe() * 1e6
       let record = build(this.name, level, message, withFields(context, bound, extra), fiber.id, undefined, timestampNs)
       if (this.filters.length > 0) {
         // As in `dispatch`: a loop through this logger's filters from a fiber (`Effect.runSync`).
@@ -954,10 +955,6 @@ const build = (
     })
   }
 }
-
-let liveClock: Clock.Clock | undefined
-const isLive = (clock: Clock.Clock): boolean =>
-  clock === (liveClock ??= Effect.runSync(Clock.clockWith((c) => Effect.succeed(c))))
 
 const effectMethod = (level: Level.Level) => (self: Logger | BoundLogger, message: Message, extra?: Extra) =>
   emitFrom(self, level, message, extra)
