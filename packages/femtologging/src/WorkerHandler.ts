@@ -14,9 +14,10 @@
  */
 import type * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
+import * as Fs from "node:fs"
 import { createRequire } from "node:module"
 import * as Path from "node:path"
-import { pathToFileURL } from "node:url"
+import { fileURLToPath, pathToFileURL } from "node:url"
 import { checkOptions, type CommonOptions, commonMakeOptions, commonRules, FemtoHandler } from "./FemtoHandler.ts"
 import * as Handler from "./Handler.ts"
 import { HandlerConfigError, show } from "./HandlerConfigError.ts"
@@ -93,7 +94,13 @@ export const checkWorkerOptions = (options: WorkerHandlerOptions): WorkerHandler
     throw new HandlerConfigError({ field: "module", detail: "FemtoWorkerHandler needs { module }" })
   }
   const checked = checkOptions("WorkerHandler", options, workerRules)
-  return { ...checked, module: resolveModule(options.module) }
+  const module = resolveModule(options.module)
+  // A file that is not there is refused now, not found missing by the thread (reported on stderr).
+  if (module.startsWith("file:")) {
+    const file = fileURLToPath(module)
+    if (!Fs.existsSync(file)) throw new HandlerConfigError({ field: "module", detail: `no sink module at ${file}` })
+  }
+  return { ...checked, module }
 }
 
 const makeOptions = (options: WorkerHandlerOptions): Handler.MakeOptions => {

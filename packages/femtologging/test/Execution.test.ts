@@ -9,6 +9,7 @@ import * as TestClock from "effect/testing/TestClock"
 import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { pathToFileURL } from "node:url"
 import { threadId } from "node:worker_threads"
 import { drainAll, getLogger, getQueuedBytes, resetManager, setMaxQueuedBytes } from "../src/Facade.ts"
 import { FemtoFileHandler } from "../src/FileHandler.ts"
@@ -505,6 +506,10 @@ describe("Execution: FemtoWorkerHandler options", () => {
       "executor"
     )
     configError(() => new FemtoWorkerHandler({ module, name: 3 } as unknown as WorkerHandlerOptions), "name must be a string (got 3)", "name")
+    // A module path (or file: URL) with no file behind it: refused at once, naming where it looked.
+    const missing = path.join(tempDir(), "no-such-sink.mjs")
+    configError(() => new FemtoWorkerHandler({ module: missing }), `no sink module at ${missing}`, "module")
+    configError(() => new FemtoWorkerHandler({ module: pathToFileURL(missing) }), `no sink module at ${missing}`, "module")
     // `executor: "worker"` says what it is: accepted.
     const file = path.join(tempDir(), "w.log")
     const handler = new FemtoWorkerHandler({ module, options: { path: file }, executor: "worker" } as WorkerHandlerOptions)
