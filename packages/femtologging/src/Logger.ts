@@ -283,6 +283,18 @@ export class Logger {
     return this.disabledFlag
   }
 
+  /**
+   * Puts back a level read before with {@link ownLevelValue} and {@link levelIsDefault} (a layer
+   * undoing what it set, on release).
+   *
+   * @internal
+   */
+  restoreLevel(own: Level.Level | undefined, isDefault: boolean): void {
+    this.ownLevel = own
+    this.levelSet = !isDefault
+    this.host.bump()
+  }
+
   set disabled(disabled: boolean) {
     this.disabledFlag = disabled === true
     this.host.bump()

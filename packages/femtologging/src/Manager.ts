@@ -372,7 +372,8 @@ export interface LoggerLayerOptions<E = never> {
 /**
  * A layer that configures one logger of the {@link Manager} in context: its level, propagation,
  * and handlers created in the layer's scope. Releasing the layer detaches the handlers and then
- * closes them, after everything queued for them was written.
+ * closes them, after everything queued for them was written, and puts back the level and
+ * propagation the logger had before.
  *
  * **Example** (A logger with two handlers)
  *
@@ -395,6 +396,16 @@ export const layerLogger = <E = never>(
 ): Layer.Layer<never, E | InvalidLoggerNameError | Level.InvalidLevelError | HandlerConfigError, Manager> =>
   Layer.effectDiscard(Effect.gen(function*() {
     const logger = yield* getLogger(name)
+    // What the layer sets is put back on release (the capacity stays: fixed once records flowed).
+    const own = logger.ownLevelValue
+    const isDefault = logger.levelIsDefault
+    const propagate = logger.propagate
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        if (options.level !== undefined) logger.restoreLevel(own, isDefault)
+        if (options.propagate !== undefined) logger.setPropagate(propagate)
+      })
+    )
     yield* Effect.try({
       try: () => {
         if (options.level !== undefined) logger.setLevel(options.level)

@@ -38,6 +38,28 @@ describe("Manager.layerLogger", () => {
       fs.rmSync(dir, { recursive: true, force: true })
     }))
 
+  it.effect("puts back the level and propagation it set on release (root's default level included)", () =>
+    Effect.gen(function*() {
+      const manager = yield* Manager.make()
+      const parent = manager.getLogger("svc")
+      parent.setLevel("WARN")
+      for (const [name, level] of [["svc.db", "DEBUG"], [undefined, "ERROR"]] as const) {
+        const logger = manager.getLogger(name)
+        const scope = yield* Scope.make()
+        yield* Layer.buildWithScope(
+          Manager.layerLogger(name, { level, propagate: false }).pipe(Layer.provide(Layer.succeed(Manager.Manager, manager))),
+          scope
+        )
+        assert.strictEqual(logger.level, level)
+        assert.isFalse(logger.propagate)
+        yield* Scope.close(scope, Exit.void)
+        assert.strictEqual(logger.ownLevelValue, name === undefined ? "INFO" : undefined)
+        assert.strictEqual(logger.level, name === undefined ? "INFO" : "WARN")
+        assert.strictEqual(logger.levelIsDefault, true)
+        assert.isTrue(logger.propagate)
+      }
+    }))
+
   it.effect("fails with the logger name error for a bad name", () =>
     Effect.gen(function*() {
       const exit = yield* Effect.exit(Layer.build(Manager.layerLogger("a..b").pipe(Layer.provide(Manager.layer()))))
