@@ -53,6 +53,26 @@ describe("FemtoWatchedFileHandler: following an external logrotate", () => {
     assert.strictEqual(readText(file), "two\n")
   })
 
+  for (const executor of ["inline", "worker"] as const) {
+    it(`${executor}: records for a deleted file that cannot be created again are dropped and counted, not written to the deleted file`, async () => {
+      const file = path.join(tempDir(), "app.log")
+      const h = track(new FemtoWatchedFileHandler(file, { executor, formatter: message }))
+      h.handle("app", "INFO", "one")
+      assert.isTrue(await h.flush())
+      fs.unlinkSync(file)
+      fs.mkdirSync(file) // the path cannot be opened as a file now (EISDIR), even by root
+      h.handle("app", "INFO", "two")
+      assert.isFalse(await h.flush())
+      assert.strictEqual(h.getDropped(), 1)
+      fs.rmdirSync(file)
+      h.handle("app", "INFO", "three")
+      await h.close()
+      assert.strictEqual(readText(file), "three\n")
+      assert.strictEqual(h.getWritten(), 2)
+      assert.strictEqual(h.getDropped(), 1)
+    })
+  }
+
   it("a plain file handler does not follow: it keeps writing to the renamed file", async () => {
     const file = path.join(tempDir(), "app.log")
     const h = track(new FemtoFileHandler(file, { formatter: message }))

@@ -871,13 +871,30 @@ const openFileSink = (options: FileSinkOptions, hooks: FileSinkHooks): FileSink 
     }
   }
 
-  /** Reopens the path when it names another file than the open one (watch mode). */
+  /**
+   * Reopens the path when it names another file than the open one (watch mode). When it cannot:
+   * a file renamed away is still written to; a deleted one is not (nobody could read the lines),
+   * so the batch fails and its records are counted dropped, as CPython's handler drops them.
+   */
   const follow = (): void => {
     if (!pathMoved()) return
     try {
       switchTo(openLive(file, "a"))
     } catch (error) {
+      if (deleted()) {
+        failed = true
+        throw writeError(file, new Error(`the file was deleted and cannot be created again (${messageOf(error)})`), 0)
+      }
       report(`could not reopen ${file} (${messageOf(error)}); still writing to the previous file`)
+    }
+  }
+
+  /** Whether the open file has no name left (deleted, not renamed). */
+  const deleted = (): boolean => {
+    try {
+      return live.regular && fs.fstatSync(live.fd).nlink === 0
+    } catch {
+      return false
     }
   }
 
@@ -939,14 +956,16 @@ const openFileSink = (options: FileSinkOptions, hooks: FileSinkHooks): FileSink 
     }
     let first = 0
     if (sized !== undefined && live.regular) {
+      let removedHere = false
       try {
         const stat = fs.fstatSync(live.fd)
         size = stat.size // other processes may append too
         // Removed: another process rotated it, then compressed or pruned the backup.
-        if (stat.nlink === 0) follow()
+        removedHere = stat.nlink === 0
       } catch {
         // keep the count
       }
+      if (removedHere) follow()
       for (let i = 0; i < count; i++) {
         const start = i === 0 ? 0 : ends[i - 1]!
         const pending = start - (first === 0 ? 0 : ends[first - 1]!)
