@@ -141,8 +141,11 @@ const buffered = (
   let cut = 0
   const appendAll = (batch: ReadonlyArray<LogRecord>, from: number): void => {
     current = batch
-    for (index = from; index < batch.length; index++) append(batch[index]!)
-    current = undefined
+    try {
+      for (index = from; index < batch.length; index++) append(batch[index]!)
+    } finally {
+      current = undefined
+    }
   }
   const drain = async (): Promise<void> => {
     if (records.count > 0) {
