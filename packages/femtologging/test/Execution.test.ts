@@ -191,6 +191,42 @@ describe("Execution: a worker's start-up does not count against flush and close 
   }, 30_000)
 })
 
+describe("Execution: close() of a worker handler holding buffered records (flushInterval) whose sink cannot open", () => {
+  it("returns within its timeouts, the buffered records counted as dropped", async () => {
+    resetManager()
+    const dir = tempDir()
+    const opened = path.join(dir, "opened")
+    const module = path.join(dir, "never-opens.mjs")
+    fs.writeFileSync(
+      module,
+      `import * as fs from "node:fs"\nexport default (o) => { fs.writeFileSync(o.opened, ""); throw new Error("cannot open") }\n`
+    )
+    const handler = new FemtoWorkerHandler({
+      module,
+      options: { opened },
+      flushInterval: 50,
+      flushTimeoutMs: 200,
+      formatter: (r) => r.message
+    })
+    const logger = getLogger("exec.never-opens")
+    logger.addHandler(handler)
+    // Handed over while the thread starts: 10 records wait in the output for 40 more.
+    for (let i = 0; i < 10; i++) logger.info(`r${i}`)
+    const deadline = Date.now() + 20_000
+    while (!fs.existsSync(opened) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+    assert.isTrue(fs.existsSync(opened), "the sink's factory never ran")
+    await new Promise((r) => setTimeout(r, 200))
+    const closed = await Promise.race([
+      handler.close().then(() => true),
+      new Promise<false>((r) => setTimeout(() => r(false), 15_000))
+    ])
+    assert.isTrue(closed, "close() did not return")
+    assert.strictEqual(handler.getWritten(), 0)
+    assert.strictEqual(handler.getDropped(), 10)
+    assert.strictEqual(handler.handler.getPending(), 0)
+  }, 40_000)
+})
+
 describe("Execution: waking a worker thread", () => {
   it("a thread that went to sleep after an idle spell is woken by the next record; one polling still finds records logged without a wake", async () => {
     resetManager()

@@ -14,6 +14,7 @@ import type { Executor } from "./executor.ts"
 import { deeper, generationOf } from "./runtime.ts"
 import { hasIsoTime, isoSecond, jsonEscaped, jsonString } from "./json.ts"
 import { Warner } from "./warner.ts"
+import { within } from "./within.ts"
 
 /** @internal */
 export interface Output {
@@ -139,6 +140,8 @@ const buffered = (
   let index = 0
   /** Records whose formatting ended the process (`process.exit()` in a formatter): no line. */
   let cut = 0
+  /** Records still buffered when the executor closed (it never became ready to take them): lost. */
+  let unsent = 0
   const appendAll = (batch: ReadonlyArray<LogRecord>, from: number): void => {
     current = batch
     try {
@@ -171,8 +174,13 @@ const buffered = (
       return executor.flush(timeoutMs)
     },
     close: async (timeoutMs) => {
-      await drain()
-      return executor.close(timeoutMs)
+      // Within the timeout: an executor may never be ready again (a worker sink that cannot be
+      // opened), and the close goes on without what it did not take.
+      await within(drain(), timeoutMs)
+      await executor.close(timeoutMs)
+      unsent += records.count
+      records.length = 0
+      records.count = 0
     },
     exitSync: (deadline) => {
       if (records.count > 0 && executor.waitSync(deadline)) void emit()
@@ -186,7 +194,7 @@ const buffered = (
       appendAll(batch, index + 1)
     },
     written: executor.written,
-    lost: () => lost() + cut,
+    lost: () => lost() + cut + unsent,
     pending: () => records.count + executor.pending() + (current === undefined ? 0 : current.length - index),
     duplicates: executor.duplicates
   }
