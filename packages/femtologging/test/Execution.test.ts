@@ -20,7 +20,7 @@ import * as Logger from "../src/Logger.ts"
 import * as Manager from "../src/Manager.ts"
 import { CaptureHandler } from "../src/Testing.ts"
 import { FemtoWorkerHandler, type WorkerHandlerOptions } from "../src/WorkerHandler.ts"
-import { fixturesDir, repoRoot, runFixture } from "./utils/child.ts"
+import { fixturesDir, repoRoot, runFixture, runModule } from "./utils/child.ts"
 import { configError } from "./utils/errors.ts"
 import { readLines, removeTempDirs, tempDir } from "./utils/files.ts"
 
@@ -224,6 +224,35 @@ describe("Execution: close() of a worker handler holding buffered records (flush
     assert.strictEqual(handler.getWritten(), 0)
     assert.strictEqual(handler.getDropped(), 10)
     assert.strictEqual(handler.handler.getPending(), 0)
+  }, 40_000)
+})
+
+describe("Execution: a worker sink's failures held back by the rate limit are reported when it closes", () => {
+  it("three failed writes within the interval, then a failed close: the first with its stack, the rest in one line at close", async () => {
+    const dir = tempDir()
+    const module = path.join(dir, "always-fails.mjs")
+    fs.writeFileSync(
+      module,
+      `export default () => ({\n  write() { throw new Error("write failed") },\n  close() { throw new Error("close failed") }\n})\n`
+    )
+    const result = await runModule(
+      `import { FemtoWorkerHandler, getLogger } from "femtologging"
+const handler = new FemtoWorkerHandler({ module: ${JSON.stringify(module)}, formatter: (r) => r.message })
+const logger = getLogger("fails")
+logger.addHandler(handler)
+for (let i = 0; i < 3; i++) {
+  logger.info("r" + i)
+  await handler.flush()
+}
+await handler.close()
+console.log(handler.getWritten(), handler.getDropped())`,
+      { timeoutMs: 30_000 }
+    )
+    assert.strictEqual(result.code, 0, result.stderr)
+    assert.strictEqual(result.stdout.trim(), "0 3")
+    const reports = result.stderr.split("\n").filter((line) => line.startsWith("femtologging: "))
+    assert.match(reports[0]!, /sink write failed: Error: write failed$/)
+    assert.include(result.stderr, "sink close failed: close failed (3 failures since the last report)")
   }, 40_000)
 })
 

@@ -58,8 +58,15 @@ const writeStderr = (line: string): void => {
 
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error))
 
+/** Reports a sink's failures; `flush` says at once what it holds back. */
+interface Reporter {
+  (what: string, error: unknown): void
+  /** Reports what is held back now: the sink closed, or the thread ends (no timer fires then). */
+  readonly flush: () => void
+}
+
 /** The first failure with its stack, then at most one line per interval with how many there were. */
-const reporter = (label: string): (what: string, error: unknown) => void => {
+const reporter = (label: string): Reporter => {
   let last = Number.NEGATIVE_INFINITY
   let held = 0
   let latest = ""
@@ -69,7 +76,7 @@ const reporter = (label: string): (what: string, error: unknown) => void => {
     writeStderr(`femtologging: ${label}: ${latest}${held > 1 ? ` (${held} failures since the last report)` : ""}\n`)
     held = 0
   }
-  return (what, error) => {
+  const report = (what: string, error: unknown): void => {
     const first = last === Number.NEGATIVE_INFINITY
     latest = `sink ${what} failed: ${first && error instanceof Error && error.stack ? error.stack : describe(error)}`
     held++
@@ -80,6 +87,13 @@ const reporter = (label: string): (what: string, error: unknown) => void => {
     }, last + reportIntervalMs - Date.now())
     timer.unref()
   }
+  const flush = (): void => {
+    if (held === 0) return
+    clearTimeout(timer)
+    timer = undefined
+    emit()
+  }
+  return Object.assign(report, { flush })
 }
 
 /** How many records of a batch a failed write still wrote (`recordsWritten` on its error). */
@@ -95,7 +109,7 @@ const isThenable = (u: unknown): u is PromiseLike<unknown> =>
 
 interface Slot {
   readonly ring: Ring.Ring
-  readonly report: (what: string, error: unknown) => void
+  readonly report: Reporter
   status: "opening" | "open" | "failed"
   /** A sink write is under way. */
   writing: boolean
@@ -168,6 +182,7 @@ const closeSink = (slot: Slot, sink: Sink): Promise<void> =>
     } catch (error) {
       slot.report("close", error)
     }
+    slot.report.flush()
   })()
 
 /**
@@ -391,6 +406,7 @@ const open = async (message: Open, tell: (message: Opened) => void): Promise<voi
 // exception): say so in their rings, so that a main thread blocked in `Atomics.wait` sees it.
 process.on("exit", () => {
   for (const slot of slots.values()) {
+    slot.report.flush()
     const current = Atomics.load(slot.ring.cells, Ring.cell.state)
     if (current !== Ring.state.closed) Ring.setState(slot.ring, Ring.state.dead)
   }
