@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import { lines, runFixture } from "./utils/child.ts"
+import { lines, runFixture, runModule } from "./utils/child.ts"
 
 const N = 20_000
 const recordLine = /^flood \[INFO\] record (\d+)$/
@@ -86,4 +86,35 @@ describe("Nothing lost at exit", () => {
     assert.strictEqual(written + out.filter((l) => dropLine.test(l)).length, out.length)
     assert.strictEqual(written + dropped, N)
   })
+})
+
+describe("Exit: records a worker handler buffers (flushInterval) when its sink cannot be opened", () => {
+  it("process.exit(): counted as dropped and reported, not left pending", async () => {
+    const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "femto-exit-buffered-"))
+    try {
+      const opened = Path.join(dir, "opened")
+      const module = Path.join(dir, "never-opens.mjs")
+      Fs.writeFileSync(
+        module,
+        `import * as fs from "node:fs"\nexport default (o) => { fs.writeFileSync(o.opened, ""); throw new Error("cannot open") }\n`
+      )
+      const result = await runModule(
+        `import * as fs from "node:fs"
+import { FemtoWorkerHandler, getLogger } from "femtologging"
+const handler = new FemtoWorkerHandler({ module: ${JSON.stringify(module)}, options: { opened: ${JSON.stringify(opened)} }, flushInterval: 50, formatter: (r) => r.message })
+getLogger("buffered").addHandler(handler)
+process.on("exit", () => console.log(handler.getWritten(), handler.getDropped(), handler.handler.getPending()))
+for (let i = 0; i < 10; i++) getLogger("buffered").info("r" + i)
+while (!fs.existsSync(${JSON.stringify(opened)})) await new Promise((r) => setTimeout(r, 20))
+await new Promise((r) => setTimeout(r, 200))
+process.exit(3)`,
+        { timeoutMs: 30_000 }
+      )
+      assert.strictEqual(result.code, 3, result.stderr)
+      assert.strictEqual(result.stdout.trim(), "0 10 0")
+      assert.match(result.stderr, /FemtoWorkerHandler\(never-opens\.mjs\) dropped 10 records/)
+    } finally {
+      Fs.rmSync(dir, { recursive: true, force: true })
+    }
+  }, 40_000)
 })

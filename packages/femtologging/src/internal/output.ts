@@ -142,6 +142,11 @@ const buffered = (
   let cut = 0
   /** Records still buffered when the executor closed (it never became ready to take them): lost. */
   let unsent = 0
+  const abandonBuffered = (): void => {
+    unsent += records.count
+    records.length = 0
+    records.count = 0
+  }
   const appendAll = (batch: ReadonlyArray<LogRecord>, from: number): void => {
     current = batch
     try {
@@ -178,13 +183,13 @@ const buffered = (
       // opened), and the close goes on without what it did not take.
       await within(drain(), timeoutMs)
       await executor.close(timeoutMs)
-      unsent += records.count
-      records.length = 0
-      records.count = 0
+      abandonBuffered()
     },
     exitSync: (deadline) => {
       if (records.count > 0 && executor.waitSync(deadline)) void emit()
       executor.exitSync(deadline)
+      // Not taken in time (a worker sink that cannot be opened, or whose thread died): lost.
+      abandonBuffered()
     },
     resumeAtExit: () => {
       const batch = current
