@@ -222,8 +222,9 @@ export class Handler {
       const why = this.unheld
         ? `queue full, and ${this.policy._tag === "Block" ? "block" : "timeout"} cannot hold a synchronous caller while ` +
           `this inline sink writes asynchronously (run it with executor: "worker", or log from an Effect fiber)`
-        : "queue full or closed"
+        : this.sinkLost ? "queue full or closed, or not written by the sink" : "queue full or closed"
       this.unheld = false
+      this.sinkLost = false
       return `femtologging: ${this.label} dropped ${n} record${n === 1 ? "" : "s"}; ${why}`
     })
     this.sizes = new Float64Array(this.capacity)
@@ -493,7 +494,7 @@ export class Handler {
     this.drainSync(performance.now() + 1_000)
     const lost = this.output.lost() - lostBefore
     if (lost > 0) {
-      this.warner.add(lost)
+      this.lostBySink(lost)
       this.warner.flush()
     }
   }
@@ -766,7 +767,7 @@ export class Handler {
         Effect.ensuring(Effect.sync(() => {
           // What the sink could not write by now is reported, with what is still queued.
           const lost = this.output.lost() - lostBefore
-          if (lost > 0) this.warner.add(lost)
+          if (lost > 0) this.lostBySink(lost)
           this.abandonQueued()
           this.state = closedState
           this.warner.flush()
@@ -776,6 +777,15 @@ export class Handler {
         }))
       )
     }))
+  }
+
+  /** Whether some of the drops the warner holds were the sink's (its report then says so). */
+  private sinkLost = false
+
+  /** Reports records the output lost (not written by the sink, or not taken by it in time). */
+  private lostBySink(n: number): void {
+    this.sinkLost = true
+    this.warner.add(n)
   }
 
   /** Counts what is still queued as dropped and forgets it (close timed out, or the exit). */
@@ -843,7 +853,7 @@ export class Handler {
     const lostBefore = this.output.lost()
     this.output.exitSync(deadline)
     const lost = this.output.lost() - lostBefore
-    if (lost > 0) this.warner.add(lost)
+    if (lost > 0) this.lostBySink(lost)
     this.warner.flush()
     this.loopWarner?.flush()
   }
