@@ -22,7 +22,7 @@
  * @since 0.1.0
  */
 import type * as Cause from "effect/Cause"
-import { Clock, Effect, Queue, Scope } from "./internal/lazyEffect.ts"
+import { Clock, Effect, Exit, Queue, Scope } from "./internal/lazyEffect.ts"
 import * as Filter from "./Filter.ts"
 import * as Formatter from "./Formatter.ts"
 import { capacityOf, HandlerConfigError, positiveInt } from "./HandlerConfigError.ts"
@@ -200,6 +200,12 @@ export class Handler {
   private gated = false
   private filterReport: ((message: string) => void) | undefined
   private readonly exitTimeoutMs: number | undefined
+  /**
+   * The scope of its own the handler was made in (see {@link inOwnScope}), closed once the handler
+   * is: a scope that outlives it (the facade's lasts as long as the process) then no longer holds
+   * it, its queue and its sink through their finalizers.
+   */
+  private scope: Scope.Closeable | undefined
 
   /** @internal */
   constructor(
@@ -231,6 +237,17 @@ export class Handler {
     this.exitTimeoutMs = options.exitTimeoutMs
     if (options.level !== undefined) this.setLevel(options.level)
     for (const filter of options.filters ?? []) this.addFilter(filter)
+  }
+
+  /**
+   * Closes the handler when `scope` (its own, made by {@link inOwnScope}) closes, and `scope` when
+   * the handler is closed first.
+   *
+   * @internal
+   */
+  closeWith(scope: Scope.Closeable): Effect.Effect<void> {
+    this.scope = scope
+    return Scope.addFinalizer(scope, Effect.suspend(() => (this.scope === scope ? this.closeEffect() : Effect.void)))
   }
 
   /** Whether records at the level of ordinal `n` pass the handler's level. @internal */
@@ -764,7 +781,7 @@ export class Handler {
       return this.deliverUntil(this.accepted).pipe(
         Effect.timeoutOption(this.flushTimeoutMs),
         Effect.andThen(Effect.promise(() => this.output.close(this.flushTimeoutMs))),
-        Effect.ensuring(Effect.sync(() => {
+        Effect.ensuring(Effect.suspend(() => {
           // What the sink could not write by now is reported, with what is still queued.
           const lost = this.output.lost() - lostBefore
           if (lost > 0) this.lostBySink(lost)
@@ -774,6 +791,10 @@ export class Handler {
           this.loopWarner?.flush()
           unregister(this)
           done()
+          // Its own scope: its finalizers (this close, the executor's) no longer hold the handler.
+          const scope = this.scope
+          this.scope = undefined
+          return scope === undefined ? Effect.void : Scope.close(scope, Exit.void)
         }))
       )
     }))
@@ -916,7 +937,7 @@ export const describeError = (error: unknown): string => {
  * @since 0.1.0
  */
 export const make = (options: MakeOptions): Effect.Effect<Handler, HandlerConfigError | HandlerIOError, Scope.Scope> =>
-  Effect.gen(function*() {
+  inOwnScope((scope) => Effect.gen(function*() {
     const capacity = yield* check(() => capacityOf("capacity", options.capacity ?? 1024))
     const policy = yield* check(() => OverflowPolicy.parse(options.policy ?? "block"))
     const flushInterval = yield* check(() => positiveInt("flushInterval", options.flushInterval ?? 1))
@@ -979,8 +1000,25 @@ export const make = (options: MakeOptions): Effect.Effect<Handler, HandlerConfig
       flushAfterMs
     )
     register(handler)
-    yield* Effect.addFinalizer(() => handler.closeEffect())
+    yield* handler.closeWith(scope)
     return handler
+  }))
+
+/**
+ * Runs `build` (a handler's constructor) in a scope of its own, forked from the current one, and
+ * closed at once if `build` fails; the handler closes it when it is closed ({@link Handler.closeWith}).
+ *
+ * @internal
+ */
+export const inOwnScope = <A, E>(
+  build: (scope: Scope.Closeable) => Effect.Effect<A, E, Scope.Scope>
+): Effect.Effect<A, E, Scope.Scope> =>
+  Effect.flatMap(Effect.scope, (parent) => {
+    const scope = Scope.forkUnsafe(parent)
+    return build(scope).pipe(
+      Scope.provide(scope),
+      Effect.onExit((exit) => (Exit.isFailure(exit) ? Scope.close(scope, exit) : Effect.void))
+    )
   })
 
 /**

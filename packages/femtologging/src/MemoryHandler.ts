@@ -270,7 +270,7 @@ const makePipeline = (
   label: string,
   checked: ReturnType<typeof checkMemoryOptions>
 ): Effect.Effect<MemoryPipeline, never, Scope.Scope> =>
-  Effect.gen(function*() {
+  Handler.inOwnScope((scope) => Effect.gen(function*() {
     const queueCapacity = checked.queueCapacity ?? 1024
     const policy = OverflowPolicy.parse(checked.policy ?? "block")
     const clock = yield* Clock.Clock
@@ -298,9 +298,9 @@ const makePipeline = (
       checked
     )
     register(self)
-    yield* Effect.addFinalizer(() => self.closeEffect())
+    yield* self.closeWith(scope)
     return self
-  })
+  }))
 
 /**
  * A memory handler (facade): buffers records and hands them to `target` when one at

@@ -1,11 +1,13 @@
-import { assert, beforeEach, describe, it } from "@effect/vitest"
+import { afterAll, assert, beforeEach, describe, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Latch from "effect/Latch"
 import * as Scheduler from "effect/Scheduler"
 import * as TestClock from "effect/testing/TestClock"
+import * as path from "node:path"
 import { drainAll, getLogger, resetManager } from "../src/Facade.ts"
+import { FemtoFileHandler } from "../src/FileHandler.ts"
 import type * as Filter from "../src/Filter.ts"
 import * as Handler from "../src/Handler.ts"
 import { HandlerClosedError, HandlerError, OfferTimeoutError, QueueFullError, WouldBlockError } from "../src/Handler.ts"
@@ -13,11 +15,13 @@ import { HandlerConfigError } from "../src/HandlerConfigError.ts"
 import * as Logger from "../src/Logger.ts"
 import * as LogRecord from "../src/LogRecord.ts"
 import * as Manager from "../src/Manager.ts"
+import { FemtoMemoryHandler } from "../src/MemoryHandler.ts"
 import * as OverflowPolicy from "../src/OverflowPolicy.ts"
 import type { Sink } from "../src/Sink.ts"
 import { CaptureHandler } from "../src/Testing.ts"
 import { throwsExactly } from "./utils/errors.ts"
-import { spyWriteSync } from "./utils/files.ts"
+import { removeTempDirs, spyWriteSync, tempDir } from "./utils/files.ts"
+import { tracker } from "./utils/gc.ts"
 import { decodeLines, type HeldSink, heldSink, messageOnly } from "./utils/heldSink.ts"
 import { waitFor } from "./utils/wait.ts"
 import { trackHandlers } from "./utils/track.ts"
@@ -25,6 +29,7 @@ import { trackHandlers } from "./utils/track.ts"
 const rec = (message: string) => LogRecord.make({ logger: "held", level: "INFO", message })
 
 const track = trackHandlers()
+afterAll(() => removeTempDirs())
 beforeEach(() => resetManager())
 
 const yieldMany = (n: number) => Effect.repeat(Effect.yieldNow, { times: n })
@@ -663,5 +668,26 @@ describe("logging loops", () => {
     await waitFor(() => targets.every((t) => t.records.length === 1))
     assert.deepStrictEqual(targets.map((t) => [t.records.length, t.getDropped()]), targets.map(() => [1, 0]))
     await Promise.all(targets.map((t) => t.close()))
+  })
+})
+
+describe("Handler (facade): closed handlers are let go", () => {
+  it("20 closed facade handlers (file, file on a worker, memory, capture): none is kept by the facade's scope (its finalizers) after GC", async () => {
+    const dir = tempDir()
+    const { alive, track: watch } = tracker()
+    // In a function of its own: an async function's frame may keep its last block's variables.
+    const cycle = async (i: number) => {
+      const file = new FemtoFileHandler(path.join(dir, "a.log"))
+      const worker = new FemtoFileHandler(path.join(dir, "w.log"), { executor: "worker", bufferBytes: 64 * 1024 })
+      const memory = new FemtoMemoryHandler(file)
+      const capture = new CaptureHandler()
+      // The pipeline handlers, which hold the queues and sinks (the facade objects only wrap them).
+      for (const h of [memory, file, worker, capture]) {
+        Handler.handleUnsafe(watch(h.handler), rec(`record ${i}`))
+        await h.close()
+      }
+    }
+    for (let i = 0; i < 5; i++) await cycle(i)
+    assert.strictEqual(await alive(), 0)
   })
 })
