@@ -44,6 +44,8 @@ export interface LoggerHost {
   /** Bumped on every change that affects routing or levels. */
   readonly version: number
   readonly bump: () => void
+  /** Loggers holding a plan resolved since the last `bump` (which forgets them). */
+  readonly planned: Set<Logger>
   /** Creates handlers for user handler objects in the manager's scope. */
   readonly spawn: Spawner
   readonly defaultCapacity: number
@@ -635,7 +637,19 @@ export class Logger {
 
   private current(): Plan {
     const plan = this.plan
-    return plan.version === this.host.version ? plan : (this.plan = this.resolve())
+    if (plan.version === this.host.version) return plan
+    this.host.planned.add(this)
+    return this.plan = this.resolve()
+  }
+
+  /**
+   * Drops the plan (stale since the host's `bump`): it would keep the handlers it routed to, removed
+   * and closed ones included, until this logger logs again.
+   *
+   * @internal
+   */
+  forgetPlan(): void {
+    this.plan = stale
   }
 
   private resolve(): Plan {

@@ -89,8 +89,15 @@ export class LoggerManager implements LoggerHost {
   }
 
   /** @internal */
+  readonly planned = new Set<Logger>()
+
+  /** @internal */
   bump = (): void => {
     this.version++
+    // The plans resolved before are stale now: forgotten at once, since a logger that does not
+    // log again would keep the handlers of its plan (removed and closed since, maybe) for good.
+    for (const logger of this.planned) logger.forgetPlan()
+    this.planned.clear()
   }
 
   /** `undefined`: the default, made on first use; `null`: turned off. */

@@ -11,6 +11,7 @@ import type { LogRecord } from "../src/LogRecord.ts"
 import { CaptureHandler } from "../src/Testing.ts"
 import { runFixture } from "./utils/child.ts"
 import { thrown, throwsExactly } from "./utils/errors.ts"
+import { tracker } from "./utils/gc.ts"
 import { waitFor } from "./utils/wait.ts"
 
 const handlers: Array<CaptureHandler> = []
@@ -313,6 +314,22 @@ describe("Calls no handler takes", () => {
 })
 
 describe("Logger handlers", () => {
+  it("a handler removed and closed is let go by the loggers that logged to it, though they log no more (their cached plans)", async () => {
+    const { alive, track } = tracker()
+    // In a function of its own: an async function's frame may keep its last block's variables.
+    const cycle = async (i: number) => {
+      const handler = new CaptureHandler()
+      track(handler.handler)
+      const logger = getLogger(`let.go.${i}`)
+      logger.addHandler(handler)
+      logger.info("once")
+      logger.removeHandler(handler)
+      await handler.close()
+    }
+    for (let i = 0; i < 10; i++) await cycle(i)
+    assert.strictEqual(await alive(), 0)
+  })
+
   it("addHandler rejects values without a callable handle with InvalidHandlerError", () => {
     const logger = getLogger("h.bad")
     for (const value of [42, "handler", null, undefined, {}, { emit() {} }]) {
