@@ -66,7 +66,9 @@ export const getLogger = (name?: string): Logger => getManager().getLogger(name)
 
 /**
  * Clears every logger of the process-wide manager (for tests). Handlers are not closed: records
- * they accepted are still written.
+ * they accepted are still written, and a handler may be added again after the reset. Close the
+ * ones you made yourself when done with them: one left attached to the cleared loggers stays
+ * open (its file included) until the process ends.
  *
  * @category lifecycle
  * @since 0.1.0
