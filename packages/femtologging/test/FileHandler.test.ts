@@ -29,6 +29,7 @@ import {
   waitUntil
 } from "./utils/files.ts"
 import { configError } from "./utils/errors.ts"
+import { runFixture } from "./utils/child.ts"
 import { assertPlainCamelCase, refusedAlike, type Ways } from "./utils/options.ts"
 import { decodeLines, messageOnly } from "./utils/heldSink.ts"
 import { trackHandlers } from "./utils/track.ts"
@@ -220,6 +221,16 @@ describe("FemtoFileHandler: open failures", () => {
     const n = fs.readSync(read, buffer, 0, 100, null)
     fs.closeSync(read)
     assert.strictEqual(buffer.toString("utf8", 0, n), "app [INFO] through the pipe\n")
+  })
+
+  it("a FIFO read by a process that ends at its end of file is opened without leaving it writerless", async () => {
+    // 30 rounds: opening the FIFO without a reader waiting, then closing that descriptor before the
+    // usual open, let `cat` see an end of file about one time in five, and the open then hung.
+    // (Inline only: a worker's file is opened by the main thread's check, closed, then opened by
+    // the worker, which leaves the FIFO without a writer in between whatever the open does.)
+    const result = await runFixture("fifo-reader-eof.mjs", { args: [tempDir(), "inline"], timeoutMs: 30_000 })
+    assert.strictEqual(result.code, 0, result.stderr)
+    assert.match(result.stdout, /^ok 30$/m)
   })
 
   it("a parent that is a file fails with HandlerIOError whose message starts with the path", () => {

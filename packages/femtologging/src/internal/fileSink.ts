@@ -221,7 +221,9 @@ const { O_APPEND, O_CREAT, O_NONBLOCK, O_TRUNC, O_WRONLY } = fs.constants
  * Opens `file` for writing. A FIFO's open waits until some process opens it for reading: it is
  * tried without waiting first, so that a FIFO nobody reads is an error, not a hang. A regular
  * file keeps that descriptor (`O_NONBLOCK` does nothing to regular files); anything else is
- * opened again as usual, now that it has a reader.
+ * opened again as usual, now that it has a reader, before the first descriptor is closed: a FIFO
+ * left without a writer in between would give its reader an end of file (`cat` would end), and
+ * the second open would then wait for a reader that never comes.
  */
 const openWriting = (file: string, flags: "a" | "w"): number => {
   if (O_NONBLOCK === undefined) return fs.openSync(file, flags)
@@ -234,12 +236,14 @@ const openWriting = (file: string, flags: "a" | "w"): number => {
     throw error
   }
   let regular = false
+  let again = -1
   try {
     regular = fs.fstatSync(fd).isFile()
+    if (!regular) again = fs.openSync(file, flags === "a" ? O_WRONLY | O_APPEND : O_WRONLY)
   } finally {
     if (!regular) fs.closeSync(fd)
   }
-  return regular ? fd : fs.openSync(file, flags === "a" ? O_WRONLY | O_APPEND : O_WRONLY)
+  return regular ? fd : again
 }
 
 /** Opens `file` (`"a"` or `"w"`), creating missing folders; throws an Error whose message is the reason. */
