@@ -97,7 +97,13 @@ export const checkWorkerOptions = (options: WorkerHandlerOptions): WorkerHandler
   const module = resolveModule(options.module)
   // A file that is not there is refused now, not found missing by the thread (reported on stderr).
   if (module.startsWith("file:")) {
-    const file = fileURLToPath(module)
+    let file: string
+    try {
+      file = fileURLToPath(module)
+    } catch (error) {
+      // A file: URL no path spells (another host, an encoded "/"): no thread could import it.
+      throw new HandlerConfigError({ field: "module", detail: `no sink module at ${module} (${(error as Error).message})` })
+    }
     if (!Fs.existsSync(file)) throw new HandlerConfigError({ field: "module", detail: `no sink module at ${file}` })
   }
   return { ...checked, module }

@@ -575,6 +575,12 @@ describe("Execution: FemtoWorkerHandler options", () => {
     const missing = path.join(tempDir(), "no-such-sink.mjs")
     configError(() => new FemtoWorkerHandler({ module: missing }), `no sink module at ${missing}`, "module")
     configError(() => new FemtoWorkerHandler({ module: pathToFileURL(missing) }), `no sink module at ${missing}`, "module")
+    // A file: URL that names no path is refused the same way, not thrown as a TypeError.
+    configError(
+      () => new FemtoWorkerHandler({ module: "file://elsewhere/sink.mjs" }),
+      `no sink module at file://elsewhere/sink.mjs (File URL host must be "localhost" or empty on ${process.platform})`,
+      "module"
+    )
     // `executor: "worker"` says what it is: accepted.
     const file = path.join(tempDir(), "w.log")
     const handler = new FemtoWorkerHandler({ module, options: { path: file }, executor: "worker" } as WorkerHandlerOptions)
