@@ -5,6 +5,7 @@ import * as Fiber from "effect/Fiber"
 import * as TestClock from "effect/testing/TestClock"
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
+import * as net from "node:net"
 import * as path from "node:path"
 import { getLogger } from "../src/Facade.ts"
 import * as FileHandler from "../src/FileHandler.ts"
@@ -208,6 +209,19 @@ describe("FemtoFileHandler: open failures", () => {
     const error = thrown(() => new FemtoFileHandler(fifo, { executor }))
     assert.instanceOf(error, HandlerIOError)
     assert.strictEqual((error as HandlerIOError).message, `${fifo}: a FIFO (named pipe) that no process has open for reading`)
+  })
+
+  it("a Unix socket fails with HandlerIOError saying what open said, not that it is a FIFO", async () => {
+    const socket = path.join(tempDir(), "s.sock")
+    const server = net.createServer().listen(socket)
+    await new Promise((resolve) => server.once("listening", resolve))
+    try {
+      const error = thrown(() => new FemtoFileHandler(socket))
+      assert.instanceOf(error, HandlerIOError)
+      assert.strictEqual((error as HandlerIOError).message, `${socket}: ENXIO: no such device or address, open '${socket}'`)
+    } finally {
+      await new Promise((resolve) => server.close(resolve))
+    }
   })
 
   it("a FIFO that a process reads is written to", async () => {

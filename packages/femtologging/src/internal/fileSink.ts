@@ -232,7 +232,10 @@ const openWriting = (file: string, flags: "a" | "w"): number => {
   try {
     fd = fs.openSync(file, mode | O_NONBLOCK)
   } catch (error) {
-    if (errorCode(error) === "ENXIO") throw new Error("a FIFO (named pipe) that no process has open for reading", { cause: error })
+    // ENXIO is also what opening a Unix socket (or a device that is not there) gives.
+    if (errorCode(error) === "ENXIO" && isFifo(file)) {
+      throw new Error("a FIFO (named pipe) that no process has open for reading", { cause: error })
+    }
     throw error
   }
   let regular = false
@@ -244,6 +247,14 @@ const openWriting = (file: string, flags: "a" | "w"): number => {
     if (!regular) fs.closeSync(fd)
   }
   return regular ? fd : again
+}
+
+const isFifo = (file: string): boolean => {
+  try {
+    return fs.statSync(file).isFIFO()
+  } catch {
+    return false
+  }
 }
 
 /** Opens `file` (`"a"` or `"w"`), creating missing folders; throws an Error whose message is the reason. */
