@@ -169,7 +169,7 @@ const describe = (match: RecordMatch): string => {
  * @since 0.1.0
  */
 export function capture(): Effect.Effect<CaptureHandler, never, Scope.Scope>
-export function capture(options: CaptureOptions): Effect.Effect<CaptureHandler, HandlerConfigError, Scope.Scope>
+export function capture(options?: CaptureOptions): Effect.Effect<CaptureHandler, HandlerConfigError, Scope.Scope>
 export function capture(options: CaptureOptions = {}): Effect.Effect<CaptureHandler, HandlerConfigError, Scope.Scope> {
   return Handler.makeIn<CaptureHandler, HandlerConfigError>((spawn) => new CaptureHandler(options, spawn))
 }
@@ -191,7 +191,7 @@ export class Captured extends Service<Captured, CaptureHandler>()("femtologging/
  * @since 0.1.0
  */
 export function layerCapture(): Layer.Layer<Captured | Manager.Manager>
-export function layerCapture(options: CaptureOptions): Layer.Layer<Captured | Manager.Manager, HandlerConfigError>
+export function layerCapture(options?: CaptureOptions): Layer.Layer<Captured | Manager.Manager, HandlerConfigError>
 export function layerCapture(options: CaptureOptions = {}): Layer.Layer<Captured | Manager.Manager, HandlerConfigError> {
   return Layer.effectContext(Effect.gen(function*() {
     const manager = yield* Manager.make()
@@ -228,7 +228,7 @@ export function layerCapture(options: CaptureOptions = {}): Layer.Layer<Captured
  */
 export function layerEffectCapture(): Layer.Layer<Captured | Manager.Manager>
 export function layerEffectCapture(
-  options: CaptureOptions & Omit<EffectLogger.LayerOptions, "manager">
+  options?: CaptureOptions & Omit<EffectLogger.LayerOptions, "manager">
 ): Layer.Layer<Captured | Manager.Manager, HandlerConfigError>
 export function layerEffectCapture(
   options: CaptureOptions & Omit<EffectLogger.LayerOptions, "manager"> = {}

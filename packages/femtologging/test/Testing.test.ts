@@ -99,6 +99,19 @@ describe("Testing.layerCapture with it.effect", () => {
     }))
 })
 
+describe("Testing: optional options passed on", () => {
+  // A helper taking optional options hands them on as they are: `undefined` must type-check
+  // (the overloads added for the HandlerConfigError failure refused it).
+  const options: Testing.CaptureOptions | undefined = undefined as Testing.CaptureOptions | undefined
+  it.effect("capture(undefined) and the capture layers with undefined options build", () =>
+    Effect.gen(function*() {
+      const handler = yield* Effect.scoped(Testing.capture(options))
+      assert.deepStrictEqual(handler.records, [])
+      yield* Effect.scoped(Layer.build(Testing.layerCapture(options)))
+      yield* Effect.scoped(Layer.build(Testing.layerEffectCapture(options)))
+    }))
+})
+
 layer(Testing.layerCapture())("Testing.layerCapture with layer()", (it) => {
   it.effect("the first test logs into the shared capture", () =>
     Effect.gen(function*() {
