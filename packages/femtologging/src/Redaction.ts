@@ -29,7 +29,7 @@
  * back-reference becomes `"[Circular]"` (one to an enclosing error is to its copy: a cause chain
  * ends where it did), below 32 levels `"[Too deep]"`, an unreadable value its marker
  * (`[Getter threw: …]`, `[toJSON threw: …]`) while its siblings are still redacted. Patterns also
- * apply to the record's error's message and stack (and its causes'); its own properties are not
+ * apply to the record's error's name, message and stack (and its causes'); its own properties are not
  * reached by paths.
  *
  * @since 0.2.0
@@ -367,10 +367,11 @@ export const make = (options: RedactionOptions): Redactor => {
   }
   const scrubError = (error: LogRecord["error"]): LogRecord["error"] => {
     if (error === undefined || patterns.length === 0) return error
-    // The error's own properties too (`err.card`, a response body): the patterns reach every
-    // string in them; the paths do not (they name fields).
+    // The error's own properties too (`err.card`, a response body, a `name` it was given): the
+    // patterns reach every string in them; the paths do not (they name fields).
     const frame = <F extends ErrorFrame>(f: F): F => ({
       ...f,
+      name: scrub(f.name),
       message: scrub(f.message),
       stack: f.stack === undefined ? undefined : scrub(f.stack),
       ...(f.props === undefined ? {} : { props: visit(f.props, [], 0, new Map(), "") as typeof f.props })

@@ -420,3 +420,20 @@ describe("redaction of objects the formatters write out (class instances, errors
     assert.notInclude(out.raw, card)
   })
 })
+
+describe("redaction leaks found in review", () => {
+  it("patterns reach the record's error's name and its causes' names (an own property), as they do an error in the fields", async () => {
+    setRedaction({ patterns: [/\b\d{16}\b/] })
+    const cause = Object.assign(new Error("upstream"), { name: `Declined ${card}` })
+    const err = Object.assign(new Error("charge failed", { cause }), { name: `Card ${card}` })
+    const bare = Object.assign(new Error("no stack"), { name: `Card ${card}` })
+    delete (bare as { stack?: string }).stack
+    const out = await outputs((log) => {
+      log.error("payment", err)
+      log.error("bare", bare)
+      log.error("fields", { upstream: bare })
+    })
+    assert.include(out.raw, "Card [REDACTED]")
+    assert.notInclude(out.raw, card)
+  })
+})
