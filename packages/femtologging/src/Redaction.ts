@@ -125,9 +125,11 @@ export const make = (options: RedactionOptions): Redactor => {
   const censor = options.censor ?? "[REDACTED]"
   // Each pattern made global once (replace() then starts from 0 each time), not once a string.
   const everywhere = patterns.map((p) => (p.global ? p : new RegExp(p.source, `${p.flags}g`)))
+  // The censor as replace() writes it literally: a `$&` (or `$'`...) in it is not the match.
+  const replacement = censor.replaceAll("$", "$$$$")
   const scrub = (text: string): string => {
     let out = text
-    for (const p of everywhere) out = out.replace(p, censor)
+    for (const p of everywhere) out = out.replace(p, replacement)
     return out
   }
   /** The value at `key` (already read) with the paths in `active` and the patterns applied. */

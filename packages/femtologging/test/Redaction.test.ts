@@ -436,4 +436,12 @@ describe("redaction leaks found in review", () => {
     assert.include(out.raw, "Card [REDACTED]")
     assert.notInclude(out.raw, card)
   })
+
+  it("a censor is written as it is: `$&` and the other replacement patterns in it are not expanded", async () => {
+    setRedaction({ patterns: [/\b\d{16}\b/], censor: "[$& $` $']" })
+    const line = getLogger("r").info(`card ${card} end`, { note: `pan ${card}` })
+    await capture.flush()
+    assert.strictEqual(line, "r [INFO] card [$& $` $'] end")
+    assert.deepStrictEqual(capture.records[0]!.fields, { note: "pan [$& $` $']" })
+  })
 })
