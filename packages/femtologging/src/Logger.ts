@@ -512,7 +512,8 @@ export class Logger {
     }
     if (this.retired) {
       this.drop("its manager was reset or closed")
-      return record
+      // Still redacted: the line the call returns is made from it.
+      return this.host.redact(record)
     }
     const redacted = this.host.redact(record)
     if (handlers.length > 0) this.handOn(redacted, handlers)
@@ -618,7 +619,7 @@ export class Logger {
       }
       if (this.retired) {
         this.drop("its manager was reset or closed")
-        return Effect.succeed(this.host.returnLines ? this.line(level, record.message) : undefined)
+        return Effect.succeed(this.host.returnLines ? this.line(level, this.host.redact(record).message) : undefined)
       }
       this.started = true
       const lastResort = plan.handlers.length === 0 ? this.host.lastResort(level) : undefined

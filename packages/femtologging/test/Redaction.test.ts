@@ -4,6 +4,7 @@
  * (no path into a prototype, a `__proto__` field copied as data, cycles).
  */
 import { afterEach, assert, beforeEach, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { ConfigError } from "../src/ConfigError.ts"
@@ -11,7 +12,7 @@ import { getLogger, resetManager, setRedaction } from "../src/Facade.ts"
 import { FemtoFileHandler } from "../src/FileHandler.ts"
 import * as Formatter from "../src/Formatter.ts"
 import * as Frame from "../src/internal/frame.ts"
-import type { Logger } from "../src/Logger.ts"
+import { info as infoEffect, type Logger } from "../src/Logger.ts"
 import { FemtoSocketHandler } from "../src/SocketHandler.ts"
 import { CaptureHandler } from "../src/Testing.ts"
 import { removeTempDirs, tempDir, waitUntil } from "./utils/files.ts"
@@ -443,5 +444,13 @@ describe("redaction leaks found in review", () => {
     await capture.flush()
     assert.strictEqual(line, "r [INFO] card [$& $` $'] end")
     assert.deepStrictEqual(capture.records[0]!.fields, { note: "pan [$& $` $']" })
+  })
+
+  it("the line a log call returns is redacted on a logger retired by a reset, as on a live one", async () => {
+    setRedaction({ patterns: [/\b\d{16}\b/] })
+    const log = getLogger("r.old")
+    resetManager()
+    assert.strictEqual(log.info(`card ${card}`), "r.old [INFO] card [REDACTED]")
+    assert.strictEqual(await Effect.runPromise(infoEffect(log, `card ${card}`)), "r.old [INFO] card [REDACTED]")
   })
 })
