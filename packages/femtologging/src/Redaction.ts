@@ -193,6 +193,12 @@ export const make = (options: RedactionOptions): Redactor => {
     callToJSON = true
   ): unknown => {
     if (typeof value === "string") return patterns.length === 0 ? value : scrub(value)
+    if ((typeof value === "number" || typeof value === "bigint") && patterns.length > 0) {
+      // Written as its digits (a card number kept as a number): censored when a pattern matches them.
+      const text = String(value)
+      const scrubbed = scrub(text)
+      return scrubbed === text ? value : scrubbed
+    }
     if (typeof value !== "object" || value === null) return value
     // A reference back to an enclosing error is to its copy, so a cause chain ends where it did.
     if (seen.has(value)) return seen.get(value) ?? "[Circular]"

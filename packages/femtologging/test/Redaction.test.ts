@@ -446,6 +446,19 @@ describe("redaction leaks found in review", () => {
     assert.deepStrictEqual(capture.records[0]!.fields, { note: "pan [$& $` $']" })
   })
 
+  it("a number or bigint whose digits a pattern matches (a card number kept as a number) is censored; others keep their type", async () => {
+    setRedaction({ patterns: [/\b\d{16}\b/] })
+    getLogger("r").info("paid", { pan: Number(card), big: BigInt(card), nested: [{ pan: Number(card) }], amount: 12.5, n: 7n })
+    await capture.flush()
+    assert.deepStrictEqual(capture.records[0]!.fields, {
+      pan: "[REDACTED]",
+      big: "[REDACTED]",
+      nested: [{ pan: "[REDACTED]" }],
+      amount: 12.5,
+      n: 7n
+    })
+  })
+
   it("the line a log call returns is redacted on a logger retired by a reset, as on a live one", async () => {
     setRedaction({ patterns: [/\b\d{16}\b/] })
     const log = getLogger("r.old")
