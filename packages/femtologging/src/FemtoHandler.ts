@@ -21,7 +21,7 @@ import { Effect } from "./internal/lazyEffect.ts"
 import * as Filter from "./Filter.ts"
 import * as Formatter from "./Formatter.ts"
 import * as Handler from "./Handler.ts"
-import { capacityOf, checkKeys, HandlerConfigError, oneOf, positiveInt, show } from "./HandlerConfigError.ts"
+import { capacityOf, checkFilters, checkKeys, checkLevel, HandlerConfigError, oneOf, positiveInt, show } from "./HandlerConfigError.ts"
 import * as Level from "./Level.ts"
 import * as LogRecord from "./LogRecord.ts"
 import * as OverflowPolicy from "./OverflowPolicy.ts"
@@ -218,28 +218,6 @@ export type Rule = (value: unknown) => unknown
 
 /** The rules of a kind's options, by option name. @internal */
 export type Rules = Readonly<Record<string, Rule>>
-
-const checkLevel = (value: unknown): Level.LevelInput => {
-  try {
-    Level.parseThresholdUnsafe(value as Level.LevelInput)
-  } catch (error) {
-    if (error instanceof Level.InvalidLevelError) throw new HandlerConfigError({ field: "level", detail: error.message })
-    throw error
-  }
-  return value as Level.LevelInput
-}
-
-const checkFilters = (value: unknown): ReadonlyArray<Filter.Filter> => {
-  if (!Array.isArray(value)) {
-    throw new HandlerConfigError({ field: "filters", detail: `filters must be an array (got ${show(value)})` })
-  }
-  for (const filter of value) {
-    if (!Filter.isFilter(filter)) {
-      throw new HandlerConfigError({ field: "filters", detail: "a filter must be a function or have a filter method" })
-    }
-  }
-  return value
-}
 
 const nonEmptyString = (field: string) => (value: unknown): string => {
   if (typeof value !== "string" || value === "") {

@@ -25,7 +25,7 @@ import type * as Cause from "effect/Cause"
 import { Clock, Effect, Exit, Queue, Scope } from "./internal/lazyEffect.ts"
 import * as Filter from "./Filter.ts"
 import * as Formatter from "./Formatter.ts"
-import { capacityOf, HandlerConfigError, positiveInt } from "./HandlerConfigError.ts"
+import { capacityOf, checkFilter, checkFilters, checkLevel, HandlerConfigError, positiveInt } from "./HandlerConfigError.ts"
 import {
   HandlerClosedError,
   HandlerError,
@@ -272,9 +272,7 @@ export class Handler {
 
   /** Adds a filter every record reaching this handler passes (in the order added). */
   addFilter(filter: Filter.Filter): void {
-    if (!Filter.isFilter(filter)) {
-      throw new HandlerConfigError({ field: "filters", detail: "a filter must be a function or have a filter method" })
-    }
+    checkFilter(filter)
     this.filters = [...this.filters, filter]
     this.gated = true
   }
@@ -945,8 +943,8 @@ export const make = (options: MakeOptions): Effect.Effect<Handler, HandlerConfig
     yield* check(() => positiveInt("flushTimeoutMs", options.flushTimeoutMs ?? 1000))
     if (options.exitTimeoutMs !== undefined) yield* check(() => positiveInt("exitTimeoutMs", options.exitTimeoutMs))
     const formatter = yield* check(() => Formatter.resolve(options.formatter ?? "default"))
-    if (options.level !== undefined) yield* check(() => levelOption(options.level!))
-    for (const filter of options.filters ?? []) yield* check(() => filterOption(filter))
+    if (options.level !== undefined) yield* check(() => checkLevel(options.level))
+    if (options.filters !== undefined) yield* check(() => checkFilters(options.filters))
     const guarded = Formatter.guard(formatter, options.label)
     const clock = yield* Clock.Clock
     const queue = yield* Queue.make<LogRecord.LogRecord, Cause.Done>({
@@ -1144,23 +1142,6 @@ const check = <A>(f: () => A): Effect.Effect<A, HandlerConfigError | HandlerIOEr
       throw error
     }
   })
-
-/** Checks a handler's level, refused as a `HandlerConfigError` naming `level`. */
-const levelOption = (level: Level.LevelInput): void => {
-  try {
-    Level.parseThresholdUnsafe(level)
-  } catch (error) {
-    if (error instanceof Level.InvalidLevelError) throw new HandlerConfigError({ field: "level", detail: error.message })
-    throw error
-  }
-}
-
-/** Checks one of a handler's filters, as {@link Handler.addFilter} does. */
-const filterOption = (filter: Filter.Filter): void => {
-  if (!Filter.isFilter(filter)) {
-    throw new HandlerConfigError({ field: "filters", detail: "a filter must be a function or have a filter method" })
-  }
-}
 
 /**
  * Creates a handler synchronously, in the facade's process-wide scope (or `spawn`'s). Throws

@@ -8,7 +8,9 @@
  *
  * @since 0.1.0
  */
+import * as Filter from "./Filter.ts"
 import { TaggedError } from "./internal/lazyEffect.ts"
+import * as Level from "./Level.ts"
 
 /**
  * A refused handler option. `field` names the option; `message` is the full sentence.
@@ -124,4 +126,32 @@ export const show = (value: unknown): string => {
   } catch {
     return Object.prototype.toString.call(value)
   }
+}
+
+/** A handler's level, checked: a bad one is refused naming `level`. @internal */
+export const checkLevel = (value: unknown): Level.LevelInput => {
+  try {
+    Level.parseThresholdUnsafe(value as Level.LevelInput)
+  } catch (error) {
+    if (error instanceof Level.InvalidLevelError) throw new HandlerConfigError({ field: "level", detail: error.message })
+    throw error
+  }
+  return value as Level.LevelInput
+}
+
+/** One of a handler's filters, checked: a function or an object with a `filter` method. @internal */
+export const checkFilter = (filter: unknown): Filter.Filter => {
+  if (!Filter.isFilter(filter)) {
+    throw new HandlerConfigError({ field: "filters", detail: "a filter must be a function or have a filter method" })
+  }
+  return filter
+}
+
+/** A handler's filters, checked: an array of filters. @internal */
+export const checkFilters = (value: unknown): ReadonlyArray<Filter.Filter> => {
+  if (!Array.isArray(value)) {
+    throw new HandlerConfigError({ field: "filters", detail: `filters must be an array (got ${show(value)})` })
+  }
+  for (const filter of value) checkFilter(filter)
+  return value
 }
