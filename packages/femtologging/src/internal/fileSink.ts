@@ -875,8 +875,9 @@ const openFileSink = (options: FileSinkOptions, hooks: FileSinkHooks): FileSink 
   }
 
   /**
-   * Whether the open file was removed: another process rotated it (its boundary came first) and
-   * compressed the backup. Checked before each write under timed rotation with compression.
+   * Whether the open file was removed (has no name left): another process rotated it (its
+   * boundary came first) and compressed the backup, or someone deleted it. Checked before each
+   * write under timed rotation with compression, and when a watched file cannot be reopened.
    */
   const removed = (): boolean => {
     try {
@@ -896,20 +897,11 @@ const openFileSink = (options: FileSinkOptions, hooks: FileSinkHooks): FileSink 
     try {
       switchTo(openLive(file, "a"))
     } catch (error) {
-      if (deleted()) {
+      if (live.regular && removed()) {
         failed = true
         throw writeError(file, new Error(`the file was deleted and cannot be created again (${messageOf(error)})`), 0)
       }
       report(`could not reopen ${file} (${messageOf(error)}); still writing to the previous file`)
-    }
-  }
-
-  /** Whether the open file has no name left (deleted, not renamed). */
-  const deleted = (): boolean => {
-    try {
-      return live.regular && fs.fstatSync(live.fd).nlink === 0
-    } catch {
-      return false
     }
   }
 
