@@ -176,14 +176,25 @@ export class LoggerManager implements LoggerHost {
   /** Handlers named by configuration (`dictConfig`, `fileConfig`, `ConfigBuilder`), by name. */
   private named = new Map<string, unknown>()
 
-  /** The handler configuration named `name` (CPython 3.12 `getHandlerByName`), if any. */
+  /**
+   * The handler configuration named `name` (CPython 3.12 `getHandlerByName`), if any and not
+   * closed: as in CPython, closing a handler takes its name away.
+   */
   getHandlerByName(name: string): unknown {
+    this.forgetClosed()
     return this.named.get(name)
   }
 
-  /** The names of the handlers configuration named (CPython 3.12 `getHandlerNames`). */
+  /** The names of the handlers configuration named and nobody closed (CPython 3.12 `getHandlerNames`). */
   getHandlerNames(): ReadonlyArray<string> {
+    this.forgetClosed()
     return [...this.named.keys()]
+  }
+
+  private forgetClosed(): void {
+    for (const [name, handler] of this.named) {
+      if ((handler as { readonly closed?: unknown } | null)?.closed === true) this.named.delete(name)
+    }
   }
 
   /**

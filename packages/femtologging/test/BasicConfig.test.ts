@@ -10,7 +10,7 @@ import * as path from "node:path"
 import { basicConfig } from "../src/BasicConfig.ts"
 import { ConfigError } from "../src/ConfigError.ts"
 import { dictConfig } from "../src/Config.ts"
-import { getHandlerNames, getLogger, resetManager } from "../src/Facade.ts"
+import { getHandlerByName, getHandlerNames, getLogger, resetManager } from "../src/Facade.ts"
 import { CaptureHandler } from "../src/Testing.ts"
 import { runModule } from "./utils/child.ts"
 import { throwsExactly } from "./utils/errors.ts"
@@ -103,6 +103,20 @@ for name, level, message in json.loads(sys.argv[3]):
     assert.deepStrictEqual([...getHandlerNames()].sort(), ["file", "spare"])
     basicConfig({ filename: path.join(dir, "plain.log"), force: true })
     assert.deepStrictEqual(getHandlerNames(), ["spare"])
+    await detach()
+  })
+
+  it("a named handler closed by its own close() loses its name, as in CPython (Handler.close leaves logging._handlers)", async () => {
+    const dir = tempDir()
+    dictConfig({
+      version: 1,
+      handlers: { file: { class: "logging.FileHandler", filename: path.join(dir, "named.log") }, spare: { class: "logging.NullHandler" } },
+      root: { handlers: ["file"] }
+    })
+    const file = getHandlerByName("file") as { close(): Promise<unknown> }
+    await file.close()
+    assert.deepStrictEqual(getHandlerNames(), ["spare"])
+    assert.isUndefined(getHandlerByName("file"))
     await detach()
   })
 
