@@ -423,6 +423,23 @@ describe("Reliability 3: memory bounded overall, an idle logger holds nothing", 
   }
 })
 
+describe("Reliability: worker handlers made and closed over and over", () => {
+  // Before: each hand-off (4 MiB) came from malloc; once glibc had freed one such block it served
+  // the next ones from its heap, zero-filled (every page resident) and kept: RSS +47 MiB over
+  // these 150 cycles (3 runs; +530 MiB over 900 with fewer collections). Now the hand-off is
+  // mapped memory of its own (a growable SharedArrayBuffer), unmapped when the last thread lets
+  // it go: +2-3 MiB.
+  it("150 cycles of a worker file handler made, 100 records, closed: RSS grows by less than 20 MiB after the first 20, every record written", async () => {
+    const file = path.join(tempDir(), "cycles.log")
+    const result = await run("memory.mjs", ["cycles", "150", file], { timeoutMs: 90_000 })
+    assert.strictEqual(result.code, 0, show(result))
+    const { baseRss, peakRss, dropped } = report(result)
+    assert.strictEqual(dropped, 0)
+    assert.strictEqual(readLines(file).length, 150 * 100)
+    assert.isBelow(peakRss - baseRss, 20 * 1024 * 1024, `peak ${peakRss} from ${baseRss}`)
+  }, 120_000)
+})
+
 describe("Reliability 4: a short write on a full disk", () => {
   for (const executor of ["inline", "worker"]) {
     it.skipIf(!canMount)(`a block file handler (${executor}) on a full 64 KiB tmpfs: written + getDropped() = accepted exactly, no torn or glued line, the next records start on a clean line once there is room${needsTmpfs}`, async () => {
