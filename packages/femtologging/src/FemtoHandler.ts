@@ -18,6 +18,7 @@
  * @since 0.1.0
  */
 import { Effect } from "./internal/lazyEffect.ts"
+import { moduleUrl } from "./internal/moduleUrl.ts"
 import * as Filter from "./Filter.ts"
 import * as Formatter from "./Formatter.ts"
 import * as Handler from "./Handler.ts"
@@ -177,7 +178,8 @@ export class FemtoHandler {
   }
 }
 
-const extension = import.meta.url.endsWith(".ts") ? ".ts" : ".js"
+const here = moduleUrl(import.meta.url)
+const extension = here.endsWith(".ts") ? ".ts" : ".js"
 
 /**
  * The URL of one of this package's sink modules (`internal/fileSink`, ...), as a worker thread
@@ -185,7 +187,7 @@ const extension = import.meta.url.endsWith(".ts") ? ".ts" : ".js"
  *
  * @internal
  */
-export const sinkModule = (name: string): string => new URL(`./internal/${name}${extension}`, import.meta.url).href
+export const sinkModule = (name: string): string => new URL(`./internal/${name}${extension}`, here).href
 
 /**
  * The pipeline options every kind derives from its checked {@link CommonOptions}. @internal

@@ -34,6 +34,7 @@ import { Effect, Layer } from "./internal/lazyEffect.ts"
 import * as Config from "./Config.ts"
 import { configureUnsafe, type DictConfigOptions, type EffectConfigOptions, type Registry } from "./Config.ts"
 import { ConfigError } from "./ConfigError.ts"
+import { moduleUrl } from "./internal/moduleUrl.ts"
 import { safeString } from "./internal/safe.ts"
 import type { Ini } from "./internal/ini.ts"
 import { ini as iniModule, loadOrFail, pyliteral } from "./internal/lazyModules.ts"
@@ -303,7 +304,7 @@ export const readConfigFile = (file: string | URL, options: { readonly encoding?
   try {
     if (extension === ".json") return JSON.parse(text)
     if (extension === ".yaml" || extension === ".yml") {
-      yaml ??= createRequire(import.meta.url)("yaml") as { readonly parse: (text: string, options: { readonly version: "1.1" }) => unknown }
+      yaml ??= createRequire(moduleUrl(import.meta.url))("yaml") as { readonly parse: (text: string, options: { readonly version: "1.1" }) => unknown }
       // YAML 1.1, as PyYAML reads the files Python's logging configurations live in: `no` is
       // false, `10_485_760` a number.
       return yaml.parse(text, { version: "1.1" })

@@ -23,6 +23,7 @@
  * @internal
  */
 import { createRequire } from "node:module"
+import { moduleUrl } from "./moduleUrl.ts"
 import type * as CauseModule from "effect/Cause"
 import type * as ClockModule from "effect/Clock"
 import type * as NodeSocketModule from "@effect/platform-node/NodeSocket"
@@ -46,7 +47,7 @@ import type * as ScopeModule from "effect/Scope"
 import type * as WorkerModule from "effect/workers/Worker"
 import type * as WorkerErrorModule from "effect/workers/WorkerError"
 
-const require = createRequire(import.meta.url)
+const require = createRequire(moduleUrl(import.meta.url))
 
 /**
  * A stand-in for a module not loaded yet: touching it in any way loads the real one (`load`

@@ -42,6 +42,7 @@ import type * as WorkerRunner from "effect/workers/WorkerRunner"
 import { writeSync } from "node:fs"
 import * as WorkerThreads from "node:worker_threads"
 import { closeTimeoutMs, type Executor } from "./executor.ts"
+import { moduleUrl } from "./moduleUrl.ts"
 import * as Ring from "./ring.ts"
 import { registry } from "./runtime.ts"
 import type { Open, Opened, SinkWorkerData } from "./sinkWorker.ts"
@@ -85,7 +86,8 @@ export const backoff = (attempt: number, random: number): number => {
   return Math.round(ceiling / 2 + (random * ceiling) / 2)
 }
 
-const entry = new URL(`./sinkWorker${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url)
+const here = moduleUrl(import.meta.url)
+const entry = new URL(`./sinkWorker${here.endsWith(".ts") ? ".ts" : ".js"}`, here)
 
 /** The parent's Node options, but `--input-type` (from `node --input-type=module -e`), which breaks a file entry. */
 const execArgv = (): Array<string> =>
