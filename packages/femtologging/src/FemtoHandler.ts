@@ -19,6 +19,7 @@
  */
 import { Effect } from "./internal/lazyEffect.ts"
 import { moduleUrl } from "./internal/moduleUrl.ts"
+import * as WorkerExecutor from "./internal/workerExecutor.ts"
 import * as Filter from "./Filter.ts"
 import * as Formatter from "./Formatter.ts"
 import * as Handler from "./Handler.ts"
@@ -208,9 +209,24 @@ export const commonMakeOptions = (
   level: options.level,
   filters: options.filters,
   target: options.executor === "worker"
-    ? { _tag: "Worker", ...worker, pool: options.pool, bufferBytes: options.bufferBytes }
+    ? { _tag: "Worker", ...checkWorkerFiles(worker), pool: options.pool, bufferBytes: options.bufferBytes }
     : inline()
 })
+
+/**
+ * The worker target, once the files its thread runs are known to be there; else (a bundle that
+ * did not emit them) a `HandlerConfigError` saying so, instead of a thread that dies at every
+ * start while records are counted as lost.
+ */
+const checkWorkerFiles = <W extends { readonly module: string }>(worker: W): W => {
+  const missing = WorkerExecutor.missingFile(worker.module)
+  if (missing === undefined) return worker
+  throw new HandlerConfigError({
+    field: "executor",
+    detail: `executor "worker" runs femtologging's worker files, and ${missing} is not there: ` +
+      "in a bundle (esbuild, webpack...), emit them beside it (see the README, \"Bundling\"), or use executor: \"inline\""
+  })
+}
 
 /**
  * How one option is checked: returns the value to keep, or throws `HandlerConfigError` naming

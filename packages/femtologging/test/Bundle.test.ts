@@ -71,4 +71,17 @@ describe("bundled with esbuild, run without node_modules", () => {
     assert.deepStrictEqual(results.effect, { lines: 1 })
   }, 60_000)
 
+  it("without the worker files, a worker handler is refused at once, naming the missing file and the way out", async () => {
+    const dir = await bundle("esm-no-workers", "esm", false)
+    const results = await runBundle(dir, ["worker", "custom", "socket", "inline"])
+    const missing = `executor "worker" runs femtologging's worker files, and ${Path.join(dir, "sinkWorker.js")} is not there`
+    for (const part of ["worker", "custom", "socket"]) {
+      const threw = String(results[part]?.threw)
+      assert.include(threw, "HandlerConfigError", part)
+      assert.include(threw, missing, part)
+      assert.include(threw, "executor: \"inline\"", part)
+    }
+    assert.deepStrictEqual(results.inline, { flushed: true, lines: n, dropped: 0 })
+  }, 60_000)
+
 })

@@ -39,7 +39,8 @@
 import type * as Scope from "effect/Scope"
 import type * as Worker from "effect/workers/Worker"
 import type * as WorkerRunner from "effect/workers/WorkerRunner"
-import { writeSync } from "node:fs"
+import { existsSync, writeSync } from "node:fs"
+import { fileURLToPath } from "node:url"
 import * as WorkerThreads from "node:worker_threads"
 import { closeTimeoutMs, type Executor } from "./executor.ts"
 import { moduleUrl } from "./moduleUrl.ts"
@@ -88,6 +89,32 @@ export const backoff = (attempt: number, random: number): number => {
 
 const here = moduleUrl(import.meta.url)
 const entry = new URL(`./sinkWorker${here.endsWith(".ts") ? ".ts" : ".js"}`, here)
+
+let entryFound = false
+
+/**
+ * Why a sink on a worker thread cannot start from here, if it cannot: the thread's entry, or the
+ * sink module (a `file:` URL: one of this package's sinks), is not a file. That is a bundle
+ * (esbuild, webpack...) that holds this code but did not emit those files beside it, and without
+ * this check every thread started would die at once, restarted with backoff, its records counted
+ * as lost. Checked when a worker handler is made.
+ *
+ * @internal
+ */
+export const missingFile = (module: string): string | undefined => {
+  if (!entryFound) {
+    if (!existsSync(fileURLToPath(entry))) return fileURLToPath(entry)
+    entryFound = true
+  }
+  if (!module.startsWith("file:")) return undefined
+  let file: string
+  try {
+    file = fileURLToPath(module)
+  } catch {
+    return module
+  }
+  return existsSync(file) ? undefined : file
+}
 
 /** The parent's Node options, but `--input-type` (from `node --input-type=module -e`), which breaks a file entry. */
 const execArgv = (): Array<string> =>
