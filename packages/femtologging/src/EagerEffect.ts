@@ -18,14 +18,16 @@
  * - under `node --no-experimental-require-module`.
  *
  * It also brings Effect's worker modules and the Node platform's worker and socket-server layers
- * (sinks on worker threads, the receiver). It costs what those modules cost to load (100 ms or
- * more on a small machine), at import. Not covered, in a bundle: YAML configuration files (`yaml`
- * is loaded from `node_modules` at run time) and sinks on worker threads (the thread runs the
- * package's own files).
+ * (sinks on worker threads, the receiver), and `@msgpack/msgpack` (the receiver's decoding). It
+ * costs what those modules cost to load (100 ms or more on a small machine), at import. Not
+ * covered, in a bundle: YAML configuration files (`yaml` is loaded from `node_modules` at run
+ * time) and the files a worker thread runs (`sinkWorker.js` and the sink modules: emit them beside
+ * the bundle, see the README's "Bundling").
  *
  * @since 0.2.0
  */
 import * as NodeSocket from "@effect/platform-node/NodeSocket"
+import * as Msgpack from "@msgpack/msgpack"
 import * as NodeSocketServer from "@effect/platform-node/NodeSocketServer"
 import * as NodeWorker from "@effect/platform-node/NodeWorker"
 import * as Cause from "effect/Cause"
@@ -77,3 +79,4 @@ provideEffect({
 })
 
 provideModules({ dictConfig, frame, ini, pyliteral, socketSink })
+frame.provideMsgpack(Msgpack)

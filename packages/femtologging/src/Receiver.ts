@@ -224,7 +224,14 @@ export const make = (options: ReceiverOptions = {}): Effect.Effect<ReceiverServe
       }),
       catch: (error) => new ReceiverError({ address: where, detail: (error as Error).message })
     })
-    const { decodeRecord, FrameError, FrameReader } = frame()
+    const { decodeRecord, FrameError, FrameReader } = yield* Effect.try({
+      try: () => {
+        const loaded = frame()
+        loaded.loadDecoder()
+        return loaded
+      },
+      catch: (error) => new ReceiverError({ address: where, detail: (error as Error).message })
+    })
     if (options.unixPath !== undefined && settings.tls !== undefined) {
       return yield* new ReceiverError({ address: where, detail: "tls is only supported for tcp transports" })
     }

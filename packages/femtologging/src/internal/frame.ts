@@ -18,10 +18,10 @@
  * @internal
  */
 import type * as Msgpack from "@msgpack/msgpack"
-import { createRequire } from "node:module"
 import { renderError, renderFields } from "../Formatter.ts"
 import * as Level from "../Level.ts"
 import type { ErrorInfo, LogRecord } from "../LogRecord.ts"
+import { load as loadModule } from "./lazyEffect.ts"
 import { writeUtf8 } from "./output.ts"
 import { functionTag, isError, read, safeString } from "./safe.ts"
 
@@ -31,7 +31,15 @@ export const prefixBytes = 4
 export { defaultMaxFrameSize, maxPayloadBytes } from "./frameLimits.ts"
 
 let msgpack: typeof Msgpack | undefined
-const load = (): typeof Msgpack => (msgpack ??= createRequire(import.meta.url)("@msgpack/msgpack") as typeof Msgpack)
+const load = (): typeof Msgpack => (msgpack ??= loadModule<typeof Msgpack>("@msgpack/msgpack"))
+
+/**
+ * Hands over `@msgpack/msgpack` imported statically (`EagerEffect.ts`): a bundle has no
+ * `node_modules` to load it from when the receiver decodes its first frame. @internal
+ */
+export const provideMsgpack = (given: typeof Msgpack): void => {
+  msgpack = given
+}
 
 const int32Min = -(2 ** 31)
 const uint32Limit = 2 ** 32
@@ -462,6 +470,16 @@ const errorOf = (text: string): ErrorInfo => {
   return { name: named?.[1] ?? "Error", message: named?.[2] ?? first, stack: text, causes: [] }
 }
 
+const newDecoder = () => new (load().Decoder)({ useBigInt64: true })
+
+/**
+ * Loads the decoder now (the receiver, before it listens): where `@msgpack/msgpack` cannot be
+ * loaded, its start fails, instead of every connection failing at its first frame. @internal
+ */
+export const loadDecoder = (): void => {
+  decoder ??= newDecoder()
+}
+
 /**
  * What a payload holds, as `LogRecord.make` takes it; throws a {@link FrameError} saying what
  * is wrong (bad MessagePack, not a map, a missing key, a key of the wrong type). Keys beyond the
@@ -482,7 +500,7 @@ export const decodeRecord = (payload: Uint8Array): {
   readonly lineNumber: number | undefined
   readonly modulePath: string | undefined
 } => {
-  decoder ??= new (load().Decoder)({ useBigInt64: true })
+  decoder ??= newDecoder()
   let value: unknown
   try {
     value = decoder.decode(payload)
