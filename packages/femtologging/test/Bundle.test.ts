@@ -84,7 +84,7 @@ describe("bundled with esbuild, run without node_modules", () => {
     assert.deepStrictEqual(results.inline, { flushed: true, lines: n, dropped: 0 })
   }, 60_000)
 
-  for (const format of ["esm"] as const) {
+  for (const format of ["esm", "cjs"] as const) {
     it(`${format}: with the worker files emitted beside it, worker sinks (file, a custom module, the socket handler into the receiver) write every record`, async () => {
       const dir = await bundle(`${format}-workers`, format, true)
       const results = await runBundle(dir, ["worker", "custom", "socket"])

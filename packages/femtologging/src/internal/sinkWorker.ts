@@ -371,6 +371,18 @@ const serve = async (slot: Slot, sink: Sink): Promise<void> => {
   }
 }
 
+/**
+ * A module's default export function: `default` itself, or, for an ES module compiled to CommonJS
+ * (a bundler's `cjs` output, `__esModule` set), whose `import()` gives `module.exports` as
+ * `default`, the `default` it exports.
+ */
+const defaultExport = (value: unknown): SinkFactory | undefined => {
+  if (typeof value === "function") return value as SinkFactory
+  if (typeof value !== "object" || value === null || (value as { __esModule?: unknown }).__esModule !== true) return undefined
+  const inner = (value as { readonly default?: unknown }).default
+  return typeof inner === "function" ? inner as SinkFactory : undefined
+}
+
 /** Opens (or retries) a sink and serves its ring until closed. */
 const open = async (message: Open, tell: (message: Opened) => void): Promise<void> => {
   const existing = slots.get(message.id)
@@ -383,8 +395,9 @@ const open = async (message: Open, tell: (message: Opened) => void): Promise<voi
   let sink: Sink
   try {
     const module = (await import(message.module)) as { readonly default?: unknown }
-    if (typeof module.default !== "function") throw new TypeError(`${message.module} has no default export function`)
-    sink = await (module.default as SinkFactory)(message.options)
+    const factory = defaultExport(module.default)
+    if (factory === undefined) throw new TypeError(`${message.module} has no default export function`)
+    sink = await factory(message.options)
     if (typeof sink?.write !== "function") throw new TypeError(`the factory of ${message.module} returned no sink`)
   } catch (error) {
     slot.status = "failed"
