@@ -14,10 +14,9 @@
  */
 import type * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import * as Fs from "node:fs"
 import { createRequire } from "node:module"
 import * as Path from "node:path"
-import { fileURLToPath, pathToFileURL } from "node:url"
+import { pathToFileURL } from "node:url"
 import { checkOptions, type CommonOptions, commonMakeOptions, commonRules, FemtoHandler } from "./FemtoHandler.ts"
 import * as Handler from "./Handler.ts"
 import { HandlerConfigError, show } from "./HandlerConfigError.ts"
@@ -96,16 +95,8 @@ export const checkWorkerOptions = (options: WorkerHandlerOptions): WorkerHandler
   const checked = checkOptions("WorkerHandler", options, workerRules)
   const module = resolveModule(options.module)
   // A file that is not there is refused now, not found missing by the thread (reported on stderr).
-  if (module.startsWith("file:")) {
-    let file: string
-    try {
-      file = fileURLToPath(module)
-    } catch (error) {
-      // A file: URL no path spells (another host, an encoded "/"): no thread could import it.
-      throw new HandlerConfigError({ field: "module", detail: `no sink module at ${module} (${(error as Error).message})` })
-    }
-    if (!Fs.existsSync(file)) throw new HandlerConfigError({ field: "module", detail: `no sink module at ${file}` })
-  }
+  const missing = WorkerExecutor.missingModule(module)
+  if (missing !== undefined) throw new HandlerConfigError({ field: "module", detail: `no sink module at ${missing}` })
   return { ...checked, module }
 }
 

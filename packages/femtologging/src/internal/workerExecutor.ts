@@ -94,10 +94,10 @@ let entryFound = false
 
 /**
  * Why a sink on a worker thread cannot start from here, if it cannot: the thread's entry, or the
- * sink module (a `file:` URL: one of this package's sinks), is not a file. That is a bundle
- * (esbuild, webpack...) that holds this code but did not emit those files beside it, and without
- * this check every thread started would die at once, restarted with backoff, its records counted
- * as lost. Checked when a worker handler is made.
+ * sink module (see {@link missingModule}), is not a file. That is a bundle (esbuild, webpack...)
+ * that holds this code but did not emit those files beside it, and without this check every
+ * thread started would die at once, restarted with backoff, its records counted as lost. Checked
+ * when a worker handler is made.
  *
  * @internal
  */
@@ -106,12 +106,23 @@ export const missingFile = (module: string): string | undefined => {
     if (!existsSync(fileURLToPath(entry))) return fileURLToPath(entry)
     entryFound = true
   }
+  return missingModule(module)
+}
+
+/**
+ * Why the sink module `module` (a URL) cannot be imported by a thread, if it is a `file:` URL
+ * that names no file there: the path, or the URL and why it names no path (another host, an
+ * encoded "/"). `undefined` for a file that is there and for other URLs.
+ *
+ * @internal
+ */
+export const missingModule = (module: string): string | undefined => {
   if (!module.startsWith("file:")) return undefined
   let file: string
   try {
     file = fileURLToPath(module)
-  } catch {
-    return module
+  } catch (error) {
+    return `${module} (${(error as Error).message})`
   }
   return existsSync(file) ? undefined : file
 }
