@@ -505,13 +505,8 @@ export class Handler {
    * no longer write is counted, and reported now, since no timer runs any more.
    */
   private deliverAtExit(): void {
-    const lostBefore = this.output.lost()
     this.drainSync(performance.now() + 1_000)
-    const lost = this.output.lost() - lostBefore
-    if (lost > 0) {
-      this.lostBySink(lost)
-      this.warner.flush()
-    }
+    if (this.noteLost() > 0) this.warner.flush()
   }
 
   /**
@@ -570,9 +565,11 @@ export class Handler {
       this.busy = undefined
     }
     this.wake()
+    this.noteLost()
     if (result === undefined) return
     const pending: Promise<void> = result.finally(() => {
       if (this.busy === pending) this.busy = undefined
+      this.noteLost()
     })
     this.busy = pending
     return pending
@@ -755,7 +752,10 @@ export class Handler {
         Effect.flatMap((o) =>
           o._tag === "None" ? Effect.succeed(false) : Effect.promise(() => this.output.flush(this.flushTimeoutMs))
         ),
-        Effect.map((ok) => ok && this.state._tag === "Open")
+        Effect.map((ok) => {
+          this.noteLost()
+          return ok && this.state._tag === "Open"
+        })
       )
     })
   }
@@ -775,14 +775,12 @@ export class Handler {
       this.state = { _tag: "Closing", done: new Promise((resolve) => (done = resolve)) }
       Queue.endUnsafe(this.queue)
       this.wake()
-      const lostBefore = this.output.lost()
       return this.deliverUntil(this.accepted).pipe(
         Effect.timeoutOption(this.flushTimeoutMs),
         Effect.andThen(Effect.promise(() => this.output.close(this.flushTimeoutMs))),
         Effect.ensuring(Effect.suspend(() => {
           // What the sink could not write by now is reported, with what is still queued.
-          const lost = this.output.lost() - lostBefore
-          if (lost > 0) this.lostBySink(lost)
+          this.noteLost()
           this.abandonQueued()
           this.state = closedState
           this.warner.flush()
@@ -805,6 +803,23 @@ export class Handler {
   private lostBySink(n: number): void {
     this.sinkLost = true
     this.warner.add(n)
+  }
+
+  /** `output.lost()` when last looked at: what the output lost since is yet to be reported. */
+  private lostSeen = 0
+
+  /**
+   * Reports what the output lost since the last look (failed writes, on either executor: a
+   * worker's thread counts them in the hand-off), with the drops, rate-limited; returns how many.
+   * Looked at after each delivery, at the next one, and on flush, close and exit.
+   */
+  private noteLost(): number {
+    const lost = this.output.lost()
+    const n = lost - this.lostSeen
+    if (n <= 0) return 0
+    this.lostSeen = lost
+    this.lostBySink(n)
+    return n
   }
 
   /** Counts what is still queued as dropped and forgets it (close timed out, or the exit). */
@@ -869,10 +884,8 @@ export class Handler {
     } else if (this.busy !== undefined && this.output.waitSync(deadline)) this.busy = undefined
     this.drainSync(deadline)
     this.abandonQueued()
-    const lostBefore = this.output.lost()
     this.output.exitSync(deadline)
-    const lost = this.output.lost() - lostBefore
-    if (lost > 0) this.lostBySink(lost)
+    this.noteLost()
     this.warner.flush()
     this.loopWarner?.flush()
   }
