@@ -677,6 +677,10 @@ export class Handler {
       if (this.spill.length === 0 && this.enqueue(record)) return Effect.succeed(this.acceptedOne())
       const policy = this.policy
       if (policy._tag === "Drop") return Effect.succeed(this.refuse())
+      // As for a synchronous caller: a stalled sink costs N ms once, not N ms per record.
+      if (policy._tag === "Timeout" && this.stalledAt === this.taken && !this.output.ready()) {
+        return Effect.succeed(this.refuse())
+      }
       // Accepted where it is queued, in the same step: a fiber interrupted (or a timeout firing)
       // between the two would leave a queued record uncounted and its delivery unscheduled.
       let accepted = false
@@ -690,7 +694,12 @@ export class Handler {
         settled() ? Effect.void : Effect.andThen(this.room(settled), attempt)
       )
       const bounded = policy._tag === "Timeout" ? Effect.timeoutOption(attempt, policy.ms) : attempt
-      return Effect.map(bounded, () => accepted || this.refuse())
+      return Effect.map(bounded, () => {
+        if (accepted) return true
+        // Timed out: until the queue moves again, later records are refused at once.
+        if (policy._tag === "Timeout" && this.state._tag === "Open") this.stalledAt = this.taken
+        return this.refuse()
+      })
     })
   }
 

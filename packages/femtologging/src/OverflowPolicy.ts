@@ -9,7 +9,8 @@
  * queue is full: a fiber waits until the handler's delivery made room; a synchronous caller
  * delivers the oldest batch itself ("caller runs"), waiting with `Atomics.wait` when a worker's
  * hand-off is full. `timeout:N` holds the caller at most N ms (Effect's `Clock` for fibers);
- * after a synchronous caller timed out, later records are refused at once until the queue moves.
+ * after a caller (synchronous or a fiber) timed out, later records are refused at once until the
+ * queue moves, so that a stalled sink costs N ms once, not N ms per record.
  *
  * **Gotchas**
  *

@@ -4,7 +4,11 @@
  * bound what a broken sink costs a caller. Found by the review of user handlers and sink modules.
  */
 import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
 import * as Path from "node:path"
+import { getLogger, resetManager } from "../src/Facade.ts"
+import * as Handler from "../src/Handler.ts"
+import * as Logger from "../src/Logger.ts"
 import { fixturesDir, runModule } from "./utils/child.ts"
 
 const failingSink = Path.join(fixturesDir, "sinks", "failing.mjs")
@@ -49,4 +53,39 @@ console.log(h.getWritten(), h.getDropped())`.replace("import {", `import { Effec
     assert.isAtLeast(before, 10, result.stderr)
     assert.strictEqual(before + after, 11, result.stderr)
   }, 40_000)
+})
+
+describe("Sink contract: a stalled sink costs a fiber under timeout:N the N ms once", () => {
+  it("an inline sink whose write never settles: the fiber is held about 50 ms once, then refused at once until the queue moves", async () => {
+    resetManager()
+    const handler = Handler.makeUnsafe({
+      label: "stalled",
+      target: { _tag: "Sink", sink: { write: () => new Promise<void>(() => {}) } },
+      policy: "timeout:50",
+      capacity: 4,
+      flushTimeoutMs: 100,
+      formatter: (r) => r.message
+    })
+    const logger = getLogger("contract.stalled")
+    logger.setPropagate(false)
+    logger.addHandler(handler)
+    const holds = await Effect.runPromise(Effect.gen(function*() {
+      const held: Array<number> = []
+      for (let i = 0; i < 30; i++) {
+        const t0 = performance.now()
+        yield* Logger.info(logger, `r${i}`)
+        held.push(performance.now() - t0)
+      }
+      return held
+    }))
+    const first = holds.findIndex((ms) => ms >= 45)
+    assert.isAtLeast(first, 0, `never held: ${holds.join(", ")}`)
+    // After the first hold, every call returns at once (the longest, not the sum, so that a busy
+    // machine's pauses do not add up); without the rule each call waited 50 ms again.
+    const longest = Math.max(...holds.slice(first + 1))
+    assert.isBelow(longest, 45, `held again: ${holds.map((ms) => ms.toFixed(0)).join(", ")}`)
+    assert.strictEqual(handler.getDropped(), 30 - handler.getAccepted())
+    await Effect.runPromise(Handler.close(handler))
+    assert.strictEqual(handler.getWritten() + handler.getDropped(), 30)
+  }, 20_000)
 })
