@@ -160,6 +160,15 @@ const readPem = (value: string): string => {
 const addressText = (o: ReceiverOptions): string =>
   o.unixPath !== undefined ? `unix:${o.unixPath}` : `${o.tls === undefined ? "tcp" : "tls"}://${o.host ?? "127.0.0.1"}:${o.port ?? 9020}`
 
+/** A TCP port: an integer from 0 (a free one) to 65535; default 9020. */
+const portOf = (value: number | undefined): number => {
+  if (value === undefined) return 9020
+  if (!Number.isInteger(value) || value < 0 || value > 65535) {
+    throw new Error(`port must be an integer from 0 to 65535 (got ${String(value)})`)
+  }
+  return value
+}
+
 const positive = (field: string, value: number | undefined, fallback: number): number => {
   if (value === undefined) return fallback
   if (!Number.isInteger(value) || value <= 0) throw new Error(`${field} must be a positive integer (got ${String(value)})`)
@@ -210,6 +219,7 @@ export const make = (options: ReceiverOptions = {}): Effect.Effect<ReceiverServe
     const where = addressText(options)
     const settings = yield* Effect.try({
       try: () => ({
+        port: portOf(options.port),
         maxConnections: positive("maxConnections", options.maxConnections, 256),
         maxFrameSize: positive("maxFrameSize", options.maxFrameSize, defaultMaxFrameSize),
         stallTimeoutMs: positive("stallTimeoutMs", options.stallTimeoutMs, 10_000),
@@ -375,7 +385,7 @@ export const make = (options: ReceiverOptions = {}): Effect.Effect<ReceiverServe
         return yield* NodeSocketServer.make({ path, highWaterMark: readBytes })
       }
       // Larger reads than Node's default 64 KiB: fewer pulls per record under load.
-      const listen = { host: options.host ?? "127.0.0.1", port: options.port ?? 9020, highWaterMark: readBytes }
+      const listen = { host: options.host ?? "127.0.0.1", port: settings.port, highWaterMark: readBytes }
       return settings.tls === undefined
         ? yield* NodeSocketServer.make(listen)
         : yield* NodeSocketServer.makeTls({ ...listen, ...settings.tls })

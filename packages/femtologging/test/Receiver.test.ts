@@ -230,6 +230,18 @@ describe("Receiver: round trips", () => {
   })
 })
 
+  it("a port out of range (or not an integer) is a ReceiverError in the error channel, and receive() rejects with it", async () => {
+    for (const port of [-5, 65_536, 1.5]) {
+      const exit = await Effect.runPromiseExit(Effect.scoped(Receiver.make({ port })))
+      assert.isTrue(exit._tag === "Failure" && exit.cause.reasons.every((r) => r._tag === "Fail"), `port ${port}: ${String(exit)}`)
+      const error = await Effect.runPromise(Effect.flip(Effect.scoped(Receiver.make({ port }))))
+      assert.instanceOf(error, Receiver.ReceiverError)
+      assert.match(error.message, new RegExp(`port must be an integer from 0 to 65535 \\(got ${port}\\)`))
+      const rejected = await receive({ port }).then(() => undefined, (e: unknown) => e)
+      assert.instanceOf(rejected, Receiver.ReceiverError, `port ${port}`)
+    }
+  })
+
 describe("Receiver: hostile input closes only that connection, with a reason", () => {
   const cases: ReadonlyArray<readonly [string, ReadonlyArray<Uint8Array>, RegExp, { end?: boolean; gapMs?: number }?]> = [
     ["a length of zero", [frame(new Uint8Array(0))], /^a frame of length 0$/],
