@@ -22,6 +22,7 @@ import { fileURLToPath } from "node:url"
 const packageDir = fileURLToPath(new URL("../", import.meta.url))
 const repoRoot = Path.resolve(packageDir, "../..")
 const fixtures = fileURLToPath(new URL("./fixtures/package/", import.meta.url))
+const consumerFixtures = fileURLToPath(new URL("./fixtures/consumer/", import.meta.url))
 
 /**
  * The environment of every child: the pinned Node first on PATH (npm and npx run on it), and
@@ -114,6 +115,8 @@ interface Installed {
   readonly files: ReadonlyArray<string>
   /** The project directory (real path). */
   readonly project: string
+  /** The tarball `npm pack` wrote. */
+  readonly tarball: string
 }
 
 let installed: Installed | undefined
@@ -169,8 +172,17 @@ const setUp = async (): Promise<string | undefined> => {
   )
   for (const name of Fs.readdirSync(fixtures)) Fs.copyFileSync(Path.join(fixtures, name), Path.join(project, name))
 
+  const failed = await npmInstall(project, [tarball])
+  if (failed !== undefined) return failed
+
+  installed = { root, files, project, tarball }
+  return undefined
+}
+
+/** `npm install <specs>` in `project`; the reason to skip when npm can reach neither its cache nor the registry. */
+const npmInstall = async (project: string, specs: ReadonlyArray<string>): Promise<string | undefined> => {
   // npm's default retries back off for minutes when the registry is unreachable: retry briefly.
-  const install = ["install", tarball, "--no-audit", "--no-fund", "--prefer-offline"]
+  const install = ["install", ...specs, "--no-audit", "--no-fund", "--prefer-offline"]
   const retries = [
     "--fetch-retries=1",
     "--fetch-retry-mintimeout=1000",
@@ -178,18 +190,18 @@ const setUp = async (): Promise<string | undefined> => {
     "--fetch-timeout=30000"
   ]
   const result = await run("npm", [...install, ...retries], project, 180_000)
-  if (result.code !== 0) {
-    const code = networkFailure.exec(result.stderr)
-    if (code === null) throw new Error(describeRun("npm install", result))
-    const config = async (key: string) => (await run("npm", ["config", "get", key], project, 30_000)).stdout.trim()
-    return `npm install cannot work here: the package's dependencies (effect, @effect/platform-node) are not all ` +
-      `in the npm cache (${await config("cache")}) and the registry (${await config("registry")}) is unreachable ` +
-      `(${code[1]}); run \`npm ci\` with network access once to fill the cache`
-  }
-
-  installed = { root, files, project }
-  return undefined
+  if (result.code === 0) return undefined
+  const code = networkFailure.exec(result.stderr)
+  if (code === null) throw new Error(describeRun("npm install", result))
+  const config = async (key: string) => (await run("npm", ["config", "get", key], project, 30_000)).stdout.trim()
+  return `npm install cannot work here: ${specs.join(", ")} and their dependencies are not all ` +
+    `in the npm cache (${await config("cache")}) and the registry (${await config("registry")}) is unreachable ` +
+    `(${code[1]}); run \`npm ci\` with network access once to fill the cache`
 }
+
+/** The version of a package installed in the repository. */
+const repoVersion = (name: string): string =>
+  JSON.parse(Fs.readFileSync(Path.join(repoRoot, "node_modules", name, "package.json"), "utf8")).version
 
 beforeAll(async () => {
   skipReason = await setUp()
@@ -256,6 +268,59 @@ describe("The packed package, installed into a project outside the repository", 
     assert.strictEqual(result.stdout.trim(), "ERR_PACKAGE_PATH_NOT_EXPORTED", describeRun("import", result))
     assert.isTrue(Fs.existsSync(Path.join(project, "node_modules/femtologging/dist/internal/sinkWorker.js")))
   })
+
+  it("a TypeScript application with its own release of effect: one copy of effect is installed, and the README's Effect code type-checks (strict, exactOptionalPropertyTypes, noUncheckedIndexedAccess, verbatimModuleSyntax; nodenext, node16, bundler) and runs", async ({ skip }) => {
+    const { root, tarball } = need(skip)
+    const project = Path.join(root, "ts-project")
+    Fs.mkdirSync(project)
+    // An application pins effect itself, at a release other than the one the package is built
+    // with; both are in the package's range. Two copies of effect make the package's Effects
+    // foreign to the application's `Effect.gen` (TS2345, '[NodeInspectSymbol]' is missing).
+    const effect = repoVersion("effect") === "4.1.5" ? "4.1.0" : "4.1.5"
+    const dependencies = { effect, "@types/node": repoVersion("@types/node"), femtologging: `file:${tarball}` }
+    Fs.writeFileSync(
+      Path.join(project, "package.json"),
+      `${JSON.stringify({ name: "femtologging-ts-consumer", private: true, type: "module", dependencies }, null, 2)}\n`
+    )
+    Fs.copyFileSync(Path.join(consumerFixtures, "consumer.ts"), Path.join(project, "consumer.ts"))
+    const failed = await npmInstall(project, [])
+    if (failed !== undefined) skip(failed)
+
+    const copies = ["node_modules/femtologging/node_modules/effect", "node_modules/@effect/platform-node/node_modules/effect"]
+      .filter((dir) => Fs.existsSync(Path.join(project, dir)))
+    assert.deepStrictEqual(copies, [], `a second copy of effect beside the application's ${effect}`)
+
+    const tsc = Path.join(repoRoot, "node_modules/typescript/bin/tsc")
+    for (const [module, moduleResolution] of [["nodenext", "nodenext"], ["node16", "node16"], ["preserve", "bundler"]]) {
+      const compilerOptions = {
+        target: "ES2022",
+        lib: ["ES2024"],
+        module,
+        moduleResolution,
+        strict: true,
+        exactOptionalPropertyTypes: true,
+        noUncheckedIndexedAccess: true,
+        verbatimModuleSyntax: true,
+        noEmit: true,
+        skipLibCheck: true,
+        types: ["node"]
+      }
+      const config = `tsconfig.${moduleResolution}.json`
+      Fs.writeFileSync(Path.join(project, config), JSON.stringify({ compilerOptions, files: ["consumer.ts"] }))
+      const checked = await run(process.execPath, [tsc, "-p", config], project, 120_000)
+      assert.strictEqual(checked.code, 0, describeRun(`tsc -p ${config}`, checked))
+    }
+
+    const result = await node(project, "consumer.ts")
+    assert.strictEqual(result.code, 0, describeRun("consumer.ts", result))
+    const lines = splitLines(result.stdout)
+    assert.deepStrictEqual(lines.filter((line) => !line.startsWith("{")), [
+      "app [INFO] hello user=ada",
+      "caught HandlerConfigError for capacity",
+      "user WARN through a handler object"
+    ], describeRun("consumer.ts", result))
+    assert.match(lines.find((line) => line.startsWith("{")) ?? "", /"logger":"user","message":"through a handler object"/)
+  }, 300_000)
 
   it("a file handler on the worker executor, process.exit(0) right after 10,000 records: all 10,000 lines on disk", async ({ skip }) => {
     const { project } = need(skip)
