@@ -330,7 +330,7 @@ export class Logger {
    * does nothing, as in CPython (a configuration listing a handler twice writes once). Throws
    * `InvalidHandlerError`.
    */
-  addHandler(handler: unknown): void {
+  addHandler(handler: Handler.HandlerLike | Handler.HandlerObject): void {
     if (this.attached.some((entry) => entry.original === handler)) return
     const own = Handler.of(handler)
     let entry: Attached

@@ -384,7 +384,7 @@ export interface LoggerLayerOptions<E = never> {
   /** Capacity of the logger's queue. */
   readonly capacity?: number | undefined
   /** Handlers created in the layer's scope and attached to the logger. */
-  readonly handlers?: ReadonlyArray<Effect.Effect<unknown, E, Scope.Scope>> | undefined
+  readonly handlers?: ReadonlyArray<Effect.Effect<Handler.HandlerLike | Handler.HandlerObject, E, Scope.Scope>> | undefined
 }
 
 /**

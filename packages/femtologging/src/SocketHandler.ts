@@ -41,6 +41,15 @@ import type { BackoffOptions, SocketSinkOptions } from "./internal/socketSink.ts
 import { writeStderr } from "./internal/warner.ts"
 
 /**
+ * The reconnection backoff in milliseconds, as `BackoffConfig` takes it (each key optional there)
+ * and `toJSON()` returns it.
+ *
+ * @category models
+ * @since 0.2.0
+ */
+export type { BackoffOptions }
+
+/**
  * The reconnection backoff, all in milliseconds:
  * - `baseMs` (100): the first delay; each failed attempt doubles it, up to
  * - `capMs` (10,000);

@@ -31,6 +31,15 @@ import { facadeSpawner, type Spawner } from "./internal/runtime.ts"
 import { makeSchedule, type TimedSchedule, WHEN_ERROR_MESSAGE } from "./internal/timedRotation.ts"
 
 /**
+ * A validated schedule (`when` upper-cased, `interval`, `utc`, `atTime` as parts), as a timed
+ * handler's `schedule` holds it.
+ *
+ * @category models
+ * @since 0.2.0
+ */
+export type { TimedSchedule }
+
+/**
  * A time of day: `"HH:MM"`, `"HH:MM:SS"` or its parts.
  *
  * @category models

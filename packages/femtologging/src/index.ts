@@ -100,7 +100,7 @@ export { FemtoWorkerHandler, setPoolSize as setWorkerPoolSize } from "./WorkerHa
 export { receive, ReceiverError } from "./Receiver.ts"
 export type { ClosableReceiver, ReceiverOptions, ReceiverStats, Rejection } from "./Receiver.ts"
 export { BackoffConfig, FemtoSocketHandler, SocketHandlerBuilder } from "./SocketHandler.ts"
-export type { SocketHandlerOptions, SocketTlsOptions } from "./SocketHandler.ts"
+export type { BackoffOptions, SocketHandlerOptions, SocketTlsOptions } from "./SocketHandler.ts"
 
 /**
  * `getLogger` under the seed's snake_case name.

@@ -332,15 +332,17 @@ describe("Logger handlers", () => {
 
   it("addHandler rejects values without a callable handle with InvalidHandlerError", () => {
     const logger = getLogger("h.bad")
+    // What a JavaScript caller can pass: the types refuse these.
+    const addAny = (value: unknown) => logger.addHandler(value as Parameters<typeof logger.addHandler>[0])
     for (const value of [42, "handler", null, undefined, {}, { emit() {} }]) {
       const error = throwsExactly(
-        () => logger.addHandler(value),
+        () => addAny(value),
         InvalidHandlerError,
         "handler must implement a callable 'handle' method"
       )
       assert.strictEqual(error._tag, "InvalidHandlerError")
     }
-    const error = thrown(() => logger.addHandler({ handle: 5 }))
+    const error = thrown(() => addAny({ handle: 5 }))
     assert.instanceOf(error, InvalidHandlerError)
     assert.deepStrictEqual(logger.handlers, [])
   })

@@ -18,7 +18,7 @@ afterAll(() => removeTempDirs())
 
 let n = 0
 /** A fresh facade logger at DEBUG with the handler attached. */
-const loggerWith = (handler: unknown) => {
+const loggerWith = (handler: Parameters<Logger.Logger["addHandler"]>[0]) => {
   const logger = getLogger(`memory.test${n++}`)
   logger.setLevel("DEBUG")
   logger.setPropagate(false)

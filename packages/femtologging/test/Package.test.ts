@@ -317,6 +317,7 @@ describe("The packed package, installed into a project outside the repository", 
     assert.deepStrictEqual(lines.filter((line) => !line.startsWith("{")), [
       "app [INFO] hello user=ada",
       "caught HandlerConfigError for capacity",
+      "backoff base 10 ms",
       "user WARN through a handler object"
     ], describeRun("consumer.ts", result))
     assert.match(lines.find((line) => line.startsWith("{")) ?? "", /"logger":"user","message":"through a handler object"/)

@@ -870,7 +870,7 @@ const apply = (
     }
     // As CPython: a configured logger has the handlers its section lists, and no others.
     for (const h of [...logger.handlers]) logger.removeHandler(h)
-    for (const h of plan.handlers ?? []) logger.addHandler(h)
+    for (const h of plan.handlers ?? []) logger.addHandler(h as Parameters<typeof logger.addHandler>[0])
     attached.set(logger, [...(plan.handlers ?? [])])
     for (const f of [...logger.getFilters()]) logger.removeFilter(f)
     for (const f of plan.filters ?? []) logger.addFilter(f)

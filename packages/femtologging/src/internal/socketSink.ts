@@ -39,7 +39,7 @@ import type * as Net from "node:net"
 import type * as Tls from "node:tls"
 import type { Sink } from "../Sink.ts"
 
-/** The backoff of reconnections, in milliseconds, as `BackoffConfig` holds it. @internal */
+/** The backoff of reconnections, in milliseconds, as `BackoffConfig` holds it (public as `SocketHandler.BackoffOptions`). */
 export interface BackoffOptions {
   readonly baseMs: number
   readonly capMs: number
