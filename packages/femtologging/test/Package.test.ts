@@ -269,6 +269,17 @@ describe("The packed package, installed into a project outside the repository", 
     assert.isTrue(Fs.existsSync(Path.join(project, "node_modules/femtologging/dist/internal/sinkWorker.js")))
   })
 
+  it("the CLI's module is not importable (importing it would run the command and exit the importer); `bin` still runs it", async ({ skip }) => {
+    const { project } = need(skip)
+    const source = `try { await import("femtologging/bin/femtologging"); console.log("importable") } ` +
+      `catch (error) { console.log(error.code) }`
+    const result = await run(process.execPath, ["--input-type=module", "-e", source], project, 30_000)
+    assert.strictEqual(result.stdout.trim(), "ERR_PACKAGE_PATH_NOT_EXPORTED", describeRun("import", result))
+    const help = await run("npx", ["--no-install", "femtologging", "--help"], project, 30_000)
+    assert.strictEqual(help.code, 0, describeRun("npx femtologging --help", help))
+    assert.match(help.stdout + help.stderr, /^usage: femtologging receive/m)
+  })
+
   it("a TypeScript application with its own release of effect: one copy of effect is installed, and the README's Effect code type-checks (strict, exactOptionalPropertyTypes, noUncheckedIndexedAccess, verbatimModuleSyntax; nodenext, node16, bundler) and runs", async ({ skip }) => {
     const { root, tarball } = need(skip)
     const project = Path.join(root, "ts-project")
