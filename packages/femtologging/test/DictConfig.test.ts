@@ -516,10 +516,10 @@ describe("dictConfig: handler builders' asDict() is a handler entry", () => {
     const handlers = Object.fromEntries(Object.entries(builders).map(([id, b]) => [id, b.asDict()]))
     Config.dictConfig({ version: 1, handlers, root: { handlers: Object.keys(builders) } })
     getLogger("rt").warning("round trip")
+    assert.deepStrictEqual(Handler.of(getHandlerByName("watched"))!.policy, { _tag: "Timeout", ms: 250 } as never)
     await closeConfigured()
     assert.match(read(path.join(dir, "f.log")), /^\{.*"message":"round trip".*\}\n$/)
     for (const file of ["r.log", "t.log", "w.log"]) assert.strictEqual(read(path.join(dir, file)), "rt [WARN] round trip\n")
-    assert.deepStrictEqual(Handler.of(getHandlerByName("watched"))!.policy, { _tag: "Timeout", ms: 250 } as never)
   })
 })
 

@@ -104,11 +104,11 @@ describe("fileConfig", () => {
     cpythonFileConfig(path.join(theirs, "logging.ini"), theirs, records)
     fileConfig(path.join(mine, "logging.ini"), { defaults: { logdir: mine } })
     for (const [name, level, message] of records) getLogger(name === "root" ? undefined : name).log(level, message)
+    assert.deepStrictEqual([...getHandlerNames()].sort(), ["errorsHandler", "fileHandler", "rotating"])
     await closeConfigured()
     for (const file of ["all.log", "errors.log", "rotating.log"]) {
       assert.strictEqual(fs.readFileSync(path.join(mine, file), "utf8"), fs.readFileSync(path.join(theirs, file), "utf8"), file)
     }
-    assert.deepStrictEqual([...getHandlerNames()].sort(), ["errorsHandler", "fileHandler", "rotating"])
   })
 
   oracle(`a MemoryHandler's target names another handler of the file, as CPython's fixups${suffix}`, async () => {
