@@ -17,18 +17,17 @@
  *   made (Node cannot `require` a module another `import()` is still loading);
  * - under `node --no-experimental-require-module`.
  *
- * It also brings Effect's worker modules and the Node platform's worker and socket-server layers
- * (sinks on worker threads, the receiver), and `@msgpack/msgpack` (the receiver's decoding). It
- * costs what those modules cost to load (100 ms or more on a small machine), at import. Not
- * covered, in a bundle: YAML configuration files (`yaml` is loaded from `node_modules` at run
- * time) and the files a worker thread runs (`sinkWorker.js` and the sink modules: emit them beside
- * the bundle, see the README's "Bundling").
+ * It also brings Effect's worker modules and the Node platform's worker layer (sinks on worker
+ * threads), and `@msgpack/msgpack` (the socket handler's frames). It costs what those modules cost
+ * to load (100 ms or more on a small machine), at import. Not covered: the receiver's socket
+ * server (import `femtologging/EagerReceiver` instead, which brings this module and it), and, in a
+ * bundle, YAML configuration files (`yaml` is loaded from `node_modules` at run time) and the files
+ * a worker thread runs (`sinkWorker.js` and the sink modules: emit them beside the bundle, see the
+ * README's "Bundling").
  *
  * @since 0.2.0
  */
-import * as NodeSocket from "@effect/platform-node/NodeSocket"
 import * as Msgpack from "@msgpack/msgpack"
-import * as NodeSocketServer from "@effect/platform-node/NodeSocketServer"
 import * as NodeWorker from "@effect/platform-node/NodeWorker"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
@@ -74,8 +73,7 @@ provideEffect({
   LogLevel,
   Schemas: { Schema, SchemaIssue },
   Config,
-  Workers: { Worker, WorkerError, NodeWorker },
-  SocketServer: { NodeSocketServer, NodeSocket }
+  Workers: { Worker, WorkerError, NodeWorker }
 })
 
 provideModules({ dictConfig, frame, ini, pyliteral, socketSink })

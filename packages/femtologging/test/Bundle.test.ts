@@ -1,8 +1,9 @@
 /**
  * The package bundled into an application (esbuild, as the README's "Bundling" shows it) and run
  * from a directory with no `node_modules`: the bundle holds femtologging, Effect and what
- * `femtologging/EagerEffect` brings; the worker thread's files are emitted beside it, or not.
- * The fixture is `test/fixtures/bundle/app.mjs`; it bundles the built `dist` (`npx tsc -b`).
+ * `femtologging/EagerEffect` (or `EagerReceiver`) brings; the worker thread's files are emitted
+ * beside it, or not. The fixtures are `test/fixtures/bundle/{app,log-app,parts}.mjs`; they bundle
+ * the built `dist` (`npx tsc -b`).
  */
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import * as esbuild from "esbuild"
@@ -27,18 +28,27 @@ const requireBanner = "import { createRequire as __femtoRequire } from \"node:mo
 
 let root: string
 
-/** Bundles the fixture app into a new directory of `root`, with or without the worker files. */
-const bundle = async (name: string, format: "esm" | "cjs", withWorkerFiles: boolean): Promise<string> => {
+/**
+ * Bundles a fixture app into a new directory of `root`, with or without the worker files:
+ * `app.mjs` (imports `EagerReceiver`: ES module output needs the banner) or `log-app.mjs`
+ * (`EagerEffect` only: no banner).
+ */
+const bundle = async (
+  name: string,
+  format: "esm" | "cjs",
+  withWorkerFiles: boolean,
+  app: "app" | "log-app" = "app"
+): Promise<string> => {
   const dir = Path.join(root, name)
   await esbuild.build({
-    entryPoints: [{ in: Path.join(fixturesDir, "bundle/app.mjs"), out: "app" }, ...(withWorkerFiles ? workerEntries : [])],
+    entryPoints: [{ in: Path.join(fixturesDir, `bundle/${app}.mjs`), out: "app" }, ...(withWorkerFiles ? workerEntries : [])],
     bundle: true,
     platform: "node",
     format,
     outdir: dir,
     nodePaths: [Path.join(repoRoot, "node_modules")],
     logLevel: "silent",
-    ...(format === "esm" ? { banner: { js: requireBanner } } : {})
+    ...(format === "esm" && app === "app" ? { banner: { js: requireBanner } } : {})
   })
   Fs.copyFileSync(Path.join(fixturesDir, "bundle/sink.mjs"), Path.join(dir, "sink.mjs"))
   return dir
@@ -82,6 +92,19 @@ describe("bundled with esbuild, run without node_modules", () => {
       assert.include(threw, "executor: \"inline\"", part)
     }
     assert.deepStrictEqual(results.inline, { flushed: true, lines: n, dropped: 0 })
+  }, 60_000)
+
+  it("esm without a banner: an application that only logs (EagerEffect) runs every handler, worker sinks included; the receiver names EagerReceiver", async () => {
+    // Before: EagerEffect brought the receiver's socket server and with it `ws`, whose
+    // require("events") esbuild's ES module output cannot serve: the bundle died at start.
+    const dir = await bundle("esm-log-only", "esm", true, "log-app")
+    const results = await runBundle(dir, ["inline", "effect", "worker", "custom", "socket"])
+    for (const part of ["inline", "worker", "custom"]) {
+      assert.deepStrictEqual(results[part], { flushed: true, lines: n, dropped: 0 }, part)
+    }
+    assert.deepStrictEqual(results.effect, { lines: 1 })
+    assert.include(String(results.socket?.threw), "cannot load @effect/platform-node/NodeSocketServer")
+    assert.include(String(results.socket?.threw), "Import \"femtologging/EagerReceiver\" first")
   }, 60_000)
 
   for (const format of ["esm", "cjs"] as const) {

@@ -63,13 +63,20 @@ describe("Effect's runtime, loaded on first use", () => {
     )
   })
 
-  it("with require(esm) turned off, a worker-thread sink and the receiver work when femtologging/EagerEffect is imported first, and say why not otherwise", async () => {
+  it("with require(esm) turned off, a worker-thread sink and the receiver work when femtologging/EagerReceiver is imported first, and say why not otherwise (the receiver with EagerEffect only: import EagerReceiver)", async () => {
     const eager = await runFixture("lazy/eager-platform.mjs", { args: ["eager"], env: noRequireEsm })
     assert.strictEqual(eager.code, 0, eager.stderr)
     assert.deepStrictEqual(eager.stdout.trim().split("\n"), [
       "worker: worker [INFO] written on a worker thread",
       "sender [INFO] through a socket",
       "receiver: 1 record"
+    ])
+    const effectOnly = await runFixture("lazy/eager-platform.mjs", { args: ["effect"], env: noRequireEsm })
+    assert.strictEqual(effectOnly.code, 0, effectOnly.stderr)
+    assert.deepStrictEqual(effectOnly.stdout.trim().split("\n"), [
+      "worker: worker [INFO] written on a worker thread",
+      "receiver: femtologging: cannot load @effect/platform-node/NodeSocketServer: require(esm) is turned off " +
+      "(--no-experimental-require-module). Import \"femtologging/EagerReceiver\" first"
     ])
     const lazy = await runFixture("lazy/eager-platform.mjs", { args: ["lazy"], env: noRequireEsm })
     assert.strictEqual(lazy.code, 0, lazy.stderr)

@@ -71,7 +71,7 @@ const deferred = <M extends object>(load: () => M): M =>
  * (a bundle that left these calls to run time); and Effect being loaded by an `import()` still
  * under way (Node cannot hand a module half loaded to `require`).
  */
-export const load = <M>(specifier: string, name: string = specifier): M => {
+export const load = <M>(specifier: string, name: string = specifier, eager: string = "femtologging/EagerEffect"): M => {
   try {
     return require(specifier) as M
   } catch (error) {
@@ -82,7 +82,7 @@ export const load = <M>(specifier: string, name: string = specifier): M => {
       ? "it is not where Node looks at run time (in a bundle, these loads are left to run time)"
       : `${error instanceof Error ? error.message.split("\n")[0] : String(error)}`
     throw new Error(
-      `femtologging: cannot load ${name}: ${why}. Import "femtologging/EagerEffect" first, at ` +
+      `femtologging: cannot load ${name}: ${why}. Import "${eager}" first, at ` +
         "the top of the program's entry module: it imports Effect's runtime and the library's " +
         "modules loaded on first use statically (which bundlers follow), before anything is logged.",
       { cause: error }
@@ -130,7 +130,6 @@ export interface EffectModules {
   readonly Schemas?: Schemas
   readonly Config?: typeof ConfigModule
   readonly Workers?: WorkerPlatform
-  readonly SocketServer?: SocketServerPlatform
 }
 
 /** Replaces the stand-ins with modules loaded elsewhere (`EagerEffect.ts` imports them statically). @internal */
@@ -141,7 +140,6 @@ export const provideEffect = (modules: EffectModules): void => {
   loadSchema.provide(modules.Schemas)
   loadConfig.provide(modules.Config)
   loadWorkerPlatform.provide(modules.Workers)
-  loadSocketServer.provide(modules.SocketServer)
   coreLoaded = true
   lateFailure = undefined
   for (const settle of unsettled.splice(0)) settle()
@@ -199,10 +197,14 @@ export interface SocketServerPlatform {
   readonly NodeSocket: typeof NodeSocketModule
 }
 
-/** The Node platform's `NodeSocketServer` and `NodeSocket`, loaded on first use. @internal */
+/**
+ * The Node platform's `NodeSocketServer` and `NodeSocket`, loaded on first use, or handed over by
+ * `EagerReceiver.ts` (`loadSocketServer.provide`): not by `EagerEffect.ts`, since they bring the
+ * `ws` package, a CommonJS module an ES module bundle cannot load without help. @internal
+ */
 export const loadSocketServer = onFirstUse((): SocketServerPlatform => ({
-  NodeSocketServer: load("@effect/platform-node/NodeSocketServer"),
-  NodeSocket: load("@effect/platform-node/NodeSocket")
+  NodeSocketServer: load("@effect/platform-node/NodeSocketServer", undefined, "femtologging/EagerReceiver"),
+  NodeSocket: load("@effect/platform-node/NodeSocket", undefined, "femtologging/EagerReceiver")
 }))
 
 const core = <M extends object>(get: () => M): M =>
