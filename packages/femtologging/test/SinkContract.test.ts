@@ -89,3 +89,29 @@ describe("Sink contract: a stalled sink costs a fiber under timeout:N the N ms o
     assert.strictEqual(handler.getWritten() + handler.getDropped(), 30)
   }, 20_000)
 })
+
+describe("Sink contract: a sink whose close() never finishes is given up on, and said so", () => {
+  const hanging = Path.join(fixturesDir, "sinks", "hanging-close.mjs")
+  it.each(["inline", "worker"])("%s: close() returns, every record counted written, one report names the handler", async (executor) => {
+    const make = executor === "inline"
+      ? `Handler.makeUnsafe({ label: "mine", target: { _tag: "Sink", sink: (await import(${JSON.stringify(hanging)})).default({}) }, flushTimeoutMs: 200, formatter: (r) => r.message })`
+      : `new FemtoWorkerHandler({ name: "mine", module: ${JSON.stringify(hanging)}, options: {}, flushTimeoutMs: 200, formatter: (r) => r.message })`
+    const result = await runModule(
+      `import { Effect } from "effect"
+import { FemtoWorkerHandler, getLogger, Handler } from "femtologging"
+const handler = ${make}
+const logger = getLogger("hang")
+logger.addHandler(handler)
+for (let i = 0; i < 10; i++) logger.info("r" + i)
+const h = Handler.of(handler)
+await (handler.close ? handler.close() : Effect.runPromise(Handler.close(h)))
+console.log(h.getWritten(), h.getDropped())`,
+      { timeoutMs: 30_000 }
+    )
+    assert.strictEqual(result.code, 0, result.stderr)
+    assert.strictEqual(result.stdout.trim(), "10 0")
+    // Before: nothing on stderr; close() just took its time.
+    const reports = result.stderr.split("\n").filter((line) => /mine\S*: close failed: not finished after \d+ ms: given up on$/.test(line))
+    assert.strictEqual(reports.length, 1, result.stderr)
+  }, 40_000)
+})

@@ -56,6 +56,15 @@ export const make = (sink: Sink, report: (what: string, error: unknown) => void)
 
   const settle = (): Promise<void> => busy ?? Promise.resolve()
 
+  /**
+   * Runs the sink's `flush` or `close` for at most `ms`; one that has not finished by then is
+   * given up on, and reported (a sink that hangs is not silent).
+   */
+  const bounded = async (what: "flush" | "close", run: () => unknown, ms: number): Promise<void> => {
+    const finished = await within(Promise.resolve(step(what, run, undefined)).then(() => true), ms)
+    if (finished === false) report(what, `not finished after ${ms} ms: given up on`)
+  }
+
   /** Counts the write in flight as lost and stops waiting for it. */
   const abandon = (): void => {
     generation++
@@ -128,16 +137,16 @@ export const make = (sink: Sink, report: (what: string, error: unknown) => void)
         if (settled === false) {
           // Closing the sink ends the write it holds (a full pipe gives up, saying how many
           // records it wrote whole): its outcome still counts, if it comes at once.
-          const closing = Promise.resolve(step("close", () => sink.close?.(), undefined))
+          const closing = bounded("close", () => sink.close?.(), timeoutMs)
           if (busy !== undefined && (await within(settle().then(() => true), 100)) === false) abandon()
-          await within(closing, timeoutMs)
+          await closing
           return
         }
-        await within(Promise.resolve(step("flush", () => sink.flush?.(), false)), timeoutMs)
+        await bounded("flush", () => sink.flush?.(), timeoutMs)
         // Every record is written: the sink's own release (a file sink finishing or abandoning its
         // compressions) gets as long as on a worker thread, so that nothing of it is left running
         // once close() returns.
-        await within(Promise.resolve(step("close", () => sink.close?.(), undefined)), Math.max(timeoutMs, closeTimeoutMs))
+        await bounded("close", () => sink.close?.(), Math.max(timeoutMs, closeTimeoutMs))
       }),
     exitSync: (deadline) => {
       // An asynchronous write cannot finish once the process is exiting (unless the sink can finish

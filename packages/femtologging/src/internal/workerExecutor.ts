@@ -489,6 +489,7 @@ const executor = (host: Host, slot: Slot): Executor => {
         }
         const gaveUp = final === undefined && stateOf(ring) !== Ring.state.closed
         if (gaveUp && served()) {
+          report(`femtologging: ${slot.open.label}: close failed: not finished after ${timeoutMs} ms: given up on`)
           // Not closed in time: the worker stops after the write it is making (whose records are
           // then counted written), so that nothing is both written and counted lost.
           Atomics.store(cells, Ring.cell.stop, 1)
