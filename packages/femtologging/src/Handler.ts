@@ -92,7 +92,12 @@ export type Target =
     /** Handlers naming the same pool share its threads. */
     readonly pool?: string | undefined
   }
-  | { readonly _tag: "Records"; readonly handle: (record: LogRecord.LogRecord) => unknown }
+  | {
+    readonly _tag: "Records"
+    readonly handle: (record: LogRecord.LogRecord) => unknown
+    /** Called when the handler flushes, closes, and at exit (a user handler object's `flush()`). */
+    readonly flush?: (() => unknown) | undefined
+  }
 
 /**
  * Options of a handler.
@@ -981,7 +986,10 @@ export const make = (options: MakeOptions): Effect.Effect<Handler, HandlerConfig
       const handle = target.handle
       output = Output.records(
         (record) => deeper(generationOf(record), handle, record),
-        (error) => report(`threw while handling a record: ${describeError(error)}`)
+        (error) => report(`threw while handling a record: ${describeError(error)}`),
+        target.flush === undefined
+          ? undefined
+          : { flush: target.flush, report: (error) => report(`flush failed: ${describeError(error)}`) }
       )
     } else {
       const executor = target._tag === "Sink"
@@ -1270,13 +1278,17 @@ export const objectTarget = (value: unknown): { readonly name: string; readonly 
   if (typeof value === "object" && value !== null) {
     const o = value as Record<string, unknown>
     const name = (o.constructor as { name?: string } | undefined)?.name ?? "object"
+    // Its own flush(), if it has one, when the handler flushes, closes and at exit (CPython's
+    // logging.shutdown() flushes every handler); never its close(): removeHandler closes the
+    // queue made for it, and CPython's removeHandler does not close the handler.
+    const flush = typeof o.flush === "function" ? () => (o.flush as () => unknown).call(o) : undefined
     if (typeof o.handleRecord === "function") {
       const fn = o.handleRecord as (r: LogRecord.LogRecord) => unknown
-      return { name, target: { _tag: "Records", handle: (r) => fn.call(o, r) } }
+      return { name, target: { _tag: "Records", handle: (r) => fn.call(o, r), flush } }
     }
     if (typeof o.handle === "function") {
       const fn = o.handle as (logger: string, level: string, message: string) => unknown
-      return { name, target: { _tag: "Records", handle: (r) => fn.call(o, r.logger, r.level, r.message) } }
+      return { name, target: { _tag: "Records", handle: (r) => fn.call(o, r.logger, r.level, r.message), flush } }
     }
     if ("handle" in o) {
       throw new InvalidHandlerError({ detail: `'handler.handle' is not callable (type: ${typeof o.handle})` })

@@ -115,3 +115,33 @@ console.log(h.getWritten(), h.getDropped())`,
     assert.strictEqual(reports.length, 1, result.stderr)
   }, 40_000)
 })
+
+describe("Sink contract: a user handler object's own flush()", () => {
+  it("is called after its records when the handler flushes or is removed, and at exit (CPython's shutdown flushes every handler); its close() never is", async () => {
+    const result = await runModule(
+      `import { writeSync } from "node:fs"
+import { getLogger } from "femtologging"
+const user = (name) => {
+  const seen = []
+  return {
+    handle: (logger, level, message) => void seen.push(message),
+    flush: () => void writeSync(1, name + " flushed after " + seen.length + "\\n"),
+    close: () => void writeSync(1, name + " closed\\n")
+  }
+}
+const removed = user("removed")
+getLogger("a").addHandler(removed)
+getLogger("a").warning("a1")
+getLogger("a").warning("a2")
+getLogger("a").removeHandler(removed)
+await new Promise((r) => setTimeout(r, 50))
+const kept = user("kept")
+getLogger("b").addHandler(kept)
+for (const m of ["b1", "b2", "b3"]) getLogger("b").warning(m)
+writeSync(1, "end of the program\\n")`,
+      { timeoutMs: 30_000 }
+    )
+    assert.strictEqual(result.code, 0, result.stderr)
+    assert.strictEqual(result.stdout, "removed flushed after 2\nend of the program\nkept flushed after 3\n")
+  }, 40_000)
+})

@@ -538,7 +538,12 @@ export const frames = (
  */
 export const records = (
   handle: (record: LogRecord) => unknown,
-  report: (error: unknown) => void
+  report: (error: unknown) => void,
+  target?: {
+    /** The target's own flush (a user handler object's), called when the output flushes, closes and at exit. */
+    readonly flush: () => unknown
+    readonly report: (error: unknown) => void
+  }
 ): Output => {
   let written = 0
   let lost = 0
@@ -571,6 +576,20 @@ export const records = (
     current = undefined
   }
 
+  /** The target's own `flush()` (a user handler object's), if any: `false` when it threw or rejected. */
+  const flushOwn = (): boolean | Promise<boolean> => {
+    if (target === undefined) return true
+    let result: unknown
+    try {
+      result = target.flush()
+    } catch (error) {
+      target.report(error)
+      return false
+    }
+    if (typeof (result as PromiseLike<unknown> | undefined)?.then !== "function") return true
+    return Promise.resolve(result).then(() => true, (error: unknown) => (target.report(error), false))
+  }
+
   return {
     ready: () => true,
     deliver: (batch) => run(batch, 0),
@@ -580,9 +599,12 @@ export const records = (
     batchBytes: Number.POSITIVE_INFINITY,
     wait: () => Promise.resolve(),
     emit: () => {},
-    flush: () => Promise.resolve(true),
-    close: () => Promise.resolve(),
-    exitSync: () => {},
+    flush: (timeoutMs) => within(Promise.resolve(flushOwn()), timeoutMs).then((ok) => ok === true),
+    close: (timeoutMs) => within(Promise.resolve(flushOwn()), timeoutMs).then(() => undefined),
+    exitSync: () => {
+      // Called at once; an asynchronous flush cannot finish once the process is exiting.
+      void flushOwn()
+    },
     resumeAtExit: () => {
       const batch = current
       if (batch === undefined) return
