@@ -16,7 +16,9 @@ import { getHandlerByName, getHandlerNames, getLogger, getManager, resetManager 
 import * as Handler from "../src/Handler.ts"
 import { closeConfigured, oracle, resetConfiguration, suffix } from "./utils/configured.ts"
 import { tempDir, waitUntil } from "./utils/files.ts"
-import { FileHandlerBuilder } from "../src/FileHandler.ts"
+import { FemtoFileHandler, FileHandlerBuilder } from "../src/FileHandler.ts"
+import * as Formatter from "../src/Formatter.ts"
+import { FemtoStreamHandler } from "../src/StreamHandler.ts"
 import * as Manager from "../src/Manager.ts"
 import { RotatingFileHandlerBuilder } from "../src/RotatingFileHandler.ts"
 import { TimedRotatingFileHandlerBuilder } from "../src/TimedRotatingFileHandler.ts"
@@ -830,5 +832,104 @@ describe("dictConfig: the Effect face", () => {
     await closeConfigured()
     assert.strictEqual(read(path.join(dir, "a.log")), "A in the layer\n")
     assert.strictEqual(read(path.join(dir, "b.log")), "B after\n")
+  })
+})
+
+describe("dictConfig: registry factories in CPython's terms", () => {
+  /** Runs CPython's dictConfig on `config` with `helpers` (Python) defined in `__main__`, then `records`. */
+  const cpythonWith = (helpers: string, config: unknown, logged: ReadonlyArray<readonly [string, string, string]>): void => {
+    const script = `import json, logging, logging.config, sys\n${helpers}\n` + String.raw`
+logging.config.dictConfig(json.loads(sys.argv[1]))
+for name, level, message in json.loads(sys.argv[2]):
+    logging.getLogger(name).log(getattr(logging, level), message)
+logging.shutdown()
+`
+    const result = spawnSync("python3", ["-c", script, JSON.stringify(config), JSON.stringify(logged)], { encoding: "utf8" })
+    assert.strictEqual(result.status, 0, result.stderr)
+  }
+
+  // The logging cookbook's `owned_file_handler`: a '()' factory that returns a FileHandler made
+  // from its own keywords; CPython then sets the section's formatter and adds its filters.
+  const helpers = String.raw`
+def owned_file_handler(filename, mode="a", encoding=None, owner=None):
+    return logging.FileHandler(filename, mode, encoding)
+class NoWord(logging.Filter):
+    def __init__(self, word):
+        super().__init__(); self.word = word; self.suffix = ""
+    def filter(self, record):
+        return (self.word + self.suffix) not in record.getMessage()
+class Tagged(logging.Formatter):
+    tag = "none"
+    def format(self, record):
+        return "[%s] %s" % (self.tag, super().format(record))
+def tagged(fmt):
+    return Tagged(fmt)
+`
+  const config = (dir: string) => ({
+    version: 1,
+    formatters: {
+      brace: { format: "{levelname:>8}|{name}|{message}", style: "{" },
+      tagged: { "()": "__main__.tagged", fmt: "%(levelname)s %(message)s", ".": { tag: "T1" } }
+    },
+    filters: { noword: { "()": "__main__.NoWord", word: "pass", ".": { suffix: "word" } } },
+    handlers: {
+      owned: { "()": "__main__.owned_file_handler", level: "DEBUG", formatter: "brace", filters: ["noword"], owner: ["pulse", "pulse"], filename: path.join(dir, "owned.log"), mode: "w" },
+      tagged: { class: "logging.FileHandler", filename: path.join(dir, "tagged.log"), formatter: "tagged" }
+    },
+    root: { level: "DEBUG", handlers: ["owned", "tagged"] }
+  })
+  const logged = [["app", "DEBUG", "debug"], ["app", "INFO", "the password is hunter2"], ["app", "INFO", "a pass is fine"], ["app.sub", "WARNING", "warned"]] as const
+  type Options = Record<string, unknown>
+  const registry = (port: (o: Options) => unknown) => ({
+    factories: {
+      "__main__.owned_file_handler": port,
+      "__main__.NoWord": (o: Options) => {
+        const filter = { word: o.word as string, suffix: "", filter(r: { readonly message: string }) { return !r.message.includes(this.word + this.suffix) } }
+        return filter
+      },
+      "__main__.tagged": (o: Options) => {
+        const inner = Formatter.python(o.fmt as string)
+        const formatter = { tag: "none", format(r: Parameters<typeof inner>[0]) { return `[${this.tag}] ${inner(r)}` } }
+        return formatter
+      }
+    }
+  })
+
+  oracle(`a '()' handler factory gets the section's filters added, and '.' sets attributes on formatters and filters too${suffix}`, async () => {
+    const theirs = tempDir()
+    const mine = tempDir()
+    cpythonWith(helpers, config(theirs), logged)
+    // The factory uses the formatter it is given, and leaves the filters to the configuration (as CPython's does).
+    Config.dictConfig(config(mine), {
+      registry: registry((o) => new FemtoFileHandler(o.filename as string, { mode: o.mode as "w", formatter: o.formatter as Formatter.Formatter }))
+    })
+    for (const [name, level, message] of logged) getLogger(name).log(level === "WARNING" ? "WARN" : level, message)
+    await closeConfigured()
+    for (const file of ["owned.log", "tagged.log"]) assert.strictEqual(read(path.join(mine, file)), read(path.join(theirs, file)), file)
+    assert.strictEqual(read(path.join(mine, "tagged.log")).split("\n")[0], "[T1] DEBUG debug")
+  })
+
+  it("a '()' handler factory that makes its handler without the configured formatter is an error, and its file is closed", () => {
+    const dir = tempDir()
+    let made: FemtoFileHandler | undefined
+    assert.throws(
+      () => Config.dictConfig(config(dir), { registry: registry((o) => (made = new FemtoFileHandler(o.filename as string, { mode: o.mode as "w" }))) }),
+      ConfigError,
+      "handlers.owned.formatter: the handler the factory made does not use the formatter 'brace'"
+    )
+    assert.isDefined(made)
+    assert.deepStrictEqual(getLogger().handlers, [])
+    return waitUntil(() => made!.closed).then((closed) => assert.isTrue(closed))
+  })
+
+  it("ext:// may name process.stdout and process.stderr for a stream handler (Flask's wsgi_errors_stream)", () => {
+    for (const [stream, name] of [[process.stdout, "stdout"], [process.stderr, "stderr"]] as const) {
+      Config.dictConfig({
+        version: 1,
+        handlers: { wsgi: { class: "logging.StreamHandler", stream: "ext://flask.logging.wsgi_errors_stream" } },
+        root: { level: "INFO", handlers: ["wsgi"] }
+      }, { registry: { objects: { "flask.logging.wsgi_errors_stream": stream } } })
+      assert.strictEqual((getHandlerByName("wsgi") as FemtoStreamHandler).stream, name)
+    }
   })
 })

@@ -357,7 +357,11 @@ const resolveReferences = (config: Record<string, unknown>, registry: Registry):
   const ext = (name: string, path: ReadonlyArray<string>): unknown => {
     if (name === "sys.stdout") return "stdout"
     if (name === "sys.stderr") return "stderr"
-    if (registry.objects !== undefined && Object.hasOwn(registry.objects, name)) return registry.objects[name]
+    if (registry.objects !== undefined && Object.hasOwn(registry.objects, name)) {
+      // Node's own standard streams are the streams a stream handler writes to by name.
+      const object = registry.objects[name]
+      return object === process.stdout ? "stdout" : object === process.stderr ? "stderr" : object
+    }
     return fail(path, `ext://${name} is not known (sys.stdout, sys.stderr, or a name in the registry's objects)`)
   }
   return visit(config, [], 0) as Record<string, unknown>
@@ -382,10 +386,22 @@ const withoutKeys = (section: Record<string, unknown>, keys: ReadonlyArray<strin
   return rest
 }
 
+/**
+ * CPython's `'.'` key of a `()` section: attributes set on what the factory made, for formatters
+ * and filters as for handlers (`configure_custom`).
+ */
+const setProperties = (made: unknown, section: Record<string, unknown>, path: ReadonlyArray<string>): void => {
+  if (!isMapping(section["."])) return
+  for (const [key, value] of Object.entries(section["."])) at([...path, ".", key], () => {
+    ;(made as Record<string, unknown>)[key] = value
+  })
+}
+
 const buildFormatter = (section: Record<string, unknown>, registry: Registry, path: ReadonlyArray<string>): Formatter.Formatter => {
   if (Object.hasOwn(section, "()")) {
     const factory = factoryOf(registry, section["()"], path)
     const made = at(path, () => factory(withoutKeys(section, ["()"])))
+    setProperties(made, section, path)
     return at(path, () => Formatter.resolve(made as Formatter.Formatter))
   }
   const decoded = decode(loadSchemas().FormatterSection, section, path)
@@ -418,6 +434,7 @@ const buildFilter = (section: Record<string, unknown>, registry: Registry, path:
     const factory = factoryOf(registry, section["()"], path)
     const made = at(path, () => factory(withoutKeys(section, ["()"])))
     if (!Filter.isFilter(made)) return fail([...path, "()"], "the factory did not return a filter (a function or an object with filter)")
+    setProperties(made, section, path)
     return made
   }
   const decoded = decode(loadSchemas().FilterSection, section, path)
@@ -582,11 +599,20 @@ const buildHandler = (
     if (section.level !== undefined) {
       at([...path, "level"], () => pipeline!.setLevel(section.level as Level.LevelInput))
     }
-    if (isMapping(section["."])) {
-      for (const [key, value] of Object.entries(section["."])) at([...path, ".", key], () => {
-        ;(made as Record<string, unknown>)[key] = value
-      })
+    if (Handler.of(made) !== undefined) {
+      // As CPython, which sets the formatter and adds the filters to what the factory made: the
+      // filters it did not add are added here; a formatter cannot be set on a handler once made,
+      // so a handler made without any (our default line) is an error, not a silent change of the
+      // output (one made with another formatter, such as one wrapping the configured one, is the
+      // factory's choice).
+      for (const filter of filters ?? []) if (!pipeline.getFilters().includes(filter)) pipeline.addFilter(filter)
+      const unused = formatter !== undefined && formatter !== Formatter.defaultFormatter && pipeline.formatter === Formatter.defaultFormatter
+      if (unused && !(made instanceof FemtoMemoryHandler) && !(made instanceof FemtoSocketHandler)) {
+        closeQuietly(made)
+        fail([...path, "formatter"], `the handler the factory made does not use the formatter '${String(section.formatter)}' (make it with the options' formatter)`)
+      }
     }
+    setProperties(made, section, path)
     return { attach: [pipeline], handler: Handler.of(made) === undefined ? pipeline : made, owned: true }
   }
   const cls = section.class
