@@ -7,8 +7,8 @@
  *   (default `false`).
  * - `formatters.<id>`: `format`, `datefmt`, `style` (`%`, `{`, `$`), `validate`, `defaults`,
  *   `class` (`logging.Formatter`; ours: `femtologging.JsonFormatter`, `femtologging.LogfmtFormatter`,
- *   `femtologging.DefaultFormatter`), or `()` naming a factory of the registry (other keys are
- *   its options).
+ *   `femtologging.DefaultFormatter`; others from the registry's `formatters`), or `()` naming a
+ *   factory of the registry (other keys are its options).
  * - `filters.<id>`: `name` (CPython's `logging.Filter(name)`: that logger and its descendants);
  *   ours: `min` and `max` levels, and `level` (a maximum, as upstream femtologging's
  *   `LevelFilterBuilder`); or `()` naming a factory of the registry.
@@ -85,6 +85,12 @@ export interface Registry {
   readonly factories?: Readonly<Record<string, (options: Record<string, unknown>) => unknown>> | undefined
   /** Handler classes by name (`class: "myapp.AuditHandler"`): called with the handler's keyword arguments. */
   readonly handlers?: Readonly<Record<string, (options: Record<string, unknown>) => unknown>> | undefined
+  /**
+   * Formatter classes by name (`class: "pythonjsonlogger.jsonlogger.JsonFormatter"`, in a
+   * dictionary or an INI file): called with the section's `format`, `datefmt`, `style`, `validate`
+   * and `defaults` (those given), returning a formatter.
+   */
+  readonly formatters?: Readonly<Record<string, (options: Record<string, unknown>) => unknown>> | undefined
   /** Values `ext://<name>` may name, besides `sys.stdout` and `sys.stderr`. */
   readonly objects?: Readonly<Record<string, unknown>> | undefined
 }

@@ -11,6 +11,7 @@ import * as Config from "../src/Config.ts"
 import { ConfigError } from "../src/ConfigError.ts"
 import * as Effect from "effect/Effect"
 import { getHandlerByName, getHandlerNames, getLogger, resetManager } from "../src/Facade.ts"
+import * as Formatter from "../src/Formatter.ts"
 import * as Handler from "../src/Handler.ts"
 import { dictConfigFromFile, fileConfig } from "../src/FileConfig.ts"
 import { closeConfigured, oracle, resetConfiguration, suffix } from "./utils/configured.ts"
@@ -297,5 +298,53 @@ root:
     getLogger("early").info("still enabled")
     await closeConfigured()
     assert.strictEqual(fs.readFileSync(path.join(dir, "r.log"), "utf8"), "still enabled\n")
+  })
+})
+
+describe("fileConfig: formatter classes of the application", () => {
+  // python-json-logger's `class=pythonjsonlogger.jsonlogger.JsonFormatter` is the common case: an
+  // INI file cannot say '()', so the class name is the only way to name such a formatter.
+  oracle(`a formatter class the registry's formatters names is called with the section's format, datefmt and style${suffix}`, async () => {
+    const text = [
+      "[loggers]", "keys=root", "[handlers]", "keys=file", "[formatters]", "keys=shout",
+      "[logger_root]", "level=DEBUG", "handlers=file",
+      "[handler_file]", "class=FileHandler", "args=('%(logdir)s/shout.log', 'w')", "formatter=shout",
+      "[formatter_shout]", "class=__main__.Shout", "format={levelname}:{name}:{message}", "style={", ""
+    ].join("\n")
+    const logged = [["app", "INFO", "hello"], ["app.db", "WARNING", "slow query"]] as const
+    const theirs = tempDir()
+    const mine = tempDir()
+    for (const dir of [theirs, mine]) fs.writeFileSync(path.join(dir, "logging.ini"), text)
+    const script = String.raw`
+import json, logging, logging.config, sys
+class Shout(logging.Formatter):
+    def format(self, record):
+        return super().format(record).upper() + "!"
+logging.config.fileConfig(sys.argv[1], defaults={"logdir": sys.argv[2]})
+for name, level, message in json.loads(sys.argv[3]):
+    logging.getLogger(name).log(getattr(logging, level), message)
+logging.shutdown()
+`
+    const result = spawnSync("python3", ["-c", script, path.join(theirs, "logging.ini"), theirs, JSON.stringify(logged)], { encoding: "utf8" })
+    assert.strictEqual(result.status, 0, result.stderr)
+    const seen: Array<unknown> = []
+    fileConfig(path.join(mine, "logging.ini"), {
+      defaults: { logdir: mine },
+      registry: {
+        formatters: {
+          "__main__.Shout": (options) => {
+            seen.push(options)
+            const inner = Formatter.python(options.format as string, { style: options.style as "{" })
+            return (record: Parameters<typeof inner>[0]) => `${inner(record).toUpperCase()}!`
+          }
+        }
+      }
+    })
+    assert.deepStrictEqual(seen, [{ format: "{levelname}:{name}:{message}", style: "{" }])
+    for (const [name, level, message] of logged) getLogger(name).log(level === "WARNING" ? "WARN" : level, message)
+    await closeConfigured()
+    const expected = fs.readFileSync(path.join(theirs, "shout.log"), "utf8")
+    assert.strictEqual(expected, "INFO:APP:HELLO!\nWARNING:APP.DB:SLOW QUERY!\n")
+    assert.strictEqual(fs.readFileSync(path.join(mine, "shout.log"), "utf8"), expected)
   })
 })

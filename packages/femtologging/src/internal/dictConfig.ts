@@ -406,6 +406,15 @@ const buildFormatter = (section: Record<string, unknown>, registry: Registry, pa
   }
   const decoded = decode(loadSchemas().FormatterSection, section, path)
   const cls = decoded.class ?? "logging.Formatter"
+  // A formatter class of the application's (`class: "pythonjsonlogger.jsonlogger.JsonFormatter"`,
+  // in an INI file too, where no '()' can be written), called as CPython calls it: with the
+  // section's format, datefmt, style, validate and defaults.
+  if (registry.formatters !== undefined && Object.hasOwn(registry.formatters, cls)) {
+    const factory = registry.formatters[cls]!
+    const { class: _class, ...options } = decoded
+    const made = at(path, () => factory(options))
+    return at(path, () => Formatter.resolve(made as Formatter.Formatter))
+  }
   switch (cls) {
     case "logging.Formatter":
     case "femtologging.Formatter":
@@ -425,7 +434,7 @@ const buildFormatter = (section: Record<string, unknown>, registry: Registry, pa
   }
   return fail(
     [...path, "class"],
-    `unknown formatter class '${cls}' (logging.Formatter, femtologging.JsonFormatter, femtologging.LogfmtFormatter, femtologging.DefaultFormatter; or a '()' factory)`
+    `unknown formatter class '${cls}' (logging.Formatter, femtologging.JsonFormatter, femtologging.LogfmtFormatter, femtologging.DefaultFormatter; others through the registry's formatters, or a '()' factory)`
   )
 }
 
