@@ -763,6 +763,17 @@ const callOf = (message: unknown, args: ReadonlyArray<unknown>): { readonly mess
         : { ...message, ...(inner.extra as object) }
       return { message: inner.message, extra }
     }
+    if (isError(message) && typeof args[0] === "string") {
+      // pino's error first: `error(err, "failed %s", id)`; the error is the record's, the
+      // message is the string after it (as with a merging object holding `err`).
+      const inner = callOf(args[0], args.slice(1))
+      const extra = inner.extra === undefined
+        ? message
+        : isError(inner.extra)
+        ? { error: message, err: inner.extra }
+        : mergeFields(inner.extra, { error: message })
+      return { message: inner.message, extra }
+    }
     if (args.length === 0) return isPlainObject(message) ? loneObject(message) : { message, extra: undefined }
     if (typeof message === "string" && message.includes("%")) {
       if (args.length === 1 && isPlainObject(args[0]) && message.includes("%(")) {

@@ -95,6 +95,31 @@ print(json.dumps([fmt % (0, 0, 0, 0, 0, 0), f.format(rec)]))
     ])
   })
 
+  it("pino's error first, error(err, msg, ...args), keeps the error (stack, own properties) and takes the message after it", async () => {
+    // Found by the pino/winston migration review: the error's message and the format were
+    // joined into the message ("boom failed %s job-7") and the error, its stack and code lost.
+    const logger = getLogger("calls")
+    const boom = Object.assign(new Error("boom"), { code: "E_BOOM" })
+    const other = new Error("other")
+    logger.error(boom, "failed %s", "job-7")
+    logger.error(boom, "failed")
+    logger.child({ reqId: "r1" }).error(boom, "child failed")
+    logger.error(boom, "with fields", { a: 1 })
+    logger.error(boom, "two errors", other)
+    await capture.flush()
+    assert.deepStrictEqual(capture.records.map((r) => [r.message, r.fields, r.error?.message, r.error?.props]), [
+      ["failed job-7", undefined, "boom", { code: "E_BOOM" }],
+      ["failed", undefined, "boom", { code: "E_BOOM" }],
+      ["child failed", { reqId: "r1" }, "boom", { code: "E_BOOM" }],
+      ["with fields", { a: 1 }, "boom", { code: "E_BOOM" }],
+      ["two errors", { err: other }, "boom", { code: "E_BOOM" }]
+    ])
+    assert.include(capture.records[0]!.error!.stack, "Error: boom\n    at ")
+    const line = Formatter.json(capture.records[0]!)
+    assert.include(line, `"message":"failed job-7"`)
+    assert.include(line, `"props":{"code":"E_BOOM"}`)
+  })
+
   it("a plain object alone is pino's merging object: its fields; the message its msg (or message) string, else its err's message, else empty", async () => {
     const logger = getLogger("calls")
     const boom = new Error("boom")
