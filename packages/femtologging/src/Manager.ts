@@ -156,7 +156,7 @@ export class LoggerManager implements LoggerHost {
    * Redacts field paths and value patterns in every record before any handler sees it (see
    * `Redaction`); `undefined` turns it off. Throws `ConfigError` for a bad path or pattern.
    */
-  setRedaction(options: Redaction.RedactionOptions | undefined): void {
+  setRedaction(options: Redaction.RedactionOptions | ReadonlyArray<string> | undefined): void {
     this.redact = options === undefined ? (record) => record : Redaction.make(options)
     this.redacting = options !== undefined
   }

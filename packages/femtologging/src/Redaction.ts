@@ -3,8 +3,8 @@
  *
  * Paths are dot-separated keys into a record's fields (`password`, `user.token`,
  * `headers.authorization`), `*` matching any one key or array index at its place
- * (`*.password`, `users.*.ssn`, `req.headers.*`); a key holding a dot or a `*` is written in
- * brackets with quotes (`headers["x-api.key"]`). Patterns are regular expressions replaced in
+ * (`*.password`, `users.*.ssn`, `req.headers.*`; pino's `users[*].ssn` and `users[0].ssn` too);
+ * a key holding a dot or a `*` is written in brackets with quotes (`headers["x-api.key"]`). Patterns are regular expressions replaced in
  * every string value of the fields and in the message (`/\b\d{16}\b/g` for card numbers). The
  * record keeps its shape: a matched value becomes the censor (`"[REDACTED]"` by default), never
  * removed, so a reader sees that something was there.
@@ -61,6 +61,7 @@ export interface RedactionOptions {
 export type Redactor = (record: LogRecord) => LogRecord
 
 const forbidden = new Set(["__proto__", "constructor", "prototype"])
+const knownOptions: ReadonlySet<string> = new Set(["paths", "patterns", "censor"])
 
 /** Splits a path into keys: `a.b`, `a["x.y"]`, `a.*`. */
 const parsePath = (path: string): ReadonlyArray<string> => {
@@ -73,11 +74,18 @@ const parsePath = (path: string): ReadonlyArray<string> => {
   while (i < path.length) {
     if (path[i] === "[") {
       const quote = path[i + 1]
-      if (quote !== "\"" && quote !== "'") invalid()
-      const end = path.indexOf(`${quote}]`, i + 2)
-      if (end < 0) invalid()
-      keys.push(path.slice(i + 2, end))
-      i = end + 2
+      // pino's (fast-redact's) array forms: `rows[*].token`, `rows[0].token`.
+      const index = /^\[(\*|\d+)\]/.exec(path.slice(i))
+      if (index !== null) {
+        keys.push(index[1]!)
+        i += index[0].length
+      } else {
+        if (quote !== "\"" && quote !== "'") invalid()
+        const end = path.indexOf(`${quote}]`, i + 2)
+        if (end < 0) invalid()
+        keys.push(path.slice(i + 2, end))
+        i = end + 2
+      }
     } else {
       let j = i
       while (j < path.length && path[j] !== "." && path[j] !== "[") j++
@@ -111,12 +119,40 @@ const hide = (o: object, key: string, value: unknown): void => {
 }
 
 /**
- * Compiles redaction options. Throws `ConfigError` for a bad path or pattern.
+ * Compiles redaction options (or an array of paths, pino's shorthand). Throws `ConfigError` for
+ * a bad path or pattern, a censor that is not a string, or an unknown option (pino's `remove`
+ * included: a matched value is always replaced by the censor).
  *
  * @category constructors
  * @since 0.2.0
  */
-export const make = (options: RedactionOptions): Redactor => {
+export const make = (given: RedactionOptions | ReadonlyArray<string>): Redactor => {
+  // pino's shorthand: `redact: ["password", "req.headers.authorization"]` is the paths.
+  if (Array.isArray(given)) return make({ paths: given as ReadonlyArray<string> })
+  const options = given as RedactionOptions
+  if (typeof options !== "object" || options === null) {
+    throw new ConfigError({ path: "redact", detail: "expected { paths, patterns, censor } or an array of paths" })
+  }
+  // An option left unread would redact less than its author meant (a typo'd `path`, pino's `remove`).
+  for (const key of Object.keys(options)) {
+    if (!knownOptions.has(key)) {
+      throw new ConfigError({
+        path: `redact.${key}`,
+        detail: key === "remove"
+          ? "not supported: a matched value is replaced by the censor, never removed"
+          : `unknown option '${key}' (known: ${[...knownOptions].join(", ")})`
+      })
+    }
+  }
+  if (options.paths !== undefined && !Array.isArray(options.paths)) {
+    throw new ConfigError({ path: "redact.paths", detail: "expected an array of paths" })
+  }
+  if (options.patterns !== undefined && !Array.isArray(options.patterns)) {
+    throw new ConfigError({ path: "redact.patterns", detail: "expected an array of RegExps" })
+  }
+  if (options.censor !== undefined && typeof options.censor !== "string") {
+    throw new ConfigError({ path: "redact.censor", detail: "the censor must be a string" })
+  }
   const paths = (options.paths ?? []).map(parsePath)
   const patterns = [...(options.patterns ?? [])]
   for (const p of patterns) {

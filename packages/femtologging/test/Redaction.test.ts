@@ -101,6 +101,28 @@ describe("redaction", () => {
     assert.deepStrictEqual(fields, copy)
   })
 
+  it("pino's options: rows[*].x and rows[0].x paths, an array of paths; an option it would leave unread is refused", async () => {
+    // Found by the pino migration review: `users[*].ssn` was refused, and `setRedaction(["password"])`
+    // (pino's `redact: [...]`) or a misspelt `path:` were taken silently and redacted nothing.
+    setRedaction({ paths: ["users[*].ssn", "cards[0].number", "[*].pin"] })
+    getLogger("r").info("brackets", { users: [{ ssn: "1", n: "a" }, { ssn: "2" }], cards: [{ number: "4111" }, { number: "5" }], x: { pin: 7 } })
+    setRedaction(["password", "req.headers.authorization"])
+    getLogger("r").info("array", { password: "hunter2", req: { headers: { authorization: "Bearer t", accept: "*/*" } } })
+    await capture.flush()
+    assert.deepStrictEqual(capture.records.map((r) => r.fields), [
+      { users: [{ ssn: "[REDACTED]", n: "a" }, { ssn: "[REDACTED]" }], cards: [{ number: "[REDACTED]" }, { number: "5" }], x: { pin: "[REDACTED]" } },
+      { password: "[REDACTED]", req: { headers: { authorization: "[REDACTED]", accept: "*/*" } } }
+    ])
+    const refused = (options: unknown, message: RegExp) => {
+      assert.throws(() => setRedaction(options as Parameters<typeof setRedaction>[0]), ConfigError, message)
+    }
+    refused({ path: ["password"] }, /redact\.path: unknown option 'path'/)
+    refused({ paths: ["password"], remove: true }, /redact\.remove: not supported/)
+    refused({ paths: ["password"], censor: () => "***" }, /redact\.censor: the censor must be a string/)
+    refused({ paths: "password" }, /redact\.paths: expected an array/)
+    refused(["rows[x]"], /invalid path/)
+  })
+
   it("reaches the file as redacted (before any handler), and costs nothing when off", async () => {
     const dir = tempDir()
     const file = new FemtoFileHandler(path.join(dir, "r.log"))
