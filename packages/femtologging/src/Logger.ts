@@ -130,6 +130,15 @@ interface Attached {
 export type Message = string | Error | (() => string)
 
 /**
+ * winston's log entry, `log({ level: "info", message: "handled", reqId })`: the level, and the
+ * rest as a plain object logged alone (the message its `message` or `msg`, the others fields).
+ *
+ * @category models
+ * @since 0.2.0
+ */
+export type LogEntry = LogRecord.Fields & { readonly level: Level.LevelInput }
+
+/**
  * Structured fields, or an `Error` to attach. In fields, an `Error` under `error` or `err`
  * becomes the record's error.
  *
@@ -182,6 +191,11 @@ export class Logger {
     return this.current().level
   }
 
+  /** `logger.level = "debug"`, pino's and winston's way to set it: {@link setLevel}. */
+  set level(level: Level.LevelInput) {
+    this.setLevel(level)
+  }
+
   private levelSet = false
 
   /**
@@ -226,6 +240,11 @@ export class Logger {
   /** Whether a record at `level` would be accepted (a number as `log()` takes it). Throws `InvalidLevelError`. */
   isEnabledFor(level: Level.LevelInput): boolean {
     return Level.ordinal(Level.parseRecordUnsafe(level)) >= this.current().threshold
+  }
+
+  /** {@link isEnabledFor} under pino's name. */
+  isLevelEnabled(level: Level.LevelInput): boolean {
+    return this.isEnabledFor(level)
   }
 
   /**
@@ -408,8 +427,12 @@ export class Logger {
    * {message}"`) when the level is enabled, `undefined` otherwise. Never throws: a level that names
    * none drops the record, counted in `getDropped()` and said on stderr.
    */
-  log(level: Level.LevelInput, message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
-    const parsed = this.levelOfCall(level)
+  log(entry: LogEntry): string | undefined
+  log(level: Level.LevelInput, message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined
+  log(level: Level.LevelInput | LogEntry, message?: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
+    const entry = entryOf(level, message, args)
+    if (entry !== undefined) return this.log(entry.level, entry.fields)
+    const parsed = this.levelOfCall(level as Level.LevelInput)
     return parsed === undefined ? undefined : this.emit(parsed, message, args)
   }
 
@@ -709,6 +732,18 @@ const isPlainObject = (u: unknown): u is Record<string, unknown> => {
   return proto === Object.prototype || proto === null
 }
 
+/** winston's `log({ level, ...rest })` alone: its level and the rest, else `undefined`. */
+const entryOf = (
+  u: unknown,
+  message: unknown,
+  args: ReadonlyArray<unknown>
+): { readonly level: Level.LevelInput; readonly fields: LogRecord.Fields } | undefined => {
+  if (message !== undefined || args.length > 0 || !isPlainObject(u)) return undefined
+  const level = readSafely(u, "level")
+  if (typeof level !== "string" && typeof level !== "number") return undefined
+  return { level, fields: copyFieldsMarked({}, u, ["level"]) }
+}
+
 /** What the second argument of a log call may be: fields or an error (never a string or an array). */
 const isExtra = (u: unknown): boolean => typeof u === "object" && u !== null && !Array.isArray(u)
 
@@ -884,8 +919,17 @@ export class BoundLogger {
     return this.logger.isEnabledFor(level)
   }
 
-  log(level: Level.LevelInput, message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
-    const parsed = this.logger.levelOfCall(level)
+  /** {@link isEnabledFor} under pino's name. */
+  isLevelEnabled(level: Level.LevelInput): boolean {
+    return this.logger.isEnabledFor(level)
+  }
+
+  log(entry: LogEntry): string | undefined
+  log(level: Level.LevelInput, message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined
+  log(level: Level.LevelInput | LogEntry, message?: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
+    const entry = entryOf(level, message, args)
+    if (entry !== undefined) return this.log(entry.level, entry.fields)
+    const parsed = this.logger.levelOfCall(level as Level.LevelInput)
     return parsed === undefined ? undefined : this.logger.emit(parsed, message, args, undefined, this.fields)
   }
   trace(message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {

@@ -120,6 +120,31 @@ print(json.dumps([fmt % (0, 0, 0, 0, 0, 0), f.format(rec)]))
     assert.include(line, `"props":{"code":"E_BOOM"}`)
   })
 
+  it("pino's and winston's level API: logger.level = 'debug', isLevelEnabled; winston's log({ level, message, ...meta })", async () => {
+    // Found by the pino/winston migration review: `logger.level = "debug"` threw a TypeError into
+    // the caller (a getter only), and winston's log({ level, message }) was dropped as a bad level.
+    const logger = getLogger("calls")
+    logger.level = "debug"
+    assert.strictEqual(logger.level, "DEBUG")
+    assert.isTrue(logger.isLevelEnabled("debug"))
+    assert.isTrue(logger.child({ a: 1 }).isLevelEnabled("debug"))
+    assert.throws(() => (logger.level = "verbose"), /invalid log level: verbose/)
+    logger.debug("at debug")
+    logger.level = "warn"
+    assert.isFalse(logger.isLevelEnabled("info"))
+    logger.info("not logged")
+    logger.log({ level: "warn", message: "winston entry", reqId: "r1" })
+    logger.child({ svc: "api" }).log({ level: "error", message: "bound entry" })
+    logger.log({ level: "info", message: "below the level" })
+    await capture.flush()
+    assert.deepStrictEqual(capture.records.map((r) => [r.level, r.message, r.fields]), [
+      ["DEBUG", "at debug", undefined],
+      ["WARN", "winston entry", { reqId: "r1" }],
+      ["ERROR", "bound entry", { svc: "api" }]
+    ])
+    assert.strictEqual(logger.getDropped(), 0)
+  })
+
   it("a plain object alone is pino's merging object: its fields; the message its msg (or message) string, else its err's message, else empty", async () => {
     const logger = getLogger("calls")
     const boom = new Error("boom")
