@@ -428,8 +428,8 @@ export class Logger {
    * none drops the record, counted in `getDropped()` and said on stderr.
    */
   log(entry: LogEntry): string | undefined
-  log(level: Level.LevelInput, message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined
-  log(level: Level.LevelInput | LogEntry, message?: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
+  log(level: Level.LevelInput, message: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined
+  log(level: Level.LevelInput | LogEntry, message?: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined {
     const entry = entryOf(level, message, args)
     if (entry !== undefined) return this.log(entry.level, entry.fields)
     const parsed = this.levelOfCall(level as Level.LevelInput)
@@ -447,37 +447,37 @@ export class Logger {
   }
 
   /** Logs at TRACE. */
-  trace(message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
+  trace(message: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined {
     return this.below(0) ? undefined : this.emit("TRACE", message, args)
   }
 
   /** Logs at DEBUG. */
-  debug(message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
+  debug(message: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined {
     return this.below(1) ? undefined : this.emit("DEBUG", message, args)
   }
 
   /** Logs at INFO. */
-  info(message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
+  info(message: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined {
     return this.below(2) ? undefined : this.emit("INFO", message, args)
   }
 
   /** Logs at WARN. */
-  warn(message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
+  warn(message: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined {
     return this.below(3) ? undefined : this.emit("WARN", message, args)
   }
 
   /** Logs at WARN (the standard library's name). */
-  warning(message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
+  warning(message: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined {
     return this.below(3) ? undefined : this.emit("WARN", message, args)
   }
 
   /** Logs at ERROR. */
-  error(message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
+  error(message: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined {
     return this.below(4) ? undefined : this.emit("ERROR", message, args)
   }
 
   /** Logs at CRITICAL. */
-  critical(message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
+  critical(message: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined {
     return this.below(5) ? undefined : this.emit("CRITICAL", message, args)
   }
 
@@ -495,12 +495,12 @@ export class Logger {
   }
 
   /** Logs at CRITICAL (pino's and CPython's `fatal`). */
-  fatal(message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
+  fatal(message: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined {
     return this.below(5) ? undefined : this.emit("CRITICAL", message, args)
   }
 
   /** Logs at ERROR with an error (given directly, or as `error` in the fields). */
-  exception(message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
+  exception(message: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined {
     return this.emit("ERROR", message, args)
   }
 
@@ -779,8 +779,9 @@ const withArguments = (message: unknown, rest: ReadonlyArray<unknown>): { readon
  * A log call's arguments as a message and its fields or error, in the styles users bring:
  * - CPython/printf: `info("user %s took %.1f ms", name, ms)`, formatted as CPython's `msg % args`
  *   (`%(key)s` with a single mapping argument);
- * - pino's object first: `info({ reqId }, "handled %s", path)`, or alone: `info({ reqId })` (see
- *   {@link loneObject});
+ * - pino's object first: `info({ reqId }, "handled %s", path)` (any object but an error or an
+ *   array: a class instance too), or a plain one alone: `info({ reqId })` (see {@link loneObject});
+ * - pino's error first: `error(err, "failed %s", id)`;
  * - ours: `info("message", { fields })` or `info("message", error)`, or both.
  * Of the arguments the conversions do not take, objects and an error are the record's fields and
  * error, the others are appended to the message, separated by spaces (a string is never spread
@@ -789,13 +790,15 @@ const withArguments = (message: unknown, rest: ReadonlyArray<unknown>): { readon
  */
 const callOf = (message: unknown, args: ReadonlyArray<unknown>): { readonly message: unknown; readonly extra: unknown } => {
   try {
-    if (isPlainObject(message) && typeof args[0] === "string") {
+    // The merging object may be any object but an error or an array (a class instance, a DTO):
+    // `info(user, "login")` logs its properties, as pino does, not "[object Object] login".
+    if (isExtra(message) && !isError(message) && typeof args[0] === "string") {
       const inner = callOf(args[0], args.slice(1))
       const extra = inner.extra === undefined
         ? message
         : inner.extra instanceof Error
-        ? { ...message, error: inner.extra }
-        : { ...message, ...(inner.extra as object) }
+        ? { ...(message as object), error: inner.extra }
+        : { ...(message as object), ...(inner.extra as object) }
       return { message: inner.message, extra }
     }
     if (isError(message) && typeof args[0] === "string") {
@@ -925,38 +928,38 @@ export class BoundLogger {
   }
 
   log(entry: LogEntry): string | undefined
-  log(level: Level.LevelInput, message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined
-  log(level: Level.LevelInput | LogEntry, message?: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
+  log(level: Level.LevelInput, message: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined
+  log(level: Level.LevelInput | LogEntry, message?: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined {
     const entry = entryOf(level, message, args)
     if (entry !== undefined) return this.log(entry.level, entry.fields)
     const parsed = this.logger.levelOfCall(level as Level.LevelInput)
     return parsed === undefined ? undefined : this.logger.emit(parsed, message, args, undefined, this.fields)
   }
-  trace(message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
+  trace(message: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined {
     return this.logger.emit("TRACE", message, args, undefined, this.fields)
   }
-  debug(message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
+  debug(message: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined {
     return this.logger.emit("DEBUG", message, args, undefined, this.fields)
   }
-  info(message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
+  info(message: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined {
     return this.logger.emit("INFO", message, args, undefined, this.fields)
   }
-  warn(message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
+  warn(message: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined {
     return this.logger.emit("WARN", message, args, undefined, this.fields)
   }
-  warning(message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
+  warning(message: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined {
     return this.logger.emit("WARN", message, args, undefined, this.fields)
   }
-  error(message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
+  error(message: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined {
     return this.logger.emit("ERROR", message, args, undefined, this.fields)
   }
-  critical(message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
+  critical(message: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined {
     return this.logger.emit("CRITICAL", message, args, undefined, this.fields)
   }
-  fatal(message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
+  fatal(message: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined {
     return this.logger.emit("CRITICAL", message, args, undefined, this.fields)
   }
-  exception(message: Message | LogRecord.Fields, ...args: ReadonlyArray<unknown>): string | undefined {
+  exception(message: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined {
     return this.logger.emit("ERROR", message, args, undefined, this.fields)
   }
 }

@@ -120,6 +120,23 @@ print(json.dumps([fmt % (0, 0, 0, 0, 0, 0), f.format(rec)]))
     assert.include(line, `"props":{"code":"E_BOOM"}`)
   })
 
+  it("pino's object first may be a class instance: its properties are the fields, not '[object Object] login'", async () => {
+    // Found by the pino migration review: only a plain object was taken as the merging object.
+    class User {
+      id = 7
+      name = "ada"
+    }
+    const logger = getLogger("calls")
+    logger.info(new User(), "login")
+    logger.info(new User(), "login %s", "ok", { extra: 1 })
+    await capture.flush()
+    assert.deepStrictEqual(capture.records.map((r) => [r.message, { ...r.fields }]), [
+      ["login", { id: 7, name: "ada" }],
+      ["login ok", { id: 7, name: "ada", extra: 1 }]
+    ])
+    assert.include(Formatter.json(capture.records[0]!), `"message":"login","id":7,"name":"ada"}`)
+  })
+
   it("pino's and winston's level API: logger.level = 'debug', isLevelEnabled; winston's log({ level, message, ...meta })", async () => {
     // Found by the pino/winston migration review: `logger.level = "debug"` threw a TypeError into
     // the caller (a getter only), and winston's log({ level, message }) was dropped as a bad level.
