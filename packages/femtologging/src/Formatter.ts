@@ -692,8 +692,8 @@ export const python = (format: string, options: PythonOptions = {}): Formatter =
 /**
  * A logfmt formatter: `time=<ISO 8601> level=<LEVEL> logger=<name> msg=<message>` then the
  * fields as `key=value` pairs, and the error as `error=` (its message) and `stack=` (its text),
- * all on one line. Values are quoted when empty or holding a space, `=` or `"`; newlines are
- * escaped. Never throws.
+ * all on one line. A field named like one of those six keys is written as `field.<key>`. Values
+ * are quoted when empty or holding a space, `=` or `"`; newlines are escaped. Never throws.
  *
  * @category formatting
  * @since 0.2.0
@@ -703,12 +703,36 @@ export const logfmt: Formatter = (record) => {
     let out = `time=${new Date(timestampMs(record)).toISOString()} level=${record.level} logger=${
       logfmtValue(record.logger)
     } msg=${logfmtValue(record.message)}`
-    out += renderFields(record.fields).replaceAll("\n", "\\n")
+    out += renderFields(logfmtFields(record.fields)).replaceAll("\n", "\\n")
     const error = record.error
     if (error !== undefined) out += ` error=${logfmtValue(error.message)} stack=${logfmtValue(renderError(error))}`
     return out
   } catch (thrown) {
     return `level=${String(record?.level)} msg=${logfmtValue(threw("record could not be formatted", thrown))}`
+  }
+}
+
+/** The keys `logfmt` writes for the record itself; a field of that name is written as `field.<name>`. */
+const logfmtReserved: ReadonlySet<string> = new Set(["time", "level", "logger", "msg", "error", "stack"])
+
+/**
+ * The fields with those named like one of the record's own keys renamed (a reader of logfmt takes
+ * the last of two equal keys: a field `level` would have been read as the record's level).
+ */
+const logfmtFields = (fields: LogRecord["fields"]): LogRecord["fields"] => {
+  if (fields === undefined) return fields
+  try {
+    let clash = false
+    for (const key in fields) {
+      if (logfmtReserved.has(key)) clash = true
+    }
+    if (!clash) return fields
+    const out: Record<string, unknown> = {}
+    for (const key in fields) put(out, logfmtReserved.has(key) ? renamed(key, fields) : key, read(fields, key))
+    return out
+  } catch {
+    // Keys that cannot be listed: renderFields writes its marker.
+    return fields
   }
 }
 

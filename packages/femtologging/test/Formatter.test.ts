@@ -699,3 +699,26 @@ describe("Formatter: records that are not what their type says", () => {
     )
   })
 })
+
+describe("Formatter.logfmt", () => {
+  it("a field named like one of its own keys is written as field.<key>, so a reader does not take it for the record's", async () => {
+    // Found by the pino/winston migration review: `{ level: "x" }` wrote `level=INFO … level=x`,
+    // and logfmt readers take the last of two equal keys (the record read as level x).
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "femto-logfmt-"))
+    const file = path.join(dir, "app.log")
+    const handler = new FemtoFileHandler(file, { formatter: "logfmt" })
+    const fields = { time: 1, level: "x", logger: "y", msg: "m", error: "e", stack: "s", "field.level": 2, ok: true }
+    handler.handleRecord(record({ level: "WARN", fields }))
+    await handler.close()
+    const line = fs.readFileSync(file, "utf8").trimEnd()
+    fs.rmSync(dir, { recursive: true, force: true })
+    const pairs = line.split(" ").slice(4).join(" ")
+    assert.strictEqual(
+      pairs,
+      "field.time=1 field.field.level=x field.logger=y field.msg=m field.error=e field.stack=s field.level=2 ok=true"
+    )
+    const keys = line.split(" ").map((pair) => pair.split("=")[0])
+    assert.strictEqual(keys.filter((key) => key === "level").length, 1)
+    assert.match(line, /^time=\S+ level=WARN logger=demo\.app msg=hello /)
+  })
+})
