@@ -15,7 +15,8 @@
  * `toJSON` (a `Date`, a `URL`) by what its `toJSON` returns; an error in the fields keeps its
  * prototype, and its message, stack, own properties, `cause` and `errors` are redacted (paths
  * reach them by name: `upstream.code`; an error under `err` or `error` is the record's error,
- * which they do not reach). Binary data (Buffers, typed arrays) is kept as it is. What
+ * whose own properties paths through `err`, `error` or `*` reach: `err.config.headers.authorization`).
+ * Binary data (Buffers, typed arrays) is kept as it is. What
  * `String()` gives of such an object, which CPython's `%s` prints, is kept scrubbed by the
  * patterns. The copies write as the originals did, but for a
  * `toJSON` that looks at its key (it is given `""` for a field's value, as the default formatter
@@ -29,8 +30,8 @@
  * back-reference becomes `"[Circular]"` (one to an enclosing error is to its copy: a cause chain
  * ends where it did), below 32 levels `"[Too deep]"`, an unreadable value its marker
  * (`[Getter threw: …]`, `[toJSON threw: …]`) while its siblings are still redacted. Patterns also
- * apply to the record's error's name, message and stack (and its causes'); its own properties are not
- * reached by paths.
+ * apply to the record's error's name, message and stack (and its causes'); paths through `err`,
+ * `error` or `*` reach its own properties (not its causes').
  *
  * @since 0.2.0
  */
@@ -409,18 +410,24 @@ export const make = (given: RedactionOptions | ReadonlyArray<string>): Redactor 
       return keys
     }, paths, 0, seen)
   }
+  // The record's error was logged under `err` or `error` (pino's `{ err }`, `error(err, msg)`):
+  // paths through those keys (or `*`) reach its own properties, as pino's reach its serialized
+  // `err` (`err.config.headers.authorization`, an HTTP client's request).
+  const errorPaths = paths.filter((k) => k.length > 1 && (k[0] === "*" || k[0] === "err" || k[0] === "error")).map((k) =>
+    k.slice(1)
+  )
   const scrubError = (error: LogRecord["error"]): LogRecord["error"] => {
-    if (error === undefined || patterns.length === 0) return error
+    if (error === undefined || (patterns.length === 0 && errorPaths.length === 0)) return error
     // The error's own properties too (`err.card`, a response body, a `name` it was given): the
-    // patterns reach every string in them; the paths do not (they name fields).
-    const frame = <F extends ErrorFrame>(f: F): F => ({
+    // patterns reach every string in them.
+    const frame = <F extends ErrorFrame>(f: F, active: ReadonlyArray<ReadonlyArray<string>>): F => ({
       ...f,
       name: scrub(f.name),
       message: scrub(f.message),
       stack: f.stack === undefined ? undefined : scrub(f.stack),
-      ...(f.props === undefined ? {} : { props: visit(f.props, [], 0, new Map(), "") as typeof f.props })
+      ...(f.props === undefined ? {} : { props: visit(f.props, active, 0, new Map(), "") as typeof f.props })
     })
-    return { ...frame(error), causes: error.causes.map(frame) }
+    return { ...frame(error, errorPaths), causes: error.causes.map((cause) => frame(cause, [])) }
   }
   return (record) => {
     const visited = record.fields === undefined ? undefined : visitFields(record.fields)

@@ -123,6 +123,34 @@ describe("redaction", () => {
     refused(["rows[x]"], /invalid path/)
   })
 
+  it("paths through err, error or * reach the record's error's own properties, as pino's reach its serialized err", async () => {
+    // Found by the pino migration review: pino's `err.config.headers.authorization` (an HTTP
+    // client's error carrying its request) matched nothing here, and the token was written.
+    setRedaction({ paths: ["err.config.headers.authorization", "error.body.card", "*.password"] })
+    const upstream = Object.assign(new Error("Request failed with status code 401", { cause: new Error("inner") }), {
+      config: { url: "https://api/x", headers: { authorization: "Bearer s3cret", accept: "json" } },
+      body: { card: "4111", ok: 1 },
+      password: "hunter2"
+    })
+    Object.assign(upstream.cause as Error, { password: "cause's" })
+    getLogger("r").error({ err: upstream }, "upstream failed")
+    getLogger("r").error(upstream, "pino's error first")
+    getLogger("r").error("ours", upstream)
+    await capture.flush()
+    for (const record of capture.records) {
+      assert.deepStrictEqual(record.error!.props, {
+        config: { url: "https://api/x", headers: { authorization: "[REDACTED]", accept: "json" } },
+        body: { card: "[REDACTED]", ok: 1 },
+        password: "[REDACTED]"
+      })
+      assert.notInclude(Formatter.json(record), "s3cret")
+      assert.notInclude(Formatter.defaultFormatter(record), "s3cret")
+    }
+    // Paths do not follow causes (the chain is flattened); patterns do.
+    assert.deepStrictEqual(capture.records[0]!.error!.causes[0]!.props, { password: "cause's" })
+    assert.strictEqual((upstream.config.headers as Record<string, string>).authorization, "Bearer s3cret")
+  })
+
   it("reaches the file as redacted (before any handler), and costs nothing when off", async () => {
     const dir = tempDir()
     const file = new FemtoFileHandler(path.join(dir, "r.log"))
