@@ -732,6 +732,19 @@ const isPlainObject = (u: unknown): u is Record<string, unknown> => {
   return proto === Object.prototype || proto === null
 }
 
+/**
+ * The fields of pino's merging object (`info(obj, "message")`): a plain object as it is; a class
+ * instance's own enumerable properties (as pino and `JSON.stringify` take them: not the
+ * enumerable ones it inherits, a `Buffer`'s methods, a `URL`'s accessors); `undefined` for an
+ * error, an array, and a built-in with a tag of its own (a `Date`, a `Map`, a `URL`, a `Buffer`,
+ * a `Promise`), which stays in the message as its text ("Thu Jan 01 1970 … x"), as before.
+ */
+const mergingObject = (u: unknown): object | undefined => {
+  if (isPlainObject(u)) return u
+  if (!isExtra(u) || isError(u) || Object.prototype.toString.call(u) !== "[object Object]") return undefined
+  return copyFieldsMarked({}, u as object)
+}
+
 /** winston's `log({ level, ...rest })` alone: its level and the rest, else `undefined`. */
 const entryOf = (
   u: unknown,
@@ -790,15 +803,16 @@ const withArguments = (message: unknown, rest: ReadonlyArray<unknown>): { readon
  */
 const callOf = (message: unknown, args: ReadonlyArray<unknown>): { readonly message: unknown; readonly extra: unknown } => {
   try {
-    // The merging object may be any object but an error or an array (a class instance, a DTO):
+    // The merging object may be a plain object or a class instance (an entity, a DTO):
     // `info(user, "login")` logs its properties, as pino does, not "[object Object] login".
-    if (isExtra(message) && !isError(message) && typeof args[0] === "string") {
+    const merging = typeof args[0] === "string" ? mergingObject(message) : undefined
+    if (merging !== undefined) {
       const inner = callOf(args[0], args.slice(1))
       const extra = inner.extra === undefined
-        ? message
+        ? merging
         : inner.extra instanceof Error
-        ? { ...(message as object), error: inner.extra }
-        : { ...(message as object), ...(inner.extra as object) }
+        ? { ...merging, error: inner.extra }
+        : { ...merging, ...(inner.extra as object) }
       return { message: inner.message, extra }
     }
     if (isError(message) && typeof args[0] === "string") {

@@ -137,6 +137,36 @@ print(json.dumps([fmt % (0, 0, 0, 0, 0, 0), f.format(rec)]))
     assert.include(Formatter.json(capture.records[0]!), `"message":"login","id":7,"name":"ada"}`)
   })
 
+  it("a built-in first (a Date, a Map, a URL, a Buffer) stays in the message; a class instance gives only its own properties", async () => {
+    // Found by the adversarial review of the pino migration: once any object was the merging
+    // object, info(new Date(0), "x") logged "x" and lost the date (a Map, a Set, a RegExp and a
+    // Promise too), and a URL or a Buffer logged the enumerable accessors and methods it inherits
+    // (a Buffer: about 120 "[Function ...]" fields). Before, they were in the message as text.
+    function Legacy(this: { a: number }) {
+      this.a = 1
+    }
+    Legacy.prototype.describe = function() {
+      return "legacy"
+    }
+    const logger = getLogger("calls")
+    logger.info(new Date(0), "x")
+    logger.info(new Map([["k", 1]]), "x")
+    logger.info(new URL("http://h/p"), "x")
+    logger.info(Buffer.from("ab"), "x")
+    logger.info(/re/g, "x")
+    logger.info(new (Legacy as unknown as new() => object)(), "x")
+    await capture.flush()
+    assert.deepStrictEqual(capture.records.map((r) => [r.message, r.fields === undefined ? undefined : { ...r.fields }]), [
+      [`${new Date(0)} x`, undefined],
+      ["[object Map] x", undefined],
+      ["http://h/p x", undefined],
+      ["ab x", undefined],
+      ["/re/g x", undefined],
+      ["x", { a: 1 }]
+    ])
+    assert.notInclude(Formatter.json(capture.records[5]!), "describe")
+  })
+
   it("pino's and winston's level API: logger.level = 'debug', isLevelEnabled; winston's log({ level, message, ...meta })", async () => {
     // Found by the pino/winston migration review: `logger.level = "debug"` threw a TypeError into
     // the caller (a getter only), and winston's log({ level, message }) was dropped as a bad level.
