@@ -3,8 +3,14 @@
  * Where Node cannot do that, the error says why and what to do, and `femtologging/EagerEffect`
  * (static imports) works. The packed-package test checks what `import` itself loads.
  */
-import { assert, describe, it } from "@effect/vitest"
-import { runFixture } from "./utils/child.ts"
+import { afterAll, assert, describe, it } from "@effect/vitest"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import { pathToFileURL } from "node:url"
+import { packageDir, runFixture, runModule } from "./utils/child.ts"
+import { removeTempDirs, tempDir } from "./utils/files.ts"
+
+afterAll(removeTempDirs)
 
 const noRequireEsm = { NODE_OPTIONS: "--no-experimental-require-module" }
 
@@ -28,6 +34,28 @@ describe("Effect's runtime, loaded on first use", () => {
         "Import \"femtologging/EagerEffect\" first"
     )
     assert.strictEqual(result.stdout, "")
+  })
+
+  it("installed without its peer dependencies (npm i --omit=peer), the first handler's error says effect is not installed and how to install it", async () => {
+    // Found by the adversarial review of the peer-dependency switch: the error said Effect was
+    // "not where Node looks at run time (in a bundle...)" and to import femtologging/EagerEffect,
+    // which itself fails (Cannot find package '@effect/platform-node').
+    const installed = Path.join(tempDir(), "node_modules", "femtologging")
+    Fs.mkdirSync(installed, { recursive: true })
+    Fs.copyFileSync(Path.join(packageDir, "package.json"), Path.join(installed, "package.json"))
+    Fs.cpSync(Path.join(packageDir, "dist"), Path.join(installed, "dist"), { recursive: true })
+    const index = pathToFileURL(Path.join(installed, "dist", "index.js")).href
+    const result = await runModule(
+      `const { FemtoStreamHandler, getLogger } = await import(${JSON.stringify(index)})
+getLogger("a").info("no handler yet: fine")
+try { FemtoStreamHandler.stderr() } catch (error) { console.log(error.message) }`
+    )
+    assert.strictEqual(result.code, 0, result.stderr)
+    assert.strictEqual(
+      result.stdout.trim(),
+      "femtologging: cannot load effect/Effect: effect is not installed. effect and @effect/platform-node are " +
+        "peer dependencies of femtologging (npm installs them, but not with --omit=peer): npm install effect @effect/platform-node"
+    )
   })
 
   it("error classes and service keys are defined at import without Effect, and are Effect's values once it loads", async () => {

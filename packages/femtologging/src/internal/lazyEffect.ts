@@ -47,7 +47,24 @@ import type * as ScopeModule from "effect/Scope"
 import type * as WorkerModule from "effect/workers/Worker"
 import type * as WorkerErrorModule from "effect/workers/WorkerError"
 
-const require = createRequire(moduleUrl(import.meta.url))
+const here = moduleUrl(import.meta.url)
+const require = createRequire(here)
+
+/**
+ * The peer dependency (`effect`, `@effect/platform-node`) `specifier` is in, when it is not
+ * installed and this is the package's own file (not a bundle, which leaves these loads to run
+ * time): `npm i --omit=peer`, or a package manager that does not install peers.
+ */
+const missingPeer = (specifier: string): string | undefined => {
+  const peer = /^(effect|@effect\/platform-node)\//.exec(specifier)?.[1]
+  if (peer === undefined || !/\/internal\/lazyEffect\.[jt]s$/.test(here)) return undefined
+  try {
+    require.resolve(`${peer}/package.json`)
+    return undefined
+  } catch {
+    return peer
+  }
+}
 
 /**
  * A stand-in for a module not loaded yet: touching it in any way loads the real one (`load`
@@ -76,6 +93,15 @@ export const load = <M>(specifier: string, name: string = specifier, eager: stri
     return require(specifier) as M
   } catch (error) {
     const code = (error as { readonly code?: unknown }).code
+    const peer = code === "MODULE_NOT_FOUND" ? missingPeer(specifier) : undefined
+    if (peer !== undefined) {
+      throw new Error(
+        `femtologging: cannot load ${name}: ${peer} is not installed. effect and @effect/platform-node ` +
+          "are peer dependencies of femtologging (npm installs them, but not with --omit=peer): " +
+          "npm install effect @effect/platform-node",
+        { cause: error }
+      )
+    }
     const why = code === "ERR_REQUIRE_ESM"
       ? "require(esm) is turned off (--no-experimental-require-module)"
       : code === "MODULE_NOT_FOUND"
