@@ -160,13 +160,17 @@ const readPem = (value: string): string => {
 const addressText = (o: ReceiverOptions): string =>
   o.unixPath !== undefined ? `unix:${o.unixPath}` : `${o.tls === undefined ? "tcp" : "tls"}://${o.host ?? "127.0.0.1"}:${o.port ?? 9020}`
 
-/** A TCP port: an integer from 0 (a free one) to 65535; default 9020. */
+/**
+ * A TCP port: an integer from 0 (a free one) to 65535; default 9020. A string of one, as Node's
+ * `listen` takes it (`port: process.env.PORT` from JavaScript), is that number.
+ */
 const portOf = (value: number | undefined): number => {
   if (value === undefined) return 9020
-  if (!Number.isInteger(value) || value < 0 || value > 65535) {
-    throw new Error(`port must be an integer from 0 to 65535 (got ${String(value)})`)
+  const port: unknown = typeof value === "string" && /^\s*\d+\s*$/.test(value) ? Number(value) : value
+  if (typeof port !== "number" || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`port must be an integer from 0 to 65535 (got ${typeof value === "string" ? JSON.stringify(value) : String(value)})`)
   }
-  return value
+  return port
 }
 
 const positive = (field: string, value: number | undefined, fallback: number): number => {

@@ -242,6 +242,21 @@ describe("Receiver: round trips", () => {
     }
   })
 
+  it("a port given as a string of digits (port: process.env.PORT from JavaScript) is listened on, as Node's listen takes it; another string is a ReceiverError", async () => {
+    // Found by the adversarial review: the port check (329368b) refused receive({ port: "0" }),
+    // which listened before, saying "port must be an integer from 0 to 65535 (got 0)".
+    const server = await receive({ port: "0" as unknown as number, handlers: [] })
+    try {
+      assert.strictEqual(server.address._tag, "Tcp")
+      assert.isAbove((server.address as { readonly port: number }).port, 0)
+    } finally {
+      await server.close()
+    }
+    const rejected = await receive({ port: "http" as unknown as number }).then(() => undefined, (e: unknown) => e)
+    assert.instanceOf(rejected, Receiver.ReceiverError)
+    assert.match((rejected as Error).message, /port must be an integer from 0 to 65535 \(got "http"\)/)
+  })
+
 describe("Receiver: hostile input closes only that connection, with a reason", () => {
   const cases: ReadonlyArray<readonly [string, ReadonlyArray<Uint8Array>, RegExp, { end?: boolean; gapMs?: number }?]> = [
     ["a length of zero", [frame(new Uint8Array(0))], /^a frame of length 0$/],
