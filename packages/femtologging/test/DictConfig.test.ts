@@ -932,4 +932,23 @@ def tagged(fmt):
       assert.strictEqual((getHandlerByName("wsgi") as FemtoStreamHandler).stream, name)
     }
   })
+
+  it("a '()' factory given ext:// naming process.stdout gets the stream itself, as before, not the name a stream handler takes", () => {
+    // Found by the adversarial review: mapping process.stdout/stderr to "stdout"/"stderr" (6953909)
+    // was done for every ext:// value, so a factory writing to the stream it is given
+    // (`(o) => new MyHandler(o.stream)`) got the string "stdout".
+    const given: Array<unknown> = []
+    Config.dictConfig({
+      version: 1,
+      handlers: { own: { "()": "app.handler", stream: "ext://app.out" } },
+      root: { level: "INFO", handlers: ["own"] }
+    }, {
+      registry: {
+        objects: { "app.out": process.stdout },
+        factories: { "app.handler": (o) => (given.push(o.stream), { handle: () => {} }) }
+      }
+    })
+    assert.strictEqual(given.length, 1)
+    assert.isTrue(given[0] === process.stdout, `the factory got ${String(given[0])}`)
+  })
 })

@@ -357,11 +357,9 @@ const resolveReferences = (config: Record<string, unknown>, registry: Registry):
   const ext = (name: string, path: ReadonlyArray<string>): unknown => {
     if (name === "sys.stdout") return "stdout"
     if (name === "sys.stderr") return "stderr"
-    if (registry.objects !== undefined && Object.hasOwn(registry.objects, name)) {
-      // Node's own standard streams are the streams a stream handler writes to by name.
-      const object = registry.objects[name]
-      return object === process.stdout ? "stdout" : object === process.stderr ? "stderr" : object
-    }
+    // As it is: a '()' factory given `stream: "ext://..."` gets the object (a stream handler's
+    // `stream` takes Node's own standard streams by name: see `buildHandler`).
+    if (registry.objects !== undefined && Object.hasOwn(registry.objects, name)) return registry.objects[name]
     return fail(path, `ext://${name} is not known (sys.stdout, sys.stderr, or a name in the registry's objects)`)
   }
   return visit(config, [], 0) as Record<string, unknown>
@@ -628,7 +626,13 @@ const buildHandler = (
   if (cls === undefined) return fail(path, "a handler needs a 'class' (or a '()' factory)")
   if (typeof cls !== "string") return fail([...path, "class"], `expected a class name, got ${describe(cls)}`)
   const kind = Object.hasOwn(classes, cls) ? classes[cls]! : fail([...path, "class"], `unknown handler class '${cls}' (known: ${Object.keys(classes).join(", ")}; others through the registry)`)
-  const keywords = decode(loadSchemas().kinds.get(kind)!, keywordsOf(section, kind, path), path)
+  const given = keywordsOf(section, kind, path)
+  // Node's own standard streams (an `ext://` object naming process.stdout) are the streams a
+  // stream handler writes to by name.
+  if (kind === "stream" && (given.stream === process.stdout || given.stream === process.stderr)) {
+    given.stream = given.stream === process.stdout ? "stdout" : "stderr"
+  }
+  const keywords = decode(loadSchemas().kinds.get(kind)!, given, path)
   const formatter = formatterOf(keywords.formatter)
   const filters = filtersOf(keywords.filters)
   const spawn = context.spawn
