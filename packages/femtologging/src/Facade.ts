@@ -115,7 +115,8 @@ export const getQueuedBytes = (): number => runtime.registry.memory.used
  * @category configuration
  * @since 0.2.0
  */
-export const getHandlerByName = (name: string): unknown => processWide().getHandlerByName(name)
+export const getHandlerByName = (name: string): ReturnType<LoggerManager["getHandlerByName"]> =>
+  processWide().getHandlerByName(name)
 
 /**
  * The names configuration gave to handlers (CPython 3.12's `logging.getHandlerNames`).

@@ -180,9 +180,10 @@ export class LoggerManager implements LoggerHost {
    * The handler configuration named `name` (CPython 3.12 `getHandlerByName`), if any and not
    * closed: as in CPython, closing a handler takes its name away.
    */
-  getHandlerByName(name: string): unknown {
+  getHandlerByName(name: string): Handler.HandlerLike | Handler.HandlerObject | undefined {
     this.forgetClosed()
-    return this.named.get(name)
+    // What configuration attached to loggers: a handler of ours or a user handler object.
+    return this.named.get(name) as Handler.HandlerLike | Handler.HandlerObject | undefined
   }
 
   /** The names of the handlers configuration named and nobody closed (CPython 3.12 `getHandlerNames`). */

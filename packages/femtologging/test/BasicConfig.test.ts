@@ -11,6 +11,7 @@ import { basicConfig } from "../src/BasicConfig.ts"
 import { ConfigError } from "../src/ConfigError.ts"
 import { dictConfig } from "../src/Config.ts"
 import { getHandlerByName, getHandlerNames, getLogger, resetManager } from "../src/Facade.ts"
+import { FemtoFileHandler } from "../src/FileHandler.ts"
 import { CaptureHandler } from "../src/Testing.ts"
 import { runModule } from "./utils/child.ts"
 import { throwsExactly } from "./utils/errors.ts"
@@ -113,7 +114,7 @@ for name, level, message in json.loads(sys.argv[3]):
       handlers: { file: { class: "logging.FileHandler", filename: path.join(dir, "named.log") }, spare: { class: "logging.NullHandler" } },
       root: { handlers: ["file"] }
     })
-    const file = getHandlerByName("file") as { close(): Promise<unknown> }
+    const file = getHandlerByName("file") as FemtoFileHandler
     await file.close()
     assert.deepStrictEqual(getHandlerNames(), ["spare"])
     assert.isUndefined(getHandlerByName("file"))
