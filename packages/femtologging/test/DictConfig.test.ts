@@ -23,6 +23,7 @@ import * as Manager from "../src/Manager.ts"
 import { RotatingFileHandlerBuilder } from "../src/RotatingFileHandler.ts"
 import { TimedRotatingFileHandlerBuilder } from "../src/TimedRotatingFileHandler.ts"
 import { WatchedFileHandlerBuilder } from "../src/WatchedFileHandler.ts"
+import { CaptureHandler } from "../src/Testing.ts"
 
 beforeEach(() => resetManager())
 afterEach(resetConfiguration)
@@ -920,6 +921,17 @@ def tagged(fmt):
     assert.isDefined(made)
     assert.deepStrictEqual(getLogger().handlers, [])
     return waitUntil(() => made!.closed).then((closed) => assert.isTrue(closed))
+  })
+
+  it("a '()' handler factory may make a handler that formats nothing (a test's CaptureHandler, a memory handler) under a configured formatter", async () => {
+    // Found by the review of today's diff: the formatter check refused a CaptureHandler swapped in
+    // for a file handler in a test, though it keeps records, not lines.
+    const dir = tempDir()
+    const capture = new CaptureHandler()
+    Config.dictConfig(config(dir), { registry: registry(() => capture) })
+    getLogger("app").warning("captured")
+    await closeConfigured()
+    assert.deepStrictEqual(capture.records.map((r) => r.message), ["captured"])
   })
 
   it("ext:// may name process.stdout and process.stderr for a stream handler (Flask's wsgi_errors_stream)", () => {

@@ -614,7 +614,9 @@ const buildHandler = (
       // factory's choice).
       for (const filter of filters ?? []) if (!pipeline.getFilters().includes(filter)) pipeline.addFilter(filter)
       const unused = formatter !== undefined && formatter !== Formatter.defaultFormatter && pipeline.formatter === Formatter.defaultFormatter
-      if (unused && !(made instanceof FemtoMemoryHandler) && !(made instanceof FemtoSocketHandler)) {
+      // Handlers that format nothing (records handed on: a memory handler, a test's capture
+      // handler; frames: the socket handler) are left alone.
+      if (unused && pipeline.executor !== "records" && !(made instanceof FemtoSocketHandler)) {
         closeQuietly(made)
         fail([...path, "formatter"], `the handler the factory made does not use the formatter '${String(section.formatter)}' (make it with the options' formatter)`)
       }
