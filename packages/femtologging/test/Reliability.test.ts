@@ -721,6 +721,22 @@ describe("Reliability: a deleted or renamed log file is detected with watch: tru
   }
 })
 
+describe("Reliability: a log file truncated from outside (logrotate copytruncate, `: > app.log`)", () => {
+  for (const executor of ["inline", "worker"]) {
+    for (const [mode, delay] of [["a", "now"], ["w", "now"], ["w", "delay"]]) {
+      it(`${executor}, mode ${mode}${delay === "delay" ? ", delay" : ""}: the next records land at the start of the emptied file, with no hole of zeros before them`, async () => {
+        const file = path.join(tempDir(), "app.log")
+        const result = await run("truncated.mjs", [file, executor, mode, delay], { timeoutMs: 30_000 })
+        assert.strictEqual(result.code, 0, show(result))
+        assert.strictEqual(report(result).dropped, 0)
+        const bytes = fs.readFileSync(file)
+        assert.strictEqual(bytes.indexOf(0), -1, `${bytes.length} bytes, a hole of zeros before the new lines`)
+        assert.strictEqual(bytes.toString(), "after 0\nafter 1\nafter 2\n")
+      }, 60_000)
+    }
+  }
+})
+
 describe("Reliability: a user handler that logs, for every record, a record that reaches it (a logging loop)", () => {
   /** The JSON lines the fixture printed (one per 50 ms tick). */
   const ticks = (stdout: string): Array<{ tick: number; rss: number; calls: number; dropped: number }> =>

@@ -224,10 +224,13 @@ const { O_APPEND, O_CREAT, O_NONBLOCK, O_TRUNC, O_WRONLY } = fs.constants
  * opened again as usual, now that it has a reader, before the first descriptor is closed: a FIFO
  * left without a writer in between would give its reader an end of file (`cat` would end), and
  * the second open would then wait for a reader that never comes.
+ * `"w"` truncates, and appends too (`O_APPEND`): after an outside truncation (logrotate's
+ * `copytruncate`, `: > app.log`) the next write lands at the start of the file, not at the old
+ * offset behind a hole of zeros.
  */
 const openWriting = (file: string, flags: "a" | "w"): number => {
   if (O_NONBLOCK === undefined) return fs.openSync(file, flags)
-  const mode = O_WRONLY | O_CREAT | (flags === "a" ? O_APPEND : O_TRUNC)
+  const mode = O_WRONLY | O_CREAT | O_APPEND | (flags === "a" ? 0 : O_TRUNC)
   let fd: number
   try {
     fd = fs.openSync(file, mode | O_NONBLOCK)
