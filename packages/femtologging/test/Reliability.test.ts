@@ -375,6 +375,30 @@ describe("Reliability 2: a stdout reader that stops reading", () => {
   }, 60_000)
 })
 
+describe("Reliability 2c: close() while the stdout reader has stopped", () => {
+  for (const executor of ["inline", "worker"] as const) {
+    it(`${executor}: close() returns within its timeout, and the lines in the pipe + getDropped() = the records logged (none both in the pipe and counted dropped)`, async () => {
+      const pipe = makePipe()
+      const resultFile = path.join(tempDir(), "result.json")
+      const { ended } = start("close-stalled-stdout.mjs", [executor, resultFile], { stdout: pipe.write, timeoutMs: 30_000 })
+      fs.closeSync(pipe.write)
+      const result = await ended
+      const received: Array<Buffer> = []
+      readPipe(pipe.read, Number.POSITIVE_INFINITY, received)
+      fs.closeSync(pipe.read)
+      assert.strictEqual(result.code, 0, show(result))
+      const { dropped, closeMs } = JSON.parse(fs.readFileSync(resultFile, "utf8"))
+      // Whole lines; a record cut by the close may have left its start after them (a pipe cannot
+      // be truncated), and counts as dropped.
+      const lines = Buffer.concat(received).toString("latin1").split("\n").slice(0, -1)
+      assert.isAbove(lines.length, 0, "nothing reached the pipe")
+      lines.forEach((line, i) => assert.isTrue(line.startsWith(`${i} y`) && line.length === 99, `line ${i}: ${line.slice(0, 20)}`))
+      assert.strictEqual(lines.length + dropped, 20_000, `${lines.length} lines in the pipe, ${dropped} counted dropped`)
+      assert.isBelow(closeMs, exitDrainMs + signalSlackMs, show(result))
+    }, 60_000)
+  }
+})
+
 describe("Reliability 2b: SIGTERM while a caller is held by a busy sink", () => {
   it("block, a worker sink kept busy (4 KiB hand-off): SIGTERM during the short holds writes every record accepted before it", async () => {
     for (let round = 0; round < 3; round++) {

@@ -6,12 +6,15 @@
  *
  * A full non-blocking pipe (`EAGAIN`, a reader that does not keep up) never makes it spin nor
  * freezes the main thread:
- * - on the main thread, `write` returns a promise and retries from a timer (1 ms, doubling up to
- *   10 ms while nothing moves), so the event loop keeps running; the handler treats the sink as
- *   busy meanwhile. A caller that must be held (block policy, the exit drain) finishes the write
- *   with `waitSync`, sleeping with `Atomics.wait` between retries until its deadline. The timer keeps the process alive, as Node's own pending stdout writes do;
- *   `close()` gives up the retry (the rest of the batch counts as not written).
- * - on a worker thread, it waits with `Atomics.wait` (1 to 10 ms) between retries.
+ * - `write` returns a promise and retries from a timer (1 ms, doubling up to 10 ms while nothing
+ *   moves), so the event loop keeps running; `close()` gives up the retry (the records of the
+ *   batch not written whole count as not written).
+ * - on the main thread, the handler treats the sink as busy meanwhile. A caller that must be held
+ *   (block policy, the exit drain) finishes the write with `waitSync`, sleeping with
+ *   `Atomics.wait` between retries until its deadline. The timer keeps the process alive, as
+ *   Node's own pending stdout writes do.
+ * - on a worker thread, the thread's loop awaits the write; its event loop keeps running, so a
+ *   close that timed out (the thread's `stop`) closes the sink and ends the write, counted exactly.
  *
  * On the main thread, the sink touches `process.stdout` (fd 1) or `process.stderr` (fd 2) once,
  * which makes libuv switch a pipe to non-blocking mode, so a reader that stops reading cannot
@@ -34,7 +37,7 @@ export interface StreamSinkOptions {
 
 /** A stream sink. @internal */
 export interface StreamSink extends Sink {
-  /** Returns a promise only on the main thread with the pipe full; it settles once the batch is written. */
+  /** Returns a promise when the pipe is full; it settles once the batch is written (or the write was given up). */
   readonly write: (batch: Uint8Array, ends: Uint32Array) => void | Promise<void>
   /** `false` when a write failed since the last flush (and resets); nothing is buffered here. */
   readonly flush: () => boolean
@@ -60,7 +63,7 @@ const wholeRecords = (ends: Uint32Array, offset: number): number => {
 
 let sleeper: Int32Array | undefined
 
-/** Blocks this (worker) thread for `ms` milliseconds. */
+/** Blocks this thread for `ms` milliseconds. */
 const sleepSync = (ms: number): void => {
   sleeper ??= new Int32Array(new SharedArrayBuffer(4))
   Atomics.wait(sleeper, 0, 0, ms)
@@ -112,15 +115,6 @@ export const makeStreamSink = (options: StreamSinkOptions): StreamSink => {
     let offset = push(batch, ends, 0)
     if (offset === end) return
     let delay = 1
-    if (!isMainThread) {
-      for (;;) {
-        sleepSync(delay)
-        const reached = push(batch, ends, offset)
-        if (reached === end) return
-        delay = reached > offset ? 1 : Math.min(delay * 2, maxDelayMs)
-        offset = reached
-      }
-    }
     return new Promise<void>((resolve, reject) => {
       const retry = (): void => {
         abandon = undefined
