@@ -932,6 +932,24 @@ export class BoundLogger {
     return this.with(fields)
   }
 
+  /**
+   * The logger's level. Setting it sets the logger's, shared with the logger and every bound
+   * logger of it, as CPython's `LoggerAdapter.setLevel` does (a pino child has a level of its own:
+   * use a logger of its own, `getLogger("app.db")`, for that).
+   */
+  get level(): Level.Level {
+    return this.logger.level
+  }
+
+  set level(level: Level.LevelInput) {
+    this.logger.setLevel(level)
+  }
+
+  /** Sets the logger's level (see {@link level}). Throws `InvalidLevelError`. */
+  setLevel(level: Level.LevelInput): void {
+    this.logger.setLevel(level)
+  }
+
   isEnabledFor(level: Level.LevelInput): boolean {
     return this.logger.isEnabledFor(level)
   }

@@ -192,6 +192,20 @@ print(json.dumps([fmt % (0, 0, 0, 0, 0, 0), f.format(rec)]))
     assert.strictEqual(logger.getDropped(), 0)
   })
 
+  it("a bound logger's level is its logger's: reading it, setting it (CPython's LoggerAdapter.setLevel) and setLevel reach the logger", () => {
+    // `child.level = "debug"` silently made a property of the bound logger and changed nothing.
+    const logger = getLogger("calls")
+    const child = logger.child({ a: 1 })
+    assert.strictEqual(child.level, logger.level)
+    child.level = "debug"
+    assert.strictEqual(logger.level, "DEBUG")
+    assert.isTrue(logger.with({ b: 2 }).isLevelEnabled("debug"))
+    child.setLevel("error")
+    assert.strictEqual(logger.level, "ERROR")
+    assert.strictEqual(child.level, "ERROR")
+    assert.throws(() => (child.level = "verbose"), /invalid log level: verbose/)
+  })
+
   it("a plain object alone is pino's merging object: its fields; the message its msg (or message) string, else its err's message, else empty", async () => {
     const logger = getLogger("calls")
     const boom = new Error("boom")
