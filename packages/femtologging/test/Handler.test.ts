@@ -631,6 +631,52 @@ describe("Handler with an asynchronous sink's flush and close", () => {
     }))
 })
 
+describe("Handler over a function that returns promises (an asynchronous user handler)", () => {
+  it("flush waits for the promises handle returned before it; a record counts written once its promise resolves", async () => {
+    const done: Array<string> = []
+    const h = track(Handler.makeUnsafe({
+      label: "async handle",
+      target: {
+        _tag: "Records",
+        handle: (r) => new Promise<void>((resolve) => setTimeout(() => (done.push(r.message), resolve()), 20))
+      }
+    }))
+    for (const m of ["a", "b", "c"]) Handler.handleUnsafe(h, rec(m))
+    assert.isTrue(await Effect.runPromise(Handler.flush(h)))
+    assert.deepStrictEqual(done, ["a", "b", "c"])
+    assert.deepStrictEqual([h.getWritten(), h.getDropped(), h.getPending()], [3, 0, 0])
+  })
+
+  it("a promise that rejects counts its record dropped, never written; flush says false while one never settles", async () => {
+    const h = track(Handler.makeUnsafe({
+      label: "async handle",
+      flushTimeoutMs: 100,
+      target: {
+        _tag: "Records",
+        handle: (r) => r.message === "bad" ? Promise.reject(new Error("refused")) : r.message === "stuck" ? new Promise(() => {}) : Promise.resolve()
+      }
+    }))
+    Handler.handleUnsafe(h, rec("ok"))
+    Handler.handleUnsafe(h, rec("bad"))
+    assert.isTrue(await Effect.runPromise(Handler.flush(h)))
+    assert.deepStrictEqual([h.getWritten(), h.getDropped(), h.getPending()], [1, 1, 0])
+    Handler.handleUnsafe(h, rec("stuck"))
+    assert.isFalse(await Effect.runPromise(Handler.flush(h)))
+    assert.strictEqual(h.getPending(), 1)
+  })
+
+  it("close counts the promises still unsettled after its timeout as dropped: written + dropped = accepted, nothing pending", async () => {
+    const h = Handler.makeUnsafe({
+      label: "async handle",
+      flushTimeoutMs: 100,
+      target: { _tag: "Records", handle: (r) => r.message === "stuck" ? new Promise(() => {}) : Promise.resolve() }
+    })
+    for (const m of ["a", "stuck", "b", "stuck"]) Handler.handleUnsafe(h, rec(m))
+    await Effect.runPromise(Handler.close(h))
+    assert.deepStrictEqual([h.getWritten(), h.getDropped(), h.getPending(), h.getAccepted()], [2, 2, 0, 4])
+  })
+})
+
 describe("Handler: records logged from inside its own delivery", () => {
   it("a delivery whose records keep logging more for the same handler lets the event loop turn between rounds", async () => {
     // Each record handled logs the next (a chain of 5, well within the loop limit): before, the

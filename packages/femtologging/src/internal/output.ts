@@ -532,7 +532,10 @@ export const frames = (
 /**
  * Records for a function, called once per record on the main thread (a user handler object: it
  * runs in the handler's drain). A call that throws, or whose promise rejects, is reported and its
- * record counted lost; the next record is handled as usual.
+ * record counted lost; the next record is handled as usual. A promise is not awaited before the
+ * next record (no backpressure), but it is before a flush or close completes: its record is
+ * pending until it settles, then written (or lost); close counts the ones still unsettled after
+ * its timeout as lost, and so does the exit, when none can settle any more.
  *
  * @internal
  */
@@ -550,6 +553,30 @@ export const records = (
   /** The batch being delivered and the index of the record being handled, for `resumeAtExit`. */
   let current: ReadonlyArray<LogRecord> | undefined
   let index = 0
+  /** Promises returned by `handle` and not settled yet; bumped `generation`: given up on. */
+  let unsettled = 0
+  let generation = 0
+  let whenSettled: Array<() => void> = []
+
+  const settledAll = (): void => {
+    const waiting = whenSettled
+    whenSettled = []
+    for (const resume of waiting) resume()
+  }
+  const settledOne = (): void => {
+    if (--unsettled === 0) settledAll()
+  }
+  /** Resolves once every promise returned so far has settled (or was given up on). */
+  const settled = (): Promise<void> =>
+    unsettled === 0 ? Promise.resolve() : new Promise((resolve) => whenSettled.push(resolve))
+  /** Counts the promises still unsettled as lost and stops waiting for them. */
+  const abandon = (): void => {
+    if (unsettled === 0) return
+    generation++
+    lost += unsettled
+    unsettled = 0
+    settledAll()
+  }
 
   const call = (record: LogRecord): void => {
     let result: unknown
@@ -560,14 +587,22 @@ export const records = (
       report(error)
       return
     }
-    if (typeof (result as PromiseLike<unknown> | undefined)?.then === "function") {
-      ;(result as PromiseLike<unknown>).then(undefined, (error: unknown) => {
-        written--
-        lost++
-        report(error)
-      })
+    if (typeof (result as PromiseLike<unknown> | undefined)?.then !== "function") {
+      written++
+      return
     }
-    written++
+    unsettled++
+    const mine = generation
+    ;(result as PromiseLike<unknown>).then(() => {
+      if (mine !== generation) return
+      written++
+      settledOne()
+    }, (error: unknown) => {
+      if (mine !== generation) return
+      lost++
+      report(error)
+      settledOne()
+    })
   }
 
   const run = (batch: ReadonlyArray<LogRecord>, from: number): void => {
@@ -599,10 +634,16 @@ export const records = (
     batchBytes: Number.POSITIVE_INFINITY,
     wait: () => Promise.resolve(),
     emit: () => {},
-    flush: (timeoutMs) => within(Promise.resolve(flushOwn()), timeoutMs).then((ok) => ok === true),
-    close: (timeoutMs) => within(Promise.resolve(flushOwn()), timeoutMs).then(() => undefined),
+    flush: (timeoutMs) => within(settled().then(flushOwn), timeoutMs).then((ok) => ok === true),
+    close: async (timeoutMs) => {
+      const deadline = performance.now() + timeoutMs
+      if ((await within(settled().then(() => true), timeoutMs)) === false) abandon()
+      await within(Promise.resolve(flushOwn()), Math.max(0, deadline - performance.now()))
+    },
     exitSync: () => {
-      // Called at once; an asynchronous flush cannot finish once the process is exiting.
+      // Called at once; an asynchronous flush, or a promise `handle` returned, cannot finish once
+      // the process is exiting.
+      abandon()
       void flushOwn()
     },
     resumeAtExit: () => {
@@ -614,7 +655,7 @@ export const records = (
     },
     written: () => written,
     lost: () => lost,
-    pending: () => (current === undefined ? 0 : current.length - index),
+    pending: () => unsettled + (current === undefined ? 0 : current.length - index),
     duplicates: () => 0
   }
 }
