@@ -16,7 +16,9 @@
  *
  * @since 0.1.0
  */
+import * as Handler from "./Handler.ts"
 import { positiveInt } from "./HandlerConfigError.ts"
+import { Effect } from "./internal/lazyEffect.ts"
 import * as runtime from "./internal/runtime.ts"
 import type { Logger } from "./Logger.ts"
 import { type LoggerManager, processWide } from "./Manager.ts"
@@ -86,6 +88,33 @@ export const resetManager = (): void => {
  * @since 0.1.0
  */
 export const drainAll = (): void => runtime.drainAllSync(false, true)
+
+/**
+ * Flushes and closes every open handler of the process, as CPython's `logging.shutdown()` does,
+ * in the exit drain's order (a memory handler before its target), and resolves once each one has
+ * closed: its records
+ * written (or counted dropped), its sink flushed and released, its worker thread ended. What the
+ * exit drain cannot wait for is waited for here: asynchronous writes (a socket handler on the
+ * main thread, a sink returning promises) and the promises of asynchronous user handlers, each
+ * within its handler's flush timeout. Loggers stay usable; a record logged afterwards to a closed
+ * handler is counted as dropped. Call it at the end of a script or a serverless invocation, or
+ * before `process.exit()`.
+ *
+ * ```ts
+ * import { getLogger, shutdown } from "femtologging"
+ * getLogger("job").info("done")
+ * await shutdown()
+ * ```
+ *
+ * @category lifecycle
+ * @since 0.1.0
+ */
+export const shutdown = async (): Promise<void> => {
+  // Records waiting in a logger's hand-off (logged during another hand-off) reach their queues first.
+  for (const handOff of [...runtime.registry.handOffs]) handOff.release()
+  const open = [...runtime.registry.participants].filter(Handler.isHandler)
+  for (const handler of open) await Effect.runPromise(Handler.close(handler))
+}
 
 /**
  * Sets the limit on the bytes that records may hold in all handler queues together (estimated

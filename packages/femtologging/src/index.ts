@@ -50,6 +50,7 @@ export {
   setRedaction,
   setMaxQueuedBytes,
   setReturnLines,
+  shutdown,
   uninstallSignalHandlers
 } from "./Facade.ts"
 export { basicConfig } from "./BasicConfig.ts"

@@ -198,6 +198,23 @@ describe("Regressions: user handlers and re-entrant logging", () => {
     assert.deepStrictEqual(outcome.captured, ["one", "bad", "three", "later"])
   })
 
+  it("shutdown() closes every handler, waiting for what the exit drain cannot: an async user handler's promises, a worker's writes, a memory handler's target", async () => {
+    const dir = tempDir()
+    const result = await runFixture("regress-shutdown.mjs", { args: [dir], timeoutMs: 10_000 })
+    assert.strictEqual(result.code, 0, show(result))
+    assert.deepStrictEqual(report(result), {
+      inline: 50,
+      worker: 50,
+      target: 50,
+      user: 50,
+      closed: [true, true, true, true],
+      // the record logged after shutdown: counted dropped by the handlers it reached, never thrown
+      counts: [[50, 1], [50, 1], [50, 0]],
+      afterReturned: "string",
+      afterDropped: 1
+    })
+  })
+
   it("a user handler that logs twice per record on a capacity-1 logger with a block handler: no drops, every record written", async () => {
     const file = path.join(tempDir(), "re.log")
     const result = await runFixture("regress-reentry.mjs", { args: [file], timeoutMs: 5_000 })
