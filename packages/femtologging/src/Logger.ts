@@ -329,11 +329,12 @@ export class Logger {
 
   /**
    * Sets the capacity of this logger's own queue (default 1024): how many records logged from
-   * inside its own hand-off may wait. Only before its first record.
+   * inside its own hand-off may wait. Only before its first record (afterwards, setting the
+   * capacity it has already does nothing: a layer built again sets it again).
    */
   setCapacity(capacity: number): void {
     capacityOf("capacity", capacity)
-    if (this.started) {
+    if (this.started && capacity !== this.capacity) {
       throw new HandlerConfigError({
         field: "capacity",
         detail: "capacity can only be set before the logger's first record"

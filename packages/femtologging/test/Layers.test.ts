@@ -60,6 +60,32 @@ describe("Manager.layerLogger", () => {
       }
     }))
 
+  it.effect("builds again with the same capacity once the logger has logged (a layer rebuilt on the process-wide manager)", () =>
+    Effect.gen(function*() {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "femto-layer-"))
+      const file = path.join(dir, "app.log")
+      const name = `rebuilt.${path.basename(dir)}`
+      const layer = Manager.layerLogger(name, { capacity: 4096, handlers: [FileHandler.make(file)] }).pipe(
+        Layer.provideMerge(Manager.layer())
+      )
+      for (const round of [1, 2]) {
+        const exit = yield* Effect.exit(
+          Effect.flatMap(Manager.getLogger(name), (logger) => Logger.info(logger, `round ${round}`)).pipe(
+            Effect.provide(layer)
+          )
+        )
+        assert.isTrue(Exit.isSuccess(exit), `round ${round}: ${String(exit)}`)
+      }
+      assert.deepStrictEqual(fs.readFileSync(file, "utf8").trimEnd().split("\n"), [
+        `${name} [INFO] round 1`,
+        `${name} [INFO] round 2`
+      ])
+      // Another capacity is still refused once records flowed.
+      const other = yield* Effect.exit(Layer.build(Manager.layerLogger(name, { capacity: 8 }).pipe(Layer.provide(Manager.layer()))))
+      assert.isTrue(Exit.isFailure(other))
+      fs.rmSync(dir, { recursive: true, force: true })
+    }))
+
   it.effect("fails with the logger name error for a bad name", () =>
     Effect.gen(function*() {
       const exit = yield* Effect.exit(Layer.build(Manager.layerLogger("a..b").pipe(Layer.provide(Manager.layer()))))
