@@ -242,13 +242,13 @@ export function layerEffectCapture(
 
 /**
  * The records the {@link Captured} handler holds, once everything logged before was delivered
- * to it (`Handler.flush`).
+ * to it (`Handler.flush`): a copy, which later records and {@link clearCaptured} leave as it is.
  *
  * @category assertions
  * @since 0.2.0
  */
 export const records = (): Effect.Effect<ReadonlyArray<LogRecord>, never, Captured> =>
-  Effect.flatMap(Effect.service(Captured), (captured) => Effect.as(Handler.flush(captured), captured.records))
+  Effect.flatMap(Effect.service(Captured), (captured) => Effect.map(Handler.flush(captured), () => captured.records.slice()))
 
 const assertion = <A>(f: (captured: CaptureHandler) => A): Effect.Effect<A, never, Captured> =>
   Effect.flatMap(Effect.service(Captured), (captured) =>

@@ -111,4 +111,16 @@ layer(Testing.layerEffectCapture())("Testing's Effect assertions with a shared l
       assert.deepStrictEqual((yield* Testing.records()).map((r) => r.message), ["second"])
       yield* Testing.assertNoDrops()
     }))
+
+  it.effect("records() is what was captured when it ran: later records and clearCaptured leave it as it is", () =>
+    Effect.gen(function*() {
+      yield* Testing.clearCaptured()
+      yield* Effect.logInfo("before")
+      const before = yield* Testing.records()
+      yield* Effect.logInfo("after")
+      assert.deepStrictEqual(before.map((r) => r.message), ["before"])
+      yield* Testing.clearCaptured()
+      assert.deepStrictEqual(before.map((r) => r.message), ["before"])
+      assert.deepStrictEqual(yield* Testing.records(), [])
+    }))
 })
