@@ -373,6 +373,44 @@ export const getLogger = (name?: string): Effect.Effect<Logger, InvalidLoggerNam
   Effect.flatMap(Effect.service(Manager), (manager) =>
     Effect.try({ try: () => manager.getLogger(name), catch: (e) => e as InvalidLoggerNameError }))
 
+/** What one build of {@link layerLogger} set on its logger (once set: invalid values throw before). */
+interface LayerFrame {
+  level: Level.LevelInput | undefined
+  propagate: boolean | undefined
+}
+
+/**
+ * The loggers {@link layerLogger} layers configure now: what each had before the first of them,
+ * and what each of them set, oldest first. Builds that overlap without nesting (the same layer
+ * provided to two fibers) release in any order: what a release puts back is the setting of the
+ * newest build still open, else what the logger had before them all.
+ */
+const layered = new WeakMap<Logger, {
+  readonly own: Level.Level | undefined
+  readonly isDefault: boolean
+  readonly propagate: boolean
+  readonly frames: Array<LayerFrame>
+}>()
+
+const unlayer = (logger: Logger, frame: LayerFrame): void => {
+  const state = layered.get(logger)
+  if (state === undefined) return
+  const i = state.frames.indexOf(frame)
+  if (i >= 0) state.frames.splice(i, 1)
+  let level: Level.LevelInput | undefined
+  let propagate: boolean | undefined
+  for (const f of state.frames) {
+    if (f.level !== undefined) level = f.level
+    if (f.propagate !== undefined) propagate = f.propagate
+  }
+  if (frame.level !== undefined) {
+    if (level !== undefined) logger.setLevel(level)
+    else logger.restoreLevel(state.own, state.isDefault)
+  }
+  if (frame.propagate !== undefined) logger.setPropagate(propagate ?? state.propagate)
+  if (state.frames.length === 0) layered.delete(logger)
+}
+
 /**
  * How {@link layerLogger} configures a logger.
  *
@@ -392,7 +430,8 @@ export interface LoggerLayerOptions<E = never> {
  * A layer that configures one logger of the {@link Manager} in context: its level, propagation,
  * and handlers created in the layer's scope. Releasing the layer detaches the handlers and then
  * closes them, after everything queued for them was written, and puts back the level and
- * propagation the logger had before.
+ * propagation the logger had before (while another build configuring the same logger is still
+ * open, the one it set: builds that overlap may be released in any order).
  *
  * **Example** (A logger with two handlers)
  *
@@ -416,19 +455,24 @@ export const layerLogger = <E = never>(
   Layer.effectDiscard(Effect.gen(function*() {
     const logger = yield* getLogger(name)
     // What the layer sets is put back on release (the capacity stays: fixed once records flowed).
-    const own = logger.ownLevelValue
-    const isDefault = logger.levelIsDefault
-    const propagate = logger.propagate
-    yield* Effect.addFinalizer(() =>
-      Effect.sync(() => {
-        if (options.level !== undefined) logger.restoreLevel(own, isDefault)
-        if (options.propagate !== undefined) logger.setPropagate(propagate)
-      })
-    )
+    const frame: LayerFrame = { level: undefined, propagate: undefined }
+    let state = layered.get(logger)
+    if (state === undefined) {
+      state = { own: logger.ownLevelValue, isDefault: logger.levelIsDefault, propagate: logger.propagate, frames: [] }
+      layered.set(logger, state)
+    }
+    state.frames.push(frame)
+    yield* Effect.addFinalizer(() => Effect.sync(() => unlayer(logger, frame)))
     yield* Effect.try({
       try: () => {
-        if (options.level !== undefined) logger.setLevel(options.level)
-        if (options.propagate !== undefined) logger.setPropagate(options.propagate)
+        if (options.level !== undefined) {
+          logger.setLevel(options.level)
+          frame.level = options.level
+        }
+        if (options.propagate !== undefined) {
+          logger.setPropagate(options.propagate)
+          frame.propagate = options.propagate
+        }
         if (options.capacity !== undefined) logger.setCapacity(options.capacity)
       },
       catch: (error) => error as Level.InvalidLevelError | HandlerConfigError

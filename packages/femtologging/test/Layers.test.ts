@@ -86,6 +86,27 @@ describe("Manager.layerLogger", () => {
       fs.rmSync(dir, { recursive: true, force: true })
     }))
 
+  it.effect("builds of one layer that overlap without nesting: each keeps its settings while open, and the last release puts back the logger's own", () =>
+    Effect.gen(function*() {
+      const manager = yield* Manager.make()
+      const logger = manager.getLogger("job")
+      const layer = Manager.layerLogger("job", { level: "DEBUG", propagate: false }).pipe(
+        Layer.provide(Layer.succeed(Manager.Manager, manager))
+      )
+      const first = yield* Scope.make()
+      const second = yield* Scope.make()
+      yield* Layer.buildWithScope(layer, first)
+      yield* Layer.buildWithScope(layer, second)
+      // The first build is released first, while the second is still in use.
+      yield* Scope.close(first, Exit.void)
+      assert.strictEqual(logger.level, "DEBUG")
+      assert.isFalse(logger.propagate)
+      yield* Scope.close(second, Exit.void)
+      assert.strictEqual(logger.level, "INFO")
+      assert.isTrue(logger.levelIsDefault)
+      assert.isTrue(logger.propagate)
+    }))
+
   it.effect("fails with the logger name error for a bad name", () =>
     Effect.gen(function*() {
       const exit = yield* Effect.exit(Layer.build(Manager.layerLogger("a..b").pipe(Layer.provide(Manager.layer()))))
