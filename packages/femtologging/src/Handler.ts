@@ -704,7 +704,15 @@ export class Handler {
         // Timed out: until the queue moves again, later records are refused at once.
         if (policy._tag === "Timeout" && this.state._tag === "Open") this.stalledAt = this.taken
         return this.refuse()
-      })
+      }).pipe(
+        // The logging fiber interrupted while it waited for room (a request's timeout): its
+        // record is lost, and counted as a refused one is, never silently.
+        Effect.onInterrupt(() =>
+          Effect.sync(() => {
+            if (!accepted) this.refuse()
+          })
+        )
+      )
     })
   }
 

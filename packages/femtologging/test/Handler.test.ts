@@ -461,6 +461,26 @@ describe("Handler (Effect): a sink held on purpose", () => {
       }
     }), 30_000)
 
+  it.effect("block: a logging fiber interrupted while it waits for room has its record counted as dropped (written + dropped = offered)", () =>
+    Effect.gen(function*() {
+      const held = yield* heldSink
+      const h = yield* heldHandler(held, { capacity: 1, policy: OverflowPolicy.block() })
+      yield* Effect.addFinalizer(() => held.gate.open) // never leave the worker held at the end
+      const logger = (yield* Manager.make()).getLogger("held")
+      logger.addHandler(h)
+      yield* Logger.info(logger, "r1")
+      yield* Deferred.await(held.started) // the sink holds r1
+      yield* Logger.info(logger, "r2") // queued
+      const offering = yield* Effect.forkChild(Logger.info(logger, "r3"), { startImmediately: true })
+      yield* yieldMany(20)
+      assert.strictEqual(offering.pollUnsafe(), undefined) // held by block
+      yield* Fiber.interrupt(offering) // a request's timeout, say
+      yield* held.gate.open
+      yield* Handler.close(h)
+      assert.deepStrictEqual(held.written, ["r1", "r2"])
+      assert.strictEqual(h.getDropped(), 1)
+    }))
+
   it.effect("handle after close fails with HandlerClosedError", () =>
     Effect.gen(function*() {
       const held = yield* heldSink
