@@ -149,6 +149,20 @@ export type Extra = LogRecord.Fields | Error
 
 const stale: Plan = { version: -1, level: "INFO", threshold: 2, caller: false, handlers: [] }
 
+/** What one build of `Manager.layerLogger` set on a logger. @internal */
+export interface LayerFrame {
+  level: Level.LevelInput | undefined
+  propagate: boolean | undefined
+}
+
+/** A logger's settings before the `Manager.layerLogger` builds open on it, and theirs. @internal */
+export interface LayeredSettings {
+  readonly own: Level.Level | undefined
+  readonly isDefault: boolean
+  readonly propagate: boolean
+  readonly frames: Array<LayerFrame>
+}
+
 /**
  * A logger. Get one from `getLogger(name)` (facade) or `Manager.getLogger` (Effect); do not
  * construct it directly.
@@ -315,6 +329,14 @@ export class Logger {
     this.levelSet = !isDefault
     this.host.bump()
   }
+
+  /**
+   * What the `Manager.layerLogger` builds configuring this logger now set, oldest first, and what
+   * it had before the first of them (see `Manager.ts`).
+   *
+   * @internal
+   */
+  layered: LayeredSettings | undefined = undefined
 
   set disabled(disabled: boolean) {
     this.disabledFlag = disabled === true

@@ -18,7 +18,7 @@ import * as Handler from "./Handler.ts"
 import { InvalidHandlerError } from "./HandlerError.ts"
 import * as Level from "./Level.ts"
 import * as Redaction from "./Redaction.ts"
-import { HandOff, Logger, type LoggerHost } from "./Logger.ts"
+import { HandOff, type LayerFrame, Logger, type LoggerHost } from "./Logger.ts"
 import { FemtoStreamHandler } from "./StreamHandler.ts"
 import type { HandlerConfigError } from "./HandlerConfigError.ts"
 import { capacityOf } from "./HandlerConfigError.ts"
@@ -373,27 +373,13 @@ export const getLogger = (name?: string): Effect.Effect<Logger, InvalidLoggerNam
   Effect.flatMap(Effect.service(Manager), (manager) =>
     Effect.try({ try: () => manager.getLogger(name), catch: (e) => e as InvalidLoggerNameError }))
 
-/** What one build of {@link layerLogger} set on its logger (once set: invalid values throw before). */
-interface LayerFrame {
-  level: Level.LevelInput | undefined
-  propagate: boolean | undefined
-}
-
 /**
- * The loggers {@link layerLogger} layers configure now: what each had before the first of them,
- * and what each of them set, oldest first. Builds that overlap without nesting (the same layer
+ * Releases one build of {@link layerLogger}. Builds that overlap without nesting (the same layer
  * provided to two fibers) release in any order: what a release puts back is the setting of the
- * newest build still open, else what the logger had before them all.
+ * newest build still open, else what the logger had before them all (`logger.layered`).
  */
-const layered = new WeakMap<Logger, {
-  readonly own: Level.Level | undefined
-  readonly isDefault: boolean
-  readonly propagate: boolean
-  readonly frames: Array<LayerFrame>
-}>()
-
 const unlayer = (logger: Logger, frame: LayerFrame): void => {
-  const state = layered.get(logger)
+  const state = logger.layered
   if (state === undefined) return
   const i = state.frames.indexOf(frame)
   if (i >= 0) state.frames.splice(i, 1)
@@ -408,7 +394,7 @@ const unlayer = (logger: Logger, frame: LayerFrame): void => {
     else logger.restoreLevel(state.own, state.isDefault)
   }
   if (frame.propagate !== undefined) logger.setPropagate(propagate ?? state.propagate)
-  if (state.frames.length === 0) layered.delete(logger)
+  if (state.frames.length === 0) logger.layered = undefined
 }
 
 /**
@@ -456,10 +442,11 @@ export const layerLogger = <E = never>(
     const logger = yield* getLogger(name)
     // What the layer sets is put back on release (the capacity stays: fixed once records flowed).
     const frame: LayerFrame = { level: undefined, propagate: undefined }
-    let state = layered.get(logger)
-    if (state === undefined) {
-      state = { own: logger.ownLevelValue, isDefault: logger.levelIsDefault, propagate: logger.propagate, frames: [] }
-      layered.set(logger, state)
+    const state = logger.layered ??= {
+      own: logger.ownLevelValue,
+      isDefault: logger.levelIsDefault,
+      propagate: logger.propagate,
+      frames: []
     }
     state.frames.push(frame)
     yield* Effect.addFinalizer(() => Effect.sync(() => unlayer(logger, frame)))
