@@ -9,15 +9,19 @@ import * as path from "node:path"
 import {
   CaptureHandler,
   FemtoFileHandler,
+  FemtoMemoryHandler,
   FemtoWorkerHandler,
   FemtoRotatingFileHandler,
+  FemtoSocketHandler,
   FemtoStreamHandler,
   FemtoTimedRotatingFileHandler,
+  FemtoWatchedFileHandler,
   getLogger,
   Handler,
   HandlerOptions,
   Logger,
   Manager,
+  receive,
   StreamHandler
 } from "femtologging"
 
@@ -66,7 +70,32 @@ audit.addHandler(custom)
 for (let i = 0; i < 1_000; i++) audit.info(`audit event ${i}`)
 await Promise.all([worker.close(), custom.close()])
 
-// 5. The Effect face: a manager and a handler as scoped resources, closed with the scope.
+// 5. Fingers crossed (a memory handler hands its buffer to a file at the first error), a file
+// that follows logrotate's rename, and records sent over TCP to a receiver writing them to a file.
+const errors = new FemtoFileHandler(path.join(dir, "errors.log"))
+const watched = new FemtoWatchedFileHandler(path.join(dir, "watched.log"))
+const batch = getLogger("demo.batch")
+batch.setPropagate(false)
+batch.setLevel("DEBUG")
+batch.addHandler(new FemtoMemoryHandler(errors, { capacity: 100, flushOnClose: false }))
+batch.addHandler(watched)
+batch.debug("fetched 10 rows")
+batch.error("row 7 is invalid") // errors.log gets both lines, the debug line first
+await watched.flush()
+fs.renameSync(path.join(dir, "watched.log"), path.join(dir, "watched.log.1")) // as logrotate does
+batch.info("after the rename") // the watched handler reopens watched.log
+const collected = new FemtoFileHandler(path.join(dir, "collected.log"))
+const server = await receive({ port: 0, handlers: [collected] })
+const socket = new FemtoSocketHandler({ host: "127.0.0.1", port: server.address._tag === "Tcp" ? server.address.port : 0 })
+const remote = getLogger("demo.remote")
+remote.setPropagate(false)
+remote.addHandler(socket)
+for (let i = 0; i < 100; i++) remote.info(`sent ${i}`, { i })
+await socket.close()
+while (server.stats().records < 100) await new Promise((resolve) => setTimeout(resolve, 10))
+await server.close()
+
+// 6. The Effect face: a manager and a handler as scoped resources, closed with the scope.
 await Effect.runPromise(
   Effect.gen(function*() {
     const handler = yield* StreamHandler.make({ target: "stderr" })
@@ -77,11 +106,12 @@ await Effect.runPromise(
   }).pipe(Effect.provide(Manager.layer()), Effect.scoped)
 )
 
-for (const h of [file, rotating, timed, capture, stdout]) await h.close()
+for (const h of [file, rotating, timed, capture, stdout, watched, errors, collected]) await h.close()
 const count = (f: string) => fs.readFileSync(path.join(dir, f), "utf8").split("\n").length - 1
 console.log(`\nfiles in ${dir}:`)
 for (const f of fs.readdirSync(dir).sort()) {
   console.log(`  ${f.padEnd(34)} ${f.endsWith(".gz") ? "(gzip)" : `${count(f)} lines`}`)
 }
 console.log(`captured ${capture.records.length} records; dropped: app.log ${file.getDropped()}, ` +
-  `worker.log ${worker.getDropped()}, custom.log ${custom.getDropped()}, logger ${jobs.getDropped()}`)
+  `worker.log ${worker.getDropped()}, custom.log ${custom.getDropped()}, socket ${socket.getDropped()}, ` +
+  `logger ${jobs.getDropped()}`)

@@ -1,7 +1,9 @@
 /**
- * The example Effect application (examples/http-app.ts): an HTTP server from layers whose request
- * log and handlers' `Effect.log` calls reach femtologging handlers configured from a YAML
- * dictConfig file, released (written, closed) when the process is stopped with SIGTERM.
+ * The examples the README points to, run as a reader runs them: `npm run demo` (examples/demo.ts),
+ * which the README says logs through every handler and ends by itself, and the example Effect
+ * application (examples/http-app.ts): an HTTP server from layers whose request log and handlers'
+ * `Effect.log` calls reach femtologging handlers configured from a YAML dictConfig file, released
+ * (written, closed) when the process is stopped with SIGTERM.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
@@ -37,5 +39,40 @@ describe("examples/http-app.ts", () => {
     assert.match(lines, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO http Sent HTTP response GET \/hello 200$/m)
     assert.match(lines, /INFO http this route always fails GET \/fail 500\nError: this route always fails/)
     removeTempDirs()
+  }, 60_000)
+})
+
+describe("examples/demo.ts (npm run demo)", () => {
+  it("logs through every handler kind, each file as the comments say, nothing dropped, and ends by itself", async () => {
+    const child = spawn(process.execPath, [path.join(repoRoot, "examples", "demo.ts")], {
+      cwd: repoRoot,
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d))
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
+    const code = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)))
+    assert.strictEqual(code, 0, stderr)
+    const dir = /^files in (.+):$/m.exec(stdout)?.[1]
+    assert.isDefined(dir, stdout)
+    try {
+      const files = fs.readdirSync(dir!)
+      const lines = (f: string) => fs.readFileSync(path.join(dir!, f), "utf8").split("\n").slice(0, -1)
+      for (const f of ["app.log", "rotating.log", "timed.log", "worker.log", "custom.log"]) assert.include(files, f)
+      assert.strictEqual(lines("app.log").length, 10_001)
+      assert.strictEqual(lines("worker.log").length, 1_000)
+      // The memory handler: the buffered DEBUG line reaches its target with the ERROR that flushed it.
+      assert.deepStrictEqual(lines("errors.log"), ["demo.batch [DEBUG] fetched 10 rows", "demo.batch [ERROR] row 7 is invalid"])
+      // The watched handler: the lines before the rename stay in the renamed file, then it reopens the path.
+      assert.deepStrictEqual(lines("watched.log.1"), ["demo.batch [DEBUG] fetched 10 rows", "demo.batch [ERROR] row 7 is invalid"])
+      assert.deepStrictEqual(lines("watched.log"), ["demo.batch [INFO] after the rename"])
+      // The socket handler, through a receiver, to a file.
+      assert.deepStrictEqual(lines("collected.log"), Array.from({ length: 100 }, (_, i) => `demo.remote [INFO] sent ${i} i=${i}`))
+      assert.match(stdout, /dropped: app\.log 0, worker\.log 0, custom\.log 0, socket 0, logger 0/)
+      assert.include(stderr, "demo.app [INFO] hello from femtologging")
+    } finally {
+      fs.rmSync(dir!, { recursive: true, force: true })
+    }
   }, 60_000)
 })
