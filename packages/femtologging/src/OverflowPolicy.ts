@@ -67,7 +67,7 @@ const dropValue: Drop = { _tag: "Drop" }
 const blockValue: Block = { _tag: "Block" }
 
 /**
- * The drop policy (the default).
+ * The drop policy (the socket handler's default; every other handler defaults to {@link block}).
  *
  * @category constructors
  * @since 0.1.0
