@@ -5,7 +5,7 @@
  * `Effect.log` calls reach femtologging handlers configured from a YAML dictConfig file, released
  * (written, closed) when the process is stopped with SIGTERM.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { afterAll, assert, describe, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
@@ -75,4 +75,140 @@ describe("examples/demo.ts (npm run demo)", () => {
       fs.rmSync(dir!, { recursive: true, force: true })
     }
   }, 60_000)
+})
+
+/**
+ * The README's code samples, read from README.md at test time (so the text is what runs), each
+ * run as its own module in a fresh directory (with the repository's `node_modules`, where
+ * `femtologging` is this package's build), checked against what the text beside it says.
+ * Samples that need a network peer on a fixed port, files under /var/log, or a test runner are
+ * left to the tests of their parts.
+ */
+describe("README.md samples", () => {
+  const readme = fs.readFileSync(path.join(repoRoot, "README.md"), "utf8")
+  const blocks = [...readme.matchAll(/^```(ts|js)\n([\s\S]*?)^```$/gm)].map((m) => m[2]!)
+  /** The one block holding `text`. */
+  const sample = (text: string): string => {
+    const found = blocks.filter((b) => b.includes(text))
+    assert.strictEqual(found.length, 1, `README blocks holding ${JSON.stringify(text)}`)
+    return found[0]!
+  }
+  const run = (source: string, files: Record<string, string> = {}) => {
+    const dir = tempDir()
+    fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"), "dir")
+    for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text)
+    fs.writeFileSync(path.join(dir, "sample.ts"), source)
+    return new Promise<{ code: number | null; stdout: string; stderr: string; file: (f: string) => string }>(
+      (resolve) => {
+        const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", "sample.ts"], {
+          cwd: dir,
+          stdio: ["ignore", "pipe", "pipe"]
+        })
+        let stdout = ""
+        let stderr = ""
+        child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d))
+        child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
+        const timer = setTimeout(() => child.kill("SIGKILL"), 30_000)
+        child.on("close", (code) => {
+          clearTimeout(timer)
+          resolve({ code, stdout, stderr, file: (f) => fs.readFileSync(path.join(dir, f), "utf8") })
+        })
+      }
+    )
+  }
+  afterAll(removeTempDirs)
+
+  it("Quick start: plain Node, then the logger with levels, fields, a lazy message and an error", async () => {
+    const first = sample(`logger.log("INFO", "hello from femtologging")`)
+    const r = await run(first + sample(`const db = getLogger("app.db")`))
+    assert.strictEqual(r.code, 0, r.stderr)
+    assert.include(r.stderr, "demo.app [INFO] hello from femtologging\n")
+    assert.match(r.stdout, /^app\.db \[DEBUG\] connected host=localhost pool=4\napp\.db \[ERROR\] query failed\nError: timeout\n/)
+    assert.match(r.stdout, /\nCaused by: Error: socket closed\n {4}at /)
+    assert.notInclude(r.stdout, "TRACE")
+  })
+
+  it("Files: the file and rotating handlers write the record, flush() and close() resolve", async () => {
+    const r = await run(sample(`await audit.close()`))
+    assert.strictEqual(r.code, 0, r.stderr)
+    assert.strictEqual(r.file("logs/audit.log"), "audit [INFO] user 7 signed in\n")
+    assert.strictEqual(r.file("logs/app.log"), "audit [INFO] user 7 signed in\n")
+  })
+
+  it("asDict() gives what its comment shows", async () => {
+    const source = sample(`.asDict()`)
+    const at = source.indexOf("\n//")
+    const shown = Function(`return (${source.slice(at).replace(/\n\/\//g, " ")})`)()
+    const code = source.slice(0, at).replace(/^new /m, "console.log(JSON.stringify(new ").replace(".asDict()", ".asDict()))")
+    const r = await run(`${code}\n`)
+    assert.strictEqual(r.code, 0, r.stderr)
+    assert.deepStrictEqual(JSON.parse(r.stdout), shown)
+  })
+
+  it("Call styles: the lines the comments show (the sample's variables given values)", async () => {
+    const r = await run(
+      `import { FemtoStreamHandler, getLogger as root } from "femtologging"\n` +
+        `root().addHandler(FemtoStreamHandler.stdout())\n` +
+        `const user = "ada", ms = 12.34, reqId = "r-1", path = "/x", err = new Error("boom")\n` +
+        sample(`log.info("user %s took %.1f ms", user, ms)`)
+    )
+    assert.strictEqual(r.code, 0, r.stderr)
+    const lines = r.stdout.split("\n").filter((l) => l.startsWith("http "))
+    assert.deepStrictEqual(lines, [
+      "http [INFO] user ada took 12.3 ms",
+      "http [INFO] handled /x reqId=r-1",
+      "http [ERROR] failed /x",
+      "http [INFO] handled reqId=r-1",
+      "http [ERROR] query failed",
+      "http [WARN] slow requestId=r-42 component=db"
+    ])
+  })
+
+  it("Sinks on worker threads: the sink module and the handler that loads it", async () => {
+    const sink = sample(`// my-sink.mjs`)
+    const r = await run(sample(`module: "./my-sink.mjs"`) + `getLogger("app").warning("through my sink")\n`, {
+      "my-sink.mjs": sink
+    })
+    assert.strictEqual(r.code, 0, r.stderr)
+    assert.strictEqual(r.file("out.log"), "app [WARN] through my sink\n")
+  })
+
+  it("Quick start: Effect", async () => {
+    const r = await run(sample(`yield* Logger.info(logger, "hello", { user: "ada" })`))
+    assert.strictEqual(r.code, 0, r.stderr)
+    assert.strictEqual(r.stdout, "app [INFO] hello user=ada\n")
+  })
+
+  it("Effect's log calls through femtologging: the JSON lines the comments show", async () => {
+    const r = await run(sample(`EffectLogger.layer({ defaultLogger: "app" })`))
+    assert.strictEqual(r.code, 0, r.stderr)
+    const [placed, failed, ...rest] = r.file("logs/app.log").split("\n").map((l) => (l === "" ? l : JSON.parse(l)))
+    assert.deepStrictEqual(rest, [""])
+    assert.deepInclude(placed, { level: "INFO", logger: "shop.checkout", message: "order placed", orderId: 7 })
+    assert.isNumber(placed["span.checkout"])
+    assert.match(placed.traceId, /^[0-9a-f]{32}$/)
+    assert.match(placed.spanId, /^[0-9a-f]{16}$/)
+    assert.deepInclude(failed, { level: "ERROR", logger: "shop.checkout", message: "payment failed", orderId: 7 })
+    assert.deepInclude(failed.error, { name: "Error", message: "card declined" })
+  })
+
+  it("The memory handler: the ERROR hands the DEBUG line on with it", async () => {
+    const r = await run(sample(`job.error("row 7 is invalid")`))
+    assert.strictEqual(r.code, 0, r.stderr)
+    assert.strictEqual(r.file("logs/errors.log"), "job [DEBUG] fetched 10 rows\njob [ERROR] row 7 is invalid\n")
+  })
+
+  it("captureWarnings: the warning in logs/app.log as the comment shows", async () => {
+    const r = await run(sample(`process.emitWarning("cache is cold", { code: "APP001" })`))
+    assert.strictEqual(r.code, 0, r.stderr)
+    assert.strictEqual(r.file("logs/app.log"), "node.warnings [WARN] cache is cold category=Warning code=APP001\n")
+    assert.notInclude(r.stderr, "cache is cold")
+  })
+
+  it("Configuration: the dictConfig sample (its file under the sample's directory)", async () => {
+    const r = await run(sample(`dictConfig({`).replace(`"/var/log/app.log"`, `"app.log"`))
+    assert.strictEqual(r.code, 0, r.stderr)
+    assert.match(r.stdout, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} DEBUG {4}app\.db: connected\n$/)
+    assert.strictEqual(r.file("app.log"), "") // WARNING and above, from `app` only
+  })
 })
