@@ -102,6 +102,7 @@ describe("README.md samples", () => {
       (resolve) => {
         const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", "sample.ts"], {
           cwd: dir,
+          env: { ...process.env, FORCE_COLOR: undefined, NO_COLOR: undefined }, // the pretty sample's colour: auto
           stdio: ["ignore", "pipe", "pipe"]
         })
         let stdout = ""
@@ -203,6 +204,31 @@ describe("README.md samples", () => {
     assert.strictEqual(r.code, 0, r.stderr)
     assert.strictEqual(r.file("logs/app.log"), "node.warnings [WARN] cache is cold category=Warning code=APP001\n")
     assert.notInclude(r.stderr, "cache is cold")
+  })
+
+  it("A formatter for terminals: the lines the comment shows (uncoloured on a pipe)", async () => {
+    const r = await run(
+      sample(`PrettyFormatter.make() }))`) +
+        `getLogger("app.db").info("connected", { host: "localhost", pool: 4 })\n` +
+        `getLogger("app.db").error("query failed", new Error("timeout", { cause: new Error("socket closed") }))\n`
+    )
+    assert.strictEqual(r.code, 0, r.stderr)
+    assert.match(r.stderr, /^\d\d:\d\d:\d\d\.\d{3} INFO  app\.db connected host=localhost pool=4\n/)
+    assert.match(r.stderr, /\n\d\d:\d\d:\d\d\.\d{3} ERROR app\.db query failed\n {4}Error: timeout\n {8}at /)
+    assert.match(r.stderr, /\n {4}Caused by: Error: socket closed\n {8}at /)
+  })
+
+  it("The receiver: receive() answers its address and stats, and close() ends it (on a free port)", async () => {
+    const r = await run(
+      sample(`await receive({ port: 9020`).replace("port: 9020", "port: 0").replace(
+        "await server.close()",
+        "console.log(JSON.stringify([server.address, server.stats()]))\nawait server.close()"
+      )
+    )
+    assert.strictEqual(r.code, 0, r.stderr)
+    const [address, stats] = JSON.parse(r.stdout)
+    assert.deepInclude(address, { _tag: "Tcp", host: "127.0.0.1", tls: false })
+    assert.deepStrictEqual(stats, { connections: 0, accepted: 0, records: 0, rejected: 0 })
   })
 
   it("Configuration: the dictConfig sample (its file under the sample's directory)", async () => {
