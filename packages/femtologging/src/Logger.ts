@@ -23,7 +23,7 @@
  */
 import { Clock, Effect, References } from "./internal/lazyEffect.ts"
 import { fileURLToPath } from "node:url"
-import { getCallSites } from "node:util"
+import * as util from "node:util"
 import { isLiveClock } from "./internal/liveClock.ts"
 import * as Context from "./Context.ts"
 import * as Filter from "./Filter.ts"
@@ -1033,7 +1033,7 @@ export class LoggerAdapter extends BoundLogger {}
  */
 const callSite = (): CallSite | undefined => {
   try {
-    const frame = getCallSites(4)[3]
+    const frame = util.getCallSites(4)[3]
     if (frame === undefined) return undefined
     const file = frame.scriptName.startsWith("file://") ? fileURLToPath(frame.scriptName) : frame.scriptName
     return { filename: file, lineNumber: frame.lineNumber, functionName: frame.functionName }

@@ -8,6 +8,7 @@ import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { pathToFileURL } from "node:url"
 import { packageDir, runFixture, runModule } from "./utils/child.ts"
+import { atLeast, minimumNode } from "../src/internal/nodeVersion.ts"
 import { removeTempDirs, tempDir } from "./utils/files.ts"
 
 afterAll(removeTempDirs)
@@ -194,5 +195,32 @@ try { FemtoStreamHandler.stderr() } catch (error) { console.log(error.message) }
     assert.strictEqual(result.code, 0, result.stderr)
     // The line and "loaded" come in either order (when the handler writes is the executor's affair).
     assert.deepStrictEqual(result.stdout.trimEnd().split("\n").sort(), ["loaded", "race [INFO] logging configured"])
+  })
+})
+
+describe("The Node.js version", () => {
+  const older = (version: string) => {
+    const dir = tempDir()
+    const preload = Path.join(dir, "older-node.mjs")
+    Fs.writeFileSync(preload, `Object.defineProperty(process, "versions", { value: { ...process.versions, node: ${JSON.stringify(version)} } })\n`)
+    return { NODE_OPTIONS: `--import ${pathToFileURL(preload).href}` }
+  }
+  const load = `import("femtologging").then(() => console.log("loaded"), (e) => console.log("failed: " + e.message))`
+
+  it("the oldest one the library accepts is the one package.json's engines names", () => {
+    const engines = JSON.parse(Fs.readFileSync(Path.join(packageDir, "package.json"), "utf8")).engines.node
+    assert.strictEqual(engines, `>=${minimumNode}`)
+    assert.isTrue(atLeast("22.19.0", "22.19.0"))
+    assert.isTrue(atLeast("23.0.0", "22.19.0"))
+    assert.isTrue(atLeast("22.20.1", "22.19.0"))
+    assert.isFalse(atLeast("22.18.9", "22.19.0"))
+    assert.isFalse(atLeast("20.20.2", "22.19.0"))
+  })
+
+  it("importing on an older Node fails at once, saying which Node it needs (not with a missing API of a newer Node)", async () => {
+    const result = await runModule(load, { env: older("22.18.9") })
+    assert.strictEqual(result.stdout.trim(), "failed: femtologging needs Node.js >= 22.19.0; this is Node.js 22.18.9", result.stderr)
+    const current = await runModule(load)
+    assert.strictEqual(current.stdout.trim(), "loaded", current.stderr)
   })
 })

@@ -22,6 +22,7 @@
  *
  * @internal
  */
+import "./nodeVersion.ts"
 import { createRequire } from "node:module"
 import { moduleUrl } from "./moduleUrl.ts"
 import type * as CauseModule from "effect/Cause"
