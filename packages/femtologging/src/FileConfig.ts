@@ -220,10 +220,11 @@ const translate = (ini: Ini, disableExisting: boolean, literals: typeof Pylitera
     const qualname = get(section, "qualname")
     if (qualname === undefined) throw new ConfigError({ path: where(section), detail: "the logger has no qualname" })
     const propagate = get(section, "propagate") ?? "1"
-    if (!/^-?\d+$/.test(propagate.trim())) {
+    // CPython's `getint`: `int(value)`, which takes a sign and `_` between digits (`+1`, `1_0`).
+    if (!/^[+-]?\d+(?:_\d+)*$/.test(propagate.trim())) {
       throw new ConfigError({ path: where(section, "propagate"), detail: `expected an integer (1 or 0), got ${JSON.stringify(propagate)}` })
     }
-    logger.propagate = Number(propagate) !== 0
+    logger.propagate = Number(propagate.trim().replaceAll("_", "")) !== 0
     loggers[qualname] = logger
     sources.set(`loggers.${qualname}`, section)
   }

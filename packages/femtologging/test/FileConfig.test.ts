@@ -135,6 +135,31 @@ describe("fileConfig", () => {
     assert.strictEqual(fs.readFileSync(path.join(mine, "mem.log"), "utf8"), expected)
   })
 
+  oracle(`propagate is read as CPython's getint reads it (int(): a sign, _ between digits)${suffix}`, async () => {
+    const logged = [["app", "INFO", "app info"], ["web", "INFO", "web info"], ["db", "INFO", "db info"]] as const
+    const text = [
+      "[loggers]", "keys=root,app,web,db", "[handlers]", "keys=all,own", "[formatters]", "keys=f",
+      "[logger_root]", "level=DEBUG", "handlers=all",
+      "[logger_app]", "qualname=app", "handlers=own", "propagate=+0",
+      "[logger_web]", "qualname=web", "handlers=own", "propagate=+1",
+      "[logger_db]", "qualname=db", "handlers=own", "propagate=0_0",
+      "[handler_all]", "class=FileHandler", "args=('%(logdir)s/all.log', 'w')", "formatter=f",
+      "[handler_own]", "class=FileHandler", "args=('%(logdir)s/own.log', 'w')", "formatter=f",
+      "[formatter_f]", "format=%(name)s %(message)s", ""
+    ].join("\n")
+    const theirs = tempDir()
+    const mine = tempDir()
+    for (const dir of [theirs, mine]) fs.writeFileSync(path.join(dir, "logging.ini"), text)
+    cpythonFileConfig(path.join(theirs, "logging.ini"), theirs, logged)
+    fileConfig(path.join(mine, "logging.ini"), { defaults: { logdir: mine } })
+    for (const [name, level, message] of logged) getLogger(name).log(level, message)
+    await closeConfigured()
+    assert.strictEqual(fs.readFileSync(path.join(theirs, "all.log"), "utf8"), "web web info\n")
+    for (const file of ["all.log", "own.log"]) {
+      assert.strictEqual(fs.readFileSync(path.join(mine, file), "utf8"), fs.readFileSync(path.join(theirs, file), "utf8"), file)
+    }
+  })
+
   it("errors name the file, the line, the section and the key; nothing changes", () => {
     const dir = tempDir()
     const file = path.join(dir, "bad.ini")
