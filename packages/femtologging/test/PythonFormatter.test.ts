@@ -175,6 +175,21 @@ print(json.dumps(out))`
     assert.strictEqual(iso.time, "2026-04-02T11:04:35.346Z")
   })
 
+  oracle(`datefmt: a conversion glibc refuses is printed as written, in the case its flags ask (%#Eb is %#EB)${suffix}`, () => {
+    const datefmt = "%#Eb|%#Eh|%#EB|%#Ob|%^Ea|%#Ea|%^Eh|%-Eb|%#b"
+    const ms = 1_733_101_234_567
+    const script = String.raw`
+import logging, sys, time
+f = logging.Formatter("%(asctime)s", datefmt=sys.argv[1]); f.converter = time.gmtime
+r = logging.makeLogRecord({"msg": "m"}); r.created = int(sys.argv[2]) / 1000
+sys.stdout.write(f.format(r))`
+    const result = spawnSync("python3", ["-c", script, datefmt, String(ms)], { encoding: "utf8" })
+    assert.strictEqual(result.status, 0, result.stderr)
+    assert.strictEqual(result.stdout, "%#EB|%#EH|%#EB|DEC|%^EA|%#Ea|%^EH|%-Eb|DEC")
+    const ours = Formatter.python("%(asctime)s", { datefmt, utc: true })
+    assert.strictEqual(ours(LogRecord.make({ logger: "a", level: "INFO", message: "m", timestampNs: ms * 1e6 })), result.stdout)
+  })
+
   it("appends the error's text after the message, as CPython appends exc_text", () => {
     const format = Formatter.python("%(levelname)s %(message)s")
     const line = format(LogRecord.make({ logger: "a", level: "ERROR", message: "failed", error: new Error("boom") }))

@@ -375,6 +375,11 @@ const hour12 = (tm: Tm): number => (tm.hour % 12 === 0 ? 12 : tm.hour % 12)
  * (unknown character, or a modifier it does not take).
  */
 const convert = (c: Conversion, ch: string, modifier: string, changeCase: boolean, tm: Tm): string | undefined => {
+  // glibc's `%b`/`%h` take the `#` flag (upper case) before refusing `E`: `%#Eb` prints `%#EB`.
+  if (changeCase && modifier === "E" && (ch === "b" || ch === "h")) {
+    c.upper = true
+    c.lower = false
+  }
   if ((modifier === "E" && rejectsE.includes(ch)) || (modifier === "O" && rejectsO.includes(ch))) return undefined
   const sub = subformats[ch]
   if (sub !== undefined) return add(c, formatTm(sub, tm, c.upper, Infinity))
