@@ -49,6 +49,7 @@ import {
   register,
   registry,
   type Spawner,
+  stopBy,
   unregister
 } from "./internal/runtime.ts"
 import { labelledReporter, Warner, writeStderr } from "./internal/warner.ts"
@@ -900,11 +901,13 @@ export class Handler {
   exitSync(deadline: number): void {
     if (this.state._tag === "Closed") return
     if (this.exitTimeoutMs !== undefined) deadline = Math.min(deadline, performance.now() + this.exitTimeoutMs)
+    // The end of the time is the output's: to give up a write that does not finish, and count it.
+    const handOver = stopBy(deadline)
     if (this.busy === true) {
       this.busy = undefined
       this.output.resumeAtExit()
-    } else if (this.busy !== undefined && this.output.waitSync(deadline)) this.busy = undefined
-    this.drainSync(deadline)
+    } else if (this.busy !== undefined && this.output.waitSync(handOver)) this.busy = undefined
+    this.drainSync(handOver)
     this.abandonQueued()
     this.output.exitSync(deadline)
     this.noteLost()

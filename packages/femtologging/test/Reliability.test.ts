@@ -399,6 +399,39 @@ describe("Reliability 2c: close() while the stdout reader has stopped", () => {
   }
 })
 
+describe("Reliability 2d: the exit drain while the stdout reader has stopped", () => {
+  for (const executor of ["inline", "worker"] as const) {
+    for (const how of ["exit", "throw"] as const) {
+      it(`${executor}, ${how === "exit" ? "process.exit()" : "an uncaught exception"}: the lines in the pipe are the records counted written, and written + dropped = the records logged`, async () => {
+        const pipe = makePipe()
+        const resultFile = path.join(tempDir(), "result.json")
+        const { ended } = start("exit-stalled-stdout.mjs", [executor, how, resultFile], {
+          stdout: pipe.write,
+          timeoutMs: 30_000
+        })
+        fs.closeSync(pipe.write)
+        const started = performance.now()
+        const result = await ended
+        const exitMs = performance.now() - started
+        const received: Array<Buffer> = []
+        readPipe(pipe.read, Number.POSITIVE_INFINITY, received)
+        fs.closeSync(pipe.read)
+        assert.strictEqual(result.code, how === "exit" ? 0 : 1, show(result))
+        const { written, dropped, pending } = JSON.parse(fs.readFileSync(resultFile, "utf8"))
+        // Whole lines; the record the drain gave up in the middle of may have left its start after
+        // them (a pipe cannot be truncated), and counts as dropped.
+        const lines = Buffer.concat(received).toString("latin1").split("\n").slice(0, -1)
+        assert.isAbove(lines.length, 0, "nothing reached the pipe")
+        lines.forEach((line, i) => assert.isTrue(line.startsWith(`${i} y`) && line.length === 99, `line ${i}: ${line.slice(0, 20)}`))
+        assert.strictEqual(pending, 0)
+        assert.strictEqual(written + dropped, 80_000, `written ${written} + dropped ${dropped}`)
+        assert.strictEqual(lines.length, written, `${lines.length} lines in the pipe, ${written} counted written, ${dropped} dropped`)
+        assert.isBelow(exitMs, exitDrainMs + signalSlackMs, show(result))
+      }, 60_000)
+    }
+  }
+})
+
 describe("Reliability 2b: SIGTERM while a caller is held by a busy sink", () => {
   it("block, a worker sink kept busy (4 KiB hand-off): SIGTERM during the short holds writes every record accepted before it", async () => {
     for (let round = 0; round < 3; round++) {

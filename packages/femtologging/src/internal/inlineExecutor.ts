@@ -24,7 +24,13 @@ export const recordsWrittenOf = (error: unknown, records: number): number => {
  *
  * @internal
  */
-export const make = (sink: Sink, report: (what: string, error: unknown) => void): Executor => {
+export const make = (
+  sink: Sink & {
+    /** Gives up the write in flight now, keeping the sink open: how many of its records it wrote whole (a stream sink). */
+    readonly giveUpSync?: (() => number) | undefined
+  },
+  report: (what: string, error: unknown) => void
+): Executor => {
   let written = 0
   let lost = 0
   let inFlight = 0
@@ -152,7 +158,14 @@ export const make = (sink: Sink, report: (what: string, error: unknown) => void)
       // An asynchronous write cannot finish once the process is exiting (unless the sink can finish
       // it synchronously). The sink stays open: records logged by later exit listeners are still
       // written; the OS closes descriptors.
-      if (busy !== undefined && !executor.waitSync(deadline)) abandon()
+      if (busy !== undefined && !executor.waitSync(deadline)) {
+        // The records of the batch already out whole (a full pipe the reader stopped reading)
+        // are written: only the rest is lost.
+        const done = Math.min(sink.giveUpSync?.() ?? 0, inFlight)
+        written += done
+        inFlight -= done
+        abandon()
+      }
       try {
         const flushed = sink.flush?.()
         if (isThenable(flushed)) Promise.resolve(flushed).then(undefined, () => {})

@@ -35,6 +35,20 @@ export interface PendingReport {
 /** How long the exit drain may wait for worker sinks, in milliseconds. @internal */
 export const exitDeadlineMs = 5_000
 
+/**
+ * The end of the exit drain's time that is kept for the sinks: records are handed over, and a
+ * worker sink whose write does not finish (a pipe whose reader stopped) is asked to stop, by
+ * {@link stopBy}, so that what of that write went out is counted written before the counts are read.
+ */
+const exitStopMs = 200
+
+/**
+ * When the exit drain stops handing records over and asks a busy sink to stop: `exitStopMs`
+ * before `deadline`, or a quarter of the time left when that is less. @internal
+ */
+export const stopBy = (deadline: number): number =>
+  deadline - Math.min(exitStopMs, Math.max(0, deadline - performance.now()) / 4)
+
 /** The registry: the only process-wide mutable state of the library. @internal */
 export const registry = {
   /** Open handlers (and loggers holding deferred records), walked at exit. */
@@ -137,7 +151,7 @@ export const drainAllSync = (finish: boolean, settle = false): void => {
   try {
     const deadline = performance.now() + exitDeadlineMs
     for (const h of [...registry.handOffs]) h.release()
-    for (const p of registry.participants) p.drainSync(deadline)
+    for (const p of registry.participants) p.drainSync(finish ? stopBy(deadline) : deadline)
     if (finish) for (const p of [...registry.participants]) p.exitSync(deadline)
     else if (settle) for (const p of registry.participants) p.settleSync?.(deadline)
     for (const report of registry.reports) report.flush()

@@ -43,6 +43,11 @@ export interface StreamSink extends Sink {
   readonly flush: () => boolean
   /** Finishes a write waiting for the pipe, blocking the thread until done or `deadline`. */
   readonly waitSync: (deadline: number) => boolean
+  /**
+   * Gives up a write waiting for the pipe, now, and returns how many records of its batch were
+   * written whole (0 when none waits). The sink stays open (the exit drain gives up this way).
+   */
+  readonly giveUpSync: () => number
   /** Gives up a write waiting for the pipe; leaves the descriptor open. */
   readonly close: () => void
 }
@@ -82,12 +87,12 @@ export const makeStreamSink = (options: StreamSinkOptions): StreamSink => {
   }
   let failed = false
   let closed = false
-  /** Gives up the write waiting for the pipe, if any. */
-  let abandon: (() => void) | undefined
+  /** Gives up the write waiting for the pipe, if any; the records of its batch written whole. */
+  let abandon: (() => number) | undefined
   /** Finishes the write waiting for the pipe synchronously, until a deadline; `true` when done. */
   let finish: ((deadline: number) => boolean) | undefined
 
-  const failure = (cause: unknown, ends: Uint32Array, offset: number): Error => {
+  const failure = (cause: unknown, ends: Uint32Array, offset: number): Error & { recordsWritten: number } => {
     failed = true
     return Object.assign(new Error(`cannot write to fd ${fd}: ${messageOf(cause)}`, { cause }), {
       recordsWritten: wholeRecords(ends, offset)
@@ -135,7 +140,9 @@ export const makeStreamSink = (options: StreamSinkOptions): StreamSink => {
         abandon = () => {
           clearTimeout(timer)
           abandon = finish = undefined
-          reject(failure(new Error("closed while the stream was full"), ends, offset))
+          const error = failure(new Error("closed while the stream was full"), ends, offset)
+          reject(error)
+          return error.recordsWritten
         }
         finish = (deadline) => {
           clearTimeout(timer)
@@ -174,6 +181,7 @@ export const makeStreamSink = (options: StreamSinkOptions): StreamSink => {
       return ok
     },
     waitSync: (deadline) => finish === undefined || finish(deadline),
+    giveUpSync: () => abandon?.() ?? 0,
     close: () => {
       closed = true
       abandon?.()

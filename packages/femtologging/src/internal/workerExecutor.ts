@@ -45,7 +45,7 @@ import * as WorkerThreads from "node:worker_threads"
 import { closeTimeoutMs, type Executor } from "./executor.ts"
 import { moduleUrl } from "./moduleUrl.ts"
 import * as Ring from "./ring.ts"
-import { registry } from "./runtime.ts"
+import { registry, stopBy } from "./runtime.ts"
 import type { Open, Opened, SinkWorkerData } from "./sinkWorker.ts"
 import { within } from "./within.ts"
 import { Cause, Clock, Effect, Exit, Fiber, loadWorkerPlatform, Random } from "./lazyEffect.ts"
@@ -509,11 +509,24 @@ const executor = (host: Host, slot: Slot): Executor => {
       closing ??= Promise.resolve()
       if (final !== undefined || stateOf(ring) === Ring.state.closed) return
       sendClose()
-      blockUntil(() => {
+      const over = (): boolean => {
         const state = stateOf(ring)
         // Nothing restarts a dead thread while the process exits.
         return state === Ring.state.closed || state === Ring.state.sinkFailed || state === Ring.state.dead
-      }, () => false, deadline)
+      }
+      // The end of the time is kept for a write that does not finish (a pipe whose reader
+      // stopped): the worker is asked to stop, which ends that write and counts the records of it
+      // already out as written, before the counts are read.
+      if (!blockUntil(over, () => false, stopBy(deadline)) && stateOf(ring) === Ring.state.running) {
+        Atomics.store(cells, Ring.cell.stop, 1)
+        Atomics.notify(cells, Ring.cell.write)
+        Atomics.notify(cells, Ring.cell.stop)
+        blockUntil(() => stateOf(ring) !== Ring.state.running, () => false, deadline)
+        // What the stopped worker did not take is lost, closed or not.
+        giveUp()
+        return
+      }
+      blockUntil(over, () => false, deadline)
       if (stateOf(ring) !== Ring.state.closed) giveUp()
     },
     written: () => final?.written ?? Ring.total(ring, Ring.counter.written),
