@@ -898,18 +898,20 @@ export class Handler {
    *
    * @internal
    */
-  exitSync(deadline: number): void {
+  exitSync(deadline: number, stopAt = stopBy(deadline)): void {
     if (this.state._tag === "Closed") return
-    if (this.exitTimeoutMs !== undefined) deadline = Math.min(deadline, performance.now() + this.exitTimeoutMs)
-    // The end of the time is the output's: to give up a write that does not finish, and count it.
-    const handOver = stopBy(deadline)
+    if (this.exitTimeoutMs !== undefined) {
+      deadline = Math.min(deadline, performance.now() + this.exitTimeoutMs)
+      stopAt = Math.min(stopAt, stopBy(deadline))
+    }
     if (this.busy === true) {
       this.busy = undefined
       this.output.resumeAtExit()
-    } else if (this.busy !== undefined && this.output.waitSync(handOver)) this.busy = undefined
-    this.drainSync(handOver)
+    } else if (this.busy !== undefined && this.output.waitSync(stopAt)) this.busy = undefined
+    this.drainSync(stopAt)
     this.abandonQueued()
-    this.output.exitSync(deadline)
+    // The time after `stopAt` is for giving up a write that does not finish, and counting it.
+    this.output.exitSync(deadline, stopAt)
     this.noteLost()
     this.warner.flush()
     this.loopWarner?.flush()

@@ -234,8 +234,8 @@ class MemoryPipeline extends Handler.Handler {
   }
 
   /** At the end of the process: the queue into the buffer, then the buffer to the target (drained after this). */
-  override exitSync(deadline: number): void {
-    super.exitSync(deadline)
+  override exitSync(deadline: number, stopAt?: number): void {
+    super.exitSync(deadline, stopAt)
     this.end()
   }
 }

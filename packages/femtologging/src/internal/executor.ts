@@ -70,10 +70,11 @@ export interface Executor {
   readonly close: (timeoutMs: number) => Promise<void>
   /**
    * At process exit, synchronously: delivers everything written so far, flushes and closes the
-   * sink, waiting at most until `deadline` (real time). What cannot be delivered is counted in
-   * `lost`.
+   * sink, waiting at most until `deadline` (real time). A write still under way at `stopAt` (by
+   * default the deadline) is given up on then (the records of it already out count as written). What cannot be delivered
+   * is counted in `lost`.
    */
-  readonly exitSync: (deadline: number) => void
+  readonly exitSync: (deadline: number, stopAt?: number) => void
   /** Records the sink wrote. */
   readonly written: () => number
   /** Records lost (failed writes, or abandoned at exit or close). */

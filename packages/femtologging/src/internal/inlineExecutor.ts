@@ -154,11 +154,11 @@ export const make = (
         // once close() returns.
         await bounded("close", () => sink.close?.(), Math.max(timeoutMs, closeTimeoutMs))
       }),
-    exitSync: (deadline) => {
+    exitSync: (deadline, stopAt = deadline) => {
       // An asynchronous write cannot finish once the process is exiting (unless the sink can finish
       // it synchronously). The sink stays open: records logged by later exit listeners are still
       // written; the OS closes descriptors.
-      if (busy !== undefined && !executor.waitSync(deadline)) {
+      if (busy !== undefined && !executor.waitSync(stopAt)) {
         // The records of the batch already out whole (a full pipe the reader stopped reading)
         // are written: only the rest is lost.
         const done = Math.min(sink.giveUpSync?.() ?? 0, inFlight)

@@ -35,8 +35,8 @@ export interface Output {
   readonly emit: () => void | Promise<void>
   readonly flush: (timeoutMs: number) => Promise<boolean>
   readonly close: (timeoutMs: number) => Promise<void>
-  /** At exit: delivers what it buffers and lets the sink finish, synchronously. */
-  readonly exitSync: (deadline: number) => void
+  /** At exit: delivers what it buffers and lets the sink finish, synchronously (see `Executor.exitSync`). */
+  readonly exitSync: (deadline: number, stopAt?: number) => void
   /** A delivery cut short by `process.exit()` inside it: finishes it (at exit only). */
   readonly resumeAtExit: () => void
   readonly written: () => number
@@ -185,9 +185,9 @@ const buffered = (
       await executor.close(timeoutMs)
       abandonBuffered()
     },
-    exitSync: (deadline) => {
-      if (records.count > 0 && executor.waitSync(deadline)) void emit()
-      executor.exitSync(deadline)
+    exitSync: (deadline, stopAt = deadline) => {
+      if (records.count > 0 && executor.waitSync(stopAt)) void emit()
+      executor.exitSync(deadline, stopAt)
       // Not taken in time (a worker sink that cannot be opened, or whose thread died): lost.
       abandonBuffered()
     },

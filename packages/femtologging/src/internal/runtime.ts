@@ -19,8 +19,11 @@ import { Context, Effect, Exit, Scope } from "./lazyEffect.ts"
 
 /** What the exit hook needs from an open handler. @internal */
 export interface Participant {
-  /** Delivers what is queued and finishes the executor, synchronously, until `deadline` (performance.now()). */
-  readonly exitSync: (deadline: number) => void
+  /**
+   * Delivers what is queued and finishes the executor, synchronously, until `deadline`
+   * (performance.now()); a sink still busy at `stopAt` (see {@link stopBy}) is given up on then.
+   */
+  readonly exitSync: (deadline: number, stopAt?: number) => void
   /** Delivers what is queued, synchronously (without closing). */
   readonly drainSync: (deadline: number) => void
   /** After `drainSync`: waits until what was delivered is written (a handler on a worker thread). */
@@ -150,9 +153,12 @@ export const drainAllSync = (finish: boolean, settle = false): void => {
   registry.draining = true
   try {
     const deadline = performance.now() + exitDeadlineMs
+    // One stop for all: a handler given up on at `stopAt` leaves the time until the deadline to
+    // the next ones, which are given up on at once if they are stuck too.
+    const stopAt = stopBy(deadline)
     for (const h of [...registry.handOffs]) h.release()
-    for (const p of registry.participants) p.drainSync(finish ? stopBy(deadline) : deadline)
-    if (finish) for (const p of [...registry.participants]) p.exitSync(deadline)
+    for (const p of registry.participants) p.drainSync(finish ? stopAt : deadline)
+    if (finish) for (const p of [...registry.participants]) p.exitSync(deadline, stopAt)
     else if (settle) for (const p of registry.participants) p.settleSync?.(deadline)
     for (const report of registry.reports) report.flush()
   } finally {

@@ -45,7 +45,7 @@ import * as WorkerThreads from "node:worker_threads"
 import { closeTimeoutMs, type Executor } from "./executor.ts"
 import { moduleUrl } from "./moduleUrl.ts"
 import * as Ring from "./ring.ts"
-import { registry, stopBy } from "./runtime.ts"
+import { registry } from "./runtime.ts"
 import type { Open, Opened, SinkWorkerData } from "./sinkWorker.ts"
 import { within } from "./within.ts"
 import { Cause, Clock, Effect, Exit, Fiber, loadWorkerPlatform, Random } from "./lazyEffect.ts"
@@ -503,7 +503,7 @@ const executor = (host: Host, slot: Slot): Executor => {
         await leave(host, slot, deadline)
         if (gaveUp) giveUp()
       })(),
-    exitSync: (deadline) => {
+    exitSync: (deadline, stopAt = deadline) => {
       if (exited) return
       exited = true
       closing ??= Promise.resolve()
@@ -517,7 +517,7 @@ const executor = (host: Host, slot: Slot): Executor => {
       // The end of the time is kept for a write that does not finish (a pipe whose reader
       // stopped): the worker is asked to stop, which ends that write and counts the records of it
       // already out as written, before the counts are read.
-      if (!blockUntil(over, () => false, stopBy(deadline)) && stateOf(ring) === Ring.state.running) {
+      if (!blockUntil(over, () => false, stopAt) && stateOf(ring) === Ring.state.running) {
         Atomics.store(cells, Ring.cell.stop, 1)
         Atomics.notify(cells, Ring.cell.write)
         Atomics.notify(cells, Ring.cell.stop)
