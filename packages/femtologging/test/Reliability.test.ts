@@ -401,6 +401,25 @@ describe("Reliability 2c: close() while the stdout reader has stopped", () => {
   }
 })
 
+describe("Reliability 2e: flush() while the stdout reader has stopped", () => {
+  for (const executor of ["inline", "worker"] as const) {
+    it(`${executor}: with records held back by flushInterval, flush() resolves false within its timeouts instead of never`, async () => {
+      const pipe = makePipe()
+      const resultFile = path.join(tempDir(), "result.json")
+      const { ended } = start("flush-stalled-stdout.mjs", [executor, resultFile], { stdout: pipe.write, timeoutMs: 30_000 })
+      fs.closeSync(pipe.write)
+      const result = await ended
+      readPipe(pipe.read, Number.POSITIVE_INFINITY)
+      fs.closeSync(pipe.read)
+      assert.strictEqual(result.code, 0, show(result))
+      const { ok, ms } = JSON.parse(fs.readFileSync(resultFile, "utf8"))
+      assert.strictEqual(ok, false, `flush() gave ${ok} after ${Math.round(ms)} ms`)
+      // flushTimeoutMs is 500: delivering what was accepted, then the sink's own flush.
+      assert.isBelow(ms, 2 * 500 + 1_000, show(result))
+    }, 60_000)
+  }
+})
+
 describe("Reliability 2d: the exit drain while the stdout reader has stopped", () => {
   for (const executor of ["inline", "worker"] as const) {
     for (const how of ["exit", "throw"] as const) {

@@ -131,12 +131,14 @@ export const make = (
     },
     settleSync: (deadline) => executor.waitSync(deadline),
     wait: settle,
-    flush: async () => {
-      await settle()
-      const ok = await step("flush", () => sink.flush?.(), false)
+    flush: async (timeoutMs) => {
+      // Within the timeout: a write waiting for a pipe that does not move, or a sink's flush that
+      // does not finish, makes the flush false, not a promise that never settles.
+      const ok: unknown = await within(settle().then(() => step("flush", () => sink.flush?.(), false)), timeoutMs)
+      if (ok === false) return false
       const clean = !failedSinceFlush
       failedSinceFlush = false
-      return ok !== false && clean
+      return clean
     },
     close: (timeoutMs) =>
       closed ??= within(settle().then(() => true), timeoutMs).then(async (settled) => {

@@ -175,7 +175,8 @@ const buffered = (
     wait: executor.wait,
     emit,
     flush: async (timeoutMs) => {
-      await drain()
+      // Within the timeout: the write of what was buffered may wait for a pipe that does not move.
+      if ((await within(drain().then(() => true), timeoutMs)) === false) return false
       return executor.flush(timeoutMs)
     },
     close: async (timeoutMs) => {
