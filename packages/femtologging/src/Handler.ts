@@ -487,6 +487,9 @@ export class Handler {
     const deadline = policy._tag === "Timeout" ? performance.now() + policy.ms : Number.POSITIVE_INFINITY
     for (;;) {
       const room = this.makeRoomSync(deadline)
+      // Closed by what that delivery ran (a user handler removing itself, a formatter calling
+      // `shutdown()`): its queue takes nothing more, so waiting for room would never end.
+      if (this.state._tag !== "Open") return this.refuse()
       // Records spilled during that delivery are delivered first (by the next one), then this.
       if (room && this.spill.length === 0 && this.enqueue(record)) return this.acceptedOne()
       if (!room || performance.now() >= deadline) {

@@ -215,6 +215,20 @@ describe("Regressions: user handlers and re-entrant logging", () => {
     })
   })
 
+  it("a handler closed by its own delivery (a user handler removing itself, a formatter closing its handler) while a synchronous burst waits for room: the burst returns, every record counted", async () => {
+    const dir = tempDir()
+    const result = await runFixture("regress-close-in-delivery.mjs", { args: [dir], timeoutMs: 10_000 })
+    assert.strictEqual(result.code, 0, show(result))
+    // The user handler got the batch its caller delivered (1024, its queue's capacity); the record
+    // that waited for room is refused, counted and reported; the later ones reach no handler.
+    const outcome = report(result)
+    assert.deepStrictEqual(outcome.user, { calls: 1024 })
+    assert.match(result.stderr, /handler Object dropped 1 record; queue full or closed/)
+    // The file handler wrote the batch in which it was closed (16 records from its 100th on), and
+    // counted every other record of the burst as dropped.
+    assert.deepStrictEqual(outcome.file, { written: 112, dropped: 2888, lines: 112 })
+  })
+
   it("a user handler that logs twice per record on a capacity-1 logger with a block handler: no drops, every record written", async () => {
     const file = path.join(tempDir(), "re.log")
     const result = await runFixture("regress-reentry.mjs", { args: [file], timeoutMs: 5_000 })
