@@ -103,6 +103,9 @@ export class LoggerManager implements LoggerHost {
   /** `undefined`: the default, made on first use; `null`: turned off. */
   private lastResortHandler: Handler.Handler | null | undefined
 
+  /** Whether `lastResortHandler` is the default one, made here (not one `setLastResort` was given). */
+  private lastResortMade = false
+
   /**
    * The handler a record at WARN or above goes to when it reaches no handler at all (CPython's
    * `logging.lastResort`); `undefined` when there is none, or the level is below WARN.
@@ -111,8 +114,13 @@ export class LoggerManager implements LoggerHost {
    */
   lastResort(level: Level.Level): Handler.Handler | undefined {
     if (Level.ordinal(level) < warn || this.lastResortHandler === null) return undefined
-    if (this.lastResortHandler !== undefined) return this.lastResortHandler
+    // The default one is made again once closed (by `shutdown()`): as CPython's `lastResort`,
+    // it keeps writing after the handlers were shut down.
+    if (this.lastResortHandler !== undefined && !(this.lastResortMade && this.lastResortHandler.closed)) {
+      return this.lastResortHandler
+    }
     try {
+      this.lastResortMade = true
       return this.lastResortHandler = new FemtoStreamHandler({ target: "stderr" }, this.spawn).handler
     } catch (error) {
       // Made inside a log call, which must not throw: when it cannot be made (Effect's runtime
@@ -129,6 +137,7 @@ export class LoggerManager implements LoggerHost {
    * are ignored, as in CPython). `null` turns it off; `undefined` restores the default.
    */
   setLastResort(handler: Handler.HandlerLike | null | undefined): void {
+    this.lastResortMade = false
     if (handler === null || handler === undefined) {
       this.lastResortHandler = handler
       return

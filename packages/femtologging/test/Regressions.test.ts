@@ -20,7 +20,7 @@ import { Warner } from "../src/internal/warner.ts"
 import * as LogRecord from "../src/LogRecord.ts"
 import { CaptureHandler } from "../src/Testing.ts"
 import * as TimedRotatingFileHandler from "../src/TimedRotatingFileHandler.ts"
-import { type ChildResult, runFixture } from "./utils/child.ts"
+import { type ChildResult, runFixture, runModule } from "./utils/child.ts"
 import { listDir, readLines, removeTempDirs, splitLines, tempDir, tick, waitUntil } from "./utils/files.ts"
 import { decodeLines, messageOnly } from "./utils/heldSink.ts"
 
@@ -227,6 +227,22 @@ describe("Regressions: user handlers and re-entrant logging", () => {
     // The file handler wrote the batch in which it was closed (16 records from its 100th on), and
     // counted every other record of the burst as dropped.
     assert.deepStrictEqual(outcome.file, { written: 112, dropped: 2888, lines: 112 })
+  })
+
+  it("after shutdown(), a WARN record that reaches no handler still goes to the last-resort handler (CPython's lastResort), not dropped on the one shutdown closed", async () => {
+    const result = await runModule(`
+      import { getLogger, setLastResort, shutdown } from "femtologging"
+      getLogger("lr").warning("before")
+      await shutdown()
+      getLogger("lr").warning("after")
+      await shutdown()
+      getLogger("lr").error("after twice")
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      setLastResort(null)
+      getLogger("lr").error("turned off")
+    `, { timeoutMs: 10_000 })
+    assert.strictEqual(result.code, 0, show(result))
+    assert.deepStrictEqual(splitLines(result.stderr), ["lr [WARN] before", "lr [WARN] after", "lr [ERROR] after twice"])
   })
 
   it("a user handler that logs twice per record on a capacity-1 logger with a block handler: no drops, every record written", async () => {
