@@ -17,6 +17,7 @@ import { firstMismatch, listDir, readLines, readText, removeTempDirs, spyWriteSy
 import { configError } from "./utils/errors.ts"
 import { assertPlainCamelCase, refusedAlike, type Ways } from "./utils/options.ts"
 import { trackHandlers } from "./utils/track.ts"
+import { runModule } from "./utils/child.ts"
 
 const track = trackHandlers()
 afterAll(() => removeTempDirs())
@@ -356,6 +357,25 @@ describe("FemtoRotatingFileHandler: backups", () => {
     const gunzip = (name: string) => zlib.gunzipSync(fs.readFileSync(path.join(dir, name))).toString("utf8")
     assert.strictEqual(gunzip("rotating.log.1.gz"), "rotate [INFO] second message\n")
     assert.strictEqual(gunzip("rotating.log.2.gz"), "rotate [INFO] first message\n")
+  })
+})
+
+describe("FemtoRotatingFileHandler: compress and the end of the process", () => {
+  it("once close() returned, no timer of a compression is left to keep the process alive (its 200 ms tail grace)", async () => {
+    const dir = tempDir()
+    const result = await runModule(`
+      import { FemtoRotatingFileHandler, getLogger } from "femtologging"
+      const handler = new FemtoRotatingFileHandler(${JSON.stringify(path.join(dir, "app.log"))}, { maxBytes: 2000, backupCount: 3, compress: true })
+      getLogger("gz").addHandler(handler)
+      for (let i = 0; i < 200; i++) getLogger("gz").info("id=" + i)
+      await handler.close()
+      console.log(JSON.stringify(process.getActiveResourcesInfo().filter((r) => r === "Timeout")))
+    `, { timeoutMs: 10_000 })
+    assert.strictEqual(result.code, 0, result.stderr)
+    assert.strictEqual(result.stdout.trim(), "[]")
+    const live = readLines(path.join(dir, "app.log"))
+    const backup = zlib.gunzipSync(fs.readFileSync(path.join(dir, "app.log.1.gz"))).toString("utf8").split("\n").filter((l) => l !== "")
+    assert.strictEqual(backup.length + live.length, 200)
   })
 })
 

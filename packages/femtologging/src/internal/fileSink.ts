@@ -494,6 +494,19 @@ const makeCompressor = (lock: string, report: (message: string) => void, tailGra
     })
 
   /**
+   * `false` after `tailGraceMs`, `true` as soon as the sink closes: then without leaving the grace
+   * timer running, which would keep the process alive that long after `close()` returned.
+   */
+  const graceOrClose = (): Promise<boolean> =>
+    new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), tailGraceMs)
+      void closed.then(() => {
+        clearTimeout(timer)
+        resolve(true)
+      })
+    })
+
+  /**
    * Appends to the `.gz` (`gz`) what was written to the removed backup after `read` bytes, until
    * it stops growing; `false` when the `.gz` is gone (pruned: the tail goes with it).
    */
@@ -505,7 +518,7 @@ const makeCompressor = (lock: string, report: (message: string) => void, tailGra
   ): Promise<void> => {
     for (let last = false; !last;) {
       // Once the sink closes, one last look now rather than after the grace period.
-      last = await Promise.race([sleep(tailGraceMs).then(() => false), closed.then(() => true)])
+      last = await graceOrClose()
       if ((await source.stat()).size <= read) return
       // No lock: the `.gz` is found by inode and written through its own descriptor, so a
       // rotation renaming it meanwhile does not matter (and a lock held by a stopped process
