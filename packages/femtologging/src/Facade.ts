@@ -97,8 +97,8 @@ export const drainAll = (): void => runtime.drainAllSync(false, true)
  * exit drain cannot wait for is waited for here: asynchronous writes (a socket handler on the
  * main thread, a sink returning promises) and the promises of asynchronous user handlers, each
  * within its handler's flush timeout. Loggers stay usable; a record logged afterwards to a closed
- * handler is counted as dropped. Call it at the end of a script or a serverless invocation, or
- * before `process.exit()`.
+ * handler is counted as dropped. Call it at the end of a script, or before `process.exit()`; in a
+ * process that goes on (a serverless instance reused between invocations), {@link flushAll}.
  *
  * ```ts
  * import { getLogger, shutdown } from "femtologging"
@@ -110,10 +110,37 @@ export const drainAll = (): void => runtime.drainAllSync(false, true)
  * @since 0.1.0
  */
 export const shutdown = async (): Promise<void> => {
-  // Records waiting in a logger's hand-off (logged during another hand-off) reach their queues first.
+  for (const handler of openHandlers()) await Effect.runPromise(Handler.close(handler))
+}
+
+/**
+ * Flushes every open handler of the process without closing it, one after another in the exit
+ * drain's order, and resolves to `true` once each has written what it accepted before the call
+ * (its asynchronous writes and the promises of an asynchronous user handler included) and
+ * flushed its sink; `false` when one of them did not within its flush timeout. For a process that
+ * goes on afterwards, such as a serverless instance reused between invocations: await it before
+ * the invocation returns (after which the platform may freeze the process); `shutdown()` would
+ * close the handlers for good.
+ *
+ * ```ts
+ * import { flushAll, getLogger } from "femtologging"
+ * getLogger("job").info("invocation done")
+ * await flushAll()
+ * ```
+ *
+ * @category lifecycle
+ * @since 0.1.0
+ */
+export const flushAll = async (): Promise<boolean> => {
+  let ok = true
+  for (const handler of openHandlers()) ok = (await Effect.runPromise(Handler.flush(handler))) && ok
+  return ok
+}
+
+/** Every open handler, in the exit drain's order, once records waiting in a logger's hand-off reached them. */
+const openHandlers = (): ReadonlyArray<Handler.Handler> => {
   for (const handOff of [...runtime.registry.handOffs]) handOff.release()
-  const open = [...runtime.registry.participants].filter(Handler.isHandler)
-  for (const handler of open) await Effect.runPromise(Handler.close(handler))
+  return [...runtime.registry.participants].filter(Handler.isHandler)
 }
 
 /**

@@ -39,6 +39,7 @@ export * as WorkerHandler from "./WorkerHandler.ts"
 
 export {
   drainAll,
+  flushAll,
   getHandlerByName,
   getHandlerNames,
   getLogger,

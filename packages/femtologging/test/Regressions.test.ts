@@ -245,6 +245,15 @@ describe("Regressions: user handlers and re-entrant logging", () => {
     assert.deepStrictEqual(splitLines(result.stderr), ["lr [WARN] before", "lr [WARN] after", "lr [ERROR] after twice"])
   })
 
+  it("flushAll() waits for every handler (an async user handler's promises, a file handler's held-back records) and leaves them open", async () => {
+    const result = await runFixture("regress-flush-all.mjs", { args: [tempDir()], timeoutMs: 10_000 })
+    assert.strictEqual(result.code, 0, show(result))
+    assert.deepStrictEqual(report(result), [
+      { ok: true, file: 20, user: 20, open: true },
+      { ok: true, file: 25, user: 25, open: true }
+    ])
+  })
+
   it("a user handler that logs twice per record on a capacity-1 logger with a block handler: no drops, every record written", async () => {
     const file = path.join(tempDir(), "re.log")
     const result = await runFixture("regress-reentry.mjs", { args: [file], timeoutMs: 5_000 })
