@@ -93,6 +93,20 @@ logging.shutdown()
   assert.strictEqual(result.status, 0, result.stderr)
 }
 
+/**
+ * Writes `text` as logging.ini in a folder for CPython and one for us, configures both from it
+ * (CPython in a child, which logs `logged` there), and logs `logged` here.
+ */
+const configureBoth = (text: string, logged: ReadonlyArray<readonly [string, string, string]>) => {
+  const theirs = tempDir()
+  const mine = tempDir()
+  for (const dir of [theirs, mine]) fs.writeFileSync(path.join(dir, "logging.ini"), text)
+  cpythonFileConfig(path.join(theirs, "logging.ini"), theirs, logged)
+  fileConfig(path.join(mine, "logging.ini"), { defaults: { logdir: mine } })
+  for (const [name, level, message] of logged) getLogger(name).log(level, message)
+  return { theirs, mine }
+}
+
 describe("fileConfig", () => {
   oracle(`the CPython documentation's shape, with [DEFAULT], defaults and arithmetic in args, writes what CPython writes${suffix}`, async () => {
     // `args` with a conditional expression is not in our safe subset: use the plain form here.
@@ -121,12 +135,7 @@ describe("fileConfig", () => {
       "[formatter_f]", "format=%(levelname)s %(name)s %(message)s", ""
     ].join("\n")
     const logged = [["app", "DEBUG", "one"], ["app", "INFO", "two"], ["app", "ERROR", "three flushes"]] as const
-    const theirs = tempDir()
-    const mine = tempDir()
-    for (const dir of [theirs, mine]) fs.writeFileSync(path.join(dir, "logging.ini"), text)
-    cpythonFileConfig(path.join(theirs, "logging.ini"), theirs, logged)
-    fileConfig(path.join(mine, "logging.ini"), { defaults: { logdir: mine } })
-    for (const [name, level, message] of logged) getLogger(name).log(level, message)
+    const { theirs, mine } = configureBoth(text, logged)
     // The memory handler first: it hands on to its target, which must still be open.
     await Effect.runPromise(Handler.of(getHandlerByName("mem"))!.closeEffect())
     await closeConfigured()
@@ -147,12 +156,7 @@ describe("fileConfig", () => {
       "[handler_own]", "class=FileHandler", "args=('%(logdir)s/own.log', 'w')", "formatter=f",
       "[formatter_f]", "format=%(name)s %(message)s", ""
     ].join("\n")
-    const theirs = tempDir()
-    const mine = tempDir()
-    for (const dir of [theirs, mine]) fs.writeFileSync(path.join(dir, "logging.ini"), text)
-    cpythonFileConfig(path.join(theirs, "logging.ini"), theirs, logged)
-    fileConfig(path.join(mine, "logging.ini"), { defaults: { logdir: mine } })
-    for (const [name, level, message] of logged) getLogger(name).log(level, message)
+    const { theirs, mine } = configureBoth(text, logged)
     await closeConfigured()
     assert.strictEqual(fs.readFileSync(path.join(theirs, "all.log"), "utf8"), "web web info\n")
     for (const file of ["all.log", "own.log"]) {
