@@ -6,6 +6,7 @@
 import { afterAll, assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as TestClock from "effect/testing/TestClock"
+import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import * as zlib from "node:zlib"
@@ -20,7 +21,7 @@ import { Warner } from "../src/internal/warner.ts"
 import * as LogRecord from "../src/LogRecord.ts"
 import { CaptureHandler } from "../src/Testing.ts"
 import * as TimedRotatingFileHandler from "../src/TimedRotatingFileHandler.ts"
-import { type ChildResult, runFixture, runModule } from "./utils/child.ts"
+import { type ChildResult, repoRoot, runFixture, runModule } from "./utils/child.ts"
 import { listDir, readLines, removeTempDirs, splitLines, tempDir, tick, waitUntil } from "./utils/files.ts"
 import { decodeLines, messageOnly } from "./utils/heldSink.ts"
 
@@ -466,5 +467,26 @@ describe("Regressions (fourth review): close, closed managers, guards", () => {
     assert.isFalse(await h.flush())
     assert.strictEqual(h.getDropped(), 1)
     await h.close()
+  })
+})
+
+describe("Regressions: performance shapes", () => {
+  // Found by timing 10,000 loggers against 100 (fresh processes, a null sink, Formatter.json):
+  // ~3.3 us a record against ~0.9 us, the time in the formatter's own property adds and the GC;
+  // a full collection after the loggers were made brought it back. Each logger's name was
+  // interned through `{ [name]: 0 }`, a new hidden class per name. V8's map log counts them.
+  it("getLogger makes no hidden class per logger name (V8 --log-maps of 50 new loggers)", () => {
+    const dir = tempDir()
+    const log = path.join(dir, "v8.log")
+    const source = `import { getLogger } from "femtologging"
+for (let k = 0; k < 50; k++) getLogger("zqprobe.logger" + k).info("x")`
+    const result = spawnSync(
+      process.execPath,
+      ["--log-maps", `--logfile=${log}`, "--no-logfile-per-isolate", "--input-type=module", "-e", source],
+      { cwd: repoRoot, encoding: "utf8", timeout: 30_000 }
+    )
+    assert.strictEqual(result.status, 0, result.stderr)
+    const maps = splitLines(fs.readFileSync(log, "utf8")).filter((l) => l.startsWith("map,") && l.includes("zqprobe"))
+    assert.deepStrictEqual(maps.slice(0, 3), [])
   })
 })
