@@ -261,6 +261,32 @@ print(json.dumps([fmt % (0, 0, 0, 0, 0, 0), f.format(rec)]))
     assert.strictEqual(records[5]![1], noMsg)
   })
 
+  // Found by an outside benchmark (a bound logger's record cost ~0.3 us more of CPU than the same
+  // record without it, the time in copyFields): each key was copied with Object.defineProperty,
+  // a runtime call, where an assignment makes the same own property.
+  it("a bound logger's call copies its fields without an Object.defineProperty per key; __proto__ and toString stay own fields", async () => {
+    const logger = getLogger("calls").with({ component: "db" })
+    const define = Object.defineProperty
+    let defined = 0
+    Object.defineProperty = (<T>(o: T, key: PropertyKey, d: PropertyDescriptor & ThisType<any>): T => {
+      if (key === "reqId" || key === "status") defined++
+      return define(o, key, d)
+    }) as typeof Object.defineProperty
+    try {
+      for (let i = 0; i < 10; i++) logger.info("handled", { reqId: i, status: 200 })
+    } finally {
+      Object.defineProperty = define
+    }
+    logger.info("odd keys", JSON.parse(`{"__proto__":{"x":1},"toString":"t"}`))
+    const records = await logged()
+    assert.strictEqual(defined, 0)
+    assert.deepStrictEqual(records[9], ["handled", { component: "db", reqId: 9, status: 200 }, undefined])
+    const odd = records[10]![1] as Record<string, unknown>
+    assert.strictEqual(Object.getPrototypeOf(odd), Object.prototype)
+    assert.deepStrictEqual(Object.keys(odd), ["component", "__proto__", "toString"])
+    assert.deepStrictEqual(Object.entries(odd).at(-1), ["toString", "t"])
+  })
+
   it("fields survive an error getter that throws, keys that cannot be listed keep the message, and redaction keeps unreadable fields as one", async () => {
     const logger = getLogger("calls")
     const withBadError = () => ({ get error(): unknown { throw new Error("g") }, user: "ada" })

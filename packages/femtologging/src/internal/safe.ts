@@ -68,15 +68,22 @@ export const mergeFields = (a: unknown, b: unknown): Record<string, unknown> => 
 }
 
 /**
- * Copies the own enumerable keys of `from` but those in `skip` into `into`, key by key: defined,
- * never assigned (a `__proto__` key, as `JSON.parse` makes, stays a key and never sets the
- * prototype, which would hide the fields from redaction); a getter (or a Proxy trap) that throws
+ * Copies the own enumerable keys of `from` but those in `skip` into `into` (a plain object of
+ * writable data properties), key by key, as own data properties (a `__proto__` key, as
+ * `JSON.parse` makes, stays a key and never sets the prototype, which would hide the fields
+ * from redaction); a getter (or a Proxy trap) that throws
  * marks its key. Throws only when the keys cannot be listed. @internal
  */
 export const copyFields = (into: Record<string, unknown>, from: object, skip: ReadonlyArray<string> = []): Record<string, unknown> => {
   for (const key of Object.keys(from)) {
     if (skip.includes(key)) continue
-    Object.defineProperty(into, key, { value: read(from, key), enumerable: true, writable: true, configurable: true })
+    const value = read(from, key)
+    // Assigned: the same property on the plain objects copied into, ~0.5 us less a record with
+    // a bound logger's fields. Defined for a key `Object.prototype` has: `__proto__`, whose
+    // assignment would set the prototype, and `toString` & co., read-only when it is frozen.
+    if (key in Object.prototype) {
+      Object.defineProperty(into, key, { value, enumerable: true, writable: true, configurable: true })
+    } else into[key] = value
   }
   return into
 }
