@@ -1164,7 +1164,7 @@ const valueBytes = (value: unknown, budget: { nodes: number }, depth: number): n
       let sum = 0
       for (; i < length && budget.nodes < estimateNodes; i++) {
         budget.nodes++
-        sum += valueBytes(value[i], budget, depth + 1)
+        sum += itemBytes(value[i], budget, depth + 1)
       }
       return n + sum + (i < length && i > 0 ? Math.round((sum / i) * (length - i)) : 0)
     }
@@ -1172,13 +1172,20 @@ const valueBytes = (value: unknown, budget: { nodes: number }, depth: number): n
     if (proto !== Object.prototype && proto !== null) return n
     for (const key in value) {
       if (budget.nodes++ >= estimateNodes) break
-      n += key.length * 2 + valueBytes((value as Record<string, unknown>)[key], budget, depth + 1)
+      n += key.length * 2 + itemBytes((value as Record<string, unknown>)[key], budget, depth + 1)
     }
   } catch {
     // what cannot be read counts the overhead only
   }
   return n
 }
+
+/**
+ * {@link valueBytes} of an array's element or an object's value: numbers and strings, what long
+ * arrays mostly hold, without a call each (a field of 1,000 numbers cost the caller ~3 us more).
+ */
+const itemBytes = (item: unknown, budget: { nodes: number }, depth: number): number =>
+  typeof item === "number" ? 8 : typeof item === "string" ? item.length * 2 : valueBytes(item, budget, depth)
 
 const check = <A>(f: () => A): Effect.Effect<A, HandlerConfigError | HandlerIOError> =>
   Effect.try({
