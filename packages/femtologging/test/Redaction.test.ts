@@ -45,6 +45,40 @@ describe("redaction", () => {
     assert.strictEqual(fields.password, "[REDACTED]")
   })
 
+  // Found by an outside benchmark: three fields with redaction on cost the caller ~3.2 us a record,
+  // ~1.7 us of it in copyKeys, which defined every copied key with Object.defineProperty.
+  it("plain objects are copied without an Object.defineProperty per key; __proto__ and toString stay data, an error keeps its class", async () => {
+    setRedaction({ paths: ["user.token"] })
+    const define = Object.defineProperty
+    let defined = 0
+    Object.defineProperty = (<T>(o: T, key: PropertyKey, d: PropertyDescriptor & ThisType<any>): T => {
+      if (key === "reqId" || key === "user" || key === "id" || key === "token") defined++
+      return define(o, key, d)
+    }) as typeof Object.defineProperty
+    try {
+      for (let i = 0; i < 10; i++) getLogger("r").info("handled", { reqId: i, user: { id: 7, token: "t" } })
+    } finally {
+      Object.defineProperty = define
+    }
+    class CodedError extends Error {
+      set code(_: unknown) {
+        throw new Error("setter called")
+      }
+    }
+    const err = new CodedError("boom")
+    define(err, "code", { value: "E1", enumerable: true })
+    getLogger("r").info("odd", { ...JSON.parse(`{"__proto__":{"x":1},"toString":"t"}`), upstream: err })
+    await capture.flush()
+    assert.strictEqual(defined, 0)
+    assert.deepStrictEqual(capture.records[9]!.fields, { reqId: 9, user: { id: 7, token: "[REDACTED]" } })
+    const odd = capture.records[10]!.fields as Record<string, unknown>
+    assert.strictEqual(Object.getPrototypeOf(odd), Object.prototype)
+    assert.deepStrictEqual(Object.keys(odd), ["__proto__", "toString", "upstream"])
+    assert.deepStrictEqual(Object.entries(odd)[1], ["toString", "t"])
+    assert.instanceOf(odd.upstream, CodedError)
+    assert.strictEqual((odd.upstream as { code?: unknown }).code, "E1")
+  })
+
   it("arrays: copied index by index (holes kept, a throwing index marked), paths by index, a long sparse one by its keys", async () => {
     setRedaction({ paths: ["list.1", "rows.*.token"], patterns: [/\d{16}/] })
     const card = "4111111111111111"
