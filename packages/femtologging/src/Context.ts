@@ -41,7 +41,10 @@ const bound = (fields: Fields): Fields => {
     }
     keys++
     total += size
-    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true })
+    // Assigned, without a runtime call per key; defined for a key `Object.prototype` has
+    // (`__proto__`; `toString` & co., read-only when it is frozen).
+    if (key in Object.prototype) Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true })
+    else out[key] = value
   }
   return out
 }

@@ -457,6 +457,29 @@ describe("bound loggers and scoped context", () => {
     ])
   })
 
+  // Found by an outside benchmark (a withContext scope per record: ~4-6 us of CPU against pino's
+  // child per record ~1.5-1.9 us): the scope's copy defined every key with Object.defineProperty.
+  it("withContext copies its fields without an Object.defineProperty per key; __proto__ and toString stay data", async () => {
+    const define = Object.defineProperty
+    let defined = 0
+    Object.defineProperty = (<T>(o: T, key: PropertyKey, d: PropertyDescriptor & ThisType<any>): T => {
+      if (key === "requestId" || key === "tenant") defined++
+      return define(o, key, d)
+    }) as typeof Object.defineProperty
+    try {
+      for (let i = 0; i < 10; i++) Context.withContext({ requestId: `r-${i}`, tenant: "t1" }, () => getLogger("calls").info("scoped"))
+    } finally {
+      Object.defineProperty = define
+    }
+    Context.withContext(JSON.parse(`{"__proto__":{"x":1},"toString":"t"}`), () => getLogger("calls").info("odd"))
+    const records = await logged()
+    assert.strictEqual(defined, 0)
+    assert.deepStrictEqual(records[9], ["scoped", { requestId: "r-9", tenant: "t1" }, undefined])
+    const odd = records[10]![1] as Record<string, unknown>
+    assert.strictEqual(Object.getPrototypeOf(odd), Object.prototype)
+    assert.deepStrictEqual(Object.entries(odd), [["__proto__", { x: 1 }], ["toString", "t"]])
+  })
+
   it("the context is bounded: long values cut, keys past the limit left out, both counted", async () => {
     const before = Context.getTruncated()
     const many = Object.fromEntries(Array.from({ length: 70 }, (_, i) => [`k${i}`, i]))
