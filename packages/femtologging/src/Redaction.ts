@@ -114,7 +114,6 @@ const maxIndexed = 100_000
 /** The objects enclosing the one being copied, each with its copy when that is an error's (see `copyError`). */
 type Seen = Map<object, object | undefined>
 
-/** Defines `key` on `o` as a hidden (non-enumerable) property: JSON and key listings skip it. */
 /**
  * An `Error` without the stack trace `new Error()` captures (~5 us; an error's copy gets the
  * original's stack, or none, as a hidden property in its place).
@@ -138,6 +137,7 @@ const bareError = (): Error => {
   }
 }
 
+/** Defines `key` on `o` as a hidden (non-enumerable) property: JSON and key listings skip it. */
 const hide = (o: object, key: string, value: unknown): void => {
   Object.defineProperty(o, key, { value, writable: true, configurable: true })
 }
