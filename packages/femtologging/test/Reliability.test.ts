@@ -420,7 +420,8 @@ describe("Reliability 2e: flush() while the stdout reader has stopped", () => {
   }
 })
 
-describe("Reliability 2d: the exit drain while the stdout reader has stopped", () => {
+// Concurrent: each child waits out the exit drain (5 s) with a stalled pipe, idle meanwhile.
+describe.concurrent("Reliability 2d: the exit drain while the stdout reader has stopped", () => {
   for (const executor of ["inline", "worker"] as const) {
     for (const how of ["exit", "throw"] as const) {
       it(`${executor}, ${how === "exit" ? "process.exit()" : "an uncaught exception"}: the lines in the pipe are the records counted written, and written + dropped = the records logged`, async () => {
