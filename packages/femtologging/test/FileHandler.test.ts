@@ -245,7 +245,7 @@ describe("FemtoFileHandler: open failures", () => {
     const result = await runFixture("fifo-reader-eof.mjs", { args: [tempDir(), "inline"], timeoutMs: 30_000 })
     assert.strictEqual(result.code, 0, result.stderr)
     assert.match(result.stdout, /^ok 30$/m)
-  })
+  }, 40_000)
 
   it("a parent that is a file fails with HandlerIOError whose message starts with the path", () => {
     const parent = path.join(tempDir(), "not-a-dir")
