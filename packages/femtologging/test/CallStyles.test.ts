@@ -14,6 +14,7 @@ import * as Logger from "../src/Logger.ts"
 import * as LogRecord from "../src/LogRecord.ts"
 import { CaptureHandler } from "../src/Testing.ts"
 import { oracle, suffix } from "./utils/configured.ts"
+import { countDefines } from "./utils/defines.ts"
 
 let capture: CaptureHandler
 beforeEach(() => {
@@ -266,17 +267,9 @@ print(json.dumps([fmt % (0, 0, 0, 0, 0, 0), f.format(rec)]))
   // a runtime call, where an assignment makes the same own property.
   it("a bound logger's call copies its fields without an Object.defineProperty per key; __proto__ and toString stay own fields", async () => {
     const logger = getLogger("calls").with({ component: "db" })
-    const define = Object.defineProperty
-    let defined = 0
-    Object.defineProperty = (<T>(o: T, key: PropertyKey, d: PropertyDescriptor & ThisType<any>): T => {
-      if (key === "reqId" || key === "status") defined++
-      return define(o, key, d)
-    }) as typeof Object.defineProperty
-    try {
+    const defined = countDefines(["reqId", "status"], () => {
       for (let i = 0; i < 10; i++) logger.info("handled", { reqId: i, status: 200 })
-    } finally {
-      Object.defineProperty = define
-    }
+    })
     logger.info("odd keys", JSON.parse(`{"__proto__":{"x":1},"toString":"t"}`))
     const records = await logged()
     assert.strictEqual(defined, 0)
@@ -460,17 +453,9 @@ describe("bound loggers and scoped context", () => {
   // Found by an outside benchmark (a withContext scope per record: ~4-6 us of CPU against pino's
   // child per record ~1.5-1.9 us): the scope's copy defined every key with Object.defineProperty.
   it("withContext copies its fields without an Object.defineProperty per key; __proto__ and toString stay data", async () => {
-    const define = Object.defineProperty
-    let defined = 0
-    Object.defineProperty = (<T>(o: T, key: PropertyKey, d: PropertyDescriptor & ThisType<any>): T => {
-      if (key === "requestId" || key === "tenant") defined++
-      return define(o, key, d)
-    }) as typeof Object.defineProperty
-    try {
+    const defined = countDefines(["requestId", "tenant"], () => {
       for (let i = 0; i < 10; i++) Context.withContext({ requestId: `r-${i}`, tenant: "t1" }, () => getLogger("calls").info("scoped"))
-    } finally {
-      Object.defineProperty = define
-    }
+    })
     Context.withContext(JSON.parse(`{"__proto__":{"x":1},"toString":"t"}`), () => getLogger("calls").info("odd"))
     const records = await logged()
     assert.strictEqual(defined, 0)

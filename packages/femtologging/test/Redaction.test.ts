@@ -17,6 +17,7 @@ import { FemtoSocketHandler } from "../src/SocketHandler.ts"
 import { CaptureHandler } from "../src/Testing.ts"
 import { removeTempDirs, tempDir, waitUntil } from "./utils/files.ts"
 import { collector } from "./utils/socket.ts"
+import { countDefines } from "./utils/defines.ts"
 
 let capture: CaptureHandler
 beforeEach(() => {
@@ -49,24 +50,16 @@ describe("redaction", () => {
   // ~1.7 us of it in copyKeys, which defined every copied key with Object.defineProperty.
   it("plain objects are copied without an Object.defineProperty per key; __proto__ and toString stay data, an error keeps its class", async () => {
     setRedaction({ paths: ["user.token"] })
-    const define = Object.defineProperty
-    let defined = 0
-    Object.defineProperty = (<T>(o: T, key: PropertyKey, d: PropertyDescriptor & ThisType<any>): T => {
-      if (key === "reqId" || key === "user" || key === "id" || key === "token") defined++
-      return define(o, key, d)
-    }) as typeof Object.defineProperty
-    try {
+    const defined = countDefines(["reqId", "user", "id", "token"], () => {
       for (let i = 0; i < 10; i++) getLogger("r").info("handled", { reqId: i, user: { id: 7, token: "t" } })
-    } finally {
-      Object.defineProperty = define
-    }
+    })
     class CodedError extends Error {
       set code(_: unknown) {
         throw new Error("setter called")
       }
     }
     const err = new CodedError("boom")
-    define(err, "code", { value: "E1", enumerable: true })
+    Object.defineProperty(err, "code", { value: "E1", enumerable: true })
     getLogger("r").info("odd", { ...JSON.parse(`{"__proto__":{"x":1},"toString":"t"}`), upstream: err })
     await capture.flush()
     assert.strictEqual(defined, 0)

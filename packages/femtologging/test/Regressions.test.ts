@@ -493,7 +493,7 @@ for (let k = 0; k < 50; k++) getLogger("zqprobe.logger" + k).info("x")`
   // Found by an outside benchmark: a field of 1,000 numbers cost the caller ~4.5-6.7 us a record
   // (pino's whole record: ~9.5 us), most of it the queue's size estimate calling valueBytes once
   // per element. V8's precise coverage counts the calls.
-  it("the queue's size estimate of a record with arrays of 1,000 numbers and strings makes one valueBytes call per array, not one per element", () => {
+  it("the queue's size estimate of a record with arrays of 1,000 numbers and strings makes one valueBytes call per array, not one per element", async () => {
     const source = `import { Session } from "node:inspector/promises"
 import { getLogger, Handler } from "femtologging"
 const session = new Session()
@@ -513,21 +513,17 @@ for (const script of result) {
 }
 console.log(JSON.stringify({ calls }))
 process.exit(0)`
-    const result = spawnSync(process.execPath, ["--input-type=module", "-e", source], {
-      cwd: repoRoot,
-      encoding: "utf8",
-      timeout: 30_000
-    })
-    assert.strictEqual(result.status, 0, result.stderr)
+    const result = await runModule(source, { timeoutMs: 30_000 })
+    assert.strictEqual(result.code, 0, show(result))
     // 10 records, 2 arrays each: 20 calls at most (10,010 before: one per element visited).
-    assert.isAtMost(report({ code: 0, signal: null, stdout: result.stdout, stderr: result.stderr }).calls, 20)
+    assert.isAtMost(report(result).calls, 20)
   })
 
   // Found by an outside benchmark: with redaction on, a record holding an AggregateError of 500
   // errors cost ~4.9 ms (pino: its whole record in µs), ~7 µs per error in copyError, whose
   // `new Error()` captured a stack trace that the original's stack then replaced. The captured
   // frames stayed with every queued copy: V8's heap snapshot counts them (CallSiteInfo).
-  it("redacting an error in the fields captures no stack trace for its copy (heap snapshot: no CallSiteInfo per copy)", () => {
+  it("redacting an error in the fields captures no stack trace for its copy (heap snapshot: no CallSiteInfo per copy)", async () => {
     const source = `import { getHeapSnapshot } from "node:v8"
 import { CaptureHandler, getLogger, setRedaction } from "femtologging"
 const capture = new CaptureHandler()
@@ -546,13 +542,9 @@ for (let i = 0; i < snap.nodes.length; i += fields.length) if (snap.strings[snap
 const copy = capture.records[49].fields.upstream
 console.log(JSON.stringify({ callSites, isError: copy instanceof AggregateError, stack: copy.stack.split("\\n")[0], inner: copy.errors[3].message }))
 process.exit(0)`
-    const result = spawnSync(process.execPath, ["--input-type=module", "-e", source], {
-      cwd: repoRoot,
-      encoding: "utf8",
-      timeout: 60_000
-    })
-    assert.strictEqual(result.status, 0, result.stderr)
-    const seen = report({ code: 0, signal: null, stdout: result.stdout, stderr: result.stderr })
+    const result = await runModule(source, { timeoutMs: 60_000 })
+    assert.strictEqual(result.code, 0, show(result))
+    const seen = report(result)
     // 50 records x 21 copied errors x 10 frames before the fix (10,501 in all).
     assert.isAtMost(seen.callSites, 100)
     assert.deepStrictEqual([seen.isError, seen.stack, seen.inner], [true, "AggregateError: agg", "e3"])
