@@ -8,16 +8,8 @@
  */
 import type { Sink } from "../Sink.ts"
 import { closeTimeoutMs, type Executor } from "./executor.ts"
+import { isThenable, recordsWrittenOf } from "./sinkResult.ts"
 import { within } from "./within.ts"
-
-const isThenable = (u: unknown): u is PromiseLike<unknown> =>
-  typeof u === "object" && u !== null && typeof (u as PromiseLike<unknown>).then === "function"
-
-/** How many records of a batch a failed write still wrote (`recordsWritten` on its error). @internal */
-export const recordsWrittenOf = (error: unknown, records: number): number => {
-  const n = typeof error === "object" && error !== null ? (error as { recordsWritten?: unknown }).recordsWritten : undefined
-  return typeof n === "number" && Number.isInteger(n) && n >= 0 ? Math.min(n, records) : 0
-}
 
 /**
  * Runs `sink` on the calling thread. `report` receives each failure (the caller rate-limits).

@@ -13,6 +13,7 @@ import { type LogRecord, timestampMs } from "../LogRecord.ts"
 import type { Executor } from "./executor.ts"
 import { deeper, generationOf } from "./runtime.ts"
 import { hasIsoTime, isoSecond, jsonEscaped, jsonString } from "./json.ts"
+import { isThenable } from "./sinkResult.ts"
 import { Warner } from "./warner.ts"
 import { within } from "./within.ts"
 
@@ -588,13 +589,13 @@ export const records = (
       report(error)
       return
     }
-    if (typeof (result as PromiseLike<unknown> | undefined)?.then !== "function") {
+    if (!isThenable(result)) {
       written++
       return
     }
     unsettled++
     const mine = generation
-    ;(result as PromiseLike<unknown>).then(() => {
+    result.then(() => {
       if (mine !== generation) return
       written++
       settledOne()
@@ -622,7 +623,7 @@ export const records = (
       target.report(error)
       return false
     }
-    if (typeof (result as PromiseLike<unknown> | undefined)?.then !== "function") return true
+    if (!isThenable(result)) return true
     return Promise.resolve(result).then(() => true, (error: unknown) => (target.report(error), false))
   }
 

@@ -23,6 +23,7 @@ import { writeSync } from "node:fs"
 import { parentPort, workerData } from "node:worker_threads"
 import type { Sink, SinkFactory } from "../Sink.ts"
 import * as Ring from "./ring.ts"
+import { isThenable, recordsWrittenOf } from "./sinkResult.ts"
 
 /** Asks the thread to open a sink on a ring (idempotent per `id`; retried after a failure). @internal */
 export interface Open {
@@ -95,17 +96,6 @@ const reporter = (label: string): Reporter => {
   }
   return Object.assign(report, { flush })
 }
-
-/** How many records of a batch a failed write still wrote (`recordsWritten` on its error). */
-const recordsWrittenOf = (error: unknown, records: number): number => {
-  const n = typeof error === "object" && error !== null
-    ? (error as { recordsWritten?: unknown }).recordsWritten
-    : undefined
-  return typeof n === "number" && Number.isInteger(n) && n >= 0 ? Math.min(n, records) : 0
-}
-
-const isThenable = (u: unknown): u is PromiseLike<unknown> =>
-  typeof u === "object" && u !== null && typeof (u as PromiseLike<unknown>).then === "function"
 
 interface Slot {
   readonly ring: Ring.Ring

@@ -399,6 +399,17 @@ const executor = (host: Host, slot: Slot): Executor => {
     put(Ring.frame.close, 0)
   }
 
+  /**
+   * Asks the worker to stop after the write it is making (whose records are then counted
+   * written): close or exit gave up waiting. A write under way (a socket waiting for its peer, a
+   * pipe whose reader stopped) is ended by closing the sink.
+   */
+  const askToStop = (): void => {
+    Atomics.store(cells, Ring.cell.stop, 1)
+    Atomics.notify(cells, Ring.cell.write)
+    Atomics.notify(cells, Ring.cell.stop)
+  }
+
   const giveUp = (): void => {
     if (final !== undefined) return
     final = { written: Ring.total(ring, Ring.counter.written) }
@@ -490,12 +501,8 @@ const executor = (host: Host, slot: Slot): Executor => {
         const gaveUp = final === undefined && stateOf(ring) !== Ring.state.closed
         if (gaveUp && served()) {
           report(`femtologging: ${slot.open.label}: close failed: not finished after ${timeoutMs} ms: given up on`)
-          // Not closed in time: the worker stops after the write it is making (whose records are
-          // then counted written), so that nothing is both written and counted lost.
-          Atomics.store(cells, Ring.cell.stop, 1)
-          Atomics.notify(cells, Ring.cell.write)
-          // A write under way (a socket waiting for its peer) is ended by closing the sink.
-          Atomics.notify(cells, Ring.cell.stop)
+          // Not closed in time: so that nothing is both written and counted lost.
+          askToStop()
           await until(ring, () => stateOf(ring) !== Ring.state.running || final !== undefined, closeTimeoutMs)
         }
         // A dedicated thread is ended before its counts are read (a pool thread serving other
@@ -518,9 +525,7 @@ const executor = (host: Host, slot: Slot): Executor => {
       // stopped): the worker is asked to stop, which ends that write and counts the records of it
       // already out as written, before the counts are read.
       if (!blockUntil(over, () => false, stopAt) && stateOf(ring) === Ring.state.running) {
-        Atomics.store(cells, Ring.cell.stop, 1)
-        Atomics.notify(cells, Ring.cell.write)
-        Atomics.notify(cells, Ring.cell.stop)
+        askToStop()
         blockUntil(() => stateOf(ring) !== Ring.state.running, () => false, deadline)
         // What the stopped worker did not take is lost, closed or not.
         giveUp()
