@@ -14,7 +14,7 @@
  * @since 0.2.0
  */
 import { AsyncLocalStorage } from "node:async_hooks"
-import { mergeFields } from "./internal/safe.ts"
+import { mergeFields, putOwn } from "./internal/safe.ts"
 import type { Fields } from "./LogRecord.ts"
 
 const storage = new AsyncLocalStorage<Fields>()
@@ -41,10 +41,7 @@ const bound = (fields: Fields): Fields => {
     }
     keys++
     total += size
-    // Assigned, without a runtime call per key; defined for a key `Object.prototype` has
-    // (`__proto__`; `toString` & co., read-only when it is frozen).
-    if (key in Object.prototype) Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true })
-    else out[key] = value
+    putOwn(out, key, value)
   }
   return out
 }

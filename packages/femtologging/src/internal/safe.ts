@@ -68,6 +68,17 @@ export const mergeFields = (a: unknown, b: unknown): Record<string, unknown> => 
 }
 
 /**
+ * Makes `value` the own enumerable data property `key` of `into`, a plain object. Assigned, which
+ * costs no runtime call (~0.5 us less a record with a bound logger's fields, ~1.7 us with
+ * redaction); defined for a key `Object.prototype` has: `__proto__`, whose assignment would set
+ * the prototype, and `toString` & co., read-only when it is frozen. @internal
+ */
+export const putOwn = (into: Record<string, unknown>, key: string, value: unknown): void => {
+  if (key in Object.prototype) Object.defineProperty(into, key, { value, enumerable: true, writable: true, configurable: true })
+  else into[key] = value
+}
+
+/**
  * Copies the own enumerable keys of `from` but those in `skip` into `into` (a plain object of
  * writable data properties), key by key, as own data properties (a `__proto__` key, as
  * `JSON.parse` makes, stays a key and never sets the prototype, which would hide the fields
@@ -77,13 +88,7 @@ export const mergeFields = (a: unknown, b: unknown): Record<string, unknown> => 
 export const copyFields = (into: Record<string, unknown>, from: object, skip: ReadonlyArray<string> = []): Record<string, unknown> => {
   for (const key of Object.keys(from)) {
     if (skip.includes(key)) continue
-    const value = read(from, key)
-    // Assigned: the same property on the plain objects copied into, ~0.5 us less a record with
-    // a bound logger's fields. Defined for a key `Object.prototype` has: `__proto__`, whose
-    // assignment would set the prototype, and `toString` & co., read-only when it is frozen.
-    if (key in Object.prototype) {
-      Object.defineProperty(into, key, { value, enumerable: true, writable: true, configurable: true })
-    } else into[key] = value
+    putOwn(into, key, read(from, key))
   }
   return into
 }
