@@ -52,9 +52,9 @@
  *
  * @since 0.2.0
  */
-import * as Context from "./Context.ts"
 import { Cause, Clock, Context as EffectContext, Effect, Layer, LogLevel, Logger as EffectLogger, References } from "./internal/lazyEffect.ts"
 import { inspect } from "node:util"
+import { fiberFields } from "./internal/fiberFields.ts"
 import { isLiveClock } from "./internal/liveClock.ts"
 import { functionTag, isError, safeString } from "./internal/safe.ts"
 import { labelledReporter } from "./internal/warner.ts"
@@ -228,13 +228,6 @@ const gated = (
 const ungated = (logger: EffectLogger.Logger<unknown, unknown>): EffectLogger.Logger<unknown, unknown> =>
   (logger as unknown as Record<symbol, EffectLogger.Logger<unknown, unknown> | undefined>)[gatedMarker] ?? logger
 
-/** Sets `out[key]`, as an own property even for `"__proto__"`. */
-const put = (out: Record<string, unknown>, key: string, value: unknown): void => {
-  if (key === "__proto__") {
-    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true })
-  } else out[key] = value
-}
-
 /**
  * The record of one Effect log call, for the logger named `logger` (the annotation `consumed`
  * named it, and is left out of the fields).
@@ -250,34 +243,8 @@ export const toRecord = (
   consumed?: string
 ): LogRecord.LogRecord => {
   const fiber = options.fiber
-  const fields: Record<string, unknown> = {}
-  let any = false
-  // A `withContext` scope around Effect code (a plain HTTP handler running an Effect) reaches its
-  // Effect.log records as it reaches the plain calls there; the annotations override its keys.
-  const context = Context.current()
-  if (context !== undefined) {
-    for (const key of Object.keys(context)) put(fields, key, context[key])
-    any = true
-  }
-  for (const key of Object.keys(annotations)) {
-    if (key === consumed) continue
-    put(fields, key, annotations[key])
-    any = true
-  }
   const now = options.date.getTime()
-  for (const [label, start] of fiber.getRef(References.CurrentLogSpans)) {
-    const key = `span.${label}`
-    if (!Object.hasOwn(fields, key)) {
-      put(fields, key, now - start)
-      any = true
-    }
-  }
-  const span = fiber.cache.span
-  if (span !== undefined) {
-    if (!Object.hasOwn(fields, "traceId")) fields.traceId = span.traceId
-    if (!Object.hasOwn(fields, "spanId")) fields.spanId = span.spanId
-    any = true
-  }
+  const fields = fiberFields(fiber, () => now, annotations, consumed)
   const parts = Array.isArray(options.message) ? options.message : [options.message]
   const error = options.cause.reasons.length > 0 ? causeInfo(options.cause) : undefined
   let text = ""
@@ -303,7 +270,7 @@ export const toRecord = (
     message: text,
     timestampNs: isLiveClock(fiber.getRef(Clock.Clock)) ? undefined : now * 1e6,
     fiberId: fiber.id,
-    fields: any ? fields : undefined,
+    fields,
     error: error === undefined ? thrown : undefined
   })
   return error === undefined ? record : { ...record, error }

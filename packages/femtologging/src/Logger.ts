@@ -21,9 +21,10 @@
  *
  * @since 0.1.0
  */
-import { Clock, Effect, References } from "./internal/lazyEffect.ts"
+import { Clock, Effect } from "./internal/lazyEffect.ts"
 import { fileURLToPath } from "node:url"
 import * as util from "node:util"
+import { fiberFields } from "./internal/fiberFields.ts"
 import { isLiveClock } from "./internal/liveClock.ts"
 import * as Context from "./Context.ts"
 import * as Filter from "./Filter.ts"
@@ -649,12 +650,12 @@ export class Logger {
     return Effect.withFiber((fiber) => {
       const plan = this.current()
       if (Level.ordinal(level) < plan.threshold) return Effect.succeed(undefined)
-      // The fiber's log annotations (`Effect.annotateLogs`) are its context.
-      const annotations = fiber.getRef(References.CurrentLogAnnotations)
-      const context = Object.keys(annotations).length === 0 ? undefined : annotations
       // Effect's clock stamps the record, as it stamps `Effect.log`'s (`TestClock` in tests).
       const clock = fiber.getRef(Clock.Clock)
       const timestampNs = isLiveClock(clock) ? undefined : clock.currentTimeMillisUnsafe() * 1e6
+      // The fiber's context, as `Effect.log` routed in has it: a `withContext` scope's fields,
+      // annotations, log spans, trace and span ids.
+      const context = fiberFields(fiber, () => clock.currentTimeMillisUnsafe())
       let record = build(this.name, level, message, withFields(context, bound, extra), fiber.id, undefined, timestampNs)
       if (this.filters.length > 0) {
         // As in `dispatch`: a loop through this logger's filters from a fiber (`Effect.runSync`).

@@ -6,6 +6,7 @@ import { assert, beforeEach, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import { TestClock } from "effect/testing"
+import { withContext } from "../src/Context.ts"
 import { getLogger, resetManager } from "../src/Facade.ts"
 import * as Handler from "../src/Handler.ts"
 import { HandlerError, QueueFullError } from "../src/Handler.ts"
@@ -137,6 +138,46 @@ describe("One core behind both faces", () => {
         ["Effect.log", at]
       ])
     }).pipe(Effect.provide(Testing.layerEffectCapture())))
+
+  it.effect("the Effect face's records carry what Effect.log's do: annotations, log spans, trace and span ids (found by review: annotations only)", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(Date.UTC(2030, 0, 1))
+      const logger = yield* Manager.getLogger("faces.spans")
+      const span = yield* Effect.gen(function*() {
+        yield* TestClock.adjust(25)
+        yield* Logger.info(logger, "Effect face", { status: 200 })
+        yield* Effect.logInfo("Effect.log")
+        return yield* Effect.currentSpan
+      }).pipe(
+        Effect.withLogSpan("checkout"),
+        Effect.annotateLogs("orderId", 7),
+        Effect.withSpan("handle-request")
+      )
+      const [face, log] = yield* Testing.records()
+      assert.deepStrictEqual(face!.fields, {
+        orderId: 7,
+        "span.checkout": 25,
+        traceId: span.traceId,
+        spanId: span.spanId,
+        status: 200
+      })
+      const { status: _, ...rest } = face!.fields!
+      assert.deepStrictEqual(rest, log!.fields)
+    }).pipe(Effect.provide(Testing.layerEffectCapture())))
+
+  it("the Effect face's records carry a withContext scope's fields, as Effect.log's and plain calls' do", async () => {
+    const handler = new CaptureHandler()
+    const logger = getLogger("faces.context")
+    logger.addHandler(handler)
+    await withContext({ requestId: "r-42" }, () =>
+      Effect.runPromise(
+        Logger.info(logger, "Effect face", { status: 200 }).pipe(Effect.annotateLogs("requestId", "r-43"))
+      ))
+    await withContext({ requestId: "r-44" }, () => Effect.runPromise(Logger.info(logger, "no annotation")))
+    assert.isTrue(await handler.flush())
+    assert.deepStrictEqual(handler.records.map((r) => r.fields), [{ requestId: "r-43", status: 200 }, { requestId: "r-44" }])
+    await handler.close()
+  })
 
   it.effect("a facade logger accepts Effect logging, and an isolated manager's logger accepts method calls", () =>
     Effect.gen(function*() {
