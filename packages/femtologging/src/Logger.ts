@@ -536,13 +536,17 @@ export class Logger {
    */
   handle(record: LogRecord.LogRecord): void {
     if (this.disabledFlag) return
-    let handlers = this.current().handlers
-    if (handlers.length === 0 && !this.retired) {
-      const lastResort = this.host.lastResort(record.level)
-      if (lastResort === undefined) return
-      handlers = [lastResort]
-    }
+    const handlers = this.handlersFor(record.level)
+    if (handlers.length === 0 && !this.retired) return
     this.dispatch(record, handlers)
+  }
+
+  /** Where a record at `level` goes: this logger's handlers (propagation included), else the last-resort handler, if any. */
+  private handlersFor(level: Level.Level): ReadonlyArray<Handler.Handler> {
+    const handlers = this.current().handlers
+    if (handlers.length > 0 || this.retired) return handlers
+    const lastResort = this.host.lastResort(level)
+    return lastResort === undefined ? handlers : [lastResort]
   }
 
   /**
@@ -556,6 +560,9 @@ export class Logger {
       const admitted = this.admit(record)
       if (admitted === undefined) return undefined
       record = admitted
+      // A filter that added or removed a handler: the record goes where the handlers are now,
+      // as CPython's `callHandlers` reads them after filtering.
+      if (this.plan.version !== this.host.version) handlers = this.handlersFor(record.level)
     }
     if (this.retired) {
       this.drop("its manager was reset or closed")
@@ -648,7 +655,7 @@ export class Logger {
     bound?: LogRecord.Fields
   ): Effect.Effect<string | undefined> {
     return Effect.withFiber((fiber) => {
-      const plan = this.current()
+      let plan = this.current()
       if (Level.ordinal(level) < plan.threshold) return Effect.succeed(undefined)
       // Effect's clock stamps the record, as it stamps `Effect.log`'s (`TestClock` in tests).
       const clock = fiber.getRef(Clock.Clock)
@@ -663,6 +670,7 @@ export class Logger {
         const admitted = this.admit(record)
         if (admitted === undefined) return Effect.succeed(undefined)
         record = admitted
+        if (this.plan.version !== this.host.version) plan = this.current() // as in `dispatch`
       }
       if (this.retired) {
         this.drop("its manager was reset or closed")

@@ -4,6 +4,7 @@
  * written matters.
  */
 import { afterEach, assert, beforeEach, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -12,6 +13,7 @@ import { FemtoFileHandler } from "../src/FileHandler.ts"
 import * as Filter from "../src/Filter.ts"
 import { InvalidLevelError } from "../src/Level.ts"
 import * as Level from "../src/Level.ts"
+import * as Logger from "../src/Logger.ts"
 import * as LogRecord from "../src/LogRecord.ts"
 import { CaptureHandler } from "../src/Testing.ts"
 import { throwsExactly } from "./utils/errors.ts"
@@ -170,6 +172,44 @@ describe("Filters", () => {
     assert.deepStrictEqual(handler.messages, ["from child"])
     assert.strictEqual(parent.info("stopped"), undefined)
   })
+
+  it("a logger filter that swaps handlers sends that record where the handlers are after it, as CPython does (python3: 'a\\nb\\n' '' 'a\\nb\\n')", async () => {
+    const [kept, removed, added] = [capture(), capture(), capture()]
+    const logger = getLogger("swap")
+    logger.setPropagate(false)
+    logger.addHandler(kept)
+    logger.addHandler(removed)
+    logger.addFilter((r) => {
+      if (r.message === "a") {
+        logger.removeHandler(removed)
+        logger.addHandler(added)
+      }
+      return true
+    })
+    logger.warn("a")
+    logger.warn("b")
+    for (const h of [kept, removed, added]) await h.flush()
+    assert.deepStrictEqual([kept.messages, removed.messages, added.messages], [["a", "b"], [], ["a", "b"]])
+  })
+
+  it.effect("the same from the Effect face", () =>
+    Effect.gen(function*() {
+      const [kept, removed, added] = [capture(), capture(), capture()]
+      const logger = getLogger("swap.effect")
+      logger.setPropagate(false)
+      logger.addHandler(kept)
+      logger.addHandler(removed)
+      logger.addFilter((r) => {
+        if (r.message === "a") {
+          logger.removeHandler(removed)
+          logger.addHandler(added)
+        }
+        return true
+      })
+      yield* Logger.warn(logger, "a")
+      for (const h of [kept, removed, added]) yield* Effect.promise(() => h.flush())
+      assert.deepStrictEqual([kept.messages, removed.messages, added.messages], [["a"], [], ["a"]])
+    }))
 
   it("handler filters apply to every record reaching the handler, propagated ones included", async () => {
     const handler = capture({ filters: [(r) => r.message !== "no"] })
