@@ -206,7 +206,10 @@ export function layerCapture(options: CaptureOptions = {}): Layer.Layer<Captured
  * {@link layerCapture} with femtologging installed as Effect's logger (`EffectLogger.layer`):
  * `Effect.log`, `Effect.logInfo`, `Effect.logError(cause)`... are captured too, as records of
  * the captured manager (the `logger` annotation names the logger, default root). Every level
- * reaches the capture handler (root is at TRACE and Effect's minimum is `All`).
+ * reaches the capture handler (root is at TRACE and Effect's minimum is `All`). As
+ * `EffectLogger.layer`, throws `InvalidLoggerNameError` for a bad `defaultLogger` and
+ * `InvalidLevelError` for a bad `minimumLevel` when called (mistakes in the test's own code);
+ * the layer fails with `HandlerConfigError` for bad capture options.
  *
  * **Example** (Asserting on Effect's log calls)
  *
