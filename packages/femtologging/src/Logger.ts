@@ -418,6 +418,24 @@ export class Logger {
     return this.dropped
   }
 
+  /**
+   * Flushes the handlers this logger's records reach (its own and, through propagation, its
+   * ancestors'; the last-resort handler when there are none) and resolves to `true` once each has
+   * written what it accepted before the call and flushed its sink; `false` when one did not within
+   * its flush timeout. pino's `logger.flush(callback)` works too: the callback gets `undefined`,
+   * or an `Error` when a handler did not flush in time. Never rejects. `flushAll()` flushes every
+   * handler of the process.
+   */
+  flush(callback?: (error?: Error) => void): Promise<boolean> {
+    if (!this.host.handOff.active) this.host.handOff.release()
+    const flushed = Promise.all(this.handlersFor("CRITICAL").map((h) => Effect.runPromise(Handler.flush(h))))
+      .then((each) => each.every((ok) => ok), () => false)
+    if (typeof callback === "function") {
+      void flushed.then((ok) => callback(ok ? undefined : new Error(`logger '${this.name}': a handler did not flush in time`)))
+    }
+    return flushed
+  }
+
   /** Exceptions thrown by user handler objects attached to this logger. */
   getHandlerErrors(): number {
     let n = 0
@@ -995,6 +1013,11 @@ export class BoundLogger {
   /** {@link isEnabledFor} under pino's name. */
   isLevelEnabled(level: Level.LevelInput): boolean {
     return this.logger.isEnabledFor(level)
+  }
+
+  /** Flushes the logger's handlers (see `Logger.flush`). */
+  flush(callback?: (error?: Error) => void): Promise<boolean> {
+    return this.logger.flush(callback)
   }
 
   log(entry: LogEntry): string | undefined

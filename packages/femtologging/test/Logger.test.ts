@@ -1,6 +1,10 @@
 import { afterEach, assert, beforeEach, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
 import { drainAll, getLogger, resetManager, setRedaction, setReturnLines } from "../src/Facade.ts"
+import { FemtoFileHandler } from "../src/FileHandler.ts"
 import * as Handler from "../src/Handler.ts"
 import * as LoggerModule from "../src/Logger.ts"
 import { InvalidHandlerError } from "../src/Handler.ts"
@@ -434,6 +438,43 @@ describe("Logger handlers", () => {
     assert.include(result.stderr, "Error: kaboom on bad 1")
     assert.include(result.stderr, "Error: kaboom on bad 2")
     assert.include(result.stderr, "Thrower")
+  })
+})
+
+describe("Logger.flush (pino's logger.flush)", () => {
+  it("flushes the handlers a logger's records reach (propagation included), as a promise and with pino's callback", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "femto-logger-flush-"))
+    const file = path.join(dir, "app.log")
+    // Held back in user space until 1,000 records or 60 s: only a flush writes them now.
+    const handler = new FemtoFileHandler(file, { flushInterval: 1000, flushAfterMs: 60_000 })
+    getLogger("flush").addHandler(handler)
+    const child = getLogger("flush.child")
+    child.info("one")
+    child.with({ k: 1 }).info("two")
+    await Promise.resolve()
+    assert.strictEqual(fs.readFileSync(file, "utf8"), "")
+    assert.isTrue(await child.flush())
+    assert.strictEqual(fs.readFileSync(file, "utf8"), "flush.child [INFO] one\nflush.child [INFO] two k=1\n")
+    child.info("three")
+    const called = await new Promise<Array<unknown>>((resolve) => void child.with({}).flush((...args) => resolve(args)))
+    assert.deepStrictEqual(called, [undefined])
+    assert.strictEqual(fs.readFileSync(file, "utf8").split("\n").length, 4)
+    await handler.close()
+    fs.rmSync(dir, { recursive: true, force: true })
+  })
+
+  it("false, and an Error for pino's callback, when a handler does not flush in time; never rejects", async () => {
+    const stuck = Handler.makeUnsafe({ label: "stuck", flushTimeoutMs: 50, target: { _tag: "Records", handle: () => new Promise(() => {}) } })
+    const logger = getLogger("flush.stuck")
+    logger.addHandler(stuck)
+    logger.addHandler(capture())
+    logger.info("never settles")
+    const called = await new Promise<Array<unknown>>((resolve) => void logger.flush((...args) => resolve(args)))
+    assert.instanceOf(called[0], Error)
+    assert.match((called[0] as Error).message, /flush\.stuck/)
+    assert.isFalse(await logger.flush())
+    logger.removeHandler(stuck)
+    await Effect.runPromise(Handler.close(stuck))
   })
 })
 
