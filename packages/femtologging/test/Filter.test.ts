@@ -173,9 +173,10 @@ describe("Filters", () => {
     assert.strictEqual(parent.info("stopped"), undefined)
   })
 
-  it("a logger filter that swaps handlers sends that record where the handlers are after it, as CPython does (python3: 'a\\nb\\n' '' 'a\\nb\\n')", async () => {
+  /** A logger whose filter, seeing the record "a", removes its handler `removed` and adds `added`. */
+  const swappingOnA = (name: string) => {
     const [kept, removed, added] = [capture(), capture(), capture()]
-    const logger = getLogger("swap")
+    const logger = getLogger(name)
     logger.setPropagate(false)
     logger.addHandler(kept)
     logger.addHandler(removed)
@@ -186,29 +187,25 @@ describe("Filters", () => {
       }
       return true
     })
+    const messages = async () => {
+      for (const h of [kept, removed, added]) await h.flush()
+      return [kept.messages, removed.messages, added.messages]
+    }
+    return { logger, messages }
+  }
+
+  it("a logger filter that swaps handlers sends that record where the handlers are after it, as CPython does (python3: 'a\\nb\\n' '' 'a\\nb\\n')", async () => {
+    const { logger, messages } = swappingOnA("swap")
     logger.warn("a")
     logger.warn("b")
-    for (const h of [kept, removed, added]) await h.flush()
-    assert.deepStrictEqual([kept.messages, removed.messages, added.messages], [["a", "b"], [], ["a", "b"]])
+    assert.deepStrictEqual(await messages(), [["a", "b"], [], ["a", "b"]])
   })
 
   it.effect("the same from the Effect face", () =>
     Effect.gen(function*() {
-      const [kept, removed, added] = [capture(), capture(), capture()]
-      const logger = getLogger("swap.effect")
-      logger.setPropagate(false)
-      logger.addHandler(kept)
-      logger.addHandler(removed)
-      logger.addFilter((r) => {
-        if (r.message === "a") {
-          logger.removeHandler(removed)
-          logger.addHandler(added)
-        }
-        return true
-      })
+      const { logger, messages } = swappingOnA("swap.effect")
       yield* Logger.warn(logger, "a")
-      for (const h of [kept, removed, added]) yield* Effect.promise(() => h.flush())
-      assert.deepStrictEqual([kept.messages, removed.messages, added.messages], [["a"], [], ["a"]])
+      assert.deepStrictEqual(yield* Effect.promise(messages), [["a"], [], ["a"]])
     }))
 
   it("handler filters apply to every record reaching the handler, propagated ones included", async () => {
