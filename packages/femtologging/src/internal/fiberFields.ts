@@ -3,8 +3,8 @@
  * femtologging's own Effect face (`Logger.info(logger, ...)`): a `withContext` scope's fields
  * (a plain HTTP handler running an Effect), the fiber's log annotations (`Effect.annotateLogs`)
  * over them, each log span (`Effect.withLogSpan`) as `span.<label>` (its duration in milliseconds
- * at `now()`, read only when there are spans), and the current tracing span's (`Effect.withSpan`) `traceId` and `spanId`. A key
- * already there wins over a span's or the trace's.
+ * at `now()`, read only when there are spans), and the current tracing span's (`Effect.withSpan`)
+ * `traceId` and `spanId`. A key already there wins over a span's or the trace's.
  *
  * @internal
  */
