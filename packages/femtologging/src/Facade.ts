@@ -91,7 +91,7 @@ export const drainAll = (): void => runtime.drainAllSync(false, true)
 
 /**
  * Flushes and closes every open handler of the process, as CPython's `logging.shutdown()` does,
- * in the exit drain's order (a memory handler before its target), and resolves once each one has
+ * all at once (a memory handler before its target), and resolves once each one has
  * closed: its records
  * written (or counted dropped), its sink flushed and released, its worker thread ended. What the
  * exit drain cannot wait for is waited for here: asynchronous writes (a socket handler on the
@@ -110,12 +110,12 @@ export const drainAll = (): void => runtime.drainAllSync(false, true)
  * @since 0.1.0
  */
 export const shutdown = async (): Promise<void> => {
-  for (const handler of openHandlers()) await Effect.runPromise(Handler.close(handler))
+  await inWaves(Handler.close)
 }
 
 /**
- * Flushes every open handler of the process without closing it, one after another in the exit
- * drain's order, and resolves to `true` once each has written what it accepted before the call
+ * Flushes every open handler of the process without closing it, all at once (a memory handler
+ * before its target), and resolves to `true` once each has written what it accepted before the call
  * (its asynchronous writes and the promises of an asynchronous user handler included) and
  * flushed its sink; `false` when one of them did not within its flush timeout. For a process that
  * goes on afterwards, such as a serverless instance reused between invocations: await it before
@@ -132,9 +132,26 @@ export const shutdown = async (): Promise<void> => {
  * @since 0.1.0
  */
 export const flushAll = async (): Promise<boolean> => {
-  let ok = true
-  for (const handler of openHandlers()) ok = (await Effect.runPromise(Handler.flush(handler))) && ok
-  return ok
+  const flushed = await inWaves(Handler.flush)
+  return flushed.every((ok) => ok)
+}
+
+/**
+ * Runs `step` on every open handler, at once but for a memory handler's target, which waits until
+ * the memory handler's step is over (it hands its buffer on there): stalled handlers cost their
+ * timeouts side by side, not one after another.
+ */
+const inWaves = async <A>(step: (handler: Handler.Handler) => Effect.Effect<A>): Promise<Array<A>> => {
+  const results: Array<A> = []
+  let left = openHandlers()
+  while (left.length > 0) {
+    const fed = new Set(left.map((h) => h.feeds()))
+    let wave = left.filter((h) => !fed.has(h))
+    if (wave.length === 0) wave = [...left] // a cycle of memory handlers: all at once
+    results.push(...await Promise.all(wave.map((h) => Effect.runPromise(step(h)))))
+    left = left.filter((h) => !wave.includes(h))
+  }
+  return results
 }
 
 /** Every open handler, in the exit drain's order, once records waiting in a logger's hand-off reached them. */

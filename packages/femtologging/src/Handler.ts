@@ -766,6 +766,14 @@ export class Handler {
     for (const resume of waiters) resume()
   }
 
+  /**
+   * The handler this one hands its records on to when it flushes or closes (a memory handler's
+   * target): flushed and closed after it. @internal
+   */
+  feeds(): Handler | undefined {
+    return undefined
+  }
+
   /** Flushes: `true` once everything accepted before the call is written and the sink flushed. @internal */
   flushEffect(): Effect.Effect<boolean> {
     return Effect.suspend(() => {

@@ -233,6 +233,10 @@ class MemoryPipeline extends Handler.Handler {
     )
   }
 
+  override feeds(): Handler.Handler | undefined {
+    return this.target
+  }
+
   /** At the end of the process: the queue into the buffer, then the buffer to the target (drained after this). */
   override exitSync(deadline: number, stopAt?: number): void {
     super.exitSync(deadline, stopAt)

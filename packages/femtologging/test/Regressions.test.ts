@@ -216,6 +216,33 @@ describe("Regressions: user handlers and re-entrant logging", () => {
     })
   })
 
+  it("shutdown() closes the handlers side by side (a memory handler's target after it): a stalled one does not keep the others open for its timeout", async () => {
+    // Two asynchronous user handlers whose promises settle only when released. Closed one after
+    // another (before), "b" stayed open while "a" waited, and took a record logged meanwhile.
+    const result = await runModule(`
+      import { getLogger, shutdown } from "femtologging"
+      const calls = { a: [], b: [] }
+      const pending = []
+      const user = (k) => ({ handle: (_l, _v, m) => (calls[k].push(m), new Promise((r) => pending.push(r))) })
+      getLogger("a").addHandler(user("a"))
+      getLogger("b").addHandler(user("b"))
+      getLogger("a").info("first")
+      getLogger("b").info("first")
+      const pause = () => new Promise((r) => setTimeout(r, 50))
+      await pause()
+      const closing = shutdown()
+      await pause()
+      getLogger("b").info("late")
+      await pause()
+      const release = setInterval(() => { for (const r of pending.splice(0)) r() }, 10)
+      await closing
+      clearInterval(release)
+      process.stdout.write(JSON.stringify(calls) + "\\n")
+    `, { timeoutMs: 10_000 })
+    assert.strictEqual(result.code, 0, show(result))
+    assert.deepStrictEqual(report(result), { a: ["first"], b: ["first"] })
+  })
+
   it("a handler closed by its own delivery (a user handler removing itself, a formatter closing its handler) while a synchronous burst waits for room: the burst returns, every record counted", async () => {
     const dir = tempDir()
     const result = await runFixture("regress-close-in-delivery.mjs", { args: [dir], timeoutMs: 10_000 })
