@@ -18,7 +18,6 @@
  */
 import * as Handler from "./Handler.ts"
 import { positiveInt } from "./HandlerConfigError.ts"
-import { Effect } from "./internal/lazyEffect.ts"
 import * as runtime from "./internal/runtime.ts"
 import type { Logger } from "./Logger.ts"
 import { type LoggerManager, processWide } from "./Manager.ts"
@@ -110,7 +109,7 @@ export const drainAll = (): void => runtime.drainAllSync(false, true)
  * @since 0.1.0
  */
 export const shutdown = async (): Promise<void> => {
-  await inWaves(Handler.close)
+  await Handler.inWaves(openHandlers(), Handler.close)
 }
 
 /**
@@ -132,27 +131,10 @@ export const shutdown = async (): Promise<void> => {
  * @since 0.1.0
  */
 export const flushAll = async (): Promise<boolean> => {
-  const flushed = await inWaves(Handler.flush)
+  const flushed = await Handler.inWaves(openHandlers(), Handler.flush)
   return flushed.every((ok) => ok)
 }
 
-/**
- * Runs `step` on every open handler, at once but for a memory handler's target, which waits until
- * the memory handler's step is over (it hands its buffer on there): stalled handlers cost their
- * timeouts side by side, not one after another.
- */
-const inWaves = async <A>(step: (handler: Handler.Handler) => Effect.Effect<A>): Promise<Array<A>> => {
-  const results: Array<A> = []
-  let left = openHandlers()
-  while (left.length > 0) {
-    const fed = new Set(left.map((h) => h.feeds()))
-    let wave = left.filter((h) => !fed.has(h))
-    if (wave.length === 0) wave = [...left] // a cycle of memory handlers: all at once
-    results.push(...await Promise.all(wave.map((h) => Effect.runPromise(step(h)))))
-    left = left.filter((h) => !wave.includes(h))
-  }
-  return results
-}
 
 /** Every open handler, in the exit drain's order, once records waiting in a logger's hand-off reached them. */
 const openHandlers = (): ReadonlyArray<Handler.Handler> => {

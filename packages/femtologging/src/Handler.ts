@@ -1280,6 +1280,30 @@ export const handle = (handler: HandlerLike, record: LogRecord.LogRecord): Effec
 export const flush = (handler: HandlerLike): Effect.Effect<boolean> => toHandler(handler).flushEffect()
 
 /**
+ * Runs `step` on every handler of `handlers` at once, but for a memory handler's target, which
+ * waits until the memory handler's step is over (it hands its buffer on there): stalled handlers
+ * cost their timeouts side by side, not one after another. The results in the order the steps
+ * ended, wave by wave.
+ *
+ * @internal
+ */
+export const inWaves = async <A>(
+  handlers: ReadonlyArray<Handler>,
+  step: (handler: Handler) => Effect.Effect<A>
+): Promise<Array<A>> => {
+  const results: Array<A> = []
+  let left = handlers
+  while (left.length > 0) {
+    const fed = new Set(left.map((h) => h.feeds()))
+    let wave = left.filter((h) => !fed.has(h))
+    if (wave.length === 0) wave = [...left] // a cycle of memory handlers: all at once
+    results.push(...await Promise.all(wave.map((h) => Effect.runPromise(step(h)))))
+    left = left.filter((h) => !wave.includes(h))
+  }
+  return results
+}
+
+/**
  * Closes a handler after writing out everything accepted. Idempotent.
  *
  * @category combinators

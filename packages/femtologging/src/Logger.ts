@@ -428,7 +428,7 @@ export class Logger {
    */
   flush(callback?: (error?: Error) => void): Promise<boolean> {
     if (!this.host.handOff.active) this.host.handOff.release()
-    const flushed = Promise.all(this.handlersFor("CRITICAL").map((h) => Effect.runPromise(Handler.flush(h))))
+    const flushed = Handler.inWaves(this.handlersFor("CRITICAL"), Handler.flush)
       .then((each) => each.every((ok) => ok), () => false)
     if (typeof callback === "function") {
       void flushed.then((ok) => callback(ok ? undefined : new Error(`logger '${this.name}': a handler did not flush in time`)))
