@@ -33,7 +33,9 @@
  * - CPython 3.12's `QueueHandler` keys (`queue`, `listener`, `handlers`,
  *   `respect_handler_level`): our handlers already queue, so a logger naming a `QueueHandler`
  *   gets the handlers it lists, attached directly (`queue` and `listener` are accepted and not
- *   used; handler levels are always respected).
+ *   used; handler levels are always respected, so a listed handler with a level needs
+ *   `respect_handler_level: true`, and the QueueHandler's own `level`, `filters` and `formatter`
+ *   are refused).
  *
  * Unknown keys are errors naming their path, never ignored. Every error is a `ConfigError` whose
  * message names where the problem is: `handlers.file.maxBytes: expected a non-negative integer,

@@ -15,6 +15,7 @@ import { ConfigError } from "../src/ConfigError.ts"
 import { getHandlerByName, getHandlerNames, getLogger, getManager, resetManager } from "../src/Facade.ts"
 import * as Handler from "../src/Handler.ts"
 import { closeConfigured, oracle, resetConfiguration, suffix } from "./utils/configured.ts"
+import { throwsExactly } from "./utils/errors.ts"
 import { tempDir, waitUntil } from "./utils/files.ts"
 import { FemtoFileHandler, FileHandlerBuilder } from "../src/FileHandler.ts"
 import * as Formatter from "../src/Formatter.ts"
@@ -696,7 +697,7 @@ describe("dictConfig: reconfiguration", () => {
       handlers: {
         file: { class: "logging.handlers.RotatingFileHandler", args: [path.join(dir, "r.log"), "a", 0, 0], kwargs: { level: "cfg://handlers.console.level" } },
         console: { class: "logging.StreamHandler", stream: "ext://sys.stdout", level: "ERROR" },
-        queue: { class: "logging.handlers.QueueHandler", handlers: ["file"], queue: "ignored" }
+        queue: { class: "logging.handlers.QueueHandler", handlers: ["file"], queue: "ignored", respect_handler_level: true }
       },
       root: { level: "INFO", handlers: ["queue"] }
     } as never)
@@ -705,6 +706,77 @@ describe("dictConfig: reconfiguration", () => {
     getLogger("q").error("at error")
     await closeConfigured()
     assert.strictEqual(read(path.join(dir, "r.log")), "at error\n") // CPython's classes default to %(message)s
+  })
+})
+
+describe("dictConfig: CPython 3.12's QueueHandler", () => {
+  // CPython 3.12's dictConfig makes QueueHandler(queue) and QueueListener(queue, *handlers,
+  // respect_handler_level=...); python3 here may be older, so the oracle makes the same two.
+  const cpythonQueue = (dir: string, respect: boolean, logged: ReadonlyArray<readonly [string, string, string]>): void => {
+    const script = String.raw`
+import json, logging, logging.config, logging.handlers, queue, sys
+d, respect = sys.argv[1], sys.argv[2] == "1"
+logging.config.dictConfig({"version": 1,
+  "formatters": {"p": {"format": "%(levelname)s %(name)s %(message)s"}},
+  "handlers": {"warn": {"class": "logging.FileHandler", "filename": d + "/warn.log", "formatter": "p", "level": "WARNING"},
+               "all": {"class": "logging.FileHandler", "filename": d + "/all.log", "formatter": "p"}}})
+q = queue.Queue()
+listener = logging.handlers.QueueListener(q, logging.getHandlerByName("warn") if hasattr(logging, "getHandlerByName") else logging._handlers["warn"],
+  logging._handlers["all"], respect_handler_level=respect)
+root = logging.getLogger(); root.setLevel(logging.DEBUG); root.addHandler(logging.handlers.QueueHandler(q))
+listener.start()
+for name, level, message in json.loads(sys.argv[3]):
+    logging.getLogger(name).log(getattr(logging, level), message)
+listener.stop()
+logging.shutdown()
+`
+    const result = spawnSync("python3", ["-c", script, dir, respect ? "1" : "0", JSON.stringify(logged)], { encoding: "utf8" })
+    assert.strictEqual(result.status, 0, result.stderr)
+  }
+  const config = (dir: string, queue: Record<string, unknown>) => ({
+    version: 1,
+    formatters: { p: { format: "%(levelname)s %(name)s %(message)s" } },
+    handlers: {
+      warn: { class: "logging.FileHandler", filename: path.join(dir, "warn.log"), formatter: "p", level: "WARNING" },
+      all: { class: "logging.FileHandler", filename: path.join(dir, "all.log"), formatter: "p" },
+      queue: { class: "logging.handlers.QueueHandler", handlers: ["warn", "all"], ...queue }
+    },
+    root: { level: "DEBUG", handlers: ["queue"] }
+  })
+  const logged = [["app", "DEBUG", "debug"], ["app", "INFO", "info"], ["app.db", "ERROR", "error"]] as const
+
+  oracle(`with respect_handler_level true, the handlers it lists write what CPython's listener hands them${suffix}`, async () => {
+    const theirs = tempDir()
+    const mine = tempDir()
+    cpythonQueue(theirs, true, logged)
+    await ours(config(mine, { respect_handler_level: true }), logged)
+    for (const file of ["warn.log", "all.log"]) assert.strictEqual(read(path.join(mine, file)), read(path.join(theirs, file)), file)
+    assert.strictEqual(read(path.join(mine, "warn.log")), "ERROR app.db error\n")
+  })
+
+  oracle(`without respect_handler_level, CPython's listener ignores the handlers' levels: a listed handler with a level is refused, not written differently${suffix}`, () => {
+    const theirs = tempDir()
+    cpythonQueue(theirs, false, logged)
+    assert.strictEqual(read(path.join(theirs, "warn.log")), "DEBUG app debug\nINFO app info\nERROR app.db error\n")
+    const mine = tempDir()
+    throwsExactly(() => Config.dictConfig(config(mine, {})), ConfigError,
+      "handlers.queue.respect_handler_level: the handlers a QueueHandler lists keep their levels here ('warn' has one), which CPython's listener ignores unless respect_handler_level is true: set it to true, or remove the level")
+    assert.deepStrictEqual(getLogger().handlers, [])
+  })
+
+  it("its own level, filters and formatter (which CPython's QueueHandler applies before the listener) are refused, not ignored", () => {
+    const dir = tempDir()
+    const refused: ReadonlyArray<readonly [Record<string, unknown>, string]> = [
+      [{ level: "ERROR" }, "handlers.queue.level: a QueueHandler's own level is not supported (its handlers are attached directly): set the level on the handlers it lists, or on the logger"],
+      [{ filters: ["app"] }, "handlers.queue.filters: a QueueHandler's own filters are not supported (its handlers are attached directly): set them on the handlers it lists"],
+      [{ formatter: "p" }, "handlers.queue.formatter: a QueueHandler's own formatter is not supported (its handlers are attached directly and format with their own)"]
+    ]
+    for (const [keys, message] of refused) {
+      throwsExactly(() => Config.dictConfig({ ...config(dir, { respect_handler_level: true, ...keys }), filters: { app: { name: "app" } } }), ConfigError, message)
+    }
+    // NOTSET and an empty list change nothing in CPython either.
+    Config.dictConfig({ ...config(dir, { respect_handler_level: 1, level: "NOTSET", filters: [] }), filters: {} })
+    assert.strictEqual(getLogger().handlers.length, 2)
   })
 })
 
