@@ -754,7 +754,7 @@ logging.shutdown()
     assert.strictEqual(read(path.join(mine, "warn.log")), "ERROR app.db error\n")
   })
 
-  oracle(`without respect_handler_level, CPython's listener ignores the handlers' levels: a listed handler with a level is refused, not written differently${suffix}`, () => {
+  oracle(`without respect_handler_level, CPython's listener ignores the handlers' levels: a listed handler with a level is refused, not written differently${suffix}`, async () => {
     const theirs = tempDir()
     cpythonQueue(theirs, false, logged)
     assert.strictEqual(read(path.join(theirs, "warn.log")), "DEBUG app debug\nINFO app info\nERROR app.db error\n")
@@ -777,6 +777,43 @@ logging.shutdown()
     // NOTSET and an empty list change nothing in CPython either.
     Config.dictConfig({ ...config(dir, { respect_handler_level: 1, level: "NOTSET", filters: [] }), filters: {} })
     assert.strictEqual(getLogger().handlers.length, 2)
+  })
+})
+
+describe("dictConfig: '()' naming CPython's own classes", () => {
+  oracle(`logging.Formatter, logging.Filter and CPython's handler classes called by '()' with their keywords write what CPython writes${suffix}`, async () => {
+    const config = (dir: string) => ({
+      version: 1,
+      formatters: {
+        braces: { "()": "logging.Formatter", fmt: "{levelname:<8}|{name}|{message}", style: "{" },
+        plain: { "()": "logging.Formatter", fmt: "%(name)s %(message)s", validate: true }
+      },
+      filters: { app: { "()": "logging.Filter", name: "app" }, all: { "()": "logging.Filter" } },
+      handlers: {
+        app: { "()": "logging.FileHandler", filename: path.join(dir, "app.log"), mode: "w", formatter: "braces", filters: ["app"], level: "INFO" },
+        all: { "()": "logging.handlers.RotatingFileHandler", filename: path.join(dir, "all.log"), maxBytes: 1_000_000, backupCount: 2, formatter: "plain", filters: ["all"] }
+      },
+      root: { level: "DEBUG", handlers: ["app", "all"] }
+    })
+    const logged = [["app", "DEBUG", "app debug"], ["app.db", "WARNING", "db warning"], ["apple", "ERROR", "apple error"], ["root", "INFO", "root info"]] as const
+    const theirs = tempDir()
+    const mine = tempDir()
+    cpython(config(theirs), logged)
+    await ours(config(mine), logged)
+    for (const file of ["app.log", "all.log"]) assert.strictEqual(read(path.join(mine, file)), read(path.join(theirs, file)), file)
+    assert.strictEqual(read(path.join(mine, "app.log")), "WARNING |app.db|db warning\n")
+  })
+
+  it("a registry factory of the same name wins; a key CPython's class does not take is named", () => {
+    const made: Array<string> = []
+    Config.dictConfig({ version: 1, formatters: { f: { "()": "logging.Formatter", fmt: "x" } } }, {
+      registry: { factories: { "logging.Formatter": () => { made.push("mine"); return Formatter.defaultFormatter } } }
+    })
+    assert.deepStrictEqual(made, ["mine"])
+    throwsExactly(() => Config.dictConfig({ version: 1, formatters: { f: { "()": "logging.Formatter", format: "%(message)s" } } }), ConfigError,
+      "formatters.f.format: unknown key (logging.Formatter called by '()' takes fmt)")
+    throwsExactly(() => Config.dictConfig({ version: 1, filters: { f: { "()": "logging.Filter", nam: "app" } } }), ConfigError,
+      "filters.f.nam: unknown key (logging.Filter called by '()' takes name)")
   })
 })
 

@@ -378,6 +378,15 @@ const factoryOf = (registry: Registry, name: unknown, path: ReadonlyArray<string
   return factory
 }
 
+/**
+ * Whether a section's `()` names CPython's own class `name` (`"()": "logging.Formatter"`, which
+ * CPython calls with the section's keywords) and the registry has no factory of that name.
+ */
+const builtinFactory = (section: Record<string, unknown>, registry: Registry, name: (cls: string) => boolean): boolean => {
+  const cls = section["()"]
+  return typeof cls === "string" && name(cls) && !(registry.factories !== undefined && Object.hasOwn(registry.factories, cls))
+}
+
 const withoutKeys = (section: Record<string, unknown>, keys: ReadonlyArray<string>): Record<string, unknown> => {
   const rest: Record<string, unknown> = {}
   for (const key of Object.keys(section)) if (!keys.includes(key) && key !== ".") rest[key] = section[key]
@@ -396,6 +405,12 @@ const setProperties = (made: unknown, section: Record<string, unknown>, path: Re
 }
 
 const buildFormatter = (section: Record<string, unknown>, registry: Registry, path: ReadonlyArray<string>): Formatter.Formatter => {
+  if (builtinFactory(section, registry, (cls) => cls === "logging.Formatter") && !isMapping(section["."])) {
+    // CPython's Formatter(fmt, datefmt, style, validate, defaults), called by '()'.
+    const { "()": _factory, fmt, ...rest } = section
+    if (Object.hasOwn(rest, "format")) fail([...path, "format"], "unknown key (logging.Formatter called by '()' takes fmt)")
+    return buildFormatter(fmt === undefined ? rest : { ...rest, format: fmt }, registry, path)
+  }
   if (Object.hasOwn(section, "()")) {
     const factory = factoryOf(registry, section["()"], path)
     const made = at(path, () => factory(withoutKeys(section, ["()"])))
@@ -437,6 +452,14 @@ const buildFormatter = (section: Record<string, unknown>, registry: Registry, pa
 }
 
 const buildFilter = (section: Record<string, unknown>, registry: Registry, path: ReadonlyArray<string>): Filter.Filter => {
+  if (builtinFactory(section, registry, (cls) => cls === "logging.Filter") && !isMapping(section["."])) {
+    // CPython's Filter(name), called by '()'.
+    const { "()": _factory, ...rest } = section
+    const extra = Object.keys(rest).find((key) => key !== "name")
+    if (extra !== undefined) fail([...path, extra], "unknown key (logging.Filter called by '()' takes name)")
+    if (rest.name !== undefined && typeof rest.name !== "string") fail([...path, "name"], `expected a logger name, got ${describe(rest.name)}`)
+    return Filter.name((rest.name as string | undefined) ?? "")
+  }
   if (Object.hasOwn(section, "()")) {
     const factory = factoryOf(registry, section["()"], path)
     const made = at(path, () => factory(withoutKeys(section, ["()"])))
@@ -588,6 +611,11 @@ const buildHandler = (
       if (typeof id !== "string") return fail([...path, "filters", String(i)], `expected a filter id, got ${describe(id)}`)
       return context.filters.get(id) ?? fail([...path, "filters", String(i)], `no filter with id '${id}'`)
     })
+  }
+  if (builtinFactory(section, context.registry, (cls) => cls.startsWith("logging.") && Object.hasOwn(classes, cls)) && !Object.hasOwn(section, "class") && !isMapping(section["."])) {
+    // CPython's own handler class called by '()': the same keywords as under 'class'.
+    const { "()": cls, ...rest } = section
+    return buildHandler({ ...rest, class: cls }, context, path)
   }
   if (Object.hasOwn(section, "()") || (typeof section.class === "string" && context.registry.handlers?.[section.class] !== undefined && Object.hasOwn(context.registry.handlers, section.class))) {
     const factory = Object.hasOwn(section, "()")
