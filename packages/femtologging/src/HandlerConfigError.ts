@@ -42,6 +42,24 @@ export const capacityOf = (field: string, value: unknown): number => {
   return n
 }
 
+/** The longest delay Node's timers take; a longer one fires after 1 ms (with a `TimeoutOverflowWarning`). */
+export const maxTimerMs = 2 ** 31 - 1
+
+/**
+ * Checks a duration that becomes a timer: an integer from 1 to {@link maxTimerMs} (about 24.8
+ * days), naming `field` otherwise. A longer one would fire at once, not late.
+ *
+ * @category validation
+ * @since 0.2.0
+ */
+export const timerMs = (field: string, value: unknown): number => {
+  const n = positiveInt(field, value)
+  if (n > maxTimerMs) {
+    throw new HandlerConfigError({ field, detail: `${field} must be at most ${maxTimerMs} ms, Node's longest timer (got ${n})` })
+  }
+  return n
+}
+
 /**
  * Checks that `value` is an integer greater than zero, naming `field` when it is not.
  *

@@ -33,7 +33,7 @@ import {
 } from "./FemtoHandler.ts"
 import * as Formatter from "./Formatter.ts"
 import * as Handler from "./Handler.ts"
-import { booleanOption, checkKeys, HandlerConfigError, positiveInt, show } from "./HandlerConfigError.ts"
+import { booleanOption, checkKeys, HandlerConfigError, positiveInt, show, timerMs } from "./HandlerConfigError.ts"
 import { defaultMaxFrameSize, maxPayloadBytes } from "./internal/frameLimits.ts"
 import { frame, socketSink } from "./internal/lazyModules.ts"
 import { facadeSpawner, type Spawner } from "./internal/runtime.ts"
@@ -58,7 +58,8 @@ export type { BackoffOptions }
  *   dropped (and counted), and so is every later one until a connection is back; meanwhile it
  *   tries every `capMs`.
  *
- * Each delay is drawn in `[d/2, d]` (jitter). Each value must be an integer greater than zero;
+ * Each delay is drawn in `[d/2, d]` (jitter). Each value must be an integer greater than zero
+ * (`baseMs` and `capMs` at most 2,147,483,647, Node's longest timer);
  * an unknown key fails naming it (`unknown BackoffConfig key 'base'`).
  *
  * @category models
@@ -82,7 +83,8 @@ export class BackoffConfig {
         throw new HandlerConfigError({ field: key, detail: `unknown BackoffConfig key '${key}'` })
       }
       const value = (config as Record<string, unknown>)[key]
-      if (value !== undefined) given[key] = positiveInt(key, value)
+      // The base and the cap become timers; the other two are only compared with the clock.
+      if (value !== undefined) given[key] = key === "baseMs" || key === "capMs" ? timerMs(key, value) : positiveInt(key, value)
     }
     this.given = given
     this.baseMs = given.baseMs ?? 100
@@ -216,8 +218,8 @@ const socketRules: Rules = {
     return port
   },
   unixPath: nonEmpty("unixPath", "unixPath"),
-  connectTimeoutMs: (value: unknown) => positiveInt("connectTimeoutMs", value),
-  writeTimeoutMs: (value: unknown) => positiveInt("writeTimeoutMs", value),
+  connectTimeoutMs: (value: unknown) => timerMs("connectTimeoutMs", value),
+  writeTimeoutMs: (value: unknown) => timerMs("writeTimeoutMs", value),
   maxFrameSize: (value: unknown) => {
     const size = positiveInt("maxFrameSize", value)
     if (size > maxPayloadBytes) {
@@ -409,12 +411,12 @@ export class SocketHandlerBuilder extends HandlerBuilderBase<SocketHandlerBuilde
 
   /** How long a connection attempt may take (TLS handshake included); must be greater than zero. */
   withConnectTimeoutMs(ms: number): SocketHandlerBuilder {
-    return this.with({ ...this.options, connectTimeoutMs: positiveInt("connectTimeoutMs", ms) })
+    return this.with({ ...this.options, connectTimeoutMs: timerMs("connectTimeoutMs", ms) })
   }
 
   /** How long a write may make no progress before the connection is replaced; must be greater than zero. */
   withWriteTimeoutMs(ms: number): SocketHandlerBuilder {
-    return this.with({ ...this.options, writeTimeoutMs: positiveInt("writeTimeoutMs", ms) })
+    return this.with({ ...this.options, writeTimeoutMs: timerMs("writeTimeoutMs", ms) })
   }
 
   /** The largest payload sent; larger records are dropped and counted. Must be greater than zero. */

@@ -135,6 +135,32 @@ describe("SocketHandler: options, builder, configuration", () => {
     configError(() => new FemtoSocketHandler({ backoff: { cap: 1 } as never }), "unknown BackoffConfig key 'cap'", "cap")
   })
 
+  it("a timeout or backoff delay longer than Node's longest timer is refused naming it (Node fires such a timer after 1 ms)", async () => {
+    // Found with connectTimeoutMs: 2 ** 31 (or Number.MAX_SAFE_INTEGER, "never time out"): accepted,
+    // then every attempt failed with "timed out after 2147483648 ms" 1 ms in.
+    const over = 2 ** 31
+    const limit = "must be at most 2147483647 ms, Node's longest timer"
+    configError(() => new FemtoSocketHandler({ connectTimeoutMs: over }), `connectTimeoutMs ${limit} (got ${over})`, "connectTimeoutMs")
+    configError(
+      () => new FemtoSocketHandler({ writeTimeoutMs: Number.MAX_SAFE_INTEGER }),
+      `writeTimeoutMs ${limit} (got ${Number.MAX_SAFE_INTEGER})`,
+      "writeTimeoutMs"
+    )
+    configError(() => new SocketHandlerBuilder().withConnectTimeoutMs(over), `connectTimeoutMs ${limit} (got ${over})`, "connectTimeoutMs")
+    configError(() => new SocketHandlerBuilder().withWriteTimeoutMs(over), `writeTimeoutMs ${limit} (got ${over})`, "writeTimeoutMs")
+    configError(() => new BackoffConfig({ baseMs: over }), `baseMs ${limit} (got ${over})`, "baseMs")
+    configError(() => new FemtoSocketHandler({ backoff: { capMs: over } }), `capMs ${limit} (got ${over})`, "capMs")
+    // Only compared with the clock, never a timer: any positive integer.
+    assert.strictEqual(new BackoffConfig({ resetAfterMs: over, deadlineMs: over }).deadlineMs, over)
+    // The longest timer is taken, and means what it says: the first attempt connects.
+    const server = track(await collector())
+    const handler = handlerTo(server, { executor: "inline", connectTimeoutMs: over - 1, writeTimeoutMs: over - 1 })
+    handler.handle("app", "INFO", "once")
+    assert.isTrue(await handler.flush())
+    await received(server, 1)
+    assert.strictEqual(server.connections(), 1)
+  })
+
   it("the seed's builder chain; asDict() is valid options for the constructor as it is", async () => {
     const builder = new SocketHandlerBuilder()
       .withTcp("127.0.0.1", 9020)
