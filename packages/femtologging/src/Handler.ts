@@ -206,6 +206,8 @@ export class Handler {
   private gated = false
   private filterReport: ((message: string) => void) | undefined
   private readonly exitTimeoutMs: number | undefined
+  /** When the exit drain first reached this handler: its `exitTimeoutMs` counts from then, once for the whole exit. */
+  private exitStartedAt: number | undefined
   /**
    * The scope of its own the handler was made in (see {@link inOwnScope}), closed once the handler
    * is: a scope that outlives it (the facade's lasts as long as the process) then no longer holds
@@ -870,13 +872,22 @@ export class Handler {
   }
 
   /**
+   * Where `exitTimeoutMs` counts from: now, but at the exit from when the drain first reached this
+   * handler, so that its delivery (`drainSync`) and its finish (`exitSync`) share the one bound
+   * (they took it twice: a socket handler whose peer stopped reading held the exit 2 write timeouts).
+   */
+  private exitTimeoutFrom(): number {
+    return registry.exiting ? (this.exitStartedAt ??= performance.now()) : performance.now()
+  }
+
+  /**
    * Delivers everything queued, synchronously (for `drainAll()` and signals), waiting for a
    * worker's hand-off until `deadline`; writes out what the output buffers.
    *
    * @internal
    */
   drainSync(deadline: number): void {
-    if (this.exitTimeoutMs !== undefined) deadline = Math.min(deadline, performance.now() + this.exitTimeoutMs)
+    if (this.exitTimeoutMs !== undefined) deadline = Math.min(deadline, this.exitTimeoutFrom() + this.exitTimeoutMs)
     // Each round delivers what was queued when it began; a handler that keeps logging for itself
     // adds rounds, so the deadline bounds them too.
     for (let guard = 0; guard < 1_000_000 && this.size() > 0 && performance.now() < deadline; guard++) {
@@ -912,7 +923,7 @@ export class Handler {
   exitSync(deadline: number, stopAt = stopBy(deadline)): void {
     if (this.state._tag === "Closed") return
     if (this.exitTimeoutMs !== undefined) {
-      deadline = Math.min(deadline, performance.now() + this.exitTimeoutMs)
+      deadline = Math.min(deadline, this.exitTimeoutFrom() + this.exitTimeoutMs)
       stopAt = Math.min(stopAt, stopBy(deadline))
     }
     if (this.busy === true) {

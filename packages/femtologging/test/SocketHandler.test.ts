@@ -17,6 +17,7 @@ import { BackoffConfig, FemtoSocketHandler, SocketHandlerBuilder, type SocketHan
 import * as Frame from "../src/internal/frame.ts"
 import * as LogRecord from "../src/LogRecord.ts"
 import { CaptureHandler } from "../src/Testing.ts"
+import { runModule } from "./utils/child.ts"
 import { closeConfigured } from "./utils/configured.ts"
 import { configError, thrown } from "./utils/errors.ts"
 import { removeTempDirs, spyWriteSync, tempDir, waitUntil } from "./utils/files.ts"
@@ -703,6 +704,51 @@ describe("SocketHandler: reconnection, flush and close", () => {
       /dropped \d+ records?; queue full, and block cannot hold a synchronous caller while this inline sink writes asynchronously \(run it with executor: "worker"/
     )
   }, 30_000)
+
+  it("process.exit() while the peer has stopped reading: the exit drain waits for the handler one write timeout, not two", async () => {
+    // Found with a collector that accepts and never reads: a worker socket handler held
+    // process.exit() 2 s with writeTimeoutMs 1000 (its delivery and its finish each took the
+    // whole bound). Counts stay exact: written + dropped = logged.
+    const sockets: Array<net.Socket> = []
+    const tcp = net.createServer((socket) => {
+      socket.pause()
+      socket.on("error", () => {})
+      sockets.push(socket)
+    })
+    await new Promise<void>((resolve) => tcp.listen(0, "127.0.0.1", resolve))
+    track({
+      close: () =>
+        new Promise((resolve) => {
+          for (const s of sockets) s.destroy()
+          tcp.close(resolve)
+        })
+    })
+    const port = (tcp.address() as net.AddressInfo).port
+    const result = await runModule(`
+      import { FemtoSocketHandler, getLogger } from "femtologging"
+      const handler = new FemtoSocketHandler({ host: "127.0.0.1", port: ${port}, writeTimeoutMs: 1000 })
+      const logger = getLogger("stalled")
+      logger.addHandler(handler)
+      const big = "x".repeat(1000)
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      // 20 MB: more than the kernel's buffers take, so a write is stuck at the exit.
+      for (let k = 0; k < 20; k++) {
+        for (let i = 0; i < 1000; i++) logger.info(big, { i })
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1500))
+      const start = performance.now()
+      process.on("exit", () => {
+        console.log(JSON.stringify({ ms: performance.now() - start, written: handler.getWritten(), dropped: handler.getDropped() }))
+      })
+      process.exit(0)
+    `, { timeoutMs: 30_000 })
+    assert.strictEqual(result.code, 0, result.stderr)
+    const { ms, written, dropped } = JSON.parse(result.stdout) as { ms: number; written: number; dropped: number }
+    assert.strictEqual(written + dropped, 20_000)
+    assert.isAbove(dropped, 0)
+    assert.isBelow(ms, 1_600, `the exit drain took ${Math.round(ms)} ms`)
+  }, 40_000)
 
   it("Handler.make's error for a bad exitTimeoutMs names it", () => {
     const error = thrown(() =>
