@@ -23,7 +23,7 @@ import * as WorkerExecutor from "./internal/workerExecutor.ts"
 import * as Filter from "./Filter.ts"
 import * as Formatter from "./Formatter.ts"
 import * as Handler from "./Handler.ts"
-import { capacityOf, checkFilters, checkKeys, checkLevel, HandlerConfigError, oneOf, positiveInt, show } from "./HandlerConfigError.ts"
+import { capacityOf, checkFilters, checkKeys, checkLevel, HandlerConfigError, oneOf, positiveInt, show, timerMs } from "./HandlerConfigError.ts"
 import * as Level from "./Level.ts"
 import * as LogRecord from "./LogRecord.ts"
 import * as OverflowPolicy from "./OverflowPolicy.ts"
@@ -251,8 +251,8 @@ export const commonRules = {
   capacity: (value: unknown) => capacityOf("capacity", value),
   policy: (value: unknown) => OverflowPolicy.parse(value as string),
   flushInterval: (value: unknown) => positiveInt("flushInterval", value),
-  flushAfterMs: (value: unknown) => positiveInt("flushAfterMs", value),
-  flushTimeoutMs: (value: unknown) => positiveInt("flushTimeoutMs", value),
+  flushAfterMs: (value: unknown) => timerMs("flushAfterMs", value),
+  flushTimeoutMs: (value: unknown) => timerMs("flushTimeoutMs", value),
   formatter: (value: unknown) => {
     Formatter.resolve(value as Parameters<typeof Formatter.resolve>[0])
     return value as NonNullable<CommonOptions["formatter"]>

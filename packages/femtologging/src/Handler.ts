@@ -25,7 +25,7 @@ import type * as Cause from "effect/Cause"
 import { Clock, Effect, Exit, Queue, Scope } from "./internal/lazyEffect.ts"
 import * as Filter from "./Filter.ts"
 import * as Formatter from "./Formatter.ts"
-import { capacityOf, checkFilter, checkFilters, checkLevel, HandlerConfigError, positiveInt } from "./HandlerConfigError.ts"
+import { capacityOf, checkFilter, checkFilters, checkLevel, HandlerConfigError, positiveInt, timerMs } from "./HandlerConfigError.ts"
 import {
   HandlerClosedError,
   HandlerError,
@@ -1001,9 +1001,9 @@ export const make = (options: MakeOptions): Effect.Effect<Handler, HandlerConfig
     const capacity = yield* check(() => capacityOf("capacity", options.capacity ?? 1024))
     const policy = yield* check(() => OverflowPolicy.parse(options.policy ?? "block"))
     const flushInterval = yield* check(() => positiveInt("flushInterval", options.flushInterval ?? 1))
-    const flushAfterMs = yield* check(() => positiveInt("flushAfterMs", options.flushAfterMs ?? 1000))
-    yield* check(() => positiveInt("flushTimeoutMs", options.flushTimeoutMs ?? 1000))
-    if (options.exitTimeoutMs !== undefined) yield* check(() => positiveInt("exitTimeoutMs", options.exitTimeoutMs))
+    const flushAfterMs = yield* check(() => timerMs("flushAfterMs", options.flushAfterMs ?? 1000))
+    yield* check(() => timerMs("flushTimeoutMs", options.flushTimeoutMs ?? 1000))
+    if (options.exitTimeoutMs !== undefined) yield* check(() => timerMs("exitTimeoutMs", options.exitTimeoutMs))
     const formatter = yield* check(() => Formatter.resolve(options.formatter ?? "default"))
     if (options.level !== undefined) yield* check(() => checkLevel(options.level))
     if (options.filters !== undefined) yield* check(() => checkFilters(options.filters))

@@ -284,6 +284,15 @@ describe("Handler (facade): flush and close", () => {
       HandlerConfigError,
       "flushTimeoutMs must be greater than zero"
     )
+    // Found beside the socket review's timers: 2 ** 31 ("never give up") was taken, and Node fired
+    // the flush's timer after 1 ms (a TimeoutOverflowWarning, then flush() false on any slow sink).
+    const limit = "must be at most 2147483647 ms, Node's longest timer (got 2147483648)"
+    for (const key of ["flushTimeoutMs", "flushAfterMs", "exitTimeoutMs"] as const) {
+      throwsExactly(() => Handler.makeUnsafe({ label: "x", target: { _tag: "Sink", sink }, [key]: 2 ** 31 }), HandlerConfigError, `${key} ${limit}`)
+    }
+    const file = path.join(tempDir(), "never.log")
+    throwsExactly(() => new FemtoFileHandler(file, { flushTimeoutMs: 2 ** 31 }), HandlerConfigError, `flushTimeoutMs ${limit}`)
+    throwsExactly(() => new FemtoFileHandler(file, { flushAfterMs: 2 ** 31 }), HandlerConfigError, `flushAfterMs ${limit}`)
   })
 
   it("a sink that throws drops the batch, counts its records, reports on stderr, and the next flush is false", async () => {
