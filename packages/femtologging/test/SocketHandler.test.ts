@@ -481,6 +481,32 @@ describe("SocketHandler: reconnection, flush and close", () => {
     return { handler, messages, unique, duplicates: messages.length - unique.size, emitted: i }
   }
 
+  it("a collector not up at start: the report says it connected after N ms, not 'again' (found by review)", async () => {
+    resetManager()
+    const port = await refusedPort()
+    const lines: Array<string> = []
+    const sockets: Array<net.Socket> = []
+    const server = net.createServer((socket) => void sockets.push(socket.on("data", () => {}).on("error", () => {})))
+    try {
+      await spyWriteSync((fd, data) => {
+        if (fd === 2) lines.push(data)
+      }, async () => {
+        const handler = track(new FemtoSocketHandler({ host: "127.0.0.1", port, executor: "inline", backoff: fast }))
+        handler.handle("late", "INFO", "first")
+        await sleep(100)
+        await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve))
+        assert.isTrue(await handler.flush())
+        await handler.close()
+      })
+    } finally {
+      for (const socket of sockets) socket.destroy()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    }
+    const connected = lines.filter((l) => l.includes(`connected to 127.0.0.1:${port}`))
+    assert.isAtLeast(connected.length, 1, lines.join(""))
+    assert.match(connected[0]!, new RegExp(`connected to 127\\.0\\.0\\.1:${port} after \\d+ ms`))
+  })
+
   it("a receiver stopped for 2 s while 5,000 records are logged: with capacity 10,000 every record arrives; duplicates only across the reconnect", async () => {
     const { duplicates, emitted, handler, messages, unique } = await restart(10_000)
     assert.strictEqual(emitted, 5_000)

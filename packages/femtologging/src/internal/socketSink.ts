@@ -408,12 +408,13 @@ export const makeSocketSink = (options: SocketSinkOptions, hooks: SocketSinkHook
     }
     if (s.destroyed) throw new Error("the connection closed")
     socket = s
+    const before = connectedAt
     connectedAt = performance.now()
     if (failingSince !== undefined) {
       const down = Math.round(connectedAt - failingSince)
       const records = again.reduce((n, w) => n + w.records, 0)
       reportState(
-        `connected to ${address} again after ${down} ms` +
+        `connected to ${address}${before > 0 ? " again" : ""} after ${down} ms` +
           (records > 0 ? `; resent the last ${records} records written before the failure (they may arrive twice)` : "") +
           (refused > 0 ? `; ${refused} records were dropped meanwhile` : "")
       )
