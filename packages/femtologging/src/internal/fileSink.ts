@@ -38,8 +38,10 @@
  *   the lock, a process first compares the inode of its descriptor with the inode at the path:
  *   when they differ, another process has rotated already and it reopens the path instead of
  *   rotating again. So each live file is rotated once, and no backup is renamed over or pruned
- *   out of turn by a concurrent rotation. When the lock is busy, the process goes on writing
- *   where it is and looks again at its next write.
+ *   out of turn by a concurrent rotation. A process whose file was rotated by another follows
+ *   the path without the lock; when the lock is busy, it waits (at most `lockWaitMs`, then goes
+ *   on writing where it is and looks again at its next write, without waiting until it has
+ *   taken the lock again: a lock left by a process that died while rotating).
  * - The live file becomes a timed backup through a hard link then an unlink, which fails rather
  *   than replace an existing backup of the same name (that rotation is skipped and reported);
  *   where hard links are not supported, a check then a rename. The compressed copy is put in
@@ -168,6 +170,14 @@ const tailGraceMs = 200
 /** Compressions of one sink copying at once. */
 const maxRunning = 2
 const newline = new Uint8Array([10])
+/**
+ * How long a rotation waits for the lock another process holds: a rotation holds it for well
+ * under a millisecond (more with many backups to shift, or when its process is descheduled).
+ * Not waiting sent the rest of the batch to the file as it was, every time: under contention a
+ * live file or a renamed backup grew to many times `maxBytes`.
+ */
+const lockWaitMs = 200
+const pause = new Int32Array(new SharedArrayBuffer(4))
 
 const errorCode = (error: unknown): unknown =>
   typeof error === "object" && error !== null ? (error as NodeJS.ErrnoException).code : undefined
@@ -775,6 +785,8 @@ const openFileSink = (options: FileSinkOptions, hooks: FileSinkHooks): FileSink 
   }
   /** After a failed size rotation, no new attempt before the live file reaches this size. */
   let retryAtSize = 0
+  /** A wait for the lock timed out (a process died holding it?): no waiting until it is taken again. */
+  let lockStuck = false
   let failed = false
   /** A torn record could not be truncated away: the next write starts with a newline. */
   let torn = false
@@ -816,7 +828,16 @@ const openFileSink = (options: FileSinkOptions, hooks: FileSinkHooks): FileSink 
     candidates: (backup: string) => ReadonlyArray<string>
   ): "done" | "busy" | "failed" => {
     try {
-      if (!tryLock(lock)) return "busy"
+      // Waits (the thread sleeps) while another process rotates: it may be rotating this very file.
+      const deadline = lockStuck ? 0 : Date.now() + lockWaitMs
+      while (!tryLock(lock)) {
+        if (Date.now() >= deadline) {
+          lockStuck = true
+          return "busy"
+        }
+        Atomics.wait(pause, 0, 0, 1)
+      }
+      lockStuck = false
     } catch (error) {
       report(`rotation of ${file} failed (${messageOf(error)}); appending to the live file`)
       return "failed"
@@ -851,6 +872,16 @@ const openFileSink = (options: FileSinkOptions, hooks: FileSinkHooks): FileSink 
    */
   const rotateBySize = (length: number): boolean => {
     const { maxBytes, backupCount, rule } = sized!
+    // Another process rotated this file already (it is a backup now): on to the live file, without
+    // the lock, which is only needed to rotate that one, when it is due too.
+    if (pathMoved()) {
+      try {
+        switchTo(openLive(file, "a"))
+        if (!shouldRotate(size, 0, length, maxBytes, rule)) return true
+      } catch {
+        // rotate() tries again under the lock, and reports
+      }
+    }
     const outcome = rotate(
       () => shouldRotate(size, 0, length, maxBytes, rule),
       () => {

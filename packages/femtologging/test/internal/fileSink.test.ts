@@ -358,6 +358,34 @@ describe("file sink: size rotation", () => {
     assert.deepStrictEqual(reports, [])
   })
 
+  it("a rotation waits while another process rotates (holds the lock), then writes to the new live file, not past maxBytes into the backup", async () => {
+    const file = path.join(tempDir(), "app.log")
+    const sink = makeFileSink({ path: file, rotation: { kind: "size", maxBytes: 100, backupCount: 5 } })
+    for (let n = 0; n < 7; n++) sink.write(...batchOf([`A${n} abcdefghi`])) // 14 bytes each: 98
+    // Another process: takes the lock, rotates the file 60 ms later (as its sink would), unlocks.
+    const script = `
+      const fs = require("node:fs")
+      const [file] = process.argv.slice(1)
+      fs.closeSync(fs.openSync(file + ".lock", "wx"))
+      process.stdout.write("locked\\n")
+      setTimeout(() => {
+        fs.renameSync(file, file + ".1")
+        fs.closeSync(fs.openSync(file, "a"))
+        fs.unlinkSync(file + ".lock")
+      }, 60)`
+    const child = spawn(process.execPath, ["-e", script, file], { stdio: ["ignore", "pipe", "inherit"] })
+    const exited = new Promise((resolve) => child.on("exit", resolve))
+    await new Promise<void>((resolve) => child.stdout.once("data", () => resolve()))
+    // While the other process holds the lock. Before: the lock was found taken and the batch
+    // written at once to the file being rotated, which became a 3-record-too-long backup.
+    sink.write(...batchOf(["B0 abcdefghi", "B1 abcdefghi", "B2 abcdefghi"]))
+    await exited
+    sink.close()
+    assert.deepStrictEqual(recordsIn(read(`${file}.1`)), Array.from({ length: 7 }, (_, n) => `A${n} abcdefghi`))
+    assert.deepStrictEqual(recordsIn(read(file)), ["B0 abcdefghi", "B1 abcdefghi", "B2 abcdefghi"])
+    assert.isFalse(fs.existsSync(`${file}.lock`))
+  })
+
   it("several processes append to one rotating file: every record once, whole lines", async () => {
     const dir = tempDir()
     const file = path.join(dir, "app.log")
