@@ -993,11 +993,14 @@ const openFileSink = (options: FileSinkOptions, hooks: FileSinkHooks): FileSink 
     if (closed) throw writeError(file, new Error("the sink is closed"), 0)
     const count = ends.length
     if (count === 0) return
-    if (options.watch === true) follow()
+    // A due timed rotation first: when the path names another file (another process rotated at
+    // the same boundary), it takes that file as the rotation; following the path first would
+    // rotate the other's new file again, its records under the name of the period before.
     if (schedule !== undefined) {
       if (now() >= rolloverAt) rotateByTime()
       else if (compressor !== undefined && live.regular && removed()) follow()
     }
+    if (options.watch === true) follow()
     if (torn) {
       try {
         fs.writeSync(live.fd, newline)

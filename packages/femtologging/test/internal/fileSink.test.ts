@@ -682,6 +682,35 @@ describe("file sink: compression", () => {
     assert.deepStrictEqual(recordsIn(read(file)), ["R3 a day 2", "R4 b, its clock still on day 1"])
   })
 
+  it("timed rotation with watch across processes: the second past midnight does not rotate the file the first one made again", async () => {
+    const dir = tempDir()
+    const file = path.join(dir, "app.log")
+    const rotation = { kind: "time", when: "MIDNIGHT", interval: 1, utc: true, backupCount: 5 } as const
+    let nowA = Date.UTC(2024, 0, 1, 12)
+    let nowB = nowA
+    const reports: Array<string> = []
+    const report = (message: string) => reports.push(message)
+    const a = makeFileSink({ path: file, rotation, compress: true, watch: true }, { now: () => nowA, report })
+    const b = makeFileSink({ path: file, rotation, compress: true, watch: true }, { now: () => nowB, report })
+    a.write(...batchOf(["R1 a day 1"]))
+    b.write(...batchOf(["R2 b day 1"]))
+    nowA = Date.UTC(2024, 0, 2, 0, 0, 1) // a rotates first, and its compression ends
+    a.write(...batchOf(["R3 a day 2"]))
+    await a.compressed()
+    nowB = Date.UTC(2024, 0, 2, 0, 5) // then b logs, past the same midnight
+    // Before: b followed the path to a's new file, then rotated that one (day 2's records) to
+    // app.log.2024-01-01, whose compression then failed (the .gz was there).
+    b.write(...batchOf(["R4 b day 2"]))
+    await b.compressed()
+    await a.close()
+    await b.close()
+    assert.deepStrictEqual(fs.readdirSync(dir).sort(), ["app.log", "app.log.2024-01-01.gz"])
+    const backup = zlib.gunzipSync(fs.readFileSync(`${file}.2024-01-01.gz`)).toString("utf8")
+    assert.deepStrictEqual(recordsIn(backup), ["R1 a day 1", "R2 b day 1"])
+    assert.deepStrictEqual(recordsIn(read(file)), ["R3 a day 2", "R4 b day 2"])
+    assert.deepStrictEqual(reports, [])
+  })
+
   it("the tail of a removed backup is appended even while another process holds the rotation lock", async () => {
     const dir = tempDir()
     const file = path.join(dir, "app.log")
