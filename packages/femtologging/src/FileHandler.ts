@@ -28,6 +28,7 @@ import {
   HandlerBuilderBase,
   sinkModule
 } from "./FemtoHandler.ts"
+import * as fs from "node:fs"
 import * as Handler from "./Handler.ts"
 import { HandlerIOError } from "./Handler.ts"
 import { booleanOption, HandlerConfigError, oneOf, show } from "./HandlerConfigError.ts"
@@ -183,9 +184,8 @@ export const makeFileHandler = (
   // as it was), and a flag shared with it makes a restarted worker append.
   const { mode: _, ...appending } = full
   const delayedTruncate = options.executor === "worker" && options.delay === true && options.mode === "w"
-  const workerOptions: FileSinkOptions = delayedTruncate
-    ? { ...full, opened: new Int32Array(new SharedArrayBuffer(4)) }
-    : appending
+  const opened = new Int32Array(new SharedArrayBuffer(4))
+  const workerOptions: FileSinkOptions = delayedTruncate ? { ...full, opened } : { ...appending, opened }
   const makeOptions = commonMakeOptions(
     label,
     options,
@@ -194,8 +194,34 @@ export const makeFileHandler = (
   )
   // Check now that the worker will be able to open the file, so a bad path fails here (with
   // `delay`, the worker opens it when it writes).
-  if (options.executor === "worker" && options.delay !== true) void open().close?.()
+  if (options.executor === "worker" && options.delay !== true) closeOnceOpened(open(), path, opened)
   return { handler: Handler.makeUnsafe(makeOptions, spawn), sink }
+}
+
+/**
+ * Closes the sink that checked the path for a worker: at once for a regular file; for a FIFO
+ * (anything else), once the thread's sink has opened it too (at most 10 s later), since a FIFO
+ * left without a writer in between gives its reader an end of file (`cat` ends, and the thread
+ * then finds a FIFO that nobody reads).
+ */
+const closeOnceOpened = (check: FileSink, path: string, opened: Int32Array): void => {
+  let regular = true
+  try {
+    regular = fs.statSync(path).isFile()
+  } catch {
+    // gone already: nothing to keep open for
+  }
+  if (regular) {
+    void check.close()
+    return
+  }
+  const deadline = Date.now() + 10_000
+  const timer = setInterval(() => {
+    if (Atomics.load(opened, 0) === 0 && Date.now() < deadline) return
+    clearInterval(timer)
+    void check.close()
+  }, 10)
+  timer.unref()
 }
 
 /**

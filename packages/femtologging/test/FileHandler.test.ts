@@ -240,11 +240,17 @@ describe("FemtoFileHandler: open failures", () => {
   it("a FIFO read by a process that ends at its end of file is opened without leaving it writerless", async () => {
     // 30 rounds: opening the FIFO without a reader waiting, then closing that descriptor before the
     // usual open, let `cat` see an end of file about one time in five, and the open then hung.
-    // (Inline only: a worker's file is opened by the main thread's check, closed, then opened by
-    // the worker, which leaves the FIFO without a writer in between whatever the open does.)
     const result = await runFixture("fifo-reader-eof.mjs", { args: [tempDir(), "inline"], timeoutMs: 30_000 })
     assert.strictEqual(result.code, 0, result.stderr)
     assert.match(result.stdout, /^ok 30$/m)
+  }, 40_000)
+
+  it("a FIFO read by a process that ends at its end of file, on a worker: the check keeps it open until the thread has", async () => {
+    // The main thread's check opened the FIFO and closed it before the worker opened it: `cat`
+    // saw the end of file and ended, the worker found nobody reading, and every record was lost.
+    const result = await runFixture("fifo-reader-eof.mjs", { args: [tempDir(), "worker", "5"], timeoutMs: 30_000 })
+    assert.strictEqual(result.code, 0, result.stderr)
+    assert.match(result.stdout, /^ok 5$/m)
   }, 40_000)
 
   it("a parent that is a file fails with HandlerIOError whose message starts with the path", () => {

@@ -108,8 +108,10 @@ export interface FileSinkOptions {
   /** Open (and create) the file at the first write, not before (CPython's `delay`). */
   readonly delay?: boolean | undefined
   /**
-   * With `delay` and `mode: "w"` on a worker thread: a flag shared with the handler's thread, set
-   * once the file was opened, so that a restarted worker appends instead of truncating again.
+   * A flag shared with the handler's thread, set once the file was opened. With `delay` and
+   * `mode: "w"` on a worker thread, so that a restarted worker appends instead of truncating
+   * again; without `delay`, so that the handler knows when it may close its own descriptor of a
+   * FIFO (closed before, it would leave the FIFO without a writer: its reader would end).
    */
   readonly opened?: Int32Array | undefined
 }
@@ -720,8 +722,12 @@ const alive = (pid: number): boolean => {
  * @internal
  */
 export const makeFileSink = (options: FileSinkOptions, hooks: FileSinkHooks = {}): FileSink => {
-  if (options.delay !== true) return openFileSink(options, hooks)
   const { opened } = options
+  if (options.delay !== true) {
+    const sink = openFileSink(options, hooks)
+    if (opened !== undefined) Atomics.store(opened, 0, 1)
+    return sink
+  }
   if (opened === undefined) return delayed(() => openFileSink(options, hooks), options.path)
   return delayed(() => {
     const sink = openFileSink(Atomics.load(opened, 0) === 0 ? options : { ...options, mode: "a" }, hooks)
