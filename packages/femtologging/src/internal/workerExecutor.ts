@@ -415,6 +415,9 @@ const executor = (host: Host, slot: Slot): Executor => {
     final = { written: Ring.total(ring, Ring.counter.written) }
     producer.outbox.length = 0
     producer.unacked.length = 0
+    // Wakes what waits for room (`pumpLater`, `wait`): nothing else will once the thread is
+    // ended, and a pending wait would hold this executor and its batches for good.
+    Ring.signal(ring)
   }
 
   // A thread that died in a batch larger than the ring had released its pieces: the batch is put
