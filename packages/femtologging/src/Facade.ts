@@ -195,7 +195,7 @@ export const setLastResort = (handler: Parameters<LoggerManager["setLastResort"]
 /**
  * Redacts field paths (`password`, `user.token`, `*.secret`, `users.*.ssn`) and value patterns in
  * every record of the facade's loggers before any handler sees it (see `Redaction`); `undefined`
- * turns it off. Throws `ConfigError` for a bad path or pattern.
+ * or `null` turns it off. Throws `ConfigError` for a bad path or pattern.
  *
  * @category configuration
  * @since 0.2.0

@@ -163,11 +163,13 @@ export class LoggerManager implements LoggerHost {
 
   /**
    * Redacts field paths and value patterns in every record before any handler sees it (see
-   * `Redaction`); `undefined` turns it off. Throws `ConfigError` for a bad path or pattern.
+   * `Redaction`); `undefined` or `null` turns it off (as `null` does for `setLastResort`).
+   * Throws `ConfigError` for a bad path or pattern.
    */
-  setRedaction(options: Redaction.RedactionOptions | ReadonlyArray<string> | undefined): void {
-    this.redact = options === undefined ? (record) => record : Redaction.make(options)
-    this.redacting = options !== undefined
+  setRedaction(options: Redaction.RedactionOptions | ReadonlyArray<string> | null | undefined): void {
+    const off = options === undefined || options === null
+    this.redact = off ? (record) => record : Redaction.make(options)
+    this.redacting = !off
   }
 
   /** Whether `log()` and the level methods return the seed's line (see {@link setReturnLines}). */

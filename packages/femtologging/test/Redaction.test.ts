@@ -186,8 +186,15 @@ describe("redaction", () => {
     getLogger("r").info("login", { user: "ada", password: "hunter2" })
     setRedaction(undefined)
     getLogger("r").info("plain", { password: "visible" })
+    // null turns it off too, as for setLastResort (found by the leak review: it threw ConfigError)
+    setRedaction({ paths: ["password"] })
+    setRedaction(null)
+    getLogger("r").info("null", { password: "visible" })
     await file.close()
-    assert.strictEqual(fs.readFileSync(path.join(dir, "r.log"), "utf8"), "r [INFO] login user=ada password=[REDACTED]\nr [INFO] plain password=visible\n")
+    assert.strictEqual(
+      fs.readFileSync(path.join(dir, "r.log"), "utf8"),
+      "r [INFO] login user=ada password=[REDACTED]\nr [INFO] plain password=visible\nr [INFO] null password=visible\n"
+    )
   })
 
   it("hardening: no path into a prototype; a __proto__ field is data; cycles and deep objects do not hang", async () => {
