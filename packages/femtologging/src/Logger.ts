@@ -422,13 +422,15 @@ export class Logger {
    * Flushes the handlers this logger's records reach (its own and, through propagation, its
    * ancestors'; the last-resort handler when there are none) and resolves to `true` once each has
    * written what it accepted before the call and flushed its sink; `false` when one did not within
-   * its flush timeout. pino's `logger.flush(callback)` works too: the callback gets `undefined`,
-   * or an `Error` when a handler did not flush in time. Never rejects. `flushAll()` flushes every
-   * handler of the process.
+   * its flush timeout. A closed handler is passed over, as `flushAll()` passes it over (it has
+   * nothing left to write). pino's `logger.flush(callback)` works too: the callback gets
+   * `undefined`, or an `Error` when a handler did not flush in time. Never rejects. `flushAll()`
+   * flushes every handler of the process.
    */
   flush(callback?: (error?: Error) => void): Promise<boolean> {
     if (!this.host.handOff.active) this.host.handOff.release()
-    const flushed = Handler.inWaves(this.handlersFor("CRITICAL"), Handler.flush)
+    const open = this.handlersFor("CRITICAL").filter((h) => !h.closed)
+    const flushed = Handler.inWaves(open, Handler.flush)
       .then((each) => each.every((ok) => ok), () => false)
     if (typeof callback === "function") {
       void flushed.then((ok) => callback(ok ? undefined : new Error(`logger '${this.name}': a handler did not flush in time`)))

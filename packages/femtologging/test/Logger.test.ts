@@ -476,6 +476,24 @@ describe("Logger.flush (pino's logger.flush)", () => {
     logger.removeHandler(stuck)
     await Effect.runPromise(Handler.close(stuck))
   })
+
+  // Found by the review of the day's changes: after `shutdown()` (or a handler's own close), a
+  // logger still holding the closed handler flushed `false` and gave pino's callback "a handler did
+  // not flush in time", where `flushAll()` says `true`: a closed handler has nothing left to write.
+  it("passes over a closed handler, as flushAll() does: true, and no Error for pino's callback", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "femto-logger-flush-closed-"))
+    const file = path.join(dir, "app.log")
+    const handler = new FemtoFileHandler(file)
+    const logger = getLogger("flush.closed")
+    logger.addHandler(handler)
+    logger.info("before")
+    await handler.close()
+    assert.strictEqual(fs.readFileSync(file, "utf8"), "flush.closed [INFO] before\n")
+    assert.isTrue(await logger.flush())
+    const called = await new Promise<Array<unknown>>((resolve) => void logger.flush((...args) => resolve(args)))
+    assert.deepStrictEqual(called, [undefined])
+    fs.rmSync(dir, { recursive: true, force: true })
+  })
 })
 
 describe("Logger queue", () => {
