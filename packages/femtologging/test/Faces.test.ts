@@ -179,6 +179,19 @@ describe("One core behind both faces", () => {
     await handler.close()
   })
 
+  it("a traceId of the context keeps the span's ids out, both: never a traceId of one trace beside a spanId of another (found by review)", async () => {
+    const handler = new CaptureHandler()
+    const logger = getLogger("faces.trace")
+    logger.addHandler(handler)
+    const inSpan = <A, E>(effect: Effect.Effect<A, E>) => Effect.runPromise(Effect.withSpan(effect, "request"))
+    await withContext({ traceId: "from-the-header" }, () => inSpan(Logger.info(logger, "context trace")))
+    const spanId = await inSpan(Effect.andThen(Logger.info(logger, "span only"), Effect.map(Effect.currentSpan, (s) => s.spanId)))
+    assert.isTrue(await handler.flush())
+    assert.deepStrictEqual(handler.records[0]!.fields, { traceId: "from-the-header" })
+    assert.strictEqual(handler.records[1]!.fields?.spanId, spanId)
+    await handler.close()
+  })
+
   it.effect("a facade logger accepts Effect logging, and an isolated manager's logger accepts method calls", () =>
     Effect.gen(function*() {
       const handler = new CaptureHandler()

@@ -4,7 +4,8 @@
  * (a plain HTTP handler running an Effect), the fiber's log annotations (`Effect.annotateLogs`)
  * over them, each log span (`Effect.withLogSpan`) as `span.<label>` (its duration in milliseconds
  * at `now()`, read only when there are spans), and the current tracing span's (`Effect.withSpan`)
- * `traceId` and `spanId`. A key already there wins over a span's or the trace's.
+ * `traceId` and `spanId`. A key already there wins over a span's; a `traceId` or `spanId` already
+ * there keeps both of the span's out.
  *
  * @internal
  */
@@ -42,9 +43,11 @@ export const fiberFields = (
     }
   }
   const span = fiber.cache.span
-  if (span !== undefined) {
-    if (!Object.hasOwn(fields, "traceId")) fields.traceId = span.traceId
-    if (!Object.hasOwn(fields, "spanId")) fields.spanId = span.spanId
+  // Both ids or neither: a `traceId` of the context beside the span's `spanId` would name a span of
+  // another trace.
+  if (span !== undefined && !Object.hasOwn(fields, "traceId") && !Object.hasOwn(fields, "spanId")) {
+    fields.traceId = span.traceId
+    fields.spanId = span.spanId
     any = true
   }
   return any ? fields : undefined
