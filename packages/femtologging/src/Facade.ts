@@ -135,7 +135,6 @@ export const flushAll = async (): Promise<boolean> => {
   return flushed.every((ok) => ok)
 }
 
-
 /** Every open handler, in the exit drain's order, once records waiting in a logger's hand-off reached them. */
 const openHandlers = (): ReadonlyArray<Handler.Handler> => {
   for (const handOff of [...runtime.registry.handOffs]) handOff.release()

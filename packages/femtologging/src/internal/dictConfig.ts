@@ -674,14 +674,15 @@ const buildHandler = (
     if (queueLevel !== undefined) fail([...path, "level"], "a QueueHandler's own level is not supported (its handlers are attached directly): set the level on the handlers it lists, or on the logger")
     if (filters !== undefined && filters.length > 0) fail([...path, "filters"], "a QueueHandler's own filters are not supported (its handlers are attached directly): set them on the handlers it lists")
     if (keywords.formatter !== undefined) fail([...path, "formatter"], "a QueueHandler's own formatter is not supported (its handlers are attached directly and format with their own)")
-    const attach = ((keywords.handlers ?? []) as ReadonlyArray<string>).flatMap((id, i) => {
+    const ids = (keywords.handlers ?? []) as ReadonlyArray<string>
+    const attach = ids.flatMap((id, i) => {
       const target = context.made.get(id)
       return target?.attach ?? fail([...path, "handlers", String(i)], `no handler with id '${id}' (defined before this one)`)
     })
     // CPython's listener hands every record to its handlers whatever their levels unless
     // respect_handler_level is true; attached directly, they keep their levels.
     if (keywords.respect_handler_level !== true) {
-      const levelled = ((keywords.handlers ?? []) as ReadonlyArray<string>).find((id) =>
+      const levelled = ids.find((id) =>
         context.made.get(id)!.attach.some((h) => Handler.of(h)?.level !== undefined))
       if (levelled !== undefined) {
         fail([...path, "respect_handler_level"], `the handlers a QueueHandler lists keep their levels here ('${levelled}' has one), which CPython's listener ignores unless respect_handler_level is true: set it to true, or remove the level`)

@@ -71,8 +71,8 @@ export interface Executor {
   /**
    * At process exit, synchronously: delivers everything written so far, flushes and closes the
    * sink, waiting at most until `deadline` (real time). A write still under way at `stopAt` (by
-   * default the deadline) is given up on then (the records of it already out count as written). What cannot be delivered
-   * is counted in `lost`.
+   * default the deadline) is given up on then (the records of it already out count as written).
+   * What cannot be delivered is counted in `lost`.
    */
   readonly exitSync: (deadline: number, stopAt?: number) => void
   /** Records the sink wrote. */
