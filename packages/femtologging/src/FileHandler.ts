@@ -260,8 +260,10 @@ export class FemtoFileHandler extends FemtoHandler {
   /**
    * Writes out what is queued and opens the path again: call it after an external tool (such as
    * logrotate) moved the file, e.g. from a SIGHUP listener. Throws `HandlerIOError` when the path
-   * cannot be opened (the handler then keeps writing to the file it had), and
-   * `HandlerConfigError` on a worker executor (use `watch: true` there).
+   * cannot be opened (the handler then keeps writing to the file it had). On a worker executor
+   * the thread reopens it, after what was queued; the call waits for it at most
+   * `flushTimeoutMs` (a thread still starting, or busy with a backlog, reopens it when it gets
+   * there, and a failure then is reported on stderr).
    */
   reopen(): void {
     reopenSink(this.handler, this.path, this.sink)
@@ -271,7 +273,10 @@ export class FemtoFileHandler extends FemtoHandler {
 /** @internal */
 export const reopenSink = (handler: Handler.Handler, path: string, sink: FileSink | undefined): void => {
   if (sink === undefined) {
-    throw new HandlerConfigError({ field: "executor", detail: "reopen() needs the inline executor; use watch: true" })
+    // On a worker: the thread's sink reopens the file after what was queued.
+    const failed = handler.reopenSync(performance.now() + handler.flushTimeoutMs)
+    if (typeof failed === "string") throw new HandlerIOError({ path, reason: failed })
+    return
   }
   handler.drainSync(performance.now() + handler.flushTimeoutMs)
   try {

@@ -915,6 +915,19 @@ export class Handler {
   }
 
   /**
+   * {@link drainSync}, then has a worker's sink open its file again after what was delivered
+   * (see `Executor.reopenSync`), waiting until `deadline`. Returns why it failed, or `undefined`;
+   * `false` when the sink runs inline (the caller reopens it directly).
+   *
+   * @internal
+   */
+  reopenSync(deadline: number): string | undefined | false {
+    if (this.output.reopenSync === undefined) return false
+    this.drainSync(deadline)
+    return this.output.reopenSync(deadline)
+  }
+
+  /**
    * At process exit: finishes a delivery the exit cut short, delivers everything queued, lets the
    * output finish, and counts what could not be delivered as dropped.
    *

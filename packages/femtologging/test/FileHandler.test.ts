@@ -176,10 +176,10 @@ describe("FemtoFileHandler: flush interval (records, not time)", () => {
 })
 
 describe("FemtoFileHandler: reopen", () => {
-  it("after an external rename (logrotate), queued records go to the old file, later ones to a new one", async () => {
+  it.each(["inline", "worker"] as const)("after an external rename (logrotate), queued records go to the old file, later ones to a new one (%s)", async (executor) => {
     const file = logFile()
     const rotated = `${file}.1`
-    const h = track(new FemtoFileHandler(file))
+    const h = track(new FemtoFileHandler(file, { executor }))
     h.handle("app", "INFO", "a")
     assert.isTrue(await h.flush())
     fs.renameSync(file, rotated)
@@ -190,6 +190,37 @@ describe("FemtoFileHandler: reopen", () => {
     await h.close()
     assert.strictEqual(readText(rotated), "app [INFO] a\napp [INFO] b\n")
     assert.strictEqual(readText(file), "app [INFO] c\n")
+  })
+
+  it("on a worker: the thread reopens after a backlog it was handed, and a path it cannot open throws HandlerIOError with the system's reason; it keeps the old file", async () => {
+    const dir = tempDir()
+    const logs = path.join(dir, "logs")
+    const file = path.join(logs, "app.log")
+    const h = track(new FemtoFileHandler(file, { executor: "worker" }))
+    assert.isTrue(await h.flush())
+    for (let i = 0; i < 5_000; i++) h.handle("app", "INFO", `a${i}`)
+    fs.renameSync(logs, `${logs}.old`)
+    fs.writeFileSync(logs, "not a folder")
+    const error = thrown(() => h.reopen())
+    assert.instanceOf(error, HandlerIOError)
+    assert.strictEqual((error as HandlerIOError).path, file)
+    assert.strictEqual((error as HandlerIOError).reason, `${logs} is not a directory`)
+    h.handle("app", "INFO", "after")
+    assert.isTrue(await h.flush())
+    await h.close()
+    const lines = readLines(path.join(`${logs}.old`, "app.log"))
+    assert.strictEqual(lines.length, 5_001)
+    assert.strictEqual(lines.at(-1), "app [INFO] after")
+    assert.strictEqual(readText(logs), "not a folder")
+  })
+
+  it("on a worker, after close(): HandlerIOError, the handler is closed", async () => {
+    const file = logFile()
+    const h = track(new FemtoFileHandler(file, { executor: "worker" }))
+    await h.close()
+    const error = thrown(() => h.reopen())
+    assert.instanceOf(error, HandlerIOError)
+    assert.strictEqual((error as HandlerIOError).reason, "the handler is closed")
   })
 })
 

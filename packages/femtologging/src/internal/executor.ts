@@ -75,6 +75,13 @@ export interface Executor {
    * What cannot be delivered is counted in `lost`.
    */
   readonly exitSync: (deadline: number, stopAt?: number) => void
+  /**
+   * Worker only: asks the sink to open its file again once everything written before is written
+   * (the inline one is called directly), and blocks the thread until it did or the deadline
+   * passed. Returns why it failed, or `undefined`: done, or not yet (the thread will when it gets
+   * there).
+   */
+  readonly reopenSync?: (deadline: number) => string | undefined
   /** Records the sink wrote. */
   readonly written: () => number
   /** Records lost (failed writes, or abandoned at exit or close). */

@@ -27,6 +27,8 @@ export interface Output {
   readonly waitSync: (deadline: number) => boolean
   /** Blocks the thread until what was emitted is written (see `Executor.settleSync`). */
   readonly settleSync: (deadline: number) => boolean
+  /** See `Executor.reopenSync` (a worker's). */
+  readonly reopenSync?: ((deadline: number) => string | undefined) | undefined
   /** Whether `waitSync` can wait at all (see `Executor.canWaitSync`). */
   readonly canWaitSync: boolean
   /** See `Executor.batchBytes`. */
@@ -171,6 +173,7 @@ const buffered = (
     },
     waitSync: executor.waitSync,
     settleSync: executor.settleSync,
+    reopenSync: executor.reopenSync,
     canWaitSync: executor.canWaitSync,
     batchBytes: executor.batchBytes,
     wait: executor.wait,

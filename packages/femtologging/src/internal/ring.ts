@@ -5,7 +5,8 @@
  * backpressure, acknowledgements, barriers, and counters that survive a worker's death.
  *
  * **Layout.** Bytes 0–63 are `Int32` {@link cell}s, bytes 64–127 `BigInt64` {@link counter}s
- * (they never overflow), then `capacity` bytes of data. Positions are unsigned 32-bit and wrap
+ * (they never overflow), bytes 128–639 the `reason` of a failed reopen, then `capacity` bytes
+ * of data. Positions are unsigned 32-bit and wrap
  * (`capacity` divides 2^32); every frame is a multiple of 4 bytes, so a 4-byte word never wraps.
  *
  * **Frames.** A 12-byte header of three words `[type, a, b]`, then a body:
@@ -16,6 +17,10 @@
  * - `close`: flush, then `sink.close()`, then the state becomes `closed`.
  * - `rewind`: no body; the next frame starts at the next multiple of `capacity` (the start of
  *   the data area). See below.
+ * - `reopen`: `a` is the request's sequence number; no body. Once every earlier frame was
+ *   written, the worker calls the sink's `reopen()` (a file sink opens its path again); if it
+ *   threw, it puts the error's message in `reason` and `a` in `reopenFailed`; then `a` in
+ *   `reopened`.
  *
  * **Acknowledgement.** The worker advances `read` past a frame only once the sink's write of it
  * completed, and counts its records in `written` or `lost` first. A worker that replaces a dead
@@ -81,7 +86,13 @@ export const cell = {
   /** 1 while the worker waits for frames without polling: only then does publishing notify it. */
   asleep: 11,
   /** Streamed frames written and counted (wraps): the producer may then let go of them. */
-  streamed: 12
+  streamed: 12,
+  /** Sequence number of the last reopen done (or failed). */
+  reopened: 13,
+  /** Sequence number of the last reopen that failed. */
+  reopenFailed: 14,
+  /** Bytes of that failure's message in {@link Ring.reason}. */
+  reopenReason: 15
 } as const
 
 /** Indices of the `BigInt64` counters. @internal */
@@ -110,7 +121,8 @@ export const frame = {
   data: 1,
   flush: 2,
   close: 3,
-  rewind: 4
+  rewind: 4,
+  reopen: 5
 } as const
 
 /** Bytes of a frame header. @internal */
@@ -126,7 +138,9 @@ export const headerBytes = 12
  */
 export const rewindAfter = 64 * 1024
 
-const controlBytes = 128
+/** Bytes of the `reason` area: a failed reopen's message, UTF-8, cut to fit. @internal */
+export const reasonBytes = 512
+const controlBytes = 128 + reasonBytes
 const minCapacity = 1024
 const maxCapacity = 2 ** 30
 
@@ -136,6 +150,8 @@ export interface Ring {
   readonly capacity: number
   readonly cells: Int32Array
   readonly counters: BigInt64Array
+  /** Where the worker puts a failed reopen's message (see `cell.reopenReason`). */
+  readonly reason: Uint8Array
   readonly bytes: Uint8Array
   readonly words: Uint32Array
 }
@@ -146,6 +162,7 @@ export const attach = (buffer: SharedArrayBuffer): Ring => ({
   capacity: buffer.byteLength - controlBytes,
   cells: new Int32Array(buffer, 0, 16),
   counters: new BigInt64Array(buffer, 64, 8),
+  reason: new Uint8Array(buffer, 128, reasonBytes),
   bytes: new Uint8Array(buffer, controlBytes, buffer.byteLength - controlBytes),
   words: new Uint32Array(buffer, controlBytes, (buffer.byteLength - controlBytes) >>> 2)
 })

@@ -148,6 +148,26 @@ const flushSink = async (slot: Slot, sink: Sink): Promise<boolean> => {
   return Atomics.exchange(slot.ring.cells, Ring.cell.failedSinceFlush, 0) === 0 && ok
 }
 
+/**
+ * Calls the sink's `reopen()` (a file sink's: it opens its path again), if it has one. Returns
+ * whether it did; if not, the error's message is in the ring's `reason` for the producer waiting
+ * for it to throw, and reported here too (the producer may have stopped waiting).
+ */
+const reopenSink = (slot: Slot, sink: Sink): boolean => {
+  try {
+    ;(sink as { readonly reopen?: () => void }).reopen?.()
+    return true
+  } catch (error) {
+    slot.report("reopen", error)
+    slot.report.flush()
+    const { written } = encoder.encodeInto(describe(error), slot.ring.reason)
+    Atomics.store(slot.ring.cells, Ring.cell.reopenReason, written)
+    return false
+  }
+}
+
+const encoder = new TextEncoder()
+
 /** Writes one batch; resolves to how many of its records were written (the rest are lost). */
 const writeBatch = async (slot: Slot, sink: Sink, bytes: Uint8Array, ends: Uint32Array): Promise<number> => {
   try {
@@ -344,6 +364,13 @@ const serve = async (slot: Slot, sink: Sink): Promise<void> => {
       pos = (pos + Ring.headerBytes) >>> 0
       Atomics.store(ring.cells, Ring.cell.read, pos | 0)
       Atomics.store(ring.cells, Ring.cell.flushed, sequence | 0)
+      Ring.signal(ring)
+    } else if (type === Ring.frame.reopen) {
+      const sequence = Ring.word(ring, pos + 4)
+      if (!reopenSink(slot, sink)) Atomics.store(ring.cells, Ring.cell.reopenFailed, sequence | 0)
+      pos = (pos + Ring.headerBytes) >>> 0
+      Atomics.store(ring.cells, Ring.cell.read, pos | 0)
+      Atomics.store(ring.cells, Ring.cell.reopened, sequence | 0)
       Ring.signal(ring)
     } else if (type === Ring.frame.rewind) {
       // The producer found the ring empty and went on at the start of the data area.

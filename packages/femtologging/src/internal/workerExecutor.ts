@@ -355,6 +355,7 @@ const executor = (host: Host, slot: Slot): Executor => {
   /** Records written after close: never handed over, counted lost. */
   let late = 0
   let flushes = 0
+  let reopens = 0
   let closing: Promise<void> | undefined
   let closeSent = false
   let exited = false
@@ -486,6 +487,16 @@ const executor = (host: Host, slot: Slot): Executor => {
       const done = () => ((Atomics.load(cells, Ring.cell.flushed) - sequence) | 0) >= 0
       await until(ring, () => done() || final !== undefined || stateOf(ring) === Ring.state.sinkFailed, timeoutMs)
       return done() && ((Atomics.load(cells, Ring.cell.flushFailed) - sequence) | 0) < 0
+    },
+    reopenSync: (deadline) => {
+      if (closing !== undefined || final !== undefined) return "the handler is closed"
+      const sequence = ++reopens
+      put(Ring.frame.reopen, sequence)
+      const done = (): boolean => ((Atomics.load(cells, Ring.cell.reopened) - sequence) | 0) >= 0
+      if (!blockUntil(done, () => !served(), deadline)) return undefined
+      if (Atomics.load(cells, Ring.cell.reopenFailed) !== (sequence | 0)) return undefined
+      // Copied out of the shared buffer first: a decoder refuses a view of one.
+      return Buffer.from(ring.reason.slice(0, Atomics.load(cells, Ring.cell.reopenReason))).toString("utf8")
     },
     close: (timeoutMs) =>
       closing ??= (async () => {
