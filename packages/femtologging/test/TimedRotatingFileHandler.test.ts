@@ -1,4 +1,4 @@
-import { afterAll, assert, describe, it } from "@effect/vitest"
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as TestClock from "effect/testing/TestClock"
 import * as path from "node:path"
@@ -173,6 +173,36 @@ describe("FemtoTimedRotatingFileHandler: rotation under TestClock", () => {
         assert.strictEqual(readText(file), "timed [INFO] second\n")
       }))
   }
+})
+
+describe("FemtoTimedRotatingFileHandler: local time (America/New_York)", () => {
+  const saved = process.env["TZ"]
+  beforeAll(() => {
+    process.env["TZ"] = "America/New_York"
+  })
+  afterAll(() => {
+    if (saved === undefined) delete process.env["TZ"]
+    else process.env["TZ"] = saved
+  })
+
+  // 2024-11-03 01:00-02:00 happens twice (EDT, then EST). Started at 01:00:13 EST, the trigger
+  // 01:30 comes at 01:30 EST, as CPython's computeRollover says (now plus 30 minutes): the 01:30
+  // EDT of an hour before is past, and was taken, so the first record rotated the file at once.
+  it.effect("a MIDNIGHT atTime in the repeated fall-back hour, started between its two occurrences: next is the second", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const file = path.join(dir, "timed.log")
+      yield* TestClock.setTime(Date.UTC(2024, 10, 3, 6, 0, 13)) // 01:00:13 EST
+      const h = yield* TimedRotatingFileHandler.make(file, { when: "MIDNIGHT", atTime: "01:30" })
+      assert.strictEqual(h.rolloverAt, Date.UTC(2024, 10, 3, 6, 30)) // 01:30 EST
+      yield* logNow(h, "first")
+      assert.deepStrictEqual(listDir(dir), ["timed.log"])
+      yield* TestClock.setTime(Date.UTC(2024, 10, 3, 6, 30))
+      yield* logNow(h, "second")
+      assert.deepStrictEqual(listDir(dir), ["timed.log", "timed.log.2024-11-02"])
+      assert.strictEqual(readText(`${file}.2024-11-02`), "timed [INFO] first\n")
+      assert.strictEqual(h.rolloverAt, Date.UTC(2024, 10, 4, 6, 30)) // Mon 01:30 EST
+    }))
 })
 
 describe("FemtoTimedRotatingFileHandler: validation", () => {

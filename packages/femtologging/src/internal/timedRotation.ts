@@ -158,7 +158,9 @@ const midnight: AtTime = { hour: 0, minute: 0, second: 0 }
  * (local, or UTC when `utc`): if today's trigger has passed (now ≥ trigger) the rollover is
  * `interval` days later, else today — plus `interval - 1` days for MIDNIGHT. Wn (W0 =
  * Monday): the next such weekday at the trigger, today if not yet passed, else in 7 days.
- * Local dates are stepped on the calendar, so DST changes keep the wall-clock trigger.
+ * Local dates are stepped on the calendar, so DST changes keep the wall-clock trigger. A
+ * trigger in a repeated (fall-back) hour is its first occurrence, or its second when now lies
+ * between them (as CPython's, now plus the wall-clock time left): never now or earlier.
  */
 export const nextRollover = (schedule: TimedSchedule, nowMs: number): number => {
   const { when, interval, utc } = schedule
@@ -181,7 +183,13 @@ export const nextRollover = (schedule: TimedSchedule, nowMs: number): number => 
   } else {
     daysAhead = when === "MIDNIGHT" ? interval - 1 : 0
   }
-  return wallClockToMs(utc, now.year, now.month, now.day + daysAhead, trigger)
+  const at = wallClockToMs(utc, now.year, now.month, now.day + daysAhead, trigger)
+  if (at > nowMs) return at
+  // A trigger in an hour the clocks repeat (fall-back), now between its two occurrences: the
+  // second is the rollover (CPython's, now plus the wall-clock time left), not the first, past.
+  const second = at + (new Date(nowMs).getTimezoneOffset() - new Date(at).getTimezoneOffset()) * 60_000
+  if (second > nowMs) return second
+  return wallClockToMs(utc, now.year, now.month, now.day + daysAhead + (isWeekday(when) ? 7 : interval), trigger)
 }
 
 /** The strftime format of rotated-file suffixes for the schedule's cadence. */
