@@ -1,6 +1,7 @@
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as TestClock from "effect/testing/TestClock"
+import * as fs from "node:fs"
 import * as path from "node:path"
 import * as Handler from "../src/Handler.ts"
 import { HandlerConfigError } from "../src/HandlerConfigError.ts"
@@ -173,6 +174,38 @@ describe("FemtoTimedRotatingFileHandler: rotation under TestClock", () => {
         assert.strictEqual(readText(file), "timed [INFO] second\n")
       }))
   }
+})
+
+describe("FemtoTimedRotatingFileHandler: which backups backupCount deletes", () => {
+  const others = ["timed.log.1", "timed.log.1969-12-29.gz", "timed.log.1969-12-30.bak", "timed.log.bak", "timed.1969-12-28.log"]
+
+  // CPython 3.13's getFilesToDelete takes `<base>.<suffix>` only (extMatch.fullmatch): a `.gz`, a
+  // `.bak`, another handler's `.1` are kept. With backupCount 2, the two dated backups stay too.
+  it.effect("without compression, only <path>.<date>: a .gz, .bak or .1 beside it is kept and not counted", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const file = path.join(dir, "timed.log")
+      for (const name of [...others, "timed.log.1969-12-31"]) fs.writeFileSync(path.join(dir, name), "old\n")
+      const h = yield* TimedRotatingFileHandler.make(file, { when: "D", utc: true, backupCount: 2 })
+      yield* logNow(h, "first")
+      yield* TestClock.adjust("1 day")
+      yield* logNow(h, "second")
+      assert.deepStrictEqual(listDir(dir), [...others, "timed.log", "timed.log.1969-12-31", "timed.log.1970-01-01"].sort())
+    }))
+
+  it.effect("with compression, <path>.<date>.gz backups count and the oldest go", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const file = path.join(dir, "timed.log")
+      for (const name of [...others, "timed.log.1969-12-31"]) fs.writeFileSync(path.join(dir, name), "old\n")
+      const h = yield* TimedRotatingFileHandler.make(file, { when: "D", utc: true, backupCount: 2, compress: true })
+      yield* logNow(h, "first")
+      yield* TestClock.adjust("1 day")
+      yield* logNow(h, "second")
+      yield* Handler.close(h)
+      const kept = others.filter((name) => name !== "timed.log.1969-12-29.gz")
+      assert.deepStrictEqual(listDir(dir), [...kept, "timed.log", "timed.log.1969-12-31", "timed.log.1970-01-01.gz"].sort())
+    }))
 })
 
 describe("FemtoTimedRotatingFileHandler: local time (America/New_York)", () => {

@@ -913,7 +913,7 @@ const openFileSink = (options: FileSinkOptions, hooks: FileSinkHooks): FileSink 
       () => {
         const target = rolledFileName(file, schedule!, boundary)
         if (!renameNoReplace(file, target)) throw new Error(`${target} already exists`)
-        for (const old of filesToDelete(file, fs.readdirSync(path.dirname(file)), schedule!, timed!.backupCount)) {
+        for (const old of filesToDelete(file, fs.readdirSync(path.dirname(file)), schedule!, timed!.backupCount, compressor !== undefined)) {
           try {
             fs.rmSync(old, { force: true })
           } catch (error) {

@@ -256,8 +256,9 @@ export const suffixRegExp = (schedule: TimedSchedule): RegExp => new RegExp(`^${
 
 /**
  * The rotated backups to delete, as full paths in `path`'s directory. `existingNames` are
- * the basenames in that directory; backups are those named `<basename>.<suffix>` (or
- * `<basename>.<suffix>.gz`, once compressed) whose suffix matches the schedule's format.
+ * the basenames in that directory; backups are those named `<basename>.<suffix>` (or, when the
+ * handler `compressed` them, `<basename>.<suffix>.gz`) whose suffix matches the schedule's
+ * format: without compression a `.gz` is not ours (CPython 3.13's `extMatch.fullmatch`).
  * `backupCount <= 0` keeps everything; otherwise the backups are sorted by suffix and all
  * but the newest `backupCount` are returned, oldest first.
  */
@@ -265,12 +266,13 @@ export const filesToDelete = (
   path: string,
   existingNames: ReadonlyArray<string>,
   schedule: TimedSchedule,
-  backupCount: number
+  backupCount: number,
+  compressed = false
 ): Array<string> => {
   if (backupCount <= 0) return []
   const dir = Path.dirname(path)
   const prefix = `${Path.basename(path)}.`
-  const pattern = new RegExp(`^${suffixPattern(schedule)}(?:\\.gz)?$`)
+  const pattern = new RegExp(`^${suffixPattern(schedule)}${compressed ? "(?:\\.gz)?" : ""}$`)
   const backups = existingNames
     .filter((name) => name.startsWith(prefix) && pattern.test(name.slice(prefix.length)))
     .sort((a, b) => {

@@ -384,12 +384,13 @@ describe("filesToDelete", () => {
     ])
   })
 
-  it("treats .gz-compressed backups as backups, ordered by their date", () => {
+  it("treats .gz-compressed backups as backups, ordered by their date, when it compresses", () => {
     const mixed = ["app.log.2026-01-02", "app.log.2026-01-01.gz", "app.log.2026-01-03", "app.log.2026-01-01.zip"]
-    assert.deepStrictEqual(filesToDelete(log, mixed, utc("D"), 1), [
+    assert.deepStrictEqual(filesToDelete(log, mixed, utc("D"), 1, true), [
       full("app.log.2026-01-01.gz"),
       full("app.log.2026-01-02")
     ])
+    assert.deepStrictEqual(filesToDelete(log, mixed, utc("D"), 1), [full("app.log.2026-01-02")])
   })
 
   it("does not treat regex characters in the base name specially", () => {
