@@ -97,7 +97,9 @@ const schedule = (options: TimedRotatingFileHandlerOptions): TimedSchedule => {
 
 const timedRules = {
   when: (value: unknown) => {
-    if (typeof value !== "string") throw new HandlerConfigError({ field: "when", detail: WHEN_ERROR_MESSAGE })
+    if (typeof value !== "string") {
+      throw new HandlerConfigError({ field: "when", detail: `${WHEN_ERROR_MESSAGE} (got ${show(value)})` })
+    }
     return value
   },
   interval: (value: unknown) => {
@@ -121,7 +123,7 @@ const timedRules = {
  * Checks a timed rotating file handler's path and options, as its constructor, its builder's
  * `build()` and `TimedRotatingFileHandler.make` do (see `checkFileOptions`), and returns them
  * with the schedule they give. Besides the file handler's messages, upstream's: `when must be
- * one of: S, M, H, D, MIDNIGHT, or W0-W6`, `interval must be greater than zero`, `weekday
+ * one of: S, M, H, D, MIDNIGHT, or W0-W6 (got W7)`, `interval must be greater than zero`, `weekday
  * rotation only supports interval = 1`, `atTime is only supported for daily, midnight, and
  * weekday rotation (got H)`, `invalid atTime: '25:00'`; and `backupCount must be a non-negative
  * integer (got -1)`.

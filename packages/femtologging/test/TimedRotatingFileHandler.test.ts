@@ -243,7 +243,7 @@ describe("FemtoTimedRotatingFileHandler: validation", () => {
     const file = path.join(tempDir(), "timed.log")
     configError(
       () => new FemtoTimedRotatingFileHandler(file, { when: "fortnight" }),
-      "when must be one of: S, M, H, D, MIDNIGHT, or W0-W6",
+      "when must be one of: S, M, H, D, MIDNIGHT, or W0-W6 (got fortnight)",
       "when"
     )
     configError(
@@ -262,7 +262,7 @@ describe("FemtoTimedRotatingFileHandler: validation", () => {
     )
     configError(
       () => new TimedRotatingFileHandlerBuilder(file).withWhen("fortnight"),
-      "when must be one of: S, M, H, D, MIDNIGHT, or W0-W6",
+      "when must be one of: S, M, H, D, MIDNIGHT, or W0-W6 (got fortnight)",
       "when"
     )
     configError(
@@ -346,8 +346,11 @@ describe("FemtoTimedRotatingFileHandler: one options spec", () => {
     const w = ways(file)
     const refused = (options: Record<string, unknown>, message: string, field: string) =>
       refusedAlike(w, options as TimedRotatingFileHandlerOptions, message, field)
-    await refused({ when: "fortnight" }, "when must be one of: S, M, H, D, MIDNIGHT, or W0-W6", "when")
-    await refused({ when: 7 }, "when must be one of: S, M, H, D, MIDNIGHT, or W0-W6", "when")
+    await refused({ when: "fortnight" }, "when must be one of: S, M, H, D, MIDNIGHT, or W0-W6 (got fortnight)", "when")
+    await refused({ when: 7 }, "when must be one of: S, M, H, D, MIDNIGHT, or W0-W6 (got 7)", "when")
+    // CPython raises ValueError naming the value for these: "Invalid day specified for weekly rollover: W7".
+    await refused({ when: "W7" }, "when must be one of: S, M, H, D, MIDNIGHT, or W0-W6 (got W7)", "when")
+    await refused({ when: "W" }, "when must be one of: S, M, H, D, MIDNIGHT, or W0-W6 (got W)", "when")
     await refused({ interval: 0 }, "interval must be greater than zero", "interval")
     await refused({ interval: "2" }, "interval must be greater than zero", "interval")
     await refused({ when: "W0", interval: 2 }, "weekday rotation only supports interval = 1", "interval")

@@ -37,12 +37,12 @@ export const WHEN_ERROR_MESSAGE = "when must be one of: S, M, H, D, MIDNIGHT, or
 
 /**
  * Parses a `when` value case-insensitively (surrounding whitespace ignored); throws
- * `Error("when must be one of: S, M, H, D, MIDNIGHT, or W0-W6")` otherwise.
+ * `Error("when must be one of: S, M, H, D, MIDNIGHT, or W0-W6 (got W7)")` otherwise.
  */
 export const parseWhen = (input: string): When => {
   const upper = input.trim().toUpperCase()
   const found = whens.find((w) => w === upper)
-  if (found === undefined) throw new Error(WHEN_ERROR_MESSAGE)
+  if (found === undefined) throw new Error(`${WHEN_ERROR_MESSAGE} (got ${input})`)
   return found
 }
 
