@@ -150,6 +150,9 @@ export type Extra = LogRecord.Fields | Error
 
 const stale: Plan = { version: -1, level: "INFO", threshold: 2, caller: false, handlers: [] }
 
+/** The arguments of a call that has none (winston's entry, logged as an object alone). */
+const noArgs: ReadonlyArray<unknown> = []
+
 /** What one build of `Manager.layerLogger` set on a logger. @internal */
 export interface LayerFrame {
   level: Level.LevelInput | undefined
@@ -475,9 +478,10 @@ export class Logger {
   log(level: Level.LevelInput, message: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined
   log(level: Level.LevelInput | LogEntry, message?: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined {
     const entry = entryOf(level, message, args)
-    if (entry !== undefined) return this.log(entry.level, entry.fields)
-    const parsed = this.levelOfCall(level as Level.LevelInput)
-    return parsed === undefined ? undefined : this.emit(parsed, message, args)
+    // Not through `log` again: the caller's location is read a fixed number of frames up.
+    const parsed = this.levelOfCall(entry === undefined ? level as Level.LevelInput : entry.level)
+    if (parsed === undefined) return undefined
+    return entry === undefined ? this.emit(parsed, message, args) : this.emit(parsed, entry.fields, noArgs)
   }
 
   /** @internal The level of a `log()` call, or `undefined` (the record dropped and said) when it names none. */
@@ -1026,9 +1030,12 @@ export class BoundLogger {
   log(level: Level.LevelInput, message: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined
   log(level: Level.LevelInput | LogEntry, message?: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined {
     const entry = entryOf(level, message, args)
-    if (entry !== undefined) return this.log(entry.level, entry.fields)
-    const parsed = this.logger.levelOfCall(level as Level.LevelInput)
-    return parsed === undefined ? undefined : this.logger.emit(parsed, message, args, undefined, this.fields)
+    // Not through `log` again: the caller's location is read a fixed number of frames up.
+    const parsed = this.logger.levelOfCall(entry === undefined ? level as Level.LevelInput : entry.level)
+    if (parsed === undefined) return undefined
+    return entry === undefined
+      ? this.logger.emit(parsed, message, args, undefined, this.fields)
+      : this.logger.emit(parsed, entry.fields, noArgs, undefined, this.fields)
   }
   trace(message: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined {
     return this.logger.emit("TRACE", message, args, undefined, this.fields)

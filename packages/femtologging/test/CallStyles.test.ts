@@ -193,6 +193,28 @@ print(json.dumps([fmt % (0, 0, 0, 0, 0, 0), f.format(rec)]))
     assert.strictEqual(logger.getDropped(), 0)
   })
 
+  it("winston's log({ level, message }) records the caller's location, as every other call does", async () => {
+    // Found by the CPython API review (%(filename)s:%(lineno)d on every call style): the entry
+    // form went through log() twice, so the location read a fixed number of frames up was
+    // femtologging's own Logger.js line, for a logger's log() and a bound logger's alike.
+    const where = new CaptureHandler({ formatter: Formatter.python("%(filename)s|%(funcName)s|%(message)s") })
+    const logger = getLogger("calls.where")
+    logger.addHandler(where)
+    function handleRequest() {
+      logger.log({ level: "warn", message: "entry" })
+      logger.with({ a: 1 }).log({ level: "warn", message: "bound entry" })
+      logger.log("warn", "plain")
+    }
+    handleRequest()
+    await where.flush()
+    assert.deepStrictEqual(where.lines, [
+      "CallStyles.test.ts|handleRequest|entry",
+      "CallStyles.test.ts|handleRequest|bound entry",
+      "CallStyles.test.ts|handleRequest|plain"
+    ])
+    await where.close()
+  })
+
   it("a bound logger's level is its logger's: reading it, setting it (CPython's LoggerAdapter.setLevel) and setLevel reach the logger", () => {
     // `child.level = "debug"` silently made a property of the bound logger and changed nothing.
     const logger = getLogger("calls")
