@@ -236,6 +236,11 @@ export class Logger {
     return this.propagateFlag
   }
 
+  /** `logger.propagate = false`, CPython's way to set it: {@link setPropagate}. */
+  set propagate(propagate: boolean) {
+    this.setPropagate(propagate)
+  }
+
   /**
    * Sets this logger's level (case-insensitive; `WARNING` means `WARN`, `FATAL` `CRITICAL`;
    * CPython's numbers too). `NOTSET` (or 0) makes a logger inherit its parent's level, and root

@@ -717,6 +717,27 @@ describe("Propagation", () => {
     assert.deepStrictEqual(rootHandler.messages, ["goes up"])
   })
 
+  it("logger.propagate = false, CPython's way (it has no setPropagate), stops it as setPropagate does", async () => {
+    // Found by the CPython API review: the property had a getter only, so the assignment threw
+    // "Cannot set property propagate of #<Logger> which has only a getter" into the caller (in an
+    // ES module; a sloppy script ignored it and went on propagating).
+    const rootHandler = capture()
+    const childHandler = capture()
+    getLogger().addHandler(rootHandler)
+    const child = getLogger("prop.assigned")
+    child.addHandler(childHandler)
+    child.propagate = false
+    assert.isFalse(child.propagate)
+    child.info("stays")
+    child.propagate = true
+    assert.isTrue(child.propagate)
+    child.info("goes up")
+    assert.isTrue(await rootHandler.flush())
+    assert.isTrue(await childHandler.flush())
+    assert.deepStrictEqual(rootHandler.messages, ["goes up"])
+    assert.deepStrictEqual(childHandler.messages, ["stays", "goes up"])
+  })
+
   it("stops at the first ancestor whose propagate is false, after its handlers", async () => {
     const rootHandler = capture()
     const midHandler = capture()
