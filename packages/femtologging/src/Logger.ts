@@ -1072,12 +1072,19 @@ export class BoundLogger {
 }
 
 /**
- * CPython's name for a bound logger: `new LoggerAdapter(logger, { connid })`.
+ * CPython's name for a bound logger: `new LoggerAdapter(logger, { connid })`. As CPython's, it
+ * may wrap another adapter (or bound logger): it then logs through that one's logger with both
+ * sets of fields (its own win), as `adapter.with(extra)` does.
  *
  * @category models
  * @since 0.2.0
  */
-export class LoggerAdapter extends BoundLogger {}
+export class LoggerAdapter extends BoundLogger {
+  constructor(logger: Logger | BoundLogger, extra?: LogRecord.Fields) {
+    if (logger instanceof BoundLogger) super(logger.logger, mergeFields(logger.fields, extra))
+    else super(logger, extra as LogRecord.Fields)
+  }
+}
 
 /**
  * Where the log call is: the frame two above this function's caller (`emit` ← `info`/`log` ←

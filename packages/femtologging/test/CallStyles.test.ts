@@ -448,6 +448,22 @@ describe("bound loggers and scoped context", () => {
     ])
   })
 
+  it("a LoggerAdapter wrapping another adapter logs through the logger under both, with both's fields (CPython's adapters nest)", async () => {
+    // Found by the CPython API review: LoggerAdapter(LoggerAdapter(logger, { conn }), { req })
+    // made an adapter whose every log call threw "this.logger.emit is not a function" into the
+    // caller; level checks went through, so it failed only when it logged.
+    const logger = getLogger("calls")
+    const conn = new Logger.LoggerAdapter(logger, { conn: 1, shard: 1 })
+    const req = new Logger.LoggerAdapter(conn, { req: 2, shard: 2 })
+    assert.strictEqual(req.info("nested %s", "adapter"), "calls [INFO] nested adapter")
+    new Logger.LoggerAdapter(logger.with({ a: 1 }), { b: 2 }).warning("over a bound logger")
+    assert.strictEqual(req.logger, logger)
+    assert.deepStrictEqual(await logged(), [
+      ["nested adapter", { conn: 1, shard: 2, req: 2 }, undefined],
+      ["over a bound logger", { a: 1, b: 2 }, undefined]
+    ])
+  })
+
   it("withContext carries fields through await, timers and Promise.all; nested scopes override; explicit fields win", async () => {
     const logger = getLogger("calls")
     await Context.withContext({ requestId: "r1", user: "ada" }, async () => {
