@@ -100,10 +100,22 @@ export const apply = (
         if (!result) return undefined // CPython: any false value stops the record
         continue
       }
-      record = result
+      // CPython replaces the record only with a LogRecord; any other object is a true value (an
+      // async filter's promise, `{ ok: true }`) and lets the record through as it is.
+      if (isRecord(result)) record = result
     }
   }
   return record
+}
+
+/** Whether a filter's result is a record to go on with (a logger's name, a level, a message). */
+const isRecord = (u: object): u is LogRecord => {
+  try {
+    const r = u as { readonly logger?: unknown; readonly level?: unknown; readonly message?: unknown }
+    return typeof r.logger === "string" && Level.isLevel(r.level) && r.message !== undefined && r.message !== null
+  } catch {
+    return false
+  }
 }
 
 /**

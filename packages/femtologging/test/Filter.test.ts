@@ -217,6 +217,22 @@ describe("Filters", () => {
     assert.deepStrictEqual(handler.messages, ["yes"])
   })
 
+  it("a filter returning an object that is not a record (an async filter's promise, { ok: true }) lets the record through as it is, as CPython does", async () => {
+    // Found by the CPython API review: such an object replaced the record, and queuing it threw
+    // "Cannot read properties of undefined (reading 'length')" into the log call, from a logger's
+    // filter and a handler's alike (CPython replaces the record only with a LogRecord).
+    const file = fileHandler({ filters: [(async () => true) as unknown as Filter.Filter] })
+    const logger = getLogger("truthy")
+    logger.addHandler(file.handler)
+    assert.strictEqual(logger.info("through a handler filter"), "truthy [INFO] through a handler filter")
+    logger.addFilter(() => ({ ok: true }) as unknown as boolean)
+    assert.strictEqual(logger.warning("through a logger filter"), "truthy [WARN] through a logger filter")
+    await file.handler.close()
+    assert.deepStrictEqual(file.read(), ["INFO truthy through a handler filter", "WARN truthy through a logger filter"])
+    assert.strictEqual(file.handler.getDropped(), 0)
+    assert.strictEqual(logger.getDropped(), 0)
+  })
+
   it("a filter that throws stops the record, counts it, and the log call does not throw", async () => {
     const file = fileHandler({ filters: [() => { throw new Error("filter on fire") }] })
     const sibling = capture()
