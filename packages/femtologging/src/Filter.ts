@@ -18,8 +18,9 @@
  *
  * @since 0.2.0
  */
+import { isError } from "./internal/safe.ts"
 import * as Level from "./Level.ts"
-import type { LogRecord } from "./LogRecord.ts"
+import { type ErrorInfo, errorInfo, type LogRecord } from "./LogRecord.ts"
 
 /**
  * What a filter returns: `true` (go on), `false` (stop), or the record to use instead.
@@ -105,18 +106,42 @@ export const apply = (
       if (isRecord(result)) record = result
     }
   }
-  return record
+  return sound(record)
 }
 
-/** Whether a filter's result is a record to go on with (a logger's name, a level, a message). */
+/** Whether a filter's result is a record to go on with (a logger's name and a level). */
 const isRecord = (u: object): u is LogRecord => {
   try {
-    const r = u as { readonly logger?: unknown; readonly level?: unknown; readonly message?: unknown }
-    return typeof r.logger === "string" && Level.isLevel(r.level) && r.message !== undefined && r.message !== null
+    return typeof (u as LogRecord).logger === "string" && Level.isLevel((u as LogRecord).level)
   } catch {
     return false
   }
 }
+
+/**
+ * The record as filters left it (returned, or changed in place, as CPython's filters change
+ * `record.exc_info`), with what a record cannot hold read as a log call's would be: an error
+ * given as an `Error` (or any other value) as its `ErrorInfo`, `null` as none; a `null` or
+ * `undefined` message as its text.
+ */
+const sound = (record: LogRecord): LogRecord => {
+  try {
+    const error: unknown = record.error
+    const message: unknown = record.message
+    if ((error === undefined || isErrorInfo(error)) && message !== undefined && message !== null) return record
+    return {
+      ...record,
+      message: message === undefined || message === null ? String(message) : record.message,
+      error: error === undefined || error === null ? undefined : isErrorInfo(error) ? record.error : errorInfo(error)
+    }
+  } catch {
+    return record
+  }
+}
+
+const isErrorInfo = (u: unknown): boolean =>
+  typeof u === "object" && u !== null && !isError(u) && typeof (u as ErrorInfo).message === "string" &&
+  Array.isArray((u as ErrorInfo).causes)
 
 /**
  * Whether `u` can be used as a filter.

@@ -11,6 +11,7 @@ import * as path from "node:path"
 import { getLogger, resetManager } from "../src/Facade.ts"
 import { FemtoFileHandler } from "../src/FileHandler.ts"
 import * as Filter from "../src/Filter.ts"
+import * as Formatter from "../src/Formatter.ts"
 import { InvalidLevelError } from "../src/Level.ts"
 import * as Level from "../src/Level.ts"
 import * as Logger from "../src/Logger.ts"
@@ -231,6 +232,49 @@ describe("Filters", () => {
     assert.deepStrictEqual(file.read(), ["INFO truthy through a handler filter", "WARN truthy through a logger filter"])
     assert.strictEqual(file.handler.getDropped(), 0)
     assert.strictEqual(logger.getDropped(), 0)
+  })
+
+  it("a filter that returns a record with an Error (or a string) as its error, or sets one in place, has it read as a log call's error; null takes it away", async () => {
+    // Found by the CPython API review: { ...record, error: new Error("attached") } made the log
+    // call throw "error.causes is not iterable" into the caller, and error: null "Cannot read
+    // properties of null" (a record's error is the ErrorInfo LogRecord.make reads an error into;
+    // queuing the record walked its causes); so did a filter that set the error in place and
+    // returned true. A string is read as LogRecord.make reads one.
+    const file = fileHandler({ formatter: Formatter.python("%(levelname)s %(message)s") })
+    const logger = getLogger("attach")
+    logger.addHandler(file.handler)
+    const cause = new Error("socket closed")
+    const error = new Error("attached", { cause })
+    error.stack = "Error: attached\n    at filter (f.js:1:1)"
+    cause.stack = "Error: socket closed\n    at read (g.js:2:2)"
+    logger.addFilter((r) => ({ ...r, error: error as never }))
+    assert.strictEqual(logger.error("with an Error"), "attach [ERROR] with an Error")
+    logger.addFilter((r) => ({ ...r, error: "a string" as never }))
+    assert.strictEqual(logger.error("with a string"), "attach [ERROR] with a string")
+    logger.addFilter((r) => ({ ...r, error: null as never }))
+    assert.strictEqual(logger.error("with null: none"), "attach [ERROR] with null: none")
+    const inPlace = new Error("in place")
+    inPlace.stack = "Error: in place\n    at filter (h.js:3:3)"
+    logger.addFilter((r) => {
+      ;(r as { error: unknown }).error = inPlace // CPython's filters set record.exc_info so
+      return true
+    })
+    assert.strictEqual(logger.error("changed in place"), "attach [ERROR] changed in place")
+    await file.handler.close()
+    assert.deepStrictEqual(file.read(), [
+      "ERROR with an Error",
+      "Error: attached",
+      "    at filter (f.js:1:1)",
+      "Caused by: Error: socket closed",
+      "    at read (g.js:2:2)",
+      "ERROR with a string",
+      "string: a string",
+      "ERROR with null: none",
+      "ERROR changed in place",
+      "Error: in place",
+      "    at filter (h.js:3:3)"
+    ])
+    assert.strictEqual(file.handler.getDropped(), 0)
   })
 
   it("a filter that throws stops the record, counts it, and the log call does not throw", async () => {
