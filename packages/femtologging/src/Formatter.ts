@@ -774,8 +774,9 @@ const named: Record<FormatterId, Formatter> = { default: defaultFormatter, json,
 /**
  * Wraps a formatter for a handler so that one that throws cannot lose a record: the record is
  * written as the seed's line with the error appended (`… [formatter failed: <error>]`), and the
- * failure is reported on stderr (at most once per 5 s, with the count). The built-in formatters
- * never throw; a user's formatter may.
+ * failure is reported on stderr (at most once per 5 s, with the count). So is a record whose
+ * formatter returned something other than a string (one that forgot its `return`). The built-in
+ * formatters never throw; a user's formatter may.
  *
  * @category combinators
  * @since 0.1.0
@@ -783,14 +784,17 @@ const named: Record<FormatterId, Formatter> = { default: defaultFormatter, json,
 export const guard = (formatter: Formatter, label: string): Formatter => {
   let last = ""
   const warner = new Warner(label, 5_000, Date.now, undefined, (n) =>
-    `femtologging: ${label}: the formatter threw ${n} time${n === 1 ? "" : "s"}; last: ${last}`)
+    `femtologging: ${label}: the formatter failed ${n} time${n === 1 ? "" : "s"}; last: ${last}`)
   return (record) => {
+    let line: unknown
     try {
-      return formatter(record)
+      line = formatter(record)
+      if (typeof line === "string") return line
+      last = `returned ${line === null ? "null" : typeof line}, not a string`
     } catch (error) {
       last = safeString(error)
-      warner.drop()
-      return `${seedLine(record)} [formatter failed: ${last}]`
     }
+    warner.drop()
+    return `${seedLine(record)} [formatter failed: ${last}]`
   }
 }

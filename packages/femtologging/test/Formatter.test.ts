@@ -194,6 +194,30 @@ describe("Formatter.guard", () => {
     assert.strictEqual(guarded(record as unknown as LogRecord.LogRecord), "a [INFO] Symbol(s) [formatter failed: Error: no]")
   })
 
+  it("a formatter that returns no string (a forgotten return) is a failed one: the record is written as the seed's line, the process goes on", async () => {
+    // Found by the CPython API review: a formatter returning undefined, a number or an object
+    // (from a function or a Python-style formatter object's format()) ended the process with an
+    // uncaught TypeError from the handler's delivery ("Cannot read properties of undefined
+    // (reading 'length')", "argument must be a string"). CPython reports a non-str from a
+    // formatter as a logging error and goes on.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "femto-guard-"))
+    const file = path.join(dir, "app.log")
+    const handler = new FemtoFileHandler(file, {
+      formatter: (record) =>
+        (record.message === "none" ? undefined : record.message === "number" ? 42 : record.message) as string
+    })
+    for (const message of ["before", "none", "number", "after"]) handler.handle("g", "INFO", message)
+    await handler.close()
+    assert.deepStrictEqual(fs.readFileSync(file, "utf8").trimEnd().split("\n"), [
+      "before",
+      "g [INFO] none [formatter failed: returned undefined, not a string]",
+      "g [INFO] number [formatter failed: returned number, not a string]",
+      "after"
+    ])
+    assert.strictEqual(handler.getDropped(), 0)
+    fs.rmSync(dir, { recursive: true, force: true })
+  })
+
   it("through a file handler: every record is written, none counted as dropped", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "femto-guard-"))
     const file = path.join(dir, "app.log")
