@@ -1132,7 +1132,11 @@ const resolvedPromise = Promise.resolve()
  * throws (what cannot be read counts the overhead).
  */
 const estimateBytes = (record: LogRecord.LogRecord): number => {
-  let n = 200 + (record.message.length + record.logger.length) * 2
+  // A filter may have made the message something else (a number, an object with toString):
+  // counted as the overhead, never NaN, which would have disabled the limit for good.
+  const message: unknown = record.message
+  const logger: unknown = record.logger
+  let n = 200 + ((typeof message === "string" ? message.length : 0) + (typeof logger === "string" ? logger.length : 0)) * 2
   if (record.fields !== undefined) n += fieldsBytes(record.fields)
   const error = record.error
   if (error !== undefined) {

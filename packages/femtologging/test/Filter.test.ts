@@ -8,7 +8,7 @@ import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { getLogger, resetManager } from "../src/Facade.ts"
+import { getLogger, getQueuedBytes, resetManager, setMaxQueuedBytes } from "../src/Facade.ts"
 import { FemtoFileHandler } from "../src/FileHandler.ts"
 import * as Filter from "../src/Filter.ts"
 import * as Formatter from "../src/Formatter.ts"
@@ -275,6 +275,36 @@ describe("Filters", () => {
       "    at filter (h.js:3:3)"
     ])
     assert.strictEqual(file.handler.getDropped(), 0)
+  })
+
+  it("a filter that makes the message a number keeps the queued-bytes count a number, and the memory limit in force", async () => {
+    // Found by the CPython API review (a filter setting record.msg to a number, as CPython's
+    // filters may): the record's estimated size read message.length, undefined for a number, and
+    // the process-wide count of queued bytes became NaN for good, so no queue was ever refused
+    // at setMaxQueuedBytes again.
+    const handler = capture({ policy: "drop" })
+    const logger = getLogger("counted")
+    logger.addHandler(handler)
+    const toNumber = (r: LogRecord.LogRecord) => {
+      ;(r as { message: unknown }).message = 42
+      return true
+    }
+    logger.addFilter(toNumber)
+    logger.info("becomes 42")
+    assert.isTrue(Number.isFinite(getQueuedBytes()))
+    assert.isTrue(await handler.flush())
+    assert.strictEqual(getQueuedBytes(), 0)
+    logger.removeFilter(toNumber)
+    setMaxQueuedBytes(1024 * 1024)
+    try {
+      const big = "x".repeat(100 * 1024) // about 200 KiB a record
+      for (let i = 0; i < 20; i++) logger.info(big)
+      assert.isAbove(handler.getDropped(), 10)
+    } finally {
+      setMaxQueuedBytes(64 * 1024 * 1024)
+    }
+    assert.isTrue(await handler.flush())
+    assert.strictEqual(handler.lines[0], "counted [INFO] 42")
   })
 
   it("a filter that throws stops the record, counts it, and the log call does not throw", async () => {
