@@ -60,6 +60,8 @@ export interface LoggerHost {
   readonly handOff: HandOff
   /** Whether the level methods return the seed's line (else `undefined`). */
   readonly returnLines: boolean
+  /** The logger for a dotted name (root for `undefined`). */
+  readonly getLogger: (name?: string) => Logger
 }
 
 /**
@@ -406,6 +408,30 @@ export class Logger {
     this.host.bump()
     if (entry!.owned) Effect.runFork(Handler.close(entry!.handler))
     return true
+  }
+
+  /** CPython's `getEffectiveLevel()`: {@link level}, this logger's own or its nearest ancestor's. */
+  getEffectiveLevel(): Level.Level {
+    return this.level
+  }
+
+  /**
+   * CPython's `getChild(suffix)`: the logger `<name>.<suffix>` of the same manager (`suffix`
+   * itself from root). Throws `InvalidLoggerNameError` for a bad name.
+   */
+  getChild(suffix: string): Logger {
+    return this.host.getLogger(this.parent === undefined ? suffix : `${this.name}.${suffix}`)
+  }
+
+  /**
+   * CPython's `hasHandlers()`: whether this logger, or an ancestor its records propagate up to,
+   * has a handler (a record that reaches none goes to the last resort).
+   */
+  hasHandlers(): boolean {
+    for (let l: Logger | undefined = this; l !== undefined; l = l.propagateFlag ? l.parent : undefined) {
+      if (l.attached.length > 0) return true
+    }
+    return false
   }
 
   /** Detaches every handler of this logger. */
@@ -1024,6 +1050,16 @@ export class BoundLogger {
   /** {@link isEnabledFor} under pino's name. */
   isLevelEnabled(level: Level.LevelInput): boolean {
     return this.logger.isEnabledFor(level)
+  }
+
+  /** The logger's effective level (CPython's adapter delegates it likewise). */
+  getEffectiveLevel(): Level.Level {
+    return this.logger.level
+  }
+
+  /** Whether the logger's records reach a handler (see `Logger.hasHandlers`). */
+  hasHandlers(): boolean {
+    return this.logger.hasHandlers()
   }
 
   /** Flushes the logger's handlers (see `Logger.flush`). */

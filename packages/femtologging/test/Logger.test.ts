@@ -796,3 +796,62 @@ describe("Propagation", () => {
     assert.deepStrictEqual(rootHandler.messages, ["after"])
   })
 })
+
+describe("Logger: CPython's getChild, getEffectiveLevel, hasHandlers", () => {
+  // The same program in python3 gives the same answers (the oracle, run below).
+  const python = String.raw`
+import logging, json
+root = logging.getLogger()
+root.setLevel(logging.INFO)  # ours starts at INFO (the seed's), CPython's at WARNING
+a = logging.getLogger("a")
+ab = a.getChild("b")
+abc = ab.getChild("c.d")
+a.setLevel(logging.ERROR)
+h = logging.NullHandler()
+lonely = logging.getLogger("lonely")
+print(json.dumps({
+  "names": [ab.name, abc.name, root.getChild("x").name, ab.getChild("c") is logging.getLogger("a.b.c")],
+  "levels": [logging.getLevelName(l.getEffectiveLevel()) for l in (abc, ab, lonely)],
+  "before": [abc.hasHandlers(), lonely.hasHandlers()],
+}))
+a.addHandler(h)
+r1 = [abc.hasHandlers(), lonely.hasHandlers(), logging.LoggerAdapter(abc, {}).hasHandlers()]
+ab.propagate = False
+r2 = [abc.hasHandlers(), ab.hasHandlers(), a.hasHandlers()]
+root.addHandler(h)
+r3 = [lonely.hasHandlers(), abc.hasHandlers()]
+print(json.dumps({"after": [r1, r2, r3]}))
+`
+  it("answer as CPython's do (root without handlers, as CPython's is before basicConfig)", async () => {
+    const { spawnSync } = await import("node:child_process")
+    const result = spawnSync("python3", ["-c", python], { encoding: "utf8" })
+    assert.strictEqual(result.status, 0, result.stderr)
+    const [first, second] = result.stdout.trim().split("\n").map((line) => JSON.parse(line))
+    const root = getLogger()
+    const a = getLogger("a")
+    const ab = a.getChild("b")
+    const abc = ab.getChild("c.d")
+    a.setLevel("ERROR")
+    const lonely = getLogger("lonely")
+    const levelName = (l: LoggerModule.Logger) => l.getEffectiveLevel().replace(/^WARN$/, "WARNING")
+    assert.deepStrictEqual({
+      names: [ab.name, abc.name, root.getChild("x").name, ab.getChild("c") === getLogger("a.b.c")],
+      levels: [levelName(abc), levelName(ab), levelName(lonely)],
+      before: [abc.hasHandlers(), lonely.hasHandlers()]
+    }, first)
+    const h = new CaptureHandler()
+    a.addHandler(h)
+    const r1 = [abc.hasHandlers(), lonely.hasHandlers(), new LoggerModule.LoggerAdapter(abc, {}).hasHandlers()]
+    ab.propagate = false
+    const r2 = [abc.hasHandlers(), ab.hasHandlers(), a.hasHandlers()]
+    root.addHandler(h)
+    const r3 = [lonely.hasHandlers(), abc.hasHandlers()]
+    assert.deepStrictEqual({ after: [r1, r2, r3] }, second)
+    assert.strictEqual(new LoggerModule.LoggerAdapter(abc, {}).getEffectiveLevel(), "ERROR")
+  })
+
+  it("getChild with a bad name throws InvalidLoggerNameError", () => {
+    const error = thrown(() => getLogger("a").getChild(".b"))
+    assert.strictEqual((error as { _tag?: string })._tag, "InvalidLoggerNameError")
+  })
+})
