@@ -42,10 +42,10 @@ export type StreamTarget = "stdout" | "stderr"
  * @since 0.1.0
  */
 export interface StreamHandlerOptions extends CommonOptions {
-  /** `"stdout"` or `"stderr"` (the default). */
-  readonly stream?: StreamTarget | undefined
+  /** `"stdout"` or `"stderr"` (the default); `process.stdout` and `process.stderr` name them too. */
+  readonly stream?: StreamTarget | NodeJS.WriteStream | undefined
   /** The same as `stream`. */
-  readonly target?: StreamTarget | undefined
+  readonly target?: StreamTarget | NodeJS.WriteStream | undefined
 }
 
 /**
@@ -63,6 +63,31 @@ export interface StreamDict extends CommonDict {
 const streams = ["stdout", "stderr"] as const
 
 /**
+ * A stream option's value: `process.stdout` and `process.stderr` as their names (CPython's
+ * `StreamHandler(sys.stdout)`); another stream object is refused with what to do instead.
+ */
+const streamRule = (field: string) => (value: unknown): StreamTarget => {
+  if (value === process.stdout) return "stdout"
+  if (value === process.stderr) return "stderr"
+  if (isStreamObject(value)) throw notStdio(field)
+  return oneOf(field, value, streams)
+}
+
+/** A stream option's name (`process.stdout` is `"stdout"`); `"stderr"` when not given. */
+const nameOf = (value: StreamTarget | NodeJS.WriteStream | undefined): StreamTarget =>
+  value === process.stdout ? "stdout" : value === process.stderr ? "stderr" : (value as StreamTarget | undefined) ?? "stderr"
+
+const isStreamObject = (value: unknown): boolean =>
+  typeof value === "object" && value !== null && typeof (value as { write?: unknown }).write === "function"
+
+const notStdio = (field: string): HandlerConfigError =>
+  new HandlerConfigError({
+    field,
+    detail: `a stream handler writes to process.stdout or process.stderr ('stdout', 'stderr'), not another ` +
+      `stream object; for another stream, add a handler object whose handle(record) writes to it`
+  })
+
+/**
  * Checks a stream handler's options, as its constructor, its builder's `build()` and
  * `StreamHandler.make` do: throws `HandlerConfigError` naming the option (an unknown key
  * included), or returns them with `stream` set (from `target` when only that was given, else
@@ -72,21 +97,24 @@ const streams = ["stdout", "stderr"] as const
  * @since 0.2.0
  */
 export const checkStreamOptions = (
-  options: StreamHandlerOptions = {}
-): Omit<StreamHandlerOptions, "target"> & { readonly stream: StreamTarget } => {
-  const { target, ...checked } = checkOptions("StreamHandler", options, {
+  options: StreamHandlerOptions | NodeJS.WriteStream = {}
+): Omit<StreamHandlerOptions, "target" | "stream"> & { readonly stream: StreamTarget } => {
+  // CPython's `StreamHandler(sys.stdout)`: the stream given in place of the options.
+  if (options === process.stdout || options === process.stderr) options = { stream: options as NodeJS.WriteStream }
+  else if (isStreamObject(options)) throw notStdio("stream")
+  const { target, stream, ...checked } = checkOptions("StreamHandler", options as StreamHandlerOptions, {
     ...commonRules,
     class: classRule("StreamHandler"),
-    stream: (value: unknown) => oneOf("stream", value, streams),
-    target: (value: unknown) => oneOf("target", value, streams)
-  })
-  if (target !== undefined && checked.stream !== undefined && target !== checked.stream) {
+    stream: streamRule("stream"),
+    target: streamRule("target")
+  }) as Omit<StreamHandlerOptions, "target" | "stream"> & { readonly stream?: StreamTarget; readonly target?: StreamTarget }
+  if (target !== undefined && stream !== undefined && target !== stream) {
     throw new HandlerConfigError({
       field: "stream",
-      detail: `stream and target name different streams ('${checked.stream}', '${target}'); give one`
+      detail: `stream and target name different streams ('${stream}', '${target}'); give one`
     })
   }
-  return { ...checked, stream: checked.stream ?? target ?? "stderr" }
+  return { ...checked, stream: stream ?? target ?? "stderr" }
 }
 
 /**
@@ -108,8 +136,11 @@ export class FemtoStreamHandler extends FemtoHandler {
   /** Which stream this handler writes to. */
   readonly target: StreamTarget
 
-  /** Throws `HandlerConfigError` (see {@link checkStreamOptions}). */
-  constructor(options: StreamHandlerOptions = {}, spawn: Spawner = facadeSpawner()) {
+  /**
+   * Throws `HandlerConfigError` (see {@link checkStreamOptions}). `process.stdout` or
+   * `process.stderr` may stand in place of the options, as `sys.stdout` does for CPython's.
+   */
+  constructor(options: StreamHandlerOptions | NodeJS.WriteStream = {}, spawn: Spawner = facadeSpawner()) {
     const checked = checkStreamOptions(options)
     const target = checked.stream
     const fd = target === "stdout" ? 1 : 2
@@ -192,7 +223,7 @@ export class StreamHandlerBuilder extends HandlerBuilderBase<StreamHandlerBuilde
    */
   asDict(): StreamDict {
     const o = this.options
-    return { class: "femtologging.StreamHandler", stream: o.stream ?? o.target ?? "stderr", ...commonDict(o) }
+    return { class: "femtologging.StreamHandler", stream: nameOf(o.stream ?? o.target), ...commonDict(o) }
   }
 
   /** Builds the handler (facade). */

@@ -247,6 +247,39 @@ describe("FemtoStreamHandler options", () => {
     }))
 })
 
+describe("FemtoStreamHandler(process.stdout), CPython's StreamHandler(sys.stdout)", () => {
+  it("process.stdout or process.stderr in place of the options, or as stream/target, names that stream", () => {
+    assert.strictEqual(track(new FemtoStreamHandler(process.stdout)).target, "stdout")
+    assert.strictEqual(track(new FemtoStreamHandler(process.stderr)).target, "stderr")
+    assert.strictEqual(track(new FemtoStreamHandler({ stream: process.stdout, capacity: 8 })).target, "stdout")
+    assert.strictEqual(track(new FemtoStreamHandler({ target: process.stdout })).target, "stdout")
+    assert.strictEqual(new StreamHandlerBuilder({ stream: process.stdout }).asDict().stream, "stdout")
+    assert.strictEqual(track(new StreamHandlerBuilder({ stream: process.stdout }).build()).target, "stdout")
+  })
+
+  it("another stream object is refused saying what a stream handler writes to (it said: unknown option '_events')", async () => {
+    const { PassThrough } = await import("node:stream")
+    for (const make of [() => new FemtoStreamHandler(new PassThrough() as never), () => new FemtoStreamHandler({ stream: new PassThrough() as never })]) {
+      const error = thrown(make)
+      assert.instanceOf(error, HandlerConfigError)
+      assert.strictEqual((error as HandlerConfigError).field, "stream")
+      assert.match((error as HandlerConfigError).message, /writes to process\.stdout or process\.stderr/)
+    }
+  })
+
+  it("writes to the stream given so", async () => {
+    const result = await runModule(`
+      import { FemtoStreamHandler, getLogger } from "femtologging"
+      const handler = new FemtoStreamHandler(process.stdout)
+      getLogger("py").addHandler(handler)
+      getLogger("py").info("to stdout")
+      await handler.close()
+    `)
+    assert.strictEqual(result.code, 0)
+    assert.strictEqual(result.stdout, "py [INFO] to stdout\n")
+  })
+})
+
 describe("FemtoStreamHandler: one options spec (stream, alias target)", () => {
   const ways: Ways<StreamHandlerOptions> = {
     construct: (options) => new FemtoStreamHandler(options),
