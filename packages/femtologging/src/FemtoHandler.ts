@@ -127,6 +127,11 @@ export class FemtoHandler {
     return this.handler.level
   }
 
+  /** `handler.level = "ERROR"`, as a logger's level is set: {@link setLevel}. */
+  set level(level: Parameters<Handler.Handler["setLevel"]>[0]) {
+    this.handler.setLevel(level)
+  }
+
   /** Sets the handler's level (`NOTSET` or 0: everything). Throws `InvalidLevelError`. */
   setLevel(level: Parameters<Handler.Handler["setLevel"]>[0]): void {
     this.handler.setLevel(level)

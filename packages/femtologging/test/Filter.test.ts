@@ -126,6 +126,23 @@ describe("Handler levels", () => {
     assert.deepStrictEqual(handler.messages, ["shown", "shown too"])
     throwsExactly(() => handler.setLevel("loud"), InvalidLevelError, "invalid log level: loud")
   })
+
+  it("handler.level = 'ERROR' sets it, as CPython's attribute and a logger's level are set (it threw: a getter only)", async () => {
+    const handler = capture()
+    const logger = getLogger("hl3")
+    logger.addHandler(handler)
+    handler.level = "ERROR"
+    assert.strictEqual(handler.level, "ERROR")
+    logger.warn("hidden")
+    logger.error("shown")
+    handler.level = 0
+    logger.info("shown too")
+    await handler.flush()
+    assert.deepStrictEqual(handler.messages, ["shown", "shown too"])
+    throwsExactly(() => {
+      handler.level = "loud"
+    }, InvalidLevelError, "invalid log level: loud")
+  })
 })
 
 describe("Filters", () => {
