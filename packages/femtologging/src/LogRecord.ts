@@ -7,7 +7,7 @@
  *
  * @since 0.1.0
  */
-import { threadId as currentThreadId, isMainThread } from "node:worker_threads"
+import * as WorkerThreads from "node:worker_threads"
 import { functionTag, isError, read, safeString } from "./internal/safe.ts"
 import type { Level } from "./Level.ts"
 
@@ -122,7 +122,11 @@ export interface LogRecordInput {
   readonly functionName?: string | undefined
 }
 
-const threadName = isMainThread ? "main" : `worker-${currentThreadId}`
+// A worker's `name` (Node >= 22.19 gives it as `threadName`), else `worker-<threadId>`.
+const currentThreadId = WorkerThreads.threadId
+const threadName = WorkerThreads.isMainThread
+  ? "main"
+  : (WorkerThreads as { readonly threadName?: string | undefined }).threadName || `worker-${currentThreadId}`
 // The wall clock at the monotonic clock's zero, in milliseconds. The monotonic clock gives the
 // sub-millisecond part; the wall clock, read again after each millisecond, decides: a record's time
 // stays within a few milliseconds of `Date.now()` after NTP steps or slews it, or the machine sleeps

@@ -93,6 +93,19 @@ describe("LogRecord.make", () => {
     assert.strictEqual(seen.threadName, `worker-${seen.actual}`)
   })
 
+  it("stamps a named worker's name (CPython's threadName is the thread's name)", async () => {
+    const result = await runModule(`
+      import { Worker } from "node:worker_threads"
+      const source = "Promise.all([import('femtologging'), import('node:worker_threads')]).then(([{ LogRecord, Formatter }, wt]) => { " +
+        "const r = LogRecord.make({ logger: 'w', level: 'INFO', message: 'm' }); " +
+        "wt.parentPort.postMessage([r.threadName, Formatter.python('%(threadName)s')(r)]) })"
+      const worker = new Worker(source, { eval: true, name: "api-1" })
+      worker.once("message", (m) => { process.stdout.write(JSON.stringify(m)); worker.terminate() })
+    `)
+    assert.strictEqual(result.stderr, "")
+    assert.deepStrictEqual(JSON.parse(result.stdout), ["api-1", "api-1"])
+  })
+
   it("stamps threadId 0 and threadName \"main\" on a process's main thread", async () => {
     const result = await runModule(`
       import { LogRecord } from "femtologging"
