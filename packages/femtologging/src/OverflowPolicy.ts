@@ -104,7 +104,8 @@ const invalid = (input: string) =>
   })
 
 /**
- * Parses `"drop"`, `"block"` or `"timeout:N"`, trimmed and case-insensitive.
+ * Parses `"drop"`, `"block"` or `"timeout:N"`, trimmed and case-insensitive. A policy value is
+ * returned as it is, once its `ms` passed {@link timeout}'s check.
  *
  * **Example** (Parsing)
  *
@@ -119,8 +120,10 @@ const invalid = (input: string) =>
  */
 export const parse = (input: string | OverflowPolicy): OverflowPolicy => {
   if (typeof input !== "string") {
-    if (isOverflowPolicy(input)) return input
-    throw invalid(String(input))
+    if (!isOverflowPolicy(input)) throw invalid(String(input))
+    // A value built by hand (`{ _tag: "Timeout", ms: 0 }`) is held to what `timeout(ms)` accepts.
+    if (input._tag === "Timeout") timeout(input.ms)
+    return input
   }
   const text = input.trim().toLowerCase()
   if (text === "drop") return dropValue

@@ -1,7 +1,12 @@
-import { assert, describe, it } from "@effect/vitest"
+import { afterAll, assert, describe, it } from "@effect/vitest"
+import * as path from "node:path"
+import { FemtoFileHandler } from "../src/FileHandler.ts"
 import { HandlerConfigError } from "../src/HandlerConfigError.ts"
 import * as OverflowPolicy from "../src/OverflowPolicy.ts"
 import { throwsExactly } from "./utils/errors.ts"
+import { removeTempDirs, tempDir } from "./utils/files.ts"
+
+afterAll(() => removeTempDirs())
 
 describe("OverflowPolicy.parse", () => {
   it("parses drop, block and timeout:N, trimmed and case-insensitively", () => {
@@ -16,6 +21,29 @@ describe("OverflowPolicy.parse", () => {
   it("returns a policy value as is", () => {
     const policy = OverflowPolicy.timeout(5)
     assert.strictEqual(OverflowPolicy.parse(policy), policy)
+  })
+
+  it("refuses a policy value whose timeout the constructor refuses, and anything that is no policy", () => {
+    // Found by mutation testing: a hand-built { _tag: "Timeout", ms: 0 } (or -1, 2.5, NaN) was
+    // taken as it was, where "timeout:0" and timeout(0) are refused.
+    throwsExactly(() => OverflowPolicy.parse({ _tag: "Timeout", ms: 0 }), HandlerConfigError, "timeout must be greater than zero")
+    for (const ms of [-1, 2.5, Number.NaN, Infinity]) {
+      throwsExactly(
+        () => OverflowPolicy.parse({ _tag: "Timeout", ms }),
+        HandlerConfigError,
+        "timeout must be a positive integer (N in 'timeout:N')"
+      )
+    }
+    throwsExactly(
+      () => new FemtoFileHandler(path.join(tempDir(), "never.log"), { policy: { _tag: "Timeout", ms: -1 } }),
+      HandlerConfigError,
+      "timeout must be a positive integer (N in 'timeout:N')"
+    )
+    throwsExactly(
+      () => OverflowPolicy.parse({ _tag: "Sometimes" } as never),
+      HandlerConfigError,
+      "invalid overflow policy: '[object Object]'. Valid options are: drop, block, timeout:N"
+    )
   })
 
   it("agrees with the constructors", () => {
