@@ -357,6 +357,7 @@ print(json.dumps([fmt % (0, 0, 0, 0, 0, 0), f.format(rec)]))
     logger.info("a", boom, { f: 2 })
     logger.info("a", { f: 3 }, "x", boom, { g: 4 })
     logger.info("a", [1, { b: 2 }], new Map([[1, 2]]), 7n)
+    logger.info("a", boom, new TypeError("later"))
     setRedaction({ paths: ["password", "*.password"] })
     try {
       logger.info("login", "ada", { password: "hunter2" }, "from web", { user: { password: "pw" } })
@@ -370,6 +371,8 @@ print(json.dumps([fmt % (0, 0, 0, 0, 0, 0), f.format(rec)]))
       ["a", { f: 2 }, "boom"],
       ["a x", { f: 3, g: 4 }, "boom"],
       ["a 1,[object Object] [object Map] 7", undefined, undefined],
+      // The first error is the record's; a later one is appended as String() writes it.
+      ["a TypeError: later", undefined, "boom"],
       ["login ada from web", { password: "[REDACTED]", user: { password: "[REDACTED]" } }, undefined]
     ])
   })

@@ -87,6 +87,11 @@ describe("Levels as CPython names and numbers them", () => {
     assert.strictEqual(child.level, "TRACE")
     child.setLevel(40)
     assert.strictEqual(child.level, "ERROR")
+    // 0 is NOTSET too: the child inherits again (root's TRACE, then its WARN).
+    child.setLevel(0)
+    assert.strictEqual(child.ownLevelValue, undefined)
+    getLogger().setLevel("WARN")
+    assert.strictEqual(child.level, "WARN")
   })
 })
 
@@ -225,6 +230,22 @@ describe("Filters", () => {
       yield* Logger.warn(logger, "a")
       assert.deepStrictEqual(yield* Effect.promise(messages), [["a"], [], ["a"]])
     }))
+
+  it("a logger's filter runs for a record that no handler would take yet (CPython filters before it looks for handlers): one adding a handler sends the record there", async () => {
+    const added = capture()
+    const logger = getLogger("adds.first")
+    logger.setPropagate(false)
+    const seen: Array<string> = []
+    logger.addFilter((r) => {
+      seen.push(r.message)
+      logger.addHandler(added)
+      return true
+    })
+    logger.info("first")
+    assert.deepStrictEqual(seen, ["first"])
+    await added.flush()
+    assert.deepStrictEqual(added.messages, ["first"])
+  })
 
   it("handler filters apply to every record reaching the handler, propagated ones included", async () => {
     const handler = capture({ filters: [(r) => r.message !== "no"] })
