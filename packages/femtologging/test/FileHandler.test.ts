@@ -175,6 +175,43 @@ describe("FemtoFileHandler: flush interval (records, not time)", () => {
   })
 })
 
+describe("FemtoFileHandler: the output buffer (pending records, more than 1,024 ends, multi-byte lines)", () => {
+  it("records buffered for flushInterval are pending (accepted, neither written nor dropped) until written", async () => {
+    const file = logFile()
+    const h = track(new FemtoFileHandler(file, { flushInterval: 10 }))
+    for (let i = 0; i < 3; i++) h.handle("app", "INFO", `m${i}`)
+    await tick()
+    assert.strictEqual(readText(file), "")
+    assert.deepStrictEqual([h.handler.getPending(), h.getWritten(), h.getDropped()], [3, 0, 0])
+    assert.isTrue(await h.flush())
+    assert.deepStrictEqual([h.handler.getPending(), h.getWritten(), h.getDropped()], [0, 3, 0])
+  })
+
+  it("a batch of more than 1,024 records (the output's first record ends) reaches the sink with every record's end", async () => {
+    const records: Array<string> = []
+    const sink: Sink = {
+      write: (bytes, ends) => {
+        for (let i = 0, start = 0; i < ends.length; start = ends[i++]!) {
+          records.push(Buffer.from(bytes.subarray(start, ends[i]!)).toString("utf8"))
+        }
+      }
+    }
+    const h = track(Handler.makeUnsafe({ label: "ends", target: { _tag: "Sink", sink }, capacity: 4096, formatter: (r) => r.message }))
+    for (let i = 0; i < 3_000; i++) Handler.handleUnsafe(h, rec(`m${i}`))
+    assert.isTrue(await Effect.runPromise(Handler.flush(h)))
+    assert.deepStrictEqual(records, numbered("m", 3_000).map((m) => `${m}\n`))
+  })
+
+  it("a formatter's line of 3-byte characters, larger than the output's buffer, is written whole", async () => {
+    const file = logFile()
+    const h = track(new FemtoFileHandler(file, { formatter: (r) => r.message }))
+    const line = "\u20ac".repeat(40_000) // 120,000 bytes of UTF-8 from 40,000 characters
+    h.handle("app", "INFO", line)
+    assert.isTrue(await h.flush())
+    assert.strictEqual(readText(file), `${line}\n`)
+  })
+})
+
 describe("FemtoFileHandler: reopen", () => {
   it.each(["inline", "worker"] as const)("after an external rename (logrotate), queued records go to the old file, later ones to a new one (%s)", async (executor) => {
     const file = logFile()

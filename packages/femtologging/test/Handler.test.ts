@@ -704,6 +704,22 @@ describe("Handler over a function that returns promises (an asynchronous user ha
     await Effect.runPromise(Handler.close(h))
     assert.deepStrictEqual([h.getWritten(), h.getDropped(), h.getPending(), h.getAccepted()], [2, 2, 0, 4])
   })
+
+  it("a promise that settles after close gave up on it changes no count: each record is counted once", async () => {
+    const late = (settle: "resolve" | "reject") =>
+      new Promise<void>((resolve, reject) => setTimeout(() => (settle === "resolve" ? resolve() : reject(new Error("late"))), 300))
+    const h = Handler.makeUnsafe({
+      label: "async handle",
+      flushTimeoutMs: 100,
+      target: { _tag: "Records", handle: (r) => late(r.message === "ok" ? "resolve" : "reject") }
+    })
+    Handler.handleUnsafe(h, rec("ok"))
+    Handler.handleUnsafe(h, rec("bad"))
+    await Effect.runPromise(Handler.close(h))
+    assert.deepStrictEqual([h.getWritten(), h.getDropped(), h.getPending()], [0, 2, 0])
+    await new Promise((resolve) => setTimeout(resolve, 400))
+    assert.deepStrictEqual([h.getWritten(), h.getDropped(), h.getPending()], [0, 2, 0])
+  })
 })
 
 describe("Handler: records logged from inside its own delivery", () => {

@@ -117,6 +117,28 @@ console.log(h.getWritten(), h.getDropped())`,
 })
 
 describe("Sink contract: a user handler object's own flush()", () => {
+  it("a flush() that returns (synchronously) makes the flush true; one that throws makes it false", async () => {
+    resetManager()
+    const calls: Array<string> = []
+    const logger = getLogger("own.flush")
+    const own = { handle: (_l: string, _v: string, m: string) => void calls.push(m), flush: () => void calls.push("flush") }
+    logger.addHandler(own)
+    logger.warning("w1")
+    assert.isTrue(await logger.flush())
+    assert.deepStrictEqual(calls, ["w1", "flush"])
+    const failing = getLogger("own.flush.throws")
+    const throwing = {
+      handle: () => {},
+      flush: () => {
+        throw new Error("cannot flush")
+      }
+    }
+    failing.addHandler(throwing)
+    failing.warning("w2")
+    assert.isFalse(await failing.flush())
+    resetManager()
+  })
+
   it("is called after its records when the handler flushes or is removed, and at exit (CPython's shutdown flushes every handler); its close() never is", async () => {
     const result = await runModule(
       `import { writeSync } from "node:fs"
