@@ -377,6 +377,24 @@ describe("Filters", () => {
     assert.deepStrictEqual(handler.messages, ["b"])
     assert.throws(() => handler.addFilter(42 as unknown as Filter.Filter), /a filter must be a function or have a filter method/)
   })
+
+  it("removing a handler's last filter keeps its level", async () => {
+    const handler = capture({ level: "ERROR" })
+    const sibling = capture() // takes INFO: the logger hands the INFO record on to both
+    const logger = getLogger("rm.level")
+    logger.addHandler(handler)
+    logger.addHandler(sibling)
+    const yes = () => true
+    handler.addFilter(yes)
+    handler.removeFilter(yes)
+    logger.info("below the handler's level")
+    logger.error("at it")
+    await handler.flush()
+    await sibling.flush()
+    assert.deepStrictEqual(handler.messages, ["at it"])
+    assert.deepStrictEqual(sibling.messages, ["below the handler's level", "at it"])
+    assert.strictEqual(handler.getDropped(), 0)
+  })
 })
 
 describe("A logger filter that replaces the message", () => {

@@ -6,7 +6,7 @@ import * as Latch from "effect/Latch"
 import * as Scheduler from "effect/Scheduler"
 import * as TestClock from "effect/testing/TestClock"
 import * as path from "node:path"
-import { drainAll, getLogger, resetManager } from "../src/Facade.ts"
+import { drainAll, getLogger, getQueuedBytes, resetManager } from "../src/Facade.ts"
 import { FemtoFileHandler } from "../src/FileHandler.ts"
 import type * as Filter from "../src/Filter.ts"
 import * as Handler from "../src/Handler.ts"
@@ -583,6 +583,36 @@ describe("Handler (Effect): a sink held on purpose", () => {
       assert.deepStrictEqual(held.written, ["r1", "r2", "r3"])
     }))
 
+  it.live("a close that times out over a held sink counts what it could not write as dropped: written + dropped = accepted, nothing pending", () =>
+    Effect.gen(function*() {
+      const held = yield* heldSink
+      const h = yield* heldHandler(held, { capacity: 4, flushTimeoutMs: 100 })
+      yield* Effect.addFinalizer(() => held.gate.open)
+      yield* Handler.handle(h, rec("r1"))
+      yield* Deferred.await(held.started)
+      yield* Handler.handle(h, rec("r2"))
+      yield* Handler.handle(h, rec("r3"))
+      // r1's write never ends before the close gives up; r2 and r3 are still queued then.
+      yield* Handler.close(h)
+      assert.deepStrictEqual([h.getWritten(), h.getDropped(), h.getPending(), h.getAccepted()], [0, 3, 0, 3])
+    }))
+
+  it("the bytes queued records hold are given back as they are taken, one by one or in bulk, whatever their sizes", async () => {
+    const h = track(Handler.makeUnsafe({ label: "bytes", target: { _tag: "Sink", sink: { write: () => {} } }, capacity: 4 }))
+    const before = getQueuedBytes()
+    // Rounds of 3 in a queue of 4: the ring of sizes wraps; then 100 at once, taken in bulk.
+    for (const round of [["a", "bb".repeat(100), "ccc".repeat(1000)], ["d".repeat(5000), "e", "ff".repeat(50)]]) {
+      for (const m of round) Handler.handleUnsafe(h, rec(m))
+      assert.isAbove(getQueuedBytes(), before)
+      assert.isTrue(await Effect.runPromise(Handler.flush(h)))
+      assert.strictEqual(getQueuedBytes(), before)
+    }
+    const bulk = track(Handler.makeUnsafe({ label: "bulk", target: { _tag: "Sink", sink: { write: () => {} } }, capacity: 128 }))
+    for (let i = 0; i < 100; i++) Handler.handleUnsafe(bulk, rec(`r${i}`.repeat(i)))
+    assert.isTrue(await Effect.runPromise(Handler.flush(bulk)))
+    assert.strictEqual(getQueuedBytes(), before)
+  })
+
   it.effect("flush resolves false when the sink does not finish within flushTimeoutMs", () =>
     Effect.gen(function*() {
       const held = yield* heldSink
@@ -749,6 +779,47 @@ describe("Handler: records logged from inside its own delivery", () => {
 
 describe("logging loops", () => {
   beforeEach(() => resetManager())
+
+  it("a chain of records each logged by the handling of the one before is cut off only past 8 generations deep", async () => {
+    const log = getLogger("chain.depth")
+    const handled: Array<string> = []
+    const chain = {
+      handleRecord: (r: LogRecord.LogRecord) => {
+        handled.push(r.message)
+        log.info(`r${Number(r.message.slice(1)) + 1}`)
+      }
+    }
+    log.addHandler(chain)
+    log.info("r0")
+    await waitFor(() => handled.length === 9)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    // r0 is logged at generation 0, r8 at 8 (allowed), r9 at 9: refused and counted.
+    assert.deepStrictEqual(handled, Array.from({ length: 9 }, (_, i) => `r${i}`))
+    assert.strictEqual(log.getHandlerErrors(), 1)
+  })
+
+  it("records a user handler logs for itself while its queue is full wait beside it up to its capacity; the rest are dropped and counted", async () => {
+    const log = getLogger("spill")
+    const handled: Array<string> = []
+    const handle = (r: LogRecord.LogRecord) => {
+      handled.push(r.message)
+      if (r.message === "start") for (let i = 0; i < 5; i++) log.info(`s${i}`)
+    }
+    const h = Handler.makeUnsafe({ label: "spilling", target: { _tag: "Records", handle }, capacity: 2 })
+    log.addHandler(h)
+    log.info("start")
+    assert.isTrue(await Effect.runPromise(Handler.flush(h)))
+    // 2 in the queue, 2 (its capacity) beside it, the fifth refused.
+    assert.deepStrictEqual(handled, ["start", "s0", "s1", "s2", "s3"])
+    assert.deepStrictEqual([h.getWritten(), h.getDropped()], [5, 1])
+    await Effect.runPromise(Handler.close(h))
+  })
+
+  it("a record below a handler's level, offered to it directly, is neither taken nor refused", () => {
+    const h = track(Handler.makeUnsafe({ label: "levelled", target: { _tag: "Sink", sink: { write: () => {} } }, level: "ERROR" }))
+    Handler.handleUnsafe(h, rec("info, below ERROR"))
+    assert.deepStrictEqual([h.getAccepted(), h.getDropped()], [0, 0])
+  })
 
   it("a record handed on as it is by many routing handlers is not a loop: every target gets it", async () => {
     const log = getLogger("route")
