@@ -191,6 +191,39 @@ describe("Execution: a worker's start-up does not count against flush and close 
   }, 30_000)
 })
 
+describe("Execution: a worker sink's flush() result, and a pool thread shared by handlers", () => {
+  it("a sink module whose flush() says false makes the handler's flush() false; the next one is true again", async () => {
+    resetManager()
+    const module = path.join(tempDir(), "flush-false.mjs")
+    fs.writeFileSync(module, "let flushes = 0\nexport default () => ({ write: () => {}, flush: () => ++flushes !== 1 })\n")
+    const handler = new FemtoWorkerHandler({ module, formatter: (r) => r.message })
+    handler.handle("app", "INFO", "r0")
+    assert.isFalse(await handler.flush())
+    handler.handle("app", "INFO", "r1")
+    assert.isTrue(await handler.flush())
+    await handler.close()
+    assert.deepStrictEqual([handler.getWritten(), handler.getDropped()], [2, 0])
+  }, 30_000)
+
+  it("closing one handler of a pool leaves the pool's thread to the others: they keep writing", async () => {
+    resetManager()
+    const dir = tempDir()
+    const pool = `shared-${process.pid}-${Date.now()}`
+    const [a, b] = ["a", "b"].map((name) =>
+      new FemtoFileHandler(path.join(dir, `${name}.log`), { executor: "worker", pool, formatter: (r) => r.message })
+    )
+    a!.handle("app", "INFO", "a0")
+    b!.handle("app", "INFO", "b0")
+    assert.isTrue(await b!.flush())
+    await a!.close()
+    b!.handle("app", "INFO", "b1")
+    assert.isTrue(await b!.flush())
+    await b!.close()
+    assert.deepStrictEqual(readLines(path.join(dir, "a.log")), ["a0"])
+    assert.deepStrictEqual(readLines(path.join(dir, "b.log")), ["b0", "b1"])
+  }, 30_000)
+})
+
 describe("Execution: close() of a worker handler holding buffered records (flushInterval) whose sink cannot open", () => {
   it("returns within its timeouts, the buffered records counted as dropped", async () => {
     resetManager()
