@@ -173,6 +173,16 @@ describe("FemtoFileHandler: flush interval (records, not time)", () => {
     assert.isTrue(await waitUntil(() => readLines(file).length === 3, 2_000))
     assert.deepStrictEqual(readLines(file), numbered("app [INFO] m", 3))
   })
+
+  it("flushAfterMs writes every later group of buffered records too, not only the first", async () => {
+    const file = logFile()
+    const h = track(new FemtoFileHandler(file, { flushInterval: 10_000, flushAfterMs: 20 }))
+    for (let group = 1; group <= 3; group++) {
+      h.handle("app", "INFO", `m${group}`)
+      assert.isTrue(await waitUntil(() => readLines(file).length === group, 2_000), `group ${group} not written`)
+    }
+    assert.deepStrictEqual(readLines(file), ["app [INFO] m1", "app [INFO] m2", "app [INFO] m3"])
+  })
 })
 
 describe("FemtoFileHandler: the output buffer (pending records, more than 1,024 ends, multi-byte lines)", () => {

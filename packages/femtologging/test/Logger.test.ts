@@ -12,6 +12,7 @@ import { HandlerConfigError } from "../src/HandlerConfigError.ts"
 import { InvalidLevelError } from "../src/Level.ts"
 import type { Level } from "../src/Level.ts"
 import type { LogRecord } from "../src/LogRecord.ts"
+import * as LogRecordModule from "../src/LogRecord.ts"
 import { CaptureHandler } from "../src/Testing.ts"
 import { runFixture } from "./utils/child.ts"
 import { thrown, throwsExactly } from "./utils/errors.ts"
@@ -67,6 +68,26 @@ describe("Logger levels", () => {
     assert.strictEqual(child.debug("d"), undefined)
     getLogger("lv2").setLevel("DEBUG")
     assert.strictEqual(child.debug("d"), "lv2.c [DEBUG] d")
+  })
+
+  it("clearLevel on root keeps its level (root has no parent to inherit from)", () => {
+    getLogger().setLevel("DEBUG")
+    getLogger().clearLevel()
+    assert.strictEqual(getLogger().level, "DEBUG")
+    assert.strictEqual(getLogger().ownLevelValue, "DEBUG")
+  })
+
+  it("a disabled logger takes no records, whatever its level, from either face; enabled again, it does", async () => {
+    const logger = getLogger("lv.disabled")
+    const h = capture()
+    logger.addHandler(h)
+    logger.disabled = true
+    assert.strictEqual(logger.error("not taken"), undefined)
+    await Effect.runPromise(LoggerModule.error(logger, "not taken either"))
+    logger.disabled = false
+    logger.error("taken")
+    assert.isTrue(await h.flush())
+    assert.deepStrictEqual(h.messages, ["taken"])
   })
 
   it("setLevel throws InvalidLevelError for an unknown level and keeps the old one", () => {
@@ -281,6 +302,13 @@ describe("Calls no handler takes", () => {
     n.error("no handler")
     assert.strictEqual(z.getDropped(), 2)
     assert.strictEqual(n.getDropped(), 1)
+  })
+
+  it("after resetManager, a record handed to a retired logger without handlers (a receiver's) is counted as dropped", () => {
+    const logger = getLogger("retired.handle")
+    resetManager()
+    logger.handle(LogRecordModule.make({ logger: "retired.handle", level: "INFO", message: "decoded" }))
+    assert.strictEqual(logger.getDropped(), 1)
   })
 
   it("the line a call returns is redacted as its record is, with or without a handler", async () => {
