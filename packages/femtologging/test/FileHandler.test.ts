@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as net from "node:net"
 import * as path from "node:path"
-import { getLogger } from "../src/Facade.ts"
+import { drainAll, getLogger } from "../src/Facade.ts"
 import * as FileHandler from "../src/FileHandler.ts"
 import { FemtoFileHandler, FileHandlerBuilder, type FileHandlerOptions, HandlerIOError } from "../src/FileHandler.ts"
 import type { Formatter } from "../src/Formatter.ts"
@@ -171,6 +171,16 @@ describe("FemtoFileHandler: flush interval (records, not time)", () => {
     await tick()
     assert.strictEqual(readText(file), "")
     assert.isTrue(await waitUntil(() => readLines(file).length === 3, 2_000))
+    assert.deepStrictEqual(readLines(file), numbered("app [INFO] m", 3))
+  })
+
+  it("drainAll() writes, synchronously, the records a flushInterval buffers", async () => {
+    const file = logFile()
+    const h = track(new FemtoFileHandler(file, { flushInterval: 10_000 }))
+    for (let i = 0; i < 3; i++) h.handle("app", "INFO", `m${i}`)
+    await tick()
+    assert.strictEqual(readText(file), "")
+    drainAll()
     assert.deepStrictEqual(readLines(file), numbered("app [INFO] m", 3))
   })
 

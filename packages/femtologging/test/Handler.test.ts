@@ -613,6 +613,33 @@ describe("Handler (Effect): a sink held on purpose", () => {
     assert.strictEqual(getQueuedBytes(), before)
   })
 
+  it.live("close wakes a fiber waiting for room: its record is refused as closed, and counted", () =>
+    Effect.gen(function*() {
+      const held = yield* heldSink
+      const h = yield* heldHandler(held, { capacity: 1, policy: "block", flushTimeoutMs: 100 })
+      yield* Effect.addFinalizer(() => held.gate.open)
+      yield* Handler.handle(h, rec("r1"))
+      yield* Deferred.await(held.started)
+      yield* Handler.handle(h, rec("r2"))
+      const waiting = yield* Effect.forkChild(Effect.flip(Handler.handle(h, rec("r3"))), { startImmediately: true })
+      yield* yieldMany(20)
+      assert.strictEqual(waiting.pollUnsafe(), undefined, "r3 should wait for room")
+      yield* Handler.close(h)
+      const refused = yield* Fiber.join(waiting).pipe(Effect.timeout(2_000))
+      assert.strictEqual(refused.message, "handler is closed")
+      assert.deepStrictEqual([h.getWritten(), h.getDropped(), h.getAccepted()], [0, 3, 2])
+    }))
+
+  it("a flush that the handler's close overtakes resolves false", async () => {
+    const h = Handler.makeUnsafe({ label: "overtaken", target: { _tag: "Sink", sink: { write: () => {} } } })
+    Handler.handleUnsafe(h, rec("r1"))
+    const flushed = Effect.runPromise(Handler.flush(h))
+    const closed = Effect.runPromise(Handler.close(h))
+    assert.isFalse(await flushed)
+    await closed
+    assert.strictEqual(h.getWritten(), 1)
+  })
+
   it.effect("flush resolves false when the sink does not finish within flushTimeoutMs", () =>
     Effect.gen(function*() {
       const held = yield* heldSink

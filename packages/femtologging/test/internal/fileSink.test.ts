@@ -566,6 +566,25 @@ describe("file sink: failed writes (full disk)", () => {
     assert.deepStrictEqual(recordsIn(read(file)), [...all.slice(0, written), "Rafter"])
   })
 
+  it.skipIf(!canMount)(`a record that ends exactly where the disk filled is whole: kept and counted${needsTmpfs}`, () => {
+    const dir = mountTmpfs(64 * 1024)!
+    const file = path.join(dir, "app.log")
+    const sink = makeFileSink({ path: file })
+    const { bsize, bavail } = fs.statfsSync(dir)
+    // Records of one block each (newline included): the disk fills at a record's end.
+    const records = Array.from({ length: bavail + 4 }, (_, i) => `R${i}`.padEnd(bsize - 1, "."))
+    let error: (Error & { recordsWritten?: number }) | undefined
+    try {
+      sink.write(...batchOf(records))
+    } catch (e) {
+      error = e as Error & { recordsWritten?: number }
+    }
+    assert.include(error?.message, "ENOSPC")
+    assert.strictEqual(error!.recordsWritten, bavail)
+    assert.deepStrictEqual(recordsIn(read(file)), records.slice(0, bavail))
+    sink.close()
+  })
+
   it.skipIf(!canMount)(`records written before a rotation in the failing batch count as written${needsTmpfs}`, () => {
     const dir = mountTmpfs(64 * 1024)!
     const file = path.join(dir, "app.log")
