@@ -266,6 +266,11 @@ describe("Handler (facade): flush and close", () => {
     })
   })
 
+  it("Handler.make's defaults are the documented ones: capacity 1024, policy block, flush timeout 1000 ms", () => {
+    const h = track(Handler.makeUnsafe({ label: "defaults", target: { _tag: "Sink", sink: { write: () => {} } } }))
+    assert.deepStrictEqual([h.capacity, h.policy, h.flushTimeoutMs, h.flushAfterMs], [1024, OverflowPolicy.block(), 1000, 1000])
+  })
+
   it("validates its options", () => {
     throwsExactly(() => new CaptureHandler({ capacity: 0 }), HandlerConfigError, "capacity must be greater than zero")
     throwsExactly(
@@ -393,6 +398,27 @@ describe("Handler (Effect): a sink held on purpose", () => {
       assert.strictEqual(error.message, "timed out after 250 ms")
       assert.strictEqual((error.reason as OfferTimeoutError).ms, 250)
       assert.strictEqual(h.getDropped(), 1)
+      yield* held.gate.open
+      assert.isTrue(yield* Handler.flush(h))
+      assert.deepStrictEqual(held.written, ["r1", "r2"])
+    }))
+
+  it.effect("timeout:N over a sink that stays stalled costs the logging fiber N ms once: later offers are refused at once until the queue moves", () =>
+    Effect.gen(function*() {
+      const held = yield* heldSink
+      const h = yield* heldHandler(held, { capacity: 1, policy: OverflowPolicy.parse("timeout:250") })
+      yield* Effect.addFinalizer(() => held.gate.open)
+      yield* Handler.handle(h, rec("r1"))
+      yield* Deferred.await(held.started)
+      yield* Handler.handle(h, rec("r2"))
+      const first = yield* Effect.forkChild(Effect.flip(Handler.handle(h, rec("r3"))), { startImmediately: true })
+      yield* TestClock.adjust(250)
+      assert.strictEqual((yield* Fiber.join(first)).message, "timed out after 250 ms")
+      // No clock moves now: r4 is refused without waiting.
+      const second = yield* Effect.forkChild(Effect.flip(Handler.handle(h, rec("r4"))), { startImmediately: true })
+      yield* yieldMany(20)
+      assert.isDefined(second.pollUnsafe(), "r4 waited again for the stalled sink")
+      assert.strictEqual(h.getDropped(), 2)
       yield* held.gate.open
       assert.isTrue(yield* Handler.flush(h))
       assert.deepStrictEqual(held.written, ["r1", "r2"])

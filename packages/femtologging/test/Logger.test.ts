@@ -3,7 +3,7 @@ import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { drainAll, getLogger, resetManager, setRedaction, setReturnLines } from "../src/Facade.ts"
+import { drainAll, getLogger, resetManager, setLastResort, setRedaction, setReturnLines } from "../src/Facade.ts"
 import { FemtoFileHandler } from "../src/FileHandler.ts"
 import * as Handler from "../src/Handler.ts"
 import * as LoggerModule from "../src/Logger.ts"
@@ -302,6 +302,22 @@ describe("Calls no handler takes", () => {
     n.error("no handler")
     assert.strictEqual(z.getDropped(), 2)
     assert.strictEqual(n.getDropped(), 1)
+  })
+
+  it("a WARN record that reaches no handler goes to the last-resort handler, from the facade and the Effect face alike", async () => {
+    const lastResort = capture()
+    setLastResort(lastResort)
+    try {
+      const logger = getLogger("nobody.listens")
+      logger.info("below WARN: ignored")
+      logger.warn("facade")
+      await Effect.runPromise(LoggerModule.info(logger, "below WARN: ignored too"))
+      await Effect.runPromise(LoggerModule.warn(logger, "effect"))
+      assert.isTrue(await lastResort.flush())
+      assert.deepStrictEqual(lastResort.messages, ["facade", "effect"])
+    } finally {
+      setLastResort(undefined)
+    }
   })
 
   it("after resetManager, a record handed to a retired logger without handlers (a receiver's) is counted as dropped", () => {
