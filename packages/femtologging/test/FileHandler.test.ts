@@ -222,6 +222,34 @@ describe("FemtoFileHandler: the output buffer (pending records, more than 1,024 
     assert.deepStrictEqual(records, numbered("m", 3_000).map((m) => `${m}\n`))
   })
 
+  it("more than 1 MiB buffered is written without waiting for flushInterval records", async () => {
+    const file = logFile()
+    const h = track(new FemtoFileHandler(file, { flushInterval: 10_000, flushAfterMs: 60_000, formatter: (r) => r.message }))
+    const big = (c: string) => c.repeat(400_000)
+    for (const c of ["a", "b", "c"]) h.handle("app", "INFO", big(c))
+    await tick()
+    assert.deepStrictEqual(readLines(file), ["a", "b", "c"].map(big))
+  })
+
+  it("a frame of exactly maxFrameSize bytes is sent; one byte more is dropped and counted", async () => {
+    const frames: Array<number> = []
+    const sink: Sink = {
+      write: (_bytes, ends) => {
+        for (let i = 0, start = 0; i < ends.length; start = ends[i++]!) frames.push(ends[i]! - start)
+      }
+    }
+    const h = track(Handler.makeUnsafe({
+      label: "frames",
+      target: { _tag: "Sink", sink },
+      encoding: { _tag: "Frames", encode: (r) => new Uint8Array(Number(r.message)), maxFrameSize: 16 }
+    }))
+    for (const size of ["16", "17", "15"]) Handler.handleUnsafe(h, rec(size))
+    assert.isTrue(await Effect.runPromise(Handler.flush(h)))
+    // Each frame is its 4-byte length, then the payload.
+    assert.deepStrictEqual(frames, [4 + 16, 4 + 15])
+    assert.deepStrictEqual([h.getWritten(), h.getDropped()], [2, 1])
+  })
+
   it("a formatter's line of 3-byte characters, larger than the output's buffer, is written whole", async () => {
     const file = logFile()
     const h = track(new FemtoFileHandler(file, { formatter: (r) => r.message }))
