@@ -62,6 +62,24 @@ describe("Regressions: signals and exit", () => {
   }
 
 
+  it("process.exit() inside a user handler's handle(): that record counts as handled, and the rest of the batch are handled at exit", async () => {
+    const result = await runModule(
+      `import { writeSync } from "node:fs"
+import { Handler, LogRecord } from "femtologging"
+const seen = []
+const h = Handler.makeUnsafe({
+  label: "exits",
+  target: { _tag: "Records", handle: (r) => { seen.push(r.message); if (r.message === "r3") process.exit(0) } }
+})
+process.on("exit", () => writeSync(1, JSON.stringify({ seen, written: h.getWritten(), dropped: h.getDropped(), pending: h.getPending() }) + "\\n"))
+for (let i = 0; i < 10; i++) Handler.handleUnsafe(h, LogRecord.make({ logger: "app", level: "INFO", message: "r" + i }))`,
+      { timeoutMs: 20_000 }
+    )
+    assert.strictEqual(result.code, 0, result.stderr)
+    const report = JSON.parse(result.stdout)
+    assert.deepStrictEqual(report, { seen: Array.from({ length: 10 }, (_, i) => `r${i}`), written: 10, dropped: 0, pending: 0 })
+  }, 30_000)
+
   it("process.exit() inside a hand-off, after a handler logged on another logger: that record is written too", async () => {
     const file = path.join(tempDir(), "handoff.log")
     const result = await runFixture("regress-exit-in-handoff.mjs", { args: [file] })
