@@ -80,6 +80,23 @@ for (let i = 0; i < 10; i++) Handler.handleUnsafe(h, LogRecord.make({ logger: "a
     assert.deepStrictEqual(report, { seen: Array.from({ length: 10 }, (_, i) => `r${i}`), written: 10, dropped: 0, pending: 0 })
   }, 30_000)
 
+  it("at exit, the records a worker handler holds for a sink that failed to open are counted as dropped, none left pending", async () => {
+    const module = path.join(tempDir(), "never-opens.mjs")
+    fs.writeFileSync(module, "export default () => { throw new Error(\"this sink cannot open\") }\n")
+    const result = await runModule(
+      `import { writeSync } from "node:fs"
+import { FemtoWorkerHandler } from "femtologging"
+const h = new FemtoWorkerHandler({ module: ${JSON.stringify(module)}, formatter: (r) => r.message })
+for (let i = 0; i < 3; i++) h.handle("app", "INFO", "r" + i)
+process.on("exit", () => writeSync(1, JSON.stringify({ written: h.getWritten(), dropped: h.getDropped(), pending: h.handler.getPending() }) + "\\n"))
+// The thread has tried to open the sink by then (and waits for its backoff to try again).
+setTimeout(() => process.exit(0), 1_000)`,
+      { timeoutMs: 20_000 }
+    )
+    assert.strictEqual(result.code, 0, result.stderr)
+    assert.deepStrictEqual(JSON.parse(result.stdout), { written: 0, dropped: 3, pending: 0 })
+  }, 30_000)
+
   it("process.exit() inside a hand-off, after a handler logged on another logger: that record is written too", async () => {
     const file = path.join(tempDir(), "handoff.log")
     const result = await runFixture("regress-exit-in-handoff.mjs", { args: [file] })
