@@ -139,9 +139,14 @@ const sound = (record: LogRecord): LogRecord => {
   }
 }
 
-const isErrorInfo = (u: unknown): boolean =>
-  typeof u === "object" && u !== null && !isError(u) && typeof (u as ErrorInfo).message === "string" &&
-  Array.isArray((u as ErrorInfo).causes)
+const isErrorInfo = (u: unknown): boolean => {
+  try {
+    return typeof u === "object" && u !== null && !isError(u) && typeof (u as ErrorInfo).message === "string" &&
+      Array.isArray((u as ErrorInfo).causes)
+  } catch {
+    return false // a getter that throws: read as any other value, by errorInfo
+  }
+}
 
 /**
  * Whether `u` can be used as a filter.

@@ -632,8 +632,10 @@ export class Logger {
   /** `Formatter.line(this.name, level, message)`, the line a log call returns. */
   private line(level: Level.Level, message: string): string {
     const prefixes = this.linePrefixes ??= {}
-    // A template literal, as `Formatter.line`: a message a filter replaced is read with toString.
-    return `${prefixes[level] ??= `${this.name} [${level}] `}${message}`
+    // A message a filter replaced is read with toString, as `Formatter.line`; one that cannot be
+    // (a Symbol, an object without or with a throwing toString) as safeString reads it.
+    const text: unknown = message
+    return `${prefixes[level] ??= `${this.name} [${level}] `}${typeof text === "string" ? text : safeString(text)}`
   }
 
   /**

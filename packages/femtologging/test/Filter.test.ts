@@ -408,4 +408,39 @@ describe("A logger filter that replaces the message", () => {
     assert.strictEqual(returned, "replaced [INFO] text")
     assert.deepStrictEqual(read(), ["INFO replaced text"])
   })
+
+  it("a message no template literal can read (a Symbol, an object without toString) or an error whose message getter throws: the call returns its line and the record is written, nothing thrown into the caller", async () => {
+    // Found by the adversarial review of the filter changes, from the packed tarball: the log
+    // call threw "Cannot convert a Symbol value to a string" (and "Cannot convert object to
+    // primitive value") from the line it returns, after the handlers took the record; an error
+    // object whose message getter throws passed Filter.apply as it was and threw "boom" from the
+    // queued-bytes estimate. CPython reports such a record's failures, never raises them.
+    const { handler, read } = fileHandler({ formatter: "default" })
+    const logger = getLogger("odd")
+    logger.addHandler(handler)
+    const message = (value: unknown) => (r: LogRecord.LogRecord) => ({ ...r, message: value as string })
+    const lines: Array<string | undefined> = []
+    for (const value of [Symbol("s"), Object.create(null)]) {
+      const filter = message(value)
+      logger.addFilter(filter)
+      lines.push(logger.warning("replaced"))
+      logger.removeFilter(filter)
+    }
+    const unreadable = Object.defineProperty({}, "message", {
+      get() {
+        throw new Error("boom")
+      }
+    })
+    logger.addFilter((r) => ({ ...r, error: unreadable as never }))
+    lines.push(logger.error("with an unreadable error"))
+    assert.deepStrictEqual(lines, ["odd [WARN] Symbol(s)", "odd [WARN] [object Object]", "odd [ERROR] with an unreadable error"])
+    await handler.close()
+    assert.deepStrictEqual(read(), [
+      "odd [WARN] Symbol(s)",
+      "odd [WARN] [object Object]",
+      "odd [ERROR] with an unreadable error",
+      "object: [object Object]" // the error read as LogRecord.make reads an object
+    ])
+    assert.deepStrictEqual([handler.getWritten(), handler.getDropped()], [3, 0])
+  })
 })
