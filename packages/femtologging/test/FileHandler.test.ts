@@ -281,7 +281,9 @@ describe("FemtoFileHandler: reopen", () => {
     const dir = tempDir()
     const logs = path.join(dir, "logs")
     const file = path.join(logs, "app.log")
-    const h = track(new FemtoFileHandler(file, { executor: "worker" }))
+    // reopen() waits for the thread at most flushTimeoutMs: ample here, so a loaded machine does
+    // not turn the wait into "not yet" (no throw).
+    const h = track(new FemtoFileHandler(file, { executor: "worker", flushTimeoutMs: 20_000 }))
     assert.isTrue(await h.flush())
     for (let i = 0; i < 5_000; i++) h.handle("app", "INFO", `a${i}`)
     fs.renameSync(logs, `${logs}.old`)
