@@ -380,14 +380,20 @@ describe("Handler (Effect): a sink held on purpose", () => {
       assert.strictEqual(h.getDropped(), 0)
     }))
 
+  /** A capacity-1 `timeout:250` handler over a held sink: r1 in the sink's write, r2 queued. */
+  const stalledTimeout250 = Effect.gen(function*() {
+    const held = yield* heldSink
+    const h = yield* heldHandler(held, { capacity: 1, policy: OverflowPolicy.parse("timeout:250") })
+    yield* Effect.addFinalizer(() => held.gate.open)
+    yield* Handler.handle(h, rec("r1"))
+    yield* Deferred.await(held.started)
+    yield* Handler.handle(h, rec("r2"))
+    return { held, h }
+  })
+
   it.effect("timeout:N: the offer fails with `timed out after N ms` once the clock passes N", () =>
     Effect.gen(function*() {
-      const held = yield* heldSink
-      const h = yield* heldHandler(held, { capacity: 1, policy: OverflowPolicy.parse("timeout:250") })
-      yield* Effect.addFinalizer(() => held.gate.open)
-      yield* Handler.handle(h, rec("r1"))
-      yield* Deferred.await(held.started)
-      yield* Handler.handle(h, rec("r2"))
+      const { held, h } = yield* stalledTimeout250
       const offering = yield* Effect.forkChild(Effect.flip(Handler.handle(h, rec("r3"))), { startImmediately: true })
       yield* TestClock.adjust(249)
       assert.strictEqual(offering.pollUnsafe(), undefined)
@@ -405,12 +411,7 @@ describe("Handler (Effect): a sink held on purpose", () => {
 
   it.effect("timeout:N over a sink that stays stalled costs the logging fiber N ms once: later offers are refused at once until the queue moves", () =>
     Effect.gen(function*() {
-      const held = yield* heldSink
-      const h = yield* heldHandler(held, { capacity: 1, policy: OverflowPolicy.parse("timeout:250") })
-      yield* Effect.addFinalizer(() => held.gate.open)
-      yield* Handler.handle(h, rec("r1"))
-      yield* Deferred.await(held.started)
-      yield* Handler.handle(h, rec("r2"))
+      const { held, h } = yield* stalledTimeout250
       const first = yield* Effect.forkChild(Effect.flip(Handler.handle(h, rec("r3"))), { startImmediately: true })
       yield* TestClock.adjust(250)
       assert.strictEqual((yield* Fiber.join(first)).message, "timed out after 250 ms")
