@@ -30,7 +30,7 @@ import {
   waitUntil
 } from "./utils/files.ts"
 import { configError } from "./utils/errors.ts"
-import { runFixture } from "./utils/child.ts"
+import { runFixture, runModule } from "./utils/child.ts"
 import { assertPlainCamelCase, refusedAlike, type Ways } from "./utils/options.ts"
 import { decodeLines, messageOnly } from "./utils/heldSink.ts"
 import { trackHandlers } from "./utils/track.ts"
@@ -299,6 +299,20 @@ describe("FemtoFileHandler: reopen", () => {
     assert.strictEqual(lines.length, 5_001)
     assert.strictEqual(lines.at(-1), "app [INFO] after")
     assert.strictEqual(readText(logs), "not a folder")
+  })
+
+  it("on a worker, from an exit listener of the app's: HandlerIOError saying the exit drain closed it (it said only 'closed')", async () => {
+    const result = await runModule(`
+      import * as fs from "node:fs"
+      import * as path from "node:path"
+      import { FemtoFileHandler } from "femtologging"
+      const h = new FemtoFileHandler(path.join(fs.mkdtempSync("/tmp/exit-reopen-"), "a.log"), { executor: "worker" })
+      await h.flush()
+      process.on("exit", () => {
+        try { h.reopen(); process.stdout.write("no error") } catch (e) { process.stdout.write(e._tag + ": " + e.reason) }
+      })
+    `)
+    assert.strictEqual(result.stdout, "HandlerIOError: the process is exiting: the exit drain closed the handler")
   })
 
   it("on a worker, after close(): HandlerIOError, the handler is closed", async () => {

@@ -489,7 +489,9 @@ const executor = (host: Host, slot: Slot): Executor => {
       return done() && ((Atomics.load(cells, Ring.cell.flushFailed) - sequence) | 0) < 0
     },
     reopenSync: (deadline) => {
-      if (closing !== undefined || final !== undefined) return "the handler is closed"
+      if (closing !== undefined || final !== undefined) {
+        return exited ? "the process is exiting: the exit drain closed the handler" : "the handler is closed"
+      }
       const sequence = ++reopens
       put(Ring.frame.reopen, sequence)
       const done = (): boolean => ((Atomics.load(cells, Ring.cell.reopened) - sequence) | 0) >= 0
