@@ -1122,6 +1122,86 @@ export class LoggerAdapter extends BoundLogger {
     if (logger instanceof BoundLogger) super(logger.logger, mergeFields(logger.fields, extra))
     else super(logger, extra as LogRecord.Fields)
   }
+
+  /** CPython's `extra`: the fields added to every record (the same as `fields`). */
+  get extra(): LogRecord.Fields {
+    return this.fields
+  }
+
+  /**
+   * CPython's `process(msg, kwargs)`: called at each log call with the message as given (before
+   * `%` arguments are applied; the object, for a call logging an object) and the adapter's fields;
+   * returns the message and the fields to log with. Override it to change them, as CPython's
+   * adapters do (`[${this.extra.connid}] ${message}`); this one returns both as they are.
+   */
+  process(message: unknown, fields: LogRecord.Fields): readonly [unknown, LogRecord.Fields] {
+    return [message, fields]
+  }
+
+  /**
+   * {@link process}, guarded: a log call never throws. One that throws (or returns no pair) logs
+   * the message and fields as they were, and is reported on stderr.
+   */
+  private processed(message: unknown): readonly [unknown, LogRecord.Fields] {
+    try {
+      const result = this.process(message, this.fields)
+      if (Array.isArray(result) && result.length === 2) return result as unknown as readonly [unknown, LogRecord.Fields]
+      ;(this.processReport ??= labelledReporter(`LoggerAdapter('${this.name}')`))("process() returned no [message, fields] pair")
+    } catch (error) {
+      ;(this.processReport ??= labelledReporter(`LoggerAdapter('${this.name}')`))(`process() threw: ${safeString(error)}`)
+    }
+    return [message, this.fields]
+  }
+
+  private processReport: ((message: string) => void) | undefined
+
+  // Each calls `emit` itself, as a bound logger's do: the caller's location is read a fixed
+  // number of frames up.
+  override log(level: Level.LevelInput, message: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined
+  override log(entry: LogEntry): string | undefined
+  override log(level: Level.LevelInput | LogEntry, message?: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined {
+    const entry = entryOf(level, message, args)
+    const parsed = this.logger.levelOfCall(entry === undefined ? level as Level.LevelInput : entry.level)
+    if (parsed === undefined) return undefined
+    const [m, f] = this.processed(entry === undefined ? message : entry.fields)
+    return this.logger.emit(parsed, m, entry === undefined ? args : noArgs, undefined, f)
+  }
+  override trace(message: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined {
+    const [m, f] = this.processed(message)
+    return this.logger.emit("TRACE", m, args, undefined, f)
+  }
+  override debug(message: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined {
+    const [m, f] = this.processed(message)
+    return this.logger.emit("DEBUG", m, args, undefined, f)
+  }
+  override info(message: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined {
+    const [m, f] = this.processed(message)
+    return this.logger.emit("INFO", m, args, undefined, f)
+  }
+  override warn(message: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined {
+    const [m, f] = this.processed(message)
+    return this.logger.emit("WARN", m, args, undefined, f)
+  }
+  override warning(message: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined {
+    const [m, f] = this.processed(message)
+    return this.logger.emit("WARN", m, args, undefined, f)
+  }
+  override error(message: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined {
+    const [m, f] = this.processed(message)
+    return this.logger.emit("ERROR", m, args, undefined, f)
+  }
+  override critical(message: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined {
+    const [m, f] = this.processed(message)
+    return this.logger.emit("CRITICAL", m, args, undefined, f)
+  }
+  override fatal(message: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined {
+    const [m, f] = this.processed(message)
+    return this.logger.emit("CRITICAL", m, args, undefined, f)
+  }
+  override exception(message: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined {
+    const [m, f] = this.processed(message)
+    return this.logger.emit("ERROR", m, args, undefined, f)
+  }
 }
 
 /**

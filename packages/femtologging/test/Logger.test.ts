@@ -14,7 +14,7 @@ import type { Level } from "../src/Level.ts"
 import type { LogRecord } from "../src/LogRecord.ts"
 import * as LogRecordModule from "../src/LogRecord.ts"
 import { CaptureHandler } from "../src/Testing.ts"
-import { runFixture } from "./utils/child.ts"
+import { runFixture, runModule } from "./utils/child.ts"
 import { thrown, throwsExactly } from "./utils/errors.ts"
 import { tracker } from "./utils/gc.ts"
 import { waitFor } from "./utils/wait.ts"
@@ -897,5 +897,66 @@ print(json.dumps({"after": [r1, r2, r3]}))
   it("getChild with a bad name throws InvalidLoggerNameError", () => {
     const error = thrown(() => getLogger("a").getChild(".b"))
     assert.strictEqual((error as { _tag?: string })._tag, "InvalidLoggerNameError")
+  })
+})
+
+describe("LoggerAdapter: CPython's process() and extra", () => {
+  const python = String.raw`
+import logging, sys
+h = logging.StreamHandler(sys.stdout)
+h.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s connid=%(connid)s"))
+log = logging.getLogger("net")
+log.addHandler(h)
+log.setLevel(logging.DEBUG)
+log.propagate = False
+class Prefixed(logging.LoggerAdapter):
+    def process(self, msg, kwargs):
+        msg, kwargs = super().process(msg, kwargs)
+        return "[%s] %s" % (self.extra["connid"], msg), kwargs
+a = Prefixed(log, {"connid": "c-1"})
+a.info("opened %s", "x")
+a.warning("closed")
+a.log(logging.ERROR, "failed %d", 3)
+a.debug("plain")
+`
+  it("a subclass's process() shapes every call's message, as CPython's (python3 prints the same lines)", async () => {
+    const { spawnSync } = await import("node:child_process")
+    const expected = spawnSync("python3", ["-c", python], { encoding: "utf8" })
+    assert.strictEqual(expected.status, 0, expected.stderr)
+    const result = await runModule(`
+      import { FemtoStreamHandler, Formatter, LoggerAdapter, getLogger } from "femtologging"
+      const log = getLogger("net")
+      log.addHandler(new FemtoStreamHandler({ stream: "stdout", formatter: Formatter.python("%(name)s %(levelname)s %(message)s connid=%(connid)s") }))
+      log.setLevel("DEBUG")
+      log.propagate = false
+      class Prefixed extends LoggerAdapter {
+        process(message, fields) {
+          const [m, f] = super.process(message, fields)
+          return ["[" + this.extra.connid + "] " + m, f]
+        }
+      }
+      const a = new Prefixed(log, { connid: "c-1" })
+      a.info("opened %s", "x")
+      a.warning("closed")
+      a.log("ERROR", "failed %d", 3)
+      a.debug("plain")
+    `)
+    assert.strictEqual(result.stderr, "")
+    assert.strictEqual(result.stdout, expected.stdout)
+  })
+
+  it("a process() that throws or returns no pair: the record is logged as it was, the call does not throw, stderr says why", async () => {
+    const result = await runModule(`
+      import { FemtoStreamHandler, LoggerAdapter, getLogger } from "femtologging"
+      const log = getLogger("net")
+      log.addHandler(new FemtoStreamHandler({ stream: "stdout" }))
+      class Broken extends LoggerAdapter { process() { throw new Error("boom") } }
+      class Odd extends LoggerAdapter { process() { return "nope" } }
+      new Broken(log, { connid: "c-1" }).info("one")
+      new Odd(log, {}).warn("two")
+    `)
+    assert.strictEqual(result.code, 0)
+    assert.strictEqual(result.stdout, "net [INFO] one connid=c-1\nnet [WARN] two\n")
+    assert.match(result.stderr, /LoggerAdapter\('net'\).*process\(\) threw: .*boom/)
   })
 })
