@@ -17,6 +17,7 @@
  * @since 0.1.0
  */
 import * as Handler from "./Handler.ts"
+import type * as Level from "./Level.ts"
 import { positiveInt } from "./HandlerConfigError.ts"
 import * as runtime from "./internal/runtime.ts"
 import type { Logger } from "./Logger.ts"
@@ -201,6 +202,25 @@ export const setLastResort = (handler: Parameters<LoggerManager["setLastResort"]
  */
 export const setRedaction = (options: Parameters<LoggerManager["setRedaction"]>[0]): void =>
   processWide().setRedaction(options)
+
+/**
+ * CPython's `logging.disable(level)`: every logger drops records at `level` and below (`CRITICAL`,
+ * the default: everything), whatever their own levels, until `disable("NOTSET")`. Throws
+ * `InvalidLevelError`.
+ *
+ * **Example** (Quiet tests)
+ *
+ * ```ts
+ * import { disable, getLogger } from "femtologging"
+ * disable("WARN")
+ * getLogger("app").warn("not logged") // => undefined
+ * disable("NOTSET")
+ * ```
+ *
+ * @category configuration
+ * @since 0.3.0
+ */
+export const disable = (level?: Level.LevelInput): void => processWide().disable(level)
 
 /**
  * Whether `log()` and the level methods of the facade's loggers return the seed's line (the

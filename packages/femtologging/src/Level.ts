@@ -160,6 +160,19 @@ export const parseThresholdUnsafe = (name: LevelInput): Level | undefined => {
 }
 
 /**
+ * The ordinal of the highest level CPython's `logging.disable(level)` turns off: -1 for `NOTSET`
+ * (or 0: none), a level's own, for a number between the standard ones the highest standard level
+ * below it, and CRITICAL's above 50. Throws {@link InvalidLevelError}.
+ *
+ * @internal
+ */
+export const disabledThroughUnsafe = (level: LevelInput): number => {
+  if (level === 0 || (typeof level === "string" && level.toUpperCase() === "NOTSET")) return -1
+  if (isCustomNumber(level)) return levels.findLastIndex((l) => numbers[l] <= level)
+  return ordinals[parseUnsafe(level)]
+}
+
+/**
  * Parses the level of a log call: a level as {@link parseUnsafe} takes it, or any other integer
  * from 0 up, as CPython's custom levels are (`log(25, ...)`): the standard level at or above it,
  * as a threshold's (see {@link parseThresholdUnsafe}), so that a custom level used for both passes

@@ -62,6 +62,8 @@ export interface LoggerHost {
   readonly returnLines: boolean
   /** The logger for a dotted name (root for `undefined`). */
   readonly getLogger: (name?: string) => Logger
+  /** The ordinal of the highest level `disable()` turned off for every logger (-1: none). */
+  readonly disabledThrough: number
 }
 
 /**
@@ -777,7 +779,9 @@ export class Logger {
       }
     }
     const effective = level ?? "INFO"
-    const threshold = this.disabledFlag ? Number.POSITIVE_INFINITY : Level.ordinal(effective)
+    const threshold = this.disabledFlag
+      ? Number.POSITIVE_INFINITY
+      : Math.max(Level.ordinal(effective), this.host.disabledThrough + 1)
     const caller = handlers.some((h) => Formatter.needsCaller(h.formatter))
     return { version: this.host.version, level: effective, threshold, caller, handlers }
   }

@@ -184,6 +184,20 @@ export class LoggerManager implements LoggerHost {
     this.returnLines = enabled
   }
 
+  /** The ordinal of the highest level {@link disable} turned off (-1: none). */
+  disabledThrough = -1
+
+  /**
+   * CPython's `logging.disable(level)`: every logger of this manager drops records at `level` and
+   * below (`CRITICAL`, the default: everything), whatever their own levels, until it is called
+   * with `NOTSET` (or 0). A number between the standard ones (25) turns off the standard levels at
+   * or below it (INFO and under). Throws `InvalidLevelError`.
+   */
+  disable(level: Level.LevelInput = "CRITICAL"): void {
+    this.disabledThrough = Level.disabledThroughUnsafe(level)
+    this.bump()
+  }
+
   /** Handlers named by configuration (`dictConfig`, `fileConfig`, `ConfigBuilder`), by name. */
   private named = new Map<string, unknown>()
 

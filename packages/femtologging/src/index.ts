@@ -38,6 +38,7 @@ export * as Warnings from "./Warnings.ts"
 export * as WorkerHandler from "./WorkerHandler.ts"
 
 export {
+  disable,
   drainAll,
   flushAll,
   getHandlerByName,

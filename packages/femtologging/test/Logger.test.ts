@@ -3,7 +3,7 @@ import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { drainAll, getLogger, resetManager, setLastResort, setRedaction, setReturnLines } from "../src/Facade.ts"
+import { disable, drainAll, getLogger, resetManager, setLastResort, setRedaction, setReturnLines } from "../src/Facade.ts"
 import { FemtoFileHandler } from "../src/FileHandler.ts"
 import * as Handler from "../src/Handler.ts"
 import * as LoggerModule from "../src/Logger.ts"
@@ -958,5 +958,51 @@ a.debug("plain")
     assert.strictEqual(result.code, 0)
     assert.strictEqual(result.stdout, "net [INFO] one connid=c-1\nnet [WARN] two\n")
     assert.match(result.stderr, /LoggerAdapter\('net'\).*process\(\) threw: .*boom/)
+  })
+})
+
+describe("disable(level), CPython's logging.disable", () => {
+  const python = String.raw`
+import json, logging, sys
+logging.basicConfig(stream=sys.stdout, format="%(name)s %(levelname)s %(message)s", level=logging.DEBUG)
+a = logging.getLogger("a")
+logging.disable(logging.INFO)
+a.debug("d1"); a.info("i1"); a.warning("w1")
+enabled = [a.isEnabledFor(logging.INFO), a.isEnabledFor(logging.WARNING)]
+logging.disable(25)
+a.info("i2"); a.warning("w2")
+logging.disable()
+a.critical("c1")
+logging.disable(logging.NOTSET)
+a.debug("d2")
+logging.shutdown()
+print(json.dumps(enabled, separators=(",", ":")))
+`
+  it("drops records at the level and below on every logger until NOTSET (python3 prints the same)", async () => {
+    const { spawnSync } = await import("node:child_process")
+    const expected = spawnSync("python3", ["-c", python], { encoding: "utf8" })
+    assert.strictEqual(expected.status, 0, expected.stderr)
+    const result = await runModule(`
+      import { basicConfig, disable, getLogger, shutdown } from "femtologging"
+      basicConfig({ stream: "stdout", format: "%(name)s %(levelname)s %(message)s", level: "DEBUG" })
+      const a = getLogger("a")
+      disable("INFO")
+      a.debug("d1"); a.info("i1"); a.warning("w1")
+      const enabled = [a.isEnabledFor("INFO"), a.isEnabledFor("WARNING")]
+      disable(25)
+      a.info("i2"); a.warning("w2")
+      disable()
+      a.critical("c1")
+      disable("NOTSET")
+      a.debug("d2")
+      await shutdown()
+      process.stdout.write(JSON.stringify(enabled) + "\\n")
+    `)
+    assert.strictEqual(result.stderr, "")
+    assert.strictEqual(result.stdout, expected.stdout)
+  })
+
+  it("a bad level throws InvalidLevelError and changes nothing", () => {
+    assert.strictEqual((thrown(() => disable("LOUD")) as { _tag?: string })._tag, "InvalidLevelError")
   })
 })
