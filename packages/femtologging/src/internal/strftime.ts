@@ -335,14 +335,16 @@ const number = (c: Conversion, minDigits: number, value: number, spacePad = fals
     if (padding > 0) {
       if (c.pad === "_") {
         out = " ".repeat(padding)
+        c.width = c.width > padding ? c.width - padding : 0
       } else {
         if (negative) {
           buf = buf.slice(1)
           out = "-"
         }
         out += "0".repeat(padding)
+        // glibc: the zeros (and the sign before them) fill the width; the digits are not padded again.
+        c.width = 0
       }
-      c.width = c.width > padding ? c.width - padding : 0
     }
   }
   return out + cpy(c, buf)

@@ -766,6 +766,13 @@ print(json.dumps([time.strftime(f, time.gmtime(ms / 1000) if utc else time.local
     return [JSON.parse(js.stdout), JSON.parse(py.stdout)]
   }
 
+  it("pads a year before 1 with its sign first, as glibc (%05Y, %10Y, %08G)", () => {
+    const times = [-3, -1234].map((y) => new Date(0).setUTCFullYear(y, 10, 27))
+    const cases = times.flatMap((ms) => ["%05Y|%_6Y|%-5Y|%08G|%3Y|%10Y|%_10G|%Y"].map((f) => [ms, f, true] as const))
+    const [js, py] = both("UTC", cases)
+    assert.deepStrictEqual(js, py)
+  })
+
   it("names a time before a zone's first transition by its first type (LMT)", () => {
     const ms = Date.UTC(1850, 5, 1, 12)
     for (const zone of ["America/New_York", "Europe/Berlin"]) {
