@@ -177,6 +177,23 @@ for name, level, message in json.loads(sys.argv[3]):
     basicConfig({ level: 25, handlers: [capture] })
     assert.strictEqual(getLogger().level, "WARN")
   })
+
+  it("appends to an existing file by default (CPython's filemode 'a') and sets root to WARNING", async () => {
+    const file = path.join(tempDir(), "app.log")
+    fs.writeFileSync(file, "kept\n")
+    basicConfig({ filename: file })
+    assert.strictEqual(getLogger().level, "WARN")
+    getLogger("a").info("below WARNING")
+    getLogger("a").warning("added")
+    await detach()
+    assert.strictEqual(fs.readFileSync(file, "utf8"), "kept\nWARNING:a:added\n")
+  })
+
+  it("keeps a root level the application set before (CPython leaves it alone without level)", () => {
+    getLogger().setLevel("DEBUG")
+    basicConfig({ handlers: [new CaptureHandler()] })
+    assert.strictEqual(getLogger().level, "DEBUG")
+  })
 })
 
 describe("the last resort", () => {
