@@ -164,6 +164,18 @@ describe("fileConfig", () => {
     }
   })
 
+  it("a logger without propagate propagates, and existing loggers are disabled by default, as CPython's fileConfig", () => {
+    const dir = tempDir()
+    getLogger("old").info("made before")
+    fs.writeFileSync(path.join(dir, "logging.ini"), [
+      "[loggers]", "keys=root,app", "[handlers]", "keys=", "[formatters]", "keys=",
+      "[logger_root]", "level=INFO", "handlers=", "[logger_app]", "qualname=app", "handlers=", ""
+    ].join("\n"))
+    fileConfig(path.join(dir, "logging.ini"))
+    assert.isTrue(getLogger("app").propagate)
+    assert.isTrue(getLogger("old").disabled)
+  })
+
   it("errors name the file, the line, the section and the key; nothing changes", () => {
     const dir = tempDir()
     const file = path.join(dir, "bad.ini")
