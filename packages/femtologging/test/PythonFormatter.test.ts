@@ -198,6 +198,25 @@ sys.stdout.write(f.format(r))`
     assert.strictEqual(next, "Error: boom")
   })
 
+  it("a format ending in a newline gets no second one before the error (CPython: only if s[-1:] != \"\\n\")", () => {
+    const format = Formatter.python("%(levelname)s %(message)s\n")
+    const line = format(LogRecord.make({ logger: "a", level: "ERROR", message: "failed", error: new Error("boom") }))
+    assert.strictEqual(line.split("\n").slice(0, 2).join("|"), "ERROR failed|Error: boom")
+  })
+
+  it("utc: true renders asctime in UTC whatever the local zone; without it, in the local zone", () => {
+    const saved = process.env["TZ"]
+    process.env["TZ"] = "Asia/Kolkata"
+    try {
+      const record = LogRecord.make({ logger: "a", level: "INFO", message: "m", timestampNs: Date.UTC(2026, 0, 7, 10, 0) * 1e6 })
+      assert.strictEqual(Formatter.python("%(asctime)s", { datefmt: "%H:%M %z", utc: true })(record), "10:00 +0000")
+      assert.strictEqual(Formatter.python("%(asctime)s", { datefmt: "%H:%M %z" })(record), "15:30 +0530")
+    } finally {
+      if (saved === undefined) delete process.env["TZ"]
+      else process.env["TZ"] = saved
+    }
+  })
+
   it("a record without a field the format names is written by the handler, never thrown at the caller", () => {
     const format = Formatter.guard(Formatter.python("%(user)s did it"), "test")
     assert.strictEqual(
