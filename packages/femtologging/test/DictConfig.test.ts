@@ -397,6 +397,16 @@ logging.shutdown()
   })
 })
 
+describe("dictConfig: existing loggers", () => {
+  it("only a dotted child of a configured logger is reset; a sibling sharing its prefix (apple, app) is disabled", () => {
+    const child = getLogger("app.db")
+    const sibling = getLogger("apple")
+    Config.dictConfig({ version: 1, loggers: { app: { level: "INFO" } } })
+    assert.isFalse(child.disabled)
+    assert.isTrue(sibling.disabled)
+  })
+})
+
 describe("dictConfig: errors name their path; nothing changes", () => {
   const cases: ReadonlyArray<[unknown, string]> = [
     [{ version: 2 }, "version: expected 1 (the only version), got 2"],
