@@ -516,6 +516,24 @@ describe("bound loggers and scoped context", () => {
     assert.strictEqual(Context.getTruncated() - before, 1 + (71 - Context.limits.keys))
   })
 
+  it("the context's bounds at their edges: a value of exactly valueLength is kept whole, one more character is cut; keys count toward totalLength, which is inclusive (found by mutation testing)", () => {
+    const { valueLength, totalLength } = Context.limits
+    const before = Context.getTruncated()
+    const edge = Context.withContext({ exact: "e".repeat(valueLength), over: "o".repeat(valueLength + 1) }, Context.current)!
+    assert.strictEqual(edge.exact, "e".repeat(valueLength))
+    assert.strictEqual(edge.over, "o".repeat(valueLength))
+    assert.strictEqual(Context.getTruncated() - before, 1)
+    // Keys of 100 characters and values of 900: 16 entries are 16,000 of the 16,384; 17 would not fit
+    // (but 18 would, were the keys not counted).
+    const wide = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`${i}`.padStart(100, "k"), "v".repeat(900)]))
+    const n = 16 * 1000
+    const rest = totalLength - n - 17 - 1 // a number counts 16; "e" is 1
+    const start = Context.getTruncated()
+    const fields = Context.withContext({ ...wide, n: 1, e: "x".repeat(rest), z: 2 }, Context.current)!
+    assert.deepStrictEqual(Object.keys(fields), [...Object.keys(wide).slice(0, 16), "n", "e"])
+    assert.strictEqual(Context.getTruncated() - start, 4 + 1)
+  })
+
   it.effect("annotations reach the records of fibers forked inside them", () =>
     Effect.gen(function*() {
       const logger = getLogger("calls")
