@@ -8,6 +8,7 @@
 import { afterAll, afterEach, assert, describe, it } from "@effect/vitest"
 import * as net from "node:net"
 import * as path from "node:path"
+import * as tls from "node:tls"
 import * as Config from "../src/Config.ts"
 import { getHandlerByName, getLogger, resetManager } from "../src/Facade.ts"
 import * as Handler from "../src/Handler.ts"
@@ -418,6 +419,30 @@ describe("SocketHandler: TLS", () => {
     for (const report of connects) assert.isTrue(report.endsWith("\n") && report.indexOf("\n") === report.length - 1, JSON.stringify(report))
     assert.match(text, /FemtoSocketHandler\(tls:\/\/127\.0\.0\.1:\d+\): cannot connect to 127\.0\.0\.1:\d+: .*(self-signed|unable to verify|certificate)/i)
     assert.match(text, /cannot connect to .*Hostname\/IP does not match certificate's altnames/)
+  }, 30_000)
+
+  it("sends the verified name as SNI (tls.domain), and none for an IP address (found by mutation testing)", async () => {
+    resetManager()
+    const names: Array<string | false | null> = []
+    const server = tls.createServer({ key: certs.key, cert: certs.cert }, (socket) => {
+      names.push(socket.servername)
+      socket.resume()
+    })
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+    try {
+      const port = (server.address() as net.AddressInfo).port
+      for (const [name, options] of [["named", { domain: "localhost", ca: certs.ca }], ["byIp", { ca: certs.ca }]] as const) {
+        const handler = track(new FemtoSocketHandler({ host: "127.0.0.1", port, backoff: fast, tls: options, executor: "inline" }))
+        const logger = getLogger(`tls.sni.${name}`)
+        logger.addHandler(handler)
+        logger.info(name)
+        assert.isTrue(await handler.flush())
+        await handler.close()
+      }
+      assert.deepStrictEqual(names, ["localhost", false])
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    }
   }, 30_000)
 
   it("insecure turns verification off, and says so once on stderr", async () => {
