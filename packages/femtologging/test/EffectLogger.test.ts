@@ -163,6 +163,17 @@ describe("EffectLogger: Effect's log calls through femtologging", () => {
       assert.strictEqual(record.threadName, "main")
     }))
 
+  it.effect("fields given win over derived ones: an annotation span.X over a log span X; a spanId given keeps the span's ids out (found by mutation testing)", () =>
+    Effect.gen(function*() {
+      const [spanned, traced] = yield* Effect.gen(function*() {
+        yield* Effect.logInfo("spanned").pipe(Effect.withLogSpan("checkout"), Effect.annotateLogs({ "span.checkout": "given" }))
+        yield* Effect.logInfo("traced").pipe(Effect.annotateLogs({ spanId: "s-1" }), Effect.withSpan("handle-request"))
+        return [yield* Testing.expectLogged({ message: "spanned" }), yield* Testing.expectLogged({ message: "traced" })] as const
+      }).pipe(Effect.provide(Testing.layerEffectCapture()))
+      assert.strictEqual(spanned.fields?.["span.checkout"], "given")
+      assert.deepStrictEqual(traced.fields, { spanId: "s-1" })
+    }))
+
   it.effect("the first Error logged becomes the record's error, out of the message; other values are written as JSON", () =>
     Effect.gen(function*() {
       const records = yield* Effect.gen(function*() {
