@@ -4,7 +4,9 @@
  * the exponent by one left every socket test passing.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { backoffDelay } from "../../src/internal/socketSink.ts"
+import * as net from "node:net"
+import { backoffDelay, makeSocketSink } from "../../src/internal/socketSink.ts"
+import { waitUntil } from "../utils/files.ts"
 
 const backoff = { baseMs: 100, capMs: 5000, resetAfterMs: 30_000, deadlineMs: 120_000 }
 
@@ -21,4 +23,37 @@ describe("socketSink: backoffDelay", () => {
     assert.strictEqual(backoffDelay(Number.POSITIVE_INFINITY, backoff, 0), 2500)
     assert.strictEqual(backoffDelay(1e9, backoff, 0.999999), 5000)
   })
+})
+
+describe("socketSink: write timeout", () => {
+  it("a peer that accepts and never reads: after writeTimeoutMs without progress the connection is dropped and made again (found by mutation testing)", async () => {
+    const sockets: Array<net.Socket> = []
+    const server = net.createServer((socket) => {
+      socket.pause()
+      socket.on("error", () => {})
+      sockets.push(socket)
+    })
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+    const reports: Array<string> = []
+    const sink = makeSocketSink({
+      label: "stalled",
+      host: "127.0.0.1",
+      port: (server.address() as net.AddressInfo).port,
+      connectTimeoutMs: 1000,
+      writeTimeoutMs: 100,
+      backoff
+    }, { report: (message) => reports.push(message), random: () => 0 })
+    try {
+      // 32 MB: more than the kernel's buffers take, so the write stalls.
+      const size = 32 * 1024 * 1024
+      const pending = Promise.resolve(sink.write(new Uint8Array(size), Uint32Array.of(size))).catch(() => {})
+      assert.isTrue(await waitUntil(() => reports.some((r) => r.includes("a write made no progress for 100 ms")), 10_000), reports.join("\n"))
+      assert.isTrue(await waitUntil(() => sockets.length >= 2, 10_000), `${sockets.length} connections`)
+      await sink.close()
+      await pending
+    } finally {
+      for (const s of sockets) s.destroy()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    }
+  }, 30_000)
 })
