@@ -7,6 +7,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as net from "node:net"
 import { backoffDelay, makeSocketSink } from "../../src/internal/socketSink.ts"
 import { waitUntil } from "../utils/files.ts"
+import { refusedPort } from "../utils/socket.ts"
 
 const backoff = { baseMs: 100, capMs: 5000, resetAfterMs: 30_000, deadlineMs: 120_000 }
 
@@ -54,6 +55,31 @@ describe("socketSink: write timeout", () => {
     } finally {
       for (const s of sockets) s.destroy()
       await new Promise<void>((resolve) => server.close(() => resolve()))
+    }
+  }, 30_000)
+})
+
+describe("socketSink: deadline", () => {
+  it("with nothing listening, the deadline report comes once deadlineMs has passed, not later; the waiting write is refused (found by mutation testing)", async () => {
+    const reports: Array<string> = []
+    const sink = makeSocketSink({
+      label: "down",
+      host: "127.0.0.1",
+      port: await refusedPort(),
+      connectTimeoutMs: 1000,
+      writeTimeoutMs: 1000,
+      backoff: { baseMs: 20, capMs: 40, resetAfterMs: 30_000, deadlineMs: 300 }
+    }, { report: (message) => reports.push(message), random: () => 0 })
+    try {
+      const error = await Promise.resolve(sink.write(new Uint8Array(4), Uint32Array.of(4))).then(() => undefined, (e: Error) => e)
+      assert.match(String(error?.message), /^no connection to 127\.0\.0\.1:\d+ for 300 ms$/)
+      const report = reports.find((r) => r.startsWith("no connection to"))
+      assert.isDefined(report, reports.join("\n"))
+      const ms = Number(/for (\d+) ms/.exec(report!)![1])
+      assert.isAtLeast(ms, 300)
+      assert.isBelow(ms, 600, report)
+    } finally {
+      await sink.close()
     }
   }, 30_000)
 })
