@@ -426,6 +426,11 @@ describe("Receiver: a record the receiver refuses cannot stop the ones after it"
     assert.isAtMost(rejected.length, 3, `${rejected.length} connections rejected: the frame looped`)
     // Resent with the refused frame after each of its (at most 3) connections broke.
     assert.strictEqual(capture.messages.filter((m) => m === "before").length <= 3, true)
+    // The flush after the give-up says so, once: the next one, with nothing lost since, is true
+    // (found by mutation testing: a give-up that was never cleared left every later flush false).
+    assert.isFalse(await handler.flush())
+    log.info("later")
+    assert.isTrue(await handler.flush())
     log.removeHandler(handler)
   })
 })
