@@ -174,6 +174,19 @@ describe("EffectLogger: Effect's log calls through femtologging", () => {
       assert.deepStrictEqual(traced.fields, { spanId: "s-1" })
     }))
 
+  it.effect("the logger annotation names the logger and is not kept as a field; an invalid name is kept, and the default logger used (found by mutation testing)", () =>
+    Effect.gen(function*() {
+      const [named, invalid] = yield* Effect.gen(function*() {
+        yield* Effect.logInfo("named").pipe(Effect.annotateLogs({ logger: "shop.orders", orderId: 7 }))
+        yield* Effect.logInfo("invalid").pipe(Effect.annotateLogs({ logger: "shop..orders" }))
+        return [yield* Testing.expectLogged({ message: "named" }), yield* Testing.expectLogged({ message: "invalid" })] as const
+      }).pipe(Effect.provide(Testing.layerEffectCapture()))
+      assert.strictEqual(named.logger, "shop.orders")
+      assert.deepStrictEqual(named.fields, { orderId: 7 })
+      assert.strictEqual(invalid.logger, "root")
+      assert.deepStrictEqual(invalid.fields, { logger: "shop..orders" })
+    }))
+
   it.effect("the first Error logged becomes the record's error, out of the message; other values are written as JSON", () =>
     Effect.gen(function*() {
       const records = yield* Effect.gen(function*() {
