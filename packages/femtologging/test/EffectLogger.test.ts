@@ -148,6 +148,17 @@ describe("EffectLogger: Effect's log calls through femtologging", () => {
       assert.isUndefined(EffectLogger.causeInfo(Cause.empty))
     }))
 
+  it("a cause's chain keeps 100 causes whole; past 100 the rest are left out, said by a Truncated frame (found by mutation testing)", () => {
+    const failures = (n: number) => Cause.fromReasons(Array.from({ length: n }, (_, i) => Cause.makeDieReason(`defect ${i}`)))
+    const whole = EffectLogger.causeInfo(failures(101))!
+    assert.strictEqual(whole.causes.length, 100)
+    assert.strictEqual(whole.causes[99]!.message, "defect 100")
+    const cut = EffectLogger.causeInfo(failures(102))!
+    assert.strictEqual(cut.causes.length, 101)
+    assert.strictEqual(cut.causes[99]!.message, "defect 100")
+    assert.deepStrictEqual([cut.causes[100]!.name, cut.causes[100]!.message], ["Truncated", "more than 100 causes; the rest are left out"])
+  })
+
   it.effect("trace and span ids of Effect.withSpan become fields, and the fiber id fills fiberId", () =>
     Effect.gen(function*() {
       const [record, span, fiberId] = yield* Effect.gen(function*() {
