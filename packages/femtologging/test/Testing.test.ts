@@ -52,6 +52,9 @@ describe("Testing.layerCapture with it.effect", () => {
       captured.expectLogged({ logger: "svc.match", level: "ERROR", message: /payment/, fields: { orderId: "o-1" } })
       captured.expectNotLogged({ level: "INFO" })
       captured.expectNotLogged({ message: "payment" })
+      // The logger is matched by its whole name: not its parent's, not a prefix (found by mutation testing).
+      captured.expectNotLogged({ logger: "svc" })
+      captured.expectNotLogged({ logger: "svc.mat" })
       const missing = thrown(() => captured.expectLogged({ level: "ERROR", fields: { orderId: "o-2" } }))
       assert.instanceOf(missing, Error)
       assert.strictEqual(
