@@ -333,12 +333,22 @@ describe("SocketHandler: the wire format", () => {
         threadName: "worker-3"
       }),
       LogRecord.make({ logger: "b", level: "WARN", message: "ünï", fields: { exc_text: "mine" }, error: new Error("e") }),
-      LogRecord.make({ logger: "c", level: "DEBUG", message: "", fields: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`f${i}`, i])) })
+      LogRecord.make({ logger: "c", level: "DEBUG", message: "", fields: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`f${i}`, i])) }),
+      // At the edges (found by mutation testing): 15 and 16 keys (a fixmap holds 15), a time before
+      // the epoch, line numbers that are not one.
+      LogRecord.make({ logger: "d", level: "INFO", message: "15", fields: Object.fromEntries(Array.from({ length: 15 }, (_, i) => [`f${i}`, i])) }),
+      LogRecord.make({ logger: "d", level: "INFO", message: "16", fields: Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`f${i}`, i])) }),
+      LogRecord.make({ logger: "e", level: "INFO", message: "before the epoch", timestampNs: -5e9 })
     ]
     for (const record of records) {
       const direct = Buffer.from(Frame.encodeRecord(record))
       const library = Buffer.from(Frame.encodeRecordWithLibrary(record))
       assert.strictEqual(direct.toString("hex"), library.toString("hex"), record.message.slice(0, 20))
+    }
+    // A line number that is not a non-negative integer is sent as nil (the reference map would send it as is).
+    for (const lineNumber of [-1, 1.5, 2 ** 53]) {
+      const decoded = Frame.decodeRecord(Frame.encodeRecord(LogRecord.make({ logger: "e", level: "INFO", message: "m", lineNumber })))
+      assert.isUndefined(decoded.lineNumber, String(lineNumber))
     }
   })
 
