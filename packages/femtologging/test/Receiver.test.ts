@@ -242,6 +242,14 @@ describe("Receiver: round trips", () => {
     }
   })
 
+  it("zero for a size, a count or a timeout is a ReceiverError naming it (found by mutation testing)", async () => {
+    for (const field of ["maxConnections", "maxFrameSize", "stallTimeoutMs", "idleTimeoutMs", "maxLoggers"] as const) {
+      const error = await Effect.runPromise(Effect.flip(Effect.scoped(Receiver.make({ port: 0, [field]: 0 }))))
+      assert.instanceOf(error, Receiver.ReceiverError)
+      assert.match(error.message, new RegExp(`${field} must be a positive integer \\(got 0\\)`))
+    }
+  })
+
   it("a port given as a string of digits (port: process.env.PORT from JavaScript) is listened on, as Node's listen takes it; another string is a ReceiverError", async () => {
     // Found by the adversarial review: the port check (329368b) refused receive({ port: "0" }),
     // which listened before, saying "port must be an integer from 0 to 65535 (got 0)".
@@ -489,6 +497,8 @@ describe("Receiver: slow and idle peers", () => {
     assert.isTrue(trickle.destroyed || trickle.readableEnded, "the trickling peer is still connected")
     assert.isTrue(idle.destroyed || idle.readableEnded, "the idle peer is still connected")
     assert.match(rejected[0]?.reason ?? "", /^a frame did not arrive whole within 300 ms/)
+    // The idle peer is closed quietly: it is not a rejection (found by mutation testing).
+    assert.strictEqual(rejected.length, 1, rejected.map((r) => r.reason).join("; "))
     trickle.destroy()
     idle.destroy()
   })
