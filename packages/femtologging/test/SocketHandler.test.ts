@@ -123,6 +123,9 @@ describe("SocketHandler: options, builder, configuration", () => {
     configError(() => b.withMaxFrameSize(0), "maxFrameSize must be greater than zero", "maxFrameSize")
     configError(() => b.withTcp("", 9020), "tcp host must not be empty (got )", "host")
     configError(() => b.withTcp("localhost", 0), "port must be greater than zero", "port")
+    // The largest port is taken, one more is refused (found by mutation testing).
+    assert.strictEqual(new SocketHandlerBuilder().withTcp("localhost", 65535).asDict().port, 65535)
+    configError(() => b.withTcp("localhost", 65536), "port must be at most 65535 (got 65536)", "port")
     configError(() => new FemtoSocketHandler({ writeTimeoutMs: 0 }), "writeTimeoutMs must be greater than zero", "writeTimeoutMs")
     configError(() => new FemtoSocketHandler({ maxFrameSize: -1 }), "maxFrameSize must be greater than zero", "maxFrameSize")
     configError(() => new FemtoSocketHandler({ formatter: "json" } as never), "unknown option 'formatter' for SocketHandler", "formatter")
