@@ -173,6 +173,21 @@ describe("Manager (Effect)", () => {
       assert.deepStrictEqual(seen, ["m0", "m1", "m2"])
     }))
 
+  it.effect("after its scope closed, a manager's loggers drop and count records, loggers made afterwards too (found by mutation testing)", () =>
+    Effect.gen(function*() {
+      const manager = yield* Effect.scoped(Manager.make())
+      const old = manager.root
+      const late = manager.getLogger("made.after.close")
+      const seen: Array<string> = []
+      late.addHandler({ handle: (_l: string, _v: string, message: string) => seen.push(message) })
+      late.info("late")
+      old.warning("old")
+      assert.strictEqual(late.getDropped(), 1)
+      assert.strictEqual(manager.getLogger("made.after").getDropped(), 0)
+      assert.strictEqual(old.getDropped(), 1)
+      assert.deepStrictEqual(seen, [])
+    }))
+
   it.effect("rejects a logger capacity that is not positive, as a typed failure (not a defect)", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(Manager.make({ loggerCapacity: 0 }))
