@@ -83,3 +83,43 @@ describe("socketSink: deadline", () => {
     }
   }, 30_000)
 })
+
+describe("socketSink: what is resent after a failure", () => {
+  it("records written more than writeTimeoutMs before the connection broke are taken as delivered, not resent (found by mutation testing)", async () => {
+    const sockets: Array<net.Socket> = []
+    const chunks: Array<Buffer> = []
+    const server = net.createServer((socket) => {
+      sockets.push(socket)
+      socket.on("data", (chunk: Buffer) => chunks.push(chunk))
+      socket.on("error", () => {})
+    })
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+    const reports: Array<string> = []
+    const sink = makeSocketSink({
+      label: "resend",
+      host: "127.0.0.1",
+      port: (server.address() as net.AddressInfo).port,
+      connectTimeoutMs: 1000,
+      writeTimeoutMs: 100,
+      backoff
+    }, { report: (message) => reports.push(message), random: () => 0 })
+    const text = () => Buffer.concat(chunks).toString()
+    try {
+      await sink.write(Buffer.from("AAAA"), Uint32Array.of(4))
+      assert.isTrue(await waitUntil(() => text() === "AAAA"))
+      // The socket sink reads performance.now(): no clock to move, so real time passes here.
+      const written = performance.now()
+      assert.isTrue(await waitUntil(() => performance.now() - written > 300, 2_000))
+      sockets[0]!.destroy()
+      assert.isTrue(await waitUntil(() => reports.some((r) => r.includes("lost"))), reports.join("\n"))
+      await sink.write(Buffer.from("BBBB"), Uint32Array.of(4))
+      assert.isTrue(await waitUntil(() => text().endsWith("BBBB")), text())
+      assert.strictEqual(text(), "AAAABBBB")
+      assert.strictEqual(sockets.length, 2)
+    } finally {
+      await sink.close()
+      for (const s of sockets) s.destroy()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    }
+  }, 30_000)
+})
