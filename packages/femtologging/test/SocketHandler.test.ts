@@ -126,6 +126,10 @@ describe("SocketHandler: options, builder, configuration", () => {
     // The largest port is taken, one more is refused (found by mutation testing).
     assert.strictEqual(new SocketHandlerBuilder().withTcp("localhost", 65535).asDict().port, 65535)
     configError(() => b.withTcp("localhost", 65536), "port must be at most 65535 (got 65536)", "port")
+    configError(() => new FemtoSocketHandler({ maxFrameSize: 2 ** 32 }), "maxFrameSize must be at most 4294967295 (got 4294967296)", "maxFrameSize")
+    configError(() => new FemtoSocketHandler({ unixPath: "/tmp/x.sock", port: 9020 }), "give host and port, or unixPath, not both", "unixPath")
+    configError(() => new FemtoSocketHandler({ unixPath: "/tmp/x.sock", host: "h" }), "give host and port, or unixPath, not both", "unixPath")
+    configError(() => new FemtoSocketHandler({ tls: { domain: "" } }), "tls domain must not be empty (got )", "domain")
     configError(() => new FemtoSocketHandler({ writeTimeoutMs: 0 }), "writeTimeoutMs must be greater than zero", "writeTimeoutMs")
     configError(() => new FemtoSocketHandler({ maxFrameSize: -1 }), "maxFrameSize must be greater than zero", "maxFrameSize")
     configError(() => new FemtoSocketHandler({ formatter: "json" } as never), "unknown option 'formatter' for SocketHandler", "formatter")
