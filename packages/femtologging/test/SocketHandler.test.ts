@@ -130,6 +130,11 @@ describe("SocketHandler: options, builder, configuration", () => {
     configError(() => new FemtoSocketHandler({ unixPath: "/tmp/x.sock", port: 9020 }), "give host and port, or unixPath, not both", "unixPath")
     configError(() => new FemtoSocketHandler({ unixPath: "/tmp/x.sock", host: "h" }), "give host and port, or unixPath, not both", "unixPath")
     configError(() => new FemtoSocketHandler({ tls: { domain: "" } }), "tls domain must not be empty (got )", "domain")
+    configError(
+      () => new FemtoSocketHandler({ tls: { ca: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n" } }),
+      "the tls ca is not a PEM certificate: no certificate in it",
+      "ca"
+    )
     configError(() => new FemtoSocketHandler({ writeTimeoutMs: 0 }), "writeTimeoutMs must be greater than zero", "writeTimeoutMs")
     configError(() => new FemtoSocketHandler({ maxFrameSize: -1 }), "maxFrameSize must be greater than zero", "maxFrameSize")
     configError(() => new FemtoSocketHandler({ formatter: "json" } as never), "unknown option 'formatter' for SocketHandler", "formatter")
