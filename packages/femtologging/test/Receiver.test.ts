@@ -444,6 +444,22 @@ describe("Receiver: a record the receiver refuses cannot stop the ones after it"
 })
 
 describe("Receiver: names from the network are bounded", () => {
+  it("past maxLoggers, the nearest existing ancestor's handlers see the record, not only root's (found by mutation testing)", async () => {
+    resetManager()
+    const capture = new CaptureHandler()
+    track(capture)
+    const parent = getLogger("svc")
+    parent.addHandler(capture)
+    parent.propagate = false
+    const server = track(await receive({ port: 0, maxLoggers: 1 }))
+    const peer = await connected(portOf(server))
+    peer.write(frame(payload({ logger: "svc.new", message: "past the limit" })))
+    assert.isTrue(await waitUntil(() => capture.records.length >= 1, 5_000), `got ${capture.records.length}`)
+    peer.destroy()
+    assert.deepStrictEqual(capture.records.map((r) => [r.logger, r.message]), [["svc.new", "past the limit"]])
+    assert.deepStrictEqual([...getManager().loggerNames()], ["svc"])
+  })
+
   it("past maxLoggers, a new name goes to its nearest existing ancestor (else root), keeping its name", async () => {
     resetManager()
     const capture = new CaptureHandler()
@@ -489,14 +505,18 @@ describe("Receiver: slow and idle peers", () => {
     const closed = (s: net.Socket) => new Promise<void>((resolve) => s.on("close", () => resolve()))
     const both = Promise.all([closed(trickle), closed(idle)])
     const bytes = frame(payload())
+    let sent = 0
     for (let i = 0; i < 8 && !trickle.destroyed; i++) {
       trickle.write(bytes.subarray(i, i + 1))
+      sent++
       await sleep(100)
     }
     await Promise.race([both, sleep(3_000)])
     assert.isTrue(trickle.destroyed || trickle.readableEnded, "the trickling peer is still connected")
     assert.isTrue(idle.destroyed || idle.readableEnded, "the idle peer is still connected")
     assert.match(rejected[0]?.reason ?? "", /^a frame did not arrive whole within 300 ms/)
+    // Cut 300 ms after its first byte, while it still sends, not 300 ms after its last one (found by mutation testing).
+    assert.isBelow(sent, 8)
     // The idle peer is closed quietly: it is not a rejection (found by mutation testing).
     assert.strictEqual(rejected.length, 1, rejected.map((r) => r.reason).join("; "))
     trickle.destroy()
