@@ -43,3 +43,13 @@ describe("decodeRecord: timestamp_ns as upstream sends it", () => {
     assert.throws(() => decodeRecord(payload(bin(17))), FrameError, "key 'timestamp_ns' must be an unsigned integer (got bin)")
   })
 })
+
+describe("decodeRecord: thread_id as upstream sends it", () => {
+  it("a string holding a number (ThreadId(7)) gives that number; one without digits gives 0 (found by mutation testing)", () => {
+    const payload = (threadId: unknown) =>
+      encode({ logger: "up", level: "INFO", message: "m", timestamp_ns: 1, thread_id: threadId, key_values: {} })
+    assert.strictEqual(decodeRecord(payload("ThreadId(7)")).threadId, 7)
+    assert.strictEqual(decodeRecord(payload(12)).threadId, 12)
+    assert.strictEqual(decodeRecord(payload("main")).threadId, 0)
+  })
+})
