@@ -275,7 +275,7 @@ export const reopenSink = (handler: Handler.Handler, path: string, sink: FileSin
   if (sink === undefined) {
     // On a worker: the thread's sink reopens the file after what was queued.
     const failed = handler.reopenSync(performance.now() + handler.flushTimeoutMs)
-    if (typeof failed === "string") throw new HandlerIOError({ path, reason: failed })
+    if (failed !== undefined) throw new HandlerIOError({ path, reason: failed })
     return
   }
   handler.drainSync(performance.now() + handler.flushTimeoutMs)

@@ -916,15 +916,14 @@ export class Handler {
 
   /**
    * {@link drainSync}, then has a worker's sink open its file again after what was delivered
-   * (see `Executor.reopenSync`), waiting until `deadline`. Returns why it failed, or `undefined`;
-   * `false` when the sink runs inline (the caller reopens it directly).
+   * (see `Executor.reopenSync`), waiting until `deadline`. Returns why it failed, or `undefined`.
+   * Only for a worker's sink: the caller reopens an inline one directly.
    *
    * @internal
    */
-  reopenSync(deadline: number): string | undefined | false {
-    if (this.output.reopenSync === undefined) return false
+  reopenSync(deadline: number): string | undefined {
     this.drainSync(deadline)
-    return this.output.reopenSync(deadline)
+    return this.output.reopenSync?.(deadline)
   }
 
   /**

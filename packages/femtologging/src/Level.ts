@@ -152,12 +152,16 @@ export const parseUnsafe = (name: LevelInput): Level => {
  * @since 0.2.0
  */
 export const parseThresholdUnsafe = (name: LevelInput): Level | undefined => {
-  if (name === 0 || (typeof name === "string" && name.toUpperCase() === "NOTSET")) return undefined
+  if (isNotSet(name)) return undefined
   // A CPython custom level as a threshold lets through what it lets through there: the standard
   // level at or above it (25 lets WARN through, not INFO).
   if (isCustomNumber(name) && name < 50) return atOrAbove(name)
   return parseUnsafe(name)
 }
+
+/** `"NOTSET"` (any case) or 0: no threshold. */
+const isNotSet = (level: LevelInput): boolean =>
+  level === 0 || (typeof level === "string" && level.toUpperCase() === "NOTSET")
 
 /**
  * The ordinal of the highest level CPython's `logging.disable(level)` turns off: -1 for `NOTSET`
@@ -167,7 +171,7 @@ export const parseThresholdUnsafe = (name: LevelInput): Level | undefined => {
  * @internal
  */
 export const disabledThroughUnsafe = (level: LevelInput): number => {
-  if (level === 0 || (typeof level === "string" && level.toUpperCase() === "NOTSET")) return -1
+  if (isNotSet(level)) return -1
   if (isCustomNumber(level)) return levels.findLastIndex((l) => numbers[l] <= level)
   return ordinals[parseUnsafe(level)]
 }
