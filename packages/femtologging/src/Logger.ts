@@ -1144,9 +1144,11 @@ export class LoggerAdapter extends BoundLogger {
 
   /**
    * {@link process}, guarded: a log call never throws. One that throws (or returns no pair) logs
-   * the message and fields as they were, and is reported on stderr.
+   * the message and fields as they were, and is reported on stderr. Not called for a level the
+   * logger does not log, as CPython's adapter checks `isEnabledFor` first.
    */
-  private processed(message: unknown): readonly [unknown, LogRecord.Fields] {
+  private processed(level: Level.Level, message: unknown): readonly [unknown, LogRecord.Fields] {
+    if (!this.logger.isEnabledFor(level)) return [message, this.fields]
     try {
       const result = this.process(message, this.fields)
       if (Array.isArray(result) && result.length === 2) return result as unknown as readonly [unknown, LogRecord.Fields]
@@ -1167,43 +1169,43 @@ export class LoggerAdapter extends BoundLogger {
     const entry = entryOf(level, message, args)
     const parsed = this.logger.levelOfCall(entry === undefined ? level as Level.LevelInput : entry.level)
     if (parsed === undefined) return undefined
-    const [m, f] = this.processed(entry === undefined ? message : entry.fields)
+    const [m, f] = this.processed(parsed, entry === undefined ? message : entry.fields)
     return this.logger.emit(parsed, m, entry === undefined ? args : noArgs, undefined, f)
   }
   override trace(message: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined {
-    const [m, f] = this.processed(message)
+    const [m, f] = this.processed("TRACE", message)
     return this.logger.emit("TRACE", m, args, undefined, f)
   }
   override debug(message: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined {
-    const [m, f] = this.processed(message)
+    const [m, f] = this.processed("DEBUG", message)
     return this.logger.emit("DEBUG", m, args, undefined, f)
   }
   override info(message: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined {
-    const [m, f] = this.processed(message)
+    const [m, f] = this.processed("INFO", message)
     return this.logger.emit("INFO", m, args, undefined, f)
   }
   override warn(message: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined {
-    const [m, f] = this.processed(message)
+    const [m, f] = this.processed("WARN", message)
     return this.logger.emit("WARN", m, args, undefined, f)
   }
   override warning(message: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined {
-    const [m, f] = this.processed(message)
+    const [m, f] = this.processed("WARN", message)
     return this.logger.emit("WARN", m, args, undefined, f)
   }
   override error(message: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined {
-    const [m, f] = this.processed(message)
+    const [m, f] = this.processed("ERROR", message)
     return this.logger.emit("ERROR", m, args, undefined, f)
   }
   override critical(message: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined {
-    const [m, f] = this.processed(message)
+    const [m, f] = this.processed("CRITICAL", message)
     return this.logger.emit("CRITICAL", m, args, undefined, f)
   }
   override fatal(message: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined {
-    const [m, f] = this.processed(message)
+    const [m, f] = this.processed("CRITICAL", message)
     return this.logger.emit("CRITICAL", m, args, undefined, f)
   }
   override exception(message: Message | LogRecord.Fields | object, ...args: ReadonlyArray<unknown>): string | undefined {
-    const [m, f] = this.processed(message)
+    const [m, f] = this.processed("ERROR", message)
     return this.logger.emit("ERROR", m, args, undefined, f)
   }
 }

@@ -945,6 +945,42 @@ a.debug("plain")
     assert.strictEqual(result.stdout, expected.stdout)
   })
 
+  it("process() is not called for a level the logger does not log, as CPython's adapter checks isEnabledFor first (python3 counts the same calls)", async () => {
+    const { spawnSync } = await import("node:child_process")
+    const expected = spawnSync("python3", ["-c", String.raw`
+import logging
+class Counting(logging.LoggerAdapter):
+    calls = 0
+    def process(self, msg, kwargs):
+        Counting.calls += 1
+        return msg, kwargs
+log = logging.getLogger("count")
+log.addHandler(logging.NullHandler())
+log.setLevel(logging.INFO)
+a = Counting(log, {})
+a.debug("d"); a.log(logging.DEBUG, "d"); a.info("i"); a.warning("w"); a.log(logging.ERROR, "e")
+print(Counting.calls)
+`], { encoding: "utf8" })
+    assert.strictEqual(expected.status, 0, expected.stderr)
+    let calls = 0
+    class Counting extends LoggerModule.LoggerAdapter {
+      override process(message: unknown, fields: LogRecord["fields"] & object) {
+        calls++
+        return super.process(message, fields)
+      }
+    }
+    const log = getLogger("count")
+    log.addHandler(new CaptureHandler())
+    log.setLevel("INFO")
+    const a = new Counting(log, {})
+    a.debug("d")
+    a.log("DEBUG", "d")
+    a.info("i")
+    a.warning("w")
+    a.log("ERROR", "e")
+    assert.strictEqual(String(calls), expected.stdout.trim())
+  })
+
   it("a process() that throws or returns no pair: the record is logged as it was, the call does not throw, stderr says why", async () => {
     const result = await runModule(`
       import { FemtoStreamHandler, LoggerAdapter, getLogger } from "femtologging"
