@@ -8,8 +8,9 @@
  * `stream` (default stderr), formatted by `format` in `style` with `datefmt` (default CPython's
  * `%(levelname)s:%(name)s:%(message)s`, so output matches CPython's byte for byte; but a stream
  * handler writing to a terminal, with no `format`, `style` or `datefmt` given, uses the pretty
- * formatter: colour by level, local time, fields and errors readable). Handlers
- * given in `handlers` keep their own formatters. `level` is set on root last.
+ * formatter: colour by level, local time, fields and errors readable). A handler given in
+ * `handlers` keeps a formatter it was given; one made without gets `format` (or the default of
+ * `style`), as CPython's `if h.formatter is None: h.setFormatter(fmt)`. `level` is set on root last.
  *
  * Unlike CPython, every argument is checked on every call, even when root already has handlers
  * and nothing would change: a mistake is never silent. Errors are `ConfigError`s with
@@ -169,6 +170,14 @@ export const basicConfig = (options: BasicConfigOptions = {}, manager: LoggerMan
       if (!closed.has(handler)) named.set(name, handler)
     }
     manager.setNamedHandlers(named)
+  }
+  if (handlers !== undefined) {
+    // CPython formats a given handler that has no formatter of its own (never with the pretty one,
+    // which only the stream handler made here may use).
+    for (const handler of handlers) {
+      const pipeline = Handler.of(handler)
+      if (pipeline !== undefined && pipeline.formatsText && pipeline.formatterIsDefault) pipeline.setFormatter(formatter)
+    }
   }
   for (const handler of made) root.addHandler(handler as Parameters<typeof root.addHandler>[0])
   if (options.level !== undefined) root.setLevel(level ?? "NOTSET")

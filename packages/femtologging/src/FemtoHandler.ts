@@ -107,6 +107,22 @@ export class FemtoHandler {
     return this.handler.formatter
   }
 
+  /** `handler.formatter = Formatter.python("%(message)s")`, as CPython's attribute: {@link setFormatter}. */
+  set formatter(formatter: Parameters<Handler.Handler["setFormatter"]>[0]) {
+    this.handler.setFormatter(formatter)
+  }
+
+  /**
+   * CPython's `setFormatter`: what is logged from now on is formatted by `formatter` (a
+   * `(record) => string`, an object with a `format(record)` method, or an id: `"default"`,
+   * `"json"`, `"logfmt"`). Records queued before the call are written first, as they were logged.
+   * Throws `HandlerConfigError` for something that is not a formatter, and on a handler that
+   * writes no text (the socket handler, a user handler object).
+   */
+  setFormatter(formatter: Parameters<Handler.Handler["setFormatter"]>[0]): void {
+    this.handler.setFormatter(formatter)
+  }
+
   /** How long `flush()` and `close()` wait for the records (see the option). */
   get flushTimeoutMs(): number {
     return this.handler.flushTimeoutMs

@@ -165,7 +165,11 @@ export class Handler {
   readonly policy: OverflowPolicy.OverflowPolicy
   readonly capacity: number
   readonly flushTimeoutMs: number
-  readonly formatter: Formatter.Formatter
+  private currentFormatter: Formatter.Formatter
+  /** Whether a formatter was given (to `make` or {@link setFormatter}): else the default one is in use. */
+  private formatterGiven: boolean
+  /** Called when a formatter change alters whether records need their caller (loggers' plans). */
+  private readonly formatterWatchers = new Set<() => void>()
   /** `"inline"`, `"worker"` or `"records"` (a function on the main thread). */
   readonly executor: "inline" | "worker" | "records"
   private state: State = open
@@ -229,7 +233,8 @@ export class Handler {
     this.policy = OverflowPolicy.parse(options.policy ?? "block")
     this.capacity = options.capacity ?? 1024
     this.flushTimeoutMs = options.flushTimeoutMs ?? 1000
-    this.formatter = Formatter.resolve(options.formatter ?? "default")
+    this.currentFormatter = Formatter.resolve(options.formatter ?? "default")
+    this.formatterGiven = options.formatter !== undefined
     this.executor = executor
     this.now = () => clock.currentTimeMillisUnsafe()
     this.warner = new Warner(options.label, 5_000, () => clock.currentTimeMillisUnsafe(), writeStderr, (n) => {
@@ -296,6 +301,55 @@ export class Handler {
   /** The handler's filters, in order. */
   getFilters(): ReadonlyArray<Filter.Filter> {
     return this.filters
+  }
+
+  /** Renders a record as text (without the newline). */
+  get formatter(): Formatter.Formatter {
+    return this.currentFormatter
+  }
+
+  /** Whether records become text lines by the formatter (not frames, nor a user handler object's own doing). */
+  get formatsText(): boolean {
+    return this.output.setFormatter !== undefined
+  }
+
+  /** Whether the formatter is the default one, none having been given (CPython's `formatter is None`). */
+  get formatterIsDefault(): boolean {
+    return !this.formatterGiven
+  }
+
+  /**
+   * CPython's `setFormatter`: records are formatted by `formatter` (a `(record) => string`, an
+   * object with a `format(record)` method, or an id such as `"json"`) from now on. What was queued
+   * before is written first, with the formatter it was logged under (waiting at most
+   * `flushTimeoutMs` for a worker's hand-off; a record an asynchronous write still holds up is
+   * formatted by the new one). Throws `HandlerConfigError` for something that is not a formatter,
+   * and for a handler that writes no text lines (a socket handler sends records as data; a user
+   * handler object formats for itself).
+   */
+  setFormatter(formatter: Formatter.Formatter | Formatter.FormatterId | { readonly format: Formatter.Formatter }): void {
+    const resolved = Formatter.resolve(formatter)
+    const setOutput = this.output.setFormatter
+    if (setOutput === undefined) {
+      throw new HandlerConfigError({
+        field: "formatter",
+        detail: `${this.label} writes no text lines: it has no formatter to set`
+      })
+    }
+    this.drainSync(performance.now() + this.flushTimeoutMs)
+    setOutput(Formatter.guard(resolved, this.label), plainOf(resolved))
+    const callerBefore = Formatter.needsCaller(this.currentFormatter)
+    this.currentFormatter = resolved
+    this.formatterGiven = true
+    if (Formatter.needsCaller(resolved) !== callerBefore) for (const watcher of this.formatterWatchers) watcher()
+  }
+
+  /**
+   * Calls `watcher` when a formatter change alters whether records need their caller's location
+   * (a logger's manager: its loggers' plans say whether to capture it). @internal
+   */
+  watchFormatter(watcher: () => void): void {
+    this.formatterWatchers.add(watcher)
   }
 
   /**
@@ -1066,7 +1120,7 @@ export const make = (options: MakeOptions): Effect.Effect<Handler, HandlerConfig
         Effect.runForkWith(context)(Effect.andThen(Effect.sleep(ms), handler.timerFired()))
       }
     handler = new Handler(
-      { ...options, capacity, policy, formatter },
+      { ...options, capacity, policy, formatter: options.formatter === undefined ? undefined : formatter },
       queue,
       output,
       target._tag === "Sink" ? "inline" : target._tag === "Worker" ? "worker" : "records",

@@ -398,6 +398,8 @@ export class Logger {
       entry = { original: handler, handler: made, owned: true }
     }
     this.attached = [...this.attached, entry]
+    // Whether records need their caller's location depends on the handlers' formatters.
+    entry.handler.watchFormatter(this.host.bump)
     this.host.bump()
   }
 

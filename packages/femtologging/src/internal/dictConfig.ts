@@ -636,17 +636,14 @@ const buildHandler = (
     }
     if (Handler.of(made) !== undefined) {
       // As CPython, which sets the formatter and adds the filters to what the factory made: the
-      // filters it did not add are added here; a formatter cannot be set on a handler once made,
-      // so a handler made without any (our default line) is an error, not a silent change of the
-      // output (one made with another formatter, such as one wrapping the configured one, is the
-      // factory's choice).
+      // filters it did not add are added here, and the configured formatter is set on a handler
+      // made without one (a factory given the formatter among its keywords may have made the
+      // handler with another, such as one wrapping it: its choice). Handlers that format nothing
+      // (records handed on: a memory handler, a test's capture handler; frames: the socket
+      // handler) are left alone.
       for (const filter of filters ?? []) if (!pipeline.getFilters().includes(filter)) pipeline.addFilter(filter)
-      const unused = formatter !== undefined && formatter !== Formatter.defaultFormatter && pipeline.formatter === Formatter.defaultFormatter
-      // Handlers that format nothing (records handed on: a memory handler, a test's capture
-      // handler; frames: the socket handler) are left alone.
-      if (unused && pipeline.executor !== "records" && !(made instanceof FemtoSocketHandler)) {
-        closeQuietly(made)
-        fail([...path, "formatter"], `the handler the factory made does not use the formatter '${String(section.formatter)}' (make it with the options' formatter)`)
+      if (formatter !== undefined && pipeline.formatsText && pipeline.formatterIsDefault) {
+        at([...path, "formatter"], () => pipeline!.setFormatter(formatter))
       }
     }
     setProperties(made, section, path)

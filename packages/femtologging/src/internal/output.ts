@@ -46,6 +46,11 @@ export interface Output {
   readonly lost: () => number
   readonly pending: () => number
   readonly duplicates: () => number
+  /**
+   * Formats what it is handed from now on with `formatter` (guarded), written in parts when it is
+   * (a guard around) the built-in `plain` one. Only outputs of text lines have it.
+   */
+  readonly setFormatter?: ((formatter: Formatter, plain: "default" | "json" | undefined) => void) | undefined
 }
 
 /**
@@ -227,9 +232,10 @@ export const bytes = (
   plain?: "default" | "json" | undefined
 ): Output => {
   const records = new RecordBuffer(executor)
+  let format = formatter
   const appendLine = (record: LogRecord): void => {
     // What a formatter logs is one generation deeper than the record it formats.
-    const line = deeper(generationOf(record), formatter, record)
+    const line = deeper(generationOf(record), format, record)
     records.reserve(line.length * 3 + 1)
     records.length += writeUtf8(records.buffer, line, records.length)
     records.buffer[records.length++] = 10
@@ -326,8 +332,15 @@ export const bytes = (
     records.length = at
     records.endRecord()
   }
-  const append = plain === "default" ? appendDefault : plain === "json" ? appendJson : appendLine
-  return buffered(executor, records, append, flushInterval, onBuffered)
+  const appendFor = (p: typeof plain) => p === "default" ? appendDefault : p === "json" ? appendJson : appendLine
+  let append = appendFor(plain)
+  return {
+    ...buffered(executor, records, (record) => append(record), flushInterval, onBuffered),
+    setFormatter: (next, nextPlain) => {
+      format = next
+      append = appendFor(nextPlain)
+    }
+  }
 }
 
 /**

@@ -1,0 +1,188 @@
+/**
+ * `setFormatter` / `handler.formatter =` (CPython's `Handler.setFormatter`), and basicConfig's
+ * rule for the handlers it is given (`if h.formatter is None: h.setFormatter(fmt)`): real files,
+ * inline and on a worker thread, with python3 as the oracle.
+ */
+import { afterEach, assert, beforeEach, describe, it } from "@effect/vitest"
+import { spawnSync } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { basicConfig } from "../src/BasicConfig.ts"
+import { getLogger, resetManager } from "../src/Facade.ts"
+import { FemtoFileHandler } from "../src/FileHandler.ts"
+import * as Formatter from "../src/Formatter.ts"
+import { HandlerConfigError } from "../src/HandlerConfigError.ts"
+import { FemtoSocketHandler } from "../src/SocketHandler.ts"
+import { thrown } from "./utils/errors.ts"
+
+const python = spawnSync("python3", ["--version"]).status === 0
+const oracle = python ? it : it.skip
+const suffix = python ? "" : " (SKIPPED: python3 is not installed)"
+
+const dirs: Array<string> = []
+const tempFile = (name: string): string => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "femto-setformatter-"))
+  dirs.push(dir)
+  return path.join(dir, name)
+}
+
+const detach = async () => {
+  const root = getLogger()
+  for (const h of root.handlers) {
+    root.removeHandler(h)
+    await (h as { close?: () => Promise<void> }).close?.()
+  }
+}
+
+beforeEach(async () => {
+  await detach()
+  resetManager()
+})
+afterEach(async () => {
+  await detach()
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true })
+})
+
+/** Runs a python3 script with `file` as its first argument and returns what it wrote there. */
+const cpython = (script: string): string => {
+  const file = tempFile("theirs.log")
+  const result = spawnSync("python3", ["-c", script, file], { encoding: "utf8" })
+  assert.strictEqual(result.status, 0, result.stderr)
+  return fs.readFileSync(file, "utf8")
+}
+
+describe("setFormatter", () => {
+  for (const executor of ["inline", "worker"] as const) {
+    oracle(`records logged before the call keep their format, later ones get the new one (${executor})${suffix}`, async () => {
+      const theirs = cpython(String.raw`
+import logging, sys
+h = logging.FileHandler(sys.argv[1])
+h.setFormatter(logging.Formatter("%(name)s [%(levelname)s] %(message)s"))
+log = logging.getLogger("app.sf")
+log.setLevel(logging.INFO)
+log.addHandler(h)
+log.info("before")
+log.info("also before")
+h.setFormatter(logging.Formatter("%(levelname)s|%(name)s|%(message)s"))
+log.info("after")
+h.formatter = logging.Formatter("%(message)s!")
+log.error("last")
+h.close()
+`)
+      const ours = tempFile("ours.log")
+      const handler = new FemtoFileHandler(ours, { executor })
+      const log = getLogger("app.sf")
+      log.addHandler(handler)
+      // All in one turn: the first two are still queued when the formatter changes.
+      log.info("before")
+      log.info("also before")
+      handler.setFormatter(Formatter.python("%(levelname)s|%(name)s|%(message)s"))
+      log.info("after")
+      handler.formatter = Formatter.python("%(message)s!")
+      log.error("last")
+      await handler.close()
+      // The default line is `<logger> [<LEVEL>] <message>`, as the first CPython formatter.
+      assert.strictEqual(fs.readFileSync(ours, "utf8"), theirs)
+    }, 30_000)
+  }
+
+  it("a formatter that needs the caller, set after the handler was attached, gets it", async () => {
+    const ours = tempFile("caller.log")
+    const handler = new FemtoFileHandler(ours)
+    const log = getLogger("app.caller")
+    log.addHandler(handler)
+    function beforeTheChange() {
+      log.info("one")
+    }
+    function afterTheChange() {
+      log.info("two")
+    }
+    beforeTheChange()
+    handler.setFormatter(Formatter.python("%(funcName)s:%(message)s"))
+    afterTheChange()
+    await handler.close()
+    assert.strictEqual(fs.readFileSync(ours, "utf8"), "app.caller [INFO] one\nafterTheChange:two\n")
+  })
+
+  it("takes an id and an object with format(), and says what is wrong with anything else", async () => {
+    const ours = tempFile("ids.log")
+    const handler = new FemtoFileHandler(ours)
+    const log = getLogger("app.ids")
+    log.addHandler(handler)
+    handler.setFormatter("logfmt")
+    log.info("a b")
+    handler.formatter = { format: (r) => `obj ${r.message}` }
+    log.info("c")
+    for (const bad of ["nope", 42, null, {}]) {
+      const error = thrown(() => handler.setFormatter(bad as never))
+      assert.instanceOf(error, HandlerConfigError)
+      assert.match((error as Error).message, typeof bad === "string" ? /unknown formatter id: nope/ : /invalid formatter/)
+    }
+    log.info("d")
+    await handler.close()
+    const lines = fs.readFileSync(ours, "utf8").split("\n")
+    assert.match(lines[0]!, /^time=\S+ level=INFO logger=app\.ids msg="a b"$/)
+    assert.deepStrictEqual(lines.slice(1), ["obj c", "obj d", ""])
+  })
+
+  it("refuses a handler that writes no text lines, naming it", async () => {
+    const socket = new FemtoSocketHandler({ host: "127.0.0.1", port: 9 })
+    try {
+      const error = thrown(() => socket.setFormatter("json"))
+      assert.instanceOf(error, HandlerConfigError)
+      assert.match((error as Error).message, /^FemtoSocketHandler\(.*\) writes no text lines: it has no formatter to set/)
+    } finally {
+      await socket.close()
+    }
+  })
+})
+
+describe("basicConfig({ handlers })", () => {
+  oracle(`formats a given handler that has no formatter of its own, and leaves one that has${suffix}`, async () => {
+    const theirsPlain = tempFile("plain.log")
+    const theirsOwn = tempFile("own.log")
+    const script = String.raw`
+import logging, sys
+plain = logging.FileHandler(sys.argv[1])
+own = logging.FileHandler(sys.argv[2])
+own.setFormatter(logging.Formatter("own %(message)s"))
+logging.basicConfig(handlers=[plain, own], level=logging.INFO, format="%(levelname)s|%(name)s|%(message)s")
+logging.getLogger("app.basic").info("hello")
+logging.basicConfig(handlers=[logging.FileHandler(sys.argv[1])], format="ignored %(message)s")
+logging.getLogger("app.basic").warning("again")
+logging.shutdown()
+`
+    const result = spawnSync("python3", ["-c", script, theirsPlain, theirsOwn], { encoding: "utf8" })
+    assert.strictEqual(result.status, 0, result.stderr)
+    const oursPlain = tempFile("plain.log")
+    const oursOwn = tempFile("own.log")
+    const plain = new FemtoFileHandler(oursPlain)
+    const own = new FemtoFileHandler(oursOwn, { formatter: Formatter.python("own %(message)s") })
+    basicConfig({ handlers: [plain, own], level: "INFO", format: "%(levelname)s|%(name)s|%(message)s" })
+    getLogger("app.basic").info("hello")
+    // Root has handlers now: nothing changes (neither root nor the handler given).
+    const ignored = new FemtoFileHandler(oursPlain)
+    basicConfig({ handlers: [ignored], format: "ignored %(message)s" })
+    getLogger("app.basic").warning("again")
+    await ignored.close()
+    assert.strictEqual(ignored.formatter, Formatter.defaultFormatter)
+    await detach()
+    assert.strictEqual(fs.readFileSync(oursPlain, "utf8"), fs.readFileSync(theirsPlain, "utf8"))
+    assert.strictEqual(fs.readFileSync(oursOwn, "utf8"), fs.readFileSync(theirsOwn, "utf8"))
+  }, 30_000)
+
+  oracle(`without a format, a given handler gets CPython's default one${suffix}`, async () => {
+    const theirs = cpython(String.raw`
+import logging, sys
+logging.basicConfig(handlers=[logging.FileHandler(sys.argv[1])])
+logging.getLogger("app.default").warning("plain")
+logging.shutdown()
+`)
+    const ours = tempFile("ours.log")
+    basicConfig({ handlers: [new FemtoFileHandler(ours)] })
+    getLogger("app.default").warning("plain")
+    await detach()
+    assert.strictEqual(fs.readFileSync(ours, "utf8"), theirs)
+  }, 30_000)
+})
