@@ -168,8 +168,12 @@ export class Handler {
   private currentFormatter: Formatter.Formatter
   /** Whether a formatter was given (to `make` or {@link setFormatter}): else the default one is in use. */
   private formatterGiven: boolean
-  /** Called when a formatter change alters whether records need their caller (loggers' plans). */
-  private readonly formatterWatchers = new Set<() => void>()
+  /**
+   * Called when a formatter change alters whether records need their caller (managers re-resolve
+   * their loggers' plans). Held weakly: a manager reset or closed in a test does not live on in a
+   * handler that outlives it.
+   */
+  private formatterWatchers: Array<WeakRef<() => void>> = []
   /** `"inline"`, `"worker"` or `"records"` (a function on the main thread). */
   readonly executor: "inline" | "worker" | "records"
   private state: State = open
@@ -341,7 +345,7 @@ export class Handler {
     const callerBefore = Formatter.needsCaller(this.currentFormatter)
     this.currentFormatter = resolved
     this.formatterGiven = true
-    if (Formatter.needsCaller(resolved) !== callerBefore) for (const watcher of this.formatterWatchers) watcher()
+    if (Formatter.needsCaller(resolved) !== callerBefore) for (const watcher of this.formatterWatchers) watcher.deref()?.()
   }
 
   /**
@@ -349,7 +353,9 @@ export class Handler {
    * (a logger's manager: its loggers' plans say whether to capture it). @internal
    */
   watchFormatter(watcher: () => void): void {
-    this.formatterWatchers.add(watcher)
+    if (this.formatterWatchers.some((w) => w.deref() === watcher)) return
+    this.formatterWatchers = this.formatterWatchers.filter((w) => w.deref() !== undefined)
+    this.formatterWatchers.push(new WeakRef(watcher))
   }
 
   /**
