@@ -61,7 +61,7 @@ import { labelledReporter } from "./internal/warner.ts"
 import * as Level from "./Level.ts"
 import type { Logger } from "./Logger.ts"
 import * as LogRecord from "./LogRecord.ts"
-import { type LoggerManager, Manager, processWide, validateName } from "./Manager.ts"
+import { type InvalidLoggerNameError, type LoggerManager, Manager, processWide, validateName } from "./Manager.ts"
 
 /**
  * Options of {@link make}.
@@ -158,8 +158,10 @@ const isOurs = (logger: EffectLogger.Logger<unknown, unknown>): boolean =>
  * logger installed before stays too (a femtologging logger installed by an outer layer is
  * replaced, never doubled). `References.MinimumLogLevel` is set as `minimumLevel` says (default
  * `All`, so that femtologging's logger levels decide); the Effect loggers kept still only see
- * what reached the minimum in place before. Throws `InvalidLoggerNameError` for a bad
- * `defaultLogger` and `InvalidLevelError` for a bad `minimumLevel`.
+ * what reached the minimum in place before. Building the layer fails with
+ * `InvalidLoggerNameError` for a bad `defaultLogger` and `InvalidLevelError` for a bad
+ * `minimumLevel` (in the error channel: `Effect.catchTag` handles them, `NodeRuntime.runMain`
+ * reports them).
  *
  * **Example** (Effect's log calls through femtologging)
  *
@@ -179,7 +181,17 @@ const isOurs = (logger: EffectLogger.Logger<unknown, unknown>): boolean =>
  * @category layers
  * @since 0.2.0
  */
-export const layer = (options: LayerOptions = {}): Layer.Layer<never> => {
+export function layer(): Layer.Layer<never>
+export function layer(options: LayerOptions): Layer.Layer<never, Level.InvalidLevelError | InvalidLoggerNameError>
+export function layer(options: LayerOptions = {}): Layer.Layer<never, Level.InvalidLevelError | InvalidLoggerNameError> {
+  return Layer.unwrap(Effect.try({
+    try: () => build(options),
+    catch: (error) => error as Level.InvalidLevelError | InvalidLoggerNameError
+  }))
+}
+
+/** {@link layer}'s layer; throws for a bad `defaultLogger` or `minimumLevel`. */
+const build = (options: LayerOptions): Layer.Layer<never> => {
   const ours = make(options)
   const keepTracer = options.tracer !== false
   const setting = options.minimumLevel ?? "NOTSET"

@@ -19,6 +19,7 @@ import * as Handler from "./Handler.ts"
 import type { HandlerConfigError } from "./HandlerConfigError.ts"
 import { facadeSpawner, type Spawner } from "./internal/runtime.ts"
 import type * as Level from "./Level.ts"
+import type { InvalidLevelError } from "./Level.ts"
 import type { LogRecord } from "./LogRecord.ts"
 import * as Manager from "./Manager.ts"
 import type * as OverflowPolicy from "./OverflowPolicy.ts"
@@ -206,10 +207,9 @@ export function layerCapture(options: CaptureOptions = {}): Layer.Layer<Captured
  * {@link layerCapture} with femtologging installed as Effect's logger (`EffectLogger.layer`):
  * `Effect.log`, `Effect.logInfo`, `Effect.logError(cause)`... are captured too, as records of
  * the captured manager (the `logger` annotation names the logger, default root). Every level
- * reaches the capture handler (root is at TRACE and Effect's minimum is `All`). As
- * `EffectLogger.layer`, throws `InvalidLoggerNameError` for a bad `defaultLogger` and
- * `InvalidLevelError` for a bad `minimumLevel` when called (mistakes in the test's own code);
- * the layer fails with `HandlerConfigError` for bad capture options.
+ * reaches the capture handler (root is at TRACE and Effect's minimum is `All`). The layer fails
+ * with `HandlerConfigError` for bad capture options and, as `EffectLogger.layer`, with
+ * `InvalidLoggerNameError` for a bad `defaultLogger` and `InvalidLevelError` for a bad `minimumLevel`.
  *
  * **Example** (Asserting on Effect's log calls)
  *
@@ -232,10 +232,10 @@ export function layerCapture(options: CaptureOptions = {}): Layer.Layer<Captured
 export function layerEffectCapture(): Layer.Layer<Captured | Manager.Manager>
 export function layerEffectCapture(
   options?: CaptureOptions & Omit<EffectLogger.LayerOptions, "manager">
-): Layer.Layer<Captured | Manager.Manager, HandlerConfigError>
+): Layer.Layer<Captured | Manager.Manager, HandlerConfigError | InvalidLevelError | Manager.InvalidLoggerNameError>
 export function layerEffectCapture(
   options: CaptureOptions & Omit<EffectLogger.LayerOptions, "manager"> = {}
-): Layer.Layer<Captured | Manager.Manager, HandlerConfigError> {
+): Layer.Layer<Captured | Manager.Manager, HandlerConfigError | InvalidLevelError | Manager.InvalidLoggerNameError> {
   const { defaultLogger, loggerAnnotation, tracer, mergeWithExisting, minimumLevel, ...capture } = options
   return Layer.merge(
     EffectLogger.layer({ defaultLogger, loggerAnnotation, tracer, mergeWithExisting, minimumLevel }),

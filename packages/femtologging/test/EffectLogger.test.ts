@@ -13,7 +13,6 @@ import * as EffectLogger from "../src/EffectLogger.ts"
 import { getLogger } from "../src/Facade.ts"
 import * as FileHandler from "../src/FileHandler.ts"
 import * as Handler from "../src/Handler.ts"
-import type { HandlerConfigError } from "../src/HandlerConfigError.ts"
 import type * as LogRecord from "../src/LogRecord.ts"
 import * as Manager from "../src/Manager.ts"
 import * as Testing from "../src/Testing.ts"
@@ -271,7 +270,7 @@ describe("EffectLogger: Effect's log calls through femtologging", () => {
       assert.strictEqual(yield* minimum.pipe(Effect.provide(EffectLogger.layer())), "All")
       assert.strictEqual(yield* minimum.pipe(Effect.provide(EffectLogger.layer({ minimumLevel: "WARNING" }))), "Warn")
       assert.strictEqual(yield* minimum.pipe(Effect.provide(EffectLogger.layer({ minimumLevel: "inherit" }))), "Info")
-      const messages = (layer: Layer.Layer<Testing.Captured | Manager.Manager, HandlerConfigError>) =>
+      const messages = (layer: Layer.Layer<Testing.Captured | Manager.Manager, unknown>) =>
         Effect.gen(function*() {
           yield* Effect.logDebug("debug")
           yield* Effect.logInfo("info")
@@ -311,7 +310,9 @@ describe("EffectLogger: Effect's log calls through femtologging", () => {
         return yield* Testing.expectLogged({ message: "hello" })
       }).pipe(Effect.provide(Testing.layerEffectCapture({ defaultLogger: "app" })))
       assert.strictEqual(record.logger, "app")
-      assert.throws(() => EffectLogger.layer({ defaultLogger: ".bad" }))
+      assert.throws(() => EffectLogger.make({ defaultLogger: ".bad" }))
+      const bad = yield* Effect.flip(Effect.provide(Effect.void, EffectLogger.layer({ defaultLogger: ".bad" })))
+      assert.strictEqual(bad._tag, "InvalidLoggerNameError")
     }))
 
   it.effect("policies: block holds the fiber and writes everything; drop never holds it and counts", () =>
