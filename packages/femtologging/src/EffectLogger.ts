@@ -97,10 +97,11 @@ export interface LayerOptions extends MakeOptions {
   readonly mergeWithExisting?: boolean | undefined
   /**
    * `References.MinimumLogLevel` for what the layer is provided to: default `"NOTSET"` (Effect's
-   * `All`: femtologging's levels decide alone), a level to filter in Effect first, or `"inherit"`
-   * to leave the minimum in place as it is.
+   * `All`: femtologging's levels decide alone), a level to filter in Effect first (ours, or
+   * Effect's `LogLevel`: `"Warn"`, `"All"`, `"None"`...), or `"inherit"` to leave the minimum in
+   * place as it is.
    */
-  readonly minimumLevel?: Level.LevelInput | "inherit" | undefined
+  readonly minimumLevel?: Level.LevelInput | LogLevel.LogLevel | "inherit" | undefined
 }
 
 const marker = Symbol.for("femtologging/EffectLogger")
@@ -197,6 +198,8 @@ const build = (options: LayerOptions): Layer.Layer<never> => {
   const setting = options.minimumLevel ?? "NOTSET"
   const minimum: LogLevel.LogLevel | undefined = setting === "inherit"
     ? undefined
+    : setting === "All" || setting === "None" // Effect's own, with no level of ours
+    ? (setting as LogLevel.LogLevel)
     : effectThreshold(Level.parseThresholdUnsafe(setting))
   const loggers = Layer.effect(
     EffectLogger.CurrentLoggers,

@@ -6,6 +6,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as References from "effect/References"
 import * as EffectLogger from "../src/EffectLogger.ts"
 import * as Testing from "../src/Testing.ts"
 
@@ -49,5 +50,26 @@ describe("EffectLogger.layer: bad options fail the layer, in the error channel",
       assert.strictEqual(name._tag, "InvalidLoggerNameError")
       const capacity = failure(yield* Effect.exit(Effect.provide(Effect.void, Testing.layerEffectCapture({ capacity: 0 }))))
       assert.strictEqual(capacity._tag, "HandlerConfigError")
+    }))
+})
+
+describe("EffectLogger.layer: minimumLevel takes Effect's LogLevel names", () => {
+  it.effect("\"All\" and \"None\" (Effect's own) are accepted, beside the levels both share", () =>
+    Effect.gen(function*() {
+      const minimum = Effect.service(References.MinimumLogLevel)
+      // Before: "All" and "None" were refused (InvalidLevelError), though this option sets
+      // Effect's References.MinimumLogLevel and the other LogLevel names were taken.
+      assert.strictEqual(yield* minimum.pipe(Effect.provide(EffectLogger.layer({ minimumLevel: "All" }))), "All")
+      assert.strictEqual(yield* minimum.pipe(Effect.provide(EffectLogger.layer({ minimumLevel: "None" }))), "None")
+      assert.strictEqual(yield* minimum.pipe(Effect.provide(EffectLogger.layer({ minimumLevel: "Warn" }))), "Warn")
+      assert.strictEqual(yield* minimum.pipe(Effect.provide(EffectLogger.layer({ minimumLevel: "Fatal" }))), "Fatal")
+      const logged = (minimumLevel: string) =>
+        Effect.gen(function*() {
+          yield* Effect.logTrace("trace")
+          yield* Effect.logFatal("fatal")
+          return (yield* Testing.records()).map((r) => r.message)
+        }).pipe(Effect.provide(Testing.layerEffectCapture({ minimumLevel })))
+      assert.deepStrictEqual(yield* logged("All"), ["trace", "fatal"])
+      assert.deepStrictEqual(yield* logged("None"), [])
     }))
 })
