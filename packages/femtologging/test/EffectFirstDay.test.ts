@@ -4,10 +4,14 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
+import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
 import * as References from "effect/References"
+import * as Config from "../src/Config.ts"
 import * as EffectLogger from "../src/EffectLogger.ts"
+import * as Manager from "../src/Manager.ts"
 import * as Testing from "../src/Testing.ts"
 
 /** The typed failure of an exit (not a defect): asserts there is one. */
@@ -71,5 +75,40 @@ describe("EffectLogger.layer: minimumLevel takes Effect's LogLevel names", () =>
         }).pipe(Effect.provide(Testing.layerEffectCapture({ minimumLevel })))
       assert.deepStrictEqual(yield* logged("All"), ["trace", "fatal"])
       assert.deepStrictEqual(yield* logged("None"), [])
+    }))
+})
+
+describe("Config.layer: a bad override from the environment", () => {
+  const rootLevel = (env: Record<string, string>) =>
+    Effect.provide(
+      Effect.map(Effect.service(Manager.Manager), (m) => m.root.level),
+      Config.layer({ version: 1, root: { level: "ERROR" } }).pipe(Layer.provideMerge(Manager.layerIsolated()))
+    ).pipe(Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnvRecord(env)))
+
+  it.effect("names the variable and the value in plain words, not as a SchemaError's dump", () =>
+    Effect.gen(function*() {
+      // Before: `environment: SchemaError(expected a level (TRACE, …, NOTSET)\n  at ["LOG_LEVEL"])`,
+      // on two lines, without the value that was refused.
+      const level = yield* Effect.flip(rootLevel({ LOG_LEVEL: "loud" }))
+      assert.strictEqual(level._tag, "ConfigError")
+      assert.strictEqual(
+        level.message,
+        "environment: LOG_LEVEL is \"loud\", expected a level (TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL, NOTSET)"
+      )
+      const femto = yield* Effect.flip(rootLevel({ LOG_LEVEL: "debug", FEMTOLOG_LEVEL: "verbose" }))
+      assert.strictEqual(
+        femto.message,
+        "environment: FEMTOLOG_LEVEL is \"verbose\", expected a level (TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL, NOTSET)"
+      )
+      const flag = yield* Effect.flip(rootLevel({ FEMTOLOG_DISABLE_EXISTING_LOGGERS: "maybe" }))
+      assert.strictEqual(
+        flag.message,
+        "environment: FEMTOLOG_DISABLE_EXISTING_LOGGERS is \"maybe\", expected true or false (yes/no, on/off, 1/0, y/n)"
+      )
+      // What was accepted before still is.
+      assert.strictEqual(yield* rootLevel({ LOG_LEVEL: "warning" }), "WARN")
+      assert.strictEqual(yield* rootLevel({ LOG_LEVEL: "debug", FEMTOLOG_LEVEL: "Info" }), "INFO")
+      assert.strictEqual(yield* rootLevel({ FEMTOLOG_DISABLE_EXISTING_LOGGERS: "off" }), "ERROR")
+      assert.strictEqual(yield* rootLevel({ LOG_LEVEL: "", FEMTOLOG_DISABLE_EXISTING_LOGGERS: "" }), "ERROR") // empty: unset
     }))
 })

@@ -7,6 +7,7 @@
  */
 import type * as EffectSchema from "effect/Schema"
 import type * as EffectSchemaIssue from "effect/SchemaIssue"
+import type { Option } from "effect/Option"
 import { Effect, loadConfig, loadSchema } from "./lazyEffect.ts"
 import type { EffectConfigOptions, Registry } from "../Config.ts"
 import { ConfigError } from "../ConfigError.ts"
@@ -1036,17 +1037,34 @@ const incremental = (decoded: DecodedConfig, manager: LoggerManager): void => {
 
 /** The documented environment variables, read through Effect's `Config` (see {@link EffectConfigOptions}). */
 export const environment = () => {
-  const { Schema } = loadSchemas()
   const EffectConfig = loadConfig()
-  const level = Schema.String.check(
-    Schema.makeFilter(isThreshold, { message: "expected a level (TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL, NOTSET)" })
-  )
-  const optional = <A>(config: import("effect/Config").Config<A>) => EffectConfig.option(config)
+  const refused = (name: string, value: string, expected: string) =>
+    new ConfigError({ path: "environment", detail: `${name} is ${JSON.stringify(value)}, expected ${expected}` })
+  // Read as text first, so that a refusal names the variable and its value in one line (a
+  // decoding failure's own message is a SchemaError's dump, with the variable on a line of its own).
+  const text = (name: string) =>
+    Effect.mapError(
+      EffectConfig.option(EffectConfig.String(name)),
+      (error) => new ConfigError({ path: "environment", detail: `${name}: ${error.message}` })
+    )
+  const level = (name: string) =>
+    Effect.flatMap(text(name), (value) =>
+      value._tag === "Some" && !isThreshold(value.value)
+        ? Effect.fail(refused(name, value.value, "a level (TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL, NOTSET)"))
+        : Effect.succeed(value))
+  const flag = (name: string) =>
+    Effect.flatMap(text(name), (value): Effect.Effect<Option<boolean>, ConfigError> =>
+      value._tag === "None"
+        ? Effect.succeed(value as Option<never>)
+        : Effect.mapError(
+          EffectConfig.option(EffectConfig.Boolean(name)),
+          () => refused(name, value.value, "true or false (yes/no, on/off, 1/0, y/n)")
+        ))
   return Effect.all({
-    logLevel: optional(EffectConfig.schema(level, "LOG_LEVEL")),
-    femtoLevel: optional(EffectConfig.schema(level, "FEMTOLOG_LEVEL")),
-    disable: optional(EffectConfig.Boolean("FEMTOLOG_DISABLE_EXISTING_LOGGERS"))
-  }).pipe(Effect.mapError((error) => new ConfigError({ path: "environment", detail: error.message })))
+    logLevel: level("LOG_LEVEL"),
+    femtoLevel: level("FEMTOLOG_LEVEL"),
+    disable: flag("FEMTOLOG_DISABLE_EXISTING_LOGGERS")
+  })
 }
 
 /** `config` with the environment's overrides applied (a copy). */
