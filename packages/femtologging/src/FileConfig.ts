@@ -248,6 +248,25 @@ const translate = (ini: Ini, disableExisting: boolean, literals: typeof Pylitera
   return { config, locate }
 }
 
+const fileConfigOptions = ["defaults", "disableExistingLoggers", "encoding", "registry", "manager"]
+
+/**
+ * Fails for an option `fileConfig` does not take, as CPython's `fileConfig` raises `TypeError` for
+ * an unexpected keyword: ignored, CPython's own `disable_existing_loggers: false` would leave
+ * existing loggers disabled (the default), and their records lost, without a word.
+ */
+const checkOptions = (path: string, options: FileConfigOptions): void => {
+  if (typeof options !== "object" || options === null) {
+    throw new ConfigError({ path, detail: `expected an object of options, got ${safeString(options)}` })
+  }
+  for (const key of Object.keys(options)) {
+    if (fileConfigOptions.includes(key)) continue
+    const camel = key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())
+    const hint = fileConfigOptions.includes(camel) ? ` (did you mean '${camel}'?)` : ` (known: ${fileConfigOptions.join(", ")})`
+    throw new ConfigError({ path, detail: `unknown option '${key}'${hint}` })
+  }
+}
+
 /**
  * Configures logging from a CPython `logging.config.fileConfig` INI file (see the module's
  * description). Throws `ConfigError` naming the file and line; a file that fails changes nothing.
@@ -257,7 +276,8 @@ const translate = (ini: Ini, disableExisting: boolean, literals: typeof Pylitera
  */
 export const fileConfig = (file: string | URL, options: FileConfigOptions = {}): void => {
   const path = filePath(file)
-  const text = readText(path, options.encoding)
+  const text = readText(path, options?.encoding)
+  checkOptions(path, options)
   const defaults: Record<string, string> = {}
   for (const [key, value] of Object.entries(options.defaults ?? {})) defaults[key] = String(value)
   // The INI and Python-literal parsers, loaded on first use.
