@@ -462,6 +462,90 @@ style=$
   })
 })
 
+describe("Python configurations: None where CPython takes it as not given", () => {
+  oracle(`null levels, handlers, filters, propagate, formatter, stream and delay (Python's None in JSON) write what CPython writes${suffix}`, async () => {
+    const p = { p: { format: "%(name)s %(levelname)s %(message)s" } }
+    await compare({
+      kind: "dict",
+      existing: ["app", "lib"],
+      config: {
+        version: 1,
+        disable_existing_loggers: null, // CPython: falsy, so existing loggers stay enabled
+        incremental: null,
+        formatters: p,
+        handlers: {
+          file: { class: "logging.FileHandler", filename: "out.log", formatter: "p", level: null, filters: null, delay: null },
+          bare: { class: "logging.FileHandler", filename: "bare.log", formatter: null },
+          err: { class: "logging.StreamHandler", stream: null, formatter: "p", level: "ERROR" }
+        },
+        loggers: {
+          app: { level: null, handlers: ["bare"], filters: null, propagate: null },
+          lib: { level: "WARNING", handlers: null }
+        },
+        root: { level: "DEBUG", handlers: ["file", "err"], filters: null }
+      },
+      records: [["app", "DEBUG", "app debug"], ["lib", "INFO", "not written"], ["lib", "ERROR", "lib error"], ["other", "INFO", "other info"]]
+    })
+  })
+
+  oracle(`a YAML file with keys left empty or ~ loads as with PyYAML and CPython${suffix}`, async () => {
+    const yaml = `version: 1
+disable_existing_loggers: false
+formatters:
+  simple:
+    format: '%(levelname)s %(name)s: %(message)s'
+    datefmt:
+handlers:
+  console:
+    class: logging.StreamHandler
+    formatter: simple
+    stream: ext://sys.stdout
+    level:
+loggers:
+  sqlalchemy.engine:
+    level: ~
+    handlers:
+    propagate:
+  app:
+    level: DEBUG
+root:
+  level: INFO
+  handlers: [console]
+`
+    const written = await compare({
+      kind: "yaml",
+      file: "logging.yaml",
+      files: { "logging.yaml": yaml },
+      records: [["sqlalchemy.engine.Engine", "INFO", "SELECT 1"], ["app", "DEBUG", "app debug"], ["root", "DEBUG", "not written"]]
+    })
+    assert.strictEqual(written.stdout, "INFO sqlalchemy.engine.Engine: SELECT 1\nDEBUG app: app debug\n")
+  })
+
+  oracle(`an INI StreamHandler with args=(None,) writes to stderr, as CPython's StreamHandler(None)${suffix}`, async () => {
+    const ini = "[loggers]\nkeys=root\n[handlers]\nkeys=h\n[formatters]\nkeys=f\n[logger_root]\nlevel=INFO\nhandlers=h\n" +
+      "[handler_h]\nclass=StreamHandler\nformatter=f\nargs=(None,)\n[formatter_f]\nformat=%(levelname)s %(name)s %(message)s\n"
+    const written = await compare({ kind: "ini", file: "l.ini", files: { "l.ini": ini }, records: [["app", "INFO", "to stderr"]] })
+    assert.strictEqual(written.stderr, "INFO app to stderr\n")
+  })
+
+  oracle(`root: {} (and root: null) leave root as it was, as CPython's 'if root:' does: basicConfig's handler keeps writing${suffix}`, async () => {
+    for (const root of [{}, null]) {
+      const written = await compare({
+        kind: "basic-then-dict",
+        config: {
+          version: 1,
+          formatters: { p: { format: "dict %(levelname)s %(message)s" } },
+          handlers: { f: { class: "logging.FileHandler", filename: "dict.log", formatter: "p" } },
+          root,
+          loggers: { app: { handlers: ["f"] } }
+        },
+        records: [["root", "WARNING", "root warning"], ["app", "ERROR", "app error"]]
+      })
+      assert.strictEqual(written.files["basic.log"], "basic WARNING root warning\nbasic ERROR app error\n")
+    }
+  })
+})
+
 describe("fileConfig's options", () => {
   it("an option it does not take is a ConfigError, not ignored: CPython's disable_existing_loggers (which CPython's fileConfig takes) names ours", () => {
     const dir = tempDir()

@@ -561,8 +561,10 @@ const keywordsOf = (section: Record<string, unknown>, kind: Kind, path: Readonly
     }
   }
   // CPython's boolean keywords take any value as true or false: 0 and 1 (an INI file's
-  // `args=('app.log', 'a', None, 1)`, JSON made from one) are booleans here too.
-  for (const key of cpythonBooleanKeywords) if (out[key] === 0 || out[key] === 1) out[key] = out[key] === 1
+  // `args=('app.log', 'a', None, 1)`, JSON made from one) are booleans here too, and None false.
+  for (const key of cpythonBooleanKeywords) if (out[key] === 0 || out[key] === 1 || out[key] === null) out[key] = out[key] === 1
+  // CPython's StreamHandler(None) writes to stderr, as without a stream (`args=(None,)`).
+  if (kind === "stream" && out.stream === null) delete out.stream
   return out
 }
 
@@ -886,7 +888,7 @@ const configure = (
 ): ReadonlyArray<unknown> => {
   if (!isMapping(config)) return fail([], `expected a mapping, got ${describe(config)}`)
   for (const key of Object.keys(config)) misspelt(key)
-  const resolved = pythonBooleans(resolveReferences(config, registry))
+  const resolved = pythonNones(pythonBooleans(resolveReferences(config, registry)))
   const decoded = decode(loadSchemas().Top, resolved, [])
   if (decoded.incremental === true) {
     incremental(decoded, manager)
@@ -1099,6 +1101,33 @@ const pythonBooleans = (config: unknown): unknown => {
   for (const key of ["disable_existing_loggers", "incremental"]) if (key in out) out[key] = flag(out[key])
   if ("root" in out) out.root = logger(out.root)
   if (isMapping(out.loggers)) out.loggers = Object.fromEntries(Object.entries(out.loggers).map(([k, v]) => [k, logger(v)]))
+  return out
+}
+
+/**
+ * The configuration without the `None`s (`null`: JSON dumped from Python, YAML's `~` or a key left
+ * empty) that CPython takes as "not given": a logger's or root's `level`, `handlers`, `filters`
+ * and `propagate`, a handler's `level`, `formatter` and `filters` (its constructor's keywords are
+ * done in `keywordsOf`), and `root` itself when null or empty (`if root:`, so root is left as it
+ * was); `disable_existing_loggers` and `incremental` null are false, as CPython tests them.
+ */
+const pythonNones = (config: unknown): unknown => {
+  if (!isMapping(config)) return config
+  const without = (u: unknown, keys: ReadonlyArray<string>): unknown => {
+    if (!isMapping(u) || !keys.some((k) => Object.hasOwn(u, k) && u[k] === null)) return u
+    const out: Record<string, unknown> = { ...u }
+    for (const key of keys) if (out[key] === null) delete out[key]
+    return out
+  }
+  const loggerKeys = ["level", "handlers", "filters", "propagate"]
+  const out: Record<string, unknown> = { ...config }
+  for (const key of ["disable_existing_loggers", "incremental"]) if (out[key] === null) out[key] = false
+  if (out.root === null || (isMapping(out.root) && Object.keys(out.root).length === 0)) delete out.root
+  else if ("root" in out) out.root = without(out.root, loggerKeys)
+  const each = (sections: unknown, keys: ReadonlyArray<string>) =>
+    isMapping(sections) ? Object.fromEntries(Object.entries(sections).map(([k, v]) => [k, without(v, keys)])) : sections
+  if ("loggers" in out) out.loggers = each(out.loggers, loggerKeys)
+  if ("handlers" in out) out.handlers = each(out.handlers, ["level", "formatter", "filters"])
   return out
 }
 
