@@ -894,7 +894,8 @@ const withArguments = (message: unknown, rest: ReadonlyArray<unknown>): { readon
  * - CPython/printf: `info("user %s took %.1f ms", name, ms)`, formatted as CPython's `msg % args`
  *   (`%(key)s` with a single mapping argument);
  * - pino's object first: `info({ reqId }, "handled %s", path)` (any object but an error or an
- *   array: a class instance too), or a plain one alone: `info({ reqId })` (see {@link loneObject});
+ *   array: a class instance too), or a plain one alone: `info({ reqId })` (see {@link loneObject};
+ *   a class instance alone too, unless a toString of its own gives its text);
  * - pino's error first: `error(err, "failed %s", id)`;
  * - ours: `info("message", { fields })` or `info("message", error)`, or both.
  * Of the arguments the conversions do not take, objects and an error are the record's fields and
@@ -927,7 +928,15 @@ const callOf = (message: unknown, args: ReadonlyArray<unknown>): { readonly mess
         : mergeFields(inner.extra, { error: message })
       return { message: inner.message, extra }
     }
-    if (args.length === 0) return isPlainObject(message) ? loneObject(message) : { message, extra: undefined }
+    if (args.length === 0) {
+      if (isPlainObject(message)) return loneObject(message)
+      // A class instance alone is the merging object too (pino's `info(user)`), unless its own
+      // toString gives its text: else it was logged as "[object Object]" and its data lost.
+      const merging = mergingObject(message)
+      return merging !== undefined && String(message) === "[object Object]"
+        ? loneObject(merging as Record<string, unknown>)
+        : { message, extra: undefined }
+    }
     if (typeof message === "string" && message.includes("%")) {
       if (args.length === 1 && isPlainObject(args[0]) && message.includes("%(")) {
         try {
