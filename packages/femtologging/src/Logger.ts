@@ -858,15 +858,43 @@ const entryOf = (
   return { level, fields: copyFieldsMarked({}, u, ["level"]) }
 }
 
-/** What the second argument of a log call may be: fields or an error (never a string or an array). */
-const isExtra = (u: unknown): boolean => typeof u === "object" && u !== null && !Array.isArray(u)
+/**
+ * What the second argument of a log call may be: fields or an error (never a string or an array).
+ * An object that cannot be inspected (a revoked proxy, where `Array.isArray` throws) is: the record
+ * marks what cannot be read.
+ */
+const isExtra = (u: unknown): boolean => {
+  if (typeof u !== "object" || u === null) return false
+  try {
+    return !Array.isArray(u)
+  } catch {
+    return true
+  }
+}
+
+/**
+ * Whether an argument after the message is fields or an error: an object but an array and a
+ * built-in with a tag of its own (a `Date`, a `Map`, a `URL`, a `Buffer`), which is appended to
+ * the message as its text, as it is before the message (see {@link mergingObject}); taken as
+ * fields it was lost (a `Date` has no keys) or written with what it inherits (a `Buffer`'s ~100
+ * methods). An object that cannot be inspected (a proxy whose traps throw) is fields: the record
+ * marks what cannot be read.
+ */
+const isFields = (u: unknown): boolean => {
+  if (!isExtra(u)) return false
+  try {
+    return isPlainObject(u) || isError(u) || Object.prototype.toString.call(u) === "[object Object]"
+  } catch {
+    return true
+  }
+}
 
 /** An argument appended to the message, as `String()` writes it ("[Function]" for a function). */
 const argText = (u: unknown): string => (typeof u === "string" ? u : typeof u === "function" ? "[Function]" : safeString(u))
 
 /**
- * Arguments left after a message's conversions. The first, when an object or an error, is the
- * record's extra (its fields or error); after it, plain objects are more fields (merged, later
+ * Arguments left after a message's conversions. The first, when an object (see {@link isFields})
+ * or an error, is the record's extra (its fields or error); after it, plain objects are more fields (merged, later
  * keys win) and the first error is the record's error, so that redaction reaches them (written
  * into the message, a path could not); the others are appended to the message, separated by
  * spaces, as `String()` writes them.
@@ -874,14 +902,14 @@ const argText = (u: unknown): string => (typeof u === "string" ? u : typeof u ==
 const withArguments = (message: unknown, rest: ReadonlyArray<unknown>): { readonly message: unknown; readonly extra: unknown } => {
   // The common calls: `info("message")`, `info("message", { fields })`, `info("message", error)`.
   if (rest.length === 0) return { message, extra: undefined }
-  if (rest.length === 1 && isExtra(rest[0])) return { message, extra: rest[0] }
+  if (rest.length === 1 && isFields(rest[0])) return { message, extra: rest[0] }
   let fields: Record<string, unknown> | undefined
   let error: unknown
   const text: Array<string> = []
   for (let i = 0; i < rest.length; i++) {
     const u = rest[i]
     if (isError(u) && error === undefined) error = u
-    else if (i === 0 ? isExtra(u) : isPlainObject(u)) {
+    else if (i === 0 ? isFields(u) : isPlainObject(u)) {
       fields = copyFieldsMarked(fields ?? {}, u as object)
     } else text.push(argText(u))
   }

@@ -57,4 +57,45 @@ describe("a pino or winston user's calls", () => {
     assert.strictEqual(Formatter.defaultFormatter(capture.records[0]!), "svc [INFO] id=7 name=ada")
     assert.include(Formatter.json(capture.records[1]!), `"message":"handled","reqId":"r1"}`)
   })
+
+  it("a Date, a Map, a URL or a Buffer after the message is appended to it, not taken as fields", async () => {
+    // Found by the pino user review: info("started at", new Date(0)) logged "started at" and lost
+    // the date (taken as fields, it has no keys; a Map and a Set too), and info("payload", buffer)
+    // wrote the Buffer's ~100 inherited methods as fields (readBigUInt64LE="[Function …]", …), a
+    // URL its accessors. Before the message the same values were already appended as text.
+    const logger = getLogger("svc")
+    const date = new Date(0)
+    logger.info("started at", date)
+    logger.info("cache", new Map([["k", 1]]))
+    logger.info("payload", Buffer.from("hi"))
+    logger.info("bytes", new Uint8Array([1, 2]))
+    logger.info("from", new URL("http://h/p?q=1"))
+    logger.info("at", date, { reqId: "r1" })
+    logger.info("fields", { a: 1 })
+    logger.info("instance", new (class Dto {
+      a = 2
+    })())
+    logger.info("error", new Error("boom"))
+    const revoked = Proxy.revocable({}, {})
+    revoked.revoke()
+    logger.info("unreadable", revoked.proxy)
+    assert.doesNotThrow(() => logger.child({ a: 1 }).info("bound", revoked.proxy))
+    await capture.flush()
+    const bound = capture.records.pop()!
+    const unreadable = capture.records.pop()!
+    assert.deepStrictEqual(capture.records.map((r) => [r.message, r.fields === undefined ? undefined : { ...r.fields }, r.error?.message]), [
+      [`started at ${date}`, undefined, undefined],
+      ["cache [object Map]", undefined, undefined],
+      ["payload hi", undefined, undefined],
+      ["bytes 1,2", undefined, undefined],
+      ["from http://h/p?q=1", undefined, undefined],
+      [`at ${date}`, { reqId: "r1" }, undefined],
+      ["fields", { a: 1 }, undefined],
+      ["instance", { a: 2 }, undefined],
+      ["error", undefined, "boom"]
+    ])
+    assert.strictEqual(Formatter.defaultFormatter(capture.records[2]!), "svc [INFO] payload hi")
+    assert.match(Formatter.defaultFormatter(unreadable), /^svc \[INFO\] unreadable fieldsError=".*revoked/)
+    assert.match(Formatter.defaultFormatter(bound), /^svc \[INFO\] bound a=1 fieldsError=".*revoked/)
+  })
 })
