@@ -852,7 +852,13 @@ const entryOf = (
   message: unknown,
   args: ReadonlyArray<unknown>
 ): { readonly level: Level.LevelInput; readonly fields: LogRecord.Fields } | undefined => {
-  if (message !== undefined || args.length > 0 || !isPlainObject(u)) return undefined
+  if (message !== undefined || args.length > 0) return undefined
+  try {
+    // A revoked proxy makes Array.isArray throw: not an entry, its level refused and counted.
+    if (!isPlainObject(u)) return undefined
+  } catch {
+    return undefined
+  }
   const level = readSafely(u, "level")
   if (typeof level !== "string" && typeof level !== "number") return undefined
   return { level, fields: copyFieldsMarked({}, u, ["level"]) }

@@ -98,4 +98,18 @@ describe("a pino or winston user's calls", () => {
     assert.match(Formatter.defaultFormatter(unreadable), /^svc \[INFO\] unreadable fieldsError=".*revoked/)
     assert.match(Formatter.defaultFormatter(bound), /^svc \[INFO\] bound a=1 fieldsError=".*revoked/)
   })
+
+  it("log() given an object it cannot inspect (a revoked proxy) drops and counts the record, never throws", async () => {
+    // Found by the pino user review (a fuzz of log calls): logger.log(revokedProxy) threw
+    // "Cannot perform 'IsArray' on a proxy that has been revoked" from winston's entry check.
+    const logger = getLogger("svc")
+    const revoked = Proxy.revocable({}, {})
+    revoked.revoke()
+    assert.doesNotThrow(() => logger.log(revoked.proxy as never))
+    assert.doesNotThrow(() => logger.child({ a: 1 }).log(revoked.proxy as never))
+    assert.strictEqual(logger.getDropped(), 2)
+    logger.log({ level: "warn", message: "entry" })
+    await capture.flush()
+    assert.deepStrictEqual(capture.records.map((r) => [r.level, r.message]), [["WARN", "entry"]])
+  })
 })
