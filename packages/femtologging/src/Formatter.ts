@@ -216,8 +216,25 @@ const renderValue = (value: unknown): string => {
   return text === undefined ? safeString(value) : text
 }
 
+/**
+ * A field's key as {@link renderString} writes a value: JSON-quoted when empty or holding a space,
+ * `=` or `"` (a key with a newline, from a parsed query string say, forged a line). Checked a
+ * character at a time: the keys of a record are short and plain, and a regular expression per key
+ * cost ~11 ns.
+ */
+const renderKey = (key: string): string => {
+  if (key.length === 0) return `""`
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i)
+    if (c <= 32 || c === 61 || c === 34) return JSON.stringify(key)
+    if (c >= 0x80) return renderString(key)
+  }
+  return key
+}
+
 /** ` key=value` for one field; an error as its message, then its own properties as `key.prop=…`. */
-const renderField = (key: string, value: unknown): string => {
+const renderField = (field: string, value: unknown): string => {
+  const key = renderKey(field)
   if (typeof value === "object" && value !== null && isError(value)) {
     const info = errorInfo(value)
     let out = ` ${key}=${JSON.stringify(info.message)}`
@@ -234,7 +251,8 @@ const renderField = (key: string, value: unknown): string => {
  *
  * **Details**
  *
- * A string is written as it is, or JSON-quoted when it is empty or holds a space, `=` or `"`; a
+ * A key, and a string value, is written as it is, or JSON-quoted when it is empty or holds a
+ * space (a newline included), `=` or `"`; a
  * bigint as its digits; a function as `"[Function name]"` (quoted, never its source); an error as
  * its JSON-quoted message followed by its own properties as ` key.prop=value`; anything else as
  * JSON, with markers (`[Circular]`, `[Getter threw: …]`, …) where `JSON.stringify` would throw.
@@ -253,7 +271,7 @@ export const renderFields = (fields: LogRecord["fields"]): string => {
       try {
         value = fields[key]
       } catch (thrown) {
-        out += ` ${key}=${renderString(threw("Getter threw", thrown))}`
+        out += ` ${renderKey(key)}=${renderString(threw("Getter threw", thrown))}`
         continue
       }
       out += renderField(key, value)

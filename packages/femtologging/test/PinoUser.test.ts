@@ -5,6 +5,7 @@
 import { afterEach, assert, beforeEach, describe, it } from "@effect/vitest"
 import { getLogger, resetManager } from "../src/Facade.ts"
 import * as Formatter from "../src/Formatter.ts"
+import * as LogRecord from "../src/LogRecord.ts"
 import { CaptureHandler } from "../src/Testing.ts"
 
 let capture: CaptureHandler
@@ -111,5 +112,22 @@ describe("a pino or winston user's calls", () => {
     logger.log({ level: "warn", message: "entry" })
     await capture.flush()
     assert.deepStrictEqual(capture.records.map((r) => [r.level, r.message]), [["WARN", "entry"]])
+  })
+
+  it("a field's key that holds a newline, a space, = or a quote is quoted in the text lines, as a value is", () => {
+    // Found by the pino user review: log.info("query", req.query) with a key "a\nk [CRITICAL] x"
+    // wrote a second, forged line in the default format (and logfmt wrote `sp ace=2`, read as two
+    // pairs); values were already quoted.
+    const record = LogRecord.make({
+      logger: "svc",
+      level: "INFO",
+      message: "query",
+      fields: { "a\nsvc [CRITICAL] forged": 1, "sp ace": 2, "eq=ual": 3, "": 4, "quo\"te": 5, "nbsp\u00a0": 6, "caf\u00e9": 7, ok: 8 }
+    })
+    const pairs = ` "a\\nsvc [CRITICAL] forged"=1 "sp ace"=2 "eq=ual"=3 ""=4 "quo\\"te"=5 "nbsp\u00a0"=6 caf\u00e9=7 ok=8`
+    assert.strictEqual(Formatter.defaultFormatter(record), `svc [INFO] query${pairs}`)
+    assert.isTrue(Formatter.logfmt(record).endsWith(` msg=query${pairs}`))
+    const getter = LogRecord.make({ logger: "svc", level: "INFO", message: "m", fields: { get ["x y"](): unknown { throw new Error("no") } } })
+    assert.strictEqual(Formatter.defaultFormatter(getter), `svc [INFO] m "x y"="[Getter threw: Error: no]"`)
   })
 })
