@@ -907,7 +907,9 @@ const argText = (u: unknown): string => (typeof u === "string" ? u : typeof u ==
  */
 const withArguments = (message: unknown, rest: ReadonlyArray<unknown>): { readonly message: unknown; readonly extra: unknown } => {
   // The common calls: `info("message")`, `info("message", { fields })`, `info("message", error)`.
-  if (rest.length === 0) return { message, extra: undefined }
+  // An optional fields argument left undefined (`info("done", options.fields)`) is no fields, as
+  // pino and winston take it, not " undefined" appended to the message.
+  if (rest.length === 0 || (rest.length === 1 && rest[0] === undefined)) return { message, extra: undefined }
   if (rest.length === 1 && isFields(rest[0])) return { message, extra: rest[0] }
   let fields: Record<string, unknown> | undefined
   let error: unknown

@@ -130,4 +130,24 @@ describe("a pino or winston user's calls", () => {
     const getter = LogRecord.make({ logger: "svc", level: "INFO", message: "m", fields: { get ["x y"](): unknown { throw new Error("no") } } })
     assert.strictEqual(Formatter.defaultFormatter(getter), `svc [INFO] m "x y"="[Getter threw: Error: no]"`)
   })
+
+  it("an optional fields argument left undefined is no fields, not ' undefined' in the message", async () => {
+    // Found by the pino user review: info("done", options.fields) with no fields logged
+    // "done undefined" (pino and winston log "done"). A value printed on purpose is still printed.
+    const logger = getLogger("svc")
+    const fields: Record<string, unknown> | undefined = undefined
+    logger.info("done", fields)
+    logger.info("user %s", "ada", undefined)
+    logger.info("value:", null)
+    logger.info("values:", undefined, 1)
+    logger.info("value: %s", undefined)
+    await capture.flush()
+    assert.deepStrictEqual(capture.records.map((r) => [r.message, r.fields]), [
+      ["done", undefined],
+      ["user ada", undefined],
+      ["value: null", undefined],
+      ["values: undefined 1", undefined],
+      ["value: None", undefined]
+    ])
+  })
 })
