@@ -256,10 +256,16 @@ const fileConfigOptions = ["defaults", "disableExistingLoggers", "encoding", "re
  * existing loggers disabled (the default), and their records lost, without a word.
  */
 const checkOptions = (path: string, options: FileConfigOptions): void => {
-  if (typeof options !== "object" || options === null) {
-    throw new ConfigError({ path, detail: `expected an object of options, got ${safeString(options)}` })
+  // A Map (or an array) has no option properties: what it holds, CPython's spelling or ours, would
+  // be ignored as silently as an unknown key.
+  if (typeof options !== "object" || options === null || Array.isArray(options) || options instanceof Map) {
+    const got = options instanceof Map
+      ? "a Map (pass Object.fromEntries(map))"
+      : Array.isArray(options) ? "an array" : safeString(options)
+    throw new ConfigError({ path, detail: `expected an object of options, got ${got}` })
   }
-  for (const key of Object.keys(options)) {
+  // Inherited keys too: an inherited option is read as an own one is.
+  for (const key in options) {
     if (fileConfigOptions.includes(key)) continue
     const camel = key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())
     const hint = fileConfigOptions.includes(camel) ? ` (did you mean '${camel}'?)` : ` (known: ${fileConfigOptions.join(", ")})`

@@ -1,0 +1,55 @@
+/**
+ * Found reviewing `setFormatter`, basicConfig/dictConfig formatting given handlers, the Effect
+ * layer's typed errors and fileConfig's refusal of unknown options, through the public API.
+ */
+import { afterEach, assert, describe, it } from "@effect/vitest"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { ConfigError } from "../src/ConfigError.ts"
+import { getLogger, resetManager } from "../src/Facade.ts"
+import { fileConfig, type FileConfigOptions } from "../src/FileConfig.ts"
+import { removeTempDirs, tempDir } from "./utils/files.ts"
+
+afterEach(() => {
+  resetManager()
+  removeTempDirs()
+})
+
+const iniFile = (): string => {
+  const file = path.join(tempDir(), "logging.ini")
+  fs.writeFileSync(file, "[loggers]\nkeys=root\n[handlers]\nkeys=\n[formatters]\nkeys=\n[logger_root]\nlevel=DEBUG\nhandlers=\n")
+  return file
+}
+
+describe("fileConfig's options", () => {
+  it("a Map of options is refused, not read as no options (its disable_existing_loggers: false was ignored and the loggers made before disabled)", () => {
+    const file = iniFile()
+    for (const key of ["disable_existing_loggers", "disableExistingLoggers"]) {
+      resetManager()
+      getLogger("existing")
+      assert.throws(
+        () => fileConfig(file, new Map([[key, false]]) as unknown as FileConfigOptions),
+        ConfigError,
+        `${file}: expected an object of options, got a Map (pass Object.fromEntries(map))`
+      )
+      assert.isFalse(getLogger("existing").disabled)
+      assert.strictEqual(getLogger().level, "INFO")
+    }
+    assert.throws(() => fileConfig(file, [false] as unknown as FileConfigOptions), ConfigError, `${file}: expected an object of options, got an array`)
+  })
+
+  it("an inherited option it does not take is refused too (it was ignored, while an inherited known one is read)", () => {
+    const file = iniFile()
+    getLogger("existing")
+    const options = Object.create({ disable_existing_loggers: false }) as FileConfigOptions
+    assert.throws(
+      () => fileConfig(file, options),
+      ConfigError,
+      `${file}: unknown option 'disable_existing_loggers' (did you mean 'disableExistingLoggers'?)`
+    )
+    assert.isFalse(getLogger("existing").disabled)
+    fileConfig(file, Object.create({ disableExistingLoggers: false }) as FileConfigOptions)
+    assert.isFalse(getLogger("existing").disabled)
+    assert.strictEqual(getLogger().level, "DEBUG")
+  })
+})
