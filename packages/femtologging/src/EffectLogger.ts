@@ -183,7 +183,7 @@ const isOurs = (logger: EffectLogger.Logger<unknown, unknown>): boolean =>
  * @since 0.2.0
  */
 export function layer(): Layer.Layer<never>
-export function layer(options: LayerOptions): Layer.Layer<never, Level.InvalidLevelError | InvalidLoggerNameError>
+export function layer(options?: LayerOptions | undefined): Layer.Layer<never, Level.InvalidLevelError | InvalidLoggerNameError>
 export function layer(options: LayerOptions = {}): Layer.Layer<never, Level.InvalidLevelError | InvalidLoggerNameError> {
   return Layer.unwrap(Effect.try({
     try: () => build(options),

@@ -3,9 +3,11 @@
  * layer's typed errors and fileConfig's refusal of unknown options, through the public API.
  */
 import { afterEach, assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { ConfigError } from "../src/ConfigError.ts"
+import * as EffectLogger from "../src/EffectLogger.ts"
 import { getLogger, resetManager } from "../src/Facade.ts"
 import { fileConfig, type FileConfigOptions } from "../src/FileConfig.ts"
 import { removeTempDirs, tempDir } from "./utils/files.ts"
@@ -52,4 +54,13 @@ describe("fileConfig's options", () => {
     assert.isFalse(getLogger("existing").disabled)
     assert.strictEqual(getLogger().level, "DEBUG")
   })
+})
+
+describe("EffectLogger.layer", () => {
+  it.effect("takes options that may be undefined, as it did before its overloads (a type error: `tsc -b` checks this file)", () =>
+    Effect.gen(function*() {
+      const given: EffectLogger.LayerOptions | undefined = process.env.FEMTOLOG_REVIEW_NO_SUCH_VARIABLE === undefined ? undefined : {}
+      const ran = yield* Effect.provide(Effect.succeed("ran"), EffectLogger.layer(given))
+      assert.strictEqual(ran, "ran")
+    }))
 })
