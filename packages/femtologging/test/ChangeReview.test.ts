@@ -4,15 +4,19 @@
  */
 import { afterEach, assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
+import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { dictConfig } from "../src/Config.ts"
 import { ConfigError } from "../src/ConfigError.ts"
 import * as EffectLogger from "../src/EffectLogger.ts"
 import { getLogger, resetManager } from "../src/Facade.ts"
 import { fileConfig, type FileConfigOptions } from "../src/FileConfig.ts"
+import { closeConfigured, oracle, resetConfiguration, suffix } from "./utils/configured.ts"
 import { removeTempDirs, tempDir } from "./utils/files.ts"
 
-afterEach(() => {
+afterEach(async () => {
+  await resetConfiguration()
   resetManager()
   removeTempDirs()
 })
@@ -63,4 +67,36 @@ describe("EffectLogger.layer", () => {
       const ran = yield* Effect.provide(Effect.succeed("ran"), EffectLogger.layer(given))
       assert.strictEqual(ran, "ran")
     }))
+})
+
+describe("dictConfig: a formatter's null keys", () => {
+  oracle(`class, defaults and validate null are CPython's None, not given (JSON dumped from Python, YAML keys left empty)${suffix}`, async () => {
+    const dir = tempDir()
+    const configFor = (file: string) => ({
+      version: 1,
+      formatters: {
+        // Without a field: CPython's validate=None checks nothing, so it is written as it is.
+        plain: { format: "plain line", class: null, validate: null, defaults: null },
+        fields: { format: "%(levelname)s %(message)s", class: null, datefmt: null }
+      },
+      handlers: {
+        a: { class: "logging.FileHandler", filename: file, formatter: "plain" },
+        b: { class: "logging.FileHandler", filename: file, formatter: "fields" }
+      },
+      root: { level: "INFO", handlers: ["a", "b"] }
+    })
+    const theirs = path.join(dir, "theirs.log")
+    const script = "import json, logging, logging.config, sys\n" +
+      "logging.config.dictConfig(json.loads(sys.argv[1]))\n" +
+      "logging.getLogger('app').warning('hello')\n" +
+      "logging.shutdown()\n"
+    const result = spawnSync("python3", ["-c", script, JSON.stringify(configFor(theirs))], { encoding: "utf8" })
+    assert.strictEqual(result.status, 0, result.stderr)
+    const ours = path.join(dir, "ours.log")
+    dictConfig(configFor(ours))
+    getLogger("app").warning("hello")
+    await closeConfigured()
+    assert.strictEqual(fs.readFileSync(theirs, "utf8"), "plain line\nWARNING hello\n")
+    assert.strictEqual(fs.readFileSync(ours, "utf8"), fs.readFileSync(theirs, "utf8"))
+  })
 })

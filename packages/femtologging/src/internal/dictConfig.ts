@@ -1108,8 +1108,10 @@ const pythonBooleans = (config: unknown): unknown => {
  * The configuration without the `None`s (`null`: JSON dumped from Python, YAML's `~` or a key left
  * empty) that CPython takes as "not given": a logger's or root's `level`, `handlers`, `filters`
  * and `propagate`, a handler's `level`, `formatter` and `filters` (its constructor's keywords are
- * done in `keywordsOf`), and `root` itself when null or empty (`if root:`, so root is left as it
- * was); `disable_existing_loggers` and `incremental` null are false, as CPython tests them.
+ * done in `keywordsOf`), a formatter's `class` and `defaults` (one made by a '()' factory gets its
+ * keys as they are), and `root` itself when null or empty (`if root:`, so root is left as it
+ * was); `disable_existing_loggers` and `incremental` null are false, as CPython tests them, and a
+ * formatter's `validate` (CPython's `Formatter(..., validate=None)` checks nothing).
  */
 const pythonNones = (config: unknown): unknown => {
   if (!isMapping(config)) return config
@@ -1128,6 +1130,13 @@ const pythonNones = (config: unknown): unknown => {
     isMapping(sections) ? Object.fromEntries(Object.entries(sections).map(([k, v]) => [k, without(v, keys)])) : sections
   if ("loggers" in out) out.loggers = each(out.loggers, loggerKeys)
   if ("handlers" in out) out.handlers = each(out.handlers, ["level", "formatter", "filters"])
+  if (isMapping(out.formatters)) {
+    out.formatters = Object.fromEntries(Object.entries(out.formatters).map(([k, v]) => {
+      if (!isMapping(v) || Object.hasOwn(v, "()")) return [k, v]
+      const section = without(v, ["class", "defaults"])
+      return [k, isMapping(section) && section.validate === null ? { ...section, validate: false } : section]
+    }))
+  }
   return out
 }
 
