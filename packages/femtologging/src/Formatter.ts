@@ -769,7 +769,10 @@ export const resolve = (formatter: Formatter | FormatterId | { readonly format: 
   if (typeof formatter === "function") return formatter
   if (typeof formatter === "string" && Object.hasOwn(named, formatter)) return named[formatter as FormatterId]
   if (typeof formatter === "object" && formatter !== null && typeof formatter.format === "function") {
-    return (record) => formatter.format(record)
+    const wrapped: Formatter = (record) => formatter.format(record)
+    // `{ format: Formatter.python("%(funcName)s ...") }`, or an object marked itself: the caller
+    // is still captured for it.
+    return needsCaller(formatter.format) || needsCaller(formatter as unknown as Formatter) ? withCaller(wrapped) : wrapped
   }
   throw new HandlerConfigError({
     field: "formatter",

@@ -119,8 +119,8 @@ export interface MakeOptions {
    * `close()` gives the sink up to 5 s to release itself).
    */
   readonly flushTimeoutMs?: number | undefined
-  /** Renders a record as text (without the newline), default the seed's line. */
-  readonly formatter?: Formatter.Formatter | Formatter.FormatterId | undefined
+  /** Renders a record as text (without the newline), default the seed's line: a function, an object with `format(record)`, or an id. */
+  readonly formatter?: Formatter.Formatter | Formatter.FormatterId | { readonly format: Formatter.Formatter } | undefined
   /** Write to the sink once this many records are buffered, default 1 (every batch). */
   readonly flushInterval?: number | undefined
   /** Buffered records are written at most this many ms later, default 1000. */

@@ -167,7 +167,7 @@ export class HandlerOptions implements RotatingFileHandlerOptions {
   readonly rotation: readonly [number, number]
   readonly compress: boolean
   readonly rolloverRule: "exceed" | "cpython" | undefined
-  readonly formatter: Formatter | FormatterId | undefined
+  readonly formatter: Formatter | FormatterId | { readonly format: Formatter } | undefined
   readonly flushAfterMs: number | undefined
   readonly flushTimeoutMs: number | undefined
   readonly encoding: FileHandlerOptions["encoding"]

@@ -186,3 +186,20 @@ logging.shutdown()
     assert.strictEqual(fs.readFileSync(ours, "utf8"), theirs)
   }, 30_000)
 })
+
+describe("a formatter object", () => {
+  it("whose format() prints the caller gets it captured, as the function alone does", async () => {
+    const ours = tempFile("object.log")
+    const handler = new FemtoFileHandler(ours, { formatter: { format: Formatter.python("%(funcName)s:%(message)s") } })
+    const log = getLogger("app.object")
+    log.addHandler(handler)
+    function namedCaller() {
+      log.info("hi")
+    }
+    namedCaller()
+    handler.formatter = { format: Formatter.python("%(funcName)s=%(message)s") }
+    namedCaller()
+    await handler.close()
+    assert.strictEqual(fs.readFileSync(ours, "utf8"), "namedCaller:hi\nnamedCaller=hi\n")
+  })
+})
