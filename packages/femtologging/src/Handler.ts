@@ -345,12 +345,32 @@ export class Handler {
     const callerBefore = Formatter.needsCaller(this.currentFormatter)
     this.currentFormatter = resolved
     this.formatterGiven = true
-    if (Formatter.needsCaller(resolved) !== callerBefore) for (const watcher of this.formatterWatchers) watcher.deref()?.()
+    if (Formatter.needsCaller(resolved) !== callerBefore) this.callerNeedChanged()
+  }
+
+  /**
+   * Whether the records this handler receives need their caller's location: its formatter prints
+   * it, or that of the handler it hands its records on to (a memory handler's target, and on).
+   * @internal
+   */
+  get needsCaller(): boolean {
+    let h: Handler | undefined = this
+    // A chain of memory handlers is short; the bound guards a cycle.
+    for (let hops = 0; h !== undefined && hops < 64; hops++, h = h.feeds()) {
+      if (Formatter.needsCaller(h.formatter)) return true
+    }
+    return false
+  }
+
+  /** Tells the watchers (see {@link watchFormatter}) that {@link needsCaller} may have changed. @internal */
+  protected callerNeedChanged(): void {
+    for (const watcher of this.formatterWatchers) watcher.deref()?.()
   }
 
   /**
    * Calls `watcher` when a formatter change alters whether records need their caller's location
-   * (a logger's manager: its loggers' plans say whether to capture it). @internal
+   * ({@link needsCaller}: a logger's manager, whose loggers' plans say whether to capture it; a
+   * memory handler whose target this is). @internal
    */
   watchFormatter(watcher: () => void): void {
     if (this.formatterWatchers.some((w) => w.deref() === watcher)) return

@@ -28,7 +28,6 @@ import { fiberFields } from "./internal/fiberFields.ts"
 import { isLiveClock } from "./internal/liveClock.ts"
 import * as Context from "./Context.ts"
 import * as Filter from "./Filter.ts"
-import * as Formatter from "./Formatter.ts"
 import { copyFields, copyFieldsMarked, isError, mergeFields, safeString } from "./internal/safe.ts"
 import * as Handler from "./Handler.ts"
 import { capacityOf, HandlerConfigError } from "./HandlerConfigError.ts"
@@ -784,7 +783,7 @@ export class Logger {
     const threshold = this.disabledFlag
       ? Number.POSITIVE_INFINITY
       : Math.max(Level.ordinal(effective), this.host.disabledThrough + 1)
-    const caller = handlers.some((h) => Formatter.needsCaller(h.formatter))
+    const caller = handlers.some((h) => h.needsCaller)
     return { version: this.host.version, level: effective, threshold, caller, handlers }
   }
 }

@@ -129,7 +129,9 @@ class MemoryPipeline extends Handler.Handler {
   private discarded = 0
   private overflowed = 0
   private readonly overflowWarner: Warner
-  target: Handler.Handler | undefined = undefined
+  private currentTarget: Handler.Handler | undefined = undefined
+  /** The target's formatter decides whether records need their caller: its changes are relayed. */
+  private readonly relay = (): void => this.callerNeedChanged()
   readonly bufferCapacity: number
   readonly flushLevel: Level.Level
   readonly flushOnClose: boolean
@@ -235,6 +237,18 @@ class MemoryPipeline extends Handler.Handler {
 
   override feeds(): Handler.Handler | undefined {
     return this.target
+  }
+
+  /** The handler the buffer goes to, if any. */
+  get target(): Handler.Handler | undefined {
+    return this.currentTarget
+  }
+
+  /** Sets the target; loggers re-resolve whether their records need the caller (the target's formatter may print it). */
+  set target(target: Handler.Handler | undefined) {
+    this.currentTarget = target
+    target?.watchFormatter(this.relay)
+    this.callerNeedChanged()
   }
 
   /** At the end of the process: the queue into the buffer, then the buffer to the target (drained after this). */

@@ -13,6 +13,7 @@ import { getLogger, resetManager } from "../src/Facade.ts"
 import { FemtoFileHandler } from "../src/FileHandler.ts"
 import * as Formatter from "../src/Formatter.ts"
 import { HandlerConfigError } from "../src/HandlerConfigError.ts"
+import { FemtoMemoryHandler } from "../src/MemoryHandler.ts"
 import { FemtoSocketHandler } from "../src/SocketHandler.ts"
 import { thrown } from "./utils/errors.ts"
 
@@ -202,4 +203,78 @@ describe("a formatter object", () => {
     await handler.close()
     assert.strictEqual(fs.readFileSync(ours, "utf8"), "namedCaller:hi\nnamedCaller=hi\n")
   })
+})
+
+describe("a memory handler's target", () => {
+  oracle(`whose formatter prints the caller gets it, set before or after the target${suffix}`, async () => {
+    const theirs = cpython(String.raw`
+import logging, logging.handlers, sys
+target = logging.FileHandler(sys.argv[1])
+target.setFormatter(logging.Formatter("%(funcName)s:%(message)s"))
+memory = logging.handlers.MemoryHandler(100, flushLevel=logging.ERROR)
+log = logging.getLogger("app.memory")
+log.setLevel(logging.DEBUG)
+log.addHandler(memory)
+def early():
+    log.info("early")
+early()
+memory.setTarget(target)
+def buffered():
+    log.debug("buffered")
+def failing():
+    log.error("failing")
+buffered()
+failing()
+other = logging.FileHandler(sys.argv[1])
+memory.setTarget(other)
+def plain():
+    log.error("plain")
+plain()
+other.setFormatter(logging.Formatter("%(funcName)s=%(message)s"))
+def again():
+    log.error("again")
+again()
+memory.close()
+target.close()
+other.close()
+`)
+    const ours = tempFile("ours.log")
+    const target = new FemtoFileHandler(ours, { formatter: Formatter.python("%(funcName)s:%(message)s") })
+    const other = new FemtoFileHandler(ours, { formatter: Formatter.python("%(message)s") })
+    const memory = new FemtoMemoryHandler(null, { capacity: 100, flushLevel: "ERROR" })
+    const log = getLogger("app.memory")
+    log.setLevel("DEBUG")
+    log.addHandler(memory)
+    function early() {
+      log.info("early")
+    }
+    // No target yet, so no formatter asks for the caller: not captured (CPython always captures
+    // it), and written with CPython's own placeholder once a target takes it.
+    early()
+    memory.setTarget(target)
+    function buffered() {
+      log.debug("buffered")
+    }
+    function failing() {
+      log.error("failing")
+    }
+    buffered()
+    failing()
+    await memory.flush()
+    memory.setTarget(other)
+    function plain() {
+      log.error("plain")
+    }
+    plain()
+    await memory.flush()
+    other.setFormatter(Formatter.python("%(funcName)s=%(message)s"))
+    function again() {
+      log.error("again")
+    }
+    again()
+    await memory.close()
+    await target.close()
+    await other.close()
+    assert.strictEqual(fs.readFileSync(ours, "utf8"), theirs.replace("early:early", "(unknown function):early"))
+  }, 30_000)
 })
