@@ -14,6 +14,7 @@ import { getHandlerByName, getHandlerNames, getLogger, resetManager } from "../s
 import { FemtoFileHandler } from "../src/FileHandler.ts"
 import { CaptureHandler } from "../src/Testing.ts"
 import { runModule } from "./utils/child.ts"
+import { detachRoot as detach } from "./utils/configured.ts"
 import { throwsExactly } from "./utils/errors.ts"
 
 const python = spawnSync("python3", ["--version"]).status === 0
@@ -27,13 +28,6 @@ const tempDir = (): string => {
   return dir
 }
 
-const detach = async () => {
-  const root = getLogger()
-  for (const h of root.handlers) {
-    root.removeHandler(h)
-    await (h as { close?: () => Promise<void> }).close?.()
-  }
-}
 
 beforeEach(async () => {
   await detach()

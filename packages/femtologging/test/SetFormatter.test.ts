@@ -6,7 +6,6 @@
 import { afterEach, assert, beforeEach, describe, it } from "@effect/vitest"
 import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import { basicConfig } from "../src/BasicConfig.ts"
 import { getLogger, resetManager } from "../src/Facade.ts"
@@ -15,26 +14,11 @@ import * as Formatter from "../src/Formatter.ts"
 import { HandlerConfigError } from "../src/HandlerConfigError.ts"
 import { FemtoMemoryHandler } from "../src/MemoryHandler.ts"
 import { FemtoSocketHandler } from "../src/SocketHandler.ts"
+import { detachRoot as detach, oracle, suffix } from "./utils/configured.ts"
 import { thrown } from "./utils/errors.ts"
+import { removeTempDirs, tempDir } from "./utils/files.ts"
 
-const python = spawnSync("python3", ["--version"]).status === 0
-const oracle = python ? it : it.skip
-const suffix = python ? "" : " (SKIPPED: python3 is not installed)"
-
-const dirs: Array<string> = []
-const tempFile = (name: string): string => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "femto-setformatter-"))
-  dirs.push(dir)
-  return path.join(dir, name)
-}
-
-const detach = async () => {
-  const root = getLogger()
-  for (const h of root.handlers) {
-    root.removeHandler(h)
-    await (h as { close?: () => Promise<void> }).close?.()
-  }
-}
+const tempFile = (name: string): string => path.join(tempDir(), name)
 
 beforeEach(async () => {
   await detach()
@@ -42,7 +26,7 @@ beforeEach(async () => {
 })
 afterEach(async () => {
   await detach()
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true })
+  removeTempDirs()
 })
 
 /** Runs a python3 script with `file` as its first argument and returns what it wrote there. */
@@ -85,7 +69,7 @@ h.close()
       await handler.close()
       // The default line is `<logger> [<LEVEL>] <message>`, as the first CPython formatter.
       assert.strictEqual(fs.readFileSync(ours, "utf8"), theirs)
-    }, 30_000)
+    })
   }
 
   it("a formatter that needs the caller, set after the handler was attached, gets it", async () => {
@@ -171,7 +155,7 @@ logging.shutdown()
     await detach()
     assert.strictEqual(fs.readFileSync(oursPlain, "utf8"), fs.readFileSync(theirsPlain, "utf8"))
     assert.strictEqual(fs.readFileSync(oursOwn, "utf8"), fs.readFileSync(theirsOwn, "utf8"))
-  }, 30_000)
+  })
 
   oracle(`without a format, a given handler gets CPython's default one${suffix}`, async () => {
     const theirs = cpython(String.raw`
@@ -185,7 +169,7 @@ logging.shutdown()
     getLogger("app.default").warning("plain")
     await detach()
     assert.strictEqual(fs.readFileSync(ours, "utf8"), theirs)
-  }, 30_000)
+  })
 })
 
 describe("a formatter object", () => {
@@ -276,5 +260,5 @@ other.close()
     await target.close()
     await other.close()
     assert.strictEqual(fs.readFileSync(ours, "utf8"), theirs.replace("early:early", "(unknown function):early"))
-  }, 30_000)
+  })
 })

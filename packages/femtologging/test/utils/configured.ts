@@ -6,7 +6,7 @@ import { it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { spawnSync } from "node:child_process"
 import * as Config from "../../src/Config.ts"
-import { getHandlerByName, getHandlerNames, resetManager } from "../../src/Facade.ts"
+import { getHandlerByName, getHandlerNames, getLogger, resetManager } from "../../src/Facade.ts"
 import * as Handler from "../../src/Handler.ts"
 import { removeTempDirs } from "./files.ts"
 
@@ -38,4 +38,13 @@ export const resetConfiguration = async (): Promise<void> => {
   Config.dictConfig({ version: 1, root: { handlers: [] }, disable_existing_loggers: false })
   resetManager()
   removeTempDirs()
+}
+
+/** Removes root's handlers and closes each, after what it accepted (basicConfig's tests). */
+export const detachRoot = async (): Promise<void> => {
+  const root = getLogger()
+  for (const h of root.handlers) {
+    root.removeHandler(h)
+    await (h as { close?: () => Promise<void> }).close?.()
+  }
 }
