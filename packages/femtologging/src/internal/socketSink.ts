@@ -133,6 +133,35 @@ const limited = (emit: (message: string) => void): (message: string) => void => 
   }
 }
 
+/**
+ * Records given up, reported apart from the other kinds (a later "connection lost" must not
+ * replace the count): the first at once, later ones at most once per interval with the sum since
+ * the last report; `flush` says what is held at once (the sink closing: the timer is unref'd).
+ */
+const tally = (emit: (records: number) => void): { readonly add: (records: number) => void; readonly flush: () => void } => {
+  let last = Number.NEGATIVE_INFINITY
+  let held = 0
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const flush = (): void => {
+    if (timer !== undefined) clearTimeout(timer)
+    timer = undefined
+    if (held === 0) return
+    last = Date.now()
+    const records = held
+    held = 0
+    emit(records)
+  }
+  return {
+    add: (records) => {
+      held += records
+      if (Date.now() - last >= reportIntervalMs) return flush()
+      timer ??= setTimeout(flush, last + reportIntervalMs - Date.now())
+      timer.unref()
+    },
+    flush
+  }
+}
+
 /** The error a failed write rejects with: `recordsWritten` of its records were written. */
 const failure = (message: string, recordsWritten: number): Error => Object.assign(new Error(message), { recordsWritten })
 
@@ -189,6 +218,9 @@ export const makeSocketSink = (options: SocketSinkOptions, hooks: SocketSinkHook
   const reportConnect = limited(base)
   const reportLost = limited(base)
   const reportState = limited(base)
+  const reportGivenUp = tally((records) =>
+    base(`gave up ${records} records already resent ${maxResends} times (they may be lost)`)
+  )
   const address = options.path !== undefined
     ? options.path
     : `${options.host}:${options.port}`
@@ -290,11 +322,9 @@ export const makeSocketSink = (options: SocketSinkOptions, hooks: SocketSinkHook
     recent = []
     recentBytes = 0
     givenUp += abandoned
+    if (abandoned > 0) reportGivenUp.add(abandoned)
     if (closed) return
-    reportLost(
-      `connection to ${address} lost (${messageOf(error)}); reconnecting` +
-        (abandoned > 0 ? `; gave up ${abandoned} records already resent ${maxResends} times (they may be lost)` : "")
-    )
+    reportLost(`connection to ${address} lost (${messageOf(error)}); reconnecting`)
     reconnect()
   }
 
@@ -529,6 +559,7 @@ export const makeSocketSink = (options: SocketSinkOptions, hooks: SocketSinkHook
     close: () =>
       closing ??= (async () => {
         closed = true
+        reportGivenUp.flush()
         cancelSleep?.()
         cancelOpen?.()
         const error = failure("the sink closed before the batch was written", 0)
