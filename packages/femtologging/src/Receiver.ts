@@ -12,10 +12,11 @@
  * [--config logging.yaml]`.
  *
  * **Hostile input.** A connection that sends a bad length (zero, or over `maxFrameSize`), bad
- * MessagePack, a map whose keys have the wrong types, or that stops mid-frame for
- * `stallTimeoutMs`, is closed with the reason reported (`onReject`, else stderr, rate-limited);
- * the records it sent before are kept, and no other connection is affected. At most
- * `maxConnections` connections are served at once (more are closed at once, reported).
+ * MessagePack, a map whose keys have the wrong types, that stops mid-frame for
+ * `stallTimeoutMs`, or whose TLS handshake fails or does not end within `stallTimeoutMs`, is
+ * closed with the reason reported (`onReject`, else stderr, rate-limited); the records it sent
+ * before are kept, and no other connection is affected. At most `maxConnections` connections are
+ * served at once, those in their TLS handshake included (more are closed at once, reported).
  *
  * @since 0.2.0
  */
@@ -23,6 +24,7 @@ import { Effect, Exit, Layer, loadSocketServer, Scope, Service, TaggedError } fr
 import type * as Socket from "effect/socket/Socket"
 import type * as SocketServer from "effect/socket/SocketServer"
 import * as fs from "node:fs"
+import type * as Net from "node:net"
 import * as Handler from "./Handler.ts"
 import type { FrameReader } from "./internal/frame.ts"
 import { defaultMaxFrameSize } from "./internal/frameLimits.ts"
@@ -69,7 +71,10 @@ export interface ReceiverOptions {
   readonly maxConnections?: number | undefined
   /** The largest payload accepted, default 1 MiB (the handler's default). */
   readonly maxFrameSize?: number | undefined
-  /** A frame must arrive whole within this long from its first byte, default 10,000 ms (else the connection is closed). */
+  /**
+   * A frame must arrive whole within this long from its first byte, and a TLS handshake must end
+   * within this long, default 10,000 ms (else the connection is closed).
+   */
   readonly stallTimeoutMs?: number | undefined
   /** A connection that sends nothing this long is closed (a sender reconnects at its next record), default 60,000 ms. */
   readonly idleTimeoutMs?: number | undefined
@@ -322,6 +327,56 @@ export const make = (options: ReceiverOptions = {}): Effect.Effect<ReceiverServe
 
     const { NodeSocketServer, NodeSocket } = loadSocketServer()
 
+    // TLS: the server listens on plain TCP and each connection is handed to a TLS server that
+    // never listens (its handshake, certificate checks and errors are Node's). Listening with a
+    // TLS server instead, a connection still in its handshake was seen by nobody here: close()
+    // waited for it up to Node's 120 s handshake timeout, and such connections escaped
+    // `maxConnections`. Here each is a connection like any other, and its handshake must end
+    // within `stallTimeoutMs`.
+    const tlsServer = settings.tls === undefined ? undefined : yield* Effect.try({
+      try: () => process.getBuiltinModule("node:tls").createServer({ ...settings.tls, handshakeTimeout: settings.stallTimeoutMs }),
+      catch: (error) => new ReceiverError({ address: where, detail: (error as Error).message })
+    })
+    const secure = tlsServer === undefined ? undefined : ((server) => {
+      const keyOf = (s: Net.Socket) => `${s.remoteAddress}:${s.remotePort}`
+      const waiting = new Map<string, (secured: Net.Socket) => void>()
+      const failures = new Map<string, string>()
+      server.on("secureConnection", (secured: Net.Socket) => {
+        const done = waiting.get(keyOf(secured))
+        if (done === undefined) secured.destroy()
+        else done(secured)
+      })
+      server.on("tlsClientError", (error: Error, secured: Net.Socket) => {
+        // OpenSSL's message names its source file; its reason alone is clearer.
+        const reason = (error as { readonly reason?: unknown }).reason
+        if (secured.remotePort !== undefined) failures.set(keyOf(secured), typeof reason === "string" ? reason : error.message)
+        secured.destroy()
+      })
+      /** The TLS socket over `raw` once its handshake is done; fails with the reason when it is not. */
+      return (raw: Net.Socket) =>
+        Effect.callback<Net.Socket, string>((resume) => {
+          const key = keyOf(raw)
+          const onClose = () => {
+            waiting.delete(key)
+            const failure = failures.get(key)
+            failures.delete(key)
+            resume(Effect.fail(`no TLS connection: ${failure ?? "closed before the TLS handshake finished"}`))
+          }
+          waiting.set(key, (secured) => {
+            waiting.delete(key)
+            raw.off("close", onClose)
+            resume(Effect.succeed(secured))
+          })
+          raw.once("close", onClose)
+          server.emit("connection", raw)
+          return Effect.sync(() => {
+            waiting.delete(key)
+            raw.off("close", onClose)
+            raw.destroy()
+          })
+        })
+    })(tlsServer)
+
     const connection = (socket: Socket.Socket) =>
       Effect.scoped(Effect.gen(function*() {
         // The server provides each connection's Node socket.
@@ -339,7 +394,19 @@ export const make = (options: ReceiverOptions = {}): Effect.Effect<ReceiverServe
         counts.connections++
         counts.accepted++
         yield* Effect.addFinalizer(() => Effect.sync(() => counts.connections--))
-        const reader = yield* socket.reader
+        let source = socket
+        if (secure !== undefined && conn !== undefined) {
+          const handshake = yield* Effect.exit(secure(conn))
+          if (Exit.isFailure(handshake)) {
+            const failure = handshake.cause.reasons.find((r) => r._tag === "Fail")
+            return yield* reject(failure !== undefined && failure._tag === "Fail" ? failure.error : "no TLS connection")
+          }
+          const secured = handshake.value
+          source = yield* NodeSocket.fromDuplex(
+            Effect.acquireRelease(Effect.succeed(secured), (s) => Effect.sync(() => s.destroy()))
+          )
+        }
+        const reader = yield* source.reader
         const frames = new FrameReader(settings.maxFrameSize)
         /** When the frame in progress began (a frame must arrive whole within `stallTimeoutMs`). */
         let frameStartedAt = 0
@@ -390,9 +457,7 @@ export const make = (options: ReceiverOptions = {}): Effect.Effect<ReceiverServe
       }
       // Larger reads than Node's default 64 KiB: fewer pulls per record under load.
       const listen = { host: options.host ?? "127.0.0.1", port: settings.port, highWaterMark: readBytes }
-      return settings.tls === undefined
-        ? yield* NodeSocketServer.make(listen)
-        : yield* NodeSocketServer.makeTls({ ...listen, ...settings.tls })
+      return yield* NodeSocketServer.make(listen)
     }).pipe(
       Effect.mapError((error: SocketServer.SocketServerError) => {
         const cause = error.reason.cause

@@ -5,9 +5,11 @@
 import { afterAll, afterEach, assert, describe, it } from "@effect/vitest"
 import * as net from "node:net"
 import { getLogger, resetManager } from "../src/Facade.ts"
+import { receive, type Rejection } from "../src/Receiver.ts"
 import { BackoffConfig, FemtoSocketHandler } from "../src/SocketHandler.ts"
-import { removeTempDirs, spyWriteSync, waitUntil } from "./utils/files.ts"
-import { sleep } from "./utils/socket.ts"
+import { CaptureHandler } from "../src/Testing.ts"
+import { removeTempDirs, spyWriteSync, tempDir, waitUntil } from "./utils/files.ts"
+import { makeCertificates, sleep } from "./utils/socket.ts"
 
 const open: Array<{ close: () => Promise<unknown> }> = []
 /** Closes it after the test. */
@@ -74,5 +76,69 @@ describe("SocketHandler: records given up are reported", () => {
     })
     const text = lines.join("")
     assert.match(text, /gave up 100 records already resent 2 times \(they may be lost\)/, text)
+  }, 30_000)
+})
+
+/** A plain TCP client of `port` that connects and then sends nothing (a TLS handshake never started). */
+const silentClient = async (port: number): Promise<net.Socket> => {
+  const socket = net.connect({ host: "127.0.0.1", port })
+  socket.on("error", () => {})
+  await new Promise<void>((resolve) => socket.once("connect", () => resolve()))
+  track({ close: async () => void socket.destroy() })
+  return socket
+}
+
+const closedWithin = (socket: net.Socket, ms: number): Promise<boolean> =>
+  Promise.race([
+    new Promise<boolean>((resolve) => socket.once("close", () => resolve(true))),
+    sleep(ms).then(() => false)
+  ])
+
+describe("Receiver: TLS clients that never finish their handshake", () => {
+  const certs = () => makeCertificates(tempDir())
+
+  it("close() returns at once with a client in its TLS handshake (it waited for Node's 120 s handshake timeout)", async () => {
+    const { cert, key } = certs()
+    const server = await receive({ port: 0, tls: { key, cert }, handlers: [new CaptureHandler()], onReject: () => {} })
+    const client = await silentClient((server.address as { port: number }).port)
+    await sleep(100)
+    const t0 = performance.now()
+    const closed = await Promise.race([server.close().then(() => true), sleep(5_000).then(() => false)])
+    assert.isTrue(closed, "close() still waiting after 5 s")
+    assert.isBelow(performance.now() - t0, 2_000)
+    assert.isTrue(await closedWithin(client, 2_000), "the client's connection was left open")
+  }, 30_000)
+
+  it("a handshake is cut at stallTimeoutMs, reported, and counts against maxConnections meanwhile", async () => {
+    const { ca, cert, key } = certs()
+    const rejected: Array<Rejection> = []
+    const capture = new CaptureHandler()
+    const server = track(await receive({
+      port: 0,
+      tls: { key, cert },
+      handlers: [capture],
+      stallTimeoutMs: 500,
+      maxConnections: 1,
+      onReject: (r) => rejected.push(r)
+    }))
+    const port = (server.address as { port: number }).port
+    const client = await silentClient(port)
+    assert.isTrue(await waitUntil(() => server.stats().connections === 1, 2_000), JSON.stringify(server.stats()))
+    // The only slot is taken by the handshake in progress: another connection is refused.
+    const other = await silentClient(port)
+    assert.isTrue(await closedWithin(other, 2_000), "a connection over maxConnections was kept")
+    assert.isTrue(await closedWithin(client, 3_000), "the silent handshake was not cut")
+    assert.isTrue(await waitUntil(() => rejected.length === 2, 2_000), JSON.stringify(rejected))
+    assert.deepStrictEqual(rejected.map((r) => r.reason), [
+      "too many connections (maxConnections 1)",
+      "no TLS connection: TLS handshake timeout"
+    ])
+    // A sender that completes its handshake is served as before.
+    resetManager()
+    const handler = track(new FemtoSocketHandler({ host: "127.0.0.1", port, tls: { domain: "localhost", ca }, executor: "inline" }))
+    handler.handle("tls.after", "INFO", "after the stall")
+    assert.isTrue(await handler.flush())
+    assert.isTrue(await waitUntil(() => capture.records.length === 1, 5_000))
+    assert.strictEqual(capture.records[0]!.message, "after the stall")
   }, 30_000)
 })
