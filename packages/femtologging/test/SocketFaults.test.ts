@@ -4,9 +4,12 @@
  */
 import { afterAll, afterEach, assert, describe, it } from "@effect/vitest"
 import * as net from "node:net"
+import * as tls from "node:tls"
 import { getLogger, resetManager } from "../src/Facade.ts"
 import { receive, type Rejection } from "../src/Receiver.ts"
 import { BackoffConfig, FemtoSocketHandler } from "../src/SocketHandler.ts"
+import { encodeRecord } from "../src/internal/frame.ts"
+import * as LogRecord from "../src/LogRecord.ts"
 import { CaptureHandler } from "../src/Testing.ts"
 import { removeTempDirs, spyWriteSync, tempDir, waitUntil } from "./utils/files.ts"
 import { makeCertificates, sleep } from "./utils/socket.ts"
@@ -140,5 +143,41 @@ describe("Receiver: TLS clients that never finish their handshake", () => {
     assert.isTrue(await handler.flush())
     assert.isTrue(await waitUntil(() => capture.records.length === 1, 5_000))
     assert.strictEqual(capture.records[0]!.message, "after the stall")
+  }, 30_000)
+
+  it("requestCert: a client without a certificate, or with one the ca did not sign, is refused; one it signed delivers", async () => {
+    const dir = tempDir()
+    const { ca, cert, key } = makeCertificates(dir)
+    const other = makeCertificates(tempDir())
+    const capture = new CaptureHandler()
+    const rejected: Array<Rejection> = []
+    const server = track(await receive({
+      port: 0,
+      tls: { key, cert, ca, requestCert: true },
+      handlers: [capture],
+      onReject: (r) => rejected.push(r)
+    }))
+    const port = (server.address as { port: number }).port
+    const payload = encodeRecord(LogRecord.make({ logger: "mtls", level: "INFO", message: "signed" }))
+    const bytes = Buffer.concat([Buffer.from([0, 0, 0, 0]), payload])
+    bytes.writeUInt32BE(payload.length, 0)
+    /** Connects with `client` credentials, sends one frame; whether the connection was still open after 500 ms. */
+    const attempt = (client: { key?: string; cert?: string }) =>
+      new Promise<boolean>((resolve) => {
+        const socket = tls.connect({ host: "127.0.0.1", port, servername: "localhost", ca, ...client }, () => socket.write(bytes))
+        socket.on("error", () => {})
+        socket.on("close", () => resolve(false))
+        setTimeout(() => {
+          resolve(!socket.destroyed)
+          socket.destroy()
+        }, 500)
+      })
+    assert.isFalse(await attempt({}))
+    assert.isFalse(await attempt({ key: other.key, cert: other.cert }))
+    assert.deepStrictEqual(capture.messages, [])
+    assert.isTrue(await attempt({ key, cert }))
+    assert.isTrue(await waitUntil(() => capture.messages.length === 1, 2_000))
+    assert.deepStrictEqual(capture.messages, ["signed"])
+    assert.isAtLeast(rejected.length, 2)
   }, 30_000)
 })
