@@ -12,7 +12,7 @@ import { encodeRecord } from "../src/internal/frame.ts"
 import * as LogRecord from "../src/LogRecord.ts"
 import { CaptureHandler } from "../src/Testing.ts"
 import { removeTempDirs, spyWriteSync, tempDir, waitUntil } from "./utils/files.ts"
-import { makeCertificates, sleep } from "./utils/socket.ts"
+import { makeCertificates, refusedPort, sleep } from "./utils/socket.ts"
 
 const open: Array<{ close: () => Promise<unknown> }> = []
 /** Closes it after the test. */
@@ -79,6 +79,38 @@ describe("SocketHandler: records given up are reported", () => {
     })
     const text = lines.join("")
     assert.match(text, /gave up 100 records already resent 2 times \(they may be lost\)/, text)
+  }, 30_000)
+})
+
+describe("SocketHandler: reports of records it could not send", () => {
+  it("close() giving up the record in hand and the deadline passing say so in one line each, without the sink's stack frames", async () => {
+    // Found closing a handler whose collector was down: stderr showed "write failed: Error: the
+    // sink closed before the batch was written" followed by eight lines of socketSink.js and
+    // inlineExecutor.js frames, for a documented outcome that the drop count already holds.
+    resetManager()
+    const port = await refusedPort()
+    const lines: Array<string> = []
+    await spyWriteSync((fd, data) => {
+      if (fd === 2) lines.push(data)
+    }, async () => {
+      const closing = track(new FemtoSocketHandler({ host: "127.0.0.1", port, executor: "inline", flushTimeoutMs: 100 }))
+      closing.handle("report.close", "INFO", "never sent")
+      await closing.close()
+      assert.strictEqual(closing.getDropped(), 1)
+      const past = track(new FemtoSocketHandler({
+        host: "127.0.0.1",
+        port,
+        executor: "inline",
+        backoff: new BackoffConfig({ baseMs: 10, capMs: 20, deadlineMs: 100 })
+      }))
+      past.handle("report.deadline", "INFO", "never sent")
+      assert.isTrue(await waitUntil(() => past.getDropped() === 1, 3_000))
+      await past.close()
+    })
+    const text = lines.join("")
+    assert.match(text, /write failed: Error: the sink closed before the batch was written\n/, text)
+    assert.match(text, /write failed: Error: no connection to 127\.0\.0\.1:\d+ for 100 ms\n/, text)
+    assert.notMatch(text, /^\s+at /m, text)
   }, 30_000)
 })
 

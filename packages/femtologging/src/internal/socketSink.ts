@@ -162,8 +162,13 @@ const tally = (emit: (records: number) => void): { readonly add: (records: numbe
   }
 }
 
-/** The error a failed write rejects with: `recordsWritten` of its records were written. */
-const failure = (message: string, recordsWritten: number): Error => Object.assign(new Error(message), { recordsWritten })
+/**
+ * The error a failed write rejects with: `recordsWritten` of its records were written. Its stack
+ * is its message alone: the report of an outage or a close that gave up is that line, not this
+ * module's stack frames.
+ */
+const failure = (message: string, recordsWritten: number): Error =>
+  Object.assign(new Error(message), { recordsWritten, stack: `Error: ${message}` })
 
 interface Written {
   /** When it was written (`performance.now()`). */
