@@ -116,8 +116,9 @@ export class FemtoHandler {
    * CPython's `setFormatter`: what is logged from now on is formatted by `formatter` (a
    * `(record) => string`, an object with a `format(record)` method, or an id: `"default"`,
    * `"json"`, `"logfmt"`). Records queued before the call are written first, as they were logged.
-   * Throws `HandlerConfigError` for something that is not a formatter, and on a handler that
-   * writes no text (the socket handler, a user handler object).
+   * Throws `HandlerConfigError` for something that is not a formatter, and on the socket handler
+   * (it sends records as data). A capture handler's `lines` use it; a memory handler ignores it,
+   * as CPython's (its target formats).
    */
   setFormatter(formatter: Parameters<Handler.Handler["setFormatter"]>[0]): void {
     this.handler.setFormatter(formatter)

@@ -327,21 +327,24 @@ export class Handler {
    * object with a `format(record)` method, or an id such as `"json"`) from now on. What was queued
    * before is written first, with the formatter it was logged under (waiting at most
    * `flushTimeoutMs` for a worker's hand-off; a record an asynchronous write still holds up is
-   * formatted by the new one). Throws `HandlerConfigError` for something that is not a formatter,
-   * and for a handler that writes no text lines (a socket handler sends records as data; a user
-   * handler object formats for itself).
+   * formatted by the new one). A handler whose records go to a function (a capture handler, whose
+   * `lines` use it; a memory handler, which ignores it as CPython's does) keeps it. Throws
+   * `HandlerConfigError` for something that is not a formatter, and for a handler that writes no
+   * text lines (a socket handler sends records as data).
    */
   setFormatter(formatter: Formatter.Formatter | Formatter.FormatterId | { readonly format: Formatter.Formatter }): void {
     const resolved = Formatter.resolve(formatter)
     const setOutput = this.output.setFormatter
-    if (setOutput === undefined) {
+    if (setOutput !== undefined) {
+      this.drainSync(performance.now() + this.flushTimeoutMs)
+      setOutput(Formatter.guard(resolved, this.label), plainOf(resolved))
+    } else if (this.executor !== "records") {
+      // Frames (the socket handler): records are sent as data.
       throw new HandlerConfigError({
         field: "formatter",
         detail: `${this.label} writes no text lines: it has no formatter to set`
       })
     }
-    this.drainSync(performance.now() + this.flushTimeoutMs)
-    setOutput(Formatter.guard(resolved, this.label), plainOf(resolved))
     const callerBefore = Formatter.needsCaller(this.currentFormatter)
     this.currentFormatter = resolved
     this.formatterGiven = true

@@ -14,6 +14,7 @@ import * as Formatter from "../src/Formatter.ts"
 import { HandlerConfigError } from "../src/HandlerConfigError.ts"
 import { FemtoMemoryHandler } from "../src/MemoryHandler.ts"
 import { FemtoSocketHandler } from "../src/SocketHandler.ts"
+import { CaptureHandler } from "../src/Testing.ts"
 import { detachRoot as detach, oracle, suffix } from "./utils/configured.ts"
 import { thrown } from "./utils/errors.ts"
 import { removeTempDirs, tempDir } from "./utils/files.ts"
@@ -109,6 +110,25 @@ h.close()
     const lines = fs.readFileSync(ours, "utf8").split("\n")
     assert.match(lines[0]!, /^time=\S+ level=INFO logger=app\.ids msg="a b"$/)
     assert.deepStrictEqual(lines.slice(1), ["obj c", "obj d", ""])
+  })
+
+  it("a capture handler's lines follow it; a memory handler takes it, as CPython's, and its target still formats", async () => {
+    const capture = new CaptureHandler()
+    const log = getLogger("app.capture")
+    log.addHandler(capture)
+    log.info("one")
+    capture.setFormatter(Formatter.python("%(levelname)s|%(message)s"))
+    await capture.flush()
+    assert.deepStrictEqual(capture.lines, ["INFO|one"])
+    const ours = tempFile("memory.log")
+    const target = new FemtoFileHandler(ours)
+    const memory = new FemtoMemoryHandler(target, { capacity: 10 })
+    memory.setFormatter("json")
+    log.addHandler(memory)
+    log.error("two")
+    await memory.close()
+    await target.close()
+    assert.strictEqual(fs.readFileSync(ours, "utf8"), "app.capture [ERROR] two\n")
   })
 
   it("refuses a handler that writes no text lines, naming it", async () => {
