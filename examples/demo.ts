@@ -32,11 +32,13 @@ const app = getLogger("demo.app")
 app.addHandler(FemtoStreamHandler.stderr())
 app.log("INFO", "hello from femtologging")
 
-// 2. Levels, structured fields, lazy messages and errors, propagating to root.
+// 2. Levels, structured fields, lazy messages and errors, propagating to root (on stdout).
+// `demo.db`, not `demo.app.db`: that one would also reach demo.app's stderr handler, and every
+// record would show twice on a terminal.
 const root = getLogger()
 const stdout = FemtoStreamHandler.stdout()
 root.addHandler(stdout)
-const db = getLogger("demo.app.db")
+const db = getLogger("demo.db")
 db.setLevel("DEBUG")
 db.debug("connected", { host: "localhost", pool: 4 })
 db.trace(() => "never built: TRACE is below DEBUG")
@@ -100,6 +102,7 @@ await Effect.runPromise(
   Effect.gen(function*() {
     const handler = yield* StreamHandler.make({ target: "stderr" })
     const logger = yield* Manager.getLogger("demo.effect")
+    logger.setPropagate(false) // its own handler only, not root's stdout too
     logger.addHandler(handler)
     yield* Logger.info(logger, "logged from a fiber", { fiber: "main" })
     yield* Handler.flush(handler)
@@ -108,9 +111,25 @@ await Effect.runPromise(
 
 for (const h of [file, rotating, timed, capture, stdout, watched, errors, collected]) await h.close()
 const count = (f: string) => fs.readFileSync(path.join(dir, f), "utf8").split("\n").length - 1
+const lines = (n: number) => `${n} ${n === 1 ? "line" : "lines"}`
+// What each file shows (the comments above say why).
+const notes: ReadonlyArray<[RegExp, string]> = [
+  [/^app\.log$/, "10,000 jobs and the warning: none dropped (block)"],
+  [/^rotating\.log$/, "the newest lines: rotated at 4 KiB"],
+  [/^rotating\.log\.\d\.gz$/, "a backup, compressed; 3 kept, older ones deleted"],
+  [/^timed\.log$/, "the warning logged after the second ended"],
+  [/^timed\.log\./, "jobs, in a backup named after the second they were written in"],
+  [/^worker\.log$/, "the audit events, written by a worker thread"],
+  [/^custom\.log$/, "the same, upper-cased by examples/upper-sink.mjs, then its close line"],
+  [/^errors\.log$/, "the memory handler's buffer: the debug line, then the error"],
+  [/^watched\.log\.1$/, "renamed away, as logrotate does"],
+  [/^watched\.log$/, "reopened after the rename"],
+  [/^collected\.log$/, "sent over TCP by the socket handler, written by the receiver"]
+]
 console.log(`\nfiles in ${dir}:`)
 for (const f of fs.readdirSync(dir).sort()) {
-  console.log(`  ${f.padEnd(34)} ${f.endsWith(".gz") ? "(gzip)" : `${count(f)} lines`}`)
+  const note = notes.find(([name]) => name.test(f))?.[1] ?? ""
+  console.log(`  ${f.padEnd(30)} ${(f.endsWith(".gz") ? "(gzip)" : lines(count(f))).padEnd(12)}  ${note}`)
 }
 console.log(`captured ${capture.records.length} records; dropped: app.log ${file.getDropped()}, ` +
   `worker.log ${worker.getDropped()}, custom.log ${custom.getDropped()}, socket ${socket.getDropped()}, ` +
