@@ -135,7 +135,10 @@ const main = async (argv: ReadonlyArray<string>): Promise<void> => {
       await server.close()
       await Promise.all(own.map((h) => h.close()))
       const { records, rejected } = server.stats()
-      process.stderr.write(`femtologging: stopped; ${records} records received, ${rejected} connections rejected\n`)
+      const count = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`
+      process.stderr.write(
+        `femtologging: stopped; ${count(records, "record")} received, ${count(rejected, "connection")} rejected\n`
+      )
       process.exit(0)
     })()
   }
