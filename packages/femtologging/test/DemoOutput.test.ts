@@ -3,23 +3,10 @@
  * once, and a list of the files it wrote that reads as English and says what each one shows.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { spawn } from "node:child_process"
 import * as fs from "node:fs"
-import * as path from "node:path"
-import { repoRoot } from "./utils/child.ts"
+import { runFile } from "./utils/child.ts"
 
-const runDemo = () =>
-  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [path.join(repoRoot, "examples", "demo.ts")], {
-      cwd: repoRoot,
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d))
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
-    child.on("close", (code) => resolve({ code, stdout, stderr }))
-  })
+const runDemo = () => runFile("examples/demo.ts", { timeoutMs: 60_000 })
 
 describe("npm run demo, as a newcomer reads it", () => {
   it("prints each record once across stdout and stderr, and lists its files with what each shows", async () => {

@@ -9,7 +9,7 @@ import { afterAll, assert, describe, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { repoRoot } from "./utils/child.ts"
+import { repoRoot, runFile } from "./utils/child.ts"
 import { removeTempDirs, tempDir, waitUntil } from "./utils/files.ts"
 
 describe("examples/http-app.ts", () => {
@@ -44,15 +44,7 @@ describe("examples/http-app.ts", () => {
 
 describe("examples/demo.ts (npm run demo)", () => {
   it("logs through every handler kind, each file as the comments say, nothing dropped, and ends by itself", async () => {
-    const child = spawn(process.execPath, [path.join(repoRoot, "examples", "demo.ts")], {
-      cwd: repoRoot,
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d))
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
-    const code = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)))
+    const { code, stdout, stderr } = await runFile("examples/demo.ts", { timeoutMs: 60_000 })
     assert.strictEqual(code, 0, stderr)
     const dir = /^files in (.+):$/m.exec(stdout)?.[1]
     assert.isDefined(dir, stdout)

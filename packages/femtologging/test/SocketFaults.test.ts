@@ -2,7 +2,7 @@
  * Fault injection on the socket handler and the receiver, through the public API and real
  * sockets: peers that close at once, TLS clients that never finish their handshake.
  */
-import { afterAll, afterEach, assert, describe, it } from "@effect/vitest"
+import { afterAll, assert, describe, it } from "@effect/vitest"
 import * as net from "node:net"
 import * as tls from "node:tls"
 import { getLogger, resetManager } from "../src/Facade.ts"
@@ -11,18 +11,12 @@ import { BackoffConfig, FemtoSocketHandler } from "../src/SocketHandler.ts"
 import { encodeRecord } from "../src/internal/frame.ts"
 import * as LogRecord from "../src/LogRecord.ts"
 import { CaptureHandler } from "../src/Testing.ts"
+import { trackClosables } from "./utils/track.ts"
 import { removeTempDirs, spyWriteSync, tempDir, waitUntil } from "./utils/files.ts"
 import { makeCertificates, refusedPort, sleep } from "./utils/socket.ts"
 
-const open: Array<{ close: () => Promise<unknown> }> = []
 /** Closes it after the test. */
-const track = <A extends { close: () => Promise<unknown> }>(a: A): A => {
-  open.push(a)
-  return a
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((a) => a.close()))
-})
+const track = trackClosables()
 afterAll(() => removeTempDirs())
 
 /** A TCP server on 127.0.0.1 handing each connection (numbered from 1) to `serve`. */

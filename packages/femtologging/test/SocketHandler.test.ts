@@ -5,7 +5,7 @@
  * reconnection with backoff and no loss across a server restart. Real sockets on 127.0.0.1 and a
  * Unix path, real worker threads.
  */
-import { afterAll, afterEach, assert, describe, it } from "@effect/vitest"
+import { afterAll, assert, describe, it } from "@effect/vitest"
 import * as net from "node:net"
 import * as path from "node:path"
 import * as tls from "node:tls"
@@ -21,18 +21,12 @@ import { CaptureHandler } from "../src/Testing.ts"
 import { runModule } from "./utils/child.ts"
 import { closeConfigured } from "./utils/configured.ts"
 import { configError, thrown } from "./utils/errors.ts"
+import { trackClosables } from "./utils/track.ts"
 import { removeTempDirs, spyWriteSync, tempDir, waitUntil } from "./utils/files.ts"
 import { collector, type Collector, decodeWithPython, makeCertificates, refusedPort, sleep, splitFrames } from "./utils/socket.ts"
 
-const open: Array<{ close: () => Promise<unknown> }> = []
 /** Closes it after the test. */
-const track = <A extends { close: () => Promise<unknown> }>(a: A): A => {
-  open.push(a)
-  return a
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((a) => a.close()))
-})
+const track = trackClosables()
 afterAll(() => removeTempDirs())
 
 const fast = new BackoffConfig({ baseMs: 20, capMs: 200 })

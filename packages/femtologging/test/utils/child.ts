@@ -69,6 +69,10 @@ const run = (argv: ReadonlyArray<string>, options: RunOptions): Promise<ChildRes
   })
 }
 
+/** Runs a script file (a path, or relative to the monorepo root) with Node. */
+export const runFile = (file: string, options: RunOptions = {}): Promise<ChildResult> =>
+  run([Path.resolve(repoRoot, file)], options)
+
 /** Runs `test/fixtures/<name>` with Node. */
 export const runFixture = (name: string, options: RunOptions = {}): Promise<ChildResult> =>
   run([Path.join(fixturesDir, name)], options)

@@ -20,3 +20,18 @@ export const trackHandlers = (): (<H extends Handler.HandlerLike>(handler: H) =>
     return handler
   }
 }
+
+/**
+ * Registers an `afterEach` that closes everything passed to the returned `track` (handlers,
+ * receivers, test servers: anything with an asynchronous `close()`), all at once.
+ */
+export const trackClosables = (): (<A extends { close: () => Promise<unknown> }>(a: A) => A) => {
+  const open: Array<{ close: () => Promise<unknown> }> = []
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((a) => a.close()))
+  })
+  return (a) => {
+    open.push(a)
+    return a
+  }
+}
