@@ -192,8 +192,12 @@ const toJson = (value: unknown): string | undefined => {
 // Text
 // -------------------------------------------------------------------------------------------
 
+/**
+ * A value as it is, or JSON-quoted when empty or holding a space, `=`, `"` or a control character
+ * (JSON writes those as `\u001b`...: an ESC in a field cannot drive the terminal showing the log).
+ */
 const renderString = (value: string): string =>
-  /[\s="]/.test(value) || value === "" ? JSON.stringify(value) : value
+  /[\s="\x00-\x1f\x7f]/.test(value) || value === "" ? JSON.stringify(value) : value
 
 const renderValue = (value: unknown): string => {
   switch (typeof value) {

@@ -46,6 +46,18 @@ describe("Formatter.defaultFormatter", () => {
     assert.strictEqual(Formatter.renderFields(undefined), "")
   })
 
+  it("quotes a value holding a control character, which JSON escapes: an ESC in a field cannot drive a terminal", () => {
+    assert.strictEqual(
+      Formatter.renderFields({ color: "\u001b[31mred", nul: "a\u0000b", del: "x\u007f" }),
+      ` color="\\u001b[31mred" nul="a\\u0000b" del="x\u007f"`
+    )
+    // logfmt quotes them the same way.
+    assert.match(
+      Formatter.logfmt({ logger: "l", level: "INFO", message: "m", timestampNs: 0, fields: { c: "\u001b[2J" } } as never),
+      / c="\\u001b\[2J"$/
+    )
+  })
+
   it("renders an error field by its message", () => {
     assert.strictEqual(Formatter.renderFields({ reason: new Error("nope") }), " reason=\"nope\"")
   })
