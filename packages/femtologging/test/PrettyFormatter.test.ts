@@ -62,7 +62,8 @@ describe("PrettyFormatter", () => {
   it("escapes control characters, and indents the further lines of a message", () => {
     assert.strictEqual(
       plain(record({ message: "evil\x1b[2J\rbell\x07", fields: { k: "\x1b]0;title\x07" } })),
-      "22:13:20.123 INFO  app.db evil\\u001b[2J\\u000dbell\\u0007 k=\\u001b]0;title\\u0007"
+      // A field value with a control character is quoted, and JSON escapes it (the message is escaped here).
+      "22:13:20.123 INFO  app.db evil\\u001b[2J\\u000dbell\\u0007 k=\"\\u001b]0;title\\u0007\""
     )
     assert.strictEqual(plain(record({ message: "one\ntwo" })), "22:13:20.123 INFO  app.db one\n    two")
   })
