@@ -193,11 +193,25 @@ const toJson = (value: unknown): string | undefined => {
 // -------------------------------------------------------------------------------------------
 
 /**
- * A value as it is, or JSON-quoted when empty or holding a space, `=`, `"` or a control character
- * (JSON writes those as `\u001b`...: an ESC in a field cannot drive the terminal showing the log).
+ * Whether a key or a string value is written JSON-quoted: when empty, or holding a space (a
+ * newline included), `=`, `"` or a control character (JSON writes those as `\u001b`...: an ESC in
+ * a field cannot drive the terminal showing the log; a key with a newline, from a parsed query
+ * string say, forged a line). Checked a character at a time, a regular expression only past ASCII
+ * (for Unicode's spaces): a record's keys are short and plain, and a regular expression per key
+ * cost ~11 ns.
  */
-const renderString = (value: string): string =>
-  /[\s="\x00-\x1f\x7f]/.test(value) || value === "" ? JSON.stringify(value) : value
+const needsQuotes = (s: string): boolean => {
+  if (s.length === 0) return true
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c <= 32 || c === 61 || c === 34 || c === 127) return true
+    if (c >= 0x80) return /[\s="\x00-\x1f\x7f]/.test(s)
+  }
+  return false
+}
+
+/** A key or a string value as it is, or JSON-quoted (see {@link needsQuotes}). */
+const renderString = (value: string): string => (needsQuotes(value) ? JSON.stringify(value) : value)
 
 const renderValue = (value: unknown): string => {
   switch (typeof value) {
@@ -220,25 +234,9 @@ const renderValue = (value: unknown): string => {
   return text === undefined ? safeString(value) : text
 }
 
-/**
- * A field's key as {@link renderString} writes a value: JSON-quoted when empty or holding a space,
- * `=` or `"` (a key with a newline, from a parsed query string say, forged a line). Checked a
- * character at a time: the keys of a record are short and plain, and a regular expression per key
- * cost ~11 ns.
- */
-const renderKey = (key: string): string => {
-  if (key.length === 0) return `""`
-  for (let i = 0; i < key.length; i++) {
-    const c = key.charCodeAt(i)
-    if (c <= 32 || c === 61 || c === 34) return JSON.stringify(key)
-    if (c >= 0x80) return renderString(key)
-  }
-  return key
-}
-
 /** ` key=value` for one field; an error as its message, then its own properties as `key.prop=…`. */
 const renderField = (field: string, value: unknown): string => {
-  const key = renderKey(field)
+  const key = renderString(field)
   if (typeof value === "object" && value !== null && isError(value)) {
     const info = errorInfo(value)
     let out = ` ${key}=${JSON.stringify(info.message)}`
@@ -256,7 +254,7 @@ const renderField = (field: string, value: unknown): string => {
  * **Details**
  *
  * A key, and a string value, is written as it is, or JSON-quoted when it is empty or holds a
- * space (a newline included), `=` or `"`; a
+ * space (a newline included), `=`, `"` or a control character; a
  * bigint as its digits; a function as `"[Function name]"` (quoted, never its source); an error as
  * its JSON-quoted message followed by its own properties as ` key.prop=value`; anything else as
  * JSON, with markers (`[Circular]`, `[Getter threw: …]`, …) where `JSON.stringify` would throw.
@@ -275,7 +273,7 @@ export const renderFields = (fields: LogRecord["fields"]): string => {
       try {
         value = fields[key]
       } catch (thrown) {
-        out += ` ${renderKey(key)}=${renderString(threw("Getter threw", thrown))}`
+        out += ` ${renderString(key)}=${renderString(threw("Getter threw", thrown))}`
         continue
       }
       out += renderField(key, value)

@@ -51,6 +51,8 @@ describe("Formatter.defaultFormatter", () => {
       Formatter.renderFields({ color: "\u001b[31mred", nul: "a\u0000b", del: "x\u007f" }),
       ` color="\\u001b[31mred" nul="a\\u0000b" del="x\u007f"`
     )
+    // A key by the same rule as a value.
+    assert.strictEqual(Formatter.renderFields({ "a\u007fb": 1, "c\u001bd": 2 }), ` "a\u007fb"=1 "c\\u001bd"=2`)
     // logfmt quotes them the same way.
     assert.match(
       Formatter.logfmt({ logger: "l", level: "INFO", message: "m", timestampNs: 0, fields: { c: "\u001b[2J" } } as never),
