@@ -1091,14 +1091,18 @@ const rootOr = (name: string): string | undefined => (name === "" || name === "r
 /**
  * The configuration with 0 and 1 as booleans where a boolean is meant (`disable_existing_loggers`,
  * `incremental`, loggers' `propagate`; handlers' boolean keywords are done in `keywordsOf`): CPython
- * takes any value as true or false there, and JSON made from an INI file writes them so.
+ * takes any value as true or false there, and JSON made from an INI file writes them so. `None`
+ * (`null`) is false for the two top-level keys, as CPython tests them (a logger's `propagate: null`
+ * is not given: see {@link pythonNones}).
  */
 const pythonBooleans = (config: unknown): unknown => {
   if (!isMapping(config)) return config
   const flag = (u: unknown): unknown => (u === 0 ? false : u === 1 ? true : u)
   const logger = (u: unknown): unknown => (isMapping(u) && "propagate" in u ? { ...u, propagate: flag(u.propagate) } : u)
   const out: Record<string, unknown> = { ...config }
-  for (const key of ["disable_existing_loggers", "incremental"]) if (key in out) out[key] = flag(out[key])
+  for (const key of ["disable_existing_loggers", "incremental"]) {
+    if (key in out) out[key] = out[key] === null ? false : flag(out[key])
+  }
   if ("root" in out) out.root = logger(out.root)
   if (isMapping(out.loggers)) out.loggers = Object.fromEntries(Object.entries(out.loggers).map(([k, v]) => [k, logger(v)]))
   return out
@@ -1110,8 +1114,8 @@ const pythonBooleans = (config: unknown): unknown => {
  * and `propagate`, a handler's `level`, `formatter` and `filters` (its constructor's keywords are
  * done in `keywordsOf`), a formatter's `class` and `defaults` (one made by a '()' factory gets its
  * keys as they are), and `root` itself when null or empty (`if root:`, so root is left as it
- * was); `disable_existing_loggers` and `incremental` null are false, as CPython tests them, and a
- * formatter's `validate` (CPython's `Formatter(..., validate=None)` checks nothing).
+ * was); a formatter's `validate` null is false (CPython's `Formatter(..., validate=None)` checks
+ * nothing), as `disable_existing_loggers` and `incremental` are in {@link pythonBooleans}.
  */
 const pythonNones = (config: unknown): unknown => {
   if (!isMapping(config)) return config
@@ -1123,7 +1127,6 @@ const pythonNones = (config: unknown): unknown => {
   }
   const loggerKeys = ["level", "handlers", "filters", "propagate"]
   const out: Record<string, unknown> = { ...config }
-  for (const key of ["disable_existing_loggers", "incremental"]) if (out[key] === null) out[key] = false
   if (out.root === null || (isMapping(out.root) && Object.keys(out.root).length === 0)) delete out.root
   else if ("root" in out) out.root = without(out.root, loggerKeys)
   const each = (sections: unknown, keys: ReadonlyArray<string>) =>
