@@ -282,8 +282,9 @@ const checkOptions = (path: string, options: FileConfigOptions): void => {
  */
 export const fileConfig = (file: string | URL, options: FileConfigOptions = {}): void => {
   const path = filePath(file)
-  const text = readText(path, options?.encoding)
+  // The options are checked before the file is read: nothing is done for a call that will fail.
   checkOptions(path, options)
+  const text = readText(path, options.encoding)
   const defaults: Record<string, string> = {}
   for (const [key, value] of Object.entries(options.defaults ?? {})) defaults[key] = String(value)
   // The INI and Python-literal parsers, loaded on first use.
