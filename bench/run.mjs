@@ -17,6 +17,10 @@
 //   --only <ids>       comma-separated workloads (see `workloads` below, e.g. file-e2e,msg-16k),
 //                      case ids (file-e2e/femto) or libraries (lib:winston)
 //   --runs N           runs per case (default 3; --quick: 1)
+//   --close-runs N     runs of the cases whose targets sit near parity on this machine (the
+//                      paired 100-loggers ratio, one record per turn, the pino-shaped JSON row, and
+//                      the pino rows they are measured against): at least --runs (default 5;
+//                      --quick: 1); the extra rounds run after the others, only those cases
 //   --records N        records per run of the file and null-sink workloads (default 1,000,000;
 //                      msg-1k N/5, msg-16k N/50, handlers-4 N/2)
 //   --chunk N          records per chunk in the chunked null-sink cases (default 512)
@@ -45,6 +49,7 @@ const root = dirname(benchDir)
 const args = parseArgs(process.argv.slice(2))
 const quick = args.quick === true
 const runs = numberArg(args, "runs", quick ? 1 : 3)
+const closeRuns = Math.max(runs, numberArg(args, "close-runs", quick ? 1 : 5))
 const records = numberArg(args, "records", quick ? 100_000 : 1_000_000)
 const chunk = numberArg(args, "chunk", 512)
 const turnRecords = numberArg(args, "turn-records", quick ? 50_000 : 200_000)
@@ -222,10 +227,11 @@ const workloads = {
     script: "file.mjs",
     records: recordsOf["handlers-4"],
     args: ["--handlers", "4"],
-    impls: ["femto", "femto-worker", "femto-pool", ...fileCommon.slice(2)],
+    impls: ["femto", "femto-worker", "femto-pool", ...fileCommon.slice(2), "floor-threads"],
     about: "as file-e2e, 4 handlers on one logger, each its own file (pino: multistream, or one transport with 4 " +
       "targets, one thread; femto-worker: a thread per handler, femto-pool: the 4 on one pool thread); records/s " +
-      "counts each record once; all 4 files checked"
+      "counts each record once; all 4 files checked; floor-threads: no femtologging, pino-sync's workload beside " +
+      "4 idle threads and Effect's worker modules, the RSS femto-worker's 4 threads cost before any of its code"
   },
   "one-per-turn": {
     key: "ns",
@@ -381,7 +387,8 @@ const skipWhy = new Map()
     pino: ["pino"],
     winston: ["winston"],
     logtape: ["@logtape/logtape", "@logtape/file"],
-    effect: ["effect", "@effect/platform-node"]
+    effect: ["effect", "@effect/platform-node"],
+    floor: ["pino", "effect", "@effect/platform-node"]
   }
   let femto
   if (cases.some((c) => c.lib === "femto" && c.workload !== "import")) {
@@ -479,8 +486,8 @@ const median = (xs) => {
 const cpu = cpus()
 console.log(`femtologging bench: Node ${process.version} (${process.execPath})`)
 console.log(`${cpu.length} x ${cpu[0]?.model ?? "?"}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, load average ` +
-  `${loadavg().map((x) => x.toFixed(1)).join(" ")}; ${cases.length} cases x ${runs} run${runs === 1 ? "" : "s"}, ` +
-  `fresh process each, round-robin`)
+  `${loadavg().map((x) => x.toFixed(1)).join(" ")}; ${cases.length} cases x ${runs} run${runs === 1 ? "" : "s"}` +
+  `${closeRuns > runs ? ` (${closeRuns} for the cases near the line)` : ""}, fresh process each, round-robin`)
 
 const started = Date.now()
 // Once, for reading the table: what building the messages alone costs.
@@ -516,11 +523,22 @@ const roundOrder = (r) =>
     const one = cases.find((x) => c.workload === "loggers-100" && x.id === `loggers-1/${c.impl}`)
     return one === undefined ? [c] : r % 2 === 1 ? [c, one] : [one, c]
   })
-for (let r = 1; r <= runs; r++) {
-  for (const c of roundOrder(r)) {
+// The cases whose targets land within this machine's run-to-run noise of the line (a run of
+// either side can move them 10%): more rounds, so that their medians, and the paired ratio, rest
+// on more than three samples. Every case they are compared with gets the same rounds.
+const close = new Set([
+  "loggers-100/femto", "loggers-1/femto", "loggers-100/femto-worker", "loggers-1/femto-worker",
+  "one-per-turn/femto", "one-per-turn/femto-worker", "one-per-turn/pino-sync", "one-per-turn/pino-async",
+  "one-per-turn/pino-transport", "file-e2e/femto-pinojson", "file-e2e/pino-sync", "file-e2e/pino-async",
+  "file-e2e/pino-transport"
+])
+for (let r = 1; r <= closeRuns; r++) {
+  const round = r <= runs ? roundOrder(r) : roundOrder(r).filter((c) => close.has(c.id))
+  for (const c of round) {
     const res = await runCase(c)
     results.get(c.id).push(res)
-    console.log(`  run ${r}/${runs}  ${c.id.padEnd(34)} ${shortResult(c, res)}`)
+    const of = close.has(c.id) ? closeRuns : runs
+    console.log(`  run ${r}/${of}  ${c.id.padEnd(34)} ${shortResult(c, res)}`)
   }
 }
 
@@ -584,7 +602,7 @@ for (const [w, { key }] of Object.entries(workloads)) {
   else if (all.length > 0) noRefWhy[w] = all.map((r) => `${r.id} ${r.n === 0 ? "failed" : r.workloadMiss}`).join(", ")
 }
 for (const row of rows) {
-  const ref = refs[row.workload]
+  const ref = row.lib === "floor" ? undefined : refs[row.workload]
   if (ref === undefined || row.n === 0) continue
   const key = workloads[row.workload].key
   row.vsPino = key === "ns"
@@ -661,8 +679,9 @@ for (let i = 0; i < rows.length; i++) {
   console.log(line(table[i]).trimEnd())
 }
 console.log("")
-console.log(`median of ${runs} run${runs === 1 ? "" : "s"} (fresh processes, round-robin; a row some of whose runs ` +
-  "failed says of how many); drops and wrong lines: the worst run.")
+console.log(`median of ${runs} run${runs === 1 ? "" : "s"}` +
+  `${closeRuns > runs && rows.some((r) => close.has(r.id)) ? ` (${closeRuns} for ${rows.filter((r) => close.has(r.id)).map((r) => r.id).join(", ")})` : ""} ` +
+  "(fresh processes, round-robin; a row some of whose runs failed says of how many); drops and wrong lines: the worst run.")
 console.log("vs best pino: rate workloads = row records/s / best pino records/s; caller-ns workloads (null-sink*, " +
   "disabled-level, one-per-turn) = best pino ns / row ns; slow-sink-lag = best pino max lag / row max lag; " +
   "import, first-line = best pino ms / row ms. >1 = better than pino's best. pino's best is of the pino rows that did the " +
@@ -842,8 +861,14 @@ for (const id of ["one-per-turn/femto", "one-per-turn/femto-worker"]) {
   const failedText = failed.length === 0 ? [] : [`failed (the case failed, no figure; see the notes): ${failed.join(", ")}`]
   if (ran.length > 0 || failed.length > 0) {
     const worst = ran.length > 0 ? ran.reduce((a, b) => (b.peakRssMiB > a.peakRssMiB ? b : a)) : undefined
-    const over = ran.filter((r) => r.peakRssMiB >= 150).map((r) => `${r.id} ${r.peakRssMiB.toFixed(0)}`)
-    const figure = over.length > 0 ? [`over: ${over.join(", ")} MiB`] : worst === undefined ? [] : [`max ${worst.peakRssMiB.toFixed(0)} MiB (${worst.id})`]
+    // A row over the line in a workload with a floor row: the floor's RSS beside it (what the
+    // same workload costs with the same threads and Effect modules but no femtologging).
+    const floorOf = (r) => rows.find((x) => x.workload === r.workload && x.lib === "floor" && x.n > 0)
+    const over = ran.filter((r) => r.peakRssMiB >= 150).map((r) =>
+      `${r.id} ${r.peakRssMiB.toFixed(0)} MiB` +
+      (floorOf(r) === undefined ? "" : ` (floor with no femtologging, ${floorOf(r).id}: ${floorOf(r).peakRssMiB.toFixed(0)} MiB)`)
+    )
+    const figure = over.length > 0 ? [`over: ${over.join(", ")}`] : worst === undefined ? [] : [`max ${worst.peakRssMiB.toFixed(0)} MiB (${worst.id})`]
     target("RSS < 150 MiB in every case (femto rows)", over.length === 0 && failed.length === 0, [...figure, ...failedText].join("; "))
   }
   const wrong = ran.filter((r) => r.linesOk === false).map((r) => r.id)
@@ -900,6 +925,7 @@ const out = {
   loadavg: loadavg(),
   quick,
   runs,
+  closeRuns,
   records,
   turnRecords,
   lagRecords,
@@ -923,11 +949,13 @@ const jsonName = partial ? "runs-partial.json" : "latest.json"
 writeFileSync(join(resultsDir, jsonName), JSON.stringify(out, null, 2) + "\n")
 let wrote = `bench/results/${jsonName}`
 if (args["no-chart"] !== true && !partial) {
-  const charted = rows.filter((r) => r.n > 0 && typeof r.recordsPerSec === "number" && !["disabled-level", "import", "first-line"].includes(r.workload))
+  const charted = rows.filter((r) =>
+    r.n > 0 && r.lib !== "floor" && typeof r.recordsPerSec === "number" && !["disabled-level", "import", "first-line"].includes(r.workload)
+  )
   try {
     if (charted.length > 0) {
       await writeChart(charted, join(resultsDir, "chart.svg"),
-        `femtologging bench ${date.slice(0, 10)}: records/s, median of ${runs} run${runs === 1 ? "" : "s"}, ` +
+        `femtologging bench ${date.slice(0, 10)}: records/s, median of ${runs} run${runs === 1 ? "" : "s"}${closeRuns > runs ? ` (${closeRuns} near the line)` : ""}, ` +
           `Node ${process.version}, ${cpu.length} cores${quick ? " (--quick)" : ""}`)
       wrote += " and bench/results/chart.svg"
     }

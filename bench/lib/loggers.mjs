@@ -17,6 +17,7 @@
 import { once } from "node:events"
 import { hostname } from "node:os"
 import { join } from "node:path"
+import { Worker } from "node:worker_threads"
 import { settleFiles } from "./common.mjs"
 
 const FILE = "bench.log"
@@ -279,6 +280,24 @@ const femtoEffectLog = () => async ({ dirs }) => {
   }
 }
 
+// The floor under a row that gives each of H handlers a thread of its own, with no femtologging
+// in it: pino's synchronous multistream does the logging, beside H threads that run nothing and
+// the Effect modules femtologging's worker executor loads (its threads are spawned through
+// `effect/workers`, issue 6). Its peak RSS is what the threads and modules cost before any
+// femtologging code runs; run.mjs cites it beside a femto row over the RSS line.
+const floorImpl = () => async (cfg) => {
+  await import("effect")
+  await import("effect/workers/Worker")
+  await import("@effect/platform-node/NodeWorker")
+  await Promise.all(cfg.dirs.map(() =>
+    new Promise((resolve, reject) => {
+      const thread = new Worker("require('node:worker_threads').parentPort.on('message', () => {})", { eval: true })
+      thread.once("online", () => resolve(thread.unref())).once("error", reject)
+    })
+  ))
+  return pinoImpl("sync")(cfg)
+}
+
 // ---------------------------------------------------------------------------------------------
 
 export const impls = {
@@ -326,5 +345,10 @@ export const impls = {
     label: "LogTape getRotatingFileSink(nonBlocking: true)",
     setup: logtapeImpl("nonblocking")
   },
-  effect: { lib: "effect", label: "Effect Logger.toFile(formatJson) + NodeFileSystem", setup: effectImpl() }
+  effect: { lib: "effect", label: "Effect Logger.toFile(formatJson) + NodeFileSystem", setup: effectImpl() },
+  "floor-threads": {
+    lib: "floor",
+    label: "no femtologging: pino destination(sync: true) beside one idle thread per handler and Effect's worker modules (a memory floor, not a peer)",
+    setup: floorImpl()
+  }
 }
