@@ -771,6 +771,14 @@ export class Handler {
       if (this.spill.length === 0 && this.enqueue(record)) return Effect.succeed(this.acceptedOne())
       const policy = this.policy
       if (policy._tag === "Drop") return Effect.succeed(this.refuse())
+      if (this.busy === true) {
+        // Logged from inside this handler's own delivery (a user handler or formatter running
+        // `Effect.runSync`), as `offerUnsafe` takes it: the room it would wait for comes only once
+        // that delivery returns, and `Effect.runSync` cannot wait.
+        if (this.spill.length >= this.capacity) return Effect.succeed(this.refuse())
+        this.spill.push(record)
+        return Effect.succeed(this.acceptedOne())
+      }
       // As for a synchronous caller: a stalled sink costs N ms once, not N ms per record.
       if (policy._tag === "Timeout" && this.stalledAt === this.taken && !this.output.ready()) {
         return Effect.succeed(this.refuse())
