@@ -973,18 +973,20 @@ export class Handler {
 
   /**
    * Delivers everything queued, synchronously (for `drainAll()` and signals), waiting for a
-   * worker's hand-off until `deadline`; writes out what the output buffers.
+   * worker's hand-off until `deadline`, and each time at most `patience` ms (a sink that takes
+   * nothing for that long is stalled: given up on); writes out what the output buffers.
    *
    * @internal
    */
-  drainSync(deadline: number): void {
+  drainSync(deadline: number, patience = Number.POSITIVE_INFINITY): void {
     if (this.exitTimeoutMs !== undefined) deadline = Math.min(deadline, this.exitTimeoutFrom() + this.exitTimeoutMs)
+    const until = (): number => Math.min(deadline, performance.now() + patience)
     // Each round delivers what was queued when it began; a handler that keeps logging for itself
     // adds rounds, so the deadline bounds them too.
     for (let guard = 0; guard < 1_000_000 && this.size() > 0 && performance.now() < deadline; guard++) {
-      if (!this.makeRoomSync(deadline)) break
+      if (!this.makeRoomSync(until())) break
     }
-    if (this.busy === undefined && (this.output.ready() || this.output.waitSync(deadline))) void this.output.emit()
+    if (this.busy === undefined && (this.output.ready() || this.output.waitSync(until()))) void this.output.emit()
   }
 
   /**

@@ -380,3 +380,50 @@ NodeRuntime.runMain(program.pipe(Effect.provide(Logging)))
     }, 30_000)
   }
 })
+
+describe("NodeRuntime.runMain stopped by a signal while stdout's reader stopped reading", () => {
+  // The Effect face fills stdout's pipe (block: the fiber waits, the thread does not); the parent
+  // never reads it. Ctrl-C: runMain interrupts the program and releases the layers, whose handler
+  // gives up its records within its own timeouts (flushTimeoutMs, then the sink's close).
+  const service = `
+import { Effect, Layer } from "effect"
+import { NodeRuntime } from "@effect/platform-node"
+import { Logger, Manager, StreamHandler } from "femtologging"
+const Logging = Manager.layerLogger("app", {
+  handlers: [StreamHandler.make({ target: "stdout", policy: "block", capacity: 16, flushTimeoutMs: 300 })]
+}).pipe(Layer.provideMerge(Manager.layer()))
+const program = Effect.gen(function*() {
+  const logger = yield* Manager.getLogger("app")
+  yield* Effect.forkChild(Effect.forever(Logger.info(logger, "x".repeat(1000))))
+  yield* Effect.sleep(300)
+  process.stderr.write("ready\\n")
+  yield* Effect.never
+})
+NodeRuntime.runMain(program.pipe(Effect.provide(Logging)))
+`
+  it("SIGINT ends it within the handler's own bounds: femtologging's listener, beside runMain's, does not hold the thread for the exit drain's 5 s", async () => {
+    const child = spawn(process.execPath, ["--input-type=module", "-e", service], {
+      cwd: repoRoot,
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    child.stdout.pause() // a reader that stopped reading
+    let stderr = ""
+    let signalledAt = 0
+    const ended = new Promise<{ code: number | null; ms: number }>((resolve) => {
+      child.stderr.on("data", (chunk) => {
+        stderr += chunk
+        if (signalledAt === 0 && stderr.includes("ready")) {
+          signalledAt = performance.now()
+          child.kill("SIGINT")
+        }
+      })
+      child.on("close", (code) => resolve({ code, ms: performance.now() - signalledAt }))
+    })
+    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000)
+    const { code, ms } = await ended
+    clearTimeout(timer)
+    assert.strictEqual(code, 130, stderr)
+    // The handler's close: 300 ms for the queue, 1 s for the stalled sink; the signal's drain, 1 s.
+    assert.isBelow(ms, 5_000, stderr)
+  }, 30_000)
+})

@@ -24,8 +24,8 @@ export interface Participant {
    * (performance.now()); a sink still busy at `stopAt` (see {@link stopBy}) is given up on then.
    */
   readonly exitSync: (deadline: number, stopAt?: number) => void
-  /** Delivers what is queued, synchronously (without closing). */
-  readonly drainSync: (deadline: number) => void
+  /** Delivers what is queued, synchronously (without closing), waiting each time at most `patience` ms. */
+  readonly drainSync: (deadline: number, patience?: number) => void
   /** After `drainSync`: waits until what was delivered is written (a handler on a worker thread). */
   readonly settleSync?: (deadline: number) => void
 }
@@ -144,11 +144,12 @@ export const unregister = (participant: Participant): void => {
  * Delivers every queued record of every open handler, synchronously, then flushes held-back
  * reports. `finish` (the exit): each handler then finishes its sink. `settle` (`drainAll()`):
  * each waits until its worker thread wrote what it was handed. Neither (a signal the application
- * also listens to): records are only handed over, so that a second signal still ends the process.
+ * also listens to): records are only handed over, so that a second signal still ends the process;
+ * a sink that takes none for `patience` ms is then stalled, and the thread no longer held for it.
  *
  * @internal
  */
-export const drainAllSync = (finish: boolean, settle = false): void => {
+export const drainAllSync = (finish: boolean, settle = false, patience?: number): void => {
   if (registry.draining) return
   registry.draining = true
   try {
@@ -157,7 +158,7 @@ export const drainAllSync = (finish: boolean, settle = false): void => {
     // the next ones, which are given up on at once if they are stuck too.
     const stopAt = stopBy(deadline)
     for (const h of [...registry.handOffs]) h.release()
-    for (const p of registry.participants) p.drainSync(finish ? stopAt : deadline)
+    for (const p of registry.participants) p.drainSync(finish ? stopAt : deadline, patience)
     if (finish) for (const p of [...registry.participants]) p.exitSync(deadline, stopAt)
     else if (settle) for (const p of registry.participants) p.settleSync?.(deadline)
     for (const report of registry.reports) report.flush()
@@ -178,7 +179,10 @@ const onSignal = (signal: NodeJS.Signals): void => {
   // Alone, our listener is gone now: the signal's default action is back, so a second signal
   // during the drain ends the process at once.
   const alone = process.listenerCount(signal) === 0
-  drainAllSync(alone)
+  // Beside the application's listeners (`NodeRuntime.runMain`'s, which closes the handlers within
+  // their own timeouts): a sink that takes nothing for `stepAsideAfterMs` (a pipe whose reader
+  // stopped) does not hold the thread, and them, for the exit drain's whole bound.
+  drainAllSync(alone, false, alone ? undefined : stepAsideAfterMs)
   if (alone) {
     process.kill(process.pid, signal)
     return
