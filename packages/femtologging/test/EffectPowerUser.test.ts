@@ -204,6 +204,38 @@ describe("Fibers interrupted while they log", () => {
       }
     }), 60_000)
 
+  it.live("the same on a worker thread's file sink with a small hand-off: every line in the file was accepted, once; the rest counted", () =>
+    Effect.gen(function*() {
+      const next = random(11)
+      for (const policy of ["block", "timeout:2"] as const) {
+        const file = path.join(tempDir(), `worker-${policy}.log`)
+        const scope = yield* Scope.make()
+        const fh = yield* FileHandler.make(file, { executor: "worker", capacity: 4, policy, bufferBytes: 4096, formatter: messageOnly })
+          .pipe(Scope.provide(scope))
+        const h = Handler.of(fh)!
+        const logger = (yield* Manager.make()).getLogger("cut.worker")
+        logger.addHandler(fh)
+        const completed: Array<string> = []
+        const offered = 5000
+        yield* Effect.forEach(
+          Array.from({ length: offered }, (_, i) => `m${i} ${"y".repeat(200)}`),
+          (m) =>
+            Logger.info(logger, m).pipe(
+              Effect.tap(() => Effect.sync(() => completed.push(m))),
+              Effect.timeout(next() * 2),
+              Effect.ignore
+            ),
+          { concurrency: 50, discard: true }
+        )
+        yield* Scope.close(scope, Exit.void)
+        const written = readLines(file)
+        assert.strictEqual(written.length + h.getDropped(), offered, policy)
+        assert.strictEqual(h.getAccepted(), written.length, policy)
+        assert.strictEqual(new Set(written).size, written.length, `${policy}: nothing written twice`)
+        if (policy === "block") assert.sameMembers(written, completed, policy)
+      }
+    }), 60_000)
+
   it.live("a scoped handler released while fibers wait for room under block: they resume, what was accepted is written, the rest counted", () =>
     Effect.gen(function*() {
       const held = yield* heldSink
