@@ -19,6 +19,7 @@
  * @since 0.2.0
  */
 import { Effect } from "./internal/lazyEffect.ts"
+import { exitDeadlineMs } from "./internal/runtime.ts"
 import * as tty from "node:tty"
 import { ConfigError } from "./ConfigError.ts"
 import { processWide } from "./Manager.ts"
@@ -145,6 +146,13 @@ export const basicConfig = (options: BasicConfigOptions = {}, manager: LoggerMan
     : attempt(() => Formatter.python(options.format ?? defaultFormats[style], { style, datefmt: options.datefmt }))
   const root = manager.root
   if (options.force !== true && root.handlers.length > 0) return
+  if (options.force === true) {
+    // As CPython, which closes them (flushing) before it opens the new file: what root's handlers
+    // accepted is written first (a worker's thread included), so that a new handler on the same
+    // file writes after it, and one with filemode "w" truncates it, as CPython's does.
+    const deadline = performance.now() + exitDeadlineMs
+    for (const old of root.handlers) Handler.of(old)?.settleSync(deadline)
+  }
   // Everything is checked and the new handler opened before root changes.
   const fileOptions = { formatter, mode, ...(options.encoding === undefined ? {} : { encoding: options.encoding }) }
   const made = handlers === undefined
