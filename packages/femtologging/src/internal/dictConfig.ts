@@ -909,8 +909,15 @@ const configure = (
   // files: a file opened again with mode "w" must not get the old records after (and over) its
   // own, as CPython, which wrote them at once, never does (a worker's thread included, given as
   // long as at exit: it may still be starting).
+  // So do the handlers on the loggers (the application's own, basicConfig's), as CPython's
+  // dictConfig flushes every existing handler first: one this configuration takes off root must
+  // not write what it accepted after what the new one on the same file writes.
   const deadline = performance.now() + exitDeadlineMs
-  for (const h of applied.get(manager)?.owned ?? []) Handler.of(h)?.settleSync(deadline)
+  const before = new Set<unknown>(applied.get(manager)?.owned)
+  for (const logger of [manager.root, ...manager.loggerNames().map((name) => manager.findLogger(name)!)]) {
+    for (const h of logger.handlers) before.add(h)
+  }
+  for (const h of before) Handler.of(h)?.settleSync(deadline)
   const made = new Map<string, Made>()
   try {
     const sections = decoded.handlers ?? {}
