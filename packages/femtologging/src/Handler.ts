@@ -326,8 +326,8 @@ export class Handler {
    * CPython's `setFormatter`: records are formatted by `formatter` (a `(record) => string`, an
    * object with a `format(record)` method, or an id such as `"json"`) from now on. What was queued
    * before is written first, with the formatter it was logged under (waiting at most
-   * `flushTimeoutMs` for a worker's hand-off; a record an asynchronous write still holds up is
-   * formatted by the new one). A handler whose records go to a function (a capture handler, whose
+   * `flushTimeoutMs` for a worker's hand-off; what a stalled sink, or the delivery the call was
+   * made from, still holds up then keeps the old formatter, and is written later). A handler whose records go to a function (a capture handler, whose
    * `lines` use it; a memory handler, which ignores it as CPython's does) keeps it. Throws
    * `HandlerConfigError` for something that is not a formatter, and for a handler that writes no
    * text lines (a socket handler sends records as data).
@@ -336,8 +336,13 @@ export class Handler {
     const resolved = Formatter.resolve(formatter)
     const setOutput = this.output.setFormatter
     if (setOutput !== undefined) {
+      const change = { at: this.accepted, formatter: Formatter.guard(resolved, this.label), plain: plainOf(resolved) }
       this.drainSync(performance.now() + this.flushTimeoutMs)
-      setOutput(Formatter.guard(resolved, this.label), plainOf(resolved))
+      // What is still queued (a stalled sink, a write under way, or a call from inside this
+      // handler's own delivery: its formatter) was logged under the old formatter: the change
+      // waits until the delivery has taken it.
+      this.formatterChanges.push(change)
+      if (this.busy !== true) this.changeFormatter()
     } else if (this.executor !== "records") {
       // Frames (the socket handler): records are sent as data.
       throw new HandlerConfigError({
@@ -349,6 +354,24 @@ export class Handler {
     this.currentFormatter = resolved
     this.formatterGiven = true
     if (Formatter.needsCaller(resolved) !== callerBefore) this.callerNeedChanged()
+  }
+
+  /**
+   * Formatter changes ({@link setFormatter}) waiting for the delivery to take the records accepted
+   * before them (`at`: `accepted` at the call), oldest first.
+   */
+  private formatterChanges: Array<{ readonly at: number; readonly formatter: Formatter.Formatter; readonly plain: "default" | "json" | undefined }> = []
+
+  /**
+   * Hands the output the formatter changes whose earlier records were all taken (never while a
+   * batch is being formatted: the rest of it was accepted before the change too).
+   */
+  private changeFormatter(): void {
+    const changes = this.formatterChanges
+    while (changes.length > 0 && this.taken >= changes[0]!.at) {
+      const change = changes.shift()!
+      this.output.setFormatter!(change.formatter, change.plain)
+    }
   }
 
   /**
@@ -446,10 +469,10 @@ export class Handler {
    * Takes the oldest queued records, at most about `maxBatchBytes` of them (the output's buffer
    * stays small for large records), and no more than a worker's hand-off takes whole. Many at
    * once are one bulk take (no `Exit` per record: ~20 instead of ~50 ns a record at 1024), a few
-   * one by one (a bulk take costs ~0.7 µs to start).
+   * one by one (a bulk take costs ~0.7 µs to start). At most `records` records.
    */
-  private dequeueBatch(): Array<LogRecord.LogRecord> {
-    const queued = Queue.sizeUnsafe(this.queue)
+  private dequeueBatch(records: number): Array<LogRecord.LogRecord> {
+    const queued = Math.min(Queue.sizeUnsafe(this.queue), records)
     let count = 0
     const most = Math.min(maxBatchBytes, this.output.batchBytes)
     for (let bytes = 0; count < queued && bytes < most; count++) {
@@ -641,11 +664,14 @@ export class Handler {
     let due = this.size()
     try {
       do {
-        const batch = this.dequeueBatch()
+        // A formatter change waits for the records accepted before it: a batch never spans it.
+        if (this.formatterChanges.length > 0) this.changeFormatter()
+        const most = this.formatterChanges.length > 0 ? this.formatterChanges[0]!.at - this.taken : this.capacity * 2
+        const batch = this.dequeueBatch(most)
         // Spilled records come after everything the queue holds (a fiber resumed by the take
         // above may have offered to it, before it logged what was spilled).
-        if (this.spill.length > 0 && Queue.sizeUnsafe(this.queue) === 0) {
-          for (const r of this.spill.splice(0, this.capacity)) batch.push(r)
+        if (this.spill.length > 0 && Queue.sizeUnsafe(this.queue) === 0 && batch.length < most) {
+          for (const r of this.spill.splice(0, Math.min(this.capacity, most - batch.length))) batch.push(r)
         }
         if (batch.length === 0) break
         this.taken += batch.length
@@ -658,6 +684,7 @@ export class Handler {
     } finally {
       this.busy = undefined
     }
+    if (this.formatterChanges.length > 0) this.changeFormatter()
     this.wake()
     this.noteLost()
     if (result === undefined) return
