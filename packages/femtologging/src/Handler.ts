@@ -644,7 +644,12 @@ export class Handler {
       if (!blocking(deadline, this.output.waitSync)) return false
       this.busy = undefined // an asynchronous write the output finished synchronously
     }
-    void this.deliverBatch()
+    makingRoom++
+    try {
+      void this.deliverBatch()
+    } finally {
+      makingRoom--
+    }
     return true
   }
 
@@ -881,9 +886,14 @@ export class Handler {
     if (this.waiters.length === 0) return
     const waiters = this.waiters
     this.waiters = []
-    // The resumed fibers run before Node next checks for work; one that still finds no room waits again.
+    // The resumed fibers run before Node next checks for work; one that still finds no room waits
+    // again. Effect resumes a fiber synchronously: inside a synchronous caller making room (a log
+    // call under block, whose logger's hand-off is under way), a fiber would log into that
+    // hand-off, unheld, until its logger's queue overflowed and dropped records: resumed once the
+    // caller returned instead.
     this.letGo()
-    for (const resume of waiters) resume()
+    if (makingRoom > 0) resolvedPromise.then(() => resumeAll(waiters))
+    else resumeAll(waiters)
   }
 
   /**
@@ -1244,6 +1254,13 @@ const bulkTake = 64
 
 /** Where `schedule` chains its microtasks. */
 const resolvedPromise = Promise.resolve()
+
+/** How many synchronous callers are delivering to make room ({@link Handler.makeRoomSync}) on the stack. */
+let makingRoom = 0
+
+const resumeAll = (waiters: ReadonlyArray<() => void>): void => {
+  for (const resume of waiters) resume()
+}
 
 /**
  * What a queued record holds, roughly, in bytes: its strings (message, fields at any depth
