@@ -699,3 +699,42 @@ describe("shutdown and release with callers waiting", () => {
     assert.strictEqual(outcome.handler.getWritten() + outcome.handler.getDropped(), outcome.offered)
   }, 30_000)
 })
+
+describe("logging from inside the pieces while the formatter changes", () => {
+  for (const executor of executors) {
+    it(`a formatter that logs about some records, its handler's formatter swapped from outside: every record once, in order (${executor})`, async () => {
+      const file = tempFile("meta.log")
+      const meta = getLogger("rl.meta")
+      const main = getLogger("rl.main")
+      const make = (tag: string): Formatter.Formatter => (record) => {
+        if (record.logger === "rl.main" && record.message.endsWith("0")) meta.info(`m<${record.message}>`)
+        return `${tag}|${record.message}`
+      }
+      const handler = track(new FemtoFileHandler(file, { executor, capacity: 16, formatter: make("A") }))
+      // Both loggers reach the handler: what the formatter logs comes back to it, one generation deeper.
+      getLogger("rl").addHandler(handler)
+      getLogger("rl").setPropagate(false)
+      const expected = new Map<string, string>()
+      let current = "A"
+      let s = 0
+      for (const tag of ["B", "C", "D"]) {
+        for (let i = 0; i < 200; i++) {
+          expected.set(`s:${s}`, current)
+          main.info(`s:${s++}`)
+        }
+        handler.setFormatter(make(tag))
+        current = tag
+        await tick()
+      }
+      await handler.close()
+      const lines = readLines(file)
+      const mains = lines.filter((l) => !l.includes("|m<"))
+      assert.deepStrictEqual(mains.filter((l) => expected.get(l.split("|")[1]!) !== l.split("|")[0]), [])
+      assertInOrder(mains.map((l) => l.split("|")[1]!), { s })
+      const metas = lines.filter((l) => l.includes("|m<")).map((l) => l.split("|")[1]!)
+      assert.deepStrictEqual(metas, Array.from({ length: s / 10 }, (_, i) => `m<s:${i * 10}>`))
+      assert.strictEqual(handler.getDropped(), 0)
+      assert.strictEqual(getLogger("rl.meta").getDropped(), 0)
+    }, 30_000)
+  }
+})
