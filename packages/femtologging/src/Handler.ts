@@ -327,8 +327,9 @@ export class Handler {
    * object with a `format(record)` method, or an id such as `"json"`) from now on. What was queued
    * before is written first, with the formatter it was logged under (waiting at most
    * `flushTimeoutMs` for a worker's hand-off; what a stalled sink, or the delivery the call was
-   * made from, still holds up then keeps the old formatter, and is written later). A handler whose records go to a function (a capture handler, whose
-   * `lines` use it; a memory handler, which ignores it as CPython's does) keeps it. Throws
+   * made from, still holds up then keeps the old formatter, and is written later). A handler whose
+   * records go to a function (a capture handler, whose `lines` use it; a memory handler, which
+   * ignores it as CPython's does) keeps it. Throws
    * `HandlerConfigError` for something that is not a formatter, and for a handler that writes no
    * text lines (a socket handler sends records as data).
    */
@@ -644,11 +645,11 @@ export class Handler {
       if (!blocking(deadline, this.output.waitSync)) return false
       this.busy = undefined // an asynchronous write the output finished synchronously
     }
-    makingRoom++
+    registry.makingRoom++
     try {
       void this.deliverBatch()
     } finally {
-      makingRoom--
+      registry.makingRoom--
     }
     return true
   }
@@ -892,7 +893,7 @@ export class Handler {
     // hand-off, unheld, until its logger's queue overflowed and dropped records: resumed once the
     // caller returned instead.
     this.letGo()
-    if (makingRoom > 0) resolvedPromise.then(() => resumeAll(waiters))
+    if (registry.makingRoom > 0) resolvedPromise.then(() => resumeAll(waiters))
     else resumeAll(waiters)
   }
 
@@ -1254,9 +1255,6 @@ const bulkTake = 64
 
 /** Where `schedule` chains its microtasks. */
 const resolvedPromise = Promise.resolve()
-
-/** How many synchronous callers are delivering to make room ({@link Handler.makeRoomSync}) on the stack. */
-let makingRoom = 0
 
 const resumeAll = (waiters: ReadonlyArray<() => void>): void => {
   for (const resume of waiters) resume()

@@ -67,6 +67,11 @@ export const registry = {
   generation: 0,
   /** The generation of each record logged at a generation above 0 (absent: 0); made at the first. */
   lineage: undefined as WeakMap<object, number> | undefined,
+  /**
+   * How many synchronous callers are delivering to make room in a handler (`makeRoomSync`) on the
+   * stack: fibers woken meanwhile resume once they returned (see Handler.ts `wake`).
+   */
+  makingRoom: 0,
   /** Set when the `exit` event fired: records accepted later are written at once. */
   exiting: false,
   draining: false,
