@@ -12,16 +12,16 @@ import * as path from "node:path"
 import { basicConfig } from "../src/BasicConfig.ts"
 import { dictConfig } from "../src/Config.ts"
 import { ConfigError } from "../src/ConfigError.ts"
-import { getLogger, resetManager } from "../src/Facade.ts"
+import { getLogger } from "../src/Facade.ts"
 import { FemtoFileHandler } from "../src/FileHandler.ts"
 import { fileConfig, type FileConfigOptions } from "../src/FileConfig.ts"
 import * as Formatter from "../src/Formatter.ts"
 import { FemtoMemoryHandler } from "../src/MemoryHandler.ts"
 import { FemtoSocketHandler } from "../src/SocketHandler.ts"
 import { CaptureHandler } from "../src/Testing.ts"
-import { closeConfigured, detachRoot, oracle, resetConfiguration, suffix } from "./utils/configured.ts"
+import { closeConfigured, detachRoot, isolateConfiguration, oracle, suffix } from "./utils/configured.ts"
 import { thrown } from "./utils/errors.ts"
-import { removeTempDirs, tempDir } from "./utils/files.ts"
+import { tempDir } from "./utils/files.ts"
 
 const tempFile = (name: string): string => path.join(tempDir(), name)
 
@@ -32,15 +32,7 @@ const python = (script: string, ...args: ReadonlyArray<string>): string => {
   return result.stdout
 }
 
-beforeEach(async () => {
-  await detachRoot()
-  resetManager()
-})
-afterEach(async () => {
-  await detachRoot()
-  await resetConfiguration()
-  removeTempDirs()
-})
+isolateConfiguration()
 
 describe("setFormatter", () => {
   it("guards the formatter it is given: one that throws or returns no string loses no record", async () => {

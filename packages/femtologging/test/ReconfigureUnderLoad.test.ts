@@ -6,7 +6,7 @@
  * accepted is written or counted (written + dropped = accepted), none twice, in order per
  * producer, and no log call throws or hangs.
  */
-import { afterEach, assert, beforeEach, describe, it } from "@effect/vitest"
+import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
@@ -23,23 +23,15 @@ import type * as LogRecord from "../src/LogRecord.ts"
 import * as Manager from "../src/Manager.ts"
 import { FemtoWorkerHandler } from "../src/WorkerHandler.ts"
 import { fixturesDir } from "./utils/child.ts"
-import { detachRoot, resetConfiguration } from "./utils/configured.ts"
-import { readLines, removeTempDirs, tempDir, tick } from "./utils/files.ts"
+import { isolateConfiguration } from "./utils/configured.ts"
+import { readLines, tempDir, tick } from "./utils/files.ts"
 import { trackHandlers } from "./utils/track.ts"
 import { waitFor } from "./utils/wait.ts"
 
 const track = trackHandlers()
 const executors = ["inline", "worker"] as const
 
-beforeEach(async () => {
-  await detachRoot()
-  resetManager()
-})
-afterEach(async () => {
-  await detachRoot()
-  await resetConfiguration()
-  removeTempDirs()
-})
+isolateConfiguration()
 
 const tempFile = (name: string): string => path.join(tempDir(), name)
 

@@ -2,7 +2,7 @@
  * Shared set-up of the configuration tests: CPython as an oracle when python3 is installed, and
  * closing what a configuration made between tests (the process-wide manager is shared).
  */
-import { it } from "@effect/vitest"
+import { afterEach, beforeEach, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { spawnSync } from "node:child_process"
 import * as Config from "../../src/Config.ts"
@@ -47,4 +47,19 @@ export const detachRoot = async (): Promise<void> => {
     root.removeHandler(h)
     await (h as { close?: () => Promise<void> }).close?.()
   }
+}
+
+/**
+ * A test file's hooks that share the process-wide manager and root logger: each test starts with
+ * root detached and a fresh manager, and ends with root detached and {@link resetConfiguration}.
+ */
+export const isolateConfiguration = (): void => {
+  beforeEach(async () => {
+    await detachRoot()
+    resetManager()
+  })
+  afterEach(async () => {
+    await detachRoot()
+    await resetConfiguration()
+  })
 }
