@@ -19,7 +19,8 @@ import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { FemtoFileHandler, FemtoRotatingFileHandler, FemtoWatchedFileHandler, getLogger } from "../src/index.ts"
-import { runModule } from "./utils/child.ts"
+import { Warner } from "../src/internal/warner.ts"
+import { packageDir, runModule } from "./utils/child.ts"
 import { listDir, readLines, removeTempDirs, tempDir } from "./utils/files.ts"
 
 afterAll(() => removeTempDirs())
@@ -535,4 +536,120 @@ describe("ProductionWeek: idle for long stretches, then a burst, then the end of
       }
     }, 30_000)
   }
+})
+
+describe("ProductionWeek: drop reports after the wall clock is stepped back", () => {
+  it("the next drop is reported at once, not held until the clock has caught up with the step (an hour)", async () => {
+    const script = String.raw`
+      const realNow = Date.now
+      let offset = 0
+      Date.now = () => realNow() + offset
+      const { FemtoStreamHandler, getLogger } = await import("femtologging")
+      const h = new FemtoStreamHandler({ target: "stdout", policy: "drop", capacity: 4, formatter: (r) => r.message })
+      const log = getLogger("clock.drops")
+      log.addHandler(h)
+      const flood = (label) => { for (let i = 0; i < 20; i++) log.info(label + " " + i) }
+      flood("a")
+      await new Promise((r) => setTimeout(r, 20))
+      process.stderr.write("MARK stepped back\n")
+      offset -= 3_600_000
+      flood("b")
+      await new Promise((r) => setTimeout(r, 50))
+      process.stderr.write("MARK end\n")
+    `
+    const child = await runModule(script, { timeoutMs: 20_000 })
+    assert.strictEqual(child.code, 0, child.stderr)
+    const lines = child.stderr.split("\n").filter((l) => l !== "")
+    const drops = (from: number, to: number) => lines.slice(from, to).filter((l) => /dropped \d+ record/.test(l)).length
+    const back = lines.indexOf("MARK stepped back")
+    const end = lines.indexOf("MARK end")
+    assert.isAbove(back, -1, child.stderr)
+    assert.strictEqual(drops(0, back), 1, child.stderr)
+    // Before: held back until the wall clock passed the first report again, an hour later (or exit).
+    assert.strictEqual(drops(back, end), 1, child.stderr)
+  }, 30_000)
+
+  it("a report held back when the clock is stepped back goes out when its interval ends, not the step later", async () => {
+    let now = 1_700_000_000_000
+    const lines: Array<string> = []
+    const warner = new Warner("w", 30, () => now, (line) => lines.push(line))
+    warner.drop() // reported at once
+    warner.drop() // held back: its timer is armed for the rest of the 30 ms
+    now -= 3_600_000
+    await new Promise((resolve) => setTimeout(resolve, 120))
+    // Before: the timer found the interval not over by the stepped clock and waited an hour more.
+    assert.strictEqual(lines.length, 2)
+    warner.flush()
+  })
+})
+
+describe("ProductionWeek: reports of a rotation that keeps failing, after the wall clock is stepped back", () => {
+  it("the next failure is reported at once, not held back for the length of the step", async () => {
+    const dir = tempDir()
+    const file = path.join(dir, "app.log")
+    // `<path>.1` a non-empty directory: every size rotation fails (reported), writing goes on.
+    fs.mkdirSync(`${file}.1`)
+    fs.writeFileSync(path.join(`${file}.1`, "keep"), "")
+    const script = String.raw`
+      const realNow = Date.now
+      let offset = 0
+      Date.now = () => realNow() + offset
+      const { FemtoRotatingFileHandler, getLogger } = await import("femtologging")
+      const h = new FemtoRotatingFileHandler(process.argv[1], { maxBytes: 100, backupCount: 1, formatter: (r) => r.message })
+      const log = getLogger("clock.rotation")
+      log.addHandler(h)
+      const fill = async (label) => { for (let i = 0; i < 40; i++) { log.info(label + " " + "z".repeat(40)); await h.flush() } }
+      await fill("a")
+      process.stderr.write("MARK stepped back\n")
+      offset -= 3_600_000
+      await fill("b")
+      process.stderr.write("MARK end\n")
+      await h.close()
+    `
+    const child = await runModule(script, { args: [file], timeoutMs: 20_000 })
+    assert.strictEqual(child.code, 0, child.stderr)
+    const lines = child.stderr.split("\n").filter((l) => l !== "")
+    const back = lines.indexOf("MARK stepped back")
+    const end = lines.indexOf("MARK end")
+    const failures = (from: number, to: number) => lines.slice(from, to).filter((l) => l.includes("rotation of")).length
+    assert.strictEqual(failures(0, back), 1, child.stderr)
+    assert.strictEqual(failures(back, end), 1, child.stderr)
+    assert.strictEqual(readLines(file).length, 80)
+  }, 30_000)
+})
+
+describe("ProductionWeek: a worker's file sink reports (its own rate limit), after the wall clock is stepped back", () => {
+  it("the next rotation failure is reported at once, not held back for the length of the step", async () => {
+    const dir = tempDir()
+    const file = path.join(dir, "app.log")
+    fs.mkdirSync(`${file}.1`)
+    fs.writeFileSync(path.join(`${file}.1`, "keep"), "")
+    // The sink as a worker thread runs it (no reporter given: its own stderr reporter), in a child
+    // whose Date.now is offset.
+    const sinkModule = path.join(packageDir, "dist", "internal", "fileSink.js")
+    const script = String.raw`
+      const realNow = Date.now
+      let offset = 0
+      Date.now = () => realNow() + offset
+      const { makeFileSink } = await import(process.argv[2])
+      const sink = makeFileSink({ path: process.argv[1], rotation: { kind: "size", maxBytes: 100, backupCount: 1 } })
+      const record = new TextEncoder().encode("z".repeat(40) + "\n")
+      const fill = () => { for (let i = 0; i < 40; i++) sink.write(record, Uint32Array.of(record.length)) }
+      fill()
+      process.stderr.write("MARK stepped back\n")
+      offset -= 3_600_000
+      fill()
+      process.stderr.write("MARK end\n")
+      await sink.close()
+    `
+    const child = await runModule(script, { args: [file, sinkModule], timeoutMs: 20_000 })
+    assert.strictEqual(child.code, 0, child.stderr)
+    const lines = child.stderr.split("\n").filter((l) => l !== "")
+    const back = lines.indexOf("MARK stepped back")
+    const end = lines.indexOf("MARK end")
+    const failures = (from: number, to: number) => lines.slice(from, to).filter((l) => l.includes("rotation of")).length
+    assert.strictEqual(failures(0, back), 1, child.stderr)
+    assert.strictEqual(failures(back, end), 1, child.stderr)
+    assert.strictEqual(readLines(file).length, 80)
+  }, 30_000)
 })

@@ -379,7 +379,8 @@ const stderrReporter = (label: string, intervalMs = 5_000): (message: string) =>
   let held = 0
   return (message) => {
     const now = Date.now()
-    if (now - last < intervalMs) {
+    // A clock set back before the last report (NTP, a VM resumed) does not stretch the interval.
+    if (now - last < intervalMs && now >= last) {
       held++
       return
     }
