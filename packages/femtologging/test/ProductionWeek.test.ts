@@ -653,3 +653,79 @@ describe("ProductionWeek: a worker's file sink reports (its own rate limit), aft
     assert.strictEqual(readLines(file).length, 80)
   }, 30_000)
 })
+
+describe("ProductionWeek: a worker sink's failure reports, after the worker's wall clock is stepped back", () => {
+  it("the next failure is reported at once, not held back for the length of the step", async () => {
+    const dir = tempDir()
+    // A sink module that fails every write and, on a record saying STEP, sets its thread's clock back.
+    const sink = path.join(dir, "stepping-sink.mjs")
+    fs.writeFileSync(sink, `
+      const realNow = Date.now
+      let offset = 0
+      Date.now = () => realNow() + offset
+      export default () => ({
+        write: (batch) => {
+          if (new TextDecoder().decode(batch).includes("STEP")) offset -= 3_600_000
+          throw new Error("this sink cannot write")
+        },
+        flush: () => true
+      })
+    `)
+    const script = String.raw`
+      const { FemtoWorkerHandler, getLogger } = await import("femtologging")
+      const h = new FemtoWorkerHandler({ module: process.argv[1], formatter: (r) => r.message })
+      const log = getLogger("clock.worker")
+      log.addHandler(h)
+      for (let i = 0; i < 5; i++) { log.info("a " + i); await h.flush() }
+      process.stderr.write("MARK stepped back\n")
+      log.info("STEP")
+      await h.flush()
+      for (let i = 0; i < 5; i++) { log.info("b " + i); await h.flush() }
+      await new Promise((r) => setTimeout(r, 50))
+      process.stderr.write("MARK end\n")
+      await h.close()
+    `
+    const child = await runModule(script, { args: [sink], timeoutMs: 20_000 })
+    assert.strictEqual(child.code, 0, child.stderr)
+    const lines = child.stderr.split("\n").filter((l) => l !== "")
+    const back = lines.indexOf("MARK stepped back")
+    const end = lines.indexOf("MARK end")
+    const failures = (from: number, to: number) => lines.slice(from, to).filter((l) => l.includes("sink write failed")).length
+    assert.strictEqual(failures(0, back), 1, child.stderr)
+    assert.strictEqual(failures(back, end), 1, child.stderr)
+  }, 30_000)
+})
+
+describe("ProductionWeek: a socket handler's connection reports, after the wall clock is stepped back", () => {
+  it("the next failed connection is reported at once, not held back for the length of the step", async () => {
+    const script = String.raw`
+      import * as net from "node:net"
+      const realNow = Date.now
+      let offset = 0
+      Date.now = () => realNow() + offset
+      const { FemtoSocketHandler, getLogger } = await import("femtologging")
+      // A port nobody listens on.
+      const server = net.createServer()
+      await new Promise((r) => server.listen(0, "127.0.0.1", r))
+      const port = server.address().port
+      await new Promise((r) => server.close(r))
+      const h = new FemtoSocketHandler({ host: "127.0.0.1", port, executor: "inline", flushTimeoutMs: 100, backoff: { baseMs: 10, capMs: 20 } })
+      getLogger("clock.socket").addHandler(h)
+      getLogger("clock.socket").info("hello")
+      await new Promise((r) => setTimeout(r, 150))
+      process.stderr.write("MARK stepped back\n")
+      offset -= 3_600_000
+      await new Promise((r) => setTimeout(r, 150))
+      process.stderr.write("MARK end\n")
+      await h.close()
+    `
+    const child = await runModule(script, { timeoutMs: 20_000 })
+    assert.strictEqual(child.code, 0, child.stderr)
+    const lines = child.stderr.split("\n").filter((l) => l !== "")
+    const back = lines.indexOf("MARK stepped back")
+    const end = lines.indexOf("MARK end")
+    const failures = (from: number, to: number) => lines.slice(from, to).filter((l) => l.includes("cannot connect")).length
+    assert.strictEqual(failures(0, back), 1, child.stderr)
+    assert.strictEqual(failures(back, end), 1, child.stderr)
+  }, 30_000)
+})

@@ -81,7 +81,9 @@ const reporter = (label: string): Reporter => {
     const first = last === Number.NEGATIVE_INFINITY
     latest = `sink ${what} failed: ${first && error instanceof Error && error.stack ? error.stack : describe(error)}`
     held++
-    if (Date.now() - last >= reportIntervalMs) return emit()
+    // A clock set back before the last report (NTP, a VM resumed) does not stretch the interval.
+    const now = Date.now()
+    if (now - last >= reportIntervalMs || now < last) return emit()
     timer ??= setTimeout(() => {
       timer = undefined
       if (held > 0) emit()

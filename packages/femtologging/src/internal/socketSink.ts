@@ -110,6 +110,15 @@ const writeStderr = (line: string): void => {
   }
 }
 
+/**
+ * Whether the report interval since `last` has passed. A clock set back before it (NTP, a VM
+ * resumed) counts as passed: the interval is not stretched by the step.
+ */
+const due = (last: number): boolean => {
+  const now = Date.now()
+  return now - last >= reportIntervalMs || now < last
+}
+
 /** Reports of one kind: the first at once, later ones at most once per interval, with the count. */
 const limited = (emit: (message: string) => void): (message: string) => void => {
   let last = Number.NEGATIVE_INFINITY
@@ -124,7 +133,7 @@ const limited = (emit: (message: string) => void): (message: string) => void => 
   return (message) => {
     latest = message
     held++
-    if (Date.now() - last >= reportIntervalMs) return out()
+    if (due(last)) return out()
     timer ??= setTimeout(() => {
       timer = undefined
       if (held > 0) out()
@@ -154,7 +163,7 @@ const tally = (emit: (records: number) => void): { readonly add: (records: numbe
   return {
     add: (records) => {
       held += records
-      if (Date.now() - last >= reportIntervalMs) return flush()
+      if (due(last)) return flush()
       timer ??= setTimeout(flush, last + reportIntervalMs - Date.now())
       timer.unref()
     },
