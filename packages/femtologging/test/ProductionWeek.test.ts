@@ -277,6 +277,29 @@ describe("ProductionWeek: timed rotation over eight days around DST changes (TZ 
 })
 
 /** `<path>.N` … `.1`, then `<path>`: the order size rotation leaves records in. */
+/** A child script's lines that make its `Date.now` the wall clock plus `offset`, which it sets back to step it. */
+const steppableClock = `
+      const realNow = Date.now
+      let offset = 0
+      Date.now = () => realNow() + offset`
+
+/**
+ * Runs a child script that writes "MARK stepped back" and "MARK end" on stderr around a step of
+ * its wall clock, and asserts that it ended with 0 and that exactly one report matching `report`
+ * came before the step and one after it (not held back for the length of the step).
+ */
+const assertReportedEachSide = async (script: string, report: RegExp, args?: ReadonlyArray<string>): Promise<void> => {
+  const child = await runModule(script, { args, timeoutMs: 20_000 })
+  assert.strictEqual(child.code, 0, child.stderr)
+  const lines = child.stderr.split("\n").filter((l) => l !== "")
+  const back = lines.indexOf("MARK stepped back")
+  const end = lines.indexOf("MARK end")
+  assert.isAbove(back, -1, child.stderr)
+  const reports = (from: number, to: number) => lines.slice(from, to).filter((l) => report.test(l)).length
+  assert.strictEqual(reports(0, back), 1, child.stderr)
+  assert.strictEqual(reports(back, end), 1, child.stderr)
+}
+
 const sizeOrder = (dir: string, base: string): Array<string> =>
   listDir(dir).filter((n) => n === base || /^\d+$/.test(n.slice(base.length + 1)) && n.startsWith(`${base}.`))
     .sort((a, b) => (b === base ? -1 : a === base ? 1 : Number(b.slice(base.length + 1)) - Number(a.slice(base.length + 1))))
@@ -541,9 +564,7 @@ describe("ProductionWeek: idle for long stretches, then a burst, then the end of
 describe("ProductionWeek: drop reports after the wall clock is stepped back", () => {
   it("the next drop is reported at once, not held until the clock has caught up with the step (an hour)", async () => {
     const script = String.raw`
-      const realNow = Date.now
-      let offset = 0
-      Date.now = () => realNow() + offset
+      ${steppableClock}
       const { FemtoStreamHandler, getLogger } = await import("femtologging")
       const h = new FemtoStreamHandler({ target: "stdout", policy: "drop", capacity: 4, formatter: (r) => r.message })
       const log = getLogger("clock.drops")
@@ -557,16 +578,9 @@ describe("ProductionWeek: drop reports after the wall clock is stepped back", ()
       await new Promise((r) => setTimeout(r, 50))
       process.stderr.write("MARK end\n")
     `
-    const child = await runModule(script, { timeoutMs: 20_000 })
-    assert.strictEqual(child.code, 0, child.stderr)
-    const lines = child.stderr.split("\n").filter((l) => l !== "")
-    const drops = (from: number, to: number) => lines.slice(from, to).filter((l) => /dropped \d+ record/.test(l)).length
-    const back = lines.indexOf("MARK stepped back")
-    const end = lines.indexOf("MARK end")
-    assert.isAbove(back, -1, child.stderr)
-    assert.strictEqual(drops(0, back), 1, child.stderr)
-    // Before: held back until the wall clock passed the first report again, an hour later (or exit).
-    assert.strictEqual(drops(back, end), 1, child.stderr)
+    // Before: the second held back until the wall clock passed the first report again, an hour
+    // later (or exit).
+    await assertReportedEachSide(script, /dropped \d+ record/)
   }, 30_000)
 
   it("a report held back when the clock is stepped back goes out when its interval ends, not the step later", async () => {
@@ -591,9 +605,7 @@ describe("ProductionWeek: reports of a rotation that keeps failing, after the wa
     fs.mkdirSync(`${file}.1`)
     fs.writeFileSync(path.join(`${file}.1`, "keep"), "")
     const script = String.raw`
-      const realNow = Date.now
-      let offset = 0
-      Date.now = () => realNow() + offset
+      ${steppableClock}
       const { FemtoRotatingFileHandler, getLogger } = await import("femtologging")
       const h = new FemtoRotatingFileHandler(process.argv[1], { maxBytes: 100, backupCount: 1, formatter: (r) => r.message })
       const log = getLogger("clock.rotation")
@@ -606,14 +618,7 @@ describe("ProductionWeek: reports of a rotation that keeps failing, after the wa
       process.stderr.write("MARK end\n")
       await h.close()
     `
-    const child = await runModule(script, { args: [file], timeoutMs: 20_000 })
-    assert.strictEqual(child.code, 0, child.stderr)
-    const lines = child.stderr.split("\n").filter((l) => l !== "")
-    const back = lines.indexOf("MARK stepped back")
-    const end = lines.indexOf("MARK end")
-    const failures = (from: number, to: number) => lines.slice(from, to).filter((l) => l.includes("rotation of")).length
-    assert.strictEqual(failures(0, back), 1, child.stderr)
-    assert.strictEqual(failures(back, end), 1, child.stderr)
+    await assertReportedEachSide(script, /rotation of/, [file])
     assert.strictEqual(readLines(file).length, 80)
   }, 30_000)
 })
@@ -628,9 +633,7 @@ describe("ProductionWeek: a worker's file sink reports (its own rate limit), aft
     // whose Date.now is offset.
     const sinkModule = path.join(packageDir, "dist", "internal", "fileSink.js")
     const script = String.raw`
-      const realNow = Date.now
-      let offset = 0
-      Date.now = () => realNow() + offset
+      ${steppableClock}
       const { makeFileSink } = await import(process.argv[2])
       const sink = makeFileSink({ path: process.argv[1], rotation: { kind: "size", maxBytes: 100, backupCount: 1 } })
       const record = new TextEncoder().encode("z".repeat(40) + "\n")
@@ -642,14 +645,7 @@ describe("ProductionWeek: a worker's file sink reports (its own rate limit), aft
       process.stderr.write("MARK end\n")
       await sink.close()
     `
-    const child = await runModule(script, { args: [file, sinkModule], timeoutMs: 20_000 })
-    assert.strictEqual(child.code, 0, child.stderr)
-    const lines = child.stderr.split("\n").filter((l) => l !== "")
-    const back = lines.indexOf("MARK stepped back")
-    const end = lines.indexOf("MARK end")
-    const failures = (from: number, to: number) => lines.slice(from, to).filter((l) => l.includes("rotation of")).length
-    assert.strictEqual(failures(0, back), 1, child.stderr)
-    assert.strictEqual(failures(back, end), 1, child.stderr)
+    await assertReportedEachSide(script, /rotation of/, [file, sinkModule])
     assert.strictEqual(readLines(file).length, 80)
   }, 30_000)
 })
@@ -660,9 +656,7 @@ describe("ProductionWeek: a worker sink's failure reports, after the worker's wa
     // A sink module that fails every write and, on a record saying STEP, sets its thread's clock back.
     const sink = path.join(dir, "stepping-sink.mjs")
     fs.writeFileSync(sink, `
-      const realNow = Date.now
-      let offset = 0
-      Date.now = () => realNow() + offset
+      ${steppableClock}
       export default () => ({
         write: (batch) => {
           if (new TextDecoder().decode(batch).includes("STEP")) offset -= 3_600_000
@@ -685,14 +679,7 @@ describe("ProductionWeek: a worker sink's failure reports, after the worker's wa
       process.stderr.write("MARK end\n")
       await h.close()
     `
-    const child = await runModule(script, { args: [sink], timeoutMs: 20_000 })
-    assert.strictEqual(child.code, 0, child.stderr)
-    const lines = child.stderr.split("\n").filter((l) => l !== "")
-    const back = lines.indexOf("MARK stepped back")
-    const end = lines.indexOf("MARK end")
-    const failures = (from: number, to: number) => lines.slice(from, to).filter((l) => l.includes("sink write failed")).length
-    assert.strictEqual(failures(0, back), 1, child.stderr)
-    assert.strictEqual(failures(back, end), 1, child.stderr)
+    await assertReportedEachSide(script, /sink write failed/, [sink])
   }, 30_000)
 })
 
@@ -700,9 +687,7 @@ describe("ProductionWeek: a socket handler's connection reports, after the wall 
   it("the next failed connection is reported at once, not held back for the length of the step", async () => {
     const script = String.raw`
       import * as net from "node:net"
-      const realNow = Date.now
-      let offset = 0
-      Date.now = () => realNow() + offset
+      ${steppableClock}
       const { FemtoSocketHandler, getLogger } = await import("femtologging")
       // A port nobody listens on.
       const server = net.createServer()
@@ -719,13 +704,6 @@ describe("ProductionWeek: a socket handler's connection reports, after the wall 
       process.stderr.write("MARK end\n")
       await h.close()
     `
-    const child = await runModule(script, { timeoutMs: 20_000 })
-    assert.strictEqual(child.code, 0, child.stderr)
-    const lines = child.stderr.split("\n").filter((l) => l !== "")
-    const back = lines.indexOf("MARK stepped back")
-    const end = lines.indexOf("MARK end")
-    const failures = (from: number, to: number) => lines.slice(from, to).filter((l) => l.includes("cannot connect")).length
-    assert.strictEqual(failures(0, back), 1, child.stderr)
-    assert.strictEqual(failures(back, end), 1, child.stderr)
+    await assertReportedEachSide(script, /cannot connect/)
   }, 30_000)
 })

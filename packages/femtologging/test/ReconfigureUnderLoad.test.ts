@@ -353,21 +353,7 @@ describe("configuration swapped while records flow", () => {
 
   it("a Config.layer released while fibers log through the Effect face: every record written or counted", async () => {
     const file = tempFile("layer.log")
-    const scope = await Effect.runPromise(Scope.make())
-    const context = await Effect.runPromise(
-      Layer.buildWithScope(
-        Layer.provideMerge(
-          Config.layer({
-            version: 1,
-            formatters: { m: { format: "%(message)s" } },
-            handlers: { f: { class: "logging.FileHandler", filename: file, formatter: "m", executor: "worker" } },
-            root: { level: "INFO", handlers: ["f"] }
-          }),
-          Manager.layerIsolated()
-        ),
-        scope
-      )
-    )
+    const { scope, context } = await buildConfigLayer(file)
     const program = Effect.gen(function*() {
       const m = yield* Manager.Manager
       const log = m.getLogger("rl.layer")
@@ -408,6 +394,29 @@ describe("configuration swapped while records flow", () => {
     }
   }, 30_000)
 })
+
+/**
+ * Builds a `Config.layer` with one worker-thread file handler "f" on root (`%(message)s`, and
+ * `options`) over an isolated manager, in a scope the test closes to release it.
+ */
+const buildConfigLayer = async (file: string, options: { readonly capacity?: number } = {}) => {
+  const scope = await Effect.runPromise(Scope.make())
+  const context = await Effect.runPromise(
+    Layer.buildWithScope(
+      Layer.provideMerge(
+        Config.layer({
+          version: 1,
+          formatters: { m: { format: "%(message)s" } },
+          handlers: { f: { class: "logging.FileHandler", filename: file, formatter: "m", executor: "worker", ...options } },
+          root: { level: "INFO", handlers: ["f"] }
+        }),
+        Manager.layerIsolated()
+      ),
+      scope
+    )
+  )
+  return { scope, context }
+}
 
 describe("levels, filters and handlers changed while records flow", () => {
   for (const executor of executors) {
@@ -643,21 +652,7 @@ describe("shutdown and release with callers waiting", () => {
 
   it("a Config.layer released while fibers wait for room in its handler's queue: each waiting record counted, none lost silently", async () => {
     const file = tempFile("layer-blocked.log")
-    const scope = await Effect.runPromise(Scope.make())
-    const context = await Effect.runPromise(
-      Layer.buildWithScope(
-        Layer.provideMerge(
-          Config.layer({
-            version: 1,
-            formatters: { m: { format: "%(message)s" } },
-            handlers: { f: { class: "logging.FileHandler", filename: file, formatter: "m", executor: "worker", capacity: 4 } },
-            root: { level: "INFO", handlers: ["f"] }
-          }),
-          Manager.layerIsolated()
-        ),
-        scope
-      )
-    )
+    const { scope, context } = await buildConfigLayer(file, { capacity: 4 })
     const outcome = await Effect.runPromise(Effect.provide(
       Effect.gen(function*() {
         const m = yield* Manager.Manager
