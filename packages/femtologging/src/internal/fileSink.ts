@@ -68,6 +68,7 @@ import * as path from "node:path"
 import type { Sink } from "../Sink.ts"
 import { backupName, codePoints, type RolloverRule, rotateFiles, shouldRotate } from "./rotation.ts"
 import { filesToDelete, makeSchedule, nextRollover, rolledFileName } from "./timedRotation.ts"
+import { reportDue } from "./reportDue.ts"
 import { within } from "./within.ts"
 
 /** Size rotation: both values > 0 to rotate (otherwise the file is never rotated). @internal */
@@ -379,8 +380,7 @@ const stderrReporter = (label: string, intervalMs = 5_000): (message: string) =>
   let held = 0
   return (message) => {
     const now = Date.now()
-    // A clock set back before the last report (NTP, a VM resumed) does not stretch the interval.
-    if (now - last < intervalMs && now >= last) {
+    if (!reportDue(now, last, intervalMs)) {
       held++
       return
     }

@@ -22,6 +22,7 @@ import type * as WorkerRunner from "effect/workers/WorkerRunner"
 import { writeSync } from "node:fs"
 import { parentPort, workerData } from "node:worker_threads"
 import type { Sink, SinkFactory } from "../Sink.ts"
+import { reportDue } from "./reportDue.ts"
 import * as Ring from "./ring.ts"
 import { isThenable, recordsWrittenOf } from "./sinkResult.ts"
 
@@ -81,9 +82,7 @@ const reporter = (label: string): Reporter => {
     const first = last === Number.NEGATIVE_INFINITY
     latest = `sink ${what} failed: ${first && error instanceof Error && error.stack ? error.stack : describe(error)}`
     held++
-    // A clock set back before the last report (NTP, a VM resumed) does not stretch the interval.
-    const now = Date.now()
-    if (now - last >= reportIntervalMs || now < last) return emit()
+    if (reportDue(Date.now(), last, reportIntervalMs)) return emit()
     timer ??= setTimeout(() => {
       timer = undefined
       if (held > 0) emit()

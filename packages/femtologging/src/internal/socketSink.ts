@@ -38,6 +38,7 @@ import { writeSync } from "node:fs"
 import type * as Net from "node:net"
 import type * as Tls from "node:tls"
 import type { Sink } from "../Sink.ts"
+import { reportDue } from "./reportDue.ts"
 
 /** The backoff of reconnections, in milliseconds, as `BackoffConfig` holds it (public as `SocketHandler.BackoffOptions`). */
 export interface BackoffOptions {
@@ -110,15 +111,6 @@ const writeStderr = (line: string): void => {
   }
 }
 
-/**
- * Whether the report interval since `last` has passed. A clock set back before it (NTP, a VM
- * resumed) counts as passed: the interval is not stretched by the step.
- */
-const due = (last: number): boolean => {
-  const now = Date.now()
-  return now - last >= reportIntervalMs || now < last
-}
-
 /** Reports of one kind: the first at once, later ones at most once per interval, with the count. */
 const limited = (emit: (message: string) => void): (message: string) => void => {
   let last = Number.NEGATIVE_INFINITY
@@ -133,7 +125,7 @@ const limited = (emit: (message: string) => void): (message: string) => void => 
   return (message) => {
     latest = message
     held++
-    if (due(last)) return out()
+    if (reportDue(Date.now(), last, reportIntervalMs)) return out()
     timer ??= setTimeout(() => {
       timer = undefined
       if (held > 0) out()
@@ -163,7 +155,7 @@ const tally = (emit: (records: number) => void): { readonly add: (records: numbe
   return {
     add: (records) => {
       held += records
-      if (due(last)) return flush()
+      if (reportDue(Date.now(), last, reportIntervalMs)) return flush()
       timer ??= setTimeout(flush, last + reportIntervalMs - Date.now())
       timer.unref()
     },

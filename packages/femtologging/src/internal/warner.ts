@@ -5,6 +5,7 @@
  * @internal
  */
 import { writeSync } from "node:fs"
+import { reportDue } from "./reportDue.ts"
 import { registry } from "./runtime.ts"
 
 /**
@@ -36,7 +37,7 @@ export class Warner {
   add(n: number): void {
     this.pending += n
     const now = this.now()
-    if (this.due(now)) return this.emit(now)
+    if (reportDue(now, this.last, this.intervalMs)) return this.emit(now)
     registry.reports.add(this)
     if (this.timer === undefined) this.arm(now)
   }
@@ -47,18 +48,10 @@ export class Warner {
       this.timer = undefined
       const at = this.now()
       // A timer may run late, after a report made by `add` meanwhile: it waits for the interval again.
-      if (this.due(at)) this.flush()
+      if (reportDue(at, this.last, this.intervalMs)) this.flush()
       else if (this.pending > 0) this.arm(at)
     }, Math.max(0, this.last + this.intervalMs - now))
     this.timer.unref()
-  }
-
-  /**
-   * Whether the interval since the last report has passed at `now`. A clock set back before the
-   * last report (NTP, a VM resumed) counts as passed: the interval is not stretched by the step.
-   */
-  private due(now: number): boolean {
-    return now - this.last >= this.intervalMs || now < this.last
   }
 
   /** Reports pending events now, whatever the interval (used on close and at exit). */
