@@ -582,13 +582,7 @@ export class Handler {
     if (this.spill.length === 0 && this.enqueue(record)) return this.acceptedOne()
     const policy = this.policy
     if (policy._tag === "Drop") return this.refuse()
-    if (this.busy === true) {
-      // Logged from inside this handler's own delivery (a user handler logging): the delivery
-      // on the stack takes these next, in order.
-      if (this.spill.length >= this.capacity) return this.refuse()
-      this.spill.push(record)
-      return this.acceptedOne()
-    }
+    if (this.busy === true) return this.spillInDelivery(record)
     // A stalled sink costs the caller N ms once; once the output is ready again, it is tried anew.
     if (policy._tag === "Timeout" && this.stalledAt === this.taken && !this.output.ready()) {
       return this.refuse(this.cannotMakeRoom())
@@ -608,6 +602,17 @@ export class Handler {
         return this.refuse(!room && this.cannotMakeRoom())
       }
     }
+  }
+
+  /**
+   * A record logged from inside this handler's own delivery (a user handler, filter or formatter
+   * logging), under a policy that would wait: the delivery on the stack takes these next, in
+   * order, and past a queue's worth they are refused (counted).
+   */
+  private spillInDelivery(record: LogRecord.LogRecord): boolean {
+    if (this.spill.length >= this.capacity) return this.refuse()
+    this.spill.push(record)
+    return this.acceptedOne()
   }
 
   private acceptedOne(): true {
@@ -672,7 +677,7 @@ export class Handler {
       do {
         // A formatter change waits for the records accepted before it: a batch never spans it.
         if (this.formatterChanges.length > 0) this.changeFormatter()
-        const most = this.formatterChanges.length > 0 ? this.formatterChanges[0]!.at - this.taken : this.capacity * 2
+        const most = this.formatterChanges.length > 0 ? this.formatterChanges[0]!.at - this.taken : Number.POSITIVE_INFINITY
         const batch = this.dequeueBatch(most)
         // Spilled records come after everything the queue holds (a fiber resumed by the take
         // above may have offered to it, before it logged what was spilled).
@@ -804,14 +809,9 @@ export class Handler {
       if (this.spill.length === 0 && this.enqueue(record)) return Effect.succeed(this.acceptedOne())
       const policy = this.policy
       if (policy._tag === "Drop") return Effect.succeed(this.refuse())
-      if (this.busy === true) {
-        // Logged from inside this handler's own delivery (a user handler or formatter running
-        // `Effect.runSync`), as `offerUnsafe` takes it: the room it would wait for comes only once
-        // that delivery returns, and `Effect.runSync` cannot wait.
-        if (this.spill.length >= this.capacity) return Effect.succeed(this.refuse())
-        this.spill.push(record)
-        return Effect.succeed(this.acceptedOne())
-      }
+      // As `offerUnsafe` takes it: the room a fiber would wait for comes only once that delivery
+      // returns, and `Effect.runSync` (in a user handler or formatter) cannot wait.
+      if (this.busy === true) return Effect.succeed(this.spillInDelivery(record))
       // As for a synchronous caller: a stalled sink costs N ms once, not N ms per record.
       if (policy._tag === "Timeout" && this.stalledAt === this.taken && !this.output.ready()) {
         return Effect.succeed(this.refuse())
